@@ -1,0 +1,13 @@
+#pragma once
+
+// Each verb lives in its own cli/cmd_<verb>.cpp and registers itself on the app here.
+// A verb's callback stores its exit code in `exit_code` (see exit_codes.hpp).
+
+#include <CLI/CLI.hpp>
+
+namespace popcheck::cli {
+
+void add_parse_command(CLI::App& app, int& exit_code);
+void add_compile_command(CLI::App& app, int& exit_code);
+
+} // namespace popcheck::cli

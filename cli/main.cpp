@@ -1,0 +1,25 @@
+#include "commands.hpp"
+#include "exit_codes.hpp"
+
+#include <exception>
+#include <iostream>
+
+int main(int argc, char** argv) {
+  using namespace popcheck::cli;
+  CLI::App app{"popcheck: parse, compile, lint, proxy and probe nginx POP3 mail configurations"};
+  app.set_version_flag("--version", std::string("popcheck ") + POPCHECK_VERSION);
+  app.require_subcommand(1);
+  int exit_code = k_exit_ok;
+  add_parse_command(app, exit_code);
+  add_compile_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? k_exit_ok : k_exit_usage;
+  } catch (const std::exception& e) {
+    std::cerr << "popcheck: internal error: " << e.what() << "\n";
+    return k_exit_internal;
+  }
+  return exit_code;
+}
