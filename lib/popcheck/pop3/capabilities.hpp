@@ -1,0 +1,47 @@
+#pragma once
+
+// The replies nginx 1.22.1 precomputes for a POP3 server (ngx_mail_pop3_module.c, spec section 3):
+// the greeting, the three CAPA variants and the bare-AUTH list. Byte-exact.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace popcheck::pop3 {
+
+enum AuthMethod : unsigned {
+  k_auth_plain = 1,
+  k_auth_apop = 2,
+  k_auth_cram_md5 = 4,
+  k_auth_external = 8,
+};
+
+enum class Starttls { off, on, only };
+
+inline constexpr std::string_view k_ok = "+OK\r\n";
+inline constexpr std::string_view k_err_invalid = "-ERR invalid command\r\n";
+inline constexpr std::string_view k_err_internal = "-ERR internal server error\r\n";
+
+// The SASL names in nginx's fixed order PLAIN, LOGIN, CRAM-MD5, EXTERNAL; `plain` implies LOGIN and
+// `apop` has no SASL name.
+std::vector<std::string_view> sasl_names(unsigned methods);
+
+// Normal CAPA: the items verbatim, then a SASL line that is always present (bare "SASL" when no
+// SASL name is enabled).
+std::string capa_normal(const std::vector<std::string>& caps, unsigned methods);
+// `starttls on` before TLS: the normal reply with "STLS" just before the terminating dot.
+std::string capa_starttls_on(const std::vector<std::string>& caps, unsigned methods);
+// `starttls only` before TLS: items except those equal to USER (case-insensitive, whole item),
+// then STLS; no SASL line.
+std::string capa_starttls_only(const std::vector<std::string>& caps);
+// Reply to AUTH without arguments: one SASL name per line.
+std::string auth_list(unsigned methods);
+
+// The greeting carries the APOP/CRAM-MD5 salt when either method is enabled.
+bool greeting_is_salted(unsigned methods);
+// "+OK POP3 ready\r\n", or with a salt "<R.T@S>": "+OK POP3 ready <R.T@S>\r\n".
+std::string greeting(std::string_view salt);
+// A regular expression (ECMAScript and Python compatible) for the salted greeting of server_name.
+std::string greeting_pattern(std::string_view server_name);
+
+} // namespace popcheck::pop3
