@@ -1,0 +1,12 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace popcheck {
+
+// Escapes text for XML 1.0 content and attribute values. Bytes XML 1.0 cannot carry at all (C0
+// controls other than TAB, LF, CR) become U+FFFD so the document stays well-formed.
+std::string xml_escape(std::string_view text);
+
+} // namespace popcheck
