@@ -74,6 +74,16 @@ constexpr Rule k_rules[] = {
      .example = "timeout 30s;\ntimeout 60s;",
      .fix = "Keep one occurrence.",
      .references = "spec 2.1"},
+    {.id = "CONF008",
+     .default_severity = Severity::warning,
+     .name = "bad-suppression-comment",
+     .summary = "A `# popcheck disable=` comment names no known rule or covers nothing",
+     .rationale = "A suppression that matches nothing hides nothing, usually because of a typo in "
+                  "the rule id; the finding it was meant for is still reported.",
+     .example = "# popcheck disable=POP3OO1\npop3_auth apop;",
+     .fix = "Use an id or name from `popcheck explain --list`, and put the comment on the line "
+            "before the directive (or at the end of its line).",
+     .references = "docs/rules.md"},
 };
 
 } // namespace

@@ -1,0 +1,95 @@
+#include <popcheck/lint/suppressions.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace popcheck;
+using namespace popcheck::lint;
+
+namespace {
+
+conf::Directive directive(std::string name, int line, int column, int end_line) {
+  conf::Directive d;
+  d.name = std::move(name);
+  d.line = line;
+  d.column = column;
+  d.end_line = end_line;
+  return d;
+}
+
+// mail {                       line 1
+//   # popcheck disable=CONF007 line 2
+//   server {                   line 3
+//     listen 110;              line 4
+//   }                          line 5
+//   timeout 5s; # popcheck disable=duplicate-directive    line 6
+//   # popcheck disable=NOPE    line 7
+// }                            line 8
+conf::ConfTree sample_tree() {
+  conf::ConfTree tree;
+  conf::ConfFile file;
+  file.path = "/c/nginx.conf";
+  auto mail = directive("mail", 1, 1, 1);
+  mail.has_block = true;
+  mail.block_end_line = 8;
+  auto server = directive("server", 3, 3, 3);
+  server.has_block = true;
+  server.block_end_line = 5;
+  server.block.push_back(directive("listen", 4, 5, 4));
+  mail.block.push_back(server);
+  mail.block.push_back(directive("timeout", 6, 3, 6));
+  file.parsed.push_back(mail);
+  file.comments = {{" popcheck disable=CONF007", 2, 3},
+                   {" popcheck disable=duplicate-directive", 6, 15},
+                   {" popcheck disable=NOPE", 7, 3}};
+  tree.files.push_back(file);
+  return tree;
+}
+
+Finding finding(std::string rule, int line) {
+  Finding f;
+  f.diagnostic = {.rule = std::move(rule), .location = {"/c/nginx.conf", line, 1}, .message = "m"};
+  return f;
+}
+
+} // namespace
+
+TEST_CASE("suppressions: next directive with its block, trailing comment, unknown rule") {
+  Diagnostics problems;
+  const auto suppressions = collect_suppressions(sample_tree(), problems);
+  REQUIRE(suppressions.size() == 2);
+  CHECK(suppressions[0].first_line == 3);
+  CHECK(suppressions[0].last_line == 5);
+  CHECK(suppressions[1].first_line == 6);
+  CHECK(suppressions[1].last_line == 6);
+  CHECK(suppressions[1].rules == std::vector<std::string>{"CONF007"});
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].nginx_text() ==
+        "unknown rule \"NOPE\" in popcheck suppression comment in /c/nginx.conf:7");
+
+  std::vector<Finding> findings = {finding("CONF007", 4), finding("CONF006", 4),
+                                   finding("CONF007", 6), finding("CONF007", 7)};
+  apply_suppressions(suppressions, findings);
+  CHECK(findings[0].suppressed);
+  CHECK(findings[0].suppression == "# popcheck disable=CONF007");
+  CHECK_FALSE(findings[1].suppressed); // another rule
+  CHECK(findings[2].suppressed);       // trailing comment on line 6
+  CHECK_FALSE(findings[3].suppressed); // outside every range
+}
+
+TEST_CASE("suppressions: disable-file covers the whole file only") {
+  conf::ConfTree tree;
+  conf::ConfFile a;
+  a.path = "/c/a.conf";
+  a.comments = {{" popcheck disable-file=all -- generated file", 1, 1}};
+  tree.files.push_back(a);
+  Diagnostics problems;
+  const auto suppressions = collect_suppressions(tree, problems);
+  CHECK(problems.empty());
+  std::vector<Finding> findings = {finding("CONF003", 900)};
+  findings[0].diagnostic.location.file = "/c/a.conf";
+  findings.push_back(findings[0]);
+  findings[1].diagnostic.location.file = "/c/b.conf";
+  apply_suppressions(suppressions, findings);
+  CHECK(findings[0].suppressed);
+  CHECK_FALSE(findings[1].suppressed);
+}
