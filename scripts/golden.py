@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Golden-file runner for testdata/compile/<case>/ (one behaviour per case).
+
+For each case it runs, with the case directory as cwd and the absolute path of the case's nginx.conf:
+    popcheck parse FILE
+    popcheck compile --hostname test-host --no-resolve FILE
+and compares stdout byte for byte with parse.json / compile.json and the exit codes with
+expected.json. The absolute case directory and repository root are replaced by `$CASE` and `$REPO`
+first, so goldens are machine independent. Every non-empty stdout is validated against
+schemas/parse.schema.json or schemas/compile.schema.json (python3-jsonschema). `--update` rewrites
+the goldens (schema errors still fail). Ends with `N passed, N failed`; exit 1 if any case failed.
+
+Run: /usr/bin/python3 scripts/golden.py --popcheck build/popcheck [--update] [CASE_DIR...]
+"""
+
+import argparse
+import difflib
+import json
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASES_ROOT = os.path.join(REPO, "testdata", "compile")
+EXPECTED = "expected.json"
+# (name of the golden file, argv after the popcheck binary, schema file)
+STEPS = (
+    ("parse", ["parse"], "parse.schema.json"),
+    ("compile", ["compile", "--hostname", "test-host", "--no-resolve"], "compile.schema.json"),
+)
+TIMEOUT = 30
+
+
+def load_validators():
+    try:
+        import jsonschema
+    except ImportError:
+        sys.exit("golden.py: python3-jsonschema is required (apt-get install python3-jsonschema)")
+    validators = {}
+    for _, _, schema_name in STEPS:
+        path = os.path.join(REPO, "schemas", schema_name)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                schema = json.load(fh)
+        except (OSError, ValueError) as e:
+            validators[schema_name] = f"cannot load schema {path}: {e}"
+            continue
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        validators[schema_name] = cls(schema)
+    return validators
+
+
+def normalise(text, case_dir):
+    # Longest first: the case directory lies inside the repository.
+    return text.replace(case_dir, "$CASE").replace(REPO, "$REPO")
+
+
+def schema_errors(validator, text):
+    if isinstance(validator, str):
+        return [validator]
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        return [f"stdout is not JSON: {e}"]
+    return [f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+            for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def read(path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def run_case(popcheck, case_dir, validators, update):
+    """Returns a list of failure descriptions (empty = pass)."""
+    conf = os.path.join(case_dir, "nginx.conf")
+    failures = []
+    expected_exits = json.loads(read(os.path.join(case_dir, EXPECTED)) or "{}")
+    actual_exits = {}
+    for name, args, schema_name in STEPS:
+        try:
+            r = subprocess.run([popcheck] + args + [conf], cwd=case_dir, capture_output=True,
+                               timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            failures.append(f"{name}: popcheck did not finish within {TIMEOUT}s")
+            continue
+        out = normalise(r.stdout.decode("utf-8", errors="surrogateescape"), case_dir)
+        err = normalise(r.stderr.decode("utf-8", errors="replace"), case_dir)
+        actual_exits[f"{name}_exit"] = r.returncode
+        if out.strip():
+            for problem in schema_errors(validators[schema_name], out):
+                failures.append(f"{name}: schema {schema_name}: {problem}")
+        golden_path = os.path.join(case_dir, f"{name}.json")
+        if update:
+            with open(golden_path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(out)
+            continue
+        golden = read(golden_path)
+        if golden is None:
+            failures.append(f"{name}: no golden {golden_path} (run with --update)")
+        elif golden != out:
+            diff = difflib.unified_diff(golden.splitlines(keepends=True), out.splitlines(keepends=True),
+                                        f"{name}.json (golden)", f"{name}.json (popcheck)")
+            failures.append(f"{name}: stdout differs from the golden:\n" + "".join(diff).rstrip("\n"))
+        want = expected_exits.get(f"{name}_exit")
+        if want != r.returncode:
+            failures.append(f"{name}: exit code {r.returncode}, expected {want}"
+                            + (f"\n  stderr: {err.strip()}" if err.strip() else ""))
+    if update:
+        with open(os.path.join(case_dir, EXPECTED), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(actual_exits, indent=2, sort_keys=True) + "\n")
+    return failures
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--popcheck", default=os.path.join(REPO, "build", "popcheck"), help="popcheck binary")
+    ap.add_argument("--update", action="store_true", help="rewrite the goldens from popcheck's output")
+    ap.add_argument("cases", nargs="*", help="case directories (default: every testdata/compile/*)")
+    args = ap.parse_args()
+    popcheck = os.path.abspath(args.popcheck)
+    if not os.access(popcheck, os.X_OK):
+        sys.exit(f"golden.py: {popcheck} is not an executable (build it, or pass --popcheck)")
+    cases = [os.path.abspath(c) for c in args.cases] or sorted(
+        os.path.join(CASES_ROOT, d) for d in os.listdir(CASES_ROOT)
+        if os.path.isfile(os.path.join(CASES_ROOT, d, "nginx.conf")))
+    validators = load_validators()
+    passed = failed = 0
+    for case_dir in cases:
+        label = os.path.relpath(case_dir, os.path.join(REPO, "testdata"))
+        if not os.path.isfile(os.path.join(case_dir, "nginx.conf")):
+            print(f"FAIL {label}: no nginx.conf")
+            failed += 1
+            continue
+        failures = run_case(popcheck, case_dir, validators, args.update)
+        if failures:
+            failed += 1
+            print(f"FAIL {label}")
+            for f in failures:
+                print("  " + f.replace("\n", "\n  "))
+        else:
+            passed += 1
+            print(f"{'UPDATED' if args.update else 'PASS'} {label}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Run the real nginx (Debian 1.22.1 + libnginx-mod-mail) on a copy of a test case.
+
+A case directory is copied to a private temporary directory and rewritten so that it can run anywhere:
+every `listen` address becomes 127.0.0.1 (or [::1]):<port from a caller-supplied map>, relative ssl_* file paths
+become absolute against the original case directory (joined, not normalised, so nginx's messages
+name the same path as for the original), `pid` and `error_log` go into the temporary directory. The
+config is otherwise left as it is. Python 3 stdlib only.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+NGINX = "/usr/sbin/nginx"
+MAIL_MODULE = "/usr/lib/nginx/modules/ngx_mail_module.so"
+# Debian's compiled-in prefix: `load_module modules/...` resolves against it.
+DEBIAN_PREFIX = "/usr/share/nginx/"
+
+# Directives whose relative file argument nginx resolves against the conf prefix (spec 1.1).
+_PATH_DIRECTIVES = ("ssl_certificate", "ssl_certificate_key", "ssl_password_file", "ssl_dhparam",
+                    "ssl_client_certificate", "ssl_trusted_certificate", "ssl_crl",
+                    "ssl_session_ticket_key")
+_PATH_RE = re.compile(r"(?m)(^|[;{}\s])(" + "|".join(_PATH_DIRECTIVES) + r")(\s+)([^\s;\"']+)(\s*;)")
+_LISTEN_RE = re.compile(r"(?m)(^|[;{}\s])(listen\s+)([^\s;]+)")
+_PID_RE = re.compile(r"(?m)^(\s*)pid\s+[^;]*;")
+_ERROR_LOG_RE = re.compile(r"(?m)^(\s*)error_log\s+(?!stderr)[^\s;]+")
+
+
+def available():
+    """None when nginx and its mail module are installed, else the reason they are not usable."""
+    if not os.access(NGINX, os.X_OK):
+        return f"{NGINX} not installed"
+    if not os.path.exists(MAIL_MODULE):
+        return f"{MAIL_MODULE} not installed (libnginx-mod-mail)"
+    return None
+
+
+def listen_port(address):
+    """The port of a listen address token (`110`, `*:110`, `127.0.0.1:110`, `[::1]:110`), or None."""
+    if address.startswith("unix:"):
+        return None
+    tail = address.rsplit("]", 1)[-1] if address.startswith("[") else address
+    port = tail.rsplit(":", 1)[-1]
+    return int(port) if port.isdigit() else None
+
+
+def free_port(lo, hi, taken=()):
+    """A TCP port in [lo, hi] that nobody listens on at 127.0.0.1 right now."""
+    start = lo + (os.getpid() * 7919 + int(time.time() * 1000)) % (hi - lo + 1)
+    for i in range(hi - lo + 1):
+        port = lo + (start - lo + i) % (hi - lo + 1)
+        if port in taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {lo}-{hi}")
+
+
+def _rewrite_text(text, case_dir, port_map):
+    def listen(m):
+        port = listen_port(m.group(3))
+        if port is None or port not in port_map:
+            return m.group(0)
+        host = "[::1]" if m.group(3).startswith("[") else "127.0.0.1"
+        return f"{m.group(1)}{m.group(2)}{host}:{port_map[port]}"
+
+    def path(m):
+        value = m.group(4)
+        if value.startswith("/") or value.startswith("data:"):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}{m.group(3)}{case_dir}/{value}{m.group(5)}"
+
+    return _PATH_RE.sub(path, _LISTEN_RE.sub(listen, text))
+
+
+def ports_in(case_dir):
+    """Every listen port written in the case's files (main file and includes), sorted."""
+    ports = set()
+    for root, _, files in os.walk(case_dir):
+        for name in files:
+            try:
+                text = open(os.path.join(root, name), encoding="utf-8", errors="surrogateescape").read()
+            except OSError:
+                continue
+            for m in _LISTEN_RE.finditer(text):
+                port = listen_port(m.group(3))
+                if port is not None:
+                    ports.add(port)
+    return sorted(ports)
+
+
+class Instance:
+    """A rewritten copy of a case in a temporary directory; `test()` runs `nginx -t`, `start()` runs it."""
+
+    def __init__(self, case_dir, port_map, runnable=False, log_level="info"):
+        self.case_dir = os.path.abspath(case_dir)
+        self.tmp = tempfile.mkdtemp(prefix="popcheck-nginx-")
+        self.conf_dir = os.path.join(self.tmp, "conf")
+        self.conf = os.path.join(self.conf_dir, "nginx.conf")
+        self.pid_file = os.path.join(self.tmp, "nginx.pid")
+        self.error_log = os.path.join(self.tmp, "error.log")
+        self.process = None
+        shutil.copytree(self.case_dir, self.conf_dir, symlinks=False)
+        for root, _, files in os.walk(self.conf_dir):
+            for name in files:
+                p = os.path.join(root, name)
+                with open(p, encoding="utf-8", errors="surrogateescape") as fh:
+                    text = fh.read()
+                new = _rewrite_text(text, self.case_dir, port_map)
+                new = _PID_RE.sub(lambda m: f"{m.group(1)}pid {self.pid_file};", new)
+                new = _ERROR_LOG_RE.sub(lambda m: f"{m.group(1)}error_log {self.error_log}", new)
+                if new != text:
+                    with open(p, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                        fh.write(new)
+        with open(self.conf, encoding="utf-8", errors="surrogateescape") as fh:
+            text = fh.read()
+        self.has_pid = _PID_RE.search(text) is not None
+        if runnable:
+            # What a runnable copy needs beyond the case itself: the module, events, logs at `info`.
+            head = f"error_log {self.error_log} {log_level};\n"
+            if "load_module" not in text:
+                head = f"load_module {MAIL_MODULE};\n" + head
+            if not re.search(r"(?m)^\s*events\s*\{", text):
+                text += "\nevents {}\n"
+            with open(self.conf, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                fh.write(head + text)
+
+    def _globals(self):
+        return [] if self.has_pid else ["-g", f"pid {self.pid_file};"]
+
+    def unmap(self, text):
+        """Replace the temporary conf dir with the original case dir in nginx's messages."""
+        return text.replace(self.conf_dir, self.case_dir)
+
+    def test(self, timeout=20):
+        """`nginx -t`: (exit status, stderr lines without the Debian timestamp/pid prefix)."""
+        cmd = [NGINX, "-t", "-p", DEBIAN_PREFIX, "-c", self.conf, "-e", "/dev/stderr"] + self._globals()
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return r.returncode, [self.unmap(line) for line in r.stderr.splitlines()]
+
+    def start(self, ports, timeout=10.0):
+        """Start nginx in the foreground as our child; wait until every port accepts connections."""
+        cmd = [NGINX, "-p", DEBIAN_PREFIX, "-c", self.conf, "-e", self.error_log] + self._globals()
+        cmd += ["-g", "daemon off;"]
+        self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout
+        pending = list(ports)
+        while pending:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode(errors="replace")
+                raise RuntimeError(f"nginx exited with {self.process.returncode}: {err.strip()}\n"
+                                   f"{self.log_tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", pending[0]), timeout=0.5):
+                    pass
+                pending.pop(0)
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"nginx did not listen on 127.0.0.1:{pending[0]} within {timeout}s")
+                time.sleep(0.05)
+
+    def stop(self, timeout=10.0):
+        """Stop our nginx (master and workers are in their own process group) and wait for it."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=timeout)
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines=20):
+        try:
+            with open(self.error_log, encoding="utf-8", errors="replace") as fh:
+                return "".join(fh.readlines()[-lines:])
+        except OSError:
+            return ""
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()

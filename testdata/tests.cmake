@@ -1,0 +1,30 @@
+# End-to-end tests over testdata/compile/<case>/ (included from the top CMakeLists.txt).
+#   golden: compile/<case>      popcheck parse/compile output vs the case's goldens (scripts/golden.py)
+#   nginx-wire: compile/<case>  real nginx's POP3 replies vs compile's "wire" bytes, for cases with a
+#                               `wire` marker file (scripts/nginx_wire_test.py); label `nginx`, skipped
+#                               (exit 77) when nginx or its mail module is not installed.
+# Debian's python3 carries python3-jsonschema, which golden.py needs.
+find_program(POPCHECK_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT POPCHECK_PYTHON)
+  find_program(POPCHECK_PYTHON NAMES python3 REQUIRED)
+endif()
+
+file(GLOB popcheck_compile_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS
+     ${CMAKE_CURRENT_LIST_DIR}/compile/*)
+foreach(case_dir IN LISTS popcheck_compile_cases)
+  if(NOT EXISTS ${case_dir}/nginx.conf)
+    continue()
+  endif()
+  get_filename_component(case_name ${case_dir} NAME)
+  add_test(NAME "golden: compile/${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/golden.py
+                   --popcheck $<TARGET_FILE:popcheck> ${case_dir})
+  set_tests_properties("golden: compile/${case_name}" PROPERTIES LABELS golden TIMEOUT 60)
+  if(EXISTS ${case_dir}/wire)
+    add_test(NAME "nginx-wire: compile/${case_name}"
+             COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/nginx_wire_test.py
+                     --popcheck $<TARGET_FILE:popcheck> ${case_dir})
+    set_tests_properties("nginx-wire: compile/${case_name}" PROPERTIES
+                         LABELS nginx SKIP_RETURN_CODE 77 TIMEOUT 120)
+  endif()
+endforeach()
