@@ -27,6 +27,7 @@ struct Directive {
   int line = 0;         // line of the name (crossplane's "line")
   int column = 0;       // column of the name
   int end_line = 0;     // line of the terminating ';' or '{': the line nginx puts in its messages
+  int end_column = 0;   // column of that ';' or '{'
   bool has_block = false;
   std::vector<Directive> block;
   int block_end_line = 0;            // line of the closing '}' (0 when the file ended first)

@@ -1,0 +1,31 @@
+#pragma once
+
+// Builds the directives of ONE file from the lexer's statements (ngx_conf_parse). Blocks never
+// span files, so each file is parsed on its own; `include` is handed to a callback that returns
+// the indices of the files it expanded to (see include_resolver.hpp).
+
+#include <popcheck/conf/ast.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace popcheck::conf {
+
+struct ParsedFile {
+  std::vector<Directive> parsed;
+  std::vector<Comment> comments;
+  Diagnostics errors;
+};
+
+// Called for every well-formed `include ARG;` when it is read (so included files are read in
+// nginx's order). It may append diagnostics to `errors` (the including file's list).
+using IncludeHandler =
+    std::function<std::vector<std::size_t>(const Directive& include, Diagnostics& errors)>;
+
+ParsedFile parse_file(std::string_view text, const std::string& path, std::size_t file_index,
+                      const IncludeHandler& on_include);
+
+} // namespace popcheck::conf
