@@ -17,8 +17,12 @@ import argparse
 import difflib
 import json
 import os
+import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import nginx_runner  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES_ROOT = os.path.join(REPO, "testdata", "compile")
@@ -29,6 +33,38 @@ STEPS = (
     ("compile", ["compile", "--hostname", "test-host", "--no-resolve"], "compile.schema.json"),
 )
 TIMEOUT = 30
+NGINX_T = "nginx-t.txt"
+# Ports whose listen picks a protocol (spec 2.2): moving them would change what nginx -t says.
+PROTOCOL_PORTS = {110, 995, 143, 993, 25, 465, 587}
+
+
+def nginx_port(port):
+    """The stand-in port used when recording `nginx -t` (only 22000-22999 may be bound here)."""
+    return 22000 + port % 1000
+
+
+def record_nginx(case_dir):
+    """Run the real `nginx -t` on a copy of the case and write its verdict to nginx-t.txt:
+    `exit N`, then nginx's warning and error lines (`nginx: [level] ...`) with $CASE for the path."""
+    ports = nginx_runner.ports_in(case_dir)
+    texts = "".join(read(os.path.join(r, f)) or "" for r, _, fs in os.walk(case_dir) for f in fs
+                    if f.endswith(".conf") or f == "default")
+    has_protocol = re.search(r"(?m)^[^#]*(^|[;{\s])protocol\s+\w+\s*;", texts) is not None
+    if set(ports) & PROTOCOL_PORTS and not has_protocol:
+        return f"not recorded: it relies on the protocol-by-port rule (write {NGINX_T} by hand)"
+    port_map = {p: nginx_port(p) for p in ports}
+    with nginx_runner.Instance(case_dir, port_map) as inst:
+        rc, lines = inst.test()
+    out = [f"exit {rc}"]
+    for line in lines:
+        if not line.startswith("nginx: [") or "could not open error log file" in line:
+            continue
+        for old, new in port_map.items():
+            line = line.replace(f":{new}", f":{old}")
+        out.append(normalise(line, case_dir))
+    with open(os.path.join(case_dir, NGINX_T), "w", encoding="utf-8") as fh:
+        fh.write("\n".join(out) + "\n")
+    return None
 
 
 def load_validators():
@@ -120,14 +156,23 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--popcheck", default=os.path.join(REPO, "build", "popcheck"), help="popcheck binary")
     ap.add_argument("--update", action="store_true", help="rewrite the goldens from popcheck's output")
+    ap.add_argument("--record-nginx", action="store_true",
+                    help=f"write each case's {NGINX_T} from the real nginx -t (needs nginx + mail module)")
     ap.add_argument("cases", nargs="*", help="case directories (default: every testdata/compile/*)")
     args = ap.parse_args()
-    popcheck = os.path.abspath(args.popcheck)
-    if not os.access(popcheck, os.X_OK):
-        sys.exit(f"golden.py: {popcheck} is not an executable (build it, or pass --popcheck)")
     cases = [os.path.abspath(c) for c in args.cases] or sorted(
         os.path.join(CASES_ROOT, d) for d in os.listdir(CASES_ROOT)
         if os.path.isfile(os.path.join(CASES_ROOT, d, "nginx.conf")))
+    if args.record_nginx:
+        why = nginx_runner.available()
+        if why:
+            sys.exit(f"golden.py: {why}")
+        for case_dir in cases:
+            print(f"{os.path.basename(case_dir)}: {record_nginx(case_dir) or 'recorded'}")
+        return 0
+    popcheck = os.path.abspath(args.popcheck)
+    if not os.access(popcheck, os.X_OK):
+        sys.exit(f"golden.py: {popcheck} is not an executable (build it, or pass --popcheck)")
     validators = load_validators()
     passed = failed = 0
     for case_dir in cases:
