@@ -3,7 +3,8 @@
 // Rules as a table, not a class tree: one registry of every id popcheck can report, with the
 // metadata that `popcheck explain`, docs/rules.md and SARIF's rule descriptors are made from.
 // Ids are stable forever: CONFxxx (syntax and directive dispatch, as nginx -t), MAILxxx (other
-// nginx -t errors and warnings of mail blocks), POP3xxx (pitfalls nginx accepts silently).
+// nginx -t errors and warnings of mail blocks), POP3xxx (pitfalls nginx accepts silently),
+// LINTxxx (problems with popcheck's own suppression comments).
 
 #include <popcheck/conf/diagnostic.hpp>
 

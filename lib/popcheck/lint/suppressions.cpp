@@ -9,7 +9,7 @@
 namespace popcheck::lint {
 namespace {
 
-constexpr std::string_view k_unknown_rule_id = "CONF008";
+constexpr std::string_view k_unknown_rule_id = "LINT001";
 
 struct Span {
   int line;

@@ -23,7 +23,7 @@ struct Suppression {
 };
 
 // Reads every suppression comment of every file. A comment that names an unknown rule, or has
-// no directive to apply to, yields a warning in `problems` (rule CONF008).
+// no directive to apply to, yields a warning in `problems` (rule LINT001).
 std::vector<Suppression> collect_suppressions(const conf::ConfTree& tree, Diagnostics& problems);
 
 // Marks the findings that a suppression covers (same file, line in range, rule listed).

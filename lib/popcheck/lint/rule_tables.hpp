@@ -1,0 +1,12 @@
+#pragma once
+
+// The two halves of the rule registry; rule.hpp's all_rules() joins them.
+
+#include <popcheck/lint/rule.hpp>
+
+namespace popcheck::lint {
+
+std::span<const Rule> nginx_rules(); // CONFxxx, MAILxxx: reported by the parser and the model
+std::span<const Rule> pop3_rules(); // POP3xxx: the pitfall checks (rules_pop3.cpp)
+
+} // namespace popcheck::lint
