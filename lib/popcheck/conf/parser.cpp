@@ -60,13 +60,20 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
     }
   };
 
+  bool too_deep = false;
   Statement statement;
   statement.words.reserve(8);
   for (;;) {
     lexer.next(statement);
     switch (statement.end) {
     case StatementEnd::block_start:
-      stack.push_back(Frame{make_directive(statement, file_index), statement.broken});
+      if (stack.size() == k_max_block_depth && !too_deep) {
+        too_deep = true; // once per file
+        report(statement, "blocks nested deeper than " + std::to_string(k_max_block_depth) +
+                              " levels are not supported");
+      }
+      stack.push_back(Frame{make_directive(statement, file_index),
+                            statement.broken || stack.size() >= k_max_block_depth});
       break;
     case StatementEnd::semicolon:
       if (!statement.broken) {

@@ -14,6 +14,10 @@
 
 namespace popcheck::conf {
 
+// nginx has no limit, but the tree is destroyed and walked recursively: deeper blocks are
+// reported and dropped. Real configurations nest a handful of levels.
+inline constexpr std::size_t k_max_block_depth = 256;
+
 struct ParsedFile {
   std::vector<Directive> parsed;
   std::vector<Comment> comments;
