@@ -5,7 +5,8 @@ For each case it runs, with the case directory as cwd and the absolute path of t
     popcheck parse FILE
     popcheck compile --hostname test-host --no-resolve FILE
 and compares stdout byte for byte with parse.json / compile.json and the exit codes with
-expected.json. The absolute case directory and repository root are replaced by `$CASE` and `$REPO`
+expected.json, and compile's verdict with the real `nginx -t` verdict recorded in nginx-t.txt
+(`--record-nginx` re-records it). The absolute case directory and repository root are replaced by `$CASE` and `$REPO`
 first, so goldens are machine independent. Every non-empty stdout is validated against
 schemas/parse.schema.json or schemas/compile.schema.json (python3-jsonschema). `--update` rewrites
 the goldens (schema errors still fail). Ends with `N passed, N failed`; exit 1 if any case failed.
@@ -111,6 +112,38 @@ def read(path):
         return None
 
 
+def nginx_disagreements(case_dir, compile_out, compile_exit):
+    """Compare compile with the real nginx's recorded verdict (nginx-t.txt): same success/failure,
+    nginx's first [emerg] equals compile's first error `text` (for OpenSSL load errors nginx appends
+    `(SSL: ...)` details that differ between OpenSSL builds), and every nginx [warn] is reported."""
+    record = read(os.path.join(case_dir, NGINX_T))
+    if record is None:
+        return []
+    lines = [line for line in record.splitlines() if line and not line.startswith("#")]
+    nginx_exit = int(lines[0].split()[1])
+    emerg = [line[len("nginx: [emerg] "):] for line in lines if line.startswith("nginx: [emerg] ")]
+    warn = [line[len("nginx: [warn] "):] for line in lines if line.startswith("nginx: [warn] ")]
+    problems = []
+    if (nginx_exit == 0) != (compile_exit == 0):
+        problems.append(f"nginx -t exits {nginx_exit} but compile exits {compile_exit}")
+    try:
+        diags = json.loads(compile_out).get("errors", [])
+    except (ValueError, AttributeError):
+        return problems
+    errors = [d.get("text", "") for d in diags if d.get("severity") == "error"]
+    warnings = [d.get("text", "") for d in diags if d.get("severity") == "warning"]
+    if emerg:
+        first = errors[0] if errors else "(no error)"
+        if not (emerg[0] == first or emerg[0].startswith(first + " (SSL: ")):
+            problems.append(f"first error differs from nginx -t:\n  nginx:    {emerg[0]}\n  popcheck: {first}")
+    elif errors:
+        problems.append(f"nginx -t reports no error, compile does: {errors[0]}")
+    for w in warn:
+        if w not in warnings:
+            problems.append(f"nginx -t warns, compile does not: {w}")
+    return problems
+
+
 def run_case(popcheck, case_dir, validators, update):
     """Returns a list of failure descriptions (empty = pass)."""
     conf = os.path.join(case_dir, "nginx.conf")
@@ -130,6 +163,8 @@ def run_case(popcheck, case_dir, validators, update):
         if out.strip():
             for problem in schema_errors(validators[schema_name], out):
                 failures.append(f"{name}: schema {schema_name}: {problem}")
+        if name == "compile":
+            failures += [f"compile vs real nginx: {p}" for p in nginx_disagreements(case_dir, out, r.returncode)]
         golden_path = os.path.join(case_dir, f"{name}.json")
         if update:
             with open(golden_path, "w", encoding="utf-8", errors="surrogateescape") as fh:

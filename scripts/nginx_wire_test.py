@@ -7,7 +7,7 @@ For one case directory (testdata/compile/<case>/, marked with a `wire` file):
      22000-22999, made runnable (mail module, events, pid, info error_log; scripts/lib/nginx_runner.py)
      and started with the real nginx (`daemon off`, our child, always stopped at the end);
   3. for every listener of every POP3 server, three connections:
-       A: greeting, CAPA, AUTH, STLS (on an ssl listener: after the implicit handshake), QUIT
+       A: greeting, CAPA, AUTH, STLS on an ssl listener (all after the implicit handshake), QUIT
        B: greeting (salted: a different salt than A's), USER x, CAPA in the USER state, QUIT
        C (plain listeners): greeting, STLS, and if +OK: handshake, CAPA, AUTH, STLS, USER x, CAPA, QUIT
      and compares every reply byte for byte. No login happens, so auth_http is never contacted.
@@ -146,8 +146,11 @@ def wire_bytes(value):
 
 
 def listener_is_tls(server, listener):
-    tls = server.get("tls") or {}
-    return bool(listener.get("ssl")) or tls.get("ssl") in (True, "on")
+    """compile marks each listener's mode: "implicit" (listen ... ssl, or 1.22.1 `ssl on`) is TLS from
+    the first byte; anything else ("starttls", "none") starts in plain text."""
+    if "tls" in listener:
+        return listener["tls"] == "implicit"
+    return bool(listener.get("ssl"))
 
 
 def client_context():
@@ -183,7 +186,9 @@ def test_listener(report, server, listener, host, port, prefix):
         report.check(f"{prefix} A: CAPA", wire_bytes(capa.get(side)), conn.command("CAPA"))
         report.check(f"{prefix} A: AUTH", wire_bytes(auth.get(side)), conn.command("AUTH"))
         if tls:
-            report.check(f"{prefix} A: STLS on a TLS connection", ERR, conn.command("STLS"))
+            report.check(f"{prefix} A: STLS on a TLS connection",
+                         wire_bytes((wire.get("stls") or {}).get("tls_connection", ERR.decode())),
+                         conn.command("STLS"))
         quit_(conn, "A")
     finally:
         conn.close()
@@ -226,7 +231,8 @@ def test_listener(report, server, listener, host, port, prefix):
             return
         report.check(f"{prefix} C: CAPA after STLS", wire_bytes(capa.get("tls_connection")), conn.command("CAPA"))
         report.check(f"{prefix} C: AUTH after STLS", wire_bytes(auth.get("tls_connection")), conn.command("AUTH"))
-        report.check(f"{prefix} C: STLS after STLS", ERR, conn.command("STLS"))
+        report.check(f"{prefix} C: STLS after STLS",
+                     wire_bytes((wire.get("stls") or {}).get("tls_connection", ERR.decode())), conn.command("STLS"))
         got = conn.command("USER x")
         report.check(f"{prefix} C: USER x after STLS", OK, got)
         if got == OK:
@@ -252,7 +258,7 @@ def main():
         return SKIP
     conf = os.path.join(case_dir, "nginx.conf")
     try:
-        r = subprocess.run([args.popcheck, "compile", "--hostname", "test-host", "--no-resolve", conf],
+        r = subprocess.run([os.path.abspath(args.popcheck), "compile", "--hostname", "test-host", "--no-resolve", conf],
                            cwd=case_dir, capture_output=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as e:
         print(f"ERROR {label}: cannot run popcheck compile: {e}")
@@ -285,7 +291,7 @@ def main():
                     if port not in port_map:
                         report.fail(f"{label} {listener.get('text')}", f"listener port {port} was not remapped")
                         continue
-                    host = "::1" if ":" in str(listener.get("address", "")) else "127.0.0.1"
+                    host = "::1" if str(listener.get("address", "")).startswith("[") else "127.0.0.1"
                     kind = "ssl" if listener_is_tls(server, listener) else "plain"
                     prefix = f"{label} {server.get('file', '?').rsplit('/', 1)[-1]}:{server.get('line')} " \
                              f"listen {listener.get('text', port)} ({kind})"
