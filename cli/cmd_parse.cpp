@@ -3,14 +3,13 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 
-#include <popcheck/conf/parse_config.hpp>
-#include <popcheck/conf/tree_json.hpp>
-#include <popcheck/util/file_reader.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <popcheck/conf/parse_config.hpp>
+#include <popcheck/conf/tree_json.hpp>
+#include <popcheck/util/file_reader.hpp>
 #include <sstream>
 
 namespace popcheck::cli {

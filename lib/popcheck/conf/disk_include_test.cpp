@@ -2,13 +2,11 @@
 // nginx 1.22.1 prints them (`include d;` naming a directory -> `pread() "..." failed (21: Is a
 // directory)`, with no location).
 
-#include <popcheck/conf/parse_config.hpp>
-
-#include <doctest/doctest.h>
-
 #include <cstdlib>
+#include <doctest/doctest.h>
 #include <filesystem>
 #include <fstream>
+#include <popcheck/conf/parse_config.hpp>
 #include <string>
 #include <unistd.h>
 
@@ -20,7 +18,8 @@ namespace {
 class TempDir {
 public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "popcheck-conf-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "popcheck-conf-XXXXXX").string();
     m_path = ::mkdtemp(pattern.data());
   }
   ~TempDir() { std::filesystem::remove_all(m_path); }
@@ -55,8 +54,10 @@ TEST_CASE("conf disk include: globs, directories and missing files") {
   const Diagnostics errors = tree.all_errors();
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].nginx_text() == "pread() \"" + d + "/sub\" failed (21: Is a directory)");
-  CHECK(errors[1].nginx_text() == "open() \"" + d + "/missing.conf\" failed (2: No such file or "
-                                                    "directory) in " + d + "/t.conf:3");
+  CHECK(errors[1].nginx_text() == "open() \"" + d +
+                                      "/missing.conf\" failed (2: No such file or "
+                                      "directory) in " +
+                                      d + "/t.conf:3");
 }
 
 TEST_CASE("conf disk include: relative main path is taken from the cwd") {

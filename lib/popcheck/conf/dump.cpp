@@ -49,9 +49,11 @@ std::expected<std::vector<DumpFile>, Diagnostic> split_dump(std::string_view dum
     pos = next;
   }
   if (files.empty()) {
-    return std::unexpected(Diagnostic{
-        k_include_rule, Severity::error, {}, "no \"# configuration file PATH:\" line in the dump",
-        "give the standard output of `nginx -T`"});
+    return std::unexpected(Diagnostic{k_include_rule,
+                                      Severity::error,
+                                      {},
+                                      "no \"# configuration file PATH:\" line in the dump",
+                                      "give the standard output of `nginx -T`"});
   }
   close_previous(dump.size());
   return files;

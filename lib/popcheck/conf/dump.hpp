@@ -3,9 +3,8 @@
 // Splitting the stdout of `nginx -T` back into files. nginx writes, for every file it read (each
 // once, in the order first read): "# configuration file PATH:\n", the bytes of the file, "\n".
 
-#include <popcheck/conf/diagnostic.hpp>
-
 #include <expected>
+#include <popcheck/conf/diagnostic.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

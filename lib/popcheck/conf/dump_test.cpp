@@ -2,11 +2,9 @@
 // `nginx -T -p /tmp/conf/ -c /tmp/conf/T.conf` (a.conf included twice is dumped once; an empty
 // file is dumped as its header and the LF nginx adds after every file).
 
+#include <doctest/doctest.h>
 #include <popcheck/conf/dump.hpp>
 #include <popcheck/conf/parse_config.hpp>
-
-#include <doctest/doctest.h>
-
 #include <string>
 #include <vector>
 

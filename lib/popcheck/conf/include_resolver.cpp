@@ -1,7 +1,6 @@
+#include <algorithm>
 #include <popcheck/conf/include_resolver.hpp>
 #include <popcheck/conf/parser.hpp>
-
-#include <algorithm>
 
 namespace popcheck::conf {
 
@@ -19,9 +18,8 @@ std::size_t IncludeResolver::add_file(const std::string& path, std::string_view 
   m_tree.files.push_back(ConfFile{path, {}, {}, {}});
   m_index.emplace(path, index);
   m_open.push_back(index);
-  ParsedFile parsed = parse_file(text, path, index, [this](const Directive& d, Diagnostics& e) {
-    return include(d, e);
-  });
+  ParsedFile parsed = parse_file(
+      text, path, index, [this](const Directive& d, Diagnostics& e) { return include(d, e); });
   m_open.pop_back();
   ConfFile& file = m_tree.files[index]; // re-fetched: nested includes grew the vector
   file.parsed = std::move(parsed.parsed);
@@ -30,8 +28,7 @@ std::size_t IncludeResolver::add_file(const std::string& path, std::string_view 
   return index;
 }
 
-std::vector<std::size_t> IncludeResolver::include(const Directive& directive,
-                                                  Diagnostics& errors) {
+std::vector<std::size_t> IncludeResolver::include(const Directive& directive, Diagnostics& errors) {
   const std::string& from = m_tree.files[directive.file].path;
   const Arg& arg = directive.args.front();
   // nginx puts the line of the ';' in its message; the column points at the path when it is on
@@ -43,8 +40,7 @@ std::vector<std::size_t> IncludeResolver::include(const Directive& directive,
         Diagnostic{k_include_rule, Severity::error, std::move(location), std::move(message), {}});
   };
 
-  const std::string full =
-      arg.value.starts_with('/') ? arg.value : m_tree.conf_prefix + arg.value;
+  const std::string full = arg.value.starts_with('/') ? arg.value : m_tree.conf_prefix + arg.value;
   std::vector<std::string> paths;
   if (full.find_first_of("*?[") == std::string::npos) {
     paths.push_back(full);

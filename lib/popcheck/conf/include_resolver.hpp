@@ -5,10 +5,9 @@
 // Unlike nginx, each distinct path is parsed once (crossplane's shape: later includes point at the
 // same entry) and include cycles are reported instead of recursing until EMFILE.
 
+#include <cstddef>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/util/file_reader.hpp>
-
-#include <cstddef>
 #include <string>
 #include <string_view>
 #include <unordered_map>

@@ -1,10 +1,8 @@
 // `include` in memory: resolution against the conf prefix, globs, missing files, files shared
 // between includes, cycles. Texts and lines checked against nginx 1.22.1 -t where nginx has them.
 
-#include <popcheck/conf/parse_config.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/conf/parse_config.hpp>
 #include <string>
 #include <vector>
 
@@ -63,9 +61,8 @@ TEST_CASE("conf include: absolute paths, globs in byte order, no match is fine")
   files.add("/d/conf.d/sub/c.conf", "c;");        // '*' does not match '/'
   const ConfTree tree = parse_config("/d/t.conf", files);
   CHECK(tree.all_errors().empty());
-  CHECK(paths(tree) ==
-        Strings{"/d/t.conf", "/etc/x.conf", "/d/conf.d/B.conf", "/d/conf.d/a.conf",
-                "/d/conf.d/b.conf"});
+  CHECK(paths(tree) == Strings{"/d/t.conf", "/etc/x.conf", "/d/conf.d/B.conf", "/d/conf.d/a.conf",
+                               "/d/conf.d/b.conf"});
   CHECK(tree.files[0].parsed[1].includes == Indices{2, 3, 4});
   CHECK(tree.files[0].parsed[2].includes.empty());
   CHECK(tree.files[0].parsed[3].includes.empty());
@@ -142,8 +139,7 @@ TEST_CASE("conf include: cycles are reported, not followed") {
                 "\"/d/c.conf\" in /d/c.conf:1"});
   CHECK(errors[0].rule == "CONF002");
   CHECK(tree.files[1].parsed[1].includes.empty());
-  CHECK(paths(tree) ==
-        Strings{"/d/t.conf", "/d/self.conf", "/d/a.conf", "/d/b.conf", "/d/c.conf"});
+  CHECK(paths(tree) == Strings{"/d/t.conf", "/d/self.conf", "/d/a.conf", "/d/b.conf", "/d/c.conf"});
 }
 
 TEST_CASE("conf include: only `include ARG;` is followed") {

@@ -1,7 +1,6 @@
-#include <popcheck/conf/lexer.hpp>
-
 #include <algorithm>
 #include <cstring>
+#include <popcheck/conf/lexer.hpp>
 
 namespace popcheck::conf {
 
@@ -66,8 +65,8 @@ void Lexer::report(Statement& statement, int line, int column, std::string messa
     return; // one error per statement: the rest is usually a consequence of the first
   }
   statement.broken = true;
-  m_errors.push_back(Diagnostic{k_syntax_rule, Severity::error, {m_path, line, column},
-                                std::move(message), {}});
+  m_errors.push_back(
+      Diagnostic{k_syntax_rule, Severity::error, {m_path, line, column}, std::move(message), {}});
 }
 
 void Lexer::push_word(Statement& statement, std::size_t begin, std::size_t end, bool quoted) {

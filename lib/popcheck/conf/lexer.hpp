@@ -5,10 +5,9 @@
 // going after an error: the broken statement is flagged so the parser drops it, and only the
 // first error of a statement is reported.
 
+#include <cstddef>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/conf/diagnostic.hpp>
-
-#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +24,8 @@ enum class StatementEnd { semicolon, block_start, block_end, end_of_file };
 struct Statement {
   std::vector<Arg> words;
   StatementEnd end = StatementEnd::end_of_file;
-  int end_line = 0;   // line of the ';', '{' or '}' (or of the end of the file)
-  int end_column = 0; // its column
+  int end_line = 0;    // line of the ';', '{' or '}' (or of the end of the file)
+  int end_column = 0;  // its column
   bool broken = false; // an error was reported for this statement: drop it
   bool fatal = false;  // nothing after this point can be trusted (unterminated long quote)
 };
@@ -41,9 +40,7 @@ public:
   int line() const { return m_line; }
 
 private:
-  int column_of(std::size_t offset) const {
-    return static_cast<int>(offset - m_line_start) + 1;
-  }
+  int column_of(std::size_t offset) const { return static_cast<int>(offset - m_line_start) + 1; }
   void report(Statement& statement, int line, int column, std::string message);
   void push_word(Statement& statement, std::size_t begin, std::size_t end, bool quoted);
   // nginx's buffer refill at m_pos: returns false after a fatal too-long error.

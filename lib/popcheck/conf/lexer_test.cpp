@@ -1,9 +1,7 @@
 // Tokenizer behaviour; every expected error text and line was checked against nginx 1.22.1 -t.
 
-#include <popcheck/conf/lexer.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/conf/lexer.hpp>
 #include <string>
 #include <vector>
 
@@ -69,14 +67,15 @@ TEST_CASE("conf lexer: words, terminators and positions") {
 }
 
 TEST_CASE("conf lexer: quoting examples that nginx accepts") {
-  const auto lexed = lex("pop3_capabilities \"X-HASH#NOT-A-COMMENT\" 'X-SEMI;COLON' "
-                         "\"X-ESC\\\"QUOTE\" \"X-{BRACE}\" X-PLAIN\\;ESCAPED;"
-                         "pop3_auth plain;pop3_auth apop;\n\"auth_http\" '127.0.0.1:19000/auth';\n");
+  const auto lexed =
+      lex("pop3_capabilities \"X-HASH#NOT-A-COMMENT\" 'X-SEMI;COLON' "
+          "\"X-ESC\\\"QUOTE\" \"X-{BRACE}\" X-PLAIN\\;ESCAPED;"
+          "pop3_auth plain;pop3_auth apop;\n\"auth_http\" '127.0.0.1:19000/auth';\n");
   CHECK(lexed.errors.empty());
   REQUIRE(lexed.statements.size() == 5);
-  CHECK(values(lexed.statements[0]) ==
-        Strings{"pop3_capabilities", "X-HASH#NOT-A-COMMENT", "X-SEMI;COLON", "X-ESC\"QUOTE",
-                "X-{BRACE}", "X-PLAIN\\;ESCAPED"});
+  CHECK(values(lexed.statements[0]) == Strings{"pop3_capabilities", "X-HASH#NOT-A-COMMENT",
+                                               "X-SEMI;COLON", "X-ESC\"QUOTE", "X-{BRACE}",
+                                               "X-PLAIN\\;ESCAPED"});
   CHECK(lexed.statements[0].words[1].quoted);
   CHECK_FALSE(lexed.statements[0].words[5].quoted);
   CHECK(lexed.statements[0].words[1].column == 19); // the opening quote
@@ -97,8 +96,7 @@ TEST_CASE("conf lexer: ordinary bytes inside unquoted words") {
   const auto lexed = lex("a\"b\" a#b x}y 'q')z) $x{ ${name}{ x\"a\"#c\n;");
   CHECK(lexed.errors.empty());
   // `)` after a closing quote starts a new word; `{` after `$` belongs to the word.
-  CHECK(values(lexed.statements[0]) ==
-        Strings{"a\"b\"", "a#b", "x}y", "q", ")z)", "$x"});
+  CHECK(values(lexed.statements[0]) == Strings{"a\"b\"", "a#b", "x}y", "q", ")z)", "$x"});
   CHECK(lexed.statements[0].end == StatementEnd::block_start);
   CHECK(values(lexed.statements[1]) == Strings{"${name}"});
   CHECK(lexed.statements[1].end == StatementEnd::block_start);
@@ -109,8 +107,7 @@ TEST_CASE("conf lexer: ordinary bytes inside unquoted words") {
 TEST_CASE("conf lexer: escape decoding") {
   const auto lexed = lex("x \"\\\"\\'\\\\\\t\\r\\n\\x\\$\" a\\ b '\\'' \"\";");
   CHECK(lexed.errors.empty());
-  CHECK(values(lexed.statements[0]) ==
-        Strings{"x", "\"'\\\t\r\n\\x\\$", "a\\ b", "'", ""});
+  CHECK(values(lexed.statements[0]) == Strings{"x", "\"'\\\t\r\n\\x\\$", "a\\ b", "'", ""});
   CHECK(decode_escapes("\\n\\q\\\\") == "\n\\q\\");
 }
 

@@ -1,7 +1,6 @@
+#include <filesystem>
 #include <popcheck/conf/include_resolver.hpp>
 #include <popcheck/conf/parse_config.hpp>
-
-#include <filesystem>
 
 namespace popcheck::conf {
 
@@ -38,11 +37,13 @@ ConfTree parse_config(const std::string& path, FileReader& reader) {
     // nginx prints no location for its main file.
     const IoError& io = content.error();
     tree.files.push_back(ConfFile{main_path, {}, {}, {}});
-    tree.files.front().errors.push_back(Diagnostic{
-        k_include_rule, Severity::error, {main_path, 0, 0},
-        io.call + " \"" + main_path + "\" failed (" + std::to_string(io.code) + ": " +
-            io.message + ")",
-        {}});
+    tree.files.front().errors.push_back(Diagnostic{k_include_rule,
+                                                   Severity::error,
+                                                   {main_path, 0, 0},
+                                                   io.call + " \"" + main_path + "\" failed (" +
+                                                       std::to_string(io.code) + ": " + io.message +
+                                                       ")",
+                                                   {}});
     return tree;
   }
   IncludeResolver(reader, tree).add_file(main_path, *content);

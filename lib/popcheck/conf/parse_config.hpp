@@ -3,10 +3,9 @@
 // Entry points: read a configuration (from disk through a FileReader, from text, or from an
 // `nginx -T` dump) into a ConfTree with every file it includes and every syntax/include error.
 
+#include <expected>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/util/file_reader.hpp>
-
-#include <expected>
 #include <string>
 #include <string_view>
 

@@ -1,7 +1,6 @@
+#include <iterator>
 #include <popcheck/conf/lexer.hpp>
 #include <popcheck/conf/parser.hpp>
-
-#include <iterator>
 #include <utility>
 
 namespace popcheck::conf {
@@ -48,8 +47,11 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
     return stack.empty() ? out.parsed : stack.back().directive.block;
   };
   const auto report = [&](const Statement& at, std::string message) {
-    out.errors.push_back(Diagnostic{k_syntax_rule, Severity::error,
-                                    {path, at.end_line, at.end_column}, std::move(message), {}});
+    out.errors.push_back(Diagnostic{k_syntax_rule,
+                                    Severity::error,
+                                    {path, at.end_line, at.end_column},
+                                    std::move(message),
+                                    {}});
   };
   const auto close_block = [&](int end_line) {
     Frame frame = std::move(stack.back());

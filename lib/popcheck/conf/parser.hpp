@@ -4,10 +4,9 @@
 // span files, so each file is parsed on its own; `include` is handed to a callback that returns
 // the indices of the files it expanded to (see include_resolver.hpp).
 
-#include <popcheck/conf/ast.hpp>
-
 #include <cstddef>
 #include <functional>
+#include <popcheck/conf/ast.hpp>
 #include <string>
 #include <string_view>
 #include <vector>

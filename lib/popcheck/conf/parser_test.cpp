@@ -1,10 +1,8 @@
 // Statements into directives and blocks, error lines as nginx 1.22.1 -t reports them, and the
 // recovery that lets us report more than nginx's first error.
 
-#include <popcheck/conf/parse_config.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/conf/parse_config.hpp>
 #include <string>
 #include <vector>
 

@@ -6,9 +6,8 @@
 // where a directive is {"directive","line","column","args",["includes"],["block"]} and "error" is
 // the text nginx prints ("MESSAGE in FILE:LINE"). Described by schemas/parse.schema.json.
 
-#include <popcheck/conf/ast.hpp>
-
 #include <nlohmann/json.hpp>
+#include <popcheck/conf/ast.hpp>
 
 namespace popcheck::conf {
 

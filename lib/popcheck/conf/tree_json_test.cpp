@@ -1,9 +1,8 @@
 // The crossplane-shaped JSON of a tree (schemas/parse.schema.json).
 
+#include <doctest/doctest.h>
 #include <popcheck/conf/parse_config.hpp>
 #include <popcheck/conf/tree_json.hpp>
-
-#include <doctest/doctest.h>
 
 using namespace popcheck;
 using namespace popcheck::conf;

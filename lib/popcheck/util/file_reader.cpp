@@ -1,11 +1,10 @@
-#include <popcheck/util/file_reader.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
+#include <popcheck/util/file_reader.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,8 +34,8 @@ std::expected<std::string, IoError> DiskFileReader::read(const std::string& path
   content.resize(static_cast<std::size_t>(info.st_size));
   std::size_t done = 0;
   while (done < content.size()) {
-    const ssize_t n = ::pread(fd, content.data() + done, content.size() - done,
-                              static_cast<off_t>(done));
+    const ssize_t n =
+        ::pread(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
     if (n < 0) {
       if (errno == EINTR) {
         continue;
@@ -55,8 +54,7 @@ std::expected<std::string, IoError> DiskFileReader::read(const std::string& path
   return content;
 }
 
-std::expected<std::vector<std::string>, IoError>
-DiskFileReader::glob(const std::string& pattern) {
+std::expected<std::vector<std::string>, IoError> DiskFileReader::glob(const std::string& pattern) {
   glob_t matches{};
   const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches); // flags as nginx: sorted, no ERR
   std::vector<std::string> paths;

@@ -11,8 +11,8 @@
 namespace popcheck {
 
 struct IoError {
-  int code = 0;        // errno value
-  std::string message; // strerror(code), e.g. "No such file or directory"
+  int code = 0;                // errno value
+  std::string message;         // strerror(code), e.g. "No such file or directory"
   std::string call = "open()"; // the failing call as nginx names it: "open()", "pread()", "glob()"
 };
 
