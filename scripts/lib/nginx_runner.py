@@ -7,6 +7,7 @@ name the same path as for the original), `pid` and `error_log` go into the tempo
 config is otherwise left as it is. Python 3 stdlib only.
 """
 
+import ctypes
 import os
 import re
 import shutil
@@ -16,7 +17,7 @@ import subprocess
 import tempfile
 import time
 
-NGINX = "/usr/sbin/nginx"
+NGINX = os.environ.get("POPCHECK_NGINX", "/usr/sbin/nginx")  # another nginx build, for experiments
 MAIL_MODULE = "/usr/lib/nginx/modules/ngx_mail_module.so"
 # Debian's compiled-in prefix: `load_module modules/...` resolves against it.
 DEBIAN_PREFIX = "/usr/share/nginx/"
@@ -29,6 +30,15 @@ _PATH_RE = re.compile(r"(?m)(^|[;{}\s])(" + "|".join(_PATH_DIRECTIVES) + r")(\s+
 _LISTEN_RE = re.compile(r"(?m)(^|[;{}\s])(listen\s+)([^\s;]+)")
 _PID_RE = re.compile(r"(?m)^(\s*)pid\s+[^;]*;")
 _ERROR_LOG_RE = re.compile(r"(?m)^(\s*)error_log\s+(?!stderr)[^\s;]+")
+
+
+def _die_with_parent():
+    """In the nginx child: get SIGTERM if the test process dies (killed by a ctest timeout, say),
+    so no nginx outlives its test. Linux prctl(PR_SET_PDEATHSIG)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def available():
@@ -153,7 +163,7 @@ class Instance:
         cmd = [NGINX, "-p", DEBIAN_PREFIX, "-c", self.conf, "-e", self.error_log] + self._globals()
         cmd += ["-g", "daemon off;"]
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True)
+                                        start_new_session=True, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         pending = list(ports)
         while pending:
