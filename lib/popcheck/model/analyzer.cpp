@@ -1,0 +1,329 @@
+#include <popcheck/model/values.hpp>
+#include <popcheck/model/walker.hpp>
+
+namespace popcheck::model {
+
+bool Analysis::has_errors() const {
+  for (const auto& d : diagnostics) {
+    if (d.severity == Severity::error) {
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace detail {
+namespace {
+
+// Deeper include nesting than this is a cycle (nginx itself recurses until it runs out of fds).
+constexpr int k_max_include_depth = 64;
+
+std::string_view basename(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+} // namespace
+
+std::string join_args(const conf::Directive& d) {
+  std::string out;
+  for (const auto& a : d.args) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += a.value;
+  }
+  return out;
+}
+
+Location Walker::location(const conf::Directive& d) const {
+  Location loc;
+  if (d.file < tree.files.size()) {
+    loc.file = tree.files[d.file].path;
+  }
+  loc.line = d.end_line > 0 ? d.end_line : d.line;
+  loc.column = d.column;
+  return loc;
+}
+
+void Walker::report(const rules::RuleId& rule, const conf::Directive& d, std::string message,
+                    Severity severity) {
+  Diagnostic diag;
+  diag.rule = std::string(rule.id);
+  diag.severity = severity;
+  diag.location = location(d);
+  diag.message = std::move(message);
+  out.diagnostics.push_back(std::move(diag));
+}
+
+bool Walker::check_shape(const conf::Directive& d, ArgClass args, bool block) {
+  if (!block && d.has_block) {
+    error(rules::k_arguments, d, "directive \"" + d.name + "\" is not terminated by \";\"");
+    return false;
+  }
+  if (block && !d.has_block) {
+    error(rules::k_arguments, d, "directive \"" + d.name + "\" has no opening \"{\"");
+    return false;
+  }
+  if (!arg_count_ok(args, d.args.size())) {
+    error(rules::k_arguments, d, "invalid number of arguments in \"" + d.name + "\" directive");
+    return false;
+  }
+  return true;
+}
+
+void Walker::unknown_or_not_allowed(const conf::Directive& d) {
+  if (name_contexts(d.name, mail_loaded) != 0) {
+    error(rules::k_not_allowed, d, "\"" + d.name + "\" directive is not allowed here");
+  } else {
+    error(rules::k_unknown_directive, d, "unknown directive \"" + d.name + "\"");
+  }
+}
+
+void Walker::walk(const std::vector<conf::Directive>& list, Context ctx, ContextConf* conf,
+                  ServerConf* server) {
+  for (const auto& d : list) {
+    if (d.name == "include") {
+      if (!check_shape(d, ArgClass::take1, false)) {
+        continue;
+      }
+      if (include_depth >= k_max_include_depth) {
+        continue;
+      }
+      ++include_depth;
+      for (const auto index : d.includes) {
+        if (index < tree.files.size() && index != d.file) {
+          walk(tree.files[index].parsed, ctx, conf, server);
+        }
+      }
+      --include_depth;
+      continue;
+    }
+    switch (ctx) {
+    case k_ctx_main:
+    case k_ctx_events:
+      main_directive(d, ctx);
+      break;
+    case k_ctx_http:
+      if ((name_contexts(d.name, mail_loaded) & k_ctx_http) == 0) {
+        unknown_or_not_allowed(d);
+      } else if (d.has_block && !is_opaque_http_block(d.name)) {
+        walk(d.block, k_ctx_http, nullptr, nullptr);
+      }
+      break;
+    case k_ctx_mail:
+    case k_ctx_mail_server: {
+      const auto* spec = mail_loaded ? find_mail_directive(d.name) : nullptr;
+      if (spec == nullptr || (spec->contexts & ctx) == 0 || conf == nullptr) {
+        unknown_or_not_allowed(d);
+      } else {
+        mail_directive(d, *spec, ctx, *conf, server);
+      }
+      break;
+    }
+    }
+  }
+}
+
+bool Walker::check_simple_value(const conf::Directive& d, ValueKind kind,
+                                std::span<const std::string_view> words, std::int64_t& value) {
+  const std::string& arg = d.args.empty() ? d.name : d.args[0].value;
+  const std::string quoted = "\"" + d.name + "\" directive";
+  switch (kind) {
+  case ValueKind::flag: {
+    const auto flag = parse_flag(arg);
+    if (!flag) {
+      error(rules::k_invalid_value, d,
+            "invalid value \"" + arg + "\" in " + quoted + ", it must be \"on\" or \"off\"");
+      return false;
+    }
+    value = *flag ? 1 : 0;
+    return true;
+  }
+  case ValueKind::msec:
+  case ValueKind::sec:
+  case ValueKind::size: {
+    const auto parsed = kind == ValueKind::size ? parse_size(arg)
+                                                : parse_time(arg, kind == ValueKind::sec);
+    if (!parsed) {
+      error(rules::k_invalid_value, d, quoted + " invalid value");
+      return false;
+    }
+    value = *parsed;
+    return true;
+  }
+  case ValueKind::number: {
+    const auto parsed = parse_number(arg);
+    if (!parsed) {
+      error(rules::k_invalid_value, d, quoted + " invalid number");
+      return false;
+    }
+    value = *parsed;
+    return true;
+  }
+  case ValueKind::enumeration: {
+    const auto index = find_word(words, arg);
+    if (!index) {
+      error(rules::k_invalid_value, d, "invalid value \"" + arg + "\"");
+      return false;
+    }
+    value = static_cast<std::int64_t>(*index);
+    return true;
+  }
+  default:
+    return true;
+  }
+}
+
+bool Walker::check_error_log(const conf::Directive& d) {
+  // ngx_log_set_log + ngx_log_set_levels (src/core/ngx_log.c).
+  static constexpr std::string_view levels[] = {"emerg", "alert",  "crit", "error",
+                                                "warn",  "notice", "info", "debug"};
+  static constexpr std::string_view debug_levels[] = {"debug_core",  "debug_alloc", "debug_mutex",
+                                                      "debug_event", "debug_http",  "debug_mail",
+                                                      "debug_stream"};
+  const std::string& target = d.args[0].value;
+  if (target.starts_with("memory:")) {
+    if (const auto size = parse_size(std::string_view(target).substr(7)); !size || *size < 4096) {
+      error(rules::k_invalid_value, d, "invalid buffer size \"" + target.substr(7) + "\"");
+      return false;
+    }
+  }
+  bool level_set = false;
+  bool debug_set = false;
+  for (std::size_t i = 1; i < d.args.size(); ++i) {
+    const std::string& word = d.args[i].value;
+    bool found = false;
+    for (const auto level : levels) {
+      if (word == level) {
+        if (level_set || debug_set) {
+          error(rules::k_invalid_value, d, "duplicate log level \"" + word + "\"");
+          return false;
+        }
+        level_set = true;
+        found = true;
+        break;
+      }
+    }
+    for (const auto level : debug_levels) {
+      if (!found && word == level) {
+        if (level_set) {
+          error(rules::k_invalid_value, d, "invalid log level \"" + word + "\"");
+          return false;
+        }
+        debug_set = true;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      error(rules::k_invalid_value, d, "invalid log level \"" + word + "\"");
+      return false;
+    }
+  }
+  return true;
+}
+
+void Walker::main_directive(const conf::Directive& d, Context ctx) {
+  const auto* spec = find_core_directive(d.name);
+  if (spec == nullptr || (spec->contexts & ctx) == 0 || (spec->mail_module && !mail_loaded)) {
+    unknown_or_not_allowed(d);
+    return;
+  }
+  if (!check_shape(d, spec->args, spec->block)) {
+    return;
+  }
+  auto& seen = ctx == k_ctx_main ? main_seen : events_dup;
+  if (spec->repeat == Repeat::dup && d.name != "mail" && !seen.insert(d.name).second) {
+    error(rules::k_duplicate, d, "\"" + d.name + "\" directive is duplicate");
+    return;
+  }
+  const std::string arg = d.args.empty() ? std::string() : d.args[0].value;
+  std::int64_t value = 0;
+  if (d.name == "load_module") {
+    if (modules_used) {
+      error(rules::k_load_module, d, "\"load_module\" directive is specified too late");
+    } else if (basename(arg) == "ngx_mail_module.so") {
+      if (mail_loaded) {
+        error(rules::k_load_module, d, "module \"ngx_mail_module\" is already loaded");
+      }
+      mail_loaded = true;
+      out.mail_module_loaded = true;
+    }
+  } else if (d.name == "events") {
+    modules_used = true;
+    events_seen = true;
+    walk(d.block, k_ctx_events, nullptr, nullptr);
+  } else if (d.name == "http") {
+    modules_used = true;
+    http_seen = true;
+    walk(d.block, k_ctx_http, nullptr, nullptr);
+  } else if (d.name == "mail") {
+    mail_block(d);
+  } else if (d.name == "error_log") {
+    if (check_error_log(d)) {
+      out.main_error_log.push_back({{}, location(d)});
+      for (const auto& a : d.args) {
+        out.main_error_log.back().args.push_back(a.value);
+      }
+    }
+  } else if (d.name == "worker_processes") {
+    if (arg != "auto" && !parse_number(arg)) {
+      error(rules::k_invalid_value, d, "\"worker_processes\" directive invalid value");
+    }
+  } else if (d.name == "worker_priority") {
+    const std::string_view digits = arg.starts_with('-') ? std::string_view(arg).substr(1) : arg;
+    if (!parse_number(digits)) {
+      error(rules::k_invalid_value, d, "\"worker_priority\" directive invalid number");
+    }
+  } else if (d.name == "worker_connections") {
+    if (!parse_number(arg)) {
+      error(rules::k_invalid_value, d, "invalid number \"" + arg + "\"");
+    }
+  } else if (d.name == "use") {
+    if (arg != "epoll" && arg != "poll" && arg != "select") {
+      error(rules::k_invalid_value, d, "invalid event type \"" + arg + "\"");
+    }
+  } else {
+    check_simple_value(d, spec->kind, spec->values, value);
+  }
+}
+
+void Walker::mail_block(const conf::Directive& d) {
+  if (mail_seen) {
+    // ngx_mail_block returns "is duplicate" before reading the block.
+    error(rules::k_duplicate, d, "\"mail\" directive is duplicate");
+    return;
+  }
+  mail_seen = true;
+  modules_used = true;
+  auto& mail = out.mail.emplace();
+  mail.conf.where = location(d);
+  walk(d.block, k_ctx_mail, &mail.conf, nullptr);
+  MergeOptions merge;
+  merge.hostname = options.hostname ? *options.hostname : system_hostname();
+  merge.conf_prefix = tree.conf_prefix;
+  merge.files = options.files;
+  out.servers = merge_mail(mail, merge, out.diagnostics);
+}
+
+} // namespace detail
+
+Analysis analyze(const conf::ConfTree& tree, const AnalyzeOptions& options) {
+  Analysis out;
+  if (tree.files.empty()) {
+    return out;
+  }
+  detail::Walker walker{tree, options, out, {}};
+  walker.walk(tree.files[0].parsed, k_ctx_main, nullptr, nullptr);
+  if (!walker.events_seen) {
+    Diagnostic diag;
+    diag.rule = std::string(rules::k_no_events.id);
+    diag.severity = Severity::error;
+    diag.message = "no \"events\" section in configuration";
+    out.diagnostics.push_back(std::move(diag));
+  }
+  return out;
+}
+
+} // namespace popcheck::model

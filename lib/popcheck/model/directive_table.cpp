@@ -1,0 +1,221 @@
+#include <popcheck/model/directive_table.hpp>
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+
+namespace popcheck::model {
+namespace {
+
+constexpr unsigned k_ms = k_ctx_mail | k_ctx_mail_server;
+constexpr std::string_view k_imap_auth_words[] = {"plain", "login", "cram-md5", "external"};
+constexpr std::string_view k_smtp_auth_words[] = {"plain", "login", "cram-md5", "external",
+                                                  "none"};
+constexpr std::string_view k_debug_points_words[] = {"stop", "abort"};
+
+using A = ArgClass;
+using K = ValueKind;
+using R = Repeat;
+using M = MailModule;
+
+// In MailId order (checked by a static_assert below and by directive_table_test).
+constexpr MailDirectiveSpec k_mail[] = {
+    {"server", M::core, k_ctx_mail, A::noargs, K::special, R::acc, "", {}, true},
+    {"listen", M::core, k_ctx_mail_server, A::one_more, K::special, R::acc, "", {}},
+    {"protocol", M::core, k_ctx_mail_server, A::take1, K::special, R::last, "", {}},
+    {"timeout", M::core, k_ms, A::take1, K::msec, R::dup, "60s", {}},
+    {"server_name", M::core, k_ms, A::take1, K::string, R::dup, "", {}},
+    {"error_log", M::core, k_ms, A::one_more, K::special, R::acc, "", {}},
+    {"resolver", M::core, k_ms, A::one_more, K::special, R::dup, "off", {}},
+    {"resolver_timeout", M::core, k_ms, A::take1, K::msec, R::dup, "30s", {}},
+    {"max_errors", M::core, k_ms, A::take1, K::number, R::dup, "5", {}},
+    {"ssl", M::ssl, k_ms, A::flag, K::special, R::dup, "off", {}},
+    {"starttls", M::ssl, k_ms, A::take1, K::special, R::dup, "off", k_starttls_words},
+    {"ssl_certificate", M::ssl, k_ms, A::take1, K::list, R::acc, "", {}},
+    {"ssl_certificate_key", M::ssl, k_ms, A::take1, K::list, R::acc, "", {}},
+    {"ssl_password_file", M::ssl, k_ms, A::take1, K::special, R::dup, "", {}},
+    {"ssl_dhparam", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
+    {"ssl_ecdh_curve", M::ssl, k_ms, A::take1, K::string, R::dup, "auto", {}},
+    {"ssl_protocols", M::ssl, k_ms, A::one_more, K::bitmask, R::acc, "TLSv1 TLSv1.1 TLSv1.2",
+     k_ssl_protocol_words},
+    {"ssl_ciphers", M::ssl, k_ms, A::take1, K::string, R::dup, "HIGH:!aNULL:!MD5", {}},
+    {"ssl_prefer_server_ciphers", M::ssl, k_ms, A::flag, K::flag, R::dup, "off", {}},
+    {"ssl_session_cache", M::ssl, k_ms, A::take12, K::special, R::last, "none", {}},
+    {"ssl_session_tickets", M::ssl, k_ms, A::flag, K::flag, R::dup, "on", {}},
+    {"ssl_session_ticket_key", M::ssl, k_ms, A::take1, K::list, R::acc, "", {}},
+    {"ssl_session_timeout", M::ssl, k_ms, A::take1, K::sec, R::dup, "5m", {}},
+    {"ssl_verify_client", M::ssl, k_ms, A::take1, K::enumeration, R::dup, "off",
+     k_verify_client_words},
+    {"ssl_verify_depth", M::ssl, k_ms, A::take1, K::number, R::dup, "1", {}},
+    {"ssl_client_certificate", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
+    {"ssl_trusted_certificate", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
+    {"ssl_crl", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
+    {"ssl_conf_command", M::ssl, k_ms, A::take2, K::key_value, R::acc, "", {}},
+    {"pop3_auth", M::pop3, k_ms, A::one_more, K::bitmask, R::acc, "plain", k_pop3_auth_words},
+    {"pop3_capabilities", M::pop3, k_ms, A::one_more, K::list, R::acc, "TOP USER UIDL", {}},
+    {"imap_client_buffer", M::imap, k_ms, A::take1, K::size, R::dup, "4k", {}},
+    {"imap_capabilities", M::imap, k_ms, A::one_more, K::list, R::acc,
+     "IMAP4 IMAP4rev1 UIDPLUS", {}},
+    {"imap_auth", M::imap, k_ms, A::one_more, K::bitmask, R::acc, "plain", k_imap_auth_words},
+    {"smtp_client_buffer", M::smtp, k_ms, A::take1, K::size, R::dup, "4k", {}},
+    {"smtp_greeting_delay", M::smtp, k_ms, A::take1, K::msec, R::dup, "0", {}},
+    {"smtp_capabilities", M::smtp, k_ms, A::one_more, K::list, R::acc, "", {}},
+    {"smtp_auth", M::smtp, k_ms, A::one_more, K::bitmask, R::acc, "plain login",
+     k_smtp_auth_words},
+    {"auth_http", M::auth_http, k_ms, A::take1, K::special, R::last, "", {}},
+    {"auth_http_timeout", M::auth_http, k_ms, A::take1, K::msec, R::dup, "60s", {}},
+    {"auth_http_header", M::auth_http, k_ms, A::take2, K::key_value, R::acc, "", {}},
+    {"auth_http_pass_client_cert", M::auth_http, k_ms, A::flag, K::flag, R::dup, "off", {}},
+    {"proxy", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
+    {"proxy_buffer", M::proxy, k_ms, A::take1, K::size, R::dup, "4k", {}},
+    {"proxy_timeout", M::proxy, k_ms, A::take1, K::msec, R::dup, "24h", {}},
+    {"proxy_pass_error_message", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
+    {"xclient", M::proxy, k_ms, A::flag, K::flag, R::dup, "on", {}},
+    {"proxy_smtp_auth", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
+    {"proxy_protocol", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
+    {"set_real_ip_from", M::realip, k_ms, A::take1, K::special, R::acc, "", {}},
+};
+static_assert(std::size(k_mail) == k_mail_directive_count);
+
+constexpr unsigned k_main = k_ctx_main;
+constexpr unsigned k_events = k_ctx_events;
+
+constexpr CoreDirectiveSpec k_core[] = {
+    {"daemon", k_main, A::flag, K::flag, R::dup},
+    {"master_process", k_main, A::flag, K::flag, R::dup},
+    {"timer_resolution", k_main, A::take1, K::msec, R::dup},
+    {"pid", k_main, A::take1, K::string, R::dup},
+    {"lock_file", k_main, A::take1, K::string, R::dup},
+    {"worker_processes", k_main, A::take1, K::special, R::dup},
+    {"debug_points", k_main, A::take1, K::enumeration, R::dup, false, false, k_debug_points_words},
+    {"user", k_main, A::take12, K::special, R::dup},
+    {"worker_priority", k_main, A::take1, K::special, R::dup},
+    {"worker_cpu_affinity", k_main, A::one_more, K::none, R::dup},
+    {"worker_rlimit_nofile", k_main, A::take1, K::number, R::dup},
+    {"worker_rlimit_core", k_main, A::take1, K::size, R::dup},
+    {"worker_shutdown_timeout", k_main, A::take1, K::msec, R::dup},
+    {"working_directory", k_main, A::take1, K::string, R::dup},
+    {"env", k_main, A::take1, K::none, R::acc},
+    {"load_module", k_main, A::take1, K::special, R::acc},
+    {"error_log", k_main, A::one_more, K::special, R::acc},
+    {"events", k_main, A::noargs, K::special, R::dup, true},
+    {"http", k_main, A::noargs, K::special, R::dup, true},
+    {"mail", k_main, A::noargs, K::special, R::dup, true, true},
+    {"ssl_engine", k_main, A::take1, K::none, R::dup},
+    {"pcre_jit", k_main, A::flag, K::flag, R::dup},
+    {"thread_pool", k_main, A::take23, K::none, R::acc},
+    {"worker_connections", k_events, A::take1, K::special, R::dup},
+    {"use", k_events, A::take1, K::special, R::dup},
+    {"multi_accept", k_events, A::flag, K::flag, R::dup},
+    {"accept_mutex", k_events, A::flag, K::flag, R::dup},
+    {"accept_mutex_delay", k_events, A::take1, K::msec, R::dup},
+    {"debug_connection", k_events, A::take1, K::none, R::acc},
+    {"worker_aio_requests", k_events, A::take1, K::number, R::dup},
+    {"epoll_events", k_events, A::take1, K::number, R::dup},
+};
+
+// Mail directive names that also exist in http modules (measured with nginx -t): without the mail
+// module they are "not allowed here" outside http, never unknown.
+constexpr std::string_view k_http_shared_mail_names[] = {
+    "listen", "server_name", "error_log", "resolver", "resolver_timeout", "set_real_ip_from", "ssl",
+    "ssl_certificate", "ssl_certificate_key", "ssl_password_file", "ssl_dhparam", "ssl_ecdh_curve",
+    "ssl_protocols", "ssl_ciphers", "ssl_prefer_server_ciphers", "ssl_session_cache",
+    "ssl_session_tickets", "ssl_session_ticket_key", "ssl_session_timeout", "ssl_verify_client",
+    "ssl_verify_depth", "ssl_client_certificate", "ssl_trusted_certificate", "ssl_crl",
+    "ssl_conf_command"};
+
+struct NameContexts {
+  unsigned base = 0;      // always present
+  unsigned with_mail = 0; // present once ngx_mail_module.so is loaded
+};
+
+using NameMap = std::unordered_map<std::string_view, NameContexts>;
+
+const NameMap& name_map() {
+  static const NameMap map = [] {
+    NameMap m;
+    constexpr unsigned main = k_ctx_main, events = k_ctx_events, http = k_ctx_http;
+#define POPCHECK_NONMAIL(name, ctx) m[name].base |= ctx;
+#include <popcheck/model/nonmail_directive_names.inc>
+#undef POPCHECK_NONMAIL
+    for (const auto name : k_http_shared_mail_names) {
+      m[name].base |= http;
+    }
+    m["error_log"].base |= main;
+    for (const auto& d : k_mail) {
+      m[d.name].with_mail |= d.contexts;
+    }
+    m["mail"].with_mail |= main;
+    constexpr unsigned all = main | events | http | k_ctx_mail | k_ctx_mail_server;
+    m["include"].base |= all;
+    return m;
+  }();
+  return map;
+}
+
+} // namespace
+
+std::span<const MailDirectiveSpec> mail_directives() {
+  return k_mail;
+}
+
+const MailDirectiveSpec& spec(MailId id) {
+  return k_mail[static_cast<std::size_t>(id)];
+}
+
+MailId mail_id(const MailDirectiveSpec& s) {
+  return static_cast<MailId>(&s - k_mail);
+}
+
+const MailDirectiveSpec* find_mail_directive(std::string_view name) {
+  static const auto index = [] {
+    std::unordered_map<std::string_view, const MailDirectiveSpec*> m;
+    for (const auto& d : k_mail) {
+      m.emplace(d.name, &d);
+    }
+    return m;
+  }();
+  const auto it = index.find(name);
+  return it == index.end() ? nullptr : it->second;
+}
+
+const CoreDirectiveSpec* find_core_directive(std::string_view name) {
+  const auto it = std::find_if(std::begin(k_core), std::end(k_core),
+                               [&](const CoreDirectiveSpec& d) { return d.name == name; });
+  return it == std::end(k_core) ? nullptr : &*it;
+}
+
+unsigned name_contexts(std::string_view name, bool mail_loaded) {
+  const auto& map = name_map();
+  const auto it = map.find(name);
+  if (it == map.end()) {
+    return 0;
+  }
+  return it->second.base | (mail_loaded ? it->second.with_mail : 0);
+}
+
+bool is_opaque_http_block(std::string_view name) {
+  return name == "types" || name == "map" || name == "geo" || name == "split_clients" ||
+         name == "charset_map";
+}
+
+bool arg_count_ok(ArgClass args, std::size_t count) {
+  switch (args) {
+  case ArgClass::noargs:
+    return count == 0;
+  case ArgClass::take1:
+  case ArgClass::flag:
+    return count == 1;
+  case ArgClass::take2:
+    return count == 2;
+  case ArgClass::take12:
+    return count == 1 || count == 2;
+  case ArgClass::take23:
+    return count == 2 || count == 3;
+  case ArgClass::one_more:
+    return count >= 1;
+  }
+  return false;
+}
+
+} // namespace popcheck::model

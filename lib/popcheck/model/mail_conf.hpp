@@ -1,0 +1,82 @@
+#pragma once
+
+// What the analyzer keeps of each mail context (mail{} and every mail server{}): one Setting per
+// directive of the registry, unset until the context sets it, like nginx's NGX_CONF_UNSET values.
+// The merge (merge.hpp) then combines a server's settings with the mail{} ones.
+
+#include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/model/directive_table.hpp>
+#include <popcheck/model/net_url.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace popcheck::model {
+
+// One occurrence of a directive: its arguments as written and where its ';' is.
+struct Entry {
+  std::vector<std::string> args;
+  Location where;
+};
+
+struct Setting {
+  bool set = false;
+  Location where;           // the last directive that set or extended it
+  std::int64_t number = 0;  // flag 0/1, msec, sec, size, number, enum index, bitmask (1 << word)
+  std::vector<Entry> entries; // every occurrence, in order (lists: each argument is one item)
+};
+
+struct Listener {
+  std::string text;    // the address argument as written
+  std::string address; // nginx's normalised text: "0.0.0.0:110", "[::1]:110", "unix:/x"
+  SockAddr sockaddr;
+  int port = 0;
+  bool ssl = false;
+  bool wildcard = false;
+  bool bind = false;           // bind or a socket option that implies it
+  bool proxy_protocol = false;
+  std::vector<std::string> params; // the parameters after the address, as written
+  Location where;
+};
+
+struct AuthHttpTarget {
+  std::string url;  // as written
+  std::string host; // Host header (unix: "localhost")
+  int port = 0;
+  std::string uri;  // "/" when none was given
+  std::optional<std::string> unix_path;
+};
+
+// One mail context. Fields beyond `settings` model nginx's per-module side effects.
+struct ContextConf {
+  Location where; // servers: the line of '{'; mail: the line of 'mail {'
+  std::array<Setting, k_mail_directive_count> settings;
+  // ngx_mail_ssl_conf_t file/line: where TLS was enabled (the last `listen ... ssl`; else the
+  // last `ssl` or `starttls` directive of this context).
+  Location ssl_where;
+  bool listen_ssl = false;
+  std::optional<AuthHttpTarget> auth_http;
+  bool auth_http_seen = false; // an auth_http directive, even an invalid one
+
+  Setting& operator[](MailId id) { return settings[static_cast<std::size_t>(id)]; }
+  const Setting& operator[](MailId id) const { return settings[static_cast<std::size_t>(id)]; }
+};
+
+struct ServerConf {
+  ContextConf conf;
+  std::vector<Listener> listeners;
+  std::optional<std::string> protocol; // "pop3" | "imap" | "smtp"
+  bool protocol_by_port = false;
+  bool protocol_seen = false; // a protocol directive, even an invalid one
+  bool listen_seen = false; // any `listen`, valid or not (nginx sets it before parsing)
+};
+
+struct MailConf {
+  ContextConf conf;
+  std::vector<ServerConf> servers;
+};
+
+} // namespace popcheck::model

@@ -1,0 +1,316 @@
+// The mail directive handlers (src/mail/ngx_mail_*_module.c, 1.22.1): generic slots by value kind,
+// and the special ones (ssl/starttls side effects, resolver, session cache, auth_http, realip).
+// `listen` lives in listen_handler.cpp.
+
+#include <popcheck/model/values.hpp>
+#include <popcheck/model/walker.hpp>
+
+namespace popcheck::model::detail {
+namespace {
+
+Entry entry_of(const conf::Directive& d, Location where) {
+  Entry e;
+  e.where = std::move(where);
+  e.args.reserve(d.args.size());
+  for (const auto& a : d.args) {
+    e.args.push_back(a.value);
+  }
+  return e;
+}
+
+std::string full_path(const std::string& prefix, const std::string& path) {
+  return path.starts_with('/') ? path : prefix + path;
+}
+
+// ngx_ptocidr: an address with an optional /bits. nullopt: not an address; true: low bits set.
+std::optional<bool> parse_cidr(std::string_view text) {
+  const auto slash = text.find('/');
+  const std::string_view addr = text.substr(0, slash);
+  std::array<std::uint8_t, 16> bytes{};
+  std::size_t bits_total = 0;
+  if (const auto v6 = parse_ipv6(addr)) {
+    bytes = *v6;
+    bits_total = 128;
+  } else if (const auto v4 = parse_ipv4(addr)) {
+    std::copy(v4->begin(), v4->end(), bytes.begin());
+    bits_total = 32;
+  } else {
+    return std::nullopt;
+  }
+  if (slash == std::string_view::npos) {
+    return false;
+  }
+  const auto shift = parse_number(text.substr(slash + 1));
+  if (!shift || static_cast<std::size_t>(*shift) > bits_total) {
+    return std::nullopt;
+  }
+  for (std::size_t bit = static_cast<std::size_t>(*shift); bit < bits_total; ++bit) {
+    if (bytes[bit / 8] & (0x80 >> (bit % 8))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s, Context ctx,
+                            ContextConf& conf, ServerConf* server) {
+  if (!check_shape(d, s.args, s.block)) {
+    return;
+  }
+  const MailId id = mail_id(s);
+  Setting& setting = conf[id];
+  const Location where = location(d);
+  if (s.repeat == Repeat::dup && setting.set) {
+    error(rules::k_duplicate, d, "\"" + d.name + "\" directive is duplicate");
+    return;
+  }
+  std::int64_t value = 0;
+  switch (s.kind) {
+  case ValueKind::flag:
+  case ValueKind::msec:
+  case ValueKind::sec:
+  case ValueKind::size:
+  case ValueKind::number:
+  case ValueKind::enumeration:
+    if (!check_simple_value(d, s.kind, s.values, value)) {
+      return;
+    }
+    setting.number = value;
+    break;
+  case ValueKind::bitmask:
+    // ngx_conf_set_bitmask_slot: values accumulate; a repeated value only warns.
+    for (const auto& arg : d.args) {
+      const auto index = find_word(s.values, arg.value);
+      if (!index) {
+        error(rules::k_invalid_value, d, "invalid value \"" + arg.value + "\"");
+        return;
+      }
+      const std::int64_t bit = std::int64_t{1} << *index;
+      if (setting.number & bit) {
+        report(rules::k_duplicate_value, d, "duplicate value \"" + arg.value + "\"",
+               Severity::warning);
+      } else {
+        setting.number |= bit;
+      }
+    }
+    break;
+  case ValueKind::special:
+    break;
+  default:
+    break;
+  }
+
+  switch (id) {
+  case MailId::server: {
+    ServerConf& srv = out.mail->servers.emplace_back();
+    srv.conf.where = where;
+    // Index, not reference: nested walks may grow the server list (garbage trees).
+    const std::size_t index = out.mail->servers.size() - 1;
+    walk(d.block, k_ctx_mail_server, &srv.conf, &srv);
+    ServerConf& done = out.mail->servers[index];
+    if (!done.listen_seen) {
+      error(rules::k_no_listen, d, "no \"listen\" is defined for server");
+      out.diagnostics.back().location.column = 0;
+    }
+    return;
+  }
+  case MailId::listen:
+    if (server != nullptr) {
+      listen(d, *server);
+    }
+    break;
+  case MailId::protocol: {
+    if (server != nullptr) {
+      server->protocol_seen = true;
+    }
+    const std::string& name = d.args[0].value;
+    if (name != "pop3" && name != "imap" && name != "smtp") {
+      error(rules::k_unknown_protocol, d, "unknown protocol \"" + name + "\"");
+      return;
+    }
+    if (server != nullptr) {
+      server->protocol = name;
+      server->protocol_by_port = false;
+    }
+    break;
+  }
+  case MailId::error_log:
+    if (!check_error_log(d)) {
+      return;
+    }
+    break;
+  case MailId::resolver:
+    resolver_directive(d);
+    break;
+  case MailId::ssl: {
+    if (!check_simple_value(d, ValueKind::flag, {}, value)) {
+      return;
+    }
+    setting.number = value;
+    report(rules::k_ssl_deprecated, d,
+           "the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead",
+           Severity::warning);
+    const Setting& starttls = conf[MailId::starttls];
+    if (value == 1 && starttls.set && starttls.number > 0) {
+      error(rules::k_ssl_conflict, d, "\"starttls\" directive conflicts with \"ssl on\"");
+      return;
+    }
+    if (!conf.listen_ssl) {
+      conf.ssl_where = where;
+    }
+    break;
+  }
+  case MailId::starttls: {
+    if (!check_simple_value(d, ValueKind::enumeration, s.values, value)) {
+      return;
+    }
+    setting.number = value;
+    const Setting& ssl = conf[MailId::ssl];
+    if (ssl.set && ssl.number == 1 && value > 0) {
+      error(rules::k_ssl_conflict, d, "\"ssl\" directive conflicts with \"starttls\"");
+      return;
+    }
+    if (!conf.listen_ssl) {
+      conf.ssl_where = where;
+    }
+    break;
+  }
+  case MailId::ssl_password_file:
+    if (options.files != nullptr) {
+      const std::string path = full_path(tree.conf_prefix, d.args[0].value);
+      if (auto ok = options.files->check_readable(path); !ok) {
+        error(rules::k_password_file, d,
+              "open() \"" + path + "\" failed (" + std::to_string(ok.error().code) + ": " +
+                  ok.error().message + ")");
+        return;
+      }
+    }
+    break;
+  case MailId::ssl_session_cache:
+    session_cache(d);
+    setting.entries.clear(); // the last occurrence wins
+    break;
+  case MailId::auth_http:
+    auth_http(d, conf);
+    setting.entries.clear();
+    break;
+  case MailId::set_real_ip_from:
+    set_real_ip_from(d);
+    break;
+  default:
+    break;
+  }
+  (void)ctx;
+  setting.set = true;
+  setting.where = where;
+  setting.entries.push_back(entry_of(d, where));
+}
+
+void Walker::resolver_directive(const conf::Directive& d) {
+  // ngx_resolver_create: parameters first match valid= and ipv6=, anything else is an address.
+  if (d.args[0].value == "off") {
+    return;
+  }
+  std::size_t servers = 0;
+  for (const auto& arg : d.args) {
+    const std::string& v = arg.value;
+    if (v.starts_with("valid=")) {
+      if (!parse_time(std::string_view(v).substr(6), true)) {
+        error(rules::k_resolver, d, "invalid parameter: " + v);
+        return;
+      }
+      continue;
+    }
+    if (v.starts_with("ipv6=")) {
+      if (v != "ipv6=on" && v != "ipv6=off") {
+        error(rules::k_resolver, d, "invalid parameter: " + v);
+        return;
+      }
+      continue;
+    }
+    const auto url = parse_url(v, UrlOptions{.default_port = 53}, resolver());
+    if (!url.error.empty()) {
+      error(rules::k_resolver, d, url.error + " in resolver \"" + v + "\"");
+      return;
+    }
+    ++servers;
+  }
+  if (servers == 0) {
+    error(rules::k_resolver, d, "no name servers defined");
+  }
+}
+
+void Walker::session_cache(const conf::Directive& d) {
+  constexpr std::int64_t k_min_shared = 8 * 4096; // 8 pages
+  for (const auto& arg : d.args) {
+    const std::string_view v = arg.value;
+    bool ok = false;
+    if (v == "off" || v == "none" || v == "builtin") {
+      ok = true;
+    } else if (v.size() > 8 && v.starts_with("builtin:")) {
+      ok = parse_number(v.substr(8)).has_value();
+    } else if (v.size() > 7 && v.starts_with("shared:")) {
+      const std::string_view rest = v.substr(7);
+      const auto colon = rest.find(':');
+      if (colon != 0 && colon != std::string_view::npos) {
+        const auto size = parse_size(rest.substr(colon + 1));
+        if (size && *size < k_min_shared) {
+          error(rules::k_session_cache, d, "session cache \"" + arg.value + "\" is too small");
+          return;
+        }
+        ok = size.has_value();
+      }
+    }
+    if (!ok) {
+      error(rules::k_session_cache, d, "invalid session cache \"" + arg.value + "\"");
+      return;
+    }
+  }
+}
+
+void Walker::auth_http(const conf::Directive& d, ContextConf& conf) {
+  conf.auth_http_seen = true;
+  std::string_view url = d.args[0].value;
+  if (url.starts_with("http://")) {
+    url.remove_prefix(7);
+  }
+  const auto u = parse_url(url, UrlOptions{.uri_part = true, .default_port = 80}, resolver());
+  if (!u.error.empty()) {
+    error(rules::k_auth_http_url, d, u.error + " in auth_http \"" + std::string(url) + "\"");
+    return;
+  }
+  AuthHttpTarget target;
+  target.url = d.args[0].value;
+  target.port = u.port;
+  target.uri = u.uri.empty() ? "/" : u.uri;
+  if (u.is_unix) {
+    target.host = "localhost";
+    target.unix_path = u.host;
+    target.port = 0;
+  } else {
+    target.host = u.host;
+  }
+  conf.auth_http = std::move(target);
+}
+
+void Walker::set_real_ip_from(const conf::Directive& d) {
+  const std::string& v = d.args[0].value;
+  if (v == "unix:") {
+    return;
+  }
+  if (const auto low_bits = parse_cidr(v)) {
+    if (*low_bits) {
+      report(rules::k_real_ip, d, "low address bits of " + v + " are meaningless",
+             Severity::warning);
+    }
+    return;
+  }
+  const auto found = resolver().resolve(v);
+  if (found && found->empty()) {
+    error(rules::k_real_ip, d, "host not found in set_real_ip_from \"" + v + "\"");
+  }
+}
+
+} // namespace popcheck::model::detail

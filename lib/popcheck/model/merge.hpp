@@ -1,0 +1,91 @@
+#pragma once
+
+// The merge of mail{} into each mail server (ngx_mail_*_merge_srv_conf, spec 2.3, 2.4, 7.1): the
+// effective value of every directive with where it came from, the listeners, the protocol, the
+// TLS mode, and nginx's merge-time errors in nginx's order (all servers per module, modules in
+// the order core, ssl, pop3, imap, smtp, auth_http, proxy, realip).
+
+#include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/model/file_probe.hpp>
+#include <popcheck/model/mail_conf.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace popcheck::model {
+
+enum class Source { server, mail, default_value };
+const char* to_string(Source source);
+
+template <class T>
+struct Sourced {
+  T value{};
+  Source source = Source::default_value;
+  Location where; // the directive that set it (empty for defaults)
+};
+
+enum class StarttlsMode { off, on, only };
+enum class VerifyClient { off, on, optional, optional_no_ca };
+
+struct EffectiveTls {
+  // How TLS was enabled, as nginx names the mode in its messages: "listen ... ssl", "ssl",
+  // "starttls", or empty when TLS is off for the server (then nothing TLS is checked).
+  std::string enabled_by;
+  Location enabled_where; // nginx's file:line for the certificate messages
+  Sourced<bool> ssl_on;   // the deprecated `ssl on`: implicit TLS on every listener
+  Sourced<StarttlsMode> starttls;
+  Sourced<std::vector<Entry>> certificates;
+  Sourced<std::vector<Entry>> certificate_keys;
+  Sourced<unsigned> protocols; // bits of k_ssl_protocol_words
+  Sourced<std::string> ciphers;
+  Sourced<bool> prefer_server_ciphers;
+  Sourced<std::vector<std::string>> session_cache; // arguments as written; default {"none"}
+  Sourced<std::int64_t> session_timeout_s;
+  Sourced<bool> session_tickets;
+  Sourced<VerifyClient> verify_client;
+  Sourced<std::int64_t> verify_depth;
+  Sourced<std::string> client_certificate, trusted_certificate, crl, dhparam, ecdh_curve,
+      password_file;
+  bool enabled() const { return !enabled_by.empty(); }
+};
+
+struct EffectiveServer {
+  Location where; // the line of the server's '{'
+  std::optional<std::string> protocol;
+  bool protocol_by_port = false;
+  bool protocol_seen = false; // an invalid protocol was already reported: no merge error
+  Sourced<std::string> server_name;
+  std::vector<Listener> listeners;
+  EffectiveTls tls;
+  Sourced<unsigned> pop3_auth; // bits 1 plain, 2 apop, 4 cram-md5, 8 external
+  Sourced<std::vector<std::string>> pop3_capabilities;
+  Sourced<unsigned> imap_auth, smtp_auth;
+  Sourced<std::vector<std::string>> imap_capabilities, smtp_capabilities;
+  Sourced<std::optional<AuthHttpTarget>> auth_http;
+  bool auth_http_seen = false; // an invalid auth_http was already reported: no merge error
+  Sourced<std::int64_t> auth_http_timeout_ms;
+  Sourced<std::vector<Entry>> auth_http_headers; // args = {NAME, VALUE}
+  Sourced<bool> auth_http_pass_client_cert;
+  Sourced<std::int64_t> timeout_ms, proxy_timeout_ms, resolver_timeout_ms, smtp_greeting_delay_ms;
+  Sourced<std::int64_t> max_errors, proxy_buffer, imap_client_buffer, smtp_client_buffer;
+  Sourced<bool> proxy, proxy_pass_error_message, proxy_protocol, xclient, proxy_smtp_auth;
+  Sourced<std::vector<std::string>> resolver; // arguments; default {"off"}
+  Sourced<std::vector<Entry>> error_log;      // empty with Source::default_value: the main log
+  Sourced<std::vector<Entry>> set_real_ip_from, ssl_conf_command, ssl_session_ticket_key;
+};
+
+struct MergeOptions {
+  std::string hostname;   // the default server_name (nginx: gethostname(), lowercased)
+  std::string conf_prefix; // relative certificate paths are joined to it, not normalised
+  FileProbe* files = nullptr; // null: certificate and key files are not checked
+};
+
+std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions& options,
+                                        Diagnostics& out);
+
+// gethostname() lowercased, as nginx's default server_name.
+std::string system_hostname();
+
+} // namespace popcheck::model

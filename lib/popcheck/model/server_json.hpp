@@ -1,0 +1,32 @@
+#pragma once
+
+// JSON of the model for `popcheck compile` (schemas/compile.schema.json): diagnostics and each
+// effective server without its "wire" member, which pop3/compile_json.cpp adds (layering: the
+// model knows nothing of POP3 bytes), and auth.sasl.
+
+#include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/model/merge.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace popcheck::model {
+
+nlohmann::json diagnostic_json(const Diagnostic& diagnostic);
+
+// Per listener: "implicit" (listen ... ssl, or `ssl on`), "starttls", "starttls_only" or "none".
+std::string listener_tls(const EffectiveServer& server, const Listener& listener);
+// "none" without listeners; the common value of the listeners, or "mixed".
+std::string server_tls_mode(const EffectiveServer& server);
+// A plain (not implicit TLS) listener exists / TLS can be reached on some listener.
+bool has_plain_listener(const EffectiveServer& server);
+bool tls_reachable(const EffectiveServer& server);
+
+// Canonical order plain, apop, cram-md5, external.
+std::vector<std::string> pop3_method_names(unsigned methods);
+
+nlohmann::json server_json(const EffectiveServer& server, const std::vector<Entry>& main_error_log);
+
+} // namespace popcheck::model

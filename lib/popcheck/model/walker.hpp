@@ -1,0 +1,63 @@
+#pragma once
+
+// Internal to the analyzer: the walk state shared by analyzer.cpp (dispatch, core and events
+// directives) and mail_handlers.cpp (mail directives).
+
+#include <popcheck/model/analyzer.hpp>
+#include <popcheck/model/directive_table.hpp>
+#include <popcheck/model/rule_ids.hpp>
+
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+namespace popcheck::model::detail {
+
+struct Walker {
+  const conf::ConfTree& tree;
+  const AnalyzeOptions& options;
+  Analysis& out;
+  NoResolver no_resolver;
+
+  bool mail_loaded = false;
+  bool modules_used = false; // an events/http/mail block was read: load_module is too late
+  bool events_seen = false;
+  bool http_seen = false;
+  bool mail_seen = false;
+  int include_depth = 0;
+  std::unordered_set<std::string> main_seen;   // dup checks of core directives
+  std::unordered_set<std::string> events_dup;  // dup checks of events directives
+  std::unordered_set<std::string> listen_keys; // every mail listen address so far
+
+  Resolver& resolver() { return options.resolver ? *options.resolver : no_resolver; }
+  Location location(const conf::Directive& d) const;
+  void report(const rules::RuleId& rule, const conf::Directive& d, std::string message,
+              Severity severity);
+  void error(const rules::RuleId& rule, const conf::Directive& d, std::string message) {
+    report(rule, d, std::move(message), rule.severity);
+  }
+
+  void walk(const std::vector<conf::Directive>& list, Context ctx, ContextConf* conf,
+            ServerConf* server);
+  // The generic checks of ngx_conf_handler: terminator, opening brace, argument count.
+  bool check_shape(const conf::Directive& d, ArgClass args, bool block);
+  void unknown_or_not_allowed(const conf::Directive& d);
+
+  void main_directive(const conf::Directive& d, Context ctx);
+  void mail_directive(const conf::Directive& d, const MailDirectiveSpec& spec, Context ctx,
+                      ContextConf& conf, ServerConf* server);
+  // Shared by core and mail: value checks of the simple kinds. Returns false after an error.
+  bool check_simple_value(const conf::Directive& d, ValueKind kind,
+                          std::span<const std::string_view> words, std::int64_t& value);
+  bool check_error_log(const conf::Directive& d);
+  void mail_block(const conf::Directive& d);
+  void listen(const conf::Directive& d, ServerConf& server);
+  void resolver_directive(const conf::Directive& d);
+  void session_cache(const conf::Directive& d);
+  void auth_http(const conf::Directive& d, ContextConf& conf);
+  void set_real_ip_from(const conf::Directive& d);
+};
+
+std::string join_args(const conf::Directive& d);
+
+} // namespace popcheck::model::detail
