@@ -1,0 +1,323 @@
+#include <popcheck/pop3/auth_http_response.hpp>
+
+#include <algorithm>
+#include <limits>
+
+namespace popcheck::pop3 {
+namespace {
+
+bool is_name_char(char ch) {
+  const char lower = static_cast<char>(ch | 0x20);
+  return (lower >= 'a' && lower <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+}
+
+bool name_is(std::string_view name, std::string_view expected) {
+  return name.size() == expected.size() &&
+         std::equal(name.begin(), name.end(), expected.begin(), [](char a, char b) {
+           const auto la = (a >= 'A' && a <= 'Z') ? static_cast<char>(a + 32) : a;
+           const auto lb = (b >= 'A' && b <= 'Z') ? static_cast<char>(b + 32) : b;
+           return la == lb;
+         });
+}
+
+void apply_header(std::string_view name, std::string_view value, AuthHttpResponse& out) {
+  if (name_is(name, "Auth-Status")) {
+    if (value == "OK") {
+      return; // does not clear an earlier refusal
+    }
+    if (value == "WAIT") {
+      out.wait = true;
+      return;
+    }
+    out.error = std::string(value);
+  } else if (name_is(name, "Auth-Server")) {
+    out.server = std::string(value);
+  } else if (name_is(name, "Auth-Port")) {
+    out.port = std::string(value);
+  } else if (name_is(name, "Auth-User")) {
+    out.user = std::string(value);
+  } else if (name_is(name, "Auth-Pass")) {
+    out.pass = std::string(value);
+  } else if (name_is(name, "Auth-Wait")) {
+    if (auto seconds = parse_nginx_decimal(value)) {
+      out.sleep_seconds = *seconds;
+    }
+  } else if (name_is(name, "Auth-Error-Code")) {
+    out.error_code = std::string(value);
+  }
+}
+
+// The status line is skipped when the text starts with "HTTP/"; returns where headers start.
+std::optional<std::size_t> skip_status_line(std::string_view text, AuthHttpParseStatus& status) {
+  constexpr std::string_view k_http = "HTTP/";
+  const auto n = std::min(text.size(), k_http.size());
+  if (text.substr(0, n) != k_http.substr(0, n)) {
+    return 0;
+  }
+  if (n < k_http.size()) {
+    status = AuthHttpParseStatus::need_more;
+    return std::nullopt;
+  }
+  for (std::size_t p = k_http.size(); p < text.size(); ++p) {
+    if (text[p] == '\n') {
+      return p + 1;
+    }
+    if (text[p] == '\r') {
+      if (p + 1 == text.size()) {
+        break;
+      }
+      if (text[p + 1] != '\n') {
+        status = AuthHttpParseStatus::invalid_response;
+        return std::nullopt;
+      }
+      return p + 2;
+    }
+  }
+  status = AuthHttpParseStatus::need_more;
+  return std::nullopt;
+}
+
+} // namespace
+
+AuthHttpParseStatus parse_auth_http_response(std::string_view text, AuthHttpResponse& out) {
+  out = AuthHttpResponse{};
+  auto status = AuthHttpParseStatus::need_more;
+  const auto start = skip_status_line(text, status);
+  if (!start) {
+    return status;
+  }
+  std::size_t p = *start;
+  // ngx_mail_auth_http_parse_header_line, one line per iteration.
+  while (p < text.size()) {
+    auto line_end = text.find('\n', p);
+    if (line_end == std::string_view::npos) {
+      // Errors show before the LF: a bad name byte or a CR followed by something else.
+      for (std::size_t q = p; q < text.size(); ++q) {
+        if (text[q] == '\r' && q + 1 < text.size()) {
+          return AuthHttpParseStatus::invalid_header;
+        }
+      }
+      line_end = text.size();
+    }
+    std::string_view line = text.substr(p, line_end - p);
+    const bool complete = line_end < text.size();
+    const auto cr = line.find('\r');
+    if (cr != std::string_view::npos && cr + 1 != line.size()) {
+      return AuthHttpParseStatus::invalid_header;
+    }
+    if (cr != std::string_view::npos) {
+      line = line.substr(0, cr);
+    }
+    // The first byte must be a letter or digit; later ones may also be '-'. A name without ':'
+    // is a header with an empty value.
+    if (!line.empty() && (line[0] == '-' || !is_name_char(line[0]))) {
+      return AuthHttpParseStatus::invalid_header;
+    }
+    std::size_t name_end = 0;
+    while (name_end < line.size() && line[name_end] != ':') {
+      if (!is_name_char(line[name_end])) {
+        return AuthHttpParseStatus::invalid_header;
+      }
+      ++name_end;
+    }
+    if (!complete) {
+      return AuthHttpParseStatus::need_more;
+    }
+    if (line.empty()) {
+      return AuthHttpParseStatus::done;
+    }
+    std::string_view value;
+    if (name_end < line.size()) {
+      value = line.substr(name_end + 1);
+      value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
+      const auto last = value.find_last_not_of(' ');
+      value = value.substr(0, last == std::string_view::npos ? 0 : last + 1);
+    }
+    apply_header(line.substr(0, name_end), value, out);
+    p = line_end + 1;
+  }
+  return AuthHttpParseStatus::need_more;
+}
+
+AuthHttpParseStatus AuthHttpResponseReader::feed(std::string_view bytes) {
+  const auto n = std::min(bytes.size(), m_buffer.size() - m_size);
+  std::copy_n(bytes.data(), n, m_buffer.data() + m_size);
+  m_size += n;
+  const auto status = parse_auth_http_response({m_buffer.data(), m_size}, m_response);
+  if (status == AuthHttpParseStatus::need_more && m_size == m_buffer.size()) {
+    return AuthHttpParseStatus::too_large;
+  }
+  return status;
+}
+
+std::string auth_http_error_message(AuthHttpParseStatus status, std::string_view peer) {
+  const std::string server = "auth http server " + std::string(peer);
+  switch (status) {
+  case AuthHttpParseStatus::invalid_response:
+    return server + " sent invalid response";
+  case AuthHttpParseStatus::invalid_header:
+    return server + " sent invalid header in response";
+  case AuthHttpParseStatus::too_large:
+  case AuthHttpParseStatus::need_more:
+  case AuthHttpParseStatus::done:
+    break;
+  }
+  return {};
+}
+
+std::optional<std::int64_t> parse_nginx_decimal(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  constexpr auto k_max = std::numeric_limits<std::int64_t>::max();
+  std::int64_t value = 0;
+  for (char ch : text) {
+    if (ch < '0' || ch > '9') {
+      return std::nullopt;
+    }
+    if (value >= k_max / 10 && (value > k_max / 10 || ch - '0' > k_max % 10)) {
+      return std::nullopt;
+    }
+    value = value * 10 + (ch - '0');
+  }
+  return value;
+}
+
+namespace {
+
+// ngx_inet_addr: digits and exactly three dots, octets up to 255 (empty octets count as 0).
+std::optional<std::uint32_t> inet4(std::string_view text) {
+  std::uint32_t addr = 0;
+  unsigned octet = 0;
+  unsigned dots = 0;
+  for (char ch : text) {
+    if (ch >= '0' && ch <= '9') {
+      octet = octet * 10 + static_cast<unsigned>(ch - '0');
+      if (octet > 255) {
+        return std::nullopt;
+      }
+    } else if (ch == '.') {
+      addr = (addr << 8) + octet;
+      octet = 0;
+      ++dots;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (dots != 3) {
+    return std::nullopt;
+  }
+  addr = (addr << 8) + octet;
+  if (addr == 0xffffffffU) { // INADDR_NONE doubles as the error value
+    return std::nullopt;
+  }
+  return addr;
+}
+
+// ngx_inet6_addr: eight 16-bit groups of at most 4 hex digits, one "::", optional IPv4 tail.
+std::optional<std::array<std::uint8_t, 16>> inet6(std::string_view text) {
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  std::array<std::uint8_t, 16> out{};
+  std::size_t at = 0;
+  std::optional<std::size_t> zero;
+  std::size_t digit = std::string_view::npos; // start of the current group
+  unsigned nibbles = 0;
+  unsigned word = 0;
+  unsigned groups_left = 8;
+  std::size_t i = text[0] == ':' ? 1 : 0;
+  for (; i < text.size(); ++i) {
+    const char ch = text[i];
+    if (ch == ':') {
+      if (nibbles) {
+        digit = i + 1;
+        out[at++] = static_cast<std::uint8_t>(word >> 8);
+        out[at++] = static_cast<std::uint8_t>(word & 0xff);
+        if (--groups_left) {
+          nibbles = 0;
+          word = 0;
+          continue;
+        }
+      } else if (!zero) {
+        digit = i + 1;
+        zero = at;
+        continue;
+      }
+      return std::nullopt;
+    }
+    if (ch == '.' && nibbles) {
+      if (groups_left < 2 || digit == std::string_view::npos) {
+        return std::nullopt;
+      }
+      auto v4 = inet4(text.substr(digit));
+      if (!v4) {
+        return std::nullopt;
+      }
+      out[at++] = static_cast<std::uint8_t>(*v4 >> 24);
+      out[at++] = static_cast<std::uint8_t>(*v4 >> 16);
+      word = *v4 & 0xffff;
+      --groups_left;
+      nibbles = 1;
+      break;
+    }
+    if (++nibbles > 4) {
+      return std::nullopt;
+    }
+    const char lower = static_cast<char>(ch | 0x20);
+    if (ch >= '0' && ch <= '9') {
+      word = word * 16 + static_cast<unsigned>(ch - '0');
+    } else if (lower >= 'a' && lower <= 'f') {
+      word = word * 16 + static_cast<unsigned>(lower - 'a' + 10);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (nibbles == 0 && !zero) {
+    return std::nullopt;
+  }
+  out[at++] = static_cast<std::uint8_t>(word >> 8);
+  out[at++] = static_cast<std::uint8_t>(word & 0xff);
+  if (--groups_left) {
+    if (!zero) {
+      return std::nullopt;
+    }
+    // Move what followed "::" to the end and zero the gap.
+    const std::size_t gap = groups_left * 2;
+    std::copy_backward(out.begin() + static_cast<long>(*zero), out.begin() + static_cast<long>(at),
+                       out.begin() + static_cast<long>(at + gap));
+    std::fill_n(out.begin() + static_cast<long>(*zero), gap, 0);
+    return out;
+  }
+  if (zero) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+} // namespace
+
+std::optional<BackendAddress> parse_backend_address(std::string_view text) {
+  if (auto v4 = inet4(text)) {
+    BackendAddress addr;
+    addr.bytes[0] = static_cast<std::uint8_t>(*v4 >> 24);
+    addr.bytes[1] = static_cast<std::uint8_t>(*v4 >> 16);
+    addr.bytes[2] = static_cast<std::uint8_t>(*v4 >> 8);
+    addr.bytes[3] = static_cast<std::uint8_t>(*v4);
+    return addr;
+  }
+  if (auto v6 = inet6(text)) {
+    return BackendAddress{true, *v6};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint16_t> parse_backend_port(std::string_view text) {
+  auto port = parse_nginx_decimal(text);
+  if (!port || *port < 1 || *port > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(*port);
+}
+
+} // namespace popcheck::pop3

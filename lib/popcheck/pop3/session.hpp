@@ -1,0 +1,172 @@
+#pragma once
+
+// nginx 1.22.1's (Debian) POP3 pre-authentication session as a sans-IO state machine (spec 4, 5.3,
+// 7.1-7.4; ngx_mail_pop3_handler.c, ngx_mail_handler.c, ngx_mail_auth_http_module.c).
+//
+// The session owns nginx's fixed 128-byte client buffer. The driver mirrors nginx's read loop:
+//   while wants_input(): n = recv(input_space()) (skipped when it is empty);
+//     n == 0 -> on_eof(); n > 0 -> on_input(n);
+//     would block -> on_input(0) if has_buffered_input(), else wait for readability;
+//     then handle take_events() in order, flushing every Send before calling in again.
+// Like nginx, on_input() handles at most one line, so a peer's EOF seen between two pipelined
+// commands ends the session as it does in nginx. Timers, TLS and auth_http are the driver's; their
+// outcomes come back through on_timer(), on_tls_*() and on_auth_*().
+
+#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/pop3/capabilities.hpp>
+#include <popcheck/pop3/command_parser.hpp>
+#include <popcheck/pop3/replies.hpp>
+#include <popcheck/pop3/sasl.hpp>
+#include <popcheck/pop3/session_events.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace popcheck::pop3 {
+
+struct SessionSettings {
+  std::vector<std::string> capabilities{"TOP", "USER", "UIDL"}; // pop3_capabilities
+  unsigned auth_methods = k_auth_plain;                        // pop3_auth (AuthMethod bits)
+  Starttls starttls = Starttls::off;
+  bool tls_supported = true;      // false: like nginx built without mail SSL (STLS is unknown)
+  bool connection_is_tls = false; // `listen ... ssl` / `ssl on`: TLS before the greeting
+  unsigned max_errors = k_default_max_errors;
+  std::chrono::milliseconds timeout{k_default_timeout_ms};
+  std::string server_name;        // the salt's S
+  std::string auth_server_name;   // auth_http peer "host:port", for log texts
+};
+
+// Injectable sources for the salt <R.T@S>.
+struct SessionEnvironment {
+  std::function<std::uint32_t()> random;   // like C random(): 0 .. 2^31-1
+  std::function<std::int64_t()> unix_time; // seconds
+};
+
+enum class CertificateProblem { verify_failed, missing };
+
+enum class SessionPhase {
+  not_started,
+  reading,        // START, USER or a SASL continuation state
+  starttls,       // +OK to STLS sent; the driver is doing the handshake
+  authenticating, // an auth_http request is running
+  auth_delay,     // Auth-Wait before a refusal reply or before re-asking after WAIT
+  logged_in,      // LoginGranted emitted: backend login and relay are the driver's
+  closed,
+};
+
+enum class MailState {
+  start,
+  user,
+  auth_login_username,
+  auth_login_password,
+  auth_plain,
+  auth_cram_md5,
+  auth_external
+};
+
+class Session {
+public:
+  Session(SessionSettings settings, SessionEnvironment environment);
+
+  // Sends the greeting and arms the `timeout` deadline.
+  void start();
+
+  std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+  std::size_t free_space() const { return m_buffer.size() - m_last; }
+  bool wants_input() const { return m_phase == SessionPhase::reading; }
+  bool has_buffered_input() const { return m_pos < m_last; }
+
+  // n bytes were written into input_space(); handles at most one line.
+  void on_input(std::size_t n);
+  void on_eof();
+  void on_timer();
+
+  void on_tls_established();
+  // Certificate check failure (spec 7.3): the error reply, then close. Also valid before start()
+  // for `listen ... ssl`. For verify_failed the driver passes nginx's log text (it has the code).
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+
+  void on_auth_result(const AuthHttpResponse& response);
+  // Transport or protocol failure of the auth_http request: "-ERR internal server error", close.
+  void on_auth_error(std::string log_message);
+
+  std::vector<SessionEvent> take_events();
+
+  // Client bytes buffered but not parsed; after LoginGranted they go to the backend first.
+  std::string_view pending_input() const { return {m_buffer.data() + m_pos, m_last - m_pos}; }
+
+  SessionPhase phase() const { return m_phase; }
+  MailState mail_state() const { return m_mail_state; }
+  const std::string& login() const { return m_login; } // for nginx's `login: "..."` log context
+  const std::string& salt() const { return m_salt; }   // "" when the greeting has none
+  bool is_tls() const { return m_tls; }
+  bool used_starttls() const { return m_used_starttls; }
+  unsigned errors() const { return m_errors; }
+  unsigned login_attempt() const { return m_attempt; }
+
+private:
+  enum class Result { ok, invalid, auth };
+
+  Result handle_line();
+  Result handle_start_command();
+  Result handle_user_state_command();
+  Result handle_sasl_response();
+  Result cmd_user();
+  Result cmd_pass();
+  Result cmd_apop();
+  Result cmd_auth();
+  Result cmd_stls();
+  void capa(bool may_offer_stls);
+  bool starttls_only() const;
+  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.data(), i); }
+  Result sasl_failed(SaslError error, SaslMechanism mechanism);
+
+  void finish_line(Result result);
+  void rewind_if_consumed();
+  void start_auth();
+  void send_auth_request();
+  void internal_error();
+  void close_after_send();
+  void send(std::string bytes) { m_events.emplace_back(SendEvent{std::move(bytes)}); }
+  void log(LogLevel level, std::string message, std::string_view action);
+  void arm_timer(std::chrono::milliseconds after);
+  void cancel_timer();
+  std::string masked_buffer() const;
+
+  SessionSettings m_settings;
+  SessionEnvironment m_environment;
+  std::string m_capa_start;  // CAPA in the START state (STLS variants before TLS)
+  std::string m_capa_normal; // CAPA in the USER state and after TLS
+  std::string m_auth_list;
+  std::string m_salt;
+
+  std::array<char, k_max_command_octets> m_buffer{};
+  std::size_t m_pos = 0;
+  std::size_t m_last = 0;
+  CommandParser m_parser;
+
+  SessionPhase m_phase = SessionPhase::not_started;
+  MailState m_mail_state = MailState::start;
+  AuthMethodName m_auth_method = AuthMethodName::plain;
+  std::string m_out;           // the reply of the current line
+  std::string m_pending_reply; // refusal sent after Auth-Wait
+  std::string m_login;
+  std::optional<std::string> m_password; // nullopt: nginx's passwd.data == NULL
+  unsigned m_errors = 0;
+  unsigned m_attempt = 0;
+  bool m_quit = false;
+  bool m_auth_wait = false; // nginx's sticky s->auth_wait
+  bool m_tls = false;
+  bool m_used_starttls = false;
+  bool m_start_tls = false;
+  std::vector<SessionEvent> m_events;
+};
+
+} // namespace popcheck::pop3

@@ -1,0 +1,68 @@
+#pragma once
+
+// What a pop3::Session asks its driver to do. The driver handles the events of one call in order:
+// each Send is one write and must be flushed before the next call into the session.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace popcheck::pop3 {
+
+// nginx's Auth-Method values for POP3 (ngx_mail_auth_http_method[]); LOGIN is reported as plain.
+enum class AuthMethodName : std::uint8_t { plain, apop, cram_md5, external };
+std::string_view auth_method_name(AuthMethodName method);
+
+// One write to the client, in order.
+struct SendEvent {
+  std::string bytes;
+};
+
+// Start the TLS handshake after flushing; call on_tls_established() or on_tls_rejected() after it.
+struct StartTlsEvent {};
+
+// Run one auth_http request (spec 5.1) and then call on_auth_result() / on_auth_error().
+// login and password are secrets-bearing data: never log the password.
+struct AuthRequestEvent {
+  AuthMethodName method = AuthMethodName::plain;
+  std::string login;
+  std::string password;            // sent escaped as Auth-Pass (empty when the session has none)
+  std::optional<std::string> salt; // "<R.T@S>" when Auth-Salt is sent
+  unsigned attempt = 1;            // Auth-Login-Attempt
+  bool tls = false;                // the client connection is TLS (Auth-SSL headers)
+};
+
+// The auth server accepted: log in to the backend with these (pop3/backend_login.hpp), then relay.
+// The client's pipelined bytes are in Session::pending_input().
+struct LoginGrantedEvent {
+  std::string address;       // literal IPv4/IPv6 text as Auth-Server sent it
+  std::uint16_t port = 0;
+  std::string upstream_name; // "address:port" as nginx logs it
+  std::string login;
+  std::string password;
+};
+
+// Arm the session's single timer (replacing any armed one), or cancel it; on expiry the driver
+// calls on_timer().
+struct TimerEvent {
+  std::optional<std::chrono::milliseconds> after; // nullopt: cancel
+};
+
+enum class LogLevel : std::uint8_t { info, error };
+
+// A log line in nginx's wording with client secrets masked. `action` is nginx's " while ..." part.
+struct LogEvent {
+  LogLevel level = LogLevel::info;
+  std::string message;
+  std::string_view action;
+};
+
+// Close the connection once everything sent before has been flushed.
+struct CloseEvent {};
+
+using SessionEvent = std::variant<SendEvent, StartTlsEvent, AuthRequestEvent, LoginGrantedEvent,
+                                  TimerEvent, LogEvent, CloseEvent>;
+
+} // namespace popcheck::pop3
