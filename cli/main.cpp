@@ -12,6 +12,8 @@ int main(int argc, char** argv) {
   int exit_code = k_exit_ok;
   add_parse_command(app, exit_code);
   add_compile_command(app, exit_code);
+  add_lint_command(app, exit_code);
+  add_explain_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,80 @@
+#include "input.hpp"
+
+#include <popcheck/conf/parse_config.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+namespace popcheck::cli {
+
+std::expected<std::string, IoError> RecordingFileReader::read(const std::string& path) {
+  if (const auto it = m_texts.find(path); it != m_texts.end()) {
+    return it->second;
+  }
+  auto text = m_disk.read(path);
+  if (text) {
+    m_texts[path] = *text;
+  }
+  return text;
+}
+
+std::optional<std::string_view> RecordingFileReader::line(const std::string& path, int line) const {
+  const auto it = m_texts.find(path);
+  if (it == m_texts.end() || line <= 0) {
+    return std::nullopt;
+  }
+  std::string_view text = it->second;
+  for (int n = 1; n < line; ++n) {
+    const auto lf = text.find('\n');
+    if (lf == std::string_view::npos) {
+      return std::nullopt;
+    }
+    text.remove_prefix(lf + 1);
+  }
+  text = text.substr(0, text.find('\n'));
+  if (text.ends_with('\r')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::expected<conf::ConfTree, std::string> load_config(const std::string& input, bool dump,
+                                                       RecordingFileReader& reader) {
+  std::string text;
+  std::string path = input == "-" ? "stdin" : input;
+  if (input == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+  } else {
+    auto content = reader.read(conf::absolute_path(input));
+    if (!content) {
+      return std::unexpected("cannot read " + input + ": " + content.error().message);
+    }
+    text = std::move(*content);
+  }
+  if (dump) {
+    auto tree = conf::parse_dump(text, reader);
+    if (!tree) {
+      return std::unexpected(input + ": " + tree.error().message);
+    }
+    return std::move(*tree);
+  }
+  reader.remember(conf::absolute_path(path), text);
+  return conf::parse_config_text(text, path, reader);
+}
+
+bool write_output(const std::string& path, std::string_view text) {
+  if (path.empty() || path == "-") {
+    std::cout << text << std::flush;
+    return static_cast<bool>(std::cout);
+  }
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.flush()) {
+    std::cerr << "popcheck: cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
+} // namespace popcheck::cli

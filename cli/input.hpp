@@ -1,0 +1,43 @@
+#pragma once
+
+// Reading configurations for every verb: a path, `-` for stdin, or an `nginx -T` dump; and
+// writing a verb's document to stdout or `-o FILE`.
+
+#include <popcheck/conf/ast.hpp>
+#include <popcheck/util/file_reader.hpp>
+
+#include <expected>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace popcheck::cli {
+
+// Keeps the text of every file it reads, so diagnostics can show source lines without reading
+// a file twice.
+class RecordingFileReader final : public FileReader {
+public:
+  std::expected<std::string, IoError> read(const std::string& path) override;
+  std::expected<std::vector<std::string>, IoError> glob(const std::string& pattern) override {
+    return m_disk.glob(pattern);
+  }
+  void remember(const std::string& path, std::string text) { m_texts[path] = std::move(text); }
+  // Line `line` (1-based) of a file read so far, without its line ending.
+  std::optional<std::string_view> line(const std::string& path, int line) const;
+
+private:
+  DiskFileReader m_disk;
+  std::map<std::string, std::string> m_texts;
+};
+
+// The configuration tree of INPUT ("-" reads stdin; with `dump`, INPUT is `nginx -T` output).
+// An input that cannot be read at all is an error message (exit code 2); configuration errors
+// are in the tree.
+std::expected<conf::ConfTree, std::string> load_config(const std::string& input, bool dump,
+                                                       RecordingFileReader& reader);
+
+// Writes `text` to stdout ("" or "-") or to the file; false (and a message on stderr) on failure.
+bool write_output(const std::string& path, std::string_view text);
+
+} // namespace popcheck::cli

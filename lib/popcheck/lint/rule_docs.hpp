@@ -1,0 +1,16 @@
+#pragma once
+
+// Human documentation rendered from the rule registry: `popcheck explain` and docs/rules.md
+// (a test checks that the committed docs/rules.md equals render_rules_markdown()).
+
+#include <popcheck/lint/rule.hpp>
+
+#include <string>
+
+namespace popcheck::lint {
+
+std::string render_rule_text(const Rule& rule);
+std::string render_rule_list();
+std::string render_rules_markdown();
+
+} // namespace popcheck::lint
