@@ -37,7 +37,7 @@ IO_TIMEOUT = 5.0
 SKIP = 77
 OK = b"+OK\r\n"
 ERR = b"-ERR invalid command\r\n"
-MULTILINE = {"CAPA", "AUTH"}  # commands whose +OK reply is a dot-terminated list (AUTH without argument)
+MULTILINE = {"CAPA", "AUTH"}  # exact lines whose +OK reply is a dot-terminated list
 
 
 class Mismatch(Exception):
@@ -57,14 +57,16 @@ class Pop3Connection:
     def start_tls(self, context):
         self.sock = context.wrap_socket(self.sock, server_hostname="mail.example.test")
 
-    def read_reply(self, multiline):
+    def read_reply(self, multiline, expected=None):
+        """One reply: a line, or a dot-terminated list after +OK to CAPA/AUTH. While what arrived is a
+        proper prefix of `expected`, keep reading, so that replies with an early lone "." (a "."
+        capability) are compared whole."""
         buf = b""
         deadline = time.monotonic() + IO_TIMEOUT
         while True:
-            if buf.endswith(b"\r\n"):
-                if not (multiline and buf.startswith(b"+OK")):
-                    return buf
-                if buf.endswith(b"\r\n.\r\n"):
+            want_more = expected is not None and len(buf) < len(expected) and expected.startswith(buf)
+            if buf.endswith(b"\r\n") and not want_more:
+                if not (multiline and buf.startswith(b"+OK")) or buf.endswith(b"\r\n.\r\n"):
                     return buf
             if time.monotonic() > deadline:
                 return buf + b"<timeout>"
@@ -78,10 +80,9 @@ class Pop3Connection:
                 return buf + b"<eof>"
             buf += chunk
 
-    def command(self, line):
+    def command(self, line, expected=None):
         self.sock.sendall(line.encode() + b"\r\n")
-        word = line.split(" ", 1)[0].upper()
-        return self.read_reply(multiline=word in MULTILINE and line.upper() in ("CAPA", "AUTH"))
+        return self.read_reply(multiline=line.upper() in MULTILINE, expected=expected)
 
     def read_eof(self):
         try:
@@ -168,27 +169,32 @@ def test_listener(report, server, listener, host, port, prefix):
     greeting, pattern = wire_bytes(wire.get("greeting")), wire.get("greeting_pattern") if salted else None
     capa, auth = wire["capa"], wire["auth"]
     ctx = client_context() if tls else None
+    stls_on_tls = wire_bytes((wire.get("stls") or {}).get("tls_connection", ERR.decode()))
     greetings = []
 
+    def ask(conn, label, line, expected):
+        """Send `line`, check the reply against `expected`, return the reply."""
+        got = conn.command(line, expected)
+        report.check(f"{prefix} {label}", expected, got)
+        return got
+
     def check_greeting(conn, label):
-        got = conn.read_reply(multiline=False)
+        got = conn.read_reply(multiline=False, expected=greeting)
         greetings.append(got)
         report.check(f"{prefix} {label}: greeting", greeting, got, pattern)
 
     def quit_(conn, label):
-        report.check(f"{prefix} {label}: QUIT", OK, conn.command("QUIT"))
+        ask(conn, f"{label}: QUIT", "QUIT", OK)
         report.check(f"{prefix} {label}: close after QUIT", b"", conn.read_eof())
 
     # A: the start state on this listener.
     conn = Pop3Connection(host, port, ctx)
     try:
         check_greeting(conn, "A")
-        report.check(f"{prefix} A: CAPA", wire_bytes(capa.get(side)), conn.command("CAPA"))
-        report.check(f"{prefix} A: AUTH", wire_bytes(auth.get(side)), conn.command("AUTH"))
+        ask(conn, "A: CAPA", "CAPA", wire_bytes(capa.get(side)))
+        ask(conn, "A: AUTH", "AUTH", wire_bytes(auth.get(side)))
         if tls:
-            report.check(f"{prefix} A: STLS on a TLS connection",
-                         wire_bytes((wire.get("stls") or {}).get("tls_connection", ERR.decode())),
-                         conn.command("STLS"))
+            ask(conn, "A: STLS on a TLS connection", "STLS", stls_on_tls)
         quit_(conn, "A")
     finally:
         conn.close()
@@ -198,11 +204,8 @@ def test_listener(report, server, listener, host, port, prefix):
     try:
         check_greeting(conn, "B")
         user_reply = OK if tls else wire_bytes(wire.get("user_command_before_tls"))
-        got = conn.command("USER x")
-        report.check(f"{prefix} B: USER x", user_reply, got)
-        if got == OK:
-            report.check(f"{prefix} B: CAPA in USER state", wire_bytes(capa.get("user_state")),
-                         conn.command("CAPA"))
+        if ask(conn, "B: USER x", "USER x", user_reply) == OK:
+            ask(conn, "B: CAPA in USER state", "CAPA", wire_bytes(capa.get("user_state")))
         quit_(conn, "B")
     finally:
         conn.close()
@@ -219,9 +222,7 @@ def test_listener(report, server, listener, host, port, prefix):
     conn = Pop3Connection(host, port)
     try:
         check_greeting(conn, "C")
-        got = conn.command("STLS")
-        report.check(f"{prefix} C: STLS", wire_bytes((wire.get("stls") or {}).get("plain_connection")), got)
-        if got != OK:
+        if ask(conn, "C: STLS", "STLS", wire_bytes((wire.get("stls") or {}).get("plain_connection"))) != OK:
             quit_(conn, "C")
             return
         try:
@@ -229,15 +230,11 @@ def test_listener(report, server, listener, host, port, prefix):
         except (ssl.SSLError, OSError) as e:
             report.fail(f"{prefix} C: TLS handshake after STLS", repr(e))
             return
-        report.check(f"{prefix} C: CAPA after STLS", wire_bytes(capa.get("tls_connection")), conn.command("CAPA"))
-        report.check(f"{prefix} C: AUTH after STLS", wire_bytes(auth.get("tls_connection")), conn.command("AUTH"))
-        report.check(f"{prefix} C: STLS after STLS",
-                     wire_bytes((wire.get("stls") or {}).get("tls_connection", ERR.decode())), conn.command("STLS"))
-        got = conn.command("USER x")
-        report.check(f"{prefix} C: USER x after STLS", OK, got)
-        if got == OK:
-            report.check(f"{prefix} C: CAPA in USER state after STLS", wire_bytes(capa.get("user_state")),
-                         conn.command("CAPA"))
+        ask(conn, "C: CAPA after STLS", "CAPA", wire_bytes(capa.get("tls_connection")))
+        ask(conn, "C: AUTH after STLS", "AUTH", wire_bytes(auth.get("tls_connection")))
+        ask(conn, "C: STLS after STLS", "STLS", stls_on_tls)
+        if ask(conn, "C: USER x after STLS", "USER x", OK) == OK:
+            ask(conn, "C: CAPA in USER state after STLS", "CAPA", wire_bytes(capa.get("user_state")))
         quit_(conn, "C")
     finally:
         conn.close()
