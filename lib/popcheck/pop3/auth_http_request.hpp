@@ -1,0 +1,58 @@
+#pragma once
+
+// The auth_http request exactly as nginx 1.22.1 builds it for POP3 (ngx_mail_auth_http_module.c,
+// spec 5.1): HTTP/1.0, fixed header order, Auth-User/Auth-Pass/Auth-SSL-Cert escaped.
+
+#include <popcheck/pop3/session_events.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace popcheck::pop3 {
+
+// From the `auth_http` URL and the auth_http_* directives.
+struct AuthHttpTarget {
+  std::string uri = "/";  // path and query of auth_http ("/" when empty)
+  std::string host;       // host text without the port; "localhost" for unix: URLs
+  std::vector<std::pair<std::string, std::string>> headers; // auth_http_header, in order, verbatim
+  bool pass_client_cert = false; // auth_http_pass_client_cert
+};
+
+// The PROXY protocol header received on a `listen ... proxy_protocol` connection.
+struct ProxyProtocolSource {
+  std::string source_address;
+  std::uint16_t source_port = 0;
+  std::string destination_address;
+  std::uint16_t destination_port = 0;
+};
+
+// The client connection's TLS facts, as nginx's ngx_ssl_get_* give them. Empty strings are left out.
+struct TlsDetails {
+  std::string protocol; // "TLSv1.2"
+  std::string cipher;   // OpenSSL name
+  bool verify_client = false; // ssl_verify_client is not off: the certificate lines are sent
+  std::string verify;         // SUCCESS | FAILED:<reason> | NONE
+  std::string subject;        // RFC 2253
+  std::string issuer;         // RFC 2253
+  std::string serial;         // upper-case hex
+  std::string fingerprint;    // lower-case SHA-1 hex
+  std::string certificate_pem; // raw PEM, escaped when sent
+};
+
+struct AuthHttpClient {
+  std::string address; // Client-IP (the realip/PROXY source when that applies)
+  std::optional<ProxyProtocolSource> proxy_protocol;
+  std::optional<TlsDetails> tls; // set when the client connection is TLS
+};
+
+// ngx_escape_uri(NGX_ESCAPE_MAIL_AUTH): bytes 0x00-0x20 and '%' become %XX (upper-case hex).
+std::string escape_auth_value(std::string_view text);
+
+std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
+                                    const AuthHttpClient& client);
+
+} // namespace popcheck::pop3
