@@ -1,0 +1,59 @@
+#pragma once
+
+// nginx 1.22.1's login to the POP3 backend (ngx_mail_proxy_module.c, spec 6.1-6.3) as a sans-IO
+// state machine: greeting, USER, PASS, then relay. It owns a proxy_buffer-sized buffer and, like
+// nginx, judges a reply only on what one read left in it: at least 4 bytes ending in CR LF, positive
+// iff it starts with "+OK". The `timeout` deadline and the sockets are the driver's.
+
+#include <popcheck/pop3/replies.hpp>
+#include <popcheck/pop3/session_events.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace popcheck::pop3 {
+
+struct BackendLoginSettings {
+  std::size_t buffer_size = k_default_proxy_buffer; // proxy_buffer
+  bool pass_error_message = false;                  // proxy_pass_error_message
+};
+
+enum class BackendLoginState { greeting, user_sent, pass_sent, logged_in, failed };
+
+struct BackendStep {
+  std::string to_backend; // a line to send to the backend now (USER / PASS)
+  std::string to_client;  // bytes for the client: the relayed PASS reply, or the error reply
+  bool close_client = false; // after to_client: the session ends
+  std::optional<LogEvent> log;
+};
+
+class BackendLogin {
+public:
+  // login and password are what nginx sends (Auth-User/Auth-Pass when the auth server gave them).
+  BackendLogin(BackendLoginSettings settings, std::string login, std::string password);
+
+  std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+
+  // n bytes were read into input_space() in one read.
+  BackendStep on_input(std::size_t n);
+  // EOF or a read/write error on the backend connection.
+  BackendStep on_error();
+  // The `timeout` deadline armed at connect expired.
+  BackendStep on_timeout();
+
+  BackendLoginState state() const { return m_state; }
+
+private:
+  BackendStep fail(std::string to_client, std::optional<LogEvent> log);
+
+  BackendLoginSettings m_settings;
+  std::string m_login;
+  std::string m_password;
+  std::vector<char> m_buffer;
+  std::size_t m_last = 0;
+  BackendLoginState m_state = BackendLoginState::greeting;
+};
+
+} // namespace popcheck::pop3
