@@ -31,7 +31,9 @@ enum class AuthHttpParseStatus {
   done,
   invalid_response, // CR not followed by LF in the status line
   invalid_header,   // a bad header name or a CR not followed by LF
-  too_large,        // 1024 bytes without the end of the header
+  // 1024 bytes without the end of the header: nginx reads no more and the request fails only
+  // when auth_http_timeout expires ("auth http server P timed out", then an internal error).
+  too_large,
 };
 
 // Accumulates response bytes (at most 1024, the rest is never read by nginx) and reparses them.
