@@ -9,6 +9,7 @@
 #include <popcheck/model/net_url.hpp>
 
 #include <array>
+#include <utility>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,7 +54,9 @@ struct AuthHttpTarget {
 // One mail context. Fields beyond `settings` model nginx's per-module side effects.
 struct ContextConf {
   Location where; // servers: the line of '{'; mail: the line of 'mail {'
-  std::array<Setting, k_mail_directive_count> settings;
+  // Only the directives this context names (a server sets a handful of the 50): sparse, so that
+  // 100k servers stay small.
+  std::vector<std::pair<MailId, Setting>> settings;
   // ngx_mail_ssl_conf_t file/line: where TLS was enabled (the last `listen ... ssl`; else the
   // last `ssl` or `starttls` directive of this context).
   Location ssl_where;
@@ -61,8 +64,25 @@ struct ContextConf {
   std::optional<AuthHttpTarget> auth_http;
   bool auth_http_seen = false; // an auth_http directive, even an invalid one
 
-  Setting& operator[](MailId id) { return settings[static_cast<std::size_t>(id)]; }
-  const Setting& operator[](MailId id) const { return settings[static_cast<std::size_t>(id)]; }
+  // Creates the entry: a reference from it is invalidated by the next creating call.
+  Setting& operator[](MailId id) {
+    for (auto& [key, value] : settings) {
+      if (key == id) {
+        return value;
+      }
+    }
+    return settings.emplace_back(id, Setting{}).second;
+  }
+  const Setting& get(MailId id) const {
+    static const Setting unset;
+    for (const auto& [key, value] : settings) {
+      if (key == id) {
+        return value;
+      }
+    }
+    return unset;
+  }
+  const Setting& operator[](MailId id) const { return get(id); }
 };
 
 struct ServerConf {

@@ -152,7 +152,7 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
     report(rules::k_ssl_deprecated, d,
            "the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead",
            Severity::warning);
-    const Setting& starttls = conf[MailId::starttls];
+    const Setting& starttls = conf.get(MailId::starttls);
     if (value == 1 && starttls.set && starttls.number > 0) {
       error(rules::k_ssl_conflict, d, "\"starttls\" directive conflicts with \"ssl on\"");
       return;
@@ -167,7 +167,7 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
       return;
     }
     setting.number = value;
-    const Setting& ssl = conf[MailId::ssl];
+    const Setting& ssl = conf.get(MailId::ssl);
     if (ssl.set && ssl.number == 1 && value > 0) {
       error(rules::k_ssl_conflict, d, "\"ssl\" directive conflicts with \"starttls\"");
       return;
