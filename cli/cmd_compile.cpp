@@ -4,16 +4,15 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 
-#include <popcheck/conf/parse_config.hpp>
-#include <popcheck/model/analyzer.hpp>
-#include <popcheck/pop3/compile_json.hpp>
-#include <popcheck/util/file_reader.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <popcheck/conf/parse_config.hpp>
+#include <popcheck/model/analyzer.hpp>
+#include <popcheck/pop3/compile_json.hpp>
+#include <popcheck/util/file_reader.hpp>
 
 namespace popcheck::cli {
 namespace {

@@ -143,8 +143,8 @@ bool Walker::check_simple_value(const conf::Directive& d, ValueKind kind,
   case ValueKind::msec:
   case ValueKind::sec:
   case ValueKind::size: {
-    const auto parsed = kind == ValueKind::size ? parse_size(arg)
-                                                : parse_time(arg, kind == ValueKind::sec);
+    const auto parsed =
+        kind == ValueKind::size ? parse_size(arg) : parse_time(arg, kind == ValueKind::sec);
     if (!parsed) {
       error(rules::k_invalid_value, d, quoted + " invalid value");
       return false;

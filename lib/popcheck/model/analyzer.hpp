@@ -5,21 +5,20 @@
 // mail{} the merge (merge.hpp). Unlike nginx it does not stop at the first error: it reports every
 // error it can, in the order nginx would meet them, so diagnostics[0] is what nginx -t prints.
 
+#include <optional>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/mail_conf.hpp>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/model/net_url.hpp>
-
-#include <optional>
 #include <string>
 #include <vector>
 
 namespace popcheck::model {
 
 struct AnalyzeOptions {
-  Resolver* resolver = nullptr; // null: host names are not looked up (nothing is reported)
-  FileProbe* files = nullptr;   // null: certificate, key and password files are not checked
+  Resolver* resolver = nullptr;        // null: host names are not looked up (nothing is reported)
+  FileProbe* files = nullptr;          // null: certificate, key and password files are not checked
   std::optional<std::string> hostname; // default server_name; unset = system_hostname()
 };
 

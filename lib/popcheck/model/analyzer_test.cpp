@@ -1,9 +1,8 @@
 // Each expected text was first produced by nginx -t 1.22.1 (Debian) on the same configuration,
 // with /t/t.conf standing for the file path.
 
-#include <popcheck/model/test_support.hpp>
-
 #include <doctest/doctest.h>
+#include <popcheck/model/test_support.hpp>
 
 using namespace popcheck;
 using namespace popcheck::model;
@@ -65,7 +64,8 @@ TEST_CASE("model: the line is the one of the terminating ';'") {
 }
 
 TEST_CASE("model: without load_module every mail name is unknown") {
-  CHECK(first(analyze_text("events {}\nmail {\n}\n")) == "unknown directive \"mail\" in /t/t.conf:2");
+  CHECK(first(analyze_text("events {}\nmail {\n}\n")) ==
+        "unknown directive \"mail\" in /t/t.conf:2");
   CHECK(first(analyze_text("events {}\npop3_auth plain;\n")) ==
         "unknown directive \"pop3_auth\" in /t/t.conf:2");
   // A shared http name stays "not allowed here".
@@ -78,7 +78,8 @@ TEST_CASE("model: load_module order and repeats") {
         "\"load_module\" directive is specified too late in /t/t.conf:2");
   CHECK(first(analyze_text(k_load + k_load + "events {}\n")) ==
         "module \"ngx_mail_module\" is already loaded in /t/t.conf:2");
-  CHECK(first(analyze_text("load_module modules/ngx_mail_module.so;\nevents {}\nmail {\n}\n")).empty());
+  CHECK(first(analyze_text("load_module modules/ngx_mail_module.so;\nevents {}\nmail {\n}\n"))
+            .empty());
 }
 
 TEST_CASE("model: load_module through an include counts in file order") {
@@ -113,10 +114,11 @@ TEST_CASE("model: the mail block") {
 TEST_CASE("model: value errors of the generic slots") {
   const auto check = [](const std::string& line, const std::string& expected) {
     CAPTURE(line);
-    CHECK(first(analyze_text(mail_conf(k_server_ok + line + "\n"))) == expected + " in /t/t.conf:9");
+    CHECK(first(analyze_text(mail_conf(k_server_ok + line + "\n"))) ==
+          expected + " in /t/t.conf:9");
   };
-  check("proxy_pass_error_message yes;",
-        "invalid value \"yes\" in \"proxy_pass_error_message\" directive, it must be \"on\" or \"off\"");
+  check("proxy_pass_error_message yes;", "invalid value \"yes\" in \"proxy_pass_error_message\" "
+                                         "directive, it must be \"on\" or \"off\"");
   check("timeout -5;", "\"timeout\" directive invalid value");
   check("proxy_timeout 2minutes;", "\"proxy_timeout\" directive invalid value");
   check("proxy_buffer 4q;", "\"proxy_buffer\" directive invalid value");
@@ -130,8 +132,9 @@ TEST_CASE("model: value errors of the generic slots") {
         "\"timeout\" directive is duplicate in /t/t.conf:10");
   // Accepted: combined units, sizes, case-insensitive bitmask words, two different values.
   CHECK(texts(analyze_text(mail_conf(k_server_ok + "timeout 1m30s;\nproxy_timeout 1h2m3s;\n"
-                                     "proxy_buffer 16k;\nimap_client_buffer 8k;\n"
-                                     "pop3_auth PLAIN APOP;\n"))).empty());
+                                                   "proxy_buffer 16k;\nimap_client_buffer 8k;\n"
+                                                   "pop3_auth PLAIN APOP;\n")))
+            .empty());
 }
 
 TEST_CASE("model: bitmask repeats warn and accumulate") {

@@ -2,10 +2,9 @@
 // TLS, sources, errors in nginx's order. (It includes pop3/compile_json.hpp: a test may see both
 // layers; the library code of model never does.)
 
+#include <doctest/doctest.h>
 #include <popcheck/model/test_support.hpp>
 #include <popcheck/pop3/compile_json.hpp>
-
-#include <doctest/doctest.h>
 
 using namespace popcheck;
 using namespace popcheck::model::test;
@@ -55,7 +54,8 @@ TEST_CASE("model: compile wire, example B: starttls on with cram-md5") {
   const auto& w = s["wire"];
   CHECK(w["greeting"].is_null());
   CHECK(w["salted"] == true);
-  CHECK(w["greeting_pattern"] == "^\\+OK POP3 ready <[0-9]+\\.[0-9]+@mail\\.example\\.test>\\r\\n$");
+  CHECK(w["greeting_pattern"] ==
+        "^\\+OK POP3 ready <[0-9]+\\.[0-9]+@mail\\.example\\.test>\\r\\n$");
   CHECK(w["capa"]["plain_connection"] ==
         "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\nPIPELINING\r\n"
         "SASL PLAIN LOGIN CRAM-MD5\r\nSTLS\r\n.\r\n");
@@ -70,12 +70,14 @@ TEST_CASE("model: compile wire, example B: starttls on with cram-md5") {
 }
 
 TEST_CASE("model: compile wire, example C: starttls only") {
-  const auto w = first_server("listen 110;\npop3_auth plain cram-md5;\n"
-                              "pop3_capabilities TOP USER UIDL PIPELINING;\nstarttls only;\n")["wire"];
+  const auto w =
+      first_server("listen 110;\npop3_auth plain cram-md5;\n"
+                   "pop3_capabilities TOP USER UIDL PIPELINING;\nstarttls only;\n")["wire"];
   CHECK(w["capa"]["plain_connection"] ==
         "+OK Capability list follows\r\nTOP\r\nUIDL\r\nPIPELINING\r\nSTLS\r\n.\r\n");
   CHECK(w["auth"]["plain_connection"] == "-ERR invalid command\r\n");
-  CHECK(w["auth"]["tls_connection"] == "+OK methods supported:\r\nPLAIN\r\nLOGIN\r\nCRAM-MD5\r\n.\r\n");
+  CHECK(w["auth"]["tls_connection"] ==
+        "+OK methods supported:\r\nPLAIN\r\nLOGIN\r\nCRAM-MD5\r\n.\r\n");
   CHECK(w["user_command_before_tls"] == "-ERR invalid command\r\n");
 }
 

@@ -1,6 +1,5 @@
-#include <popcheck/model/directive_table.hpp>
-
 #include <algorithm>
+#include <popcheck/model/directive_table.hpp>
 #include <string>
 #include <unordered_map>
 
@@ -9,8 +8,7 @@ namespace {
 
 constexpr unsigned k_ms = k_ctx_mail | k_ctx_mail_server;
 constexpr std::string_view k_imap_auth_words[] = {"plain", "login", "cram-md5", "external"};
-constexpr std::string_view k_smtp_auth_words[] = {"plain", "login", "cram-md5", "external",
-                                                  "none"};
+constexpr std::string_view k_smtp_auth_words[] = {"plain", "login", "cram-md5", "external", "none"};
 constexpr std::string_view k_debug_points_words[] = {"stop", "abort"};
 
 using A = ArgClass;
@@ -54,14 +52,19 @@ constexpr MailDirectiveSpec k_mail[] = {
     {"pop3_auth", M::pop3, k_ms, A::one_more, K::bitmask, R::acc, "plain", k_pop3_auth_words},
     {"pop3_capabilities", M::pop3, k_ms, A::one_more, K::list, R::acc, "TOP USER UIDL", {}},
     {"imap_client_buffer", M::imap, k_ms, A::take1, K::size, R::dup, "4k", {}},
-    {"imap_capabilities", M::imap, k_ms, A::one_more, K::list, R::acc,
-     "IMAP4 IMAP4rev1 UIDPLUS", {}},
+    {"imap_capabilities",
+     M::imap,
+     k_ms,
+     A::one_more,
+     K::list,
+     R::acc,
+     "IMAP4 IMAP4rev1 UIDPLUS",
+     {}},
     {"imap_auth", M::imap, k_ms, A::one_more, K::bitmask, R::acc, "plain", k_imap_auth_words},
     {"smtp_client_buffer", M::smtp, k_ms, A::take1, K::size, R::dup, "4k", {}},
     {"smtp_greeting_delay", M::smtp, k_ms, A::take1, K::msec, R::dup, "0", {}},
     {"smtp_capabilities", M::smtp, k_ms, A::one_more, K::list, R::acc, "", {}},
-    {"smtp_auth", M::smtp, k_ms, A::one_more, K::bitmask, R::acc, "plain login",
-     k_smtp_auth_words},
+    {"smtp_auth", M::smtp, k_ms, A::one_more, K::bitmask, R::acc, "plain login", k_smtp_auth_words},
     {"auth_http", M::auth_http, k_ms, A::take1, K::special, R::last, "", {}},
     {"auth_http_timeout", M::auth_http, k_ms, A::take1, K::msec, R::dup, "60s", {}},
     {"auth_http_header", M::auth_http, k_ms, A::take2, K::key_value, R::acc, "", {}},
@@ -116,13 +119,31 @@ constexpr CoreDirectiveSpec k_core[] = {
 
 // Mail directive names that also exist in http modules (measured with nginx -t): without the mail
 // module they are "not allowed here" outside http, never unknown.
-constexpr std::string_view k_http_shared_mail_names[] = {
-    "listen", "server_name", "error_log", "resolver", "resolver_timeout", "set_real_ip_from", "ssl",
-    "ssl_certificate", "ssl_certificate_key", "ssl_password_file", "ssl_dhparam", "ssl_ecdh_curve",
-    "ssl_protocols", "ssl_ciphers", "ssl_prefer_server_ciphers", "ssl_session_cache",
-    "ssl_session_tickets", "ssl_session_ticket_key", "ssl_session_timeout", "ssl_verify_client",
-    "ssl_verify_depth", "ssl_client_certificate", "ssl_trusted_certificate", "ssl_crl",
-    "ssl_conf_command"};
+constexpr std::string_view k_http_shared_mail_names[] = {"listen",
+                                                         "server_name",
+                                                         "error_log",
+                                                         "resolver",
+                                                         "resolver_timeout",
+                                                         "set_real_ip_from",
+                                                         "ssl",
+                                                         "ssl_certificate",
+                                                         "ssl_certificate_key",
+                                                         "ssl_password_file",
+                                                         "ssl_dhparam",
+                                                         "ssl_ecdh_curve",
+                                                         "ssl_protocols",
+                                                         "ssl_ciphers",
+                                                         "ssl_prefer_server_ciphers",
+                                                         "ssl_session_cache",
+                                                         "ssl_session_tickets",
+                                                         "ssl_session_ticket_key",
+                                                         "ssl_session_timeout",
+                                                         "ssl_verify_client",
+                                                         "ssl_verify_depth",
+                                                         "ssl_client_certificate",
+                                                         "ssl_trusted_certificate",
+                                                         "ssl_crl",
+                                                         "ssl_conf_command"};
 
 struct NameContexts {
   unsigned base = 0;      // always present

@@ -24,18 +24,18 @@ enum class ArgClass : std::uint8_t { noargs, take1, take2, take12, take23, flag,
 
 // How the value is checked and stored; each kind has one handler in the analyzer.
 enum class ValueKind : std::uint8_t {
-  none,          // blocks and directives the analyzer treats specially by name
-  flag,          // on|off, any case
-  msec,          // ngx_parse_time(.., 0), stored in milliseconds
-  sec,           // ngx_parse_time(.., 1), stored in seconds
-  size,          // ngx_parse_size
-  number,        // ngx_atoi
-  string,        // one string, duplicate is an error
-  enumeration,   // one of `values`, case-insensitive
-  bitmask,       // any of `values`, case-insensitive, accumulates, warns on repeats
-  list,          // every argument appended (capabilities, certificates)
-  key_value,     // NAME VALUE pairs appended
-  special,       // listen, protocol, resolver, auth_http, error_log, ssl, starttls, ...
+  none,        // blocks and directives the analyzer treats specially by name
+  flag,        // on|off, any case
+  msec,        // ngx_parse_time(.., 0), stored in milliseconds
+  sec,         // ngx_parse_time(.., 1), stored in seconds
+  size,        // ngx_parse_size
+  number,      // ngx_atoi
+  string,      // one string, duplicate is an error
+  enumeration, // one of `values`, case-insensitive
+  bitmask,     // any of `values`, case-insensitive, accumulates, warns on repeats
+  list,        // every argument appended (capabilities, certificates)
+  key_value,   // NAME VALUE pairs appended
+  special,     // listen, protocol, resolver, auth_http, error_log, ssl, starttls, ...
 };
 
 enum class Repeat : std::uint8_t { dup, acc, last };
@@ -45,16 +45,54 @@ enum class MailModule : std::uint8_t { core, ssl, pop3, imap, smtp, auth_http, p
 
 // One id per mail directive; the analyzer stores values in arrays indexed by it.
 enum class MailId : std::uint8_t {
-  server, listen, protocol, timeout, server_name, error_log, resolver, resolver_timeout, max_errors,
-  ssl, starttls, ssl_certificate, ssl_certificate_key, ssl_password_file, ssl_dhparam,
-  ssl_ecdh_curve, ssl_protocols, ssl_ciphers, ssl_prefer_server_ciphers, ssl_session_cache,
-  ssl_session_tickets, ssl_session_ticket_key, ssl_session_timeout, ssl_verify_client,
-  ssl_verify_depth, ssl_client_certificate, ssl_trusted_certificate, ssl_crl, ssl_conf_command,
-  pop3_auth, pop3_capabilities,
-  imap_client_buffer, imap_capabilities, imap_auth,
-  smtp_client_buffer, smtp_greeting_delay, smtp_capabilities, smtp_auth,
-  auth_http, auth_http_timeout, auth_http_header, auth_http_pass_client_cert,
-  proxy, proxy_buffer, proxy_timeout, proxy_pass_error_message, xclient, proxy_smtp_auth,
+  server,
+  listen,
+  protocol,
+  timeout,
+  server_name,
+  error_log,
+  resolver,
+  resolver_timeout,
+  max_errors,
+  ssl,
+  starttls,
+  ssl_certificate,
+  ssl_certificate_key,
+  ssl_password_file,
+  ssl_dhparam,
+  ssl_ecdh_curve,
+  ssl_protocols,
+  ssl_ciphers,
+  ssl_prefer_server_ciphers,
+  ssl_session_cache,
+  ssl_session_tickets,
+  ssl_session_ticket_key,
+  ssl_session_timeout,
+  ssl_verify_client,
+  ssl_verify_depth,
+  ssl_client_certificate,
+  ssl_trusted_certificate,
+  ssl_crl,
+  ssl_conf_command,
+  pop3_auth,
+  pop3_capabilities,
+  imap_client_buffer,
+  imap_capabilities,
+  imap_auth,
+  smtp_client_buffer,
+  smtp_greeting_delay,
+  smtp_capabilities,
+  smtp_auth,
+  auth_http,
+  auth_http_timeout,
+  auth_http_header,
+  auth_http_pass_client_cert,
+  proxy,
+  proxy_buffer,
+  proxy_timeout,
+  proxy_pass_error_message,
+  xclient,
+  proxy_smtp_auth,
   proxy_protocol,
   set_real_ip_from,
 };

@@ -1,7 +1,5 @@
-#include <popcheck/model/directive_table.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/model/directive_table.hpp>
 #include <set>
 
 using namespace popcheck::model;

@@ -1,8 +1,7 @@
-#include <popcheck/model/file_probe.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <popcheck/model/file_probe.hpp>
 #include <unistd.h>
 
 namespace popcheck::model {

@@ -3,10 +3,9 @@
 // The seam for files nginx opens while testing a configuration (certificates, keys, password
 // files): tests answer from memory, --no-file-checks passes no probe at all.
 
-#include <popcheck/util/file_reader.hpp>
-
 #include <expected>
 #include <map>
+#include <popcheck/util/file_reader.hpp>
 #include <string>
 
 namespace popcheck::model {

@@ -36,7 +36,8 @@ bool valid_keepalive(std::string_view v) {
     }
     idle = *t;
   }
-  std::string_view rest = colon == std::string_view::npos ? std::string_view() : v.substr(colon + 1);
+  std::string_view rest =
+      colon == std::string_view::npos ? std::string_view() : v.substr(colon + 1);
   colon = rest.find(':');
   const std::string_view b = rest.substr(0, colon);
   if (!b.empty()) {
@@ -142,8 +143,7 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
   }
   for (const auto& named : u.addresses) {
     if (!listen_keys.insert(listen_key(named.address)).second) {
-      error(rules::k_duplicate_listen, d,
-            "duplicate \"" + named.name + "\" address and port pair");
+      error(rules::k_duplicate_listen, d, "duplicate \"" + named.name + "\" address and port pair");
       return;
     }
     Listener l = proto;

@@ -1,9 +1,8 @@
 // `listen` (spec 2.2): address forms and their errors, parameters, nginx's normalised address
 // text, duplicates across all mail servers, protocol by port. Texts from nginx -t 1.22.1.
 
-#include <popcheck/model/test_support.hpp>
-
 #include <doctest/doctest.h>
+#include <popcheck/model/test_support.hpp>
 
 using namespace popcheck;
 using namespace popcheck::model;
@@ -15,13 +14,13 @@ using Lines = std::vector<std::string>;
 
 // One server whose listen lines start on line 6 (auth_http on 4, "server {" on 5).
 Lines listen_lines(const std::string& listens) {
-  return texts(analyze_text(mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\n" + listens +
-                                      "protocol pop3;\n}\n")));
+  return texts(analyze_text(
+      mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\n" + listens + "protocol pop3;\n}\n")));
 }
 
 Analysis listen_analysis(const std::string& listens) {
-  return analyze_text(mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\n" + listens +
-                                "protocol pop3;\n}\n"));
+  return analyze_text(
+      mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\n" + listens + "protocol pop3;\n}\n"));
 }
 
 } // namespace
@@ -128,7 +127,8 @@ TEST_CASE("model: IPv6 text as ngx_inet6_ntop prints it") {
 
 TEST_CASE("model: protocol by port, overridden by protocol, never by a later listen") {
   const auto by_port = [](const std::string& body) {
-    const auto a = analyze_text(mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\n" + body + "}\n"));
+    const auto a =
+        analyze_text(mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\n" + body + "}\n"));
     return a.servers.at(0).protocol.value_or("-");
   };
   CHECK(by_port("listen 110;\n") == "pop3");
@@ -143,6 +143,7 @@ TEST_CASE("model: protocol by port, overridden by protocol, never by a later lis
   CHECK(by_port("listen 110;\nprotocol imap;\n") == "imap");
   CHECK(by_port("protocol smtp;\nlisten 110;\n") == "smtp");
   CHECK(by_port("listen 110-111;\n") == "pop3");
-  const auto a = analyze_text(mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\nlisten 127.0.0.1:11110;\n}\n"));
+  const auto a = analyze_text(
+      mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\nlisten 127.0.0.1:11110;\n}\n"));
   CHECK(texts(a) == Lines{"unknown mail protocol for server in /t/t.conf:5"});
 }

@@ -4,15 +4,14 @@
 // directive of the registry, unset until the context sets it, like nginx's NGX_CONF_UNSET values.
 // The merge (merge.hpp) then combines a server's settings with the mail{} ones.
 
+#include <array>
+#include <cstdint>
+#include <optional>
 #include <popcheck/conf/diagnostic.hpp>
 #include <popcheck/model/directive_table.hpp>
 #include <popcheck/model/net_url.hpp>
-
-#include <array>
-#include <utility>
-#include <cstdint>
-#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace popcheck::model {
@@ -25,8 +24,8 @@ struct Entry {
 
 struct Setting {
   bool set = false;
-  Location where;           // the last directive that set or extended it
-  std::int64_t number = 0;  // flag 0/1, msec, sec, size, number, enum index, bitmask (1 << word)
+  Location where;             // the last directive that set or extended it
+  std::int64_t number = 0;    // flag 0/1, msec, sec, size, number, enum index, bitmask (1 << word)
   std::vector<Entry> entries; // every occurrence, in order (lists: each argument is one item)
 };
 
@@ -37,7 +36,7 @@ struct Listener {
   int port = 0;
   bool ssl = false;
   bool wildcard = false;
-  bool bind = false;           // bind or a socket option that implies it
+  bool bind = false; // bind or a socket option that implies it
   bool proxy_protocol = false;
   std::vector<std::string> params; // the parameters after the address, as written
   Location where;
@@ -47,7 +46,7 @@ struct AuthHttpTarget {
   std::string url;  // as written
   std::string host; // Host header (unix: "localhost")
   int port = 0;
-  std::string uri;  // "/" when none was given
+  std::string uri; // "/" when none was given
   std::optional<std::string> unix_path;
 };
 
@@ -91,7 +90,7 @@ struct ServerConf {
   std::optional<std::string> protocol; // "pop3" | "imap" | "smtp"
   bool protocol_by_port = false;
   bool protocol_seen = false; // a protocol directive, even an invalid one
-  bool listen_seen = false; // any `listen`, valid or not (nginx sets it before parsing)
+  bool listen_seen = false;   // any `listen`, valid or not (nginx sets it before parsing)
 };
 
 struct MailConf {

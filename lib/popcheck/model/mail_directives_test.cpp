@@ -1,9 +1,8 @@
 // The special mail handlers: protocol, ssl/starttls, resolver, session cache, auth_http, realip,
 // error_log, ssl_password_file and the end-of-server listen check. Texts from nginx -t 1.22.1.
 
-#include <popcheck/model/test_support.hpp>
-
 #include <doctest/doctest.h>
+#include <popcheck/model/test_support.hpp>
 
 using namespace popcheck;
 using namespace popcheck::model;
@@ -39,8 +38,8 @@ TEST_CASE("model: the deprecated ssl directive and its conflicts with starttls")
   CHECK(run_lines("ssl off;\n") ==
         Lines{"the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead "
               "in /t/t.conf:9"});
-  CHECK(run_lines("ssl yes;\n") ==
-        Lines{"invalid value \"yes\" in \"ssl\" directive, it must be \"on\" or \"off\" in /t/t.conf:9"});
+  CHECK(run_lines("ssl yes;\n") == Lines{"invalid value \"yes\" in \"ssl\" directive, it must be "
+                                         "\"on\" or \"off\" in /t/t.conf:9"});
   CHECK(run_lines("ssl on;\nssl on;\n").at(1) == "\"ssl\" directive is duplicate in /t/t.conf:10");
   // The warning is printed before the conflict error.
   CHECK(first_two(run_lines("starttls only;\nssl on;\n")) ==
@@ -103,7 +102,8 @@ TEST_CASE("model: auth_http URLs") {
   CHECK(a.servers[0].auth_http.value->host == "127.0.0.1");
   CHECK(a.servers[0].auth_http.value->port == 19000);
   CHECK(a.servers[0].auth_http.value->uri == "/mail/auth");
-  const auto u = analyze_text(mail_conf("auth_http unix:/tmp/a.sock:/auth;\nserver {\nlisten 110;\n}\n"));
+  const auto u =
+      analyze_text(mail_conf("auth_http unix:/tmp/a.sock:/auth;\nserver {\nlisten 110;\n}\n"));
   CHECK(u.servers.at(0).auth_http.value->unix_path == "/tmp/a.sock");
   CHECK(u.servers[0].auth_http.value->uri == "/auth");
   CHECK(u.servers[0].auth_http.value->host == "localhost");

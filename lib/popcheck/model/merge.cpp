@@ -1,9 +1,7 @@
+#include <climits>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/model/rule_ids.hpp>
-
 #include <unistd.h>
-
-#include <climits>
 
 namespace popcheck::model {
 namespace {
@@ -197,12 +195,14 @@ void check_certificates(const EffectiveServer& s, const MergeOptions& options, D
     return;
   }
   if (keys.empty()) {
-    out.push_back(make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for " + mode));
+    out.push_back(
+        make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for " + mode));
     return;
   }
   if (keys.size() < certs.size()) {
-    out.push_back(make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for certificate \"" +
-                                                    certs.back().args[0] + "\" and " + mode));
+    out.push_back(
+        make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for certificate \"" +
+                                          certs.back().args[0] + "\" and " + mode));
     return;
   }
   if (options.files == nullptr) {
@@ -272,7 +272,8 @@ std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions
   // Module order: core, ssl, (pop3, imap, smtp: no errors), auth_http.
   for (const auto& s : servers) {
     if (!s.protocol && !s.protocol_seen) {
-      out.push_back(make(rules::k_unknown_mail_protocol, "unknown mail protocol for server", s.where));
+      out.push_back(
+          make(rules::k_unknown_mail_protocol, "unknown mail protocol for server", s.where));
     }
   }
   for (const auto& s : servers) {

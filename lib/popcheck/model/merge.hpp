@@ -5,12 +5,11 @@
 // TLS mode, and nginx's merge-time errors in nginx's order (all servers per module, modules in
 // the order core, ssl, pop3, imap, smtp, auth_http, proxy, realip).
 
+#include <cstdint>
+#include <optional>
 #include <popcheck/conf/diagnostic.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/mail_conf.hpp>
-
-#include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +18,7 @@ namespace popcheck::model {
 enum class Source { server, mail, default_value };
 const char* to_string(Source source);
 
-template <class T>
-struct Sourced {
+template <class T> struct Sourced {
   T value{};
   Source source = Source::default_value;
   Location where; // the directive that set it (empty for defaults)
@@ -77,8 +75,8 @@ struct EffectiveServer {
 };
 
 struct MergeOptions {
-  std::string hostname;   // the default server_name (nginx: gethostname(), lowercased)
-  std::string conf_prefix; // relative certificate paths are joined to it, not normalised
+  std::string hostname;       // the default server_name (nginx: gethostname(), lowercased)
+  std::string conf_prefix;    // relative certificate paths are joined to it, not normalised
   FileProbe* files = nullptr; // null: certificate and key files are not checked
 };
 

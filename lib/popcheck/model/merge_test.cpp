@@ -1,9 +1,8 @@
 // The merge (spec 2.3, 2.4, 7.1): inheritance of every kind, defaults, TLS enabling and its
 // location, the certificate checks and the order of merge errors. Texts from nginx -t 1.22.1.
 
-#include <popcheck/model/test_support.hpp>
-
 #include <doctest/doctest.h>
+#include <popcheck/model/test_support.hpp>
 
 using namespace popcheck;
 using namespace popcheck::model;
@@ -50,17 +49,17 @@ TEST_CASE("model: defaults of an empty server") {
 
 TEST_CASE("model: a server value replaces the mail value, for every kind") {
   const auto a = analyze_text(mail_conf(
-      "auth_http 127.0.0.1:9000/a;\n"              // 4
-      "timeout 10s;\nserver_name mail.example;\n"    // 5-6
-      "pop3_auth apop cram-md5;\n"                   // 7
-      "pop3_capabilities TOP USER;\npop3_capabilities UIDL;\n" // 8-9
+      "auth_http 127.0.0.1:9000/a;\n"                                                   // 4
+      "timeout 10s;\nserver_name mail.example;\n"                                       // 5-6
+      "pop3_auth apop cram-md5;\n"                                                      // 7
+      "pop3_capabilities TOP USER;\npop3_capabilities UIDL;\n"                          // 8-9
       "auth_http_header X-A 1;\nssl_protocols TLSv1.2;\nproxy_pass_error_message on;\n" // 10-12
-      "max_errors 3;\nproxy_buffer 8k;\n"            // 13-14
-      "server {\nlisten 110;\n}\n"                   // 15-17
-      "server {\nlisten 111;\nprotocol pop3;\ntimeout 20s;\nserver_name other;\n" // 18-22
-      "pop3_auth external;\npop3_capabilities PIPELINING;\nauth_http_header X-B 2;\n" // 23-25
-      "ssl_protocols TLSv1.3;\nproxy_pass_error_message off;\nmax_errors 0;\n" // 26-28
-      "proxy_buffer 1k;\nauth_http unix:/s:/x;\n}\n"));                       // 29-31
+      "max_errors 3;\nproxy_buffer 8k;\n"                                               // 13-14
+      "server {\nlisten 110;\n}\n"                                                      // 15-17
+      "server {\nlisten 111;\nprotocol pop3;\ntimeout 20s;\nserver_name other;\n"       // 18-22
+      "pop3_auth external;\npop3_capabilities PIPELINING;\nauth_http_header X-B 2;\n"   // 23-25
+      "ssl_protocols TLSv1.3;\nproxy_pass_error_message off;\nmax_errors 0;\n"          // 26-28
+      "proxy_buffer 1k;\nauth_http unix:/s:/x;\n}\n"));                                 // 29-31
   REQUIRE(texts(a).empty());
   REQUIRE(a.servers.size() == 2);
   const auto& inherit = a.servers[0];
@@ -105,10 +104,11 @@ TEST_CASE("model: merge errors come out module by module, servers in file order"
   // Server 1 (line 4): no protocol, no auth_http. Server 2 (line 7): starttls without certificate.
   const auto a = analyze_text(mail_conf("server {\nlisten 127.0.0.1:11110;\n}\n"
                                         "server {\nlisten 110;\nstarttls on;\n}\n"));
-  CHECK(texts(a) == Lines{"unknown mail protocol for server in /t/t.conf:4",
-                          "no \"ssl_certificate\" is defined for the \"starttls\" directive in /t/t.conf:9",
-                          "no \"auth_http\" is defined for server in /t/t.conf:4",
-                          "no \"auth_http\" is defined for server in /t/t.conf:7"});
+  CHECK(texts(a) ==
+        Lines{"unknown mail protocol for server in /t/t.conf:4",
+              "no \"ssl_certificate\" is defined for the \"starttls\" directive in /t/t.conf:9",
+              "no \"auth_http\" is defined for server in /t/t.conf:4",
+              "no \"auth_http\" is defined for server in /t/t.conf:7"});
 }
 
 TEST_CASE("model: where TLS was enabled, as nginx reports it") {
@@ -117,11 +117,14 @@ TEST_CASE("model: where TLS was enabled, as nginx reports it") {
     return texts(a);
   };
   // listen ... ssl wins over a later starttls (nginx ignores starttls's line then).
-  CHECK(line_of("server {\nlisten 127.0.0.1:21101 ssl;\nprotocol pop3;\nstarttls on;\n}\n") ==
-        Lines{"no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in /t/t.conf:6"});
+  CHECK(
+      line_of("server {\nlisten 127.0.0.1:21101 ssl;\nprotocol pop3;\nstarttls on;\n}\n") ==
+      Lines{
+          "no \"ssl_certificate\" is defined for the \"listen ... ssl\" directive in /t/t.conf:6"});
   // Mail-level starttls, server `ssl off`: the mode is starttls, the line the server's ssl.
   CHECK(line_of("starttls on;\nserver {\nlisten 110;\nssl off;\n}\n") ==
-        Lines{"the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead in /t/t.conf:8",
+        Lines{"the \"ssl\" directive is deprecated, use the \"listen ... ssl\" directive instead "
+              "in /t/t.conf:8",
               "no \"ssl_certificate\" is defined for the \"starttls\" directive in /t/t.conf:8"});
   // Inherited starttls reports the mail-level line.
   CHECK(line_of("starttls on;\nserver {\nlisten 110;\n}\n") ==
@@ -129,7 +132,8 @@ TEST_CASE("model: where TLS was enabled, as nginx reports it") {
   CHECK(line_of("ssl on;\nserver {\nlisten 110;\nstarttls off;\n}\n").at(1) ==
         "no \"ssl_certificate\" is defined for the \"ssl\" directive in /t/t.conf:8");
   // TLS not enabled: nothing TLS is checked.
-  CHECK(line_of("server {\nlisten 110;\nssl_certificate /nonexist;\nssl_verify_client on;\n}\n").empty());
+  CHECK(line_of("server {\nlisten 110;\nssl_certificate /nonexist;\nssl_verify_client on;\n}\n")
+            .empty());
 }
 
 TEST_CASE("model: certificate and key checks in nginx's order") {
@@ -142,8 +146,9 @@ TEST_CASE("model: certificate and key checks in nginx's order") {
                                "starttls on;\n}\n")));
   };
   // The starttls line is 7 + the body's line count.
-  CHECK(tls("ssl_certificate /etc/ok.pem;\n") ==
-        Lines{"no \"ssl_certificate_key\" is defined for the \"starttls\" directive in /t/t.conf:8"});
+  CHECK(
+      tls("ssl_certificate /etc/ok.pem;\n") ==
+      Lines{"no \"ssl_certificate_key\" is defined for the \"starttls\" directive in /t/t.conf:8"});
   CHECK(tls("ssl_certificate /etc/ok.pem;\nssl_certificate /nonexist.pem;\n"
             "ssl_certificate_key /etc/ok.key;\n") ==
         Lines{"no \"ssl_certificate_key\" is defined for certificate \"/nonexist.pem\" and the "
@@ -154,21 +159,23 @@ TEST_CASE("model: certificate and key checks in nginx's order") {
   CHECK(tls("ssl_certificate ../certs/x.pem;\nssl_certificate_key /nonexist.key;\n") ==
         Lines{"cannot load certificate \"/t/../certs/x.pem\": BIO_new_file() failed"});
   CHECK(tls("ssl_certificate /etc/ok.pem;\nssl_certificate_key /etc/ok.key;\n").empty());
-  CHECK(tls("ssl_certificate /etc/ok.pem;\nssl_certificate_key /etc/ok.key;\nssl_verify_client on;\n") ==
-        Lines{"no ssl_client_certificate for ssl_verify_client"});
+  CHECK(tls("ssl_certificate /etc/ok.pem;\nssl_certificate_key /etc/ok.key;\nssl_verify_client "
+            "on;\n") == Lines{"no ssl_client_certificate for ssl_verify_client"});
   CHECK(tls("ssl_certificate /etc/ok.pem;\nssl_certificate_key /etc/ok.key;\n"
-            "ssl_verify_client optional_no_ca;\n").empty());
+            "ssl_verify_client optional_no_ca;\n")
+            .empty());
   // Without a probe (--no-file-checks) the files are not looked at.
   Run no_files;
-  CHECK(texts(no_files(mail_conf("auth_http 127.0.0.1:9/a;\nserver {\nlisten 110;\n"
-                                 "ssl_certificate /a;\nssl_certificate_key /b;\nstarttls on;\n}\n")))
-            .empty());
+  CHECK(
+      texts(no_files(mail_conf("auth_http 127.0.0.1:9/a;\nserver {\nlisten 110;\n"
+                               "ssl_certificate /a;\nssl_certificate_key /b;\nstarttls on;\n}\n")))
+          .empty());
 }
 
 TEST_CASE("model: TLS mode per server") {
-  const auto a = analyze_text(mail_conf(
-      "auth_http 127.0.0.1:9/a;\nssl_certificate a;\nssl_certificate_key b;\n"
-      "server {\nlisten 995 ssl;\nlisten 110;\nstarttls only;\n}\n"));
+  const auto a = analyze_text(
+      mail_conf("auth_http 127.0.0.1:9/a;\nssl_certificate a;\nssl_certificate_key b;\n"
+                "server {\nlisten 995 ssl;\nlisten 110;\nstarttls only;\n}\n"));
   const auto& s = only_server(a);
   CHECK(s.tls.enabled_by == "listen ... ssl");
   CHECK(s.tls.starttls.value == StarttlsMode::only);

@@ -1,14 +1,12 @@
-#include <popcheck/model/net_url.hpp>
-#include <popcheck/model/values.hpp>
-
 #include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <cstdio>
 #include <cstring>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <popcheck/model/net_url.hpp>
+#include <popcheck/model/values.hpp>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 namespace popcheck::model {
 namespace {
@@ -307,8 +305,8 @@ std::string ipv6_text(const std::array<std::uint8_t, 16>& p) {
     }
   }
   if (end == 12) {
-    out += std::to_string(p[12]) + "." + std::to_string(p[13]) + "." + std::to_string(p[14]) +
-           "." + std::to_string(p[15]);
+    out += std::to_string(p[12]) + "." + std::to_string(p[13]) + "." + std::to_string(p[14]) + "." +
+           std::to_string(p[15]);
   }
   return out;
 }

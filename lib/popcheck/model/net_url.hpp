@@ -67,12 +67,12 @@ struct NamedAddress {
 struct ParsedUrl {
   std::string error; // nginx's reason ("invalid port", "host not found", ...); empty = ok
   bool is_unix = false;
-  std::string host;  // as written ("[::1]" keeps its brackets), unix: the path
+  std::string host; // as written ("[::1]" keeps its brackets), unix: the path
   std::uint16_t port = 0;
   std::uint16_t last_port = 0; // port ranges: the last port; 0 = no range
   bool no_port = false;
   std::string uri;
-  bool unresolved = false;     // a host name that the resolver did not look up
+  bool unresolved = false; // a host name that the resolver did not look up
   std::vector<NamedAddress> addresses;
 };
 

@@ -112,13 +112,10 @@ json auth_http_json(const EffectiveServer& s) {
 } // namespace
 
 json diagnostic_json(const Diagnostic& d) {
-  json out = {{"rule", d.rule},
-              {"severity", to_string(d.severity)},
-              {"file", d.location.file},
-              {"line", d.location.line},
-              {"column", d.location.column},
-              {"message", d.message},
-              {"text", d.nginx_text()}};
+  json out = {
+      {"rule", d.rule},          {"severity", to_string(d.severity)}, {"file", d.location.file},
+      {"line", d.location.line}, {"column", d.location.column},       {"message", d.message},
+      {"text", d.nginx_text()}};
   if (!d.hint.empty()) {
     out["hint"] = d.hint;
   }
@@ -196,7 +193,8 @@ json server_json(const EffectiveServer& s, const std::vector<Entry>& main_error_
       {"line", s.where.line},
       {"protocol", s.protocol ? json(*s.protocol) : json(nullptr)},
       {"protocol_source", protocol_source},
-      {"server_name", {{"value", s.server_name.value}, {"source", to_string(s.server_name.source)}}},
+      {"server_name",
+       {{"value", s.server_name.value}, {"source", to_string(s.server_name.source)}}},
       {"listeners", listeners},
       {"tls", tls_json(s)},
       {"auth",

@@ -4,11 +4,9 @@
 // effective server without its "wire" member, which pop3/compile_json.cpp adds (layering: the
 // model knows nothing of POP3 bytes), and auth.sasl.
 
+#include <nlohmann/json.hpp>
 #include <popcheck/conf/diagnostic.hpp>
 #include <popcheck/model/merge.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 

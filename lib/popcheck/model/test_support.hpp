@@ -2,10 +2,9 @@
 
 // Helpers for the model's unit tests: analyse configuration text held in memory.
 
+#include <map>
 #include <popcheck/conf/parse_config.hpp>
 #include <popcheck/model/analyzer.hpp>
-
-#include <map>
 #include <string>
 #include <vector>
 

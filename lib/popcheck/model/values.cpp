@@ -1,6 +1,5 @@
-#include <popcheck/model/values.hpp>
-
 #include <limits>
+#include <popcheck/model/values.hpp>
 
 namespace popcheck::model {
 namespace {
@@ -45,7 +44,18 @@ std::optional<std::int64_t> parse_number(std::string_view text) {
 
 std::optional<std::int64_t> parse_time(std::string_view text, bool is_sec) {
   // The steps must come in decreasing order; a space ends the unit part (st_last).
-  enum Step { st_start, st_year, st_month, st_week, st_day, st_hour, st_min, st_sec, st_msec, st_last };
+  enum Step {
+    st_start,
+    st_year,
+    st_month,
+    st_week,
+    st_day,
+    st_hour,
+    st_min,
+    st_sec,
+    st_msec,
+    st_last
+  };
   Step step = is_sec ? st_start : st_month;
   bool valid = false;
   std::int64_t value = 0;
@@ -203,7 +213,8 @@ std::optional<bool> parse_flag(std::string_view text) {
   return std::nullopt;
 }
 
-std::optional<std::size_t> find_word(std::span<const std::string_view> words, std::string_view text) {
+std::optional<std::size_t> find_word(std::span<const std::string_view> words,
+                                     std::string_view text) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     if (iequals(words[i], text)) {
       return i;

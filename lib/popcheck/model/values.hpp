@@ -23,8 +23,10 @@ std::optional<std::int64_t> parse_size(std::string_view text);
 // on/off in any case (ngx_conf_set_flag_slot).
 std::optional<bool> parse_flag(std::string_view text);
 
-// Index of `text` in `words`, compared case-insensitively with equal length (enum and bitmask slots).
-std::optional<std::size_t> find_word(std::span<const std::string_view> words, std::string_view text);
+// Index of `text` in `words`, compared case-insensitively with equal length (enum and bitmask
+// slots).
+std::optional<std::size_t> find_word(std::span<const std::string_view> words,
+                                     std::string_view text);
 
 bool iequals(std::string_view a, std::string_view b);
 

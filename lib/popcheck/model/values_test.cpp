@@ -1,6 +1,5 @@
-#include <popcheck/model/values.hpp>
-
 #include <doctest/doctest.h>
+#include <popcheck/model/values.hpp>
 
 using namespace popcheck::model;
 

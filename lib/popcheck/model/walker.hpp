@@ -6,7 +6,6 @@
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/model/directive_table.hpp>
 #include <popcheck/model/rule_ids.hpp>
-
 #include <string>
 #include <string_view>
 #include <unordered_set>

@@ -4,10 +4,8 @@
 // server plus, for POP3 servers, the exact bytes nginx would send ("wire"). It lives in pop3/
 // because it needs both the model and the CAPA builder.
 
-#include <popcheck/model/analyzer.hpp>
-
 #include <nlohmann/json.hpp>
-
+#include <popcheck/model/analyzer.hpp>
 #include <string>
 
 namespace popcheck::pop3 {
