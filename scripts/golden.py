@@ -211,7 +211,8 @@ def main():
     validators = load_validators()
     passed = failed = 0
     for case_dir in cases:
-        label = os.path.relpath(case_dir, os.path.join(REPO, "testdata"))
+        label = (os.path.relpath(case_dir, os.path.join(REPO, "testdata"))
+                 if case_dir.startswith(REPO + os.sep) else case_dir)
         if not os.path.isfile(os.path.join(case_dir, "nginx.conf")):
             print(f"FAIL {label}: no nginx.conf")
             failed += 1
