@@ -1,0 +1,83 @@
+#pragma once
+
+// The auth_http transport of one worker, on its event loop. libcurl (multi interface, driven by
+// CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION) does the connecting: name resolution without blocking,
+// TCP or unix sockets, connect timeouts. It is used with CURLOPT_CONNECT_ONLY, and the request and
+// the response go through curl_easy_send/curl_easy_recv with popcheck's own builder and reader
+// (pop3/auth_http_request, pop3/auth_http_response): nginx's exact bytes (HTTP/1.0, its header
+// order, Host without port, nothing else) and its lenient reading (no status line needed, 1024
+// bytes, odd header names) cannot be had from libcurl's own HTTP engine.
+
+#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/proxy/event_loop.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
+
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+
+using CURLM = void;
+using CURL = void;
+
+namespace popcheck::proxy {
+
+// A failure carries nginx's log text ("" when nginx logs nothing).
+using AuthHttpOutcome = std::expected<pop3::AuthHttpResponse, std::string>;
+using AuthHttpCallback = std::function<void(AuthHttpOutcome)>;
+
+class AuthHttpClient;
+
+// One request on its own connection. Destroying it cancels it; the callback runs at most once and
+// the request must not be destroyed from inside it (defer that to the loop).
+class AuthHttpRequest final : public EventHandler {
+public:
+  AuthHttpRequest(AuthHttpClient& client, const AuthHttpPlan& plan, std::string bytes,
+                  AuthHttpCallback callback);
+  ~AuthHttpRequest();
+  void on_events(std::uint32_t events) override;
+
+private:
+  friend class AuthHttpClient;
+  void on_connected(int curl_code);
+  void pump();
+  void finish(AuthHttpOutcome outcome);
+
+  AuthHttpClient& m_client;
+  std::string m_peer;
+  std::string m_bytes;
+  std::size_t m_sent = 0;
+  CURL* m_easy = nullptr;
+  int m_fd = -1;
+  bool m_done = false;
+  bool m_too_large = false;
+  pop3::AuthHttpResponseReader m_reader;
+  AuthHttpCallback m_callback;
+  Timer m_deadline;
+};
+
+class AuthHttpClient {
+public:
+  explicit AuthHttpClient(EventLoop& loop);
+  ~AuthHttpClient();
+  AuthHttpClient(const AuthHttpClient&) = delete;
+  AuthHttpClient& operator=(const AuthHttpClient&) = delete;
+
+  std::unique_ptr<AuthHttpRequest> start(const AuthHttpPlan& plan, std::string bytes,
+                                         AuthHttpCallback callback);
+  EventLoop& loop() { return m_loop; }
+
+private:
+  friend class AuthHttpRequest;
+  struct CurlSocket;
+  static int on_socket(CURL* easy, int fd, int what, void* self, void* socket_data);
+  static int on_timer(CURLM* multi, long timeout_ms, void* self);
+  void socket_action(int fd, int flags);
+  void collect_done();
+
+  EventLoop& m_loop;
+  CURLM* m_multi = nullptr;
+  Timer m_timer;
+};
+
+} // namespace popcheck::proxy

@@ -1,0 +1,324 @@
+#include <popcheck/proxy/proxy_config.hpp>
+
+#include <array>
+#include <charconv>
+
+namespace popcheck::proxy {
+namespace {
+
+constexpr std::array<std::string_view, 8> k_level_names = {"debug", "info",  "notice", "warn",
+                                                           "error", "crit",  "alert",  "emerg"};
+
+std::optional<std::uint16_t> parse_port(std::string_view text) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value == 0 || value > 65535) {
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(value);
+}
+
+// "port" or "address:port" (IPv6 in brackets); the address must be a literal.
+std::expected<std::pair<std::optional<model::SockAddr>, std::uint16_t>, std::string>
+parse_endpoint(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    const auto port = parse_port(text);
+    if (!port) {
+      return std::unexpected("invalid port in \"" + std::string(text) + "\"");
+    }
+    return std::pair{std::optional<model::SockAddr>{}, *port};
+  }
+  const auto port = parse_port(text.substr(colon + 1));
+  if (!port) {
+    return std::unexpected("invalid port in \"" + std::string(text) + "\"");
+  }
+  std::string_view host = text.substr(0, colon);
+  model::SockAddr address;
+  address.port = *port;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    const auto v6 = model::parse_ipv6(host.substr(1, host.size() - 2));
+    if (!v6) {
+      return std::unexpected("invalid address in \"" + std::string(text) + "\"");
+    }
+    address.family = model::SockAddr::Family::inet6;
+    address.addr = *v6;
+  } else if (host == "*") {
+    address.family = model::SockAddr::Family::inet;
+  } else {
+    const auto v4 = model::parse_ipv4(host);
+    if (!v4) {
+      return std::unexpected("invalid address in \"" + std::string(text) + "\"");
+    }
+    std::copy(v4->begin(), v4->end(), address.addr.begin());
+  }
+  return std::pair{std::optional<model::SockAddr>{address}, *port};
+}
+
+bool same_host(const model::SockAddr& a, const model::SockAddr& b) {
+  return a.family == b.family && a.addr == b.addr;
+}
+
+model::SockAddr apply_overrides(model::SockAddr address, const std::vector<ListenOverride>& all) {
+  for (const auto& o : all) {
+    if (address.family == model::SockAddr::Family::unix_socket || address.port != o.from_port) {
+      continue;
+    }
+    if (o.from_address && !same_host(*o.from_address, address)) {
+      continue;
+    }
+    if (o.to_address) {
+      address.family = o.to_address->family;
+      address.addr = o.to_address->addr;
+    }
+    address.port = o.to_port;
+    return address;
+  }
+  return address;
+}
+
+// Top-level directives of the main file and of the files it includes at top level.
+void top_level(const conf::ConfTree& tree, std::size_t file,
+               std::vector<const conf::Directive*>& out) {
+  if (file >= tree.files.size()) {
+    return;
+  }
+  for (const auto& d : tree.files[file].parsed) {
+    if (d.name == "include") {
+      for (const auto index : d.includes) {
+        top_level(tree, index, out);
+      }
+    } else {
+      out.push_back(&d);
+    }
+  }
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+void resolve_tls_paths(model::EffectiveTls& tls, const std::string& conf_prefix) {
+  for (auto* list : {&tls.certificates.value, &tls.certificate_keys.value}) {
+    for (auto& entry : *list) {
+      for (auto& arg : entry.args) {
+        if (!arg.starts_with("data:")) {
+          arg = full_name(conf_prefix, arg);
+        }
+      }
+    }
+  }
+  for (auto* text : {&tls.client_certificate.value, &tls.trusted_certificate.value,
+                     &tls.crl.value, &tls.dhparam.value, &tls.password_file.value}) {
+    if (!text->empty()) {
+      *text = full_name(conf_prefix, *text);
+    }
+  }
+}
+
+ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_prefix) {
+  ServerPlan plan;
+  auto& session = plan.session;
+  session.capabilities = s.pop3_capabilities.value;
+  session.auth_methods = s.pop3_auth.value;
+  session.starttls = static_cast<pop3::Starttls>(s.tls.starttls.value);
+  session.tls_supported = true;
+  session.max_errors = static_cast<unsigned>(s.max_errors.value);
+  session.timeout = std::chrono::milliseconds(s.timeout_ms.value);
+  session.server_name = s.server_name.value;
+  if (s.auth_http.value) {
+    const auto& target = *s.auth_http.value;
+    AuthHttpPlan auth;
+    auth.target.uri = target.uri.empty() ? "/" : target.uri;
+    auth.target.host = target.host;
+    for (const auto& header : s.auth_http_headers.value) {
+      if (header.args.size() == 2) {
+        auth.target.headers.emplace_back(header.args[0], header.args[1]);
+      }
+    }
+    auth.target.pass_client_cert = s.auth_http_pass_client_cert.value;
+    auth.timeout = std::chrono::milliseconds(s.auth_http_timeout_ms.value);
+    if (target.unix_path) {
+      auth.unix_path = *target.unix_path;
+      auth.url = "http://localhost/";
+      auth.peer = "unix:" + *target.unix_path;
+    } else {
+      const auto port = std::to_string(target.port);
+      auth.url = "http://" + target.host + ":" + port + "/";
+      auth.peer = target.host + ":" + port;
+    }
+    session.auth_server_name = auth.peer;
+    plan.auth_http = std::move(auth);
+  }
+  plan.proxy_timeout = std::chrono::milliseconds(s.proxy_timeout_ms.value);
+  plan.proxy_buffer = static_cast<std::size_t>(s.proxy_buffer.value);
+  plan.pass_error_message = s.proxy_pass_error_message.value;
+  plan.proxy_protocol = s.proxy_protocol.value;
+  plan.ssl_on = s.tls.ssl_on.value;
+  plan.tls = s.tls;
+  plan.tls_needed = s.tls.enabled();
+  resolve_tls_paths(plan.tls, conf_prefix);
+  return plan;
+}
+
+} // namespace
+
+std::optional<LogLevel> parse_log_level(std::string_view word) {
+  for (std::size_t i = 0; i < k_level_names.size(); ++i) {
+    if (k_level_names[i] == word) {
+      return static_cast<LogLevel>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view log_level_name(LogLevel level) {
+  return k_level_names[static_cast<std::size_t>(level)];
+}
+
+std::string full_name(const std::string& prefix, const std::string& path) {
+  if (path.starts_with('/') || prefix.empty()) {
+    return path;
+  }
+  return prefix.ends_with('/') ? prefix + path : prefix + "/" + path;
+}
+
+std::expected<ListenOverride, std::string> parse_listen_override(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos) {
+    return std::unexpected("expected FROM=TO in \"" + std::string(text) + "\"");
+  }
+  const auto from = parse_endpoint(text.substr(0, eq));
+  if (!from) {
+    return std::unexpected(from.error());
+  }
+  const auto to = parse_endpoint(text.substr(eq + 1));
+  if (!to) {
+    return std::unexpected(to.error());
+  }
+  ListenOverride o;
+  o.from_address = from->first;
+  o.from_port = from->second;
+  o.to_address = to->first;
+  o.to_port = to->second;
+  return o;
+}
+
+std::expected<BackendOverride, std::string> parse_backend(std::string_view text) {
+  const auto endpoint = parse_endpoint(text);
+  if (!endpoint || !endpoint->first) {
+    return std::unexpected("--backend wants a literal ADDRESS:PORT, not \"" + std::string(text) +
+                           "\"");
+  }
+  const auto& address = *endpoint->first;
+  BackendOverride backend;
+  backend.port = endpoint->second;
+  if (address.family == model::SockAddr::Family::inet6) {
+    backend.address = model::ipv6_text(address.addr);
+  } else {
+    const auto full = model::address_text(address); // "a.b.c.d:port"
+    backend.address = full.substr(0, full.rfind(':'));
+  }
+  return backend;
+}
+
+std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tree,
+                                                       const model::Analysis& analysis,
+                                                       const ProxyOptions& options,
+                                                       unsigned cores) {
+  ProxyPlan plan;
+  plan.backend = options.backend;
+  const std::string prefix = options.prefix.empty() ? tree.conf_prefix : options.prefix;
+
+  std::vector<const conf::Directive*> main;
+  top_level(tree, 0, main);
+  std::optional<unsigned> worker_processes;
+  for (const auto* d : main) {
+    const std::string arg = d->args.empty() ? "" : d->args[0].value;
+    if (d->name == "worker_processes") {
+      worker_processes = arg == "auto" ? cores : static_cast<unsigned>(parse_u64(arg).value_or(1));
+    } else if (d->name == "worker_rlimit_nofile") {
+      plan.rlimit_nofile = parse_u64(arg);
+    } else if (d->name == "error_log" && !arg.empty()) {
+      plan.error_log = arg == "stderr" ? arg : full_name(prefix, arg);
+      if (d->args.size() > 1) {
+        plan.log_level = parse_log_level(d->args[1].value).value_or(LogLevel::error);
+      }
+    }
+  }
+  plan.workers = std::max(1U, options.workers.value_or(worker_processes.value_or(cores)));
+  if (options.error_log) {
+    plan.error_log = *options.error_log == "stderr" || *options.error_log == "/dev/stderr"
+                         ? "stderr"
+                         : full_name(prefix, *options.error_log);
+  }
+  if (options.log_level) {
+    plan.log_level = *options.log_level;
+  }
+
+  for (const auto& s : analysis.servers) {
+    if (s.protocol != "pop3") {
+      plan.warnings.push_back("the " + s.protocol.value_or(std::string("unknown")) +
+                              " server at " + s.where.file + ":" + std::to_string(s.where.line) +
+                              " is not served: popcheck proxies POP3 only");
+      continue;
+    }
+    if (!s.auth_http.value && !options.backend) {
+      return std::unexpected("no \"auth_http\" is defined for server in " + s.where.file + ":" +
+                             std::to_string(s.where.line) + " (or pass --backend)");
+    }
+    const std::size_t index = plan.servers.size();
+    plan.servers.push_back(server_plan(s, tree.conf_prefix));
+    for (const auto& l : s.listeners) {
+      if (l.sockaddr.family == model::SockAddr::Family::unix_socket) {
+        plan.warnings.push_back("listen " + l.text + " (unix socket) is not supported; skipped");
+        continue;
+      }
+      ListenPlan listen;
+      listen.address = apply_overrides(l.sockaddr, options.listen_overrides);
+      listen.name = model::address_text(listen.address);
+      listen.server = index;
+      listen.ssl = l.ssl || s.tls.ssl_on.value;
+      listen.proxy_protocol = l.proxy_protocol;
+      plan.listeners.push_back(std::move(listen));
+    }
+  }
+  // nginx binds a wildcard address once per port and serves the specific (non-`bind`) addresses
+  // of that port through it; here a specific address is bound on its own unless a wildcard of
+  // the same family and port exists, in which case the wildcard dispatches to it.
+  std::vector<ListenPlan> bound;
+  for (auto& l : plan.listeners) {
+    if (l.address.is_wildcard()) {
+      bound.push_back(l);
+    }
+  }
+  for (auto& l : plan.listeners) {
+    if (l.address.is_wildcard()) {
+      continue;
+    }
+    bool served = false;
+    for (auto& w : bound) {
+      if (w.address.is_wildcard() && w.address.family == l.address.family &&
+          w.address.port == l.address.port) {
+        w.specific.push_back(l);
+        served = true;
+        break;
+      }
+    }
+    if (!served) {
+      bound.push_back(l);
+    }
+  }
+  plan.listeners = std::move(bound);
+  if (plan.listeners.empty()) {
+    return std::unexpected("no POP3 listener to serve");
+  }
+  return plan;
+}
+
+} // namespace popcheck::proxy

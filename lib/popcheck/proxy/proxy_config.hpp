@@ -1,0 +1,104 @@
+#pragma once
+
+// What the proxy serves, derived from an analysed configuration (model::Analysis) and the command
+// line: one ServerPlan per POP3 server{} (session settings, auth_http target, proxy settings, TLS
+// settings) and one ListenPlan per socket to bind. Pure data: no sockets, no OpenSSL, so that it
+// can be tested without either.
+
+#include <popcheck/conf/ast.hpp>
+#include <popcheck/model/analyzer.hpp>
+#include <popcheck/pop3/auth_http_request.hpp>
+#include <popcheck/pop3/session.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace popcheck::proxy {
+
+// nginx's error_log levels, in order of severity.
+enum class LogLevel : std::uint8_t { debug, info, notice, warn, error, crit, alert, emerg };
+std::optional<LogLevel> parse_log_level(std::string_view word);
+std::string_view log_level_name(LogLevel level);
+
+// `--listen-override FROM=TO`: FROM and TO are a port or ADDRESS:PORT as nginx normalises it
+// ("110", "127.0.0.1:110", "[::1]:110"); a port-only FROM matches every address on that port.
+struct ListenOverride {
+  std::optional<model::SockAddr> from_address; // nullopt: any address
+  std::uint16_t from_port = 0;
+  std::optional<model::SockAddr> to_address;   // nullopt: keep the address
+  std::uint16_t to_port = 0;
+};
+std::expected<ListenOverride, std::string> parse_listen_override(std::string_view text);
+
+// `--backend HOST:PORT`: not nginx behaviour; the client's credentials go straight to it.
+struct BackendOverride {
+  std::string address; // literal IPv4/IPv6 text, as an Auth-Server value
+  std::uint16_t port = 0;
+};
+std::expected<BackendOverride, std::string> parse_backend(std::string_view text);
+
+struct ProxyOptions {
+  std::vector<ListenOverride> listen_overrides;
+  std::string prefix;                       // -p; empty: the config file's directory
+  std::optional<BackendOverride> backend;   // --backend: skip auth_http
+  std::optional<unsigned> workers;          // --workers
+  std::optional<LogLevel> log_level;        // --log-level
+  std::optional<std::string> error_log;     // -e / --error-log
+};
+
+struct AuthHttpPlan {
+  pop3::AuthHttpTarget target; // uri, Host, headers, pass_client_cert
+  std::string url;             // what libcurl connects to ("http://host:port/")
+  std::optional<std::string> unix_path;
+  std::string peer;            // "host:port" / "unix:/path", nginx's name in log texts
+  std::chrono::milliseconds timeout{60000};
+};
+
+struct ServerPlan {
+  pop3::SessionSettings session; // connection_is_tls is set per listener
+  std::optional<AuthHttpPlan> auth_http;
+  std::chrono::milliseconds proxy_timeout{24 * 3600 * 1000};
+  std::size_t proxy_buffer = pop3::k_default_proxy_buffer;
+  bool pass_error_message = false;
+  bool proxy_protocol = false; // PROXY v1 header to the backend
+  bool tls_needed = false;     // a TLS context must be built (ssl listener, ssl on, starttls)
+  bool ssl_on = false;
+  model::EffectiveTls tls;     // file paths already resolved against the conf prefix
+};
+
+struct ListenPlan {
+  model::SockAddr address;   // what is bound (after --listen-override)
+  std::string name;          // "127.0.0.1:110": nginx's `server:` text for this address
+  std::size_t server = 0;    // index into ProxyPlan::servers
+  bool ssl = false;          // listen ... ssl (or ssl on)
+  bool proxy_protocol = false;
+  // A wildcard listener also serves the specific addresses of its port that are not bound on
+  // their own (nginx binds only the wildcard then and picks the server by the local address).
+  std::vector<ListenPlan> specific;
+};
+
+struct ProxyPlan {
+  std::vector<ServerPlan> servers;
+  std::vector<ListenPlan> listeners;
+  unsigned workers = 1;
+  std::optional<std::uint64_t> rlimit_nofile;
+  std::string error_log = "stderr"; // a path or "stderr"
+  LogLevel log_level = LogLevel::error;
+  std::optional<BackendOverride> backend;
+  std::vector<std::string> warnings; // things served differently from nginx (imap/smtp servers)
+};
+
+// `tree` and `analysis` must be free of errors. `cores` is the default for worker_processes auto.
+std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tree,
+                                                       const model::Analysis& analysis,
+                                                       const ProxyOptions& options,
+                                                       unsigned cores);
+
+// ngx_conf_full_name: a relative path joined to `prefix` (which ends in '/').
+std::string full_name(const std::string& prefix, const std::string& path);
+
+} // namespace popcheck::proxy

@@ -1,0 +1,181 @@
+#include <popcheck/proxy/proxy_server.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace popcheck::proxy {
+namespace {
+
+std::string errno_text(int code) {
+  return "(" + std::to_string(code) + ": " + std::strerror(code) + ")";
+}
+
+// nginx's listen backlog default on Linux.
+constexpr int k_backlog = 511;
+
+std::expected<int, std::string> open_listener(const ListenPlan& plan) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (plan.address.family == model::SockAddr::Family::inet6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(plan.address.port);
+    std::memcpy(&in6->sin6_addr, plan.address.addr.data(), 16);
+    length = sizeof *in6;
+  } else {
+    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(plan.address.port);
+    std::memcpy(&in->sin_addr, plan.address.addr.data(), 4);
+    length = sizeof *in;
+  }
+  const int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return std::unexpected("socket() " + plan.name + " failed " + errno_text(errno));
+  }
+  const int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (storage.ss_family == AF_INET6) {
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one); // nginx's ipv6only=on default
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
+    const int err = errno;
+    close(fd);
+    return std::unexpected("bind() to " + plan.name + " failed " + errno_text(err));
+  }
+  if (listen(fd, k_backlog) != 0) {
+    const int err = errno;
+    close(fd);
+    return std::unexpected("listen() to " + plan.name + " failed " + errno_text(err));
+  }
+  return fd;
+}
+
+std::string local_name(int fd) {
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+  char text[INET6_ADDRSTRLEN] = {};
+  if (local.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<sockaddr_in6*>(&local);
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
+  }
+  const auto* in = reinterpret_cast<sockaddr_in*>(&local);
+  inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
+  return std::string(text) + ":" + std::to_string(ntohs(in->sin_port));
+}
+
+} // namespace
+
+std::expected<std::unique_ptr<ProxyServer>, std::string>
+ProxyServer::create(ProxyPlan plan, int access_fd, std::vector<std::string>& warnings) {
+  std::unique_ptr<ProxyServer> server(new ProxyServer());
+  server->m_plan = std::move(plan);
+  ProxyPlan& p = server->m_plan;
+
+  if (p.error_log == "stderr") {
+    server->m_error_fd = STDERR_FILENO;
+  } else {
+    server->m_error_fd = open(p.error_log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (server->m_error_fd < 0) {
+      return std::unexpected("open() \"" + p.error_log + "\" failed " + errno_text(errno));
+    }
+    server->m_close_error_fd = true;
+  }
+  server->m_logger = std::make_unique<Logger>(server->m_error_fd, p.log_level, access_fd);
+
+  if (p.rlimit_nofile) {
+    rlimit limit{static_cast<rlim_t>(*p.rlimit_nofile), static_cast<rlim_t>(*p.rlimit_nofile)};
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      warnings.push_back("setrlimit(RLIMIT_NOFILE, " + std::to_string(*p.rlimit_nofile) +
+                         ") failed " + errno_text(errno));
+    }
+  }
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  for (const auto& s : p.servers) {
+    if (!s.tls_needed) {
+      server->m_contexts.emplace_back();
+      continue;
+    }
+    auto ctx = make_server_context(s.tls);
+    if (!ctx) {
+      return std::unexpected(ctx.error());
+    }
+    server->m_contexts.push_back(std::move(*ctx));
+  }
+
+  for (const auto& l : p.listeners) {
+    auto fd = open_listener(l);
+    if (!fd) {
+      for (auto& opened : server->m_shared.listeners) {
+        close(opened.fd);
+      }
+      server->m_shared.listeners.clear();
+      return std::unexpected(fd.error());
+    }
+    server->m_shared.listeners.push_back({*fd, &l});
+    server->m_bound.push_back(local_name(*fd));
+  }
+  server->m_shared.plan = &server->m_plan;
+  server->m_shared.logger = server->m_logger.get();
+  for (auto& ctx : server->m_contexts) {
+    server->m_shared.tls.push_back(ctx.get());
+  }
+  return server;
+}
+
+ProxyServer::~ProxyServer() {
+  abort();
+  join();
+  m_workers.clear();
+  for (auto& l : m_shared.listeners) {
+    close(l.fd);
+  }
+  if (m_close_error_fd) {
+    close(m_error_fd);
+  }
+}
+
+void ProxyServer::start() {
+  for (unsigned i = 0; i < m_plan.workers; ++i) {
+    m_workers.push_back(std::make_unique<Worker>(m_shared));
+  }
+  for (auto& worker : m_workers) {
+    m_threads.emplace_back([this, w = worker.get()] {
+      w->run();
+      ++m_finished;
+    });
+  }
+}
+
+void ProxyServer::stop() {
+  for (auto& worker : m_workers) {
+    worker->request_stop();
+  }
+}
+
+void ProxyServer::abort() {
+  for (auto& worker : m_workers) {
+    worker->request_abort();
+  }
+}
+
+void ProxyServer::join() {
+  for (auto& thread : m_threads) {
+    if (thread.joinable()) {
+      thread.join();
+    }
+  }
+  m_threads.clear();
+}
+
+} // namespace popcheck::proxy

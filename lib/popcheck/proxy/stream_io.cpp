@@ -1,0 +1,141 @@
+#include <popcheck/proxy/stream_io.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+namespace popcheck::proxy {
+
+IoResult socket_read(int fd, char* data, std::size_t size) {
+  for (;;) {
+    const auto n = ::recv(fd, data, size, 0);
+    if (n > 0) {
+      return {IoStatus::ok, static_cast<std::size_t>(n), 0, {}};
+    }
+    if (n == 0) {
+      return {IoStatus::eof, 0, 0, {}};
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return {IoStatus::again, 0, 0, {}};
+    }
+    return {IoStatus::error, 0, errno, "recv()"};
+  }
+}
+
+IoResult socket_write(int fd, const char* data, std::size_t size) {
+  for (;;) {
+    const auto n = ::send(fd, data, size, MSG_NOSIGNAL);
+    if (n >= 0) {
+      return {IoStatus::ok, static_cast<std::size_t>(n), 0, {}};
+    }
+    if (errno == EINTR) {
+      continue;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      return {IoStatus::again, 0, 0, {}};
+    }
+    return {IoStatus::error, 0, errno, "send()"};
+  }
+}
+
+namespace {
+
+IoResult ssl_result(SSL* ssl, int rc, const char* what) {
+  const int err = SSL_get_error(ssl, rc);
+  switch (err) {
+  case SSL_ERROR_WANT_READ:
+  case SSL_ERROR_WANT_WRITE:
+    return {IoStatus::again, 0, 0, {}};
+  case SSL_ERROR_ZERO_RETURN:
+    return {IoStatus::eof, 0, 0, {}};
+  case SSL_ERROR_SYSCALL:
+    if (errno == 0 || ERR_peek_error() == 0) {
+      ERR_clear_error();
+      return {IoStatus::eof, 0, 0, {}};
+    }
+    return {IoStatus::error, 0, errno, what};
+  default:
+    ERR_clear_error();
+    return {IoStatus::error, 0, 0, what};
+  }
+}
+
+} // namespace
+
+IoResult stream_read(int fd, SSL* ssl, char* data, std::size_t size) {
+  if (ssl == nullptr) {
+    return socket_read(fd, data, size);
+  }
+  errno = 0;
+  std::size_t n = 0;
+  const int rc = SSL_read_ex(ssl, data, size, &n);
+  if (rc == 1) {
+    return {IoStatus::ok, n, 0, {}};
+  }
+  return ssl_result(ssl, rc, "SSL_read()");
+}
+
+IoResult stream_write(int fd, SSL* ssl, const char* data, std::size_t size) {
+  if (ssl == nullptr) {
+    return socket_write(fd, data, size);
+  }
+  if (size == 0) {
+    return {IoStatus::ok, 0, 0, {}};
+  }
+  errno = 0;
+  std::size_t n = 0;
+  const int rc = SSL_write_ex(ssl, data, size, &n);
+  if (rc == 1) {
+    return {IoStatus::ok, n, 0, {}};
+  }
+  IoResult r = ssl_result(ssl, rc, "SSL_write()");
+  if (r.status == IoStatus::eof) {
+    r.status = IoStatus::error;
+  }
+  return r;
+}
+
+std::string io_error_text(const IoResult& result) {
+  std::string text = (result.what.empty() ? std::string("I/O") : result.what) + " failed";
+  if (result.error != 0) {
+    text += " (" + std::to_string(result.error) + ": " + std::strerror(result.error) + ")";
+  }
+  return text;
+}
+
+bool set_nonblocking(int fd) {
+  const int flags = fcntl(fd, F_GETFL, 0);
+  return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
+}
+
+std::string peer_ip_text(const void* storage) {
+  const auto* sa = static_cast<const sockaddr*>(storage);
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &static_cast<const sockaddr_in*>(storage)->sin_addr, buf, sizeof buf);
+  } else if (sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &static_cast<const sockaddr_in6*>(storage)->sin6_addr, buf, sizeof buf);
+  }
+  return buf;
+}
+
+unsigned peer_port(const void* storage) {
+  const auto* sa = static_cast<const sockaddr*>(storage);
+  if (sa->sa_family == AF_INET) {
+    return ntohs(static_cast<const sockaddr_in*>(storage)->sin_port);
+  }
+  if (sa->sa_family == AF_INET6) {
+    return ntohs(static_cast<const sockaddr_in6*>(storage)->sin6_port);
+  }
+  return 0;
+}
+
+} // namespace popcheck::proxy

@@ -1,0 +1,37 @@
+#pragma once
+
+// Non-blocking reads and writes on a plain socket or an OpenSSL connection, with one result type,
+// so that the session driver does not care which one the client uses.
+
+#include <cstddef>
+#include <string>
+
+using SSL = struct ssl_st;
+
+namespace popcheck::proxy {
+
+enum class IoStatus { ok, again, eof, error };
+
+struct IoResult {
+  IoStatus status = IoStatus::ok;
+  std::size_t n = 0;
+  int error = 0;           // errno for system errors
+  std::string what;        // nginx's name of the failed call ("recv()", "SSL_read()")
+};
+
+IoResult socket_read(int fd, char* data, std::size_t size);
+IoResult socket_write(int fd, const char* data, std::size_t size);
+
+// ssl == nullptr: the plain socket.
+IoResult stream_read(int fd, SSL* ssl, char* data, std::size_t size);
+IoResult stream_write(int fd, SSL* ssl, const char* data, std::size_t size);
+
+// "recv() failed (104: Connection reset by peer)".
+std::string io_error_text(const IoResult& result);
+
+// Socket helpers.
+bool set_nonblocking(int fd);
+std::string peer_ip_text(const void* sockaddr_storage);   // "127.0.0.1", "::1"
+unsigned peer_port(const void* sockaddr_storage);
+
+} // namespace popcheck::proxy

@@ -1,0 +1,156 @@
+#include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/worker.hpp>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace popcheck::proxy {
+namespace {
+
+bool matches(const model::SockAddr& want, const sockaddr_storage& local) {
+  if (local.ss_family == AF_INET && want.family == model::SockAddr::Family::inet) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&local);
+    return std::memcmp(&in->sin_addr, want.addr.data(), 4) == 0;
+  }
+  if (local.ss_family == AF_INET6 && want.family == model::SockAddr::Family::inet6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&local);
+    return std::memcmp(&in6->sin6_addr, want.addr.data(), 16) == 0;
+  }
+  return false;
+}
+
+} // namespace
+
+Worker::Worker(WorkerShared& shared)
+    : m_shared(shared), m_auth(std::make_unique<AuthHttpClient>(m_loop)),
+      m_wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      m_resume_timer(m_loop, [this] { resume_accepting(); }), m_random(std::random_device{}()) {
+  m_waker.worker = this;
+  m_loop.add(m_wake_fd, EPOLLIN, &m_waker, true);
+  m_acceptors.resize(shared.listeners.size());
+  for (std::size_t i = 0; i < shared.listeners.size(); ++i) {
+    m_acceptors[i].worker = this;
+    m_acceptors[i].socket = &shared.listeners[i];
+  }
+  resume_accepting();
+}
+
+Worker::~Worker() {
+  for (auto* c : m_connections) {
+    delete c;
+  }
+  if (m_wake_fd >= 0) {
+    close(m_wake_fd);
+  }
+}
+
+void Worker::resume_accepting() {
+  if (m_accepting || m_stopping) {
+    return;
+  }
+  for (auto& a : m_acceptors) {
+    m_loop.add(a.socket->fd, EPOLLIN | EPOLLEXCLUSIVE, &a, true);
+  }
+  m_accepting = true;
+}
+
+void Worker::pause_accepting() {
+  if (!m_accepting) {
+    return;
+  }
+  for (auto& a : m_acceptors) {
+    m_loop.remove(a.socket->fd);
+  }
+  m_accepting = false;
+}
+
+void Worker::Acceptor::on_events(std::uint32_t) { worker->accept_from(*socket); }
+
+void Worker::accept_from(const ListenSocket& socket) {
+  for (int i = 0; i < 64 && m_accepting; ++i) {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    const int fd = accept4(socket.fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        // nginx disables accepting for a while instead of spinning on a full descriptor table.
+        logger().log(LogLevel::alert, 0,
+                     std::string("accept4() failed (") + std::to_string(errno) + ": " +
+                         std::strerror(errno) + ")");
+        pause_accepting();
+        m_resume_timer.arm(std::chrono::milliseconds(500));
+      }
+      return;
+    }
+    const ListenPlan* plan = socket.plan;
+    if (!plan->specific.empty()) {
+      sockaddr_storage local{};
+      socklen_t local_len = sizeof local;
+      if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) == 0) {
+        for (const auto& s : plan->specific) {
+          if (matches(s.address, local)) {
+            plan = &s;
+            break;
+          }
+        }
+      }
+    }
+    const auto number = ++m_shared.connection_numbers;
+    auto* c = new Connection(*this, fd, peer, *plan, plan->server, number);
+    m_connections.insert(c);
+    c->start();
+  }
+}
+
+void Worker::release(Connection* connection) {
+  if (m_connections.erase(connection) == 1) {
+    m_loop.defer([connection] { delete connection; });
+  }
+}
+
+void Worker::request_stop() {
+  int expected = 0;
+  m_request.compare_exchange_strong(expected, 1);
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = write(m_wake_fd, &one, sizeof one);
+}
+
+void Worker::request_abort() {
+  m_request = 2;
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto n = write(m_wake_fd, &one, sizeof one);
+}
+
+void Worker::Waker::on_events(std::uint32_t) { worker->on_wake(); }
+
+void Worker::on_wake() {
+  std::uint64_t value = 0;
+  [[maybe_unused]] const auto n = read(m_wake_fd, &value, sizeof value);
+  const int request = m_request.load();
+  if (request >= 1 && !m_stopping) {
+    pause_accepting();
+    m_stopping = true;
+  }
+  if (request == 2) {
+    const std::vector<Connection*> all(m_connections.begin(), m_connections.end());
+    for (auto* c : all) {
+      c->abort();
+    }
+  }
+}
+
+void Worker::run() {
+  while (!(m_stopping && m_connections.empty())) {
+    m_loop.run_once(std::chrono::milliseconds(1000));
+  }
+  m_loop.run_once(std::chrono::milliseconds(0)); // free what the last iteration released
+}
+
+} // namespace popcheck::proxy

@@ -1,0 +1,92 @@
+#pragma once
+
+// One worker thread: its own event loop, auth_http client and connections. Every worker watches
+// every listening socket (EPOLLEXCLUSIVE, so one is woken per connection); no state is shared
+// between workers but the read-only plan, the TLS contexts and the log sink.
+
+#include <popcheck/proxy/auth_http_client.hpp>
+#include <popcheck/proxy/event_loop.hpp>
+#include <popcheck/proxy/logger.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <unordered_set>
+#include <vector>
+
+using SSL_CTX = struct ssl_ctx_st;
+
+namespace popcheck::proxy {
+
+class Connection;
+
+// A bound, listening socket and the plan it serves.
+struct ListenSocket {
+  int fd = -1;
+  const ListenPlan* plan = nullptr;
+};
+
+struct WorkerShared {
+  const ProxyPlan* plan = nullptr;
+  std::vector<SSL_CTX*> tls; // per server; null when the server needs none
+  std::vector<ListenSocket> listeners;
+  const Logger* logger = nullptr;
+  std::atomic<std::uint64_t> connection_numbers{0};
+};
+
+class Worker {
+public:
+  explicit Worker(WorkerShared& shared);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Runs until stopped and every connection is gone (or aborted). Called on the worker's thread.
+  void run();
+  // Thread-safe: stop accepting and finish the sessions; abort: close them all now.
+  void request_stop();
+  void request_abort();
+
+  EventLoop& loop() { return m_loop; }
+  const Logger& logger() const { return *m_shared.logger; }
+  const ProxyPlan& plan() const { return *m_shared.plan; }
+  SSL_CTX* tls(std::size_t server) const { return m_shared.tls[server]; }
+  AuthHttpClient& auth() { return *m_auth; }
+  std::uint32_t random31() { return static_cast<std::uint32_t>(m_random() & 0x7fffffffU); }
+  std::size_t connections() const { return m_connections.size(); }
+
+  // Called by a connection that has closed: it is freed after the current loop iteration.
+  void release(Connection* connection);
+
+private:
+  struct Acceptor final : EventHandler {
+    Worker* worker = nullptr;
+    const ListenSocket* socket = nullptr;
+    void on_events(std::uint32_t events) override;
+  };
+  struct Waker final : EventHandler {
+    Worker* worker = nullptr;
+    void on_events(std::uint32_t events) override;
+  };
+  void accept_from(const ListenSocket& socket);
+  void pause_accepting();
+  void resume_accepting();
+  void on_wake();
+
+  WorkerShared& m_shared;
+  EventLoop m_loop;
+  std::unique_ptr<AuthHttpClient> m_auth;
+  std::vector<Acceptor> m_acceptors;
+  Waker m_waker;
+  int m_wake_fd = -1;
+  std::atomic<int> m_request{0}; // 1 stop, 2 abort
+  bool m_stopping = false;
+  bool m_accepting = false;
+  Timer m_resume_timer;
+  std::mt19937 m_random;
+  std::unordered_set<Connection*> m_connections;
+};
+
+} // namespace popcheck::proxy
