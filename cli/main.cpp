@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   add_compile_command(app, exit_code);
   add_lint_command(app, exit_code);
   add_explain_command(app, exit_code);
+  add_run_command(app, exit_code);
   add_proxy_command(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -1,0 +1,45 @@
+#pragma once
+
+// What `popcheck run`, `probe` and `selftest` share: target, TLS, credentials, limits and report
+// options, and the writing of the report.
+
+#include <popcheck/probe/report.hpp>
+#include <popcheck/probe/socket_transport.hpp>
+#include <popcheck/probe/template.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace popcheck::cli {
+
+struct ProbeCommonOptions {
+  std::string target;
+  std::string format = "text";
+  std::string output;
+  bool no_color = false;
+  bool verbose = false;
+  std::string user, password;
+  std::vector<std::string> vars; // NAME=VALUE
+  bool insecure = false;
+  std::string ca, sni, client_cert, client_key;
+  unsigned jobs = 4;
+  int step_timeout_ms = 5000;
+  int check_timeout_ms = 30000;
+};
+
+// Adds the shared options; `with_target` adds --target (selftest picks its own).
+void add_probe_common_options(CLI::App& command, ProbeCommonOptions& options, bool with_target);
+
+// --user/--password (else $POPCHECK_USER/$POPCHECK_PASSWORD) and --var; the password is secret.
+probe::Variables probe_variables(const ProbeCommonOptions& options);
+probe::RunOptions probe_run_options(const ProbeCommonOptions& options);
+probe::TlsClientOptions probe_tls_options(const ProbeCommonOptions& options);
+
+// Adds the --insecure warning, writes the report in --format to stdout or -o, returns the exit
+// code (0, 1 failed check, 2 a check could not run or the output could not be written).
+int finish_probe_report(probe::Report& report, const ProbeCommonOptions& options);
+
+} // namespace popcheck::cli

@@ -1,0 +1,153 @@
+#include <popcheck/probe/reply_reader.hpp>
+
+#include <algorithm>
+
+namespace popcheck::probe {
+namespace {
+
+constexpr std::size_t k_chunk = 16384;
+
+ReadFailure from_net(const NetError& e, std::string partial) {
+  const auto kind = e.kind == NetError::Kind::timeout ? ReadFailure::Kind::timeout
+                                                      : ReadFailure::Kind::io;
+  return {kind, e.message, std::move(partial)};
+}
+
+} // namespace
+
+std::string printable(std::string_view bytes) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char c : bytes) {
+    if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x";
+      out += k_hex[c >> 4];
+      out += k_hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::expected<void, ReadFailure> ReplyReader::fill(Transport& transport, Deadline deadline) {
+  auto n = transport.read(m_buffer, k_chunk, deadline);
+  if (!n) {
+    return std::unexpected(from_net(n.error(), m_buffer));
+  }
+  if (*n == 0) {
+    return std::unexpected(ReadFailure{ReadFailure::Kind::eof, "connection closed", m_buffer});
+  }
+  return {};
+}
+
+std::expected<Line, ReadFailure> ReplyReader::read_line(Transport& transport, Deadline deadline) {
+  std::size_t scanned = 0;
+  while (true) {
+    const auto lf = m_buffer.find('\n', scanned);
+    if (lf != std::string::npos && lf + 1 <= m_max_line) {
+      Line line;
+      line.crlf = lf > 0 && m_buffer[lf - 1] == '\r';
+      line.text = m_buffer.substr(0, line.crlf ? lf - 1 : lf);
+      m_buffer.erase(0, lf + 1);
+      return line;
+    }
+    if ((lf == std::string::npos ? m_buffer.size() : lf + 1) > m_max_line) {
+      ReadFailure f{ReadFailure::Kind::too_long,
+                    "reply line longer than " + std::to_string(m_max_line) + " bytes",
+                    m_buffer.substr(0, 200)};
+      m_buffer.clear();
+      return std::unexpected(f);
+    }
+    scanned = m_buffer.size();
+    if (auto ok = fill(transport, deadline); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+}
+
+std::expected<std::vector<std::string>, ReadFailure>
+ReplyReader::read_body(Transport& transport, Deadline deadline, std::vector<Line>& raw_lines) {
+  std::vector<std::string> lines;
+  std::size_t total = 0;
+  while (true) {
+    auto line = read_line(transport, deadline);
+    if (!line) {
+      return std::unexpected(line.error());
+    }
+    total += line->text.size() + 2;
+    raw_lines.push_back(*line);
+    if (line->text == ".") {
+      return lines;
+    }
+    if (total > m_max_reply) {
+      return std::unexpected(ReadFailure{ReadFailure::Kind::too_long,
+                                         "multi-line reply longer than " +
+                                             std::to_string(m_max_reply) + " bytes",
+                                         {}});
+    }
+    // RFC 1939 section 3: a line starting with "." is byte-stuffed.
+    lines.push_back(line->text.starts_with('.') ? line->text.substr(1) : line->text);
+  }
+}
+
+std::expected<std::string, ReadFailure>
+ReplyReader::read_bytes_like(Transport& transport, std::string_view expected, Deadline deadline) {
+  while (true) {
+    const std::size_t n = std::min(m_buffer.size(), expected.size());
+    const bool matches = expected.compare(0, n, m_buffer, 0, n) == 0;
+    if (matches && n == expected.size()) {
+      std::string got = m_buffer.substr(0, n);
+      m_buffer.erase(0, n);
+      return got;
+    }
+    if (!matches) {
+      // Show the mismatch up to the end of its line.
+      std::size_t mismatch = 0;
+      while (expected[mismatch] == m_buffer[mismatch]) {
+        ++mismatch;
+      }
+      const auto lf = m_buffer.find('\n', mismatch);
+      if (lf != std::string::npos || m_buffer.size() > m_max_line + expected.size()) {
+        const std::size_t end = lf == std::string::npos ? m_buffer.size() : lf + 1;
+        std::string got = m_buffer.substr(0, end);
+        m_buffer.erase(0, end);
+        return got;
+      }
+    }
+    if (auto ok = fill(transport, deadline); !ok) {
+      auto failure = ok.error();
+      m_buffer.clear();
+      return std::unexpected(failure);
+    }
+  }
+}
+
+std::expected<void, ReadFailure> ReplyReader::read_close(Transport& transport, Deadline deadline) {
+  if (!m_buffer.empty()) {
+    ReadFailure f{ReadFailure::Kind::io, "data instead of a close", m_buffer.substr(0, 200)};
+    m_buffer.clear();
+    return std::unexpected(f);
+  }
+  auto ok = fill(transport, deadline);
+  if (ok) {
+    ReadFailure f{ReadFailure::Kind::io, "data instead of a close", m_buffer.substr(0, 200)};
+    m_buffer.clear();
+    return std::unexpected(f);
+  }
+  if (ok.error().kind == ReadFailure::Kind::eof ||
+      (ok.error().kind == ReadFailure::Kind::io && ok.error().message.find("reset") != std::string::npos)) {
+    return {};
+  }
+  return std::unexpected(ok.error());
+}
+
+} // namespace popcheck::probe

@@ -1,0 +1,181 @@
+#include <popcheck/probe/report.hpp>
+#include <popcheck/util/xml.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace popcheck::probe {
+namespace {
+
+using Direction = TranscriptEntry::Direction;
+
+const char* arrow(const TranscriptEntry& e) {
+  switch (e.direction) {
+  case Direction::client:
+    return e.tls ? "~>" : "->";
+  case Direction::server:
+    return e.tls ? "<~" : "<-";
+  case Direction::info:
+    break;
+  }
+  return "==";
+}
+
+std::string attr(std::string_view name, std::string_view value) {
+  return " " + std::string(name) + "=\"" + xml_escape(value) + "\"";
+}
+
+nlohmann::json tls_json(const TlsInfo& t) {
+  return {{"protocol", t.protocol},        {"cipher", t.cipher},
+          {"subject", t.subject},          {"issuer", t.issuer},
+          {"not_before", t.not_before},    {"not_after", t.not_after},
+          {"days_left", t.days_left},      {"chain_length", t.chain_length},
+          {"verified", t.verified},        {"verify_error", t.verify_error},
+          {"hostname_matches", t.hostname_matches},
+          {"verification_skipped", t.verification_skipped}};
+}
+
+std::string transcript_text(const CheckResult& c) {
+  std::string out;
+  for (const auto& e : c.transcript) {
+    out += std::string(arrow(e)) + " " + e.text + "\n";
+  }
+  return out;
+}
+
+} // namespace
+
+Counts count(const Report& report) {
+  Counts n;
+  for (const auto& c : report.checks) {
+    (c.outcome == Outcome::pass ? n.passed : c.outcome == Outcome::fail ? n.failed : n.errors) += 1;
+  }
+  return n;
+}
+
+int report_exit_code(const Report& report) {
+  const auto n = count(report);
+  return n.failed > 0 ? 1 : n.errors > 0 ? 2 : 0;
+}
+
+std::string format_text(const Report& report, const TextOptions& options) {
+  const std::string red = options.color ? "\033[31;1m" : "";
+  const std::string green = options.color ? "\033[32m" : "";
+  const std::string reset = options.color ? "\033[0m" : "";
+  std::string out = "popcheck " + report.tool + ": " + report.target;
+  if (report.config) {
+    out += ", expectations from " + *report.config;
+    if (report.server) {
+      out += " server " + *report.server;
+    }
+  }
+  out += " (" + report.suite + ")\n";
+  for (const auto& w : report.warnings) {
+    out += "warning: " + w + "\n";
+  }
+  for (const auto& c : report.checks) {
+    const bool bad = c.outcome != Outcome::pass;
+    const std::string label = c.outcome == Outcome::pass   ? green + "PASS" + reset
+                              : c.outcome == Outcome::fail ? red + "FAIL" + reset
+                                                           : red + "ERROR" + reset;
+    out += "\n" + label + " " + c.name + " (" + std::to_string(c.duration_ms) + " ms)\n";
+    if (!c.description.empty() && (bad || options.verbose)) {
+      out += "   " + c.description + "\n";
+    }
+    if (bad) {
+      out += "   " + red + c.message + reset + "\n";
+    }
+    if (bad || options.verbose) {
+      for (const auto& e : c.transcript) {
+        const bool failure_line = e.direction == Direction::info && e.text.starts_with("FAILED: ");
+        out += "   " + (failure_line ? red : "") + arrow(e) + " " + e.text +
+               (failure_line ? reset : "") + "\n";
+      }
+    }
+  }
+  const auto n = count(report);
+  out += "\n" + std::to_string(report.checks.size()) + " checks: " + std::to_string(n.passed) +
+         " passed, " + std::to_string(n.failed) + " failed, " + std::to_string(n.errors) +
+         " errors\n";
+  return out;
+}
+
+std::string format_json(const Report& report) {
+  using nlohmann::json;
+  json checks = json::array();
+  for (const auto& c : report.checks) {
+    json transcript = json::array();
+    for (const auto& e : c.transcript) {
+      transcript.push_back({{"dir", e.direction == Direction::client   ? "client"
+                                    : e.direction == Direction::server ? "server"
+                                                                       : "info"},
+                            {"tls", e.tls},
+                            {"text", e.text},
+                            {"t_ms", e.t_ms}});
+    }
+    json check = {{"name", c.name},
+                  {"description", c.description},
+                  {"expectation", c.expectation},
+                  {"result", to_string(c.outcome)},
+                  {"message", c.message},
+                  {"duration_ms", c.duration_ms},
+                  {"transcript", transcript}};
+    check["failed_step"] = c.failed_step >= 0 ? json(c.failed_step + 1) : json(nullptr);
+    check["tls"] = c.tls ? tls_json(*c.tls) : json(nullptr);
+    checks.push_back(std::move(check));
+  }
+  const auto n = count(report);
+  json doc = {{"popcheck_version", POPCHECK_VERSION},
+              {"tool", report.tool},
+              {"target", report.target},
+              {"config", report.config ? json(*report.config) : json(nullptr)},
+              {"server", report.server ? json(*report.server) : json(nullptr)},
+              {"suite", report.suite},
+              {"warnings", report.warnings},
+              {"summary",
+               {{"total", report.checks.size()},
+                {"passed", n.passed},
+                {"failed", n.failed},
+                {"errors", n.errors}}},
+              {"checks", checks}};
+  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string format_junit(const Report& report) {
+  const auto n = count(report);
+  long long total_ms = 0;
+  for (const auto& c : report.checks) {
+    total_ms += c.duration_ms;
+  }
+  auto seconds = [](long long ms) { return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + std::to_string(ms % 100 / 10) + std::to_string(ms % 10); };
+  const std::string suite = "popcheck " + report.tool + " " + report.target;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += "<testsuites" + attr("name", suite) + attr("tests", std::to_string(report.checks.size())) +
+         attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
+         attr("time", seconds(total_ms)) + ">\n";
+  out += "  <testsuite" + attr("name", suite) + attr("tests", std::to_string(report.checks.size())) +
+         attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
+         attr("skipped", "0") + attr("time", seconds(total_ms)) + ">\n";
+  if (!report.warnings.empty()) {
+    out += "    <properties>\n";
+    for (const auto& w : report.warnings) {
+      out += "      <property" + attr("name", "warning") + attr("value", w) + "/>\n";
+    }
+    out += "    </properties>\n";
+  }
+  for (const auto& c : report.checks) {
+    out += "    <testcase" + attr("classname", "popcheck." + report.suite) + attr("name", c.name) +
+           attr("time", seconds(c.duration_ms)) + ">\n";
+    if (c.outcome != Outcome::pass) {
+      const char* tag = c.outcome == Outcome::fail ? "failure" : "error";
+      out += "      <" + std::string(tag) + attr("message", c.message) +
+             attr("type", c.outcome == Outcome::fail ? "check failed" : "could not run") + ">" +
+             xml_escape(c.description + "\n" + c.message) + "</" + tag + ">\n";
+    }
+    out += "      <system-out>" + xml_escape(transcript_text(c)) + "</system-out>\n";
+    out += "    </testcase>\n";
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+} // namespace popcheck::probe

@@ -1,0 +1,41 @@
+#pragma once
+
+// A probe report: the target, what was derived from (config and server), warnings (--insecure),
+// and every check's result; rendered as a swaks-like text transcript, JSON
+// (schemas/probe-report.schema.json) or JUnit XML. Transcripts are already masked by the runner.
+
+#include <popcheck/probe/runner.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace popcheck::probe {
+
+struct Report {
+  std::string tool;   // "run", "probe" or "selftest"
+  std::string target; // "127.0.0.1:110"
+  std::optional<std::string> config;  // nginx.conf the expectations were derived from
+  std::optional<std::string> server;  // "nginx.conf:12 (mail.example.test)"
+  std::string suite;                  // "scripts", "derived" or "generic"
+  std::vector<std::string> warnings;
+  std::vector<CheckResult> checks;
+};
+
+struct Counts {
+  int passed = 0, failed = 0, errors = 0;
+};
+Counts count(const Report& report);
+
+// Exit status of run/probe: 1 when a check failed, else 2 when one could not run, else 0.
+int report_exit_code(const Report& report);
+
+struct TextOptions {
+  bool color = false;
+  bool verbose = false; // transcripts of passing checks too
+};
+std::string format_text(const Report& report, const TextOptions& options);
+std::string format_json(const Report& report);
+std::string format_junit(const Report& report);
+
+} // namespace popcheck::probe

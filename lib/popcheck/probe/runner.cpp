@@ -1,0 +1,555 @@
+#include <popcheck/probe/masker.hpp>
+#include <popcheck/probe/reply_reader.hpp>
+#include <popcheck/probe/runner.hpp>
+#include <popcheck/util/base64.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <regex>
+#include <thread>
+
+namespace popcheck::probe {
+namespace {
+
+using Direction = TranscriptEntry::Direction;
+
+bool has_status(std::string_view line, std::string_view status) {
+  if (status == "+") {
+    return line == "+" || line.starts_with("+ ");
+  }
+  return line.starts_with(status) && (line.size() == status.size() || line[status.size()] == ' ');
+}
+
+std::string quoted(std::string_view text) {
+  return "\"" + printable(text) + "\"";
+}
+
+class ScriptRun {
+public:
+  ScriptRun(const Script& script, Connector& connector, const Variables& variables,
+            const RunOptions& options, TimeSource& time)
+      : m_script(script), m_connector(connector), m_vars(variables), m_options(options),
+        m_time(time), m_reader(options.max_line_octets, options.max_reply_octets) {}
+
+  CheckResult run() {
+    m_start = m_time.now();
+    m_deadline = m_start + m_options.check_deadline;
+    m_result.name = m_script.name;
+    m_result.description = m_script.description;
+    m_result.expectation = describe_expectations(m_script);
+    if (open()) {
+      for (std::size_t i = 0; i < m_script.steps.size(); ++i) {
+        m_step = static_cast<int>(i);
+        if (!m_script.steps[i].note.empty()) {
+          info(m_script.steps[i].note);
+        }
+        if (!run_step(m_script.steps[i])) {
+          m_result.failed_step = m_step;
+          break;
+        }
+      }
+    }
+    m_result.duration_ms = elapsed_ms();
+    for (auto& entry : m_result.transcript) {
+      entry.text = scrub(std::move(entry.text), m_vars);
+    }
+    m_result.message = scrub(std::move(m_result.message), m_vars);
+    return std::move(m_result);
+  }
+
+private:
+  long long elapsed_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(m_time.now() - m_start).count();
+  }
+  void record(Direction direction, std::string text) {
+    const bool tls = m_transport != nullptr && m_transport->is_tls();
+    m_result.transcript.push_back({direction, tls, std::move(text), elapsed_ms()});
+  }
+  void info(std::string text) { record(Direction::info, std::move(text)); }
+  bool fail(const std::string& message, Outcome outcome = Outcome::fail) {
+    m_result.outcome = outcome;
+    m_result.message = (m_step >= 0 ? "step " + std::to_string(m_step + 1) + " (" +
+                                          to_string(m_script.steps[m_step].kind) + "): "
+                                    : std::string("connect: ")) +
+                       message;
+    info("FAILED: " + m_result.message);
+    return false;
+  }
+  Deadline deadline(const Step* step = nullptr) {
+    const auto timeout = step != nullptr && step->timeout_ms
+                             ? std::chrono::milliseconds(*step->timeout_ms)
+                             : m_options.step_timeout;
+    return std::min(m_time.now() + timeout, m_deadline);
+  }
+  bool read_failure(const ReadFailure& f, std::string_view waiting_for) {
+    if (!f.partial.empty()) {
+      record(Direction::server, printable(f.partial) + " [incomplete]");
+    }
+    return fail(f.message + " while waiting for " + std::string(waiting_for));
+  }
+
+  // One received line: into the transcript, the masker, and the greeting captures.
+  void received(const Line& line) {
+    record(Direction::server, printable(line.text) + (line.crlf ? "" : " [bare LF]"));
+    m_masker.server_line(line.text);
+    if (m_first_line) {
+      m_first_line = false;
+      m_vars["greeting"] = Value{line.text, false};
+      const auto open = line.text.find('<');
+      const auto close = line.text.find('>', open);
+      if (open != std::string::npos && close != std::string::npos) {
+        m_vars["salt"] = Value{line.text.substr(open, close - open + 1), false};
+      }
+    }
+  }
+
+  bool send_bytes(const std::string& bytes, const std::string& masked) {
+    std::size_t start = 0;
+    while (start < masked.size()) {
+      auto lf = masked.find('\n', start);
+      const std::size_t end = lf == std::string::npos ? masked.size() : lf + 1;
+      std::string piece = masked.substr(start, end - start);
+      const bool crlf = piece.ends_with("\r\n");
+      if (crlf) {
+        piece.resize(piece.size() - 2);
+      }
+      record(Direction::client, crlf ? printable(m_masker.mask_line(piece)) : printable(piece));
+      start = end;
+    }
+    if (auto ok = m_transport->write(bytes, deadline()); !ok) {
+      return fail("write failed: " + ok.error().message);
+    }
+    return true;
+  }
+
+  bool handshake(const Step* step) {
+    m_reader.buffered().clear(); // nothing read before the handshake may be used after it
+    info("TLS handshake");
+    auto tls = m_transport->start_tls(deadline(step));
+    if (!tls) {
+      return fail("TLS handshake failed: " + tls.error().message);
+    }
+    m_result.tls = *tls;
+    info("TLS established: " + tls->protocol + " " + tls->cipher);
+    return true;
+  }
+
+  bool open() {
+    m_transport.reset();
+    const bool implicit = m_script.connection == ConnectionKind::tls;
+    auto connected = m_connector.connect(implicit, deadline());
+    if (!connected) {
+      const auto outcome = connected.error().kind == NetError::Kind::tls ? Outcome::fail
+                                                                         : Outcome::error;
+      return fail("cannot connect to " + m_connector.target() + ": " + connected.error().message,
+                  outcome);
+    }
+    m_transport = std::move(*connected);
+    m_reader.buffered().clear();
+    m_first_line = true;
+    info(std::string("connected to ") + m_connector.target() + (implicit ? " (TLS)" : ""));
+    if (implicit) {
+      m_result.tls = m_transport->tls_info();
+    }
+    if (m_script.connection != ConnectionKind::starttls) {
+      return true;
+    }
+    auto greeting = m_reader.read_line(*m_transport, deadline());
+    if (!greeting) {
+      return read_failure(greeting.error(), "the greeting");
+    }
+    received(*greeting);
+    if (!send_bytes("STLS\r\n", "STLS\r\n")) {
+      return false;
+    }
+    auto reply = m_reader.read_line(*m_transport, deadline());
+    if (!reply) {
+      return read_failure(reply.error(), "the reply to STLS");
+    }
+    received(*reply);
+    if (!has_status(reply->text, "+OK")) {
+      return fail("STLS refused: " + quoted(reply->text));
+    }
+    return handshake(nullptr);
+  }
+
+  std::expected<std::string, std::string> text_of(const Template& t) {
+    auto r = render(t, m_vars);
+    if (!r) {
+      return std::unexpected(r.error());
+    }
+    return r->text;
+  }
+
+  // nullopt when `line` meets `e`; otherwise what is wrong. Captures are applied on success.
+  std::optional<std::string> check_line(const LineExpect& e, const std::string& line) {
+    if (e.status && !has_status(line, *e.status)) {
+      return "expected status " + *e.status + ", got " + quoted(line);
+    }
+    if (e.text) {
+      auto want = text_of(*e.text);
+      if (!want) {
+        m_error = true;
+        return want.error();
+      }
+      if (line != *want) {
+        return "expected " + quoted(*want) + ", got " + quoted(line);
+      }
+    }
+    if (e.prefix) {
+      auto want = text_of(*e.prefix);
+      if (!want) {
+        m_error = true;
+        return want.error();
+      }
+      if (!line.starts_with(*want)) {
+        return "expected a line starting with " + quoted(*want) + ", got " + quoted(line);
+      }
+    }
+    if (e.regex && !std::regex_search(line, std::regex(*e.regex))) {
+      return "expected a line matching /" + *e.regex + "/, got " + quoted(line);
+    }
+    for (const auto& c : e.captures) {
+      std::smatch m;
+      if (!std::regex_search(line, m, std::regex(c.regex))) {
+        return "capture " + c.variable + ": /" + c.regex + "/ does not match " + quoted(line);
+      }
+      std::string value = m.size() > 1 ? m[1].str() : m[0].str();
+      if (c.base64) {
+        auto decoded = util::base64_decode_lenient(value);
+        if (!decoded) {
+          return "capture " + c.variable + ": not base64: " + quoted(value);
+        }
+        value = std::move(*decoded);
+      }
+      m_vars[c.variable] = Value{std::move(value), false};
+    }
+    return std::nullopt;
+  }
+
+  bool expect_line(const Step& step) {
+    auto line = m_reader.read_line(*m_transport, deadline(&step));
+    if (!line) {
+      return read_failure(line.error(), "a reply line");
+    }
+    received(*line);
+    if (auto wrong = check_line(step.line, line->text)) {
+      return fail(*wrong, m_error ? Outcome::error : Outcome::fail);
+    }
+    return true;
+  }
+
+  bool expect_multi(const Step& step) {
+    const Deadline until = deadline(&step);
+    auto first = m_reader.read_line(*m_transport, until);
+    if (!first) {
+      return read_failure(first.error(), "a multi-line reply");
+    }
+    received(*first);
+    if (auto wrong = check_line(step.multi.first, first->text)) {
+      return fail(*wrong, m_error ? Outcome::error : Outcome::fail);
+    }
+    if (!has_status(first->text, "+OK")) {
+      return true; // only a positive reply has a body (RFC 1939 section 3)
+    }
+    std::vector<Line> raw;
+    auto body = m_reader.read_body(*m_transport, until, raw);
+    for (const auto& l : raw) {
+      received(l);
+    }
+    if (!body) {
+      return read_failure(body.error(), "the end of the multi-line reply (\".\")");
+    }
+    auto rendered = [&](const std::vector<Template>& list)
+        -> std::expected<std::vector<std::string>, std::string> {
+      std::vector<std::string> out;
+      for (const auto& t : list) {
+        auto text = text_of(t);
+        if (!text) {
+          return std::unexpected(text.error());
+        }
+        out.push_back(std::move(*text));
+      }
+      return out;
+    };
+    if (step.multi.lines) {
+      auto want = rendered(*step.multi.lines);
+      if (!want) {
+        return fail(want.error(), Outcome::error);
+      }
+      if (*want != *body) {
+        std::string w, g;
+        for (const auto& l : *want) {
+          w += (w.empty() ? "" : " | ") + printable(l);
+        }
+        for (const auto& l : *body) {
+          g += (g.empty() ? "" : " | ") + printable(l);
+        }
+        return fail("expected lines [" + w + "], got [" + g + "]");
+      }
+    }
+    auto includes = rendered(step.multi.includes);
+    auto excludes = rendered(step.multi.excludes);
+    if (!includes || !excludes) {
+      return fail(!includes ? includes.error() : excludes.error(), Outcome::error);
+    }
+    auto from = body->begin();
+    for (const auto& want : *includes) {
+      auto at = std::find(step.multi.ordered ? from : body->begin(), body->end(), want);
+      if (at == body->end()) {
+        return fail("missing line " + quoted(want) + (step.multi.ordered ? " (in order)" : ""));
+      }
+      from = at + 1;
+    }
+    for (const auto& unwanted : *excludes) {
+      if (std::find(body->begin(), body->end(), unwanted) != body->end()) {
+        return fail("unexpected line " + quoted(unwanted));
+      }
+    }
+    return true;
+  }
+
+  bool expect_bytes(const Step& step) {
+    auto want = render(step.raw, m_vars);
+    if (!want) {
+      return fail(want.error(), Outcome::error);
+    }
+    auto got = m_reader.read_bytes_like(*m_transport, want->text, deadline(&step));
+    const std::string& bytes = got ? *got : got.error().partial;
+    std::size_t start = 0;
+    while (start < bytes.size()) {
+      const auto lf = bytes.find('\n', start);
+      const std::size_t end = lf == std::string::npos ? bytes.size() : lf + 1;
+      Line line{bytes.substr(start, end - start), true};
+      if (line.text.ends_with("\r\n")) {
+        line.text.resize(line.text.size() - 2);
+      } else if (line.text.ends_with('\n')) {
+        line.text.pop_back();
+        line.crlf = false;
+      }
+      if (lf == std::string::npos) {
+        record(Direction::server, printable(line.text) + " [incomplete]");
+      } else {
+        received(line);
+      }
+      start = end;
+    }
+    if (!got) {
+      return fail(got.error().message + " while waiting for " + quoted(want->masked));
+    }
+    if (*got != want->text) {
+      return fail("expected " + quoted(want->masked) + ", got " + quoted(*got));
+    }
+    return true;
+  }
+
+  bool run_step(const Step& step) {
+    switch (step.kind) {
+    case StepKind::send: {
+      std::string bytes, masked;
+      for (const auto& t : step.lines) {
+        auto r = render(t, m_vars);
+        if (!r) {
+          return fail(r.error(), Outcome::error);
+        }
+        bytes += r->text + "\r\n";
+        masked += r->masked + "\r\n";
+      }
+      return send_bytes(bytes, masked);
+    }
+    case StepKind::send_raw: {
+      auto r = render(step.raw, m_vars);
+      if (!r) {
+        return fail(r.error(), Outcome::error);
+      }
+      return send_bytes(r->text, r->masked);
+    }
+    case StepKind::starttls: {
+      if (!send_bytes("STLS\r\n", "STLS\r\n")) {
+        return false;
+      }
+      auto reply = m_reader.read_line(*m_transport, deadline(&step));
+      if (!reply) {
+        return read_failure(reply.error(), "the reply to STLS");
+      }
+      received(*reply);
+      if (!has_status(reply->text, "+OK")) {
+        return fail("STLS refused: " + quoted(reply->text));
+      }
+      return handshake(&step);
+    }
+    case StepKind::handshake:
+      return handshake(&step);
+    case StepKind::pause:
+      m_time.sleep_until(std::min(m_time.now() + std::chrono::milliseconds(step.pause_ms),
+                                  m_deadline));
+      return true;
+    case StepKind::expect_line:
+      return expect_line(step);
+    case StepKind::expect_multi:
+      return expect_multi(step);
+    case StepKind::expect_bytes:
+      return expect_bytes(step);
+    case StepKind::expect_close: {
+      auto closed = m_reader.read_close(*m_transport, deadline(&step));
+      if (!closed) {
+        if (!closed.error().partial.empty()) {
+          record(Direction::server, printable(closed.error().partial));
+        }
+        return fail(closed.error().kind == ReadFailure::Kind::timeout
+                        ? "the connection stayed open"
+                        : closed.error().message);
+      }
+      info("connection closed by the server");
+      return true;
+    }
+    case StepKind::reconnect:
+      info("closing the connection");
+      return open();
+    case StepKind::distinct:
+      for (std::size_t i = 0; i < step.names.size(); ++i) {
+        const auto a = m_vars.find(step.names[i]);
+        if (a == m_vars.end()) {
+          return fail("undefined variable \"" + step.names[i] + "\"", Outcome::error);
+        }
+        for (std::size_t j = 0; j < i; ++j) {
+          if (m_vars.at(step.names[j]).text == a->second.text) {
+            return fail(step.names[j] + " and " + step.names[i] + " are equal: " +
+                        quoted(a->second.text));
+          }
+        }
+      }
+      return true;
+    }
+    return true;
+  }
+
+  const Script& m_script;
+  Connector& m_connector;
+  Variables m_vars;
+  const RunOptions& m_options;
+  TimeSource& m_time;
+  ReplyReader m_reader;
+  ClientMasker m_masker;
+  std::unique_ptr<Transport> m_transport;
+  CheckResult m_result;
+  Deadline m_start, m_deadline;
+  int m_step = -1;
+  bool m_first_line = true;
+  bool m_error = false;
+};
+
+std::string describe_line(const LineExpect& e) {
+  std::string out;
+  auto add = [&](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  if (e.status) {
+    add("status " + *e.status);
+  }
+  if (e.text) {
+    add("exactly \"" + printable(e.text->source) + "\"");
+  }
+  if (e.prefix) {
+    add("starting with \"" + printable(e.prefix->source) + "\"");
+  }
+  if (e.regex) {
+    add("matching /" + *e.regex + "/");
+  }
+  for (const auto& c : e.captures) {
+    add("capture " + c.variable);
+  }
+  return out.empty() ? "any line" : out;
+}
+
+} // namespace
+
+const char* to_string(Outcome outcome) {
+  return outcome == Outcome::pass ? "pass" : outcome == Outcome::fail ? "fail" : "error";
+}
+
+std::vector<std::string> describe_expectations(const Script& script) {
+  std::vector<std::string> out;
+  std::string last_sent;
+  for (const auto& step : script.steps) {
+    const std::string after = last_sent.empty() ? "" : " (after " + last_sent + ")";
+    switch (step.kind) {
+    case StepKind::send:
+      last_sent.clear();
+      for (const auto& l : step.lines) {
+        last_sent += (last_sent.empty() ? "" : " + ") + printable(l.source);
+      }
+      break;
+    case StepKind::send_raw:
+      last_sent = "raw \"" + printable(step.raw.source) + "\"";
+      break;
+    case StepKind::starttls:
+      out.push_back("STLS gets +OK and a TLS handshake succeeds");
+      break;
+    case StepKind::expect_line:
+      out.push_back("reply" + after + ": " + describe_line(step.line));
+      break;
+    case StepKind::expect_multi: {
+      std::string d = "multi-line reply" + after + ": " + describe_line(step.multi.first);
+      if (step.multi.lines) {
+        d += ", lines";
+        for (const auto& l : *step.multi.lines) {
+          d += " \"" + printable(l.source) + "\"";
+        }
+      }
+      for (const auto& l : step.multi.includes) {
+        d += ", includes \"" + printable(l.source) + "\"";
+      }
+      for (const auto& l : step.multi.excludes) {
+        d += ", excludes \"" + printable(l.source) + "\"";
+      }
+      out.push_back(d);
+      break;
+    }
+    case StepKind::expect_bytes:
+      out.push_back("bytes" + after + ": \"" + printable(step.raw.source) + "\"");
+      break;
+    case StepKind::expect_close:
+      out.push_back("the server closes the connection" + after);
+      break;
+    case StepKind::distinct: {
+      std::string d = "distinct values:";
+      for (const auto& n : step.names) {
+        d += " " + n;
+      }
+      out.push_back(d);
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  return out;
+}
+
+CheckResult run_script(const Script& script, Connector& connector, const Variables& variables,
+                       const RunOptions& options, TimeSource& time) {
+  return ScriptRun(script, connector, variables, options, time).run();
+}
+
+std::vector<CheckResult> run_scripts(const std::vector<Script>& scripts, Connector& connector,
+                                     const Variables& variables, const RunOptions& options,
+                                     TimeSource& time) {
+  std::vector<CheckResult> results(scripts.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < scripts.size(); i = next++) {
+      results[i] = run_script(scripts[i], connector, variables, options, time);
+    }
+  };
+  const unsigned jobs = std::clamp<unsigned>(options.jobs, 1, 64);
+  std::vector<std::thread> threads;
+  for (unsigned j = 1; j < std::min<std::size_t>(jobs, scripts.size()); ++j) {
+    threads.emplace_back(worker);
+  }
+  worker();
+  for (auto& t : threads) {
+    t.join();
+  }
+  return results;
+}
+
+} // namespace popcheck::probe

@@ -1,0 +1,363 @@
+#include <popcheck/probe/socket_transport.hpp>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace popcheck::probe {
+namespace {
+
+NetError errno_error(int code, const std::string& call) {
+  auto kind = code == ECONNRESET || code == EPIPE ? NetError::Kind::reset
+              : code == ECONNREFUSED             ? NetError::Kind::refused
+                                                 : NetError::Kind::other;
+  std::string text = code == ECONNRESET ? "connection reset by peer" : std::strerror(code);
+  return {kind, call + ": " + text};
+}
+
+std::string openssl_error() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) {
+    return "TLS error";
+  }
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  return buf;
+}
+
+int ms_until(Deadline deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), 1 << 30));
+}
+
+// Waits for `events` on fd; false on timeout.
+bool wait_for(int fd, short events, Deadline deadline) {
+  while (true) {
+    pollfd p{fd, events, 0};
+    const int ms = ms_until(deadline);
+    const int n = ::poll(&p, 1, ms);
+    if (n > 0) {
+      return true;
+    }
+    if (n == 0 || (n < 0 && errno != EINTR)) {
+      return false;
+    }
+  }
+}
+
+std::string asn1_time_text(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
+    return "";
+  }
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string name_text(X509_NAME* name) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<std::size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+
+bool is_ip(const std::string& host) {
+  in6_addr a6;
+  in_addr a4;
+  return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+}
+
+class SocketTransport final : public Transport {
+public:
+  SocketTransport(int fd, SSL_CTX* ctx, const TlsClientOptions& tls, std::string host)
+      : m_fd(fd), m_ctx(ctx), m_options(tls), m_host(std::move(host)) {}
+  ~SocketTransport() override {
+    if (m_ssl != nullptr) {
+      SSL_free(m_ssl);
+    }
+    ::close(m_fd);
+  }
+
+  std::expected<void, NetError> write(std::string_view data, Deadline deadline) override {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      if (m_ssl != nullptr) {
+        std::size_t n = 0;
+        ERR_clear_error();
+        if (SSL_write_ex(m_ssl, data.data() + done, data.size() - done, &n) == 1) {
+          done += n;
+          continue;
+        }
+        if (auto ok = ssl_wait(SSL_get_error(m_ssl, 0), deadline, "SSL_write"); !ok) {
+          return std::unexpected(ok.error());
+        }
+        continue;
+      }
+      const ssize_t n = ::send(m_fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+      if (n >= 0) {
+        done += static_cast<std::size_t>(n);
+      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!wait_for(m_fd, POLLOUT, deadline)) {
+          return std::unexpected(NetError{NetError::Kind::timeout, "timed out"});
+        }
+      } else if (errno != EINTR) {
+        return std::unexpected(errno_error(errno, "send()"));
+      }
+    }
+    return {};
+  }
+
+  std::expected<std::size_t, NetError> read(std::string& out, std::size_t max,
+                                            Deadline deadline) override {
+    char buf[16384];
+    max = std::min(max, sizeof buf);
+    while (true) {
+      if (m_ssl != nullptr) {
+        std::size_t n = 0;
+        ERR_clear_error();
+        if (SSL_read_ex(m_ssl, buf, max, &n) == 1) {
+          out.append(buf, n);
+          return n;
+        }
+        const int err = SSL_get_error(m_ssl, 0);
+        if (err == SSL_ERROR_ZERO_RETURN) {
+          return 0;
+        }
+        if (auto ok = ssl_wait(err, deadline, "SSL_read"); !ok) {
+          return std::unexpected(ok.error());
+        }
+        continue;
+      }
+      const ssize_t n = ::recv(m_fd, buf, max, 0);
+      if (n >= 0) {
+        out.append(buf, static_cast<std::size_t>(n));
+        return static_cast<std::size_t>(n);
+      }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (!wait_for(m_fd, POLLIN, deadline)) {
+          return std::unexpected(NetError{NetError::Kind::timeout, "timed out"});
+        }
+      } else if (errno != EINTR) {
+        return std::unexpected(errno_error(errno, "recv()"));
+      }
+    }
+  }
+
+  std::expected<TlsInfo, NetError> start_tls(Deadline deadline) override {
+    m_ssl = SSL_new(m_ctx);
+    SSL_set_fd(m_ssl, m_fd);
+    const std::string name = !m_options.server_name.empty() ? m_options.server_name
+                             : is_ip(m_host)                ? std::string()
+                                                            : m_host;
+    if (!name.empty()) {
+      SSL_set_tlsext_host_name(m_ssl, name.c_str());
+      SSL_set1_host(m_ssl, name.c_str());
+    }
+    while (true) {
+      ERR_clear_error();
+      if (SSL_connect(m_ssl) == 1) {
+        break;
+      }
+      if (auto ok = ssl_wait(SSL_get_error(m_ssl, 0), deadline, "handshake"); !ok) {
+        return std::unexpected(NetError{NetError::Kind::tls, ok.error().message});
+      }
+    }
+    m_info = facts(name);
+    if (m_options.verify && !m_info->verified) {
+      return std::unexpected(NetError{NetError::Kind::tls, "certificate verification failed: " +
+                                                               m_info->verify_error});
+    }
+    return *m_info;
+  }
+
+  bool is_tls() const override { return m_ssl != nullptr; }
+  std::optional<TlsInfo> tls_info() const override { return m_info; }
+
+private:
+  // After an SSL call failed with `err`: wait for the socket if OpenSSL wants I/O, else an error.
+  std::expected<void, NetError> ssl_wait(int err, Deadline deadline, const char* what) {
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      if (!wait_for(m_fd, err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) {
+        return std::unexpected(NetError{NetError::Kind::timeout, "timed out"});
+      }
+      return {};
+    }
+    if (err == SSL_ERROR_SYSCALL && errno != 0) {
+      return std::unexpected(errno_error(errno, what));
+    }
+    if (err == SSL_ERROR_SYSCALL) {
+      return std::unexpected(NetError{NetError::Kind::closed, std::string(what) + ": connection closed"});
+    }
+    return std::unexpected(NetError{NetError::Kind::tls, std::string(what) + ": " + openssl_error()});
+  }
+
+  TlsInfo facts(const std::string& name) {
+    TlsInfo info;
+    info.protocol = SSL_get_version(m_ssl);
+    info.cipher = SSL_get_cipher_name(m_ssl);
+    info.verification_skipped = !m_options.verify;
+    const long result = SSL_get_verify_result(m_ssl);
+    info.verified = result == X509_V_OK;
+    info.verify_error = info.verified ? "" : X509_verify_cert_error_string(result);
+    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(m_ssl)) {
+      info.chain_length = sk_X509_num(chain);
+    }
+    X509* cert = SSL_get1_peer_certificate(m_ssl);
+    if (cert != nullptr) {
+      info.subject = name_text(X509_get_subject_name(cert));
+      info.issuer = name_text(X509_get_issuer_name(cert));
+      info.not_before = asn1_time_text(X509_get0_notBefore(cert));
+      info.not_after = asn1_time_text(X509_get0_notAfter(cert));
+      int days = 0, seconds = 0;
+      if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert)) == 1) {
+        info.days_left = days;
+      }
+      const std::string host = name.empty() ? m_host : name;
+      info.hostname_matches =
+          is_ip(host) ? X509_check_ip_asc(cert, host.c_str(), 0) == 1
+                      : X509_check_host(cert, host.c_str(), host.size(), 0, nullptr) == 1;
+      X509_free(cert);
+    }
+    return info;
+  }
+
+  int m_fd;
+  SSL_CTX* m_ctx;
+  const TlsClientOptions& m_options;
+  std::string m_host;
+  SSL* m_ssl = nullptr;
+  std::optional<TlsInfo> m_info;
+};
+
+} // namespace
+
+std::string Target::text() const {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+         std::to_string(port);
+}
+
+std::expected<Target, std::string> parse_target(std::string_view text) {
+  Target t;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos || text.substr(close + 1, 1) != ":") {
+      return std::unexpected("expected [ADDRESS]:PORT");
+    }
+    t.host = std::string(text.substr(1, close - 1));
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return std::unexpected("expected HOST:PORT");
+    }
+    t.host = std::string(text.substr(0, colon));
+    port = text.substr(colon + 1);
+  }
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
+    return std::unexpected("invalid port \"" + std::string(port) + "\"");
+  }
+  t.port = std::stoi(std::string(port));
+  return t;
+}
+
+std::expected<std::unique_ptr<SocketConnector>, std::string>
+SocketConnector::create(Target target, TlsClientOptions tls) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    return std::unexpected("cannot create a TLS context: " + openssl_error());
+  }
+  // Verification is judged after the handshake (TlsInfo), so that --insecure can still report it.
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+  SSL_CTX_set_security_level(ctx, 0); // report old protocols/ciphers instead of refusing them
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  const bool loaded = tls.ca_file.empty()
+                          ? SSL_CTX_set_default_verify_paths(ctx) == 1
+                          : SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) == 1;
+  if (!loaded) {
+    SSL_CTX_free(ctx);
+    return std::unexpected("cannot load CA certificates " + tls.ca_file + ": " + openssl_error());
+  }
+  if (!tls.client_certificate.empty()) {
+    const std::string key = tls.client_key.empty() ? tls.client_certificate : tls.client_key;
+    if (SSL_CTX_use_certificate_chain_file(ctx, tls.client_certificate.c_str()) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+      SSL_CTX_free(ctx);
+      return std::unexpected("cannot load the client certificate: " + openssl_error());
+    }
+  }
+  return std::unique_ptr<SocketConnector>(new SocketConnector(std::move(target), std::move(tls), ctx));
+}
+
+SocketConnector::~SocketConnector() {
+  SSL_CTX_free(static_cast<SSL_CTX*>(m_ctx));
+}
+
+std::expected<std::unique_ptr<Transport>, NetError> SocketConnector::connect(bool tls,
+                                                                             Deadline deadline) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV;
+  addrinfo* list = nullptr;
+  const std::string port = std::to_string(m_target.port);
+  if (const int rc = getaddrinfo(m_target.host.c_str(), port.c_str(), &hints, &list); rc != 0) {
+    return std::unexpected(NetError{NetError::Kind::other, gai_strerror(rc)});
+  }
+  NetError last{NetError::Kind::other, "no address"};
+  int fd = -1;
+  for (addrinfo* a = list; a != nullptr && fd < 0; a = a->ai_next) {
+    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) {
+      last = errno_error(errno, "socket()");
+      continue;
+    }
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+      break;
+    }
+    if (errno == EINPROGRESS && wait_for(fd, POLLOUT, deadline)) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+      if (err == 0) {
+        break;
+      }
+      last = errno_error(err, "connect()");
+    } else {
+      last = errno == EINPROGRESS ? NetError{NetError::Kind::timeout, "connect(): timed out"}
+                                  : errno_error(errno, "connect()");
+    }
+    ::close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(list);
+  if (fd < 0) {
+    return std::unexpected(last);
+  }
+  auto transport = std::make_unique<SocketTransport>(fd, static_cast<SSL_CTX*>(m_ctx), m_tls,
+                                                     m_target.host);
+  if (tls) {
+    if (auto ok = transport->start_tls(deadline); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  return transport;
+}
+
+} // namespace popcheck::probe
