@@ -1,9 +1,39 @@
 #include <popcheck/conf/diagnostic.hpp>
 
 #include <algorithm>
+#include <mutex>
 #include <tuple>
+#include <unordered_set>
 
 namespace popcheck {
+
+namespace {
+
+struct PathTable {
+  std::mutex mutex;
+  std::unordered_set<std::string> names; // node-based: element addresses never move
+};
+
+PathTable& path_table() {
+  static auto* table = new PathTable; // never destroyed: FilePaths may outlive static teardown
+  return *table;
+}
+
+} // namespace
+
+FilePath::FilePath(std::string_view text) {
+  if (text.empty()) {
+    return;
+  }
+  auto& table = path_table();
+  const std::lock_guard lock(table.mutex);
+  m_text = &*table.names.emplace(text).first;
+}
+
+const std::string& FilePath::str() const {
+  static const std::string k_empty;
+  return m_text != nullptr ? *m_text : k_empty;
+}
 
 const char* to_string(Severity severity) {
   switch (severity) {

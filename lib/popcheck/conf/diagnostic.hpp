@@ -3,17 +3,52 @@
 // Diagnostics are data: every layer (parser, model, lint) reports problems as a list of these and
 // keeps going; only the CLI decides how to print them and which exit code follows.
 
+#include <compare>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace popcheck {
+
+// An interned file name. Locations are stored by the million (every directive, every effective
+// value), so copying one must not allocate: a FilePath is one pointer into a process-wide table
+// of names, and equal names share one pointer.
+class FilePath {
+public:
+  FilePath() = default;
+  FilePath(std::string_view text); // NOLINT: implicit, paths are written as strings everywhere
+  FilePath(const std::string& text) : FilePath(std::string_view(text)) {}
+  FilePath(const char* text) : FilePath(std::string_view(text)) {}
+
+  const std::string& str() const;
+  operator const std::string&() const { return str(); } // NOLINT: reads like a string
+  bool empty() const { return m_text == nullptr; }
+  std::size_t size() const { return str().size(); }
+  const char* c_str() const { return str().c_str(); }
+
+  friend bool operator==(const FilePath& a, const FilePath& b) { return a.m_text == b.m_text; }
+  friend bool operator==(const FilePath& a, std::string_view b) { return a.str() == b; }
+  friend std::strong_ordering operator<=>(const FilePath& a, const FilePath& b) {
+    return a.m_text == b.m_text ? std::strong_ordering::equal : a.str() <=> b.str();
+  }
+  friend std::string operator+(const FilePath& a, std::string_view b) {
+    return a.str() + std::string(b);
+  }
+  friend std::string operator+(std::string a, const FilePath& b) { return a += b.str(); }
+  friend std::string operator+(const char* a, const FilePath& b) { return a + b.str(); }
+  friend std::ostream& operator<<(std::ostream& out, const FilePath& p) { return out << p.str(); }
+
+private:
+  const std::string* m_text = nullptr; // null: no file
+};
 
 enum class Severity { error, warning, info };
 
 const char* to_string(Severity severity);
 
 struct Location {
-  std::string file; // absolute path as nginx prints it; empty when nginx prints no location
+  FilePath file;    // absolute path as nginx prints it; empty when nginx prints no location
   int line = 0;     // 1-based; 0 = no location
   int column = 0;   // 1-based; 0 = unknown
 };

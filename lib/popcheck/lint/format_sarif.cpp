@@ -55,7 +55,7 @@ json artifact_location(const std::string& file, const std::string& base_dir) {
 // A fingerprint that survives lines moving: rule, file and message, FNV-1a 64.
 std::string fingerprint(const Diagnostic& d) {
   std::uint64_t hash = 1469598103934665603ull;
-  for (const std::string* part : {&d.rule, &d.location.file, &d.message}) {
+  for (const std::string* part : {&d.rule, &d.location.file.str(), &d.message}) {
     for (unsigned char c : *part) {
       hash = (hash ^ c) * 1099511628211ull;
     }

@@ -16,7 +16,7 @@ const char* colour_of(Severity severity) {
 }
 
 std::string location_text(const Location& location) {
-  std::string out = location.file.empty() ? std::string("<config>") : location.file;
+  std::string out = location.file.empty() ? std::string("<config>") : location.file.str();
   if (location.line > 0) {
     out += ':' + std::to_string(location.line);
     if (location.column > 0) {
