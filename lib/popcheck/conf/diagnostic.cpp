@@ -48,7 +48,7 @@ const char* to_string(Severity severity) {
 }
 
 std::string Diagnostic::nginx_text() const {
-  if (location.line <= 0) {
+  if (location.line <= 0 || unlocated_in_nginx) {
     return message;
   }
   return message + " in " + location.file + ":" + std::to_string(location.line);

@@ -59,8 +59,12 @@ struct Diagnostic {
   Location location;
   std::string message; // nginx's own wording, without the trailing " in FILE:LINE"
   std::string hint;    // optional; how to fix it
+  // nginx prints this error without "in FILE:LINE" (certificate loading, ssl_verify_client, no
+  // events); `location` still points at the directive responsible, for users and SARIF.
+  bool unlocated_in_nginx = false;
 
-  // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when located.
+  // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when nginx
+  // locates it.
   std::string nginx_text() const;
 };
 

@@ -321,6 +321,8 @@ Analysis analyze(const conf::ConfTree& tree, const AnalyzeOptions& options) {
     diag.rule = std::string(rules::k_no_events.id);
     diag.severity = Severity::error;
     diag.message = "no \"events\" section in configuration";
+    diag.location.file = tree.files[0].path; // the main file, no line: nginx names none
+    diag.unlocated_in_nginx = true;
     out.diagnostics.push_back(std::move(diag));
   }
   return out;

@@ -214,8 +214,9 @@ void check_certificates(const EffectiveServer& s, const MergeOptions& options, D
       const std::string path = full_path(options.conf_prefix, cert);
       if (!options.files->check_readable(path)) {
         auto d = make(rules::k_cannot_load,
-                      "cannot load certificate \"" + path + "\": BIO_new_file() failed");
-        d.hint = "ssl_certificate at " + at(certs[i].where);
+                      "cannot load certificate \"" + path + "\": BIO_new_file() failed",
+                      certs[i].where);
+        d.unlocated_in_nginx = true;
         out.push_back(std::move(d));
         return;
       }
@@ -225,8 +226,9 @@ void check_certificates(const EffectiveServer& s, const MergeOptions& options, D
       const std::string path = full_path(options.conf_prefix, key);
       if (!options.files->check_readable(path)) {
         auto d = make(rules::k_cannot_load,
-                      "cannot load certificate key \"" + path + "\": BIO_new_file() failed");
-        d.hint = "ssl_certificate_key at " + at(keys[i].where);
+                      "cannot load certificate key \"" + path + "\": BIO_new_file() failed",
+                      keys[i].where);
+        d.unlocated_in_nginx = true;
         out.push_back(std::move(d));
         return;
       }
@@ -284,8 +286,9 @@ std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions
     const auto verify = s.tls.verify_client.value;
     if ((verify == VerifyClient::on || verify == VerifyClient::optional) &&
         s.tls.client_certificate.value.empty()) {
-      auto d = make(rules::k_verify_client, "no ssl_client_certificate for ssl_verify_client");
-      d.hint = "ssl_verify_client at " + at(s.tls.verify_client.where);
+      auto d = make(rules::k_verify_client, "no ssl_client_certificate for ssl_verify_client",
+                    s.tls.verify_client.where);
+      d.unlocated_in_nginx = true;
       out.push_back(std::move(d));
     }
   }
