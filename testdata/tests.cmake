@@ -28,3 +28,6 @@ foreach(case_dir IN LISTS popcheck_compile_cases)
                          LABELS nginx SKIP_RETURN_CODE 77 TIMEOUT 120)
   endif()
 endforeach()
+
+# The proxy's integration and differential tests (testdata/proxy/, label `proxy`).
+include(${CMAKE_CURRENT_LIST_DIR}/proxy/tests.cmake OPTIONAL)

@@ -1,0 +1,292 @@
+"""Shared pieces of the proxy tests: a test environment (a private dovecot backend and an
+auth_http stub), a running `popcheck proxy` or real nginx on a case's config, and scripted
+client dialogues whose transcripts can be compared byte for byte. Python 3 stdlib only.
+
+A case directory (testdata/proxy/<case>/) holds `nginx.conf` and `dialogues.json`. In nginx.conf,
+`@AUTH_PORT@` is the auth stub's port and `@CERTS@` the absolute testdata/certs directory; listen
+ports are remapped to free ports by scripts/lib/nginx_runner.py, and the very same rewritten file
+is given to nginx and to popcheck.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import auth_stub  # noqa: E402
+import dovecot_runner  # noqa: E402
+import nginx_runner  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(HERE))
+CERTS = os.path.join(REPO, "testdata", "certs")
+PORTS = (24000, 24999)  # the proxy helper's range
+
+USERS = {"alice": "secret", "bob": "builder"}
+MESSAGES = {
+    "alice": ["hello\r\n", "line one\r\n.dot-stuffed line\r\n..two dots\r\n\r\nlast\r\n"],
+    "bob": [],
+}
+
+_taken = set()
+
+
+def free_port():
+    port = nginx_runner.free_port(*PORTS, taken=_taken)
+    _taken.add(port)
+    return port
+
+
+class FakeBackend:
+    """A POP3 backend that accepts USER and refuses every PASS (no delay, no penalty, unlike
+    dovecot): for the backend-refusal cases."""
+
+    def __init__(self, port, refusal=b"-ERR [AUTH] Authentication failed.\r\n"):
+        import socketserver
+        import threading
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"+OK fake ready\r\n")
+                for line in self.rfile:
+                    if line.upper().startswith(b"PASS"):
+                        self.wfile.write(refusal)
+                        return
+                    self.wfile.write(b"+OK\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Environment:
+    """dovecot + auth stub; `backend_users` are dovecot's passwords (a stub user whose password
+    differs makes dovecot refuse the PASS nginx sends)."""
+
+    def __init__(self, stub_users=None, backend_users=None, responses=None, refusal=None, wait=0):
+        self.backend_port = free_port()
+        self.auth_port = free_port()
+        self.dovecot = dovecot_runner.Dovecot(self.backend_port, backend_users or USERS, MESSAGES)
+        self.fake_port = free_port()
+        self.fake = FakeBackend(self.fake_port)
+        canned = {user: text.replace("@BACKEND_PORT@", str(self.backend_port))
+                  .replace("@FAKE_PORT@", str(self.fake_port)).encode()
+                  for user, text in (responses or {}).items()}
+        kwargs = {"responses": canned, "wait": wait}
+        if refusal:
+            kwargs["refusal"] = refusal
+        self.auth = auth_stub.AuthStub(self.auth_port, self.backend_port, stub_users or USERS,
+                                       **kwargs)
+
+    def __enter__(self):
+        self.dovecot.start()
+        self.auth.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.auth.stop()
+        self.fake.stop()
+        self.dovecot.cleanup()
+
+
+def prepare_case(case_dir, env):
+    """A copy of the case with the placeholders filled in; returns its directory."""
+    tmp = tempfile.mkdtemp(prefix="popcheck-proxy-case-")
+    for name in os.listdir(case_dir):
+        src = os.path.join(case_dir, name)
+        if os.path.isfile(src):
+            text = open(src, encoding="utf-8").read()
+            text = text.replace("@AUTH_PORT@", str(env.auth_port)).replace("@CERTS@", CERTS)
+            text = text.replace("@BACKEND_PORT@", str(env.backend_port))
+            with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
+    return tmp
+
+
+class Popcheck:
+    """`popcheck proxy` on a rewritten config (an nginx_runner.Instance's file)."""
+
+    def __init__(self, binary, conf, ports, extra=()):
+        self.binary = binary
+        self.conf = conf
+        self.ports = ports
+        self.extra = list(extra)
+        self.process = None
+        self.stderr_path = conf + ".popcheck.log"
+
+    def start(self, timeout=10.0):
+        self.stderr = open(self.stderr_path, "w")
+        self.process = subprocess.Popen(
+            [self.binary, "proxy", "-c", self.conf, "--workers", "1", "--grace", "2"] + self.extra,
+            stdout=subprocess.DEVNULL, stderr=self.stderr, preexec_fn=nginx_runner._die_with_parent)
+        deadline = time.monotonic() + timeout
+        pending = list(self.ports)
+        while pending:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"popcheck exited with {self.process.returncode}: {self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", pending[0]), timeout=0.5):
+                    pass
+                pending.pop(0)
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"popcheck did not listen on {pending[0]}: {self.log()}")
+                time.sleep(0.05)
+
+    def stop(self, timeout=10.0):
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+        finally:
+            self.stderr.close()
+
+    def log(self):
+        try:
+            return open(self.stderr_path).read()
+        except OSError:
+            return ""
+
+
+# ---- dialogues ---------------------------------------------------------------------------------
+
+SALT_RE = re.compile(rb"<\d+\.\d+@[^>\r\n]*>")
+
+
+def normalise(data):
+    """Salts differ between runs: `<R.T@S>` becomes `<SALT>`, a CRAM-MD5 challenge `+ <B64SALT>`."""
+    data = SALT_RE.sub(b"<SALT>", data)
+
+    def challenge(m):
+        try:
+            decoded = base64.b64decode(m.group(1), validate=True)
+        except Exception:
+            return m.group(0)
+        return b"+ <B64SALT>\r\n" if SALT_RE.fullmatch(decoded) else m.group(0)
+
+    data = re.sub(rb"(?m)^\+ ([A-Za-z0-9+/=]{8,})\r\n", challenge, data)
+    if b"\r\nAuth-Salt: " in data:  # an auth request with a salt-dependent digest
+        data = re.sub(rb"\r\nAuth-Pass: [0-9a-f]{32}\r\n", b"\r\nAuth-Pass: <DIGEST>\r\n", data)
+    return data
+
+
+class Dialogue:
+    """Runs one scripted dialogue; `transcript` is a list of ('C'|'S'|'EOF', bytes)."""
+
+    def __init__(self, port, spec):
+        self.port = port
+        self.spec = spec
+        self.idle = spec.get("idle", 0.3)
+        self.salt = b""
+        self.transcript = []
+        self.sock = None
+        self.eof = False
+
+    def _context(self):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        if self.spec.get("client_cert"):
+            ctx.load_cert_chain(os.path.join(CERTS, "client.crt"), os.path.join(CERTS, "client.key"))
+        return ctx
+
+    def _read(self, idle):
+        data = b""
+        self.sock.settimeout(idle)
+        while not self.eof:
+            try:
+                chunk = self.sock.recv(65536)
+            except (socket.timeout, ssl.SSLWantReadError):
+                break
+            except (ConnectionResetError, ssl.SSLError, OSError):
+                self.eof = True
+                break
+            if not chunk:
+                self.eof = True
+                break
+            data += chunk
+        if data:
+            m = SALT_RE.search(data)
+            if m and not self.salt:
+                self.salt = m.group(0)
+            self.transcript.append(("S", data))
+        if self.eof:
+            self.transcript.append(("EOF", b""))
+        return data
+
+    def _expand(self, step):
+        if step.startswith("@APOP "):
+            _, user, password = step.split(" ")
+            digest = hashlib.md5(self.salt + password.encode()).hexdigest()
+            return f"APOP {user} {digest}\r\n".encode()
+        if step.startswith("@CRAM "):
+            _, user, password = step.split(" ")
+            digest = hmac.new(password.encode(), self.salt, hashlib.md5).hexdigest()
+            return base64.b64encode(f"{user} {digest}".encode()) + b"\r\n"
+        return step.encode("latin-1")
+
+    def run(self):
+        raw = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
+        try:
+            for step in self.spec["steps"]:
+                idle = self.idle
+                if isinstance(step, list):
+                    step, idle = step
+                if self.eof:
+                    break
+                if step == "@STARTTLS":
+                    self.sock = self._context().wrap_socket(self.sock)
+                    self.transcript.append(("TLS", b""))
+                    continue
+                if step.startswith("@WAIT"):
+                    self._read(float(step.split()[1]))
+                    continue
+                data = self._expand(step)
+                if data:
+                    # Digests depend on the salt: the step's own text stands for them.
+                    self.transcript.append(("C", step.encode() if step.startswith("@") else data))
+                    try:
+                        self.sock.sendall(data)
+                    except OSError:
+                        self.eof = True
+                        self.transcript.append(("EOF", b""))
+                        break
+                self._read(idle)
+        finally:
+            self.sock.close()
+        return [(kind, normalise(data)) for kind, data in self.transcript]
+
+
+def format_transcript(transcript):
+    return "\n".join(f"{kind}: {data!r}" if data else kind for kind, data in transcript)
+
+
+def load_case(case_dir):
+    with open(os.path.join(case_dir, "dialogues.json"), encoding="utf-8") as fh:
+        return json.load(fh)

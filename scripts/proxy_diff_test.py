@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Differential test: the same dialogues against real nginx 1.22.1 and against `popcheck proxy`,
+with the same configuration file (testdata/proxy/<case>/), the same dovecot backend and the same
+auth_http stub. Client transcripts and the auth_http requests must be equal byte for byte once
+salts are normalised. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
+missing).
+
+usage: proxy_diff_test.py --popcheck BUILD/popcheck testdata/proxy/CASE [--show]
+"""
+
+import argparse
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import nginx_runner  # noqa: E402
+import dovecot_runner  # noqa: E402
+import proxy_harness as h  # noqa: E402
+
+
+def run_all(spec, port_map, env):
+    results = []
+    for dialogue in spec["dialogues"]:
+        with env.auth.lock:
+            env.auth.requests.clear()
+        transcript = h.Dialogue(port_map[dialogue["listen"]], dialogue).run()
+        with env.auth.lock:
+            requests = [h.normalise(r) for r in env.auth.requests]
+        results.append((dialogue["name"], transcript, requests))
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--popcheck", required=True)
+    ap.add_argument("--show", action="store_true", help="print both transcripts")
+    ap.add_argument("case")
+    args = ap.parse_args()
+    for reason in (nginx_runner.available(), dovecot_runner.available()):
+        if reason:
+            print(f"SKIP: {reason}")
+            return 77
+    case = os.path.abspath(args.case)
+    spec = h.load_case(case)
+    failures = 0
+    with h.Environment(**spec.get("env", {})) as env:
+        tmp = h.prepare_case(case, env)
+        try:
+            ports = nginx_runner.ports_in(tmp)
+            outcomes = {}
+            for target in ("nginx", "popcheck"):
+                port_map = {p: h.free_port() for p in ports}
+                inst = nginx_runner.Instance(tmp, port_map, runnable=True)
+                try:
+                    if target == "nginx":
+                        inst.start(list(port_map.values()))
+                        outcomes[target] = run_all(spec, port_map, env)
+                        inst.stop()
+                    else:
+                        proc = h.Popcheck(args.popcheck, inst.conf, list(port_map.values()))
+                        proc.start()
+                        outcomes[target] = run_all(spec, port_map, env)
+                        rc = proc.stop()
+                        if rc != 0:
+                            print(f"FAIL: popcheck exited with {rc} after SIGTERM\n{proc.log()}")
+                            failures += 1
+                finally:
+                    inst.cleanup()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    for (name, t_nginx, r_nginx), (_, t_pop, r_pop) in zip(outcomes["nginx"], outcomes["popcheck"]):
+        same = t_nginx == t_pop and r_nginx == r_pop
+        print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(case)}/{name}")
+        if not same or args.show:
+            print("  --- nginx transcript\n" + h.format_transcript(t_nginx))
+            print("  --- popcheck transcript\n" + h.format_transcript(t_pop))
+            if r_nginx != r_pop or args.show:
+                print("  --- nginx auth requests\n" + "\n".join(repr(r) for r in r_nginx))
+                print("  --- popcheck auth requests\n" + "\n".join(repr(r) for r in r_pop))
+        failures += 0 if same else 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

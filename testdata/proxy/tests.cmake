@@ -1,0 +1,26 @@
+# Proxy tests (label `proxy`), included from testdata/tests.cmake:
+#   proxy-diff: proxy/<case>   the case's dialogues against real nginx and `popcheck proxy`, same
+#                              config, dovecot backend and auth stub; transcripts and auth_http
+#                              requests equal byte for byte (scripts/proxy_diff_test.py)
+#   proxy-clients              curl and Python poplib sessions through `popcheck proxy`
+#                              (scripts/proxy_clients_test.py)
+# Skipped (77) when nginx's mail module or dovecot is missing. Ports 24000-24999, 127.0.0.1 only.
+file(GLOB popcheck_proxy_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*)
+foreach(case_dir IN LISTS popcheck_proxy_cases)
+  if(NOT EXISTS ${case_dir}/dialogues.json)
+    continue()
+  endif()
+  get_filename_component(case_name ${case_dir} NAME)
+  add_test(NAME "proxy-diff: proxy/${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_diff_test.py
+                   --popcheck $<TARGET_FILE:popcheck> ${case_dir})
+  set_tests_properties("proxy-diff: proxy/${case_name}" PROPERTIES
+                       LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 180 RUN_SERIAL TRUE)
+endforeach()
+if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
+  add_test(NAME "proxy-clients"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py
+                   --popcheck $<TARGET_FILE:popcheck>)
+  set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180
+                       RUN_SERIAL TRUE)
+endif()
