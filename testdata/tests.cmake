@@ -31,3 +31,4 @@ endforeach()
 
 # The proxy's integration and differential tests (testdata/proxy/, label `proxy`).
 include(${CMAKE_CURRENT_LIST_DIR}/proxy/tests.cmake OPTIONAL)
+include(${CMAKE_CURRENT_LIST_DIR}/probe.cmake OPTIONAL)

@@ -77,7 +77,7 @@ std::string format_text(const Report& report, const TextOptions& options) {
     const std::string label = c.outcome == Outcome::pass   ? green + "PASS" + reset
                               : c.outcome == Outcome::fail ? red + "FAIL" + reset
                                                            : red + "ERROR" + reset;
-    out += "\n" + label + " " + c.name + " (" + std::to_string(c.duration_ms) + " ms)\n";
+    out += std::string(bad || options.verbose ? "\n" : "") + label + " " + c.name + " (" + std::to_string(c.duration_ms) + " ms)\n";
     if (!c.description.empty() && (bad || options.verbose)) {
       out += "   " + c.description + "\n";
     }

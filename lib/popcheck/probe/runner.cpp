@@ -54,6 +54,11 @@ public:
       entry.text = scrub(std::move(entry.text), m_vars);
     }
     m_result.message = scrub(std::move(m_result.message), m_vars);
+    for (const auto& [name, value] : m_vars) {
+      if (!value.secret) {
+        m_result.captured[name] = value;
+      }
+    }
     return std::move(m_result);
   }
 
@@ -305,6 +310,21 @@ private:
       if (std::find(body->begin(), body->end(), unwanted) != body->end()) {
         return fail("unexpected line " + quoted(unwanted));
       }
+    }
+    if (step.multi.each) {
+      const std::regex each(*step.multi.each);
+      for (const auto& line : *body) {
+        if (!std::regex_search(line, each)) {
+          return fail("line " + quoted(line) + " does not match /" + *step.multi.each + "/");
+        }
+      }
+    }
+    if (step.multi.capture_lines) {
+      std::string joined;
+      for (const auto& line : *body) {
+        joined += (joined.empty() ? "" : "\n") + line;
+      }
+      m_vars[*step.multi.capture_lines] = Value{std::move(joined), false};
     }
     return true;
   }

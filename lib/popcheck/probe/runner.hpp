@@ -47,6 +47,7 @@ struct CheckResult {
   long long duration_ms = 0;
   std::vector<TranscriptEntry> transcript;
   std::optional<TlsInfo> tls; // the last handshake's facts
+  Variables captured;         // the non-secret variables at the end (captures, greeting, salt)
 };
 
 CheckResult run_script(const Script& script, Connector& connector, const Variables& variables,

@@ -43,6 +43,8 @@ struct MultiExpect {
   std::vector<Template> includes;             // each must be one of the lines
   std::vector<Template> excludes;             // none may be one of the lines
   bool ordered = false;                       // `includes` appear in this order
+  std::optional<std::string> each;            // a regex every line must match
+  std::optional<std::string> capture_lines;   // store the lines, joined by LF, in this variable
 };
 
 enum class StepKind {

@@ -147,7 +147,8 @@ std::expected<LineExpect, std::string> parse_line_expect(const json& object,
 
 std::expected<MultiExpect, std::string> parse_multi_expect(const json& object,
                                                            const std::string& path) {
-  auto first = parse_line_expect(object, path, {"lines", "includes", "excludes", "ordered"});
+  auto first = parse_line_expect(object, path,
+                                 {"lines", "includes", "excludes", "ordered", "each", "capture_lines"});
   if (!first) {
     return Error(first.error());
   }
@@ -174,6 +175,23 @@ std::expected<MultiExpect, std::string> parse_multi_expect(const json& object,
       return fail(path + ".ordered", "must be true or false");
     }
     m.ordered = object["ordered"].get<bool>();
+  }
+  if (object.contains("each")) {
+    auto each = get_string(object["each"], path + ".each");
+    if (!each) {
+      return Error(each.error());
+    }
+    if (auto ok = check_regex(*each, path + ".each"); !ok) {
+      return Error(ok.error());
+    }
+    m.each = *each;
+  }
+  if (object.contains("capture_lines")) {
+    auto name = get_string(object["capture_lines"], path + ".capture_lines");
+    if (!name) {
+      return Error(name.error());
+    }
+    m.capture_lines = *name;
   }
   return m;
 }

@@ -1,0 +1,117 @@
+// `popcheck probe --target HOST:PORT [--config nginx.conf [--server NAME|ADDR]]`: with a config,
+// checks that the server behaves exactly as nginx 1.22.1 would for that configuration (the derived
+// suite); without one, runs the generic RFC 1939/2449/2595/5034 suite (docs/probe.md).
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "input.hpp"
+#include "probe_common.hpp"
+
+#include <popcheck/model/analyzer.hpp>
+#include <popcheck/probe/derived_suite.hpp>
+#include <popcheck/probe/generic_suite.hpp>
+
+#include <iostream>
+#include <memory>
+
+namespace popcheck::cli {
+namespace {
+
+struct ProbeCliOptions {
+  ProbeCommonOptions common;
+  std::string config;
+  bool dump = false;
+  std::string server;
+  std::string hostname;
+  bool tls = false;
+};
+
+int run_probe(const ProbeCliOptions& o) {
+  auto target = probe::parse_target(o.common.target);
+  if (!target) {
+    std::cerr << "popcheck: --target " << o.common.target << ": " << target.error() << "\n";
+    return k_exit_usage;
+  }
+  auto connector = probe::SocketConnector::create(*target, probe_tls_options(o.common));
+  if (!connector) {
+    std::cerr << "popcheck: " << connector.error() << "\n";
+    return k_exit_input;
+  }
+  const auto variables = probe_variables(o.common);
+  const bool credentials = variables.contains("user") && variables.contains("password");
+  probe::SteadyTimeSource time;
+  probe::Report report;
+  report.tool = "probe";
+  report.target = target->text();
+  const auto run_options = probe_run_options(o.common);
+
+  if (o.config.empty()) {
+    if (!o.server.empty()) {
+      std::cerr << "popcheck: --server needs --config\n";
+      return k_exit_usage;
+    }
+    report.suite = "generic";
+    report.checks = probe::run_generic_suite(**connector, variables, run_options, time,
+                                             {o.tls, credentials});
+    return finish_probe_report(report, o.common);
+  }
+
+  RecordingFileReader reader;
+  auto tree = load_config(o.config, o.dump, reader);
+  if (!tree) {
+    std::cerr << "popcheck: " << tree.error() << "\n";
+    return k_exit_input;
+  }
+  model::SystemResolver resolver;
+  model::AnalyzeOptions analyze;
+  analyze.resolver = &resolver;
+  if (!o.hostname.empty()) {
+    analyze.hostname = o.hostname;
+  }
+  const auto analysis = model::analyze(*tree, analyze);
+  auto errors = tree->all_errors();
+  errors.insert(errors.end(), analysis.diagnostics.begin(), analysis.diagnostics.end());
+  for (const auto& d : errors) {
+    if (d.severity == Severity::error) {
+      std::cerr << "popcheck: " << o.config << ": nginx -t would fail: " << d.message << "\n";
+      return k_exit_input;
+    }
+  }
+  auto selection = probe::select_server(analysis.servers, o.server, target->port);
+  if (!selection) {
+    std::cerr << "popcheck: " << o.config << ": " << selection.error() << "\n";
+    return k_exit_input;
+  }
+  report.suite = "derived";
+  report.config = o.config;
+  report.server = selection->label;
+  if (!selection->warning.empty()) {
+    report.warnings.push_back(selection->warning);
+  }
+  const auto scripts =
+      probe::derive_suite(*selection->server, *selection->listener, {credentials});
+  report.checks = probe::run_scripts(scripts, **connector, variables, run_options, time);
+  return finish_probe_report(report, o.common);
+}
+
+} // namespace
+
+void add_probe_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<ProbeCliOptions>();
+  CLI::App* command = app.add_subcommand(
+      "probe", "Check a POP3 server: with --config, against the exact behaviour nginx 1.22.1 has "
+               "for that configuration; without, against RFC 1939/2449/2595/5034. Exit 0 all "
+               "passed, 1 a check failed, 2 could not connect or bad input, 3 usage.");
+  command->add_option("--config", options->config, "nginx.conf to derive the expectations from");
+  command->add_flag("--dump", options->dump, "the --config file is the output of `nginx -T`");
+  command->add_option("--server", options->server,
+                      "the mail server to expect: server_name or listen address");
+  command->add_option("--hostname", options->hostname,
+                      "nginx's default server_name (the host name of the nginx machine)");
+  command->add_flag("--tls", options->tls,
+                    "generic suite: the target is a TLS port (TLS from the first byte)");
+  add_probe_common_options(*command, options->common, true);
+  command->callback([options, &exit_code] { exit_code = run_probe(*options); });
+}
+
+} // namespace popcheck::cli

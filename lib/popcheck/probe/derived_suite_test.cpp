@@ -1,0 +1,132 @@
+#include <popcheck/model/test_support.hpp>
+#include <popcheck/probe/derived_suite.hpp>
+#include <popcheck/probe/generic_suite.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace popcheck;
+using namespace popcheck::probe;
+
+namespace {
+
+model::Analysis analyze(const std::string& servers) {
+  return model::test::analyze_text(model::test::k_load + "events {}\nmail {\n"
+                                   "  server_name mail.example.test;\n"
+                                   "  auth_http 127.0.0.1:9000/auth;\n"
+                                   "  ssl_certificate c.crt;\n  ssl_certificate_key c.key;\n" +
+                                   servers + "}\n");
+}
+
+std::vector<std::string> names(const std::vector<Script>& scripts) {
+  std::vector<std::string> out;
+  for (const auto& s : scripts) {
+    out.push_back(s.name);
+  }
+  return out;
+}
+
+const Script& find(const std::vector<Script>& scripts, const std::string& name) {
+  for (const auto& s : scripts) {
+    if (s.name == name) {
+      return s;
+    }
+  }
+  FAIL("no check " << name);
+  throw 0;
+}
+
+} // namespace
+
+TEST_CASE("probe derived: server and listener selection") {
+  const auto a = analyze("  server { listen 127.0.0.1:110; listen 127.0.0.1:995 ssl; protocol pop3; }\n"
+                         "  server { listen 127.0.0.1:1110; protocol pop3; server_name other.test; }\n");
+  REQUIRE_FALSE(a.has_errors());
+  CHECK(select_server(a.servers, "", 110).error() ==
+        "the configuration has several POP3 servers: choose one with --server NAME|ADDRESS");
+  auto by_address = select_server(a.servers, "127.0.0.1:995", 25000);
+  REQUIRE(by_address);
+  CHECK(by_address->listener->port == 995);
+  CHECK(by_address->warning.empty());
+  auto by_port = select_server(a.servers, "1110", 25000);
+  REQUIRE(by_port);
+  CHECK(by_port->server->server_name.value == "other.test");
+  auto by_name = select_server(a.servers, "mail.example.test", 995);
+  REQUIRE(by_name);
+  CHECK(by_name->listener->port == 995); // the target's port picks the listener
+  auto guessed = select_server(a.servers, "mail.example.test", 25000);
+  REQUIRE(guessed);
+  CHECK(guessed->listener->port == 110);
+  CHECK(guessed->warning == "no listener of the server has the target's port; expecting the "
+                            "behaviour of listen 127.0.0.1:110");
+  CHECK(select_server(a.servers, "nope", 1).error() ==
+        "no POP3 server named or listening on \"nope\"");
+}
+
+TEST_CASE("probe derived: starttls only, plain + cram-md5") {
+  const auto a = analyze("  server { listen 127.0.0.1:110; protocol pop3; starttls only;\n"
+                         "           pop3_auth plain cram-md5; max_errors 2; }\n");
+  REQUIRE_FALSE(a.has_errors());
+  const auto& s = a.servers[0];
+  const auto suite = derive_suite(s, s.listeners[0], {true});
+  CHECK(names(suite) == std::vector<std::string>{
+                            "greeting", "salt-unique", "capa", "auth-list", "capa-user-state",
+                            "stls", "stls-injection", "starttls-only-user",
+                            "starttls-only-auth-plain", "starttls-only-auth-login",
+                            "starttls-only-apop", "auth-plain", "auth-login",
+                            "auth-login-username", "auth-cram-md5", "auth-external-disabled",
+                            "apop-disabled", "auth-unknown-mechanism", "auth-invalid-base64",
+                            "line-limit", "max-errors", "login-user-pass",
+                            "login-auth-plain-initial", "login-auth-plain", "login-auth-login",
+                            "login-auth-external-initial", "login-cram-md5"});
+  const auto& capa = find(suite, "capa");
+  CHECK(capa.connection == ConnectionKind::plain);
+  CHECK(capa.steps[0].line.regex == "^\\+OK POP3 ready <[0-9]+\\.[0-9]+@mail\\.example\\.test>$");
+  CHECK(capa.steps[2].raw.source == "+OK Capability list follows\r\nTOP\r\nUIDL\r\nSTLS\r\n.\r\n");
+  CHECK(find(suite, "auth-list").steps[2].raw.source == "-ERR invalid command\r\n");
+  const auto& user_state = find(suite, "capa-user-state");
+  CHECK(user_state.connection == ConnectionKind::starttls);
+  CHECK(user_state.steps[3].raw.source ==
+        "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\nSASL PLAIN LOGIN CRAM-MD5\r\n.\r\n");
+  CHECK(find(suite, "auth-cram-md5").steps[1].raw.source == "+ ${base64(salt)}\r\n");
+  const auto& max_errors = find(suite, "max-errors");
+  CHECK(max_errors.steps.size() == 6); // greeting, 2 x (XXXX, -ERR), close
+  CHECK(max_errors.steps.back().kind == StepKind::expect_close);
+  const auto& limit = find(suite, "line-limit");
+  CHECK(limit.steps[1].lines[0].source.size() == 126);
+  CHECK(limit.steps[3].lines[0].source.size() == 127);
+}
+
+TEST_CASE("probe derived: implicit TLS listener, defaults, no credentials") {
+  const auto a = analyze("  server { listen 127.0.0.1:995 ssl; protocol pop3; }\n");
+  REQUIRE_FALSE(a.has_errors());
+  const auto& s = a.servers[0];
+  const auto suite = derive_suite(s, s.listeners[0], {false});
+  CHECK(names(suite) == std::vector<std::string>{
+                            "greeting", "capa", "auth-list", "capa-user-state", "stls-refused",
+                            "auth-plain", "auth-login", "auth-login-username",
+                            "auth-cram-md5-disabled", "auth-external-disabled", "apop-disabled",
+                            "auth-unknown-mechanism", "auth-invalid-base64", "line-limit",
+                            "max-errors"});
+  for (const auto& script : suite) {
+    CHECK(script.connection == ConnectionKind::tls);
+  }
+  CHECK(find(suite, "greeting").steps[0].raw.source == "+OK POP3 ready\r\n");
+  CHECK(find(suite, "capa").steps[2].raw.source ==
+        "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\nSASL PLAIN LOGIN\r\n.\r\n");
+}
+
+TEST_CASE("probe generic: CAPA parsing decides the checks") {
+  const auto a = parse_capa("TOP\nUSER\nSASL plain LOGIN\nstls\nUIDL");
+  CHECK(a.stls);
+  CHECK(a.user);
+  CHECK(a.sasl == std::vector<std::string>{"PLAIN", "LOGIN"});
+  const auto suite = generic_suite(a, {false, true});
+  CHECK(names(suite) == std::vector<std::string>{
+                            "greeting", "unknown-command", "pass-before-user", "line-length-255",
+                            "stls", "auth-cancel", "auth-invalid-base64", "auth-unknown-mechanism",
+                            "login-user-pass", "login-auth-plain"});
+  CHECK(find(suite, "auth-cancel").connection == ConnectionKind::starttls);
+  const auto bare = generic_suite(parse_capa("TOP"), {true, false});
+  CHECK(names(bare) == std::vector<std::string>{"greeting", "unknown-command", "pass-before-user",
+                                                "line-length-255", "stls-on-tls"});
+}

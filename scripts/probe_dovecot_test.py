@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""The generic suite (`popcheck probe` without --config) against dovecot-pop3d directly.
+
+Starts a private dovecot (scripts/lib/dovecot_runner.py) with TLS (testdata/certs/mail.crt) on a
+plain port (STLS offered) and a pop3s port, both on 127.0.0.1 in 25000-25999, then:
+  1. popcheck probe --target PLAIN --user alice --password secret --ca mail.crt --sni ...
+  2. popcheck probe --tls --target POP3S (same credentials)
+  3. popcheck run testdata/dialogues/* --target PLAIN (same credentials)
+each as JSON (validated against schemas/probe-report.schema.json) and JUnit (parsed). Every check
+must pass: that is the recorded result for Debian 12's dovecot 2.3.19 (docs/probe.md); a failure
+here means dovecot or popcheck changed. The password must not appear in any report.
+Exit: 0 passed, 1 failed, 2 setup error, 77 dovecot not installed.
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "lib"))
+import dovecot_runner  # noqa: E402
+import nginx_runner  # noqa: E402
+
+USER, PASSWORD = "alice", "secret"
+CERTS = os.path.join(REPO, "testdata", "certs")
+TLS_ARGS = ["--ca", os.path.join(CERTS, "mail.crt"), "--sni", "mail.example.test"]
+CRED_ARGS = ["--user", USER, "--password", PASSWORD]
+
+
+def with_tls(dovecot, tls_port):
+    """Turn the runner's config into one with TLS: STLS on the plain port, a pop3s listener."""
+    with open(dovecot.conf) as fh:
+        text = fh.read()
+    text = text.replace("ssl = no", f"ssl = yes\nssl_cert = <{CERTS}/mail.crt\nssl_key = <{CERTS}/mail.key")
+    text = text.replace("  inet_listener pop3s {\n    port = 0",
+                        f"  inet_listener pop3s {{\n    address = 127.0.0.1\n    port = {tls_port}")
+    with open(dovecot.conf, "w") as fh:
+        fh.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--popcheck", default=os.path.join(REPO, "build", "popcheck"))
+    ap.add_argument("--show", action="store_true", help="print the text reports")
+    args = ap.parse_args()
+    popcheck = os.path.abspath(args.popcheck)
+    why = dovecot_runner.available()
+    if why:
+        print(f"SKIP: {why}")
+        return 77
+    import jsonschema
+    with open(os.path.join(REPO, "schemas", "probe-report.schema.json")) as fh:
+        validator = jsonschema.Draft202012Validator(json.load(fh))
+    plain = nginx_runner.free_port(25000, 25999)
+    tls = nginx_runner.free_port(25000, 25999, taken={plain})
+    dialogues = sorted(glob.glob(os.path.join(REPO, "testdata", "dialogues", "*")))
+    runs = [
+        ("generic plain+STLS", ["probe", "--target", f"127.0.0.1:{plain}"] + CRED_ARGS + TLS_ARGS),
+        ("generic pop3s", ["probe", "--tls", "--target", f"127.0.0.1:{tls}"] + CRED_ARGS + TLS_ARGS),
+        ("run testdata/dialogues", ["run"] + dialogues + ["--target", f"127.0.0.1:{plain}"] + CRED_ARGS),
+    ]
+    failures = 0
+    with dovecot_runner.Dovecot(plain, {USER: PASSWORD}, {USER: ["Hello.\r\n", ".dot\r\nbye\r\n"]}) as dovecot, \
+            tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
+        with_tls(dovecot, tls)
+        try:
+            dovecot.start()
+        except RuntimeError as e:
+            print(f"ERROR dovecot: {e}")
+            return 2
+        for label, cmd in runs:
+            out = os.path.join(tmp, "report")
+            r = subprocess.run([popcheck] + cmd + ["--format", "json", "-o", out], capture_output=True, timeout=300)
+            try:
+                text = open(out).read()
+                report = json.loads(text)
+            except (OSError, ValueError) as e:
+                print(f"FAIL {label}: no JSON report (exit {r.returncode}): {e} {r.stderr.decode()}")
+                failures += 1
+                continue
+            problems = [f"schema: {list(e.path)}: {e.message}" for e in validator.iter_errors(report)]
+            if PASSWORD in text:
+                problems.append("the password appears in the JSON report")
+            bad = [c for c in report["checks"] if c["result"] != "pass"]
+            if r.returncode != 0 or bad:
+                problems.append(f"exit {r.returncode}; not passed: " +
+                                ", ".join(f"{c['name']}: {c['message']}" for c in bad))
+            j = subprocess.run([popcheck] + cmd + ["--format", "junit"], capture_output=True, timeout=300)
+            try:
+                root = ET.fromstring(j.stdout)
+                if len(root.findall(".//testcase")) != len(report["checks"]):
+                    problems.append("JUnit testcase count differs from the JSON check count")
+            except ET.ParseError as e:
+                problems.append(f"JUnit is not well-formed: {e}")
+            if PASSWORD.encode() in j.stdout:
+                problems.append("the password appears in the JUnit report")
+            if args.show:
+                t = subprocess.run([popcheck] + cmd + ["--no-color"], capture_output=True, timeout=300)
+                print(t.stdout.decode())
+            if problems:
+                failures += 1
+                print(f"FAIL {label}:\n  " + "\n  ".join(problems))
+            else:
+                names = ", ".join(c["name"] for c in report["checks"])
+                print(f"PASS {label}: {len(report['checks'])} checks ({names})")
+                for c in report["checks"]:
+                    if c.get("tls") and c["name"] in ("greeting", "stls"):
+                        t = c["tls"]
+                        print(f"  TLS {c['name']}: {t['protocol']} {t['cipher']}, subject {t['subject']}, "
+                              f"verified {t['verified']}, host name ok {t['hostname_matches']}, "
+                              f"{t['days_left']} days left")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,256 @@
+#!/usr/bin/python3
+"""Derived-suite test: `popcheck probe --config CASE/nginx.conf` against the real nginx running CASE.
+
+For each case directory (testdata/compile/<case>/):
+  1. a private dovecot-pop3d (scripts/lib/dovecot_runner.py; user alice/secret with 2 messages) and
+     the auth_http stub (scripts/lib/auth_stub.py) answering with dovecot's address and the
+     plaintext password (Auth-Pass) for plain/apop/cram-md5/external;
+  2. the real nginx 1.22.1 on a rewritten copy of the case (scripts/lib/nginx_runner.py): listens
+     moved to free 127.0.0.1 ports in 25000-25999, auth_http pointed at the stub;
+  3. for every listener of every POP3 server (from `popcheck compile`):
+       popcheck probe --config CASE/nginx.conf --server LISTEN --target 127.0.0.1:PORT
+                      --user alice --password secret --ca certs/mail.crt --sni mail.example.test
+     once with --format json (validated against schemas/probe-report.schema.json) and once with
+     --format junit (parsed as XML; testcase count = checks); the password must not appear in any
+     report. Expected: exit 0 and every check passed.
+With --expect-fail CHECK,... --config-from DIR, the expectations come from DIR/nginx.conf (a
+deliberately wrong config) while nginx runs CASE: exit 1 and exactly those checks failed.
+With --proxy, the same checks run against `popcheck proxy CASE/nginx.conf` instead of nginx.
+
+Exit: 0 passed, 1 failed, 2 setup error, 77 nginx/dovecot not installed. Python 3 stdlib +
+python3-jsonschema.
+
+Run: /usr/bin/python3 scripts/probe_nginx_test.py --popcheck build/popcheck testdata/compile/starttls-on
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(HERE, "lib"))
+import auth_stub  # noqa: E402
+import dovecot_runner  # noqa: E402
+import nginx_runner  # noqa: E402
+
+PORT_RANGE = (25000, 25999)
+SKIP = 77
+USER, PASSWORD = "alice", "secret"
+MESSAGES = {USER: ["Hello from popcheck.\r\n", ".a dot-stuffed line\r\nbye\r\n"]}
+CERTS = os.path.join(REPO, "testdata", "certs")
+_AUTH_HTTP_RE = re.compile(r"(?m)(^|[;{}\s])(auth_http\s+)([^\s;]+)")
+
+
+def load_schema():
+    import jsonschema
+    with open(os.path.join(REPO, "schemas", "probe-report.schema.json")) as fh:
+        schema = json.load(fh)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def point_auth_http(conf_dir, stub_port):
+    """Rewrite every auth_http of the running copy to the stub."""
+    for root, _, files in os.walk(conf_dir):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+                text = fh.read()
+            new = _AUTH_HTTP_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}127.0.0.1:{stub_port}/auth", text)
+            if new != text:
+                with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                    fh.write(new)
+
+
+def pop3_listeners(popcheck, conf):
+    r = subprocess.run([popcheck, "compile", "--no-resolve", "--no-file-checks", conf],
+                       capture_output=True, timeout=60, cwd=os.path.dirname(conf))
+    if r.returncode != 0:
+        raise RuntimeError(f"popcheck compile {conf} exited {r.returncode}: {r.stderr.decode()}")
+    out = []
+    for server in json.loads(r.stdout)["servers"]:
+        if server.get("protocol") == "pop3":
+            out += [listener for listener in server["listeners"]]
+    return out
+
+
+def run_probe(popcheck, config, listener, port, fmt, out_path):
+    cmd = [popcheck, "probe", "--config", config, "--server", listener["text"],
+           "--target", f"127.0.0.1:{port}", "--user", USER, "--password", PASSWORD,
+           "--ca", os.path.join(CERTS, "mail.crt"), "--sni", "mail.example.test",
+           "--format", fmt, "-o", out_path, "--jobs", "4"]
+    r = subprocess.run(cmd, capture_output=True, timeout=300, cwd=os.path.dirname(config))
+    return r.returncode, r.stderr.decode(errors="replace")
+
+
+class Results:
+    def __init__(self):
+        self.failed = 0
+
+    def fail(self, label, why):
+        self.failed += 1
+        print(f"FAIL {label}: {why}")
+
+
+def check_listener(args, results, validator, config, listener, port, tmp):
+    label = f"{os.path.basename(os.path.dirname(config))} listen {listener['text']}"
+    json_path = os.path.join(tmp, "report.json")
+    junit_path = os.path.join(tmp, "report.xml")
+    rc, err = run_probe(args.popcheck, config, listener, port, "json", json_path)
+    want_rc = 1 if args.expect_fail else 0
+    try:
+        with open(json_path, encoding="utf-8") as fh:
+            text = fh.read()
+        report = json.loads(text)
+    except (OSError, ValueError) as e:
+        results.fail(label, f"no JSON report (exit {rc}): {e} {err}")
+        return
+    errors = sorted(validator.iter_errors(report), key=lambda e: list(e.path))
+    for e in errors[:5]:
+        results.fail(label, f"report does not match the schema at {list(e.path)}: {e.message}")
+    if PASSWORD in text:
+        results.fail(label, "the password appears in the JSON report")
+    failed = sorted(c["name"] for c in report["checks"] if c["result"] != "pass")
+    if args.expect_fail:
+        want = sorted(args.expect_fail.split(","))
+        if failed != want or rc != want_rc:
+            results.fail(label, f"expected exit {want_rc} with exactly {want} failing, got exit {rc} "
+                                f"with {failed}")
+        else:
+            print(f"PASS {label}: the wrong expectation fails {failed} (exit 1)")
+    elif rc != 0:
+        results.fail(label, f"exit {rc}, failed checks {failed}")
+        for c in report["checks"]:
+            if c["result"] != "pass":
+                print(f"  {c['name']}: {c['message']}")
+                for t in c["transcript"]:
+                    arrow = {"client": "->", "server": "<-", "info": "=="}[t["dir"]]
+                    print(f"    {arrow} {t['text']}")
+    else:
+        print(f"PASS {label}: {len(report['checks'])} checks")
+    rc2, err2 = run_probe(args.popcheck, config, listener, port, "junit", junit_path)
+    try:
+        with open(junit_path, encoding="utf-8") as fh:
+            xml_text = fh.read()
+        root = ET.fromstring(xml_text)
+        cases = root.findall(".//testcase")
+        if len(cases) != len(report["checks"]):
+            results.fail(label, f"JUnit has {len(cases)} testcases, JSON {len(report['checks'])} checks")
+        if PASSWORD in xml_text:
+            results.fail(label, "the password appears in the JUnit report")
+        if rc2 != rc:
+            results.fail(label, f"JUnit run exited {rc2}, JSON run {rc}: {err2}")
+    except (OSError, ET.ParseError) as e:
+        results.fail(label, f"JUnit report is not well-formed XML: {e}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--popcheck", default=os.path.join(REPO, "build", "popcheck"))
+    ap.add_argument("--expect-fail", help="comma-separated checks that must fail")
+    ap.add_argument("--config-from", help="derive expectations from DIR/nginx.conf instead")
+    ap.add_argument("--proxy", action="store_true", help="run popcheck proxy instead of nginx")
+    ap.add_argument("cases", nargs="+")
+    args = ap.parse_args()
+    args.popcheck = os.path.abspath(args.popcheck)
+    for why in (nginx_runner.available() if not args.proxy else None, dovecot_runner.available()):
+        if why:
+            print(f"SKIP: {why}")
+            return SKIP
+    validator = load_schema()
+    results = Results()
+    taken = set()
+
+    def port():
+        p = nginx_runner.free_port(*PORT_RANGE, taken=taken)
+        taken.add(p)
+        return p
+
+    dovecot_port, stub_port = port(), port()
+    with dovecot_runner.Dovecot(dovecot_port, {USER: PASSWORD}, MESSAGES) as dovecot, \
+            auth_stub.AuthStub(stub_port, dovecot_port, {USER: PASSWORD}), \
+            tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
+        try:
+            dovecot.start()
+        except RuntimeError as e:
+            print(f"ERROR dovecot: {e}")
+            return 2
+        for case in args.cases:
+            case_dir = os.path.abspath(case)
+            port_map = {p: port() for p in nginx_runner.ports_in(case_dir)}
+            config_dir = os.path.abspath(args.config_from) if args.config_from else case_dir
+            config = os.path.join(config_dir, "nginx.conf")
+            try:
+                listeners = pop3_listeners(args.popcheck, config)
+            except RuntimeError as e:
+                print(f"ERROR {case}: {e}")
+                return 2
+            server = None
+            with nginx_runner.Instance(case_dir, port_map, runnable=True) as instance:
+                point_auth_http(instance.conf_dir, stub_port)
+                try:
+                    if args.proxy:
+                        server = start_proxy(args.popcheck, instance, sorted(port_map.values()))
+                    else:
+                        instance.start(sorted(port_map.values()))
+                except RuntimeError as e:
+                    print(f"ERROR {case}: {e}")
+                    return 2
+                try:
+                    for listener in listeners:
+                        if listener["port"] not in port_map:
+                            results.fail(case, f"listen {listener['text']} was not remapped")
+                            continue
+                        check_listener(args, results, validator, config, listener,
+                                       port_map[listener["port"]], tmp)
+                finally:
+                    if server is not None:
+                        stop_proxy(server)
+                    instance.stop()
+                    if results.failed:
+                        print("server log (tail):\n  " + instance.log_tail().rstrip().replace("\n", "\n  "))
+    print(f"{'FAILED' if results.failed else 'OK'}: {results.failed} failures")
+    return 1 if results.failed else 0
+
+
+def start_proxy(popcheck, instance, ports):
+    """`popcheck proxy` on the rewritten copy; waits until every port accepts connections."""
+    import socket
+    import time
+    proc = subprocess.Popen([popcheck, "proxy", instance.conf], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=nginx_runner._die_with_parent)
+    deadline = time.monotonic() + 10
+    for p in ports:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"popcheck proxy exited {proc.returncode}: {proc.stderr.read().decode()}")
+            try:
+                with socket.create_connection(("127.0.0.1", p), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    stop_proxy(proc)
+                    raise RuntimeError(f"popcheck proxy did not listen on {p}")
+                time.sleep(0.05)
+    return proc
+
+
+def stop_proxy(proc):
+    import signal
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+# popcheck probe/run end-to-end tests (included from testdata/tests.cmake):
+#   probe-nginx: CASE        the derived suite of testdata/compile/CASE against real nginx 1.22.1
+#                            (+ dovecot-pop3d + auth_http stub), JSON schema and JUnit checked
+#   probe-nginx: wrong-capa  expectations from testdata/probe/wrong-capa must fail exactly the CAPA checks
+#   probe-dovecot: generic   the generic RFC suite against dovecot directly (plain+STLS and pop3s)
+#   run-dialogues: dovecot   popcheck run over testdata/dialogues/*.txt|json
+# Label `probe`; skipped (77) when nginx or dovecot is not installed.
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/probe/nginx-cases.txt popcheck_probe_cases REGEX "^[^#]")
+foreach(case_name IN LISTS popcheck_probe_cases)
+  add_test(NAME "probe-nginx: ${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                   --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("probe-nginx: ${case_name}" PROPERTIES
+                       LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
+add_test(NAME "probe-nginx: wrong-capa"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>
+                 --config-from ${CMAKE_CURRENT_LIST_DIR}/probe/wrong-capa
+                 --expect-fail capa,capa-user-state,stls
+                 ${CMAKE_CURRENT_LIST_DIR}/compile/capa-pipelining)
+set_tests_properties("probe-nginx: wrong-capa" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME "probe-dovecot: generic"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_dovecot_test.py
+                 --popcheck $<TARGET_FILE:popcheck>)
+set_tests_properties("probe-dovecot: generic" PROPERTIES
+                     LABELS probe SKIP_RETURN_CODE 77 TIMEOUT 300)
