@@ -102,12 +102,23 @@ int run_proxy(const ProxyCliOptions& o) {
       report.findings.push_back(std::move(finding));
     }
   }
+  const auto analysis = model::analyze(tree, lint_options.analyze);
+  if (report.findings.empty()) {
+    // Never start on what nginx -t refuses, even when the linter has not reported it.
+    for (const auto& d : tree.all_errors()) {
+      report.findings.push_back({d, false, {}});
+    }
+    for (const auto& d : analysis.diagnostics) {
+      if (d.severity == Severity::error) {
+        report.findings.push_back({d, false, {}});
+      }
+    }
+  }
   if (!report.findings.empty()) {
     std::cerr << lint::format_text(report, {});
     std::cerr << "popcheck proxy: the configuration has errors; not starting\n";
     return k_exit_input;
   }
-  const auto analysis = model::analyze(tree, lint_options.analyze);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   auto plan = proxy::build_proxy_plan(tree, analysis, options, cores);
   if (!plan) {
@@ -160,8 +171,8 @@ int run_proxy(const ProxyCliOptions& o) {
   int received = 0;
   sigwait(&signals, &received);
   (*server)->logger().log(proxy::LogLevel::notice, 0,
-                          std::string("signal ") + std::to_string(received) +
-                              " received, stopping (grace " + std::to_string(o.grace) + "s)");
+                          "signal " + std::to_string(received) + " received, stopping (grace " +
+                              std::to_string(static_cast<long>(o.grace * 1000)) + " ms)");
   (*server)->stop();
   // Wait for the workers; a second signal or the end of the grace period aborts the sessions.
   std::thread joiner([&] { (*server)->join(); });

@@ -138,7 +138,9 @@ ProxyServer::~ProxyServer() {
   join();
   m_workers.clear();
   for (auto& l : m_shared.listeners) {
-    close(l.fd);
+    if (l.fd >= 0) {
+      close(l.fd);
+    }
   }
   if (m_close_error_fd) {
     close(m_error_fd);
@@ -160,6 +162,17 @@ void ProxyServer::start() {
 void ProxyServer::stop() {
   for (auto& worker : m_workers) {
     worker->request_stop();
+  }
+  // Like nginx, close the listening sockets once no worker watches them: new connections are
+  // refused instead of waiting in the backlog.
+  for (int i = 0; i < 200 && m_shared.stopped_accepting.load() < m_workers.size(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  if (m_shared.stopped_accepting.load() == m_workers.size()) {
+    for (auto& l : m_shared.listeners) {
+      close(l.fd);
+      l.fd = -1;
+    }
   }
 }
 

@@ -136,7 +136,9 @@ void Worker::on_wake() {
   const int request = m_request.load();
   if (request >= 1 && !m_stopping) {
     pause_accepting();
+    m_resume_timer.cancel();
     m_stopping = true;
+    ++m_shared.stopped_accepting;
   }
   if (request == 2) {
     const std::vector<Connection*> all(m_connections.begin(), m_connections.end());

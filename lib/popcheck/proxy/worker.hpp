@@ -34,6 +34,7 @@ struct WorkerShared {
   std::vector<ListenSocket> listeners;
   const Logger* logger = nullptr;
   std::atomic<std::uint64_t> connection_numbers{0};
+  std::atomic<unsigned> stopped_accepting{0}; // workers that no longer watch the listeners
 };
 
 class Worker {
