@@ -11,6 +11,7 @@
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/net_url.hpp>
+#include <popcheck/model/rule_ids.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/proxy/proxy_server.hpp>
 #include <popcheck/util/file_reader.hpp>
@@ -97,8 +98,13 @@ int run_proxy(const ProxyCliOptions& o) {
   lint_options.analyze.hostname = o.hostname;
   lint::LintReport report;
   report.inputs.push_back(config_path(o));
+  // --backend stands in for the auth server, so nginx's "no auth_http" error does not apply.
+  const auto fatal = [&](const Diagnostic& d) {
+    return d.severity == Severity::error &&
+           !(options.backend && d.rule == model::rules::k_no_auth_http.id);
+  };
   for (auto& finding : lint::lint_tree(tree, lint_options)) {
-    if (!finding.suppressed && finding.diagnostic.severity == Severity::error) {
+    if (!finding.suppressed && fatal(finding.diagnostic)) {
       report.findings.push_back(std::move(finding));
     }
   }
@@ -109,7 +115,7 @@ int run_proxy(const ProxyCliOptions& o) {
       report.findings.push_back({d, false, {}});
     }
     for (const auto& d : analysis.diagnostics) {
-      if (d.severity == Severity::error) {
+      if (fatal(d)) {
         report.findings.push_back({d, false, {}});
       }
     }
