@@ -1,0 +1,165 @@
+#include <popcheck/proxy/proxy_config.hpp>
+
+#include <popcheck/conf/parse_config.hpp>
+#include <popcheck/model/analyzer.hpp>
+
+#include <doctest/doctest.h>
+
+namespace popcheck::proxy {
+namespace {
+
+const std::string k_head = "load_module /usr/lib/nginx/modules/ngx_mail_module.so;\nevents {}\n";
+
+struct Built {
+  conf::ConfTree tree;
+  std::expected<ProxyPlan, std::string> plan;
+};
+
+Built build(const std::string& text, const ProxyOptions& options = {}) {
+  MemoryFileReader files;
+  Built b{conf::parse_config_text(k_head + text, "/etc/nginx/nginx.conf", files), {}};
+  model::AnalyzeOptions analyze;
+  analyze.hostname = "host.test";
+  const auto analysis = model::analyze(b.tree, analyze);
+  REQUIRE(!analysis.has_errors());
+  b.plan = build_proxy_plan(b.tree, analysis, options, 8);
+  return b;
+}
+
+} // namespace
+
+TEST_CASE("proxy: --listen-override forms") {
+  auto port_only = parse_listen_override("110=24110");
+  REQUIRE(port_only);
+  CHECK(!port_only->from_address);
+  CHECK(port_only->from_port == 110);
+  CHECK(!port_only->to_address);
+  CHECK(port_only->to_port == 24110);
+
+  auto full = parse_listen_override("127.0.0.1:995=[::1]:24995");
+  REQUIRE(full);
+  CHECK(model::address_text(*full->from_address) == "127.0.0.1:995");
+  CHECK(model::address_text(*full->to_address) == "[::1]:24995");
+
+  CHECK(parse_listen_override("110").error() == "expected FROM=TO in \"110\"");
+  CHECK(parse_listen_override("110=0").error() == "invalid port in \"0\"");
+  CHECK(parse_listen_override("a.b:1=2").error() == "invalid address in \"a.b:1\"");
+}
+
+TEST_CASE("proxy: --backend wants a literal address") {
+  auto v4 = parse_backend("127.0.0.1:2110");
+  REQUIRE(v4);
+  CHECK(v4->address == "127.0.0.1");
+  CHECK(v4->port == 2110);
+  auto v6 = parse_backend("[::1]:110");
+  REQUIRE(v6);
+  CHECK(v6->address == "::1");
+  CHECK(!parse_backend("mail.example.test:110"));
+  CHECK(!parse_backend("127.0.0.1"));
+}
+
+TEST_CASE("proxy: relative paths as ngx_conf_full_name") {
+  CHECK(full_name("/etc/nginx/", "certs/a.pem") == "/etc/nginx/certs/a.pem");
+  CHECK(full_name("/etc/nginx", "a.pem") == "/etc/nginx/a.pem");
+  CHECK(full_name("/etc/nginx/", "/abs/a.pem") == "/abs/a.pem");
+}
+
+TEST_CASE("proxy: a plan from nginx.conf: session settings, auth_http, listeners, TLS paths") {
+  const auto b = build(R"(worker_processes 3;
+worker_rlimit_nofile 4096;
+error_log logs/mail.log info;
+mail {
+  server_name mail.example.test;
+  auth_http 127.0.0.1:9000/auth?x=1;
+  auth_http_header X-Key "k e y";
+  auth_http_timeout 5s;
+  ssl_certificate certs/mail.crt;
+  ssl_certificate_key /keys/mail.key;
+  server {
+    listen 127.0.0.1:110;
+    listen 127.0.0.1:995 ssl;
+    protocol pop3;
+    pop3_auth plain apop;
+    starttls on;
+    max_errors 3;
+    timeout 10s;
+    proxy_timeout 1m;
+    proxy_buffer 8k;
+    proxy_pass_error_message on;
+  }
+  server {
+    listen 127.0.0.1:143;
+    protocol imap;
+  }
+}
+)",
+                        {.listen_overrides = {*parse_listen_override("110=24110")}});
+  REQUIRE(b.plan);
+  const ProxyPlan& plan = *b.plan;
+  CHECK(plan.workers == 3);
+  CHECK(plan.rlimit_nofile == 4096);
+  CHECK(plan.error_log == "/etc/nginx/logs/mail.log"); // against the prefix = the conf dir
+  CHECK(plan.log_level == LogLevel::info);
+  REQUIRE(plan.servers.size() == 1);
+  const ServerPlan& s = plan.servers[0];
+  CHECK(s.session.server_name == "mail.example.test");
+  CHECK(s.session.auth_methods == (pop3::k_auth_plain | pop3::k_auth_apop));
+  CHECK(s.session.starttls == pop3::Starttls::on);
+  CHECK(s.session.max_errors == 3);
+  CHECK(s.session.timeout == std::chrono::seconds(10));
+  CHECK(s.session.auth_server_name == "127.0.0.1:9000");
+  REQUIRE(s.auth_http);
+  CHECK(s.auth_http->url == "http://127.0.0.1:9000/");
+  CHECK(s.auth_http->target.uri == "/auth?x=1");
+  CHECK(s.auth_http->target.host == "127.0.0.1");
+  CHECK(s.auth_http->timeout == std::chrono::seconds(5));
+  REQUIRE(s.auth_http->target.headers.size() == 1);
+  CHECK(s.auth_http->target.headers[0].second == "k e y");
+  CHECK(s.proxy_timeout == std::chrono::minutes(1));
+  CHECK(s.proxy_buffer == 8192);
+  CHECK(s.pass_error_message);
+  CHECK(s.tls_needed);
+  CHECK(s.tls.certificates.value[0].args[0] == "/etc/nginx/certs/mail.crt");
+  CHECK(s.tls.certificate_keys.value[0].args[0] == "/keys/mail.key");
+  REQUIRE(plan.listeners.size() == 2);
+  CHECK(plan.listeners[0].name == "127.0.0.1:24110");
+  CHECK(!plan.listeners[0].ssl);
+  CHECK(plan.listeners[1].name == "127.0.0.1:995");
+  CHECK(plan.listeners[1].ssl);
+  REQUIRE(plan.warnings.size() == 1);
+  CHECK(plan.warnings[0] ==
+        "the imap server at /etc/nginx/nginx.conf:25 is not served: popcheck proxies POP3 only");
+}
+
+TEST_CASE("proxy: workers default to the cores; --workers wins over worker_processes") {
+  const std::string mail = "mail { auth_http 127.0.0.1:9/a; server { listen 127.0.0.1:110; "
+                           "protocol pop3; } }\n";
+  CHECK(build(mail).plan->workers == 8);
+  CHECK(build("worker_processes auto;\n" + mail).plan->workers == 8);
+  CHECK(build("worker_processes 2;\n" + mail, {.workers = 1}).plan->workers == 1);
+}
+
+TEST_CASE("proxy: a wildcard listener serves the specific addresses of its port") {
+  const auto b = build("mail { auth_http 127.0.0.1:9/a;\n"
+                       "  server { listen 110; protocol pop3; }\n"
+                       "  server { listen 127.0.0.1:110; protocol pop3; server_name b; }\n}\n");
+  REQUIRE(b.plan);
+  REQUIRE(b.plan->listeners.size() == 1);
+  CHECK(b.plan->listeners[0].name == "0.0.0.0:110");
+  REQUIRE(b.plan->listeners[0].specific.size() == 1);
+  CHECK(b.plan->listeners[0].specific[0].server == 1);
+}
+
+TEST_CASE("proxy: a POP3 server without auth_http needs --backend") {
+  MemoryFileReader files;
+  const auto tree = conf::parse_config_text(
+      k_head + "mail { server { listen 127.0.0.1:110; protocol pop3; } }\n", "/t/n.conf", files);
+  const auto analysis = model::analyze(tree, {});
+  CHECK(build_proxy_plan(tree, analysis, {}, 1).error() ==
+        "no \"auth_http\" is defined for server in /t/n.conf:3 (or pass --backend)");
+  ProxyOptions with_backend;
+  with_backend.backend = *parse_backend("127.0.0.1:2110");
+  CHECK(build_proxy_plan(tree, analysis, with_backend, 1).has_value());
+}
+
+} // namespace popcheck::proxy
