@@ -68,11 +68,10 @@ int run_compile(const CompileOptions& options) {
   if (!options.hostname.empty()) {
     analyze.hostname = options.hostname;
   }
+  analyze.include_syntax_errors = true; // errors[0] is then the error nginx -t prints
   const auto analysis = model::analyze(tree, analyze);
-  const auto syntax_errors = tree.all_errors();
   const std::string config = tree.files.empty() ? options.input : tree.files[0].path;
-  const std::string json =
-      pop3::compile_document(config, syntax_errors, analysis).dump(options.indent) + "\n";
+  const std::string json = pop3::compile_document(config, {}, analysis).dump(options.indent) + "\n";
 
   if (options.output.empty() || options.output == "-") {
     std::cout << json << std::flush;
@@ -84,11 +83,7 @@ int run_compile(const CompileOptions& options) {
       return k_exit_input;
     }
   }
-  bool errors = analysis.has_errors();
-  for (const auto& d : syntax_errors) {
-    errors = errors || d.severity == Severity::error;
-  }
-  return errors ? k_exit_input : k_exit_ok;
+  return analysis.has_errors() ? k_exit_input : k_exit_ok;
 }
 
 } // namespace

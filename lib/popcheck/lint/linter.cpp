@@ -1,8 +1,7 @@
+#include <algorithm>
 #include <popcheck/lint/known_mistakes.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/lint/suppressions.hpp>
-
-#include <algorithm>
 #include <tuple>
 
 namespace popcheck::lint {
@@ -38,9 +37,11 @@ std::vector<std::string> unknown_rules(const std::vector<std::string>& ids_or_na
 }
 
 std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& options) {
-  Diagnostics diagnostics = tree.all_errors();
-  const auto analysis = model::analyze(tree, options.analyze);
-  diagnostics.insert(diagnostics.end(), analysis.diagnostics.begin(), analysis.diagnostics.end());
+  model::AnalyzeOptions analyze = options.analyze;
+  analyze.version = nginx_version(options.version);
+  analyze.include_syntax_errors = true;
+  const auto analysis = model::analyze(tree, analyze);
+  Diagnostics diagnostics = analysis.diagnostics;
 
   const LintContext context{tree, analysis, options.version};
   for (const auto& rule : all_rules()) {

@@ -1,3 +1,4 @@
+#include <climits>
 #include <popcheck/model/values.hpp>
 #include <popcheck/model/walker.hpp>
 
@@ -73,20 +74,48 @@ bool Walker::check_shape(const conf::Directive& d, ArgClass args, bool block) {
 }
 
 void Walker::unknown_or_not_allowed(const conf::Directive& d) {
-  if (name_contexts(d.name, mail_loaded) != 0) {
+  if (name_contexts(d.name, mail_loaded) != 0 && !removed_in_version(d.name)) {
     error(rules::k_not_allowed, d, "\"" + d.name + "\" directive is not allowed here");
   } else {
     error(rules::k_unknown_directive, d, "unknown directive \"" + d.name + "\"");
   }
 }
 
+void Walker::flush_syntax(std::size_t file, int line, int column) {
+  if (!options.include_syntax_errors || file >= syntax_next.size()) {
+    return;
+  }
+  const auto& errors = tree.files[file].errors;
+  auto& next = syntax_next[file];
+  while (next < errors.size() &&
+         std::pair(errors[next].location.line, errors[next].location.column) <
+             std::pair(line, column)) {
+    out.diagnostics.push_back(errors[next++]);
+  }
+}
+
+void Walker::flush_all_syntax() {
+  for (std::size_t file = 0; file < syntax_next.size(); ++file) {
+    flush_syntax(file, INT_MAX, INT_MAX);
+  }
+}
+
+void Walker::walk_block(const conf::Directive& d, Context ctx, ContextConf* conf,
+                        ServerConf* server) {
+  walk(d.block, ctx, conf, server);
+  // A block cut short by the end of the file (block_end_line 0) ends with the file's errors.
+  flush_syntax(d.file, d.block_end_line > 0 ? d.block_end_line : INT_MAX, 0);
+}
+
 void Walker::walk(const std::vector<conf::Directive>& list, Context ctx, ContextConf* conf,
                   ServerConf* server) {
   for (const auto& d : list) {
+    flush_syntax(d.file, d.line, d.column);
     if (d.name == "include") {
       if (!check_shape(d, ArgClass::take1, false)) {
         continue;
       }
+      flush_syntax(d.file, d.end_line, d.end_column + 1); // open() and glob() errors
       if (include_depth >= k_max_include_depth) {
         continue;
       }
@@ -94,6 +123,7 @@ void Walker::walk(const std::vector<conf::Directive>& list, Context ctx, Context
       for (const auto index : d.includes) {
         if (index < tree.files.size() && index != d.file) {
           walk(tree.files[index].parsed, ctx, conf, server);
+          flush_syntax(index, INT_MAX, INT_MAX);
         }
       }
       --include_depth;
@@ -108,13 +138,14 @@ void Walker::walk(const std::vector<conf::Directive>& list, Context ctx, Context
       if ((name_contexts(d.name, mail_loaded) & k_ctx_http) == 0) {
         unknown_or_not_allowed(d);
       } else if (d.has_block && !is_opaque_http_block(d.name)) {
-        walk(d.block, k_ctx_http, nullptr, nullptr);
+        walk_block(d, k_ctx_http, nullptr, nullptr);
       }
       break;
     case k_ctx_mail:
     case k_ctx_mail_server: {
       const auto* spec = mail_loaded ? find_mail_directive(d.name) : nullptr;
-      if (spec == nullptr || (spec->contexts & ctx) == 0 || conf == nullptr) {
+      if (spec == nullptr || (spec->contexts & ctx) == 0 || conf == nullptr ||
+          removed_in_version(d.name)) {
         unknown_or_not_allowed(d);
       } else {
         mail_directive(d, *spec, ctx, *conf, server);
@@ -226,6 +257,10 @@ bool Walker::check_error_log(const conf::Directive& d) {
 
 void Walker::main_directive(const conf::Directive& d, Context ctx) {
   const auto* spec = find_core_directive(d.name);
+  if (spec != nullptr && spec->mail_module && !mail_loaded && (spec->contexts & ctx) != 0) {
+    unloaded_mail_block(d);
+    return;
+  }
   if (spec == nullptr || (spec->contexts & ctx) == 0 || (spec->mail_module && !mail_loaded)) {
     unknown_or_not_allowed(d);
     return;
@@ -253,11 +288,11 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
   } else if (d.name == "events") {
     modules_used = true;
     events_seen = true;
-    walk(d.block, k_ctx_events, nullptr, nullptr);
+    walk_block(d, k_ctx_events, nullptr, nullptr);
   } else if (d.name == "http") {
     modules_used = true;
     http_seen = true;
-    walk(d.block, k_ctx_http, nullptr, nullptr);
+    walk_block(d, k_ctx_http, nullptr, nullptr);
   } else if (d.name == "mail") {
     mail_block(d);
   } else if (d.name == "error_log") {
@@ -299,12 +334,26 @@ void Walker::mail_block(const conf::Directive& d) {
   modules_used = true;
   auto& mail = out.mail.emplace();
   mail.conf.where = location(d);
-  walk(d.block, k_ctx_mail, &mail.conf, nullptr);
+  walk_block(d, k_ctx_mail, &mail.conf, nullptr);
   MergeOptions merge;
   merge.hostname = options.hostname ? *options.hostname : system_hostname();
   merge.conf_prefix = tree.conf_prefix;
   merge.files = options.files;
+  merge.version = options.version;
   out.servers = merge_mail(mail, merge, out.diagnostics);
+}
+
+void Walker::unloaded_mail_block(const conf::Directive& d) {
+  // nginx stops at this error. The block is still analysed as if the module were loaded (a
+  // forgotten load_module hides no other mistake); the error itself stays nginx's exact text.
+  unknown_or_not_allowed(d);
+  if (mail_seen || !d.has_block || !d.args.empty()) {
+    return;
+  }
+  mail_loaded = true;
+  out.mail_module_assumed = true;
+  mail_block(d);
+  mail_loaded = false;
 }
 
 } // namespace detail
@@ -315,7 +364,11 @@ Analysis analyze(const conf::ConfTree& tree, const AnalyzeOptions& options) {
     return out;
   }
   detail::Walker walker{tree, options, out, {}};
+  if (options.include_syntax_errors) {
+    walker.syntax_next.assign(tree.files.size(), 0);
+  }
   walker.walk(tree.files[0].parsed, k_ctx_main, nullptr, nullptr);
+  walker.flush_all_syntax();
   if (!walker.events_seen) {
     Diagnostic diag;
     diag.rule = std::string(rules::k_no_events.id);

@@ -11,6 +11,7 @@
 #include <popcheck/model/mail_conf.hpp>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/model/net_url.hpp>
+#include <popcheck/model/nginx_version.hpp>
 #include <string>
 #include <vector>
 
@@ -20,11 +21,19 @@ struct AnalyzeOptions {
   Resolver* resolver = nullptr;        // null: host names are not looked up (nothing is reported)
   FileProbe* files = nullptr;          // null: certificate, key and password files are not checked
   std::optional<std::string> hostname; // default server_name; unset = system_hostname()
+  NginxVersion version = k_nginx_1_22_1; // whose messages and directives to follow
+  // Also put the tree's own (syntax, include) errors into Analysis::diagnostics, each where nginx
+  // meets it while reading, so that diagnostics[0] is the error nginx -t prints.
+  bool include_syntax_errors = false;
 };
 
 struct Analysis {
-  Diagnostics diagnostics; // nginx's order; the tree's own syntax errors are not repeated here
+  // nginx's order; the tree's own syntax errors only with AnalyzeOptions::include_syntax_errors.
+  Diagnostics diagnostics;
   bool mail_module_loaded = false;
+  // mail{} was analysed as if ngx_mail_module were loaded, although it is not: nginx stops at
+  // `unknown directive "mail"`, popcheck goes on to check the block's contents too.
+  bool mail_module_assumed = false;
   std::optional<MailConf> mail; // the first mail{} block
   std::vector<EffectiveServer> servers;
   std::vector<Entry> main_error_log;

@@ -129,7 +129,9 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
     } else if (p == "proxy_protocol") {
       proto.proxy_protocol = true;
     } else {
-      error(rules::k_listen, d, "the invalid \"" + p + "\" parameter");
+      error(rules::k_listen, d,
+            version_at_least(k_listen_invalid_parameter) ? "invalid parameter \"" + p + "\""
+                                                         : "the invalid \"" + p + "\" parameter");
       return;
     }
   }

@@ -108,7 +108,7 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
     srv.conf.where = where;
     // Index, not reference: nested walks may grow the server list (garbage trees).
     const std::size_t index = out.mail->servers.size() - 1;
-    walk(d.block, k_ctx_mail_server, &srv.conf, &srv);
+    walk_block(d, k_ctx_mail_server, &srv.conf, &srv);
     ServerConf& done = out.mail->servers[index];
     if (!done.listen_seen) {
       error(rules::k_no_listen, d, "no \"listen\" is defined for server");
@@ -214,8 +214,19 @@ void Walker::resolver_directive(const conf::Directive& d) {
     return;
   }
   std::size_t servers = 0;
+  const bool has_ipv4 = version_at_least(k_resolver_ipv4);
+  bool ipv4 = true;
+  bool ipv6 = true;
   for (const auto& arg : d.args) {
     const std::string& v = arg.value;
+    if (has_ipv4 && v.starts_with("ipv4=")) {
+      if (v != "ipv4=on" && v != "ipv4=off") {
+        error(rules::k_resolver, d, "invalid parameter: " + v);
+        return;
+      }
+      ipv4 = v == "ipv4=on";
+      continue;
+    }
     if (v.starts_with("valid=")) {
       if (!parse_time(std::string_view(v).substr(6), true)) {
         error(rules::k_resolver, d, "invalid parameter: " + v);
@@ -228,6 +239,7 @@ void Walker::resolver_directive(const conf::Directive& d) {
         error(rules::k_resolver, d, "invalid parameter: " + v);
         return;
       }
+      ipv6 = v == "ipv6=on";
       continue;
     }
     const auto url = parse_url(v, UrlOptions{.default_port = 53}, resolver());
@@ -236,6 +248,10 @@ void Walker::resolver_directive(const conf::Directive& d) {
       return;
     }
     ++servers;
+  }
+  if (!ipv4 && !ipv6) {
+    error(rules::k_resolver, d, "\"ipv4\" and \"ipv6\" cannot both be \"off\"");
+    return;
   }
   if (servers == 0) {
     error(rules::k_resolver, d, "no name servers defined");

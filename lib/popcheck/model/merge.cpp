@@ -213,9 +213,9 @@ void check_certificates(const EffectiveServer& s, const MergeOptions& options, D
     if (!cert.starts_with("data:")) {
       const std::string path = full_path(options.conf_prefix, cert);
       if (!options.files->check_readable(path)) {
-        auto d = make(rules::k_cannot_load,
-                      "cannot load certificate \"" + path + "\": BIO_new_file() failed",
-                      certs[i].where);
+        auto d =
+            make(rules::k_cannot_load,
+                 "cannot load certificate \"" + path + "\": BIO_new_file() failed", certs[i].where);
         d.unlocated_in_nginx = true;
         out.push_back(std::move(d));
         return;
@@ -284,10 +284,17 @@ std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions
     }
     check_certificates(s, options, out);
     const auto verify = s.tls.verify_client.value;
+    // 1.27.2 also accepts a trusted certificate list, and names it in the message.
+    const bool trusted_counts = options.version >= k_verify_trusted;
     if ((verify == VerifyClient::on || verify == VerifyClient::optional) &&
-        s.tls.client_certificate.value.empty()) {
-      auto d = make(rules::k_verify_client, "no ssl_client_certificate for ssl_verify_client",
-                    s.tls.verify_client.where);
+        s.tls.client_certificate.value.empty() &&
+        !(trusted_counts && !s.tls.trusted_certificate.value.empty())) {
+      auto d =
+          make(rules::k_verify_client,
+               trusted_counts
+                   ? "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+                   : "no ssl_client_certificate for ssl_verify_client",
+               s.tls.verify_client.where);
       d.unlocated_in_nginx = true;
       out.push_back(std::move(d));
     }

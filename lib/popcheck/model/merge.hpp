@@ -10,6 +10,7 @@
 #include <popcheck/conf/diagnostic.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/mail_conf.hpp>
+#include <popcheck/model/nginx_version.hpp>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,7 @@ struct MergeOptions {
   std::string hostname;       // the default server_name (nginx: gethostname(), lowercased)
   std::string conf_prefix;    // relative certificate paths are joined to it, not normalised
   FileProbe* files = nullptr; // null: certificate and key files are not checked
+  NginxVersion version = k_nginx_1_22_1;
 };
 
 std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions& options,

@@ -24,11 +24,17 @@ struct Walker {
   bool http_seen = false;
   bool mail_seen = false;
   int include_depth = 0;
+  std::vector<std::size_t> syntax_next;        // per file: its first tree error not yet put out
   std::unordered_set<std::string> main_seen;   // dup checks of core directives
   std::unordered_set<std::string> events_dup;  // dup checks of events directives
   std::unordered_set<std::string> listen_keys; // every mail listen address so far
 
   Resolver& resolver() { return options.resolver ? *options.resolver : no_resolver; }
+  bool version_at_least(const NginxVersion& v) const { return options.version >= v; }
+  // Whether `name` exists in the target release (1.25.1 removed `ssl` from mail, http, stream).
+  bool removed_in_version(std::string_view name) const {
+    return name == "ssl" && version_at_least(k_ssl_removed);
+  }
   Location location(const conf::Directive& d) const;
   void report(const rules::RuleId& rule, const conf::Directive& d, std::string message,
               Severity severity);
@@ -38,6 +44,12 @@ struct Walker {
 
   void walk(const std::vector<conf::Directive>& list, Context ctx, ContextConf* conf,
             ServerConf* server);
+  // walk() over d's block, then the tree errors met before its '}'.
+  void walk_block(const conf::Directive& d, Context ctx, ContextConf* conf, ServerConf* server);
+  // With include_syntax_errors: put out the tree errors of `file` that nginx reads before
+  // (line, column), in the order the parser found them.
+  void flush_syntax(std::size_t file, int line, int column);
+  void flush_all_syntax();
   // The generic checks of ngx_conf_handler: terminator, opening brace, argument count.
   bool check_shape(const conf::Directive& d, ArgClass args, bool block);
   void unknown_or_not_allowed(const conf::Directive& d);
@@ -50,6 +62,7 @@ struct Walker {
                           std::span<const std::string_view> words, std::int64_t& value);
   bool check_error_log(const conf::Directive& d);
   void mail_block(const conf::Directive& d);
+  void unloaded_mail_block(const conf::Directive& d);
   void listen(const conf::Directive& d, ServerConf& server);
   void resolver_directive(const conf::Directive& d);
   void session_cache(const conf::Directive& d);
