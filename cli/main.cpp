@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   add_explain_command(app, exit_code);
   add_run_command(app, exit_code);
   add_probe_command(app, exit_code);
+  add_selftest_command(app, exit_code);
   add_proxy_command(app, exit_code);
   try {
     app.parse(argc, argv);

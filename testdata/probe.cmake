@@ -3,7 +3,10 @@
 #                            (+ dovecot-pop3d + auth_http stub), JSON schema and JUnit checked
 #   probe-nginx: wrong-capa  expectations from testdata/probe/wrong-capa must fail exactly the CAPA checks
 #   probe-dovecot: generic   the generic RFC suite against dovecot directly (plain+STLS and pop3s)
-#   run-dialogues: dovecot   popcheck run over testdata/dialogues/*.txt|json
+#   probe-proxy: CASE        the same derived suite against `popcheck proxy` running CASE (skipped when
+#                            the proxy refuses the configuration for lint errors, e.g. capa-dot)
+#   selftest: CASE           popcheck selftest CASE/nginx.conf (embedded proxy, no logins)
+# The generic-suite test also runs popcheck run over testdata/dialogues/*.
 # Label `probe`; skipped (77) when nginx or dovecot is not installed.
 file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/probe/nginx-cases.txt popcheck_probe_cases REGEX "^[^#]")
 foreach(case_name IN LISTS popcheck_probe_cases)
@@ -12,6 +15,18 @@ foreach(case_name IN LISTS popcheck_probe_cases)
                    --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
   set_tests_properties("probe-nginx: ${case_name}" PROPERTIES
                        LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  add_test(NAME "probe-proxy: ${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py --proxy
+                   --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("probe-proxy: ${case_name}" PROPERTIES
+                       LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
+foreach(case_name IN ITEMS defaults auth-all starttls-only mixed-ssl-plain multi-server-wire)
+  add_test(NAME "selftest: ${case_name}"
+           COMMAND $<TARGET_FILE:popcheck> selftest nginx.conf --ports 25000-25999
+                   --ca ${CMAKE_CURRENT_LIST_DIR}/certs/mail.crt --sni mail.example.test
+           WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("selftest: ${case_name}" PROPERTIES LABELS "probe;proxy" TIMEOUT 120)
 endforeach()
 add_test(NAME "probe-nginx: wrong-capa"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py

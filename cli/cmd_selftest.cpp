@@ -1,0 +1,208 @@
+// `popcheck selftest nginx.conf`: starts the embedded proxy (lib/popcheck/proxy) for the
+// configuration on free 127.0.0.1 ports and runs the derived suite of every POP3 listener against
+// it, i.e. checks popcheck's proxy against popcheck's own model of nginx.
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "input.hpp"
+#include "probe_common.hpp"
+
+#include <popcheck/model/analyzer.hpp>
+#include <popcheck/probe/derived_suite.hpp>
+#include <popcheck/proxy/proxy_server.hpp>
+
+#include <arpa/inet.h>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace popcheck::cli {
+namespace {
+
+struct SelftestOptions {
+  ProbeCommonOptions common;
+  std::string config;
+  std::string backend;
+  std::string hostname;
+  std::string ports; // "LO-HI"
+  int port_lo = 0, port_hi = 0; // 0-0: the kernel picks
+};
+
+// A port nobody listens on at 127.0.0.1 right now: the kernel's choice, or the first free one
+// of [lo, hi] not yet `taken`.
+std::optional<std::uint16_t> free_port(int lo, int hi, const std::set<int>& taken) {
+  for (int candidate = lo; candidate <= hi; ++candidate) {
+    if (taken.contains(candidate)) {
+      continue;
+    }
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      return std::nullopt;
+    }
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(candidate));
+    socklen_t len = sizeof a;
+    std::optional<std::uint16_t> port;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0) {
+      port = ntohs(a.sin_port);
+    }
+    ::close(fd);
+    if (port) {
+      return port;
+    }
+  }
+  return std::nullopt;
+}
+
+int run_selftest(SelftestOptions& o) {
+  if (!o.ports.empty()) {
+    const auto dash = o.ports.find('-');
+    try {
+      o.port_lo = std::stoi(o.ports.substr(0, dash));
+      o.port_hi = dash == std::string::npos ? o.port_lo : std::stoi(o.ports.substr(dash + 1));
+    } catch (const std::exception&) {
+      o.port_lo = 0;
+    }
+    if (o.port_lo < 1 || o.port_hi > 65535 || o.port_lo > o.port_hi) {
+      std::cerr << "popcheck: --ports: expected LO-HI within 1-65535\n";
+      return k_exit_usage;
+    }
+  }
+  RecordingFileReader reader;
+  auto tree = load_config(o.config, false, reader);
+  if (!tree) {
+    std::cerr << "popcheck: " << tree.error() << "\n";
+    return k_exit_input;
+  }
+  model::SystemResolver resolver;
+  model::DiskFileProbe files;
+  model::AnalyzeOptions analyze;
+  analyze.resolver = &resolver;
+  analyze.files = &files;
+  if (!o.hostname.empty()) {
+    analyze.hostname = o.hostname;
+  }
+  const auto analysis = model::analyze(*tree, analyze);
+  auto errors = tree->all_errors();
+  errors.insert(errors.end(), analysis.diagnostics.begin(), analysis.diagnostics.end());
+  for (const auto& d : errors) {
+    if (d.severity == Severity::error) {
+      std::cerr << "popcheck: " << o.config << ": nginx -t would fail: " << d.message << "\n";
+      return k_exit_input;
+    }
+  }
+
+  // Every POP3 listener moves to 127.0.0.1:<free port>.
+  struct Target {
+    const model::EffectiveServer* server;
+    const model::Listener* listener;
+    std::uint16_t port;
+  };
+  std::vector<Target> targets;
+  proxy::ProxyOptions options;
+  std::set<int> taken;
+  model::SockAddr loopback;
+  loopback.addr = {127, 0, 0, 1};
+  for (const auto& s : analysis.servers) {
+    if (s.protocol != "pop3") {
+      continue;
+    }
+    for (const auto& l : s.listeners) {
+      if (l.sockaddr.family == model::SockAddr::Family::unix_socket) {
+        continue;
+      }
+      const auto port = free_port(o.port_lo, o.port_hi, taken);
+      if (!port) {
+        std::cerr << "popcheck: no free port on 127.0.0.1\n";
+        return k_exit_input;
+      }
+      options.listen_overrides.push_back(
+          {l.sockaddr, static_cast<std::uint16_t>(l.port), loopback, *port});
+      targets.push_back({&s, &l, *port});
+      taken.insert(*port);
+    }
+  }
+  if (targets.empty()) {
+    std::cerr << "popcheck: " << o.config << ": no POP3 listener to test\n";
+    return k_exit_input;
+  }
+  if (!o.backend.empty()) {
+    auto backend = proxy::parse_backend(o.backend);
+    if (!backend) {
+      std::cerr << "popcheck: --backend: " << backend.error() << "\n";
+      return k_exit_usage;
+    }
+    options.backend = *backend;
+  }
+  options.workers = 2;
+  options.error_log = "/dev/null";
+  auto plan = proxy::build_proxy_plan(*tree, analysis, options, 2);
+  if (!plan) {
+    std::cerr << "popcheck: " << plan.error() << "\n";
+    return k_exit_input;
+  }
+  std::vector<std::string> warnings;
+  auto server = proxy::ProxyServer::create(std::move(*plan), -1, warnings);
+  if (!server) {
+    std::cerr << "popcheck: cannot start the proxy: " << server.error() << "\n";
+    return k_exit_input;
+  }
+  (*server)->start();
+
+  const auto variables = probe_variables(o.common);
+  const bool credentials = variables.contains("user") && variables.contains("password");
+  probe::SteadyTimeSource time;
+  probe::Report report;
+  report.tool = "selftest";
+  report.suite = "derived";
+  report.config = o.config;
+  report.target = "popcheck proxy on 127.0.0.1";
+  report.warnings = warnings;
+  int exit_code = k_exit_ok;
+  for (const auto& t : targets) {
+    auto connector = probe::SocketConnector::create({"127.0.0.1", t.port}, probe_tls_options(o.common));
+    if (!connector) {
+      std::cerr << "popcheck: " << connector.error() << "\n";
+      exit_code = k_exit_input;
+      break;
+    }
+    auto checks = probe::run_scripts(probe::derive_suite(*t.server, *t.listener, {credentials}),
+                                     **connector, variables, probe_run_options(o.common), time);
+    for (auto& c : checks) {
+      c.name = "listen " + t.listener->text + " (127.0.0.1:" + std::to_string(t.port) + "): " + c.name;
+      report.checks.push_back(std::move(c));
+    }
+  }
+  (*server)->stop();
+  (*server)->abort();
+  (*server)->join();
+  if (exit_code != k_exit_ok) {
+    return exit_code;
+  }
+  return finish_probe_report(report, o.common);
+}
+
+} // namespace
+
+void add_selftest_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<SelftestOptions>();
+  CLI::App* command = app.add_subcommand(
+      "selftest", "Start the embedded proxy for nginx.conf on free 127.0.0.1 ports and run the "
+                  "derived suite of every POP3 listener against it. Exit codes as `probe`.");
+  command->add_option("config", options->config, "nginx.conf")->required();
+  command->add_option("--backend", options->backend,
+                      "ADDRESS:PORT: the proxy skips auth_http and logs in there (for logins)");
+  command->add_option("--hostname", options->hostname, "default server_name");
+  command->add_option("--ports", options->ports,
+                      "LO-HI: take the proxy's ports from this range (default: any free port)");
+  add_probe_common_options(*command, options->common, false);
+  command->callback([options, &exit_code] { exit_code = run_selftest(*options); });
+}
+
+} // namespace popcheck::cli
