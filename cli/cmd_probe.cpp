@@ -7,12 +7,11 @@
 #include "input.hpp"
 #include "probe_common.hpp"
 
+#include <iostream>
+#include <memory>
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/probe/derived_suite.hpp>
 #include <popcheck/probe/generic_suite.hpp>
-
-#include <iostream>
-#include <memory>
 
 namespace popcheck::cli {
 namespace {
@@ -51,8 +50,8 @@ int run_probe(const ProbeCliOptions& o) {
       return k_exit_usage;
     }
     report.suite = "generic";
-    report.checks = probe::run_generic_suite(**connector, variables, run_options, time,
-                                             {o.tls, credentials});
+    report.checks =
+        probe::run_generic_suite(**connector, variables, run_options, time, {o.tls, credentials});
     return finish_probe_report(report, o.common);
   }
 
@@ -88,8 +87,7 @@ int run_probe(const ProbeCliOptions& o) {
   if (!selection->warning.empty()) {
     report.warnings.push_back(selection->warning);
   }
-  const auto scripts =
-      probe::derive_suite(*selection->server, *selection->listener, {credentials});
+  const auto scripts = probe::derive_suite(*selection->server, *selection->listener, {credentials});
   report.checks = probe::run_scripts(scripts, **connector, variables, run_options, time);
   return finish_probe_report(report, o.common);
 }

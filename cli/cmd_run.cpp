@@ -5,10 +5,9 @@
 #include "exit_codes.hpp"
 #include "probe_common.hpp"
 
-#include <popcheck/probe/script_file.hpp>
-
 #include <iostream>
 #include <memory>
+#include <popcheck/probe/script_file.hpp>
 
 namespace popcheck::cli {
 namespace {

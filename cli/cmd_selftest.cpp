@@ -7,15 +7,14 @@
 #include "input.hpp"
 #include "probe_common.hpp"
 
-#include <popcheck/model/analyzer.hpp>
-#include <popcheck/probe/derived_suite.hpp>
-#include <popcheck/proxy/proxy_server.hpp>
-
 #include <arpa/inet.h>
 #include <iostream>
 #include <memory>
-#include <set>
 #include <netinet/in.h>
+#include <popcheck/model/analyzer.hpp>
+#include <popcheck/probe/derived_suite.hpp>
+#include <popcheck/proxy/proxy_server.hpp>
+#include <set>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,7 +26,7 @@ struct SelftestOptions {
   std::string config;
   std::string backend;
   std::string hostname;
-  std::string ports; // "LO-HI"
+  std::string ports;            // "LO-HI"
   int port_lo = 0, port_hi = 0; // 0-0: the kernel picks
 };
 
@@ -166,7 +165,8 @@ int run_selftest(SelftestOptions& o) {
   report.warnings = warnings;
   int exit_code = k_exit_ok;
   for (const auto& t : targets) {
-    auto connector = probe::SocketConnector::create({"127.0.0.1", t.port}, probe_tls_options(o.common));
+    auto connector =
+        probe::SocketConnector::create({"127.0.0.1", t.port}, probe_tls_options(o.common));
     if (!connector) {
       std::cerr << "popcheck: " << connector.error() << "\n";
       exit_code = k_exit_input;
@@ -175,7 +175,8 @@ int run_selftest(SelftestOptions& o) {
     auto checks = probe::run_scripts(probe::derive_suite(*t.server, *t.listener, {credentials}),
                                      **connector, variables, probe_run_options(o.common), time);
     for (auto& c : checks) {
-      c.name = "listen " + t.listener->text + " (127.0.0.1:" + std::to_string(t.port) + "): " + c.name;
+      c.name =
+          "listen " + t.listener->text + " (127.0.0.1:" + std::to_string(t.port) + "): " + c.name;
       report.checks.push_back(std::move(c));
     }
   }

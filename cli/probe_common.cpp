@@ -1,4 +1,5 @@
 #include "probe_common.hpp"
+
 #include "exit_codes.hpp"
 #include "input.hpp"
 

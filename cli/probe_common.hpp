@@ -3,13 +3,11 @@
 // What `popcheck run`, `probe` and `selftest` share: target, TLS, credentials, limits and report
 // options, and the writing of the report.
 
+#include <CLI/CLI.hpp>
+#include <memory>
 #include <popcheck/probe/report.hpp>
 #include <popcheck/probe/socket_transport.hpp>
 #include <popcheck/probe/template.hpp>
-
-#include <CLI/CLI.hpp>
-
-#include <memory>
 #include <string>
 #include <vector>
 

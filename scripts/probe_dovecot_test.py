@@ -5,7 +5,8 @@ Starts a private dovecot (scripts/lib/dovecot_runner.py) with TLS (testdata/cert
 plain port (STLS offered) and a pop3s port, both on 127.0.0.1 in 25000-25999, then:
   1. popcheck probe --target PLAIN --user alice --password secret --ca mail.crt --sni ...
   2. popcheck probe --tls --target POP3S (same credentials)
-  3. popcheck run testdata/dialogues/* --target PLAIN (same credentials)
+  3. popcheck run testdata/dialogues/* --target PLAIN (same credentials); the JSON dialogues are
+     first validated against schemas/dialogue.schema.json
 each as JSON (validated against schemas/probe-report.schema.json) and JUnit (parsed). Every check
 must pass: that is the recorded result for Debian 12's dovecot 2.3.19 (docs/probe.md); a failure
 here means dovecot or popcheck changed. The password must not appear in any report.
@@ -57,6 +58,14 @@ def main():
     import jsonschema
     with open(os.path.join(REPO, "schemas", "probe-report.schema.json")) as fh:
         validator = jsonschema.Draft202012Validator(json.load(fh))
+    with open(os.path.join(REPO, "schemas", "dialogue.schema.json")) as fh:
+        dialogue_validator = jsonschema.Draft202012Validator(json.load(fh))
+    failures = 0
+    for path in sorted(glob.glob(os.path.join(REPO, "testdata", "dialogues", "*.json"))):
+        with open(path) as fh:
+            for e in dialogue_validator.iter_errors(json.load(fh)):
+                print(f"FAIL {path}: not a valid dialogue: {list(e.path)}: {e.message}")
+                failures += 1
     plain = nginx_runner.free_port(25000, 25999)
     tls = nginx_runner.free_port(25000, 25999, taken={plain})
     dialogues = sorted(glob.glob(os.path.join(REPO, "testdata", "dialogues", "*")))
@@ -65,7 +74,6 @@ def main():
         ("generic pop3s", ["probe", "--tls", "--target", f"127.0.0.1:{tls}"] + CRED_ARGS + TLS_ARGS),
         ("run testdata/dialogues", ["run"] + dialogues + ["--target", f"127.0.0.1:{plain}"] + CRED_ARGS),
     ]
-    failures = 0
     with dovecot_runner.Dovecot(plain, {USER: PASSWORD}, {USER: ["Hello.\r\n", ".dot\r\nbye\r\n"]}) as dovecot, \
             tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
         with_tls(dovecot, tls)

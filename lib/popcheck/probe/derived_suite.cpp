@@ -15,9 +15,9 @@ struct Facts {
   const model::EffectiveServer& s;
   unsigned methods;
   bool salted;
-  bool implicit;     // TLS from the first byte (listen ... ssl, or `ssl on`)
-  StarttlsMode mode; // meaningful on plain listeners only
-  bool stls;         // STLS is accepted before TLS
+  bool implicit;         // TLS from the first byte (listen ... ssl, or `ssl on`)
+  StarttlsMode mode;     // meaningful on plain listeners only
+  bool stls;             // STLS is accepted before TLS
   ConnectionKind first;  // how a connection starts
   ConnectionKind usable; // where USER/AUTH/APOP are accepted
 };
@@ -105,23 +105,21 @@ void add_state_checks(const Facts& f, std::vector<Script>& out) {
     out.push_back(script("salt-unique", "each session gets its own salt (spec 4.1)", f.first,
                          std::move(steps)));
   }
-  out.push_back(script("capa", std::string("CAPA in the start state on a ") + kind_word(f.first) +
-                                   " connection (spec 3.3)",
-                       f.first,
-                       then(then(greeting(f, f.first), {send("CAPA"),
-                                                        expect_bytes(capa_before_tls(f))}),
-                            quit())));
-  const bool only_gate = !f.implicit && f.mode == StarttlsMode::only;
   out.push_back(script(
-      "auth-list",
-      only_gate ? "bare AUTH is refused before STLS under starttls only (spec 4.5)"
-                : "bare AUTH lists the enabled SASL mechanisms, one per line (spec 3.2)",
+      "capa",
+      std::string("CAPA in the start state on a ") + kind_word(f.first) + " connection (spec 3.3)",
       f.first,
-      then(then(greeting(f, f.first),
-                {send("AUTH"),
-                 expect_bytes(only_gate ? std::string(pop3::k_err_invalid)
-                                        : pop3::auth_list(f.methods))}),
-           quit())));
+      then(then(greeting(f, f.first), {send("CAPA"), expect_bytes(capa_before_tls(f))}), quit())));
+  const bool only_gate = !f.implicit && f.mode == StarttlsMode::only;
+  out.push_back(
+      script("auth-list",
+             only_gate ? "bare AUTH is refused before STLS under starttls only (spec 4.5)"
+                       : "bare AUTH lists the enabled SASL mechanisms, one per line (spec 3.2)",
+             f.first,
+             then(then(greeting(f, f.first),
+                       {send("AUTH"), expect_bytes(only_gate ? std::string(pop3::k_err_invalid)
+                                                             : pop3::auth_list(f.methods))}),
+                  quit())));
   out.push_back(script(
       "capa-user-state", "CAPA after USER is always the normal list, never STLS (spec 3.3)",
       f.usable,
@@ -135,23 +133,24 @@ void add_state_checks(const Facts& f, std::vector<Script>& out) {
                           "STLS"));
     return;
   }
-  out.push_back(script(
-      "stls", "STLS: +OK, handshake, no new greeting; then the normal CAPA and AUTH list, and STLS "
-              "is refused (spec 7.2, 3.3)",
-      ConnectionKind::plain,
-      then(greeting(f, ConnectionKind::plain),
-           then({starttls(), send("CAPA"), expect_bytes(pop3::capa_normal(caps, f.methods)),
-                 send("AUTH"), expect_bytes(pop3::auth_list(f.methods)), send("STLS"),
-                 expect_bytes(pop3::k_err_invalid)},
-                quit()))));
-  out.push_back(script(
-      "stls-injection",
-      "commands pipelined behind STLS are discarded, not run after the handshake (spec 4.2)",
-      ConnectionKind::plain,
-      then(greeting(f, ConnectionKind::plain),
-           then({send_lines({"STLS", "CAPA"}), expect_bytes(pop3::k_ok), handshake(), send("NOOP"),
-                 expect_bytes(pop3::k_ok)},
-                quit()))));
+  out.push_back(
+      script("stls",
+             "STLS: +OK, handshake, no new greeting; then the normal CAPA and AUTH list, and STLS "
+             "is refused (spec 7.2, 3.3)",
+             ConnectionKind::plain,
+             then(greeting(f, ConnectionKind::plain),
+                  then({starttls(), send("CAPA"), expect_bytes(pop3::capa_normal(caps, f.methods)),
+                        send("AUTH"), expect_bytes(pop3::auth_list(f.methods)), send("STLS"),
+                        expect_bytes(pop3::k_err_invalid)},
+                       quit()))));
+  out.push_back(
+      script("stls-injection",
+             "commands pipelined behind STLS are discarded, not run after the handshake (spec 4.2)",
+             ConnectionKind::plain,
+             then(greeting(f, ConnectionKind::plain),
+                  then({send_lines({"STLS", "CAPA"}), expect_bytes(pop3::k_ok), handshake(),
+                        send("NOOP"), expect_bytes(pop3::k_ok)},
+                       quit()))));
   if (only_gate) {
     const std::pair<const char*, const char*> refused[] = {
         {"USER probe", "starttls-only-user"},
@@ -215,15 +214,15 @@ void add_method_checks(const Facts& f, std::vector<Script>& out) {
 }
 
 void add_limit_checks(const Facts& f, std::vector<Script>& out) {
-  const std::string fits = "NOOP " + std::string(121, 'x');    // 126 + CR LF = 128 bytes
+  const std::string fits = "NOOP " + std::string(121, 'x');     // 126 + CR LF = 128 bytes
   const std::string too_long = "NOOP " + std::string(122, 'x'); // 129 bytes
-  out.push_back(script("line-limit",
-                       "a 128-byte line is accepted, a 129-byte one is refused and the "
-                       "connection closed (spec 4.2)",
-                       f.first,
-                       then(greeting(f, f.first),
-                            {send(fits), expect_bytes(pop3::k_ok), send(too_long),
-                             expect_bytes(pop3::k_err_invalid), expect_close()})));
+  out.push_back(
+      script("line-limit",
+             "a 128-byte line is accepted, a 129-byte one is refused and the "
+             "connection closed (spec 4.2)",
+             f.first,
+             then(greeting(f, f.first), {send(fits), expect_bytes(pop3::k_ok), send(too_long),
+                                         expect_bytes(pop3::k_err_invalid), expect_close()})));
   const auto max_errors = f.s.max_errors.value;
   if (max_errors > 20) {
     return; // too many round trips to be worth it
@@ -258,12 +257,11 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
   login("login-auth-plain-initial", "AUTH PLAIN with an initial response logs in (spec 4.5)",
         {send("AUTH PLAIN ${plain(user, password)}"), expect_status("+OK")});
   login("login-auth-plain", "AUTH PLAIN, continuation, response logs in (spec 4.5)",
-        {send("AUTH PLAIN"), expect_bytes(pop3::k_plain_continue),
-         send("${plain(user, password)}"), expect_status("+OK")});
+        {send("AUTH PLAIN"), expect_bytes(pop3::k_plain_continue), send("${plain(user, password)}"),
+         expect_status("+OK")});
   login("login-auth-login", "AUTH LOGIN with user name and password prompts logs in (spec 4.5)",
         {send("AUTH LOGIN"), expect_bytes(pop3::k_username_prompt), send("${base64(user)}"),
-         expect_bytes(pop3::k_password_prompt), send("${base64(password)}"),
-         expect_status("+OK")});
+         expect_bytes(pop3::k_password_prompt), send("${base64(password)}"), expect_status("+OK")});
   login("login-auth-external-initial",
         "AUTH EXTERNAL with an initial response reaches the auth server even when external is "
         "not enabled (spec 4.6); needs an auth server that accepts it",
@@ -274,8 +272,7 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
   }
   if (f.methods & pop3::k_auth_cram_md5) {
     login("login-cram-md5", "AUTH CRAM-MD5 with the HMAC of the challenge logs in (spec 4.5)",
-          {send("AUTH CRAM-MD5"),
-           capture(expect_status("+"), "challenge", "^\\+ (.*)$", true),
+          {send("AUTH CRAM-MD5"), capture(expect_status("+"), "challenge", "^\\+ (.*)$", true),
            send("${cram_md5(user, password, challenge)}"), expect_status("+OK")});
   }
 }
@@ -285,8 +282,8 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
 std::expected<ServerSelection, std::string>
 select_server(const std::vector<model::EffectiveServer>& servers, std::string_view selector,
               int target_port) {
-  const bool numeric = !selector.empty() &&
-                       selector.find_first_not_of("0123456789") == std::string_view::npos;
+  const bool numeric =
+      !selector.empty() && selector.find_first_not_of("0123456789") == std::string_view::npos;
   ServerSelection sel;
   std::vector<const model::EffectiveServer*> pop3;
   for (const auto& s : servers) {
@@ -332,12 +329,13 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
     sel.listener = &sel.server->listeners.front();
     if (sel.server->listeners.size() > 1) {
       sel.warning = "no listener of the server has the target's port; expecting the behaviour "
-                    "of listen " + sel.listener->text;
+                    "of listen " +
+                    sel.listener->text;
     }
   }
   const auto& where = sel.server->where;
-  sel.label = where.file + ":" + std::to_string(where.line) + " " +
-              sel.server->server_name.value + " listen " + sel.listener->text;
+  sel.label = where.file + ":" + std::to_string(where.line) + " " + sel.server->server_name.value +
+              " listen " + sel.listener->text;
   return sel;
 }
 

@@ -6,10 +6,9 @@
 // refusal, the methods pop3_auth cannot disable, starttls-only refusals, the 128-byte line limit,
 // max_errors, STARTTLS-injection immunity, and with credentials a login per method with a RETR.
 
+#include <expected>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/probe/script.hpp>
-
-#include <expected>
 #include <string>
 #include <string_view>
 #include <vector>

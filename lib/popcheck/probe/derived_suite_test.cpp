@@ -1,8 +1,7 @@
+#include <doctest/doctest.h>
 #include <popcheck/model/test_support.hpp>
 #include <popcheck/probe/derived_suite.hpp>
 #include <popcheck/probe/generic_suite.hpp>
-
-#include <doctest/doctest.h>
 
 using namespace popcheck;
 using namespace popcheck::probe;
@@ -10,7 +9,8 @@ using namespace popcheck::probe;
 namespace {
 
 model::Analysis analyze(const std::string& servers) {
-  return model::test::analyze_text(model::test::k_load + "events {}\nmail {\n"
+  return model::test::analyze_text(model::test::k_load +
+                                   "events {}\nmail {\n"
                                    "  server_name mail.example.test;\n"
                                    "  auth_http 127.0.0.1:9000/auth;\n"
                                    "  ssl_certificate c.crt;\n  ssl_certificate_key c.key;\n" +
@@ -38,8 +38,9 @@ const Script& find(const std::vector<Script>& scripts, const std::string& name) 
 } // namespace
 
 TEST_CASE("probe derived: server and listener selection") {
-  const auto a = analyze("  server { listen 127.0.0.1:110; listen 127.0.0.1:995 ssl; protocol pop3; }\n"
-                         "  server { listen 127.0.0.1:1110; protocol pop3; server_name other.test; }\n");
+  const auto a =
+      analyze("  server { listen 127.0.0.1:110; listen 127.0.0.1:995 ssl; protocol pop3; }\n"
+              "  server { listen 127.0.0.1:1110; protocol pop3; server_name other.test; }\n");
   REQUIRE_FALSE(a.has_errors());
   CHECK(select_server(a.servers, "", 110).error() ==
         "the configuration has several POP3 servers: choose one with --server NAME|ADDRESS");
@@ -68,16 +69,33 @@ TEST_CASE("probe derived: starttls only, plain + cram-md5") {
   REQUIRE_FALSE(a.has_errors());
   const auto& s = a.servers[0];
   const auto suite = derive_suite(s, s.listeners[0], {true});
-  CHECK(names(suite) == std::vector<std::string>{
-                            "greeting", "salt-unique", "capa", "auth-list", "capa-user-state",
-                            "stls", "stls-injection", "starttls-only-user",
-                            "starttls-only-auth-plain", "starttls-only-auth-login",
-                            "starttls-only-apop", "auth-plain", "auth-login",
-                            "auth-login-username", "auth-cram-md5", "auth-external-disabled",
-                            "apop-disabled", "auth-unknown-mechanism", "auth-invalid-base64",
-                            "line-limit", "max-errors", "login-user-pass",
-                            "login-auth-plain-initial", "login-auth-plain", "login-auth-login",
-                            "login-auth-external-initial", "login-cram-md5"});
+  CHECK(names(suite) == std::vector<std::string>{"greeting",
+                                                 "salt-unique",
+                                                 "capa",
+                                                 "auth-list",
+                                                 "capa-user-state",
+                                                 "stls",
+                                                 "stls-injection",
+                                                 "starttls-only-user",
+                                                 "starttls-only-auth-plain",
+                                                 "starttls-only-auth-login",
+                                                 "starttls-only-apop",
+                                                 "auth-plain",
+                                                 "auth-login",
+                                                 "auth-login-username",
+                                                 "auth-cram-md5",
+                                                 "auth-external-disabled",
+                                                 "apop-disabled",
+                                                 "auth-unknown-mechanism",
+                                                 "auth-invalid-base64",
+                                                 "line-limit",
+                                                 "max-errors",
+                                                 "login-user-pass",
+                                                 "login-auth-plain-initial",
+                                                 "login-auth-plain",
+                                                 "login-auth-login",
+                                                 "login-auth-external-initial",
+                                                 "login-cram-md5"});
   const auto& capa = find(suite, "capa");
   CHECK(capa.connection == ConnectionKind::plain);
   CHECK(capa.steps[0].line.regex == "^\\+OK POP3 ready <[0-9]+\\.[0-9]+@mail\\.example\\.test>$");
@@ -101,12 +119,12 @@ TEST_CASE("probe derived: implicit TLS listener, defaults, no credentials") {
   REQUIRE_FALSE(a.has_errors());
   const auto& s = a.servers[0];
   const auto suite = derive_suite(s, s.listeners[0], {false});
-  CHECK(names(suite) == std::vector<std::string>{
-                            "greeting", "capa", "auth-list", "capa-user-state", "stls-refused",
-                            "auth-plain", "auth-login", "auth-login-username",
-                            "auth-cram-md5-disabled", "auth-external-disabled", "apop-disabled",
-                            "auth-unknown-mechanism", "auth-invalid-base64", "line-limit",
-                            "max-errors"});
+  CHECK(names(suite) == std::vector<std::string>{"greeting", "capa", "auth-list", "capa-user-state",
+                                                 "stls-refused", "auth-plain", "auth-login",
+                                                 "auth-login-username", "auth-cram-md5-disabled",
+                                                 "auth-external-disabled", "apop-disabled",
+                                                 "auth-unknown-mechanism", "auth-invalid-base64",
+                                                 "line-limit", "max-errors"});
   for (const auto& script : suite) {
     CHECK(script.connection == ConnectionKind::tls);
   }
@@ -121,10 +139,10 @@ TEST_CASE("probe generic: CAPA parsing decides the checks") {
   CHECK(a.user);
   CHECK(a.sasl == std::vector<std::string>{"PLAIN", "LOGIN"});
   const auto suite = generic_suite(a, {false, true});
-  CHECK(names(suite) == std::vector<std::string>{
-                            "greeting", "unknown-command", "pass-before-user", "line-length-255",
-                            "stls", "auth-cancel", "auth-invalid-base64", "auth-unknown-mechanism",
-                            "login-user-pass", "login-auth-plain"});
+  CHECK(names(suite) == std::vector<std::string>{"greeting", "unknown-command", "pass-before-user",
+                                                 "line-length-255", "stls", "auth-cancel",
+                                                 "auth-invalid-base64", "auth-unknown-mechanism",
+                                                 "login-user-pass", "login-auth-plain"});
   CHECK(find(suite, "auth-cancel").connection == ConnectionKind::starttls);
   const auto bare = generic_suite(parse_capa("TOP"), {true, false});
   CHECK(names(bare) == std::vector<std::string>{"greeting", "unknown-command", "pass-before-user",

@@ -1,7 +1,6 @@
-#include <popcheck/probe/digest.hpp>
-
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <popcheck/probe/digest.hpp>
 
 namespace popcheck::probe {
 

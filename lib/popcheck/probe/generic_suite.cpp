@@ -1,8 +1,7 @@
-#include <popcheck/probe/generic_suite.hpp>
-#include <popcheck/probe/suite_builder.hpp>
-
 #include <algorithm>
 #include <cctype>
+#include <popcheck/probe/generic_suite.hpp>
+#include <popcheck/probe/suite_builder.hpp>
 #include <sstream>
 
 namespace popcheck::probe {
@@ -77,68 +76,66 @@ std::vector<Script> generic_suite(const Advertised& a, const GenericOptions& opt
                        "the greeting is a positive reply; QUIT gets +OK and the close "
                        "(RFC 1939 sections 4, 6)",
                        first, with(greeting(first), quit())));
-  out.push_back(script("unknown-command",
-                       "an unknown command gets -ERR and the session goes on (RFC 1939 "
-                       "section 3)",
-                       first,
-                       with(greeting(first), with({send("XYZZY"), expect_status("-ERR")}, quit()))));
-  out.push_back(script("pass-before-user", "PASS without USER gets -ERR (RFC 1939 section 7)",
-                       first,
-                       with(greeting(first), with({send("PASS x"), expect_status("-ERR")}, quit()))));
+  out.push_back(
+      script("unknown-command",
+             "an unknown command gets -ERR and the session goes on (RFC 1939 "
+             "section 3)",
+             first, with(greeting(first), with({send("XYZZY"), expect_status("-ERR")}, quit()))));
+  out.push_back(
+      script("pass-before-user", "PASS without USER gets -ERR (RFC 1939 section 7)", first,
+             with(greeting(first), with({send("PASS x"), expect_status("-ERR")}, quit()))));
   out.push_back(script("line-length-255",
                        "a 255-octet command line (CR LF included) is read as one command and "
                        "answered, the session goes on (RFC 2449 section 4)",
                        first,
-                       with(greeting(first),
-                            with({send("USER " + std::string(248, 'x')),
-                                  expect_regex("^(\\+OK|-ERR)( |$)")},
-                                 quit()))));
+                       with(greeting(first), with({send("USER " + std::string(248, 'x')),
+                                                   expect_regex("^(\\+OK|-ERR)( |$)")},
+                                                  quit()))));
   if (options.tls) {
-    out.push_back(script("stls-on-tls", "STLS on a TLS connection gets -ERR (RFC 2595 section 4)",
-                         first,
-                         with(greeting(first), with({send("STLS"), expect_status("-ERR")}, quit()))));
+    out.push_back(
+        script("stls-on-tls", "STLS on a TLS connection gets -ERR (RFC 2595 section 4)", first,
+               with(greeting(first), with({send("STLS"), expect_status("-ERR")}, quit()))));
   } else if (a.stls) {
     Step capa = expect_multi("+OK");
     capa.multi.excludes.push_back(literal_template("STLS"));
-    out.push_back(script("stls",
-                         "advertised STLS: +OK and a handshake; afterwards CAPA no longer lists "
-                         "STLS and STLS gets -ERR (RFC 2595 section 4)",
-                         first,
-                         with(greeting(first),
-                              with({starttls(), send("CAPA"), capa, send("STLS"),
-                                    expect_status("-ERR")},
-                                   quit()))));
+    out.push_back(script(
+        "stls",
+        "advertised STLS: +OK and a handshake; afterwards CAPA no longer lists "
+        "STLS and STLS gets -ERR (RFC 2595 section 4)",
+        first,
+        with(greeting(first),
+             with({starttls(), send("CAPA"), capa, send("STLS"), expect_status("-ERR")}, quit()))));
   } else {
-    out.push_back(script("stls-not-advertised", "STLS is not advertised: STLS gets -ERR "
-                                                "(RFC 2595 section 4)",
-                         first,
-                         with(greeting(first), with({send("STLS"), expect_status("-ERR")}, quit()))));
+    out.push_back(
+        script("stls-not-advertised",
+               "STLS is not advertised: STLS gets -ERR "
+               "(RFC 2595 section 4)",
+               first, with(greeting(first), with({send("STLS"), expect_status("-ERR")}, quit()))));
   }
   if (!a.sasl.empty()) {
     const bool plain = std::find(a.sasl.begin(), a.sasl.end(), "PLAIN") != a.sasl.end();
     const std::string mech = plain ? "PLAIN" : a.sasl.front();
     out.push_back(script("auth-cancel",
-                         "AUTH " + mech + " gets a continuation; \"*\" cancels it with -ERR "
-                                          "(RFC 5034 section 4)",
+                         "AUTH " + mech +
+                             " gets a continuation; \"*\" cancels it with -ERR "
+                             "(RFC 5034 section 4)",
                          secure,
-                         with(greeting(secure),
-                              with({send("AUTH " + mech), expect_status("+"), send("*"),
-                                    expect_status("-ERR")},
-                                   quit()))));
-    if (plain) {
-      out.push_back(script("auth-invalid-base64",
-                           "a SASL response that is not base64 gets -ERR (RFC 5034 section 4)",
-                           secure,
-                           with(greeting(secure),
-                                with({send("AUTH PLAIN"), expect_status("+"), send("!!!!"),
-                                      expect_status("-ERR")},
-                                     quit()))));
-    }
-    out.push_back(script("auth-unknown-mechanism",
-                         "AUTH with an unknown mechanism gets -ERR (RFC 5034 section 4)", secure,
-                         with(greeting(secure), with({send("AUTH X-POPCHECK-UNKNOWN"),
-                                                      expect_status("-ERR")},
+                         with(greeting(secure), with({send("AUTH " + mech), expect_status("+"),
+                                                      send("*"), expect_status("-ERR")},
                                                      quit()))));
+    if (plain) {
+      out.push_back(script(
+          "auth-invalid-base64",
+          "a SASL response that is not base64 gets -ERR (RFC 5034 section 4)", secure,
+          with(greeting(secure),
+               with({send("AUTH PLAIN"), expect_status("+"), send("!!!!"), expect_status("-ERR")},
+                    quit()))));
+    }
+    out.push_back(
+        script("auth-unknown-mechanism",
+               "AUTH with an unknown mechanism gets -ERR (RFC 5034 section 4)", secure,
+               with(greeting(secure),
+                    with({send("AUTH X-POPCHECK-UNKNOWN"), expect_status("-ERR")}, quit()))));
   }
   if (options.credentials) {
     auto login = [&](std::string name, std::string why, std::vector<Step> steps) {
@@ -168,7 +165,8 @@ std::vector<CheckResult> run_generic_suite(Connector& connector, const Variables
     return results; // no server to talk to
   }
   const auto it = results.front().captured.find("capa");
-  const Advertised advertised = parse_capa(it == results.front().captured.end() ? "" : it->second.text);
+  const Advertised advertised =
+      parse_capa(it == results.front().captured.end() ? "" : it->second.text);
   auto rest = run_scripts(generic_suite(advertised, options), connector, variables, run, time);
   results.insert(results.end(), std::make_move_iterator(rest.begin()),
                  std::make_move_iterator(rest.end()));

@@ -6,7 +6,6 @@
 // It first reads CAPA, then checks what the server advertises.
 
 #include <popcheck/probe/runner.hpp>
-
 #include <string>
 #include <vector>
 

@@ -1,6 +1,5 @@
-#include <popcheck/probe/masker.hpp>
-
 #include <cctype>
+#include <popcheck/probe/masker.hpp>
 #include <vector>
 
 namespace popcheck::probe {

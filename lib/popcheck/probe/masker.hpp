@@ -7,7 +7,6 @@
 // Values of secret variables are also scrubbed from every text.
 
 #include <popcheck/probe/template.hpp>
-
 #include <string>
 #include <string_view>
 

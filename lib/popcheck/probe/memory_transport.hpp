@@ -4,10 +4,9 @@
 // line and queues reply bytes or a close. Reading with nothing queued is an immediate timeout, so
 // tests never wait on a clock.
 
-#include <popcheck/probe/transport.hpp>
-
 #include <functional>
 #include <mutex>
+#include <popcheck/probe/transport.hpp>
 
 namespace popcheck::probe {
 
@@ -52,8 +51,7 @@ public:
   void refuse() { m_refuse = true; }
   int connections() const { return m_connections; }
 
-  std::expected<std::unique_ptr<Transport>, NetError> connect(bool tls,
-                                                              Deadline deadline) override;
+  std::expected<std::unique_ptr<Transport>, NetError> connect(bool tls, Deadline deadline) override;
   std::string target() const override { return "memory:110"; }
 
 private:

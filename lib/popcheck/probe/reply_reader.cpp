@@ -1,6 +1,5 @@
-#include <popcheck/probe/reply_reader.hpp>
-
 #include <algorithm>
+#include <popcheck/probe/reply_reader.hpp>
 
 namespace popcheck::probe {
 namespace {
@@ -8,8 +7,8 @@ namespace {
 constexpr std::size_t k_chunk = 16384;
 
 ReadFailure from_net(const NetError& e, std::string partial) {
-  const auto kind = e.kind == NetError::Kind::timeout ? ReadFailure::Kind::timeout
-                                                      : ReadFailure::Kind::io;
+  const auto kind =
+      e.kind == NetError::Kind::timeout ? ReadFailure::Kind::timeout : ReadFailure::Kind::io;
   return {kind, e.message, std::move(partial)};
 }
 
@@ -89,10 +88,10 @@ ReplyReader::read_body(Transport& transport, Deadline deadline, std::vector<Line
       return lines;
     }
     if (total > m_max_reply) {
-      return std::unexpected(ReadFailure{ReadFailure::Kind::too_long,
-                                         "multi-line reply longer than " +
-                                             std::to_string(m_max_reply) + " bytes",
-                                         {}});
+      return std::unexpected(
+          ReadFailure{ReadFailure::Kind::too_long,
+                      "multi-line reply longer than " + std::to_string(m_max_reply) + " bytes",
+                      {}});
     }
     // RFC 1939 section 3: a line starting with "." is byte-stuffed.
     lines.push_back(line->text.starts_with('.') ? line->text.substr(1) : line->text);
@@ -144,7 +143,8 @@ std::expected<void, ReadFailure> ReplyReader::read_close(Transport& transport, D
     return std::unexpected(f);
   }
   if (ok.error().kind == ReadFailure::Kind::eof ||
-      (ok.error().kind == ReadFailure::Kind::io && ok.error().message.find("reset") != std::string::npos)) {
+      (ok.error().kind == ReadFailure::Kind::io &&
+       ok.error().message.find("reset") != std::string::npos)) {
     return {};
   }
   return std::unexpected(ok.error());

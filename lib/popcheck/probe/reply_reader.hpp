@@ -4,10 +4,9 @@
 // multi-line reply longer than `max_reply` is a failure, never an unbounded buffer, so a server
 // that sends endless data fails the check instead of exhausting memory.
 
-#include <popcheck/probe/transport.hpp>
-
 #include <cstddef>
 #include <expected>
+#include <popcheck/probe/transport.hpp>
 #include <string>
 #include <vector>
 
@@ -37,9 +36,8 @@ public:
   read_body(Transport& transport, Deadline deadline, std::vector<Line>& raw_lines);
   // Exactly `expected.size()` bytes, or fewer if they stop matching `expected` (then the bytes
   // up to the next line end, for the message).
-  std::expected<std::string, ReadFailure> read_bytes_like(Transport& transport,
-                                                          std::string_view expected,
-                                                          Deadline deadline);
+  std::expected<std::string, ReadFailure>
+  read_bytes_like(Transport& transport, std::string_view expected, Deadline deadline);
   // EOF (or a reset) with nothing buffered: ok; data: failure with the data in `partial`.
   std::expected<void, ReadFailure> read_close(Transport& transport, Deadline deadline);
 

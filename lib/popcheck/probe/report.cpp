@@ -1,7 +1,6 @@
+#include <nlohmann/json.hpp>
 #include <popcheck/probe/report.hpp>
 #include <popcheck/util/xml.hpp>
-
-#include <nlohmann/json.hpp>
 
 namespace popcheck::probe {
 namespace {
@@ -25,11 +24,16 @@ std::string attr(std::string_view name, std::string_view value) {
 }
 
 nlohmann::json tls_json(const TlsInfo& t) {
-  return {{"protocol", t.protocol},        {"cipher", t.cipher},
-          {"subject", t.subject},          {"issuer", t.issuer},
-          {"not_before", t.not_before},    {"not_after", t.not_after},
-          {"days_left", t.days_left},      {"chain_length", t.chain_length},
-          {"verified", t.verified},        {"verify_error", t.verify_error},
+  return {{"protocol", t.protocol},
+          {"cipher", t.cipher},
+          {"subject", t.subject},
+          {"issuer", t.issuer},
+          {"not_before", t.not_before},
+          {"not_after", t.not_after},
+          {"days_left", t.days_left},
+          {"chain_length", t.chain_length},
+          {"verified", t.verified},
+          {"verify_error", t.verify_error},
           {"hostname_matches", t.hostname_matches},
           {"verification_skipped", t.verification_skipped}};
 }
@@ -77,7 +81,8 @@ std::string format_text(const Report& report, const TextOptions& options) {
     const std::string label = c.outcome == Outcome::pass   ? green + "PASS" + reset
                               : c.outcome == Outcome::fail ? red + "FAIL" + reset
                                                            : red + "ERROR" + reset;
-    out += std::string(bad || options.verbose ? "\n" : "") + label + " " + c.name + " (" + std::to_string(c.duration_ms) + " ms)\n";
+    out += std::string(bad || options.verbose ? "\n" : "") + label + " " + c.name + " (" +
+           std::to_string(c.duration_ms) + " ms)\n";
     if (!c.description.empty() && (bad || options.verbose)) {
       out += "   " + c.description + "\n";
     }
@@ -146,13 +151,17 @@ std::string format_junit(const Report& report) {
   for (const auto& c : report.checks) {
     total_ms += c.duration_ms;
   }
-  auto seconds = [](long long ms) { return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + std::to_string(ms % 100 / 10) + std::to_string(ms % 10); };
+  auto seconds = [](long long ms) {
+    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) +
+           std::to_string(ms % 100 / 10) + std::to_string(ms % 10);
+  };
   const std::string suite = "popcheck " + report.tool + " " + report.target;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += "<testsuites" + attr("name", suite) + attr("tests", std::to_string(report.checks.size())) +
          attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
          attr("time", seconds(total_ms)) + ">\n";
-  out += "  <testsuite" + attr("name", suite) + attr("tests", std::to_string(report.checks.size())) +
+  out += "  <testsuite" + attr("name", suite) +
+         attr("tests", std::to_string(report.checks.size())) +
          attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
          attr("skipped", "0") + attr("time", seconds(total_ms)) + ">\n";
   if (!report.warnings.empty()) {

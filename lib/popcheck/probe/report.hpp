@@ -4,20 +4,19 @@
 // and every check's result; rendered as a swaks-like text transcript, JSON
 // (schemas/probe-report.schema.json) or JUnit XML. Transcripts are already masked by the runner.
 
-#include <popcheck/probe/runner.hpp>
-
 #include <optional>
+#include <popcheck/probe/runner.hpp>
 #include <string>
 #include <vector>
 
 namespace popcheck::probe {
 
 struct Report {
-  std::string tool;   // "run", "probe" or "selftest"
-  std::string target; // "127.0.0.1:110"
-  std::optional<std::string> config;  // nginx.conf the expectations were derived from
-  std::optional<std::string> server;  // "nginx.conf:12 (mail.example.test)"
-  std::string suite;                  // "scripts", "derived" or "generic"
+  std::string tool;                  // "run", "probe" or "selftest"
+  std::string target;                // "127.0.0.1:110"
+  std::optional<std::string> config; // nginx.conf the expectations were derived from
+  std::optional<std::string> server; // "nginx.conf:12 (mail.example.test)"
+  std::string suite;                 // "scripts", "derived" or "generic"
   std::vector<std::string> warnings;
   std::vector<CheckResult> checks;
 };

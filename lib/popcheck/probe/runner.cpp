@@ -1,10 +1,9 @@
+#include <algorithm>
+#include <atomic>
 #include <popcheck/probe/masker.hpp>
 #include <popcheck/probe/reply_reader.hpp>
 #include <popcheck/probe/runner.hpp>
 #include <popcheck/util/base64.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <regex>
 #include <thread>
 
@@ -144,8 +143,8 @@ private:
     const bool implicit = m_script.connection == ConnectionKind::tls;
     auto connected = m_connector.connect(implicit, deadline());
     if (!connected) {
-      const auto outcome = connected.error().kind == NetError::Kind::tls ? Outcome::fail
-                                                                         : Outcome::error;
+      const auto outcome =
+          connected.error().kind == NetError::Kind::tls ? Outcome::fail : Outcome::error;
       return fail("cannot connect to " + m_connector.target() + ": " + connected.error().message,
                   outcome);
     }
@@ -401,8 +400,8 @@ private:
     case StepKind::handshake:
       return handshake(&step);
     case StepKind::pause:
-      m_time.sleep_until(std::min(m_time.now() + std::chrono::milliseconds(step.pause_ms),
-                                  m_deadline));
+      m_time.sleep_until(
+          std::min(m_time.now() + std::chrono::milliseconds(step.pause_ms), m_deadline));
       return true;
     case StepKind::expect_line:
       return expect_line(step);
@@ -416,9 +415,8 @@ private:
         if (!closed.error().partial.empty()) {
           record(Direction::server, printable(closed.error().partial));
         }
-        return fail(closed.error().kind == ReadFailure::Kind::timeout
-                        ? "the connection stayed open"
-                        : closed.error().message);
+        return fail(closed.error().kind == ReadFailure::Kind::timeout ? "the connection stayed open"
+                                                                      : closed.error().message);
       }
       info("connection closed by the server");
       return true;
@@ -434,8 +432,8 @@ private:
         }
         for (std::size_t j = 0; j < i; ++j) {
           if (m_vars.at(step.names[j]).text == a->second.text) {
-            return fail(step.names[j] + " and " + step.names[i] + " are equal: " +
-                        quoted(a->second.text));
+            return fail(step.names[j] + " and " + step.names[i] +
+                        " are equal: " + quoted(a->second.text));
           }
         }
       }
@@ -459,90 +457,10 @@ private:
   bool m_error = false;
 };
 
-std::string describe_line(const LineExpect& e) {
-  std::string out;
-  auto add = [&](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
-  if (e.status) {
-    add("status " + *e.status);
-  }
-  if (e.text) {
-    add("exactly \"" + printable(e.text->source) + "\"");
-  }
-  if (e.prefix) {
-    add("starting with \"" + printable(e.prefix->source) + "\"");
-  }
-  if (e.regex) {
-    add("matching /" + *e.regex + "/");
-  }
-  for (const auto& c : e.captures) {
-    add("capture " + c.variable);
-  }
-  return out.empty() ? "any line" : out;
-}
-
 } // namespace
 
 const char* to_string(Outcome outcome) {
   return outcome == Outcome::pass ? "pass" : outcome == Outcome::fail ? "fail" : "error";
-}
-
-std::vector<std::string> describe_expectations(const Script& script) {
-  std::vector<std::string> out;
-  std::string last_sent;
-  for (const auto& step : script.steps) {
-    const std::string after = last_sent.empty() ? "" : " (after " + last_sent + ")";
-    switch (step.kind) {
-    case StepKind::send:
-      last_sent.clear();
-      for (const auto& l : step.lines) {
-        last_sent += (last_sent.empty() ? "" : " + ") + printable(l.source);
-      }
-      break;
-    case StepKind::send_raw:
-      last_sent = "raw \"" + printable(step.raw.source) + "\"";
-      break;
-    case StepKind::starttls:
-      out.push_back("STLS gets +OK and a TLS handshake succeeds");
-      break;
-    case StepKind::expect_line:
-      out.push_back("reply" + after + ": " + describe_line(step.line));
-      break;
-    case StepKind::expect_multi: {
-      std::string d = "multi-line reply" + after + ": " + describe_line(step.multi.first);
-      if (step.multi.lines) {
-        d += ", lines";
-        for (const auto& l : *step.multi.lines) {
-          d += " \"" + printable(l.source) + "\"";
-        }
-      }
-      for (const auto& l : step.multi.includes) {
-        d += ", includes \"" + printable(l.source) + "\"";
-      }
-      for (const auto& l : step.multi.excludes) {
-        d += ", excludes \"" + printable(l.source) + "\"";
-      }
-      out.push_back(d);
-      break;
-    }
-    case StepKind::expect_bytes:
-      out.push_back("bytes" + after + ": \"" + printable(step.raw.source) + "\"");
-      break;
-    case StepKind::expect_close:
-      out.push_back("the server closes the connection" + after);
-      break;
-    case StepKind::distinct: {
-      std::string d = "distinct values:";
-      for (const auto& n : step.names) {
-        d += " " + n;
-      }
-      out.push_back(d);
-      break;
-    }
-    default:
-      break;
-    }
-  }
-  return out;
 }
 
 CheckResult run_script(const Script& script, Connector& connector, const Variables& variables,

@@ -4,12 +4,11 @@
 // (secrets masked), timings and TLS facts. Every wait is bounded by the step timeout and the
 // whole-check deadline; replies are read with bounded memory (reply_reader.hpp).
 
-#include <popcheck/probe/script.hpp>
-#include <popcheck/probe/transport.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <popcheck/probe/script.hpp>
+#include <popcheck/probe/transport.hpp>
 #include <string>
 #include <vector>
 
@@ -33,7 +32,7 @@ struct TranscriptEntry {
   enum class Direction { client, server, info };
   Direction direction = Direction::info;
   bool tls = false;
-  std::string text; // printable(), masked
+  std::string text;   // printable(), masked
   long long t_ms = 0; // since the check started
 };
 
@@ -42,7 +41,7 @@ struct CheckResult {
   std::string description;
   std::vector<std::string> expectation; // one line per expectation of the script
   Outcome outcome = Outcome::pass;
-  std::string message; // why it failed (empty on pass)
+  std::string message;  // why it failed (empty on pass)
   int failed_step = -1; // index into the script's steps
   long long duration_ms = 0;
   std::vector<TranscriptEntry> transcript;

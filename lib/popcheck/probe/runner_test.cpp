@@ -1,12 +1,10 @@
+#include <atomic>
+#include <doctest/doctest.h>
 #include <popcheck/probe/digest.hpp>
 #include <popcheck/probe/memory_transport.hpp>
 #include <popcheck/probe/runner.hpp>
 #include <popcheck/probe/script_text.hpp>
 #include <popcheck/util/base64.hpp>
-
-#include <doctest/doctest.h>
-
-#include <atomic>
 
 using namespace popcheck::probe;
 
@@ -22,11 +20,12 @@ std::unique_ptr<MemoryTransport> fake_server(int serial = 1) {
         const std::string line(l);
         if (*state == "plain") {
           state->clear();
-          peer.reply(line == "AGFsaWNlAHNlY3JldA==" ? "+OK Logged in.\r\n" : "-ERR invalid command\r\n");
+          peer.reply(line == "AGFsaWNlAHNlY3JldA==" ? "+OK Logged in.\r\n"
+                                                    : "-ERR invalid command\r\n");
         } else if (*state == "cram") {
           state->clear();
-          const std::string want = popcheck::util::base64_encode(
-              "alice " + hmac_md5_hex("secret", salt));
+          const std::string want =
+              popcheck::util::base64_encode("alice " + hmac_md5_hex("secret", salt));
           peer.reply(line == want ? "+OK Logged in.\r\n" : "-ERR bad digest\r\n");
         } else if (line == "CAPA") {
           peer.reply(peer.is_tls() ? "+OK Capability list follows\r\nTOP\r\nUSER\r\n.\r\n"
@@ -85,10 +84,10 @@ CheckResult run_text(std::string_view text, const Variables& vars = {}) {
 std::string transcript(const CheckResult& r) {
   std::string out;
   for (const auto& e : r.transcript) {
-    const char* arrow = e.direction == TranscriptEntry::Direction::client
-                            ? (e.tls ? "~> " : "-> ")
-                        : e.direction == TranscriptEntry::Direction::server ? (e.tls ? "<~ " : "<- ")
-                                                                            : "** ";
+    const char* arrow = e.direction == TranscriptEntry::Direction::client ? (e.tls ? "~> " : "-> ")
+                        : e.direction == TranscriptEntry::Direction::server
+                            ? (e.tls ? "<~ " : "<- ")
+                            : "** ";
     out += arrow + e.text + "\n";
   }
   return out;

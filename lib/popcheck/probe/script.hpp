@@ -5,10 +5,9 @@
 // and the compact C:/S: text form (script_text.hpp) produce this structure; the derived and
 // generic suites build it in code. A script is one check in a report.
 
-#include <popcheck/probe/template.hpp>
-
 #include <cstddef>
 #include <optional>
+#include <popcheck/probe/template.hpp>
 #include <string>
 #include <vector>
 
@@ -64,14 +63,14 @@ const char* to_string(StepKind kind);
 
 struct Step {
   StepKind kind = StepKind::send;
-  std::vector<Template> lines;      // send
-  Template raw;                     // send_raw, expect_bytes
-  int pause_ms = 0;                 // pause
-  LineExpect line;                  // expect_line
-  MultiExpect multi;                // expect_multi
-  std::vector<std::string> names;   // distinct
-  std::optional<int> timeout_ms;    // this step's wait; default: the run's step timeout
-  std::string note;                 // shown in the transcript before the step
+  std::vector<Template> lines;    // send
+  Template raw;                   // send_raw, expect_bytes
+  int pause_ms = 0;               // pause
+  LineExpect line;                // expect_line
+  MultiExpect multi;              // expect_multi
+  std::vector<std::string> names; // distinct
+  std::optional<int> timeout_ms;  // this step's wait; default: the run's step timeout
+  std::string note;               // shown in the transcript before the step
 };
 
 struct Script {

@@ -1,12 +1,11 @@
-#include <popcheck/probe/script_file.hpp>
-#include <popcheck/probe/script_json.hpp>
-#include <popcheck/probe/script_text.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <popcheck/probe/script_file.hpp>
+#include <popcheck/probe/script_json.hpp>
+#include <popcheck/probe/script_text.hpp>
 
 namespace popcheck::probe {
 

@@ -3,9 +3,8 @@
 // Loads a dialogue script file: `.json` is the JSON form, anything else the C:/S: text form
 // (named after the file's stem unless it has a name: header).
 
-#include <popcheck/probe/script.hpp>
-
 #include <expected>
+#include <popcheck/probe/script.hpp>
 #include <string>
 
 namespace popcheck::probe {

@@ -1,7 +1,5 @@
-#include <popcheck/probe/script_json.hpp>
-
 #include <nlohmann/json.hpp>
-
+#include <popcheck/probe/script_json.hpp>
 #include <regex>
 #include <set>
 
@@ -77,9 +75,8 @@ std::expected<void, std::string> check_regex(const std::string& regex, const std
   return {};
 }
 
-std::expected<LineExpect, std::string> parse_line_expect(const json& object,
-                                                         const std::string& path,
-                                                         std::set<std::string> allowed) {
+std::expected<LineExpect, std::string>
+parse_line_expect(const json& object, const std::string& path, std::set<std::string> allowed) {
   if (!object.is_object()) {
     return fail(path, "must be an object");
   }
@@ -147,8 +144,8 @@ std::expected<LineExpect, std::string> parse_line_expect(const json& object,
 
 std::expected<MultiExpect, std::string> parse_multi_expect(const json& object,
                                                            const std::string& path) {
-  auto first = parse_line_expect(object, path,
-                                 {"lines", "includes", "excludes", "ordered", "each", "capture_lines"});
+  auto first = parse_line_expect(
+      object, path, {"lines", "includes", "excludes", "ordered", "each", "capture_lines"});
   if (!first) {
     return Error(first.error());
   }
@@ -197,7 +194,7 @@ std::expected<MultiExpect, std::string> parse_multi_expect(const json& object,
 }
 
 const std::set<std::string> k_actions = {
-    "send",   "send_raw",     "starttls", "handshake",    "pause",     "expect",
+    "send",         "send_raw",     "starttls",     "handshake", "pause",   "expect",
     "expect_lines", "expect_bytes", "expect_close", "reconnect", "distinct"};
 
 std::expected<Step, std::string> parse_step(const json& object, const std::string& path) {
@@ -327,7 +324,8 @@ std::expected<Script, std::string> parse_script_json(std::string_view text) {
     script.description = *d;
   }
   if (doc.contains("connection")) {
-    const std::string kind = doc["connection"].is_string() ? doc["connection"].get<std::string>() : "";
+    const std::string kind =
+        doc["connection"].is_string() ? doc["connection"].get<std::string>() : "";
     if (kind == "plain") {
       script.connection = ConnectionKind::plain;
     } else if (kind == "tls") {

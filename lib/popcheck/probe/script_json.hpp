@@ -2,9 +2,8 @@
 
 // The JSON form of a dialogue script (schemas/dialogue.schema.json, docs/dialogues.md).
 
-#include <popcheck/probe/script.hpp>
-
 #include <expected>
+#include <popcheck/probe/script.hpp>
 #include <string>
 #include <string_view>
 

@@ -1,7 +1,6 @@
+#include <doctest/doctest.h>
 #include <popcheck/probe/script_json.hpp>
 #include <popcheck/probe/script_text.hpp>
-
-#include <doctest/doctest.h>
 
 using namespace popcheck::probe;
 
@@ -104,7 +103,8 @@ TEST_CASE("probe script text: errors name the line") {
         "2: expected \"C: \", \"R: \", \"S: \", \"S^ \", \"S~ \" or \"! \"");
   CHECK(parse_script_text("C: x\n! capture a b\n", "n").error() ==
         "2: ! capture must follow an S line");
-  CHECK(parse_script_text("! frobnicate\n", "n").error() == "1: unknown directive \"! frobnicate\"");
+  CHECK(parse_script_text("! frobnicate\n", "n").error() ==
+        "1: unknown directive \"! frobnicate\"");
   CHECK(parse_script_text("connection: ssl\n", "n").error() ==
         "1: connection: must be plain, tls or starttls");
   CHECK(parse_script_text("R: \\xZZ\n", "n").error() == "1: \\x needs two hex digits");

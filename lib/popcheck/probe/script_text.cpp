@@ -1,6 +1,5 @@
-#include <popcheck/probe/script_text.hpp>
-
 #include <optional>
+#include <popcheck/probe/script_text.hpp>
 #include <regex>
 #include <vector>
 
@@ -28,7 +27,8 @@ std::expected<std::string, std::string> unescape(std::string_view text) {
       out += '\\';
     } else if (c == 'x') {
       const std::string digits(text.substr(i + 1, 2));
-      if (digits.size() != 2 || digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+      if (digits.size() != 2 ||
+          digits.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
         return Error("\\x needs two hex digits");
       }
       out += static_cast<char>(std::stoi(digits, nullptr, 16));
@@ -89,7 +89,9 @@ std::expected<Script, std::string> parse_script_text(std::string_view text,
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
-    auto fail = [&](const std::string& what) { return Error(std::to_string(number) + ": " + what); };
+    auto fail = [&](const std::string& what) {
+      return Error(std::to_string(number) + ": " + what);
+    };
     if (line.empty() || line[0] == '#') {
       previous_was_send = false;
       continue;

@@ -13,9 +13,8 @@
 //
 // It compiles to the same Script as the JSON form.
 
-#include <popcheck/probe/script.hpp>
-
 #include <expected>
+#include <popcheck/probe/script.hpp>
 #include <string>
 #include <string_view>
 

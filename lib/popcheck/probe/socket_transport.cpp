@@ -1,16 +1,14 @@
-#include <popcheck/probe/socket_transport.hpp>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
+#include <popcheck/probe/socket_transport.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,8 +17,8 @@ namespace {
 
 NetError errno_error(int code, const std::string& call) {
   auto kind = code == ECONNRESET || code == EPIPE ? NetError::Kind::reset
-              : code == ECONNREFUSED             ? NetError::Kind::refused
-                                                 : NetError::Kind::other;
+              : code == ECONNREFUSED              ? NetError::Kind::refused
+                                                  : NetError::Kind::other;
   std::string text = code == ECONNRESET ? "connection reset by peer" : std::strerror(code);
   return {kind, call + ": " + text};
 }
@@ -179,8 +177,8 @@ public:
     }
     m_info = facts(name);
     if (m_options.verify && !m_info->verified) {
-      return std::unexpected(NetError{NetError::Kind::tls, "certificate verification failed: " +
-                                                               m_info->verify_error});
+      return std::unexpected(NetError{NetError::Kind::tls,
+                                      "certificate verification failed: " + m_info->verify_error});
     }
     return *m_info;
   }
@@ -201,9 +199,11 @@ private:
       return std::unexpected(errno_error(errno, what));
     }
     if (err == SSL_ERROR_SYSCALL) {
-      return std::unexpected(NetError{NetError::Kind::closed, std::string(what) + ": connection closed"});
+      return std::unexpected(
+          NetError{NetError::Kind::closed, std::string(what) + ": connection closed"});
     }
-    return std::unexpected(NetError{NetError::Kind::tls, std::string(what) + ": " + openssl_error()});
+    return std::unexpected(
+        NetError{NetError::Kind::tls, std::string(what) + ": " + openssl_error()});
   }
 
   TlsInfo facts(const std::string& name) {
@@ -269,7 +269,8 @@ std::expected<Target, std::string> parse_target(std::string_view text) {
     t.host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
   }
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos ||
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string_view::npos ||
       std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
     return std::unexpected("invalid port \"" + std::string(port) + "\"");
   }
@@ -303,7 +304,8 @@ SocketConnector::create(Target target, TlsClientOptions tls) {
       return std::unexpected("cannot load the client certificate: " + openssl_error());
     }
   }
-  return std::unique_ptr<SocketConnector>(new SocketConnector(std::move(target), std::move(tls), ctx));
+  return std::unique_ptr<SocketConnector>(
+      new SocketConnector(std::move(target), std::move(tls), ctx));
 }
 
 SocketConnector::~SocketConnector() {
@@ -350,8 +352,8 @@ std::expected<std::unique_ptr<Transport>, NetError> SocketConnector::connect(boo
   if (fd < 0) {
     return std::unexpected(last);
   }
-  auto transport = std::make_unique<SocketTransport>(fd, static_cast<SSL_CTX*>(m_ctx), m_tls,
-                                                     m_target.host);
+  auto transport =
+      std::make_unique<SocketTransport>(fd, static_cast<SSL_CTX*>(m_ctx), m_tls, m_target.host);
   if (tls) {
     if (auto ok = transport->start_tls(deadline); !ok) {
       return std::unexpected(ok.error());

@@ -5,10 +5,9 @@
 // --ca FILE), with SNI and a host name check against `server_name`; `verify = false` (--insecure)
 // completes any handshake and only records what verification would have said.
 
-#include <popcheck/probe/transport.hpp>
-
 #include <expected>
 #include <memory>
+#include <popcheck/probe/transport.hpp>
 #include <string>
 
 namespace popcheck::probe {
@@ -32,12 +31,11 @@ std::expected<Target, std::string> parse_target(std::string_view text);
 class SocketConnector final : public Connector {
 public:
   // Fails when a CA or client certificate file cannot be loaded.
-  static std::expected<std::unique_ptr<SocketConnector>, std::string>
-  create(Target target, TlsClientOptions tls);
+  static std::expected<std::unique_ptr<SocketConnector>, std::string> create(Target target,
+                                                                             TlsClientOptions tls);
   ~SocketConnector() override;
 
-  std::expected<std::unique_ptr<Transport>, NetError> connect(bool tls,
-                                                              Deadline deadline) override;
+  std::expected<std::unique_ptr<Transport>, NetError> connect(bool tls, Deadline deadline) override;
   std::string target() const override { return m_target.text(); }
 
 private:

@@ -1,5 +1,4 @@
 #include <popcheck/probe/suite_builder.hpp>
-
 #include <stdexcept>
 
 namespace popcheck::probe::build {
@@ -91,10 +90,18 @@ Step of(StepKind kind) {
 }
 } // namespace
 
-Step starttls() { return of(StepKind::starttls); }
-Step handshake() { return of(StepKind::handshake); }
-Step expect_close() { return of(StepKind::expect_close); }
-Step reconnect() { return of(StepKind::reconnect); }
+Step starttls() {
+  return of(StepKind::starttls);
+}
+Step handshake() {
+  return of(StepKind::handshake);
+}
+Step expect_close() {
+  return of(StepKind::expect_close);
+}
+Step reconnect() {
+  return of(StepKind::reconnect);
+}
 
 Step distinct(std::vector<std::string> names) {
   Step s = of(StepKind::distinct);

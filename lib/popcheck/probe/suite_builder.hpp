@@ -4,7 +4,6 @@
 // strings taken literally unless written as templates on purpose.
 
 #include <popcheck/probe/script.hpp>
-
 #include <string>
 #include <vector>
 

@@ -1,10 +1,9 @@
-#include <popcheck/probe/digest.hpp>
-#include <popcheck/probe/template.hpp>
-#include <popcheck/util/base64.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <popcheck/probe/digest.hpp>
+#include <popcheck/probe/template.hpp>
+#include <popcheck/util/base64.hpp>
 
 namespace popcheck::probe {
 namespace {
@@ -16,7 +15,7 @@ struct Function {
 };
 
 constexpr Function k_functions[] = {
-    {"base64", 1, 16}, {"b64decode", 1, 1}, {"plain", 2, 3},  {"apop", 2, 2},
+    {"base64", 1, 16},  {"b64decode", 1, 1}, {"plain", 2, 3}, {"apop", 2, 2},
     {"cram_md5", 3, 3}, {"repeat", 2, 2},    {"hex", 1, 1},
 };
 

@@ -1,7 +1,6 @@
+#include <doctest/doctest.h>
 #include <popcheck/probe/digest.hpp>
 #include <popcheck/probe/template.hpp>
-
-#include <doctest/doctest.h>
 
 using namespace popcheck::probe;
 
@@ -32,7 +31,8 @@ TEST_CASE("probe template: literals, variables and secrets") {
 }
 
 TEST_CASE("probe template: AUTH computations") {
-  Variables vars{{"user", {"alice", false}}, {"password", {"secret", true}},
+  Variables vars{{"user", {"alice", false}},
+                 {"password", {"secret", true}},
                  {"salt", {"<1896.697170952@dbc.mtview.ca.us>", false}}};
   // RFC 1939 section 7's example digest.
   CHECK(md5_hex("<1896.697170952@dbc.mtview.ca.us>tanstaaf") == "c4c9334bac560ecc979e58001b3e22fb");

@@ -1,5 +1,4 @@
 #include <popcheck/probe/transport.hpp>
-
 #include <thread>
 
 namespace popcheck::probe {
