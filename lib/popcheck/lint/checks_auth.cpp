@@ -52,7 +52,7 @@ void check_plaintext_auth_always_enabled(const LintContext& context, Diagnostics
     if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_plain)) {
       continue;
     }
-    out.push_back(finding("POP3001", where_or_server(s.pop3_auth, s),
+    out.push_back(finding("POP3001", where_of(context, s.pop3_auth, s),
                           "pop3_auth without \"plain\" does not disable USER/PASS, AUTH PLAIN and "
                           "AUTH LOGIN: nginx still accepts them and only stops advertising them",
                           "protect them with \"starttls only\" or \"listen ... ssl\"; refuse "
@@ -65,7 +65,7 @@ void check_external_initial_response(const LintContext& context, Diagnostics& ou
     if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_external)) {
       continue;
     }
-    out.push_back(finding("POP3002", where_or_server(s.pop3_auth, s),
+    out.push_back(finding("POP3002", where_of(context, s.pop3_auth, s),
                           "\"AUTH EXTERNAL <initial-response>\" is accepted although pop3_auth "
                           "does not enable \"external\"; the auth server receives "
                           "Auth-Method: external",
@@ -96,7 +96,7 @@ void check_external_without_verification(const LintContext& context, Diagnostics
     if (!is_pop3(s) || !(s.pop3_auth.value & pop3::k_auth_external) || verifies_clients(s)) {
       continue;
     }
-    out.push_back(finding("POP3007", where_or_server(s.pop3_auth, s),
+    out.push_back(finding("POP3007", where_of(context, s.pop3_auth, s),
                           std::string("\"external\" is enabled but ") +
                               (s.tls.enabled() ? "ssl_verify_client is off"
                                                : "TLS is not enabled for the server") +
@@ -122,7 +122,7 @@ void check_reversible_passwords(const LintContext& context, Diagnostics& out) {
     if (s.server_name.source == model::Source::default_value) {
       message += "; the salted greeting reveals this machine's host name (no server_name set)";
     }
-    out.push_back(finding("POP3008", where_or_server(s.pop3_auth, s), std::move(message)));
+    out.push_back(finding("POP3008", where_of(context, s.pop3_auth, s), std::move(message)));
   }
 }
 
@@ -132,7 +132,7 @@ void check_bare_sasl_line(const LintContext& context, Diagnostics& out) {
     if (!is_pop3(s) || (s.pop3_auth.value & k_sasl) != 0) {
       continue;
     }
-    out.push_back(finding("POP3009", where_or_server(s.pop3_auth, s),
+    out.push_back(finding("POP3009", where_of(context, s.pop3_auth, s),
                           "no SASL mechanism is enabled, so CAPA advertises a bare \"SASL\" line "
                           "and AUTH lists no method",
                           "enable plain (over TLS) or cram-md5"));
@@ -144,7 +144,7 @@ void check_starttls_optional(const LintContext& context, Diagnostics& out) {
     if (!is_pop3(s) || s.tls.starttls.value != StarttlsMode::on || !has_plain_listener(s)) {
       continue;
     }
-    out.push_back(finding("POP3019", where_or_server(s.tls.starttls, s),
+    out.push_back(finding("POP3019", where_of(context, s.tls.starttls, s),
                           "\"starttls on\" offers STLS but lets clients log in without it",
                           "starttls only;"));
   }
@@ -155,7 +155,7 @@ void check_pass_client_cert(const LintContext& context, Diagnostics& out) {
     if (!is_pop3(s) || !s.auth_http_pass_client_cert.value || verifies_clients(s)) {
       continue;
     }
-    out.push_back(finding("POP3031", where_or_server(s.auth_http_pass_client_cert, s),
+    out.push_back(finding("POP3031", where_of(context, s.auth_http_pass_client_cert, s),
                           "auth_http_pass_client_cert has no effect without client certificate "
                           "verification (ssl_verify_client on|optional on a TLS server)"));
   }
@@ -175,7 +175,7 @@ void check_user_capability(const LintContext& context, Diagnostics& out) {
         lower = &item;
       }
     }
-    const auto& where = where_or_server(s.pop3_capabilities, s);
+    const auto& where = where_of(context, s.pop3_capabilities, s);
     if (lower != nullptr && !exact) {
       out.push_back(finding("POP3033", where,
                             "capability \"" + *lower +
@@ -194,7 +194,7 @@ void check_auth_http_cleartext(const LintContext& context, Diagnostics& out) {
     if (!is_pop3(s) || !target || target->unix_path || is_loopback_host(target->host)) {
       continue;
     }
-    out.push_back(finding("POP3017", where_or_server(s.auth_http, s),
+    out.push_back(finding("POP3017", where_of(context, s.auth_http, s),
                           "auth_http sends every login's Auth-User and Auth-Pass over plain HTTP "
                           "to " + target->host + ", which is not this host",
                           "run the auth server on 127.0.0.1 or a unix: socket"));
@@ -208,7 +208,7 @@ void check_auth_http_hostname(const LintContext& context, Diagnostics& out) {
         is_ip_literal(target->host)) {
       continue;
     }
-    out.push_back(finding("POP3030", where_or_server(s.auth_http, s),
+    out.push_back(finding("POP3030", where_of(context, s.auth_http, s),
                           "auth_http host \"" + target->host +
                               "\" is resolved once at start-up and only its first address is used",
                           "use an IP address or a unix: socket"));

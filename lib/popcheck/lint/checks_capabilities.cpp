@@ -44,7 +44,7 @@ void for_each_capability_list(const LintContext& context, Fn fn) {
       continue;
     }
     seen.push_back(&s);
-    fn(s, where_or_server(s.pop3_capabilities, s));
+    fn(s, where_of(context, s.pop3_capabilities, s));
   }
 }
 

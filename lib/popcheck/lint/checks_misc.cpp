@@ -106,7 +106,7 @@ void check_timeout_extremes(const LintContext& context, Diagnostics& out) {
     }
     const auto timeout = s.timeout_ms.value;
     if (timeout < 10 * k_second_ms || timeout > 10 * k_minute_ms) {
-      out.push_back(finding("POP3016", where_or_server(s.timeout_ms, s),
+      out.push_back(finding("POP3016", where_of(context, s.timeout_ms, s),
                             "timeout " + duration_text(timeout) +
                                 (timeout < 10 * k_second_ms
                                      ? " is a deadline for the whole pre-login dialogue and the "
@@ -117,12 +117,12 @@ void check_timeout_extremes(const LintContext& context, Diagnostics& out) {
     }
     const auto idle = s.proxy_timeout_ms.value;
     if (idle < 10 * k_minute_ms) {
-      out.push_back(finding("POP3016", where_or_server(s.proxy_timeout_ms, s),
+      out.push_back(finding("POP3016", where_of(context, s.proxy_timeout_ms, s),
                             "proxy_timeout " + duration_text(idle) +
                                 " logs idle sessions out before RFC 1939's 10-minute minimum",
                             "proxy_timeout 10m or more"));
     } else if (idle >= 24 * k_hour_ms) {
-      auto d = finding("POP3016", where_or_server(s.proxy_timeout_ms, s),
+      auto d = finding("POP3016", where_of(context, s.proxy_timeout_ms, s),
                        "proxy_timeout " + duration_text(idle) +
                            (s.proxy_timeout_ms.source == model::Source::default_value
                                 ? " (the default) keeps idle sessions and their backend connections "
@@ -278,7 +278,7 @@ void check_session_events_not_logged(const LintContext& context, Diagnostics& ou
     if (logs_info(logs)) {
       continue;
     }
-    const Location& where = !logs.empty() ? logs.back().where : s.where;
+    const Location& where = !logs.empty() ? logs.back().where : default_location(context, s);
     out.push_back(finding("POP3032", where,
                           "the error_log used by this POP3 server logs below info: logins, failed "
                           "logins and session ends are not recorded",

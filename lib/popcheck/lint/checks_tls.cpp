@@ -59,7 +59,7 @@ void check_starttls_on_implicit_tls(const LintContext& context, Diagnostics& out
         !all_listeners_implicit(s)) {
       continue;
     }
-    out.push_back(finding("POP3006", where_or_server(s.tls.starttls, s),
+    out.push_back(finding("POP3006", where_of(context, s.tls.starttls, s),
                           "starttls has no effect: every listener of this server is already TLS, "
                           "where STLS is never offered"));
   }

@@ -20,9 +20,10 @@ constexpr Rule k_rules[] = {
      .default_severity = Severity::error,
      .name = "include-error",
      .summary = "An included file cannot be read, or includes itself",
-     .rationale = "A plain include path that does not exist fails nginx -t (a glob that matches "
-                  "nothing is fine). nginx does not detect include cycles: it recurses until it runs "
-                  "out of file descriptors.",
+     .rationale =
+         "A plain include path that does not exist fails nginx -t (a glob that matches "
+         "nothing is fine). nginx does not detect include cycles: it recurses until it runs "
+         "out of file descriptors.",
      .example = "include conf.d/mail.conf;   # file missing",
      .fix = "Fix the path (relative paths are relative to the main file's directory, not to the "
             "including file), or break the cycle.",
@@ -31,8 +32,9 @@ constexpr Rule k_rules[] = {
      .default_severity = Severity::error,
      .name = "unknown-directive",
      .summary = "No loaded nginx module has a directive of this name",
-     .rationale = "nginx -t fails with `unknown directive`. Directive names are case-sensitive, and "
-                  "without `load_module ...ngx_mail_module.so` every mail directive is unknown.",
+     .rationale =
+         "nginx -t fails with `unknown directive`. Directive names are case-sensitive, and "
+         "without `load_module ...ngx_mail_module.so` every mail directive is unknown.",
      .example = "mail_log /var/log/nginx/mail.log;",
      .fix = "Use the real directive (for mail logging: `error_log FILE info;`), or load the module "
             "that provides it before the first block.",
@@ -41,9 +43,10 @@ constexpr Rule k_rules[] = {
      .default_severity = Severity::error,
      .name = "directive-not-allowed-here",
      .summary = "The directive exists, but not in this context",
-     .rationale = "nginx -t fails with `\"X\" directive is not allowed here`. Inside mail{} only mail "
-                  "directives and include are accepted: http directives such as proxy_pass do not "
-                  "work in a mail server.",
+     .rationale =
+         "nginx -t fails with `\"X\" directive is not allowed here`. Inside mail{} only mail "
+         "directives and include are accepted: http directives such as proxy_pass do not "
+         "work in a mail server.",
      .example = "mail { server { listen 110; proxy_pass 10.0.0.2:110; } }",
      .fix = "Move it to the right block; a mail backend is chosen by the auth_http server "
             "(Auth-Server/Auth-Port), not by proxy_pass.",
@@ -52,8 +55,9 @@ constexpr Rule k_rules[] = {
      .default_severity = Severity::error,
      .name = "invalid-arguments",
      .summary = "Wrong number of arguments, or a block/terminator mismatch",
-     .rationale = "nginx -t fails with `invalid number of arguments`, `is not terminated by \";\"` or "
-                  "`has no opening \"{\"`.",
+     .rationale =
+         "nginx -t fails with `invalid number of arguments`, `is not terminated by \";\"` or "
+         "`has no opening \"{\"`.",
      .example = "server_name mail.example.com mail2.example.com;",
      .fix = "Give the directive the arguments its table entry allows.",
      .references = "spec 1.3, 2.1"},
@@ -61,7 +65,8 @@ constexpr Rule k_rules[] = {
      .default_severity = Severity::error,
      .name = "invalid-value",
      .summary = "A value nginx rejects (flag, time, size, number, enum or list item)",
-     .rationale = "nginx -t fails with `invalid value`, `invalid number` or a directive-specific text.",
+     .rationale =
+         "nginx -t fails with `invalid value`, `invalid number` or a directive-specific text.",
      .example = "starttls yes;",
      .fix = "Use a value the directive accepts (`starttls on|off|only`).",
      .references = "spec 1.3, 2.1"},
@@ -244,6 +249,22 @@ constexpr Rule k_rules[] = {
      .example = "ssl_password_file /etc/nginx/missing.pass;",
      .fix = "Point to a readable file.",
      .references = "spec 2.1"},
+    {.id = "MAIL017",
+     .default_severity = Severity::error,
+     .name = "tls-setup-failed",
+     .summary = "OpenSSL rejects ssl_ciphers or ssl_ecdh_curve, or a CA, CRL, dhparam or ticket "
+                "key file cannot be loaded",
+     .rationale =
+         "For a server with TLS enabled nginx sets up OpenSSL while merging mail{}: "
+         "ciphers, certificates, client CA and CRL (only with ssl_verify_client), dhparam, "
+         "curves, ticket keys, in that order, and stops at the first failure "
+         "(`SSL_CTX_set_cipher_list(\"X\") failed`, `BIO_new_file(\"F\") failed`, ...). "
+         "popcheck asks the OpenSSL it is linked with and omits OpenSSL's error details.",
+     .example = "starttls on;\nssl_ciphers HIGH:!aNULL:BOGUS-CIPHER;",
+     .fix =
+         "Use cipher and curve names `openssl ciphers` / `openssl ecparam -list_curves` know, and "
+         "readable files.",
+     .references = "spec 2.4"},
     {.id = "LINT001",
      .default_severity = Severity::warning,
      .name = "bad-suppression-comment",
