@@ -15,7 +15,6 @@ Run: /usr/bin/python3 scripts/golden.py --popcheck build/popcheck [--update] [CA
 """
 
 import argparse
-import difflib
 import json
 import os
 import re
@@ -24,8 +23,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import nginx_runner  # noqa: E402
+from golden_common import (REPO, diff, load_validator, nginx_messages, normalise, print_result,  # noqa: E402
+                           read, same_nginx_error, schema_errors)
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASES_ROOT = os.path.join(REPO, "testdata", "compile")
 EXPECTED = "expected.json"
 # (name of the golden file, argv after the popcheck binary, schema file)
@@ -69,47 +69,7 @@ def record_nginx(case_dir):
 
 
 def load_validators():
-    try:
-        import jsonschema
-    except ImportError:
-        sys.exit("golden.py: python3-jsonschema is required (apt-get install python3-jsonschema)")
-    validators = {}
-    for _, _, schema_name in STEPS:
-        path = os.path.join(REPO, "schemas", schema_name)
-        try:
-            with open(path, encoding="utf-8") as fh:
-                schema = json.load(fh)
-        except (OSError, ValueError) as e:
-            validators[schema_name] = f"cannot load schema {path}: {e}"
-            continue
-        cls = jsonschema.validators.validator_for(schema)
-        cls.check_schema(schema)
-        validators[schema_name] = cls(schema)
-    return validators
-
-
-def normalise(text, case_dir):
-    # Longest first: the case directory lies inside the repository.
-    return text.replace(case_dir, "$CASE").replace(REPO, "$REPO")
-
-
-def schema_errors(validator, text):
-    if isinstance(validator, str):
-        return [validator]
-    try:
-        doc = json.loads(text)
-    except ValueError as e:
-        return [f"stdout is not JSON: {e}"]
-    return [f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
-            for err in sorted(validator.iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
-
-
-def read(path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except OSError:
-        return None
+    return {schema_name: load_validator(schema_name, "golden.py") for _, _, schema_name in STEPS}
 
 
 def nginx_disagreements(case_dir, compile_out, compile_exit):
@@ -121,8 +81,8 @@ def nginx_disagreements(case_dir, compile_out, compile_exit):
         return []
     lines = [line for line in record.splitlines() if line and not line.startswith("#")]
     nginx_exit = int(lines[0].split()[1])
-    emerg = [line[len("nginx: [emerg] "):] for line in lines if line.startswith("nginx: [emerg] ")]
-    warn = [line[len("nginx: [warn] "):] for line in lines if line.startswith("nginx: [warn] ")]
+    emerg = nginx_messages(lines, "emerg")
+    warn = nginx_messages(lines, "warn")
     problems = []
     if (nginx_exit == 0) != (compile_exit == 0):
         problems.append(f"nginx -t exits {nginx_exit} but compile exits {compile_exit}")
@@ -134,7 +94,7 @@ def nginx_disagreements(case_dir, compile_out, compile_exit):
     warnings = [d.get("text", "") for d in diags if d.get("severity") == "warning"]
     if emerg:
         first = errors[0] if errors else "(no error)"
-        if not (emerg[0] == first or emerg[0].startswith(first + " (SSL: ")):
+        if not same_nginx_error(emerg[0], first):
             problems.append(f"first error differs from nginx -t:\n  nginx:    {emerg[0]}\n  popcheck: {first}")
     elif errors:
         problems.append(f"nginx -t reports no error, compile does: {errors[0]}")
@@ -174,9 +134,8 @@ def run_case(popcheck, case_dir, validators, update):
         if golden is None:
             failures.append(f"{name}: no golden {golden_path} (run with --update)")
         elif golden != out:
-            diff = difflib.unified_diff(golden.splitlines(keepends=True), out.splitlines(keepends=True),
-                                        f"{name}.json (golden)", f"{name}.json (popcheck)")
-            failures.append(f"{name}: stdout differs from the golden:\n" + "".join(diff).rstrip("\n"))
+            failures.append(f"{name}: stdout differs from the golden:\n"
+                            + diff(golden, out, f"{name}.json (golden)", f"{name}.json (popcheck)"))
         want = expected_exits.get(f"{name}_exit")
         if want != r.returncode:
             failures.append(f"{name}: exit code {r.returncode}, expected {want}"
@@ -218,14 +177,9 @@ def main():
             failed += 1
             continue
         failures = run_case(popcheck, case_dir, validators, args.update)
-        if failures:
-            failed += 1
-            print(f"FAIL {label}")
-            for f in failures:
-                print("  " + f.replace("\n", "\n  "))
-        else:
-            passed += 1
-            print(f"{'UPDATED' if args.update else 'PASS'} {label}")
+        print_result(label, failures, args.update)
+        failed += bool(failures)
+        passed += not failures
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -340,6 +340,9 @@ void Walker::mail_block(const conf::Directive& d) {
   merge.conf_prefix = tree.conf_prefix;
   merge.files = options.files;
   merge.version = options.version;
+  merge.mail_end = location(d);
+  merge.mail_end.line = d.block_end_line;
+  merge.mail_end.column = 0;
   out.servers = merge_mail(mail, merge, out.diagnostics);
 }
 

@@ -1,5 +1,6 @@
 #include <climits>
 #include <popcheck/model/merge.hpp>
+#include <popcheck/model/openssl_checks.hpp>
 #include <popcheck/model/rule_ids.hpp>
 #include <unistd.h>
 
@@ -183,30 +184,44 @@ void merge_server(const MailConf& mail, const ServerConf& sc, const MergeOptions
   s.ssl_session_ticket_key = p.entries(ssl_session_ticket_key);
 }
 
-// The certificate part of ngx_mail_ssl_merge_conf, for a server with TLS enabled; nginx stops at
-// the first failure, so this does too.
-void check_certificates(const EffectiveServer& s, const MergeOptions& options, Diagnostics& out) {
+// An OpenSSL setup error: nginx prints it without a location and with OpenSSL's details in
+// parentheses, which popcheck leaves out.
+Diagnostic openssl_error(std::string message, const Location& where) {
+  auto d = make(rules::k_tls_setup, std::move(message), where);
+  d.unlocated_in_nginx = true;
+  return d;
+}
+
+// The start of ngx_mail_ssl_merge_conf for a server with TLS enabled: certificate directives,
+// ciphers (before the certificates are loaded, verified with nginx -t 1.22.1), certificate files.
+// nginx stops at the first failure, so each step returns false after one.
+bool check_certificates(const EffectiveServer& s, const MergeOptions& options, Diagnostics& out) {
   const auto& tls = s.tls;
   const std::string mode = "the \"" + tls.enabled_by + "\" directive in " + at(tls.enabled_where);
   const auto& certs = tls.certificates.value;
   const auto& keys = tls.certificate_keys.value;
   if (certs.empty()) {
     out.push_back(make(rules::k_no_certificate, "no \"ssl_certificate\" is defined for " + mode));
-    return;
+    return false;
   }
   if (keys.empty()) {
     out.push_back(
         make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for " + mode));
-    return;
+    return false;
   }
   if (keys.size() < certs.size()) {
     out.push_back(
         make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for certificate \"" +
                                           certs.back().args[0] + "\" and " + mode));
-    return;
+    return false;
+  }
+  if (!openssl_accepts_ciphers(tls.ciphers.value)) {
+    out.push_back(openssl_error("SSL_CTX_set_cipher_list(\"" + tls.ciphers.value + "\") failed",
+                                tls.ciphers.where));
+    return false;
   }
   if (options.files == nullptr) {
-    return;
+    return true;
   }
   for (std::size_t i = 0; i < certs.size(); ++i) {
     const std::string& cert = certs[i].args[0];
@@ -218,7 +233,7 @@ void check_certificates(const EffectiveServer& s, const MergeOptions& options, D
                  "cannot load certificate \"" + path + "\": BIO_new_file() failed", certs[i].where);
         d.unlocated_in_nginx = true;
         out.push_back(std::move(d));
-        return;
+        return false;
       }
     }
     const std::string& key = keys[i].args[0];
@@ -230,8 +245,81 @@ void check_certificates(const EffectiveServer& s, const MergeOptions& options, D
                       keys[i].where);
         d.unlocated_in_nginx = true;
         out.push_back(std::move(d));
-        return;
+        return false;
       }
+    }
+  }
+  return true;
+}
+
+// Client verification: the CA list is required, then (only with ssl_verify_client) the CA,
+// trusted and CRL files are loaded.
+bool check_verify_client(const EffectiveServer& s, const MergeOptions& options, Diagnostics& out) {
+  const auto& tls = s.tls;
+  const auto verify = tls.verify_client.value;
+  if (verify == VerifyClient::off) {
+    return true;
+  }
+  // 1.27.2 also accepts a trusted certificate list, and names it in the message.
+  const bool trusted_counts = options.version >= k_verify_trusted;
+  if (verify != VerifyClient::optional_no_ca && tls.client_certificate.value.empty() &&
+      !(trusted_counts && !tls.trusted_certificate.value.empty())) {
+    auto d = make(rules::k_verify_client,
+                  trusted_counts
+                      ? "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
+                      : "no ssl_client_certificate for ssl_verify_client",
+                  tls.verify_client.where);
+    d.unlocated_in_nginx = true;
+    out.push_back(std::move(d));
+    return false;
+  }
+  if (options.files == nullptr) {
+    return true;
+  }
+  const std::pair<const Sourced<std::string>*, const char*> files[] = {
+      {&tls.client_certificate, "SSL_CTX_load_verify_locations"},
+      {&tls.trusted_certificate, "SSL_CTX_load_verify_locations"},
+      {&tls.crl, "X509_LOOKUP_load_file"}};
+  for (const auto& [file, call] : files) {
+    if (file->value.empty()) {
+      continue;
+    }
+    const std::string path = full_path(options.conf_prefix, file->value);
+    if (!options.files->check_readable(path)) {
+      out.push_back(openssl_error(std::string(call) + "(\"" + path + "\") failed", file->where));
+      return false;
+    }
+  }
+  return true;
+}
+
+// The rest of the OpenSSL setup: dhparam, curves, session ticket keys.
+void check_tls_rest(const EffectiveServer& s, const MergeOptions& options, Diagnostics& out) {
+  const auto& tls = s.tls;
+  if (options.files != nullptr && !tls.dhparam.value.empty()) {
+    const std::string path = full_path(options.conf_prefix, tls.dhparam.value);
+    if (!options.files->check_readable(path)) {
+      out.push_back(openssl_error("BIO_new_file(\"" + path + "\") failed", tls.dhparam.where));
+      return;
+    }
+  }
+  if (!openssl_accepts_curves(tls.ecdh_curve.value)) {
+    out.push_back(openssl_error("SSL_CTX_set1_curves_list(\"" + tls.ecdh_curve.value + "\") failed",
+                                tls.ecdh_curve.where));
+    return;
+  }
+  if (options.files == nullptr) {
+    return;
+  }
+  for (const auto& key : s.ssl_session_ticket_key.value) {
+    const std::string path = full_path(options.conf_prefix, key.args[0]);
+    if (auto ok = options.files->check_readable(path); !ok) {
+      // Logged with the parser's position while merging: the line of mail's '}'.
+      out.push_back(make(rules::k_tls_setup,
+                         "open() \"" + path + "\" failed (" + std::to_string(ok.error().code) +
+                             ": " + ok.error().message + ")",
+                         options.mail_end));
+      return;
     }
   }
 }
@@ -282,21 +370,8 @@ std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions
     if (!s.tls.enabled()) {
       continue;
     }
-    check_certificates(s, options, out);
-    const auto verify = s.tls.verify_client.value;
-    // 1.27.2 also accepts a trusted certificate list, and names it in the message.
-    const bool trusted_counts = options.version >= k_verify_trusted;
-    if ((verify == VerifyClient::on || verify == VerifyClient::optional) &&
-        s.tls.client_certificate.value.empty() &&
-        !(trusted_counts && !s.tls.trusted_certificate.value.empty())) {
-      auto d =
-          make(rules::k_verify_client,
-               trusted_counts
-                   ? "no ssl_client_certificate or ssl_trusted_certificate for ssl_verify_client"
-                   : "no ssl_client_certificate for ssl_verify_client",
-               s.tls.verify_client.where);
-      d.unlocated_in_nginx = true;
-      out.push_back(std::move(d));
+    if (check_certificates(s, options, out) && check_verify_client(s, options, out)) {
+      check_tls_rest(s, options, out);
     }
   }
   for (const auto& s : servers) {

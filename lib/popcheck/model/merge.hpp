@@ -80,6 +80,7 @@ struct MergeOptions {
   std::string conf_prefix;    // relative certificate paths are joined to it, not normalised
   FileProbe* files = nullptr; // null: certificate and key files are not checked
   NginxVersion version = k_nginx_1_22_1;
+  Location mail_end; // the '}' of mail{}: where nginx locates errors it logs while merging
 };
 
 std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions& options,

@@ -61,6 +61,9 @@ inline constexpr RuleId k_real_ip{"MAIL015", Severity::error,
                                   "invalid set_real_ip_from (or low address bits warning)"};
 inline constexpr RuleId k_password_file{"MAIL016", Severity::error,
                                         "ssl_password_file cannot be read"};
+inline constexpr RuleId k_tls_setup{"MAIL017", Severity::error,
+                                    "OpenSSL rejects ssl_ciphers / ssl_ecdh_curve, or cannot load "
+                                    "a CA, CRL, dhparam or ticket key"};
 
 inline constexpr const RuleId* k_all[] = {
     &k_unknown_directive, &k_not_allowed,           &k_arguments,      &k_invalid_value,
@@ -68,6 +71,7 @@ inline constexpr const RuleId* k_all[] = {
     &k_unknown_protocol,  &k_unknown_mail_protocol, &k_listen,         &k_duplicate_listen,
     &k_no_listen,         &k_auth_http_url,         &k_no_auth_http,   &k_no_certificate,
     &k_cannot_load,       &k_verify_client,         &k_ssl_deprecated, &k_ssl_conflict,
-    &k_resolver,          &k_session_cache,         &k_real_ip,        &k_password_file};
+    &k_resolver,          &k_session_cache,         &k_real_ip,        &k_password_file,
+    &k_tls_setup};
 
 } // namespace popcheck::model::rules
