@@ -3,16 +3,13 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "input.hpp"
 
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <memory>
-#include <optional>
-#include <popcheck/conf/parse_config.hpp>
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/pop3/compile_json.hpp>
-#include <popcheck/util/file_reader.hpp>
+
+#include <iostream>
+#include <memory>
 
 namespace popcheck::cli {
 namespace {
@@ -27,38 +24,14 @@ struct CompileOptions {
   int indent = 2;
 };
 
-std::optional<std::string> read_all(const std::string& input) {
-  if (input == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  }
-  std::ifstream stream(input, std::ios::binary);
-  if (!stream) {
-    return std::nullopt;
-  }
-  return std::string(std::istreambuf_iterator<char>(stream), {});
-}
-
 int run_compile(const CompileOptions& options) {
-  DiskFileReader disk;
-  conf::ConfTree tree;
-  if (options.dump) {
-    const auto text = read_all(options.input);
-    if (!text) {
-      std::cerr << "popcheck: cannot read " << options.input << "\n";
-      return k_exit_input;
-    }
-    auto parsed = conf::parse_dump(*text, disk);
-    if (!parsed) {
-      std::cerr << "popcheck: " << options.input << ": " << parsed.error().message << "\n";
-      return k_exit_input;
-    }
-    tree = std::move(*parsed);
-  } else if (options.input == "-") {
-    const std::string text(std::istreambuf_iterator<char>(std::cin), {});
-    tree = conf::parse_config_text(text, "stdin", disk);
-  } else {
-    tree = conf::parse_config(options.input, disk);
+  RecordingFileReader reader;
+  auto loaded = load_config(options.input, options.dump, reader, Unreadable::in_the_tree);
+  if (!loaded) {
+    std::cerr << "popcheck: " << loaded.error() << "\n";
+    return k_exit_input;
   }
+  const conf::ConfTree& tree = *loaded;
 
   model::SystemResolver resolver;
   model::DiskFileProbe probe;
@@ -73,15 +46,8 @@ int run_compile(const CompileOptions& options) {
   const std::string config = tree.files.empty() ? options.input : tree.files[0].path;
   const std::string json = pop3::compile_document(config, {}, analysis).dump(options.indent) + "\n";
 
-  if (options.output.empty() || options.output == "-") {
-    std::cout << json << std::flush;
-  } else {
-    std::ofstream out(options.output, std::ios::binary);
-    out << json;
-    if (!out.flush()) {
-      std::cerr << "popcheck: cannot write " << options.output << "\n";
-      return k_exit_input;
-    }
+  if (!write_output(options.output, json)) {
+    return k_exit_input;
   }
   return analysis.has_errors() ? k_exit_input : k_exit_ok;
 }

@@ -2,15 +2,12 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "input.hpp"
 
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <memory>
-#include <popcheck/conf/parse_config.hpp>
 #include <popcheck/conf/tree_json.hpp>
-#include <popcheck/util/file_reader.hpp>
-#include <sstream>
+
+#include <iostream>
+#include <memory>
 
 namespace popcheck::cli {
 
@@ -23,49 +20,18 @@ struct ParseOptions {
   std::string output;
 };
 
-std::optional<std::string> read_input(const std::string& input) {
-  if (input == "-") {
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  }
-  std::ifstream stream(input, std::ios::binary);
-  if (!stream) {
-    return std::nullopt;
-  }
-  return std::string(std::istreambuf_iterator<char>(stream), {});
-}
-
 int run_parse(const ParseOptions& options) {
-  DiskFileReader disk;
-  conf::ConfTree tree;
-  if (options.dump) {
-    const auto text = read_input(options.input);
-    if (!text) {
-      std::cerr << "popcheck: cannot read " << options.input << "\n";
-      return k_exit_input;
-    }
-    auto parsed = conf::parse_dump(*text, disk);
-    if (!parsed) {
-      std::cerr << "popcheck: " << options.input << ": " << parsed.error().message << "\n";
-      return k_exit_input;
-    }
-    tree = std::move(*parsed);
-  } else if (options.input == "-") {
-    const std::string text(std::istreambuf_iterator<char>(std::cin), {});
-    tree = conf::parse_config_text(text, "stdin", disk);
-  } else {
-    tree = conf::parse_config(options.input, disk);
+  RecordingFileReader reader;
+  auto loaded = load_config(options.input, options.dump, reader, Unreadable::in_the_tree);
+  if (!loaded) {
+    std::cerr << "popcheck: " << loaded.error() << "\n";
+    return k_exit_input;
   }
+  const conf::ConfTree& tree = *loaded;
 
   const std::string json = conf::to_json(tree).dump(options.indent) + "\n";
-  if (options.output.empty() || options.output == "-") {
-    std::cout << json << std::flush;
-  } else {
-    std::ofstream out(options.output, std::ios::binary);
-    out << json;
-    if (!out.flush()) {
-      std::cerr << "popcheck: cannot write " << options.output << "\n";
-      return k_exit_input;
-    }
+  if (!write_output(options.output, json)) {
+    return k_exit_input;
   }
   return tree.all_errors().empty() ? k_exit_ok : k_exit_input;
 }

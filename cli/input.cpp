@@ -40,13 +40,17 @@ std::optional<std::string_view> RecordingFileReader::line(const std::string& pat
 }
 
 std::expected<conf::ConfTree, std::string> load_config(const std::string& input, bool dump,
-                                                       RecordingFileReader& reader) {
+                                                       RecordingFileReader& reader,
+                                                       Unreadable unreadable) {
   std::string text;
   std::string path = input == "-" ? "stdin" : input;
   if (input == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), {});
   } else {
     auto content = reader.read(conf::absolute_path(input));
+    if (!content && unreadable == Unreadable::in_the_tree && !dump) {
+      return conf::parse_config(input, reader);
+    }
     if (!content) {
       return std::unexpected("cannot read " + input + ": " + content.error().message);
     }

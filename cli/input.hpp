@@ -31,11 +31,17 @@ private:
   std::map<std::string, std::string> m_texts;
 };
 
+enum class Unreadable {
+  fail,         // lint: an unreadable main file is an input error (exit 2, no report)
+  in_the_tree,  // parse/compile: the tree's only error is nginx's `open() "..." failed`
+};
+
 // The configuration tree of INPUT ("-" reads stdin; with `dump`, INPUT is `nginx -T` output).
-// An input that cannot be read at all is an error message (exit code 2); configuration errors
+// An input that cannot be used at all is an error message (exit code 2); configuration errors
 // are in the tree.
 std::expected<conf::ConfTree, std::string> load_config(const std::string& input, bool dump,
-                                                       RecordingFileReader& reader);
+                                                       RecordingFileReader& reader,
+                                                       Unreadable unreadable = Unreadable::fail);
 
 // Writes `text` to stdout ("" or "-") or to the file; false (and a message on stderr) on failure.
 bool write_output(const std::string& path, std::string_view text);
