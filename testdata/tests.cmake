@@ -32,3 +32,5 @@ endforeach()
 # The proxy's integration and differential tests (testdata/proxy/, label `proxy`).
 include(${CMAKE_CURRENT_LIST_DIR}/proxy/tests.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/probe.cmake OPTIONAL)
+# popcheck lint: differential tests vs live nginx -t and golden outputs (testdata/lint/).
+include(${CMAKE_CURRENT_LIST_DIR}/lint.cmake OPTIONAL)
