@@ -200,20 +200,22 @@ bool check_certificates(const EffectiveServer& s, const MergeOptions& options, D
   const std::string mode = "the \"" + tls.enabled_by + "\" directive in " + at(tls.enabled_where);
   const auto& certs = tls.certificates.value;
   const auto& keys = tls.certificate_keys.value;
-  if (certs.empty()) {
-    out.push_back(make(rules::k_no_certificate, "no \"ssl_certificate\" is defined for " + mode));
+  // The location is already in nginx's text; the finding still points at the directive.
+  const auto missing = [&](std::string message) {
+    auto d = make(rules::k_no_certificate, std::move(message), tls.enabled_where);
+    d.unlocated_in_nginx = true;
+    out.push_back(std::move(d));
     return false;
+  };
+  if (certs.empty()) {
+    return missing("no \"ssl_certificate\" is defined for " + mode);
   }
   if (keys.empty()) {
-    out.push_back(
-        make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for " + mode));
-    return false;
+    return missing("no \"ssl_certificate_key\" is defined for " + mode);
   }
   if (keys.size() < certs.size()) {
-    out.push_back(
-        make(rules::k_no_certificate, "no \"ssl_certificate_key\" is defined for certificate \"" +
-                                          certs.back().args[0] + "\" and " + mode));
-    return false;
+    return missing("no \"ssl_certificate_key\" is defined for certificate \"" +
+                   certs.back().args[0] + "\" and " + mode);
   }
   if (!openssl_accepts_ciphers(tls.ciphers.value)) {
     out.push_back(openssl_error("SSL_CTX_set_cipher_list(\"" + tls.ciphers.value + "\") failed",
