@@ -3,10 +3,12 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "input.hpp"
+#include "progress.hpp"
 
 #include <popcheck/conf/parse_config.hpp>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/linter.hpp>
+#include <popcheck/lint/project_config.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/net_url.hpp>
 
@@ -34,7 +36,21 @@ struct LintCliOptions {
   bool no_color = false;
   bool show_suppressed = false;
   std::string base_dir;
+  std::string config;     // --config FILE: this project file instead of searching
+  bool no_config = false;
+  bool no_progress = false;
+  // Which options the command line set: those win over the project file.
+  bool cli_fail_on = false;
+  bool cli_only = false;
+  bool cli_skip = false;
+  bool cli_target_version = false;
+  // From the project file.
+  std::map<std::string, Severity> severity;
+  std::optional<lint::TargetVersion> config_target;
 };
+
+// Lint shows progress from this many input files on (when stderr is a terminal).
+constexpr std::size_t k_progress_min_files = 5;
 
 int severity_rank(Severity severity) {
   switch (severity) {
@@ -61,7 +77,56 @@ int fail_rank(const std::string& fail_on) {
   return 4; // none
 }
 
-int run_lint(const LintCliOptions& cli) {
+// The project file that applies: --config, else the nearest .popcheck.json above the first input
+// (the current directory for stdin); none with --no-config.
+std::expected<std::optional<lint::ProjectConfig>, std::string>
+project_config(const LintCliOptions& cli) {
+  DiskFileReader files;
+  if (cli.no_config) {
+    return std::nullopt;
+  }
+  if (!cli.config.empty()) {
+    auto text = files.read(cli.config);
+    if (!text) {
+      return std::unexpected(cli.config + ": " + text.error().message);
+    }
+    return lint::parse_project_config(*text, cli.config);
+  }
+  std::error_code ec;
+  std::filesystem::path start = std::filesystem::current_path(ec);
+  if (cli.inputs.front() != "-") {
+    start = std::filesystem::absolute(cli.inputs.front(), ec).parent_path();
+  }
+  return lint::find_project_config(start.lexically_normal().string(), files);
+}
+
+// Command line > project file > built-in defaults, option by option.
+LintCliOptions with_project_config(LintCliOptions cli, const lint::ProjectConfig& config) {
+  if (!cli.cli_fail_on && config.fail_on) {
+    cli.fail_on = *config.fail_on;
+  }
+  if (!cli.cli_only && config.only) {
+    cli.only = *config.only;
+  }
+  if (!cli.cli_skip && config.skip) {
+    cli.skip = *config.skip;
+  }
+  // A rule the file turns "off" stays off whatever --skip says; its other severities apply too.
+  cli.skip.insert(cli.skip.end(), config.off.begin(), config.off.end());
+  cli.severity = config.severity;
+  if (!cli.cli_target_version && config.target_version) {
+    cli.config_target = config.target_version;
+  }
+  return cli;
+}
+
+int run_lint(const LintCliOptions& given) {
+  auto config = project_config(given);
+  if (!config) {
+    std::cerr << "popcheck: " << config.error() << "\n";
+    return k_exit_usage;
+  }
+  const LintCliOptions cli = *config ? with_project_config(given, **config) : given;
   for (const auto* list : {&cli.only, &cli.skip}) {
     if (const auto unknown = lint::unknown_rules(*list); !unknown.empty()) {
       std::cerr << "popcheck: unknown rule \"" << unknown.front()
@@ -70,7 +135,8 @@ int run_lint(const LintCliOptions& cli) {
     }
   }
   lint::LintOptions options;
-  options.version = *lint::parse_target_version(cli.target_version);
+  options.version = cli.config_target.value_or(*lint::parse_target_version(cli.target_version));
+  options.severity = cli.severity;
   options.only = cli.only;
   options.skip = cli.skip;
   model::SystemResolver system_resolver;
@@ -81,7 +147,9 @@ int run_lint(const LintCliOptions& cli) {
 
   RecordingFileReader reader;
   lint::LintReport report;
+  Progress progress("lint", cli.inputs.size(), k_progress_min_files, !cli.no_progress);
   for (const auto& input : cli.inputs) {
+    progress.step(input);
     auto tree = load_config(input, cli.dump, reader);
     if (!tree) {
       std::cerr << "popcheck: " << tree.error() << "\n";
@@ -91,6 +159,8 @@ int run_lint(const LintCliOptions& cli) {
     auto findings = lint::lint_tree(*tree, options);
     std::move(findings.begin(), findings.end(), std::back_inserter(report.findings));
   }
+
+  progress.finish();
 
   const bool to_terminal = (cli.output.empty() || cli.output == "-") && isatty(STDOUT_FILENO);
   std::string text;
@@ -103,6 +173,11 @@ int run_lint(const LintCliOptions& cli) {
     text = lint::format_sarif(report, {.base_dir = base});
   } else if (cli.format == "junit") {
     text = lint::format_junit(report);
+  } else if (cli.format == "codequality") {
+    std::error_code ec;
+    const auto base = cli.base_dir.empty() ? std::filesystem::current_path(ec).string()
+                                           : conf::absolute_path(cli.base_dir);
+    text = lint::format_codequality(report, {.base_dir = base});
   } else {
     lint::TextOptions text_options;
     text_options.color = !cli.no_color && (cli.color || to_terminal);
@@ -137,7 +212,7 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_option("FILE", options->inputs, "nginx.conf files to lint; - reads stdin")
       ->required();
   command->add_option("--format", options->format, "output format")
-      ->check(CLI::IsMember({"text", "json", "sarif", "junit"}))
+      ->check(CLI::IsMember({"text", "json", "sarif", "junit", "codequality"}))
       ->capture_default_str();
   command->add_option("-o,--output", options->output, "write the report here instead of stdout");
   command->add_option("--fail-on", options->fail_on,
@@ -164,9 +239,20 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_flag("--show-suppressed", options->show_suppressed,
                     "text format: list suppressed findings too");
   command->add_option("--base-dir", options->base_dir,
-                      "SARIF: make file URIs relative to this directory (default: the current "
-                      "directory, i.e. run it from the repository root)");
-  command->callback([options, &exit_code] { exit_code = run_lint(*options); });
+                      "SARIF and codequality: make file paths relative to this directory "
+                      "(default: the current directory, i.e. run it from the repository root)");
+  command->add_option("--config", options->config,
+                      "project file to use instead of the nearest .popcheck.json above FILE");
+  command->add_flag("--no-config", options->no_config, "ignore .popcheck.json files");
+  command->add_flag("--no-progress", options->no_progress,
+                    "no progress line on stderr (shown on a terminal for 5 or more files)");
+  command->callback([options, command, &exit_code] {
+    options->cli_fail_on = command->get_option("--fail-on")->count() > 0;
+    options->cli_only = command->get_option("--only")->count() > 0;
+    options->cli_skip = command->get_option("--skip")->count() > 0;
+    options->cli_target_version = command->get_option("--target-version")->count() > 0;
+    exit_code = run_lint(*options);
+  });
 }
 
 } // namespace popcheck::cli

@@ -30,4 +30,10 @@ std::string format_sarif(const LintReport& report, const SarifOptions& options);
 // JUnit XML: one testcase per input file and per finding; suppressed findings are skipped cases.
 std::string format_junit(const LintReport& report);
 
+struct CodeQualityOptions {
+  std::string base_dir; // paths are made relative to this directory (the repository root)
+};
+// GitLab Code Quality JSON (schemas/codequality.schema.json); suppressed findings left out.
+std::string format_codequality(const LintReport& report, const CodeQualityOptions& options);
+
 } // namespace popcheck::lint
