@@ -34,3 +34,4 @@ include(${CMAKE_CURRENT_LIST_DIR}/proxy/tests.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/probe.cmake OPTIONAL)
 # popcheck lint: differential tests vs live nginx -t and golden outputs (testdata/lint/).
 include(${CMAKE_CURRENT_LIST_DIR}/lint.cmake OPTIONAL)
+include(${CMAKE_CURRENT_LIST_DIR}/ship.cmake OPTIONAL)

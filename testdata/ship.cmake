@@ -1,0 +1,18 @@
+# Shipping tests (included from testdata/tests.cmake), label `ship`:
+#   ship: cli docs       the man page and the bash/zsh completions name every verb and option of
+#                        `popcheck --help` (scripts/cli_docs_test.py)
+#   ship: deb install    CPack's .deb of this build installed with apt-get, popcheck used from
+#                        /usr/bin, man and completions found; removed again (root only, else 77)
+set(popcheck_man_arg)
+if(TARGET popcheck_man)
+  set(popcheck_man_arg --man ${PROJECT_BINARY_DIR}/popcheck.1.gz)
+endif()
+add_test(NAME "ship: cli docs"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/cli_docs_test.py
+                 --popcheck $<TARGET_FILE:popcheck> ${popcheck_man_arg})
+set_tests_properties("ship: cli docs" PROPERTIES LABELS ship TIMEOUT 60)
+add_test(NAME "ship: deb install"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/deb_install_test.py
+                 --build-dir ${PROJECT_BINARY_DIR})
+set_tests_properties("ship: deb install" PROPERTIES LABELS ship SKIP_RETURN_CODE 77 TIMEOUT 600
+                     RUN_SERIAL ON)
