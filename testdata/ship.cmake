@@ -3,6 +3,9 @@
 #                        `popcheck --help` (scripts/cli_docs_test.py)
 #   ship: deb install    CPack's .deb of this build installed with apt-get, popcheck used from
 #                        /usr/bin, man and completions found; removed again (root only, else 77)
+#   ship: lint cli       progress line only on a TTY; .popcheck.json found upwards, CLI > file
+#   ship: etc-nginx      lint on a copy of the real /etc/nginx with a mail block: top-level include
+#                        clean, conf.d/ placement = real nginx -t's error (label nginx; 77 w/o root)
 set(popcheck_man_arg)
 if(TARGET popcheck_man)
   set(popcheck_man_arg --man ${PROJECT_BINARY_DIR}/popcheck.1.gz)
@@ -16,3 +19,12 @@ add_test(NAME "ship: deb install"
                  --build-dir ${PROJECT_BINARY_DIR})
 set_tests_properties("ship: deb install" PROPERTIES LABELS ship SKIP_RETURN_CODE 77 TIMEOUT 600
                      RUN_SERIAL ON)
+add_test(NAME "ship: lint cli"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/lint_cli_test.py
+                 --popcheck $<TARGET_FILE:popcheck>)
+set_tests_properties("ship: lint cli" PROPERTIES LABELS ship TIMEOUT 120)
+add_test(NAME "ship: etc-nginx"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/debian_etc_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>)
+set_tests_properties("ship: etc-nginx" PROPERTIES LABELS "ship;nginx" SKIP_RETURN_CODE 77
+                     TIMEOUT 120)
