@@ -4,6 +4,8 @@
 #   ship: deb install    CPack's .deb of this build installed with apt-get, popcheck used from
 #                        /usr/bin, man and completions found; removed again (root only, else 77)
 #   ship: lint cli       progress line only on a TTY; .popcheck.json found upwards, CLI > file
+#   ship: ci recipes     every popcheck command of docs/ci.md run on testdata/ship/ci-repo, outputs
+#                        validated (SARIF, Code Quality, JUnit), YAML parsed, docs/ci/ embedded
 #   ship: etc-nginx      lint on a copy of the real /etc/nginx with a mail block: top-level include
 #                        clean, conf.d/ placement = real nginx -t's error (label nginx; 77 w/o root)
 set(popcheck_man_arg)
@@ -28,3 +30,7 @@ add_test(NAME "ship: etc-nginx"
                  --popcheck $<TARGET_FILE:popcheck>)
 set_tests_properties("ship: etc-nginx" PROPERTIES LABELS "ship;nginx" SKIP_RETURN_CODE 77
                      TIMEOUT 120)
+add_test(NAME "ship: ci recipes"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/ci_recipes_test.py
+                 --popcheck $<TARGET_FILE:popcheck>)
+set_tests_properties("ship: ci recipes" PROPERTIES LABELS ship TIMEOUT 300)

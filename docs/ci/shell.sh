@@ -1,0 +1,1 @@
+popcheck lint --fail-on error nginx/nginx.conf && echo "nginx mail configuration: OK"
