@@ -162,7 +162,7 @@ def validate(repo, path, cmd, env):
     if fmt == "sarif":
         doc = json.load(open(full))
         schema = json.load(open(os.path.join(REPO, "schemas", "sarif-2.1.0.json")))
-        errors = list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+        errors = list(jsonschema.Draft4Validator(schema).iter_errors(doc))
         uris = [loc["physicalLocation"]["artifactLocation"]["uri"]
                 for r in doc["runs"][0]["results"] for loc in r.get("locations", [])]
         expect(not errors and uris and all(os.path.exists(os.path.join(repo, u)) for u in uris),

@@ -8,18 +8,25 @@ option, and checks:
     exit code of cli/exit_codes.hpp under EXIT STATUS, and the generated page renders without
     groff warnings;
   * the bash completion offers exactly the verb's options after `popcheck VERB -` (run in bash);
-  * the zsh completion (zsh -n clean) names each option in the verb's branch.
+  * the zsh completion (zsh -n clean) names each option in the verb's branch;
+  * the .popcheck.json examples of the man page and docs/getting-started.md match
+    schemas/popcheck-config.schema.json and `popcheck lint --config EXAMPLE` accepts them;
+  * docs/schemas.md names every file of schemas/.
 Exit 0 pass, 1 fail.
 
 Run: /usr/bin/python3 scripts/cli_docs_test.py --popcheck build/popcheck [--man build/popcheck.1.gz]
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+
+import jsonschema
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MAN_SOURCE = os.path.join(REPO, "docs", "man", "popcheck.1.scd")
@@ -128,6 +135,32 @@ def main():
                            env=dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING=""))
         expect(r.returncode == 0 and r.stderr == "" and "EXIT STATUS" in r.stdout,
                f"man -l {args.man}: exit {r.returncode}, warnings: {r.stderr.strip()}")
+
+    schema = json.load(open(os.path.join(REPO, "schemas", "popcheck-config.schema.json")))
+    examples = {
+        "man page": re.search(r"```\n(\{.*?\})\n```", man.get("PROJECT CONFIGURATION FILE", ""), re.S),
+        "getting-started.md": re.search(r"## Project file\n.*?```json\n(.*?)```",
+                                        open(os.path.join(REPO, "docs", "getting-started.md")).read(),
+                                        re.S),
+    }
+    conf = os.path.join(REPO, "testdata", "compile", "defaults", "nginx.conf")
+    for where, m in examples.items():
+        expect(m is not None, f"{where}: has a .popcheck.json example")
+        if m is None:
+            continue
+        doc = json.loads(m.group(1))
+        errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)]
+        expect(not errors, f"{where}: the example matches the schema: {errors}")
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            f.write(m.group(1))
+            f.flush()
+            r = subprocess.run([args.popcheck, "lint", "--config", f.name, conf],
+                               capture_output=True, text=True)
+        expect(r.returncode in (0, 1), f"{where}: popcheck lint --config accepts the example "
+               f"(exit {r.returncode}: {r.stderr.strip()})")
+    listed = open(os.path.join(REPO, "docs", "schemas.md")).read()
+    for name in sorted(os.listdir(os.path.join(REPO, "schemas"))):
+        expect(f"schemas/{name}" in listed, f"docs/schemas.md: {name} is not described")
 
     print("FAIL" if failures else f"PASS ({len(all_verbs)} verbs)")
     return 1 if failures else 0
