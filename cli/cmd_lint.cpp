@@ -5,16 +5,15 @@
 #include "input.hpp"
 #include "progress.hpp"
 
+#include <filesystem>
+#include <iostream>
+#include <memory>
 #include <popcheck/conf/parse_config.hpp>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/lint/project_config.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/net_url.hpp>
-
-#include <filesystem>
-#include <iostream>
-#include <memory>
 #include <unistd.h>
 
 namespace popcheck::cli {
@@ -36,7 +35,7 @@ struct LintCliOptions {
   bool no_color = false;
   bool show_suppressed = false;
   std::string base_dir;
-  std::string config;     // --config FILE: this project file instead of searching
+  std::string config; // --config FILE: this project file instead of searching
   bool no_config = false;
   bool no_progress = false;
   // Which options the command line set: those win over the project file.
@@ -215,16 +214,16 @@ void add_lint_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json", "sarif", "junit", "codequality"}))
       ->capture_default_str();
   command->add_option("-o,--output", options->output, "write the report here instead of stdout");
-  command->add_option("--fail-on", options->fail_on,
-                      "lowest severity that makes the exit code 1")
+  command->add_option("--fail-on", options->fail_on, "lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "info", "none"}))
       ->capture_default_str();
   command->add_option("--only", options->only, "report only these rules (ids or names)")
       ->delimiter(',');
   command->add_option("--skip", options->skip, "never report these rules (ids or names)")
       ->delimiter(',');
-  command->add_option("--target-version", options->target_version,
-                      "nginx version whose behaviour to assume")
+  command
+      ->add_option("--target-version", options->target_version,
+                   "nginx version whose behaviour to assume")
       ->check(CLI::IsMember({"1.22", "1.24", "1.26", "1.28"}))
       ->capture_default_str();
   command->add_flag("--dump", options->dump, "FILE is the output of `nginx -T`");

@@ -25,7 +25,9 @@ Progress::Progress(std::string verb, std::size_t total, std::size_t min_items, b
     : m_verb(std::move(verb)), m_total(total),
       m_active(enabled && total >= min_items && isatty(STDERR_FILENO) == 1) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 void Progress::step(std::string_view item) {
   if (!m_active) {
@@ -37,8 +39,8 @@ void Progress::step(std::string_view item) {
     return;
   }
   m_last_draw = now;
-  std::string line = "[" + std::to_string(m_done) + "/" + std::to_string(m_total) + "] " + m_verb +
-                     " ";
+  std::string line =
+      "[" + std::to_string(m_done) + "/" + std::to_string(m_total) + "] " + m_verb + " ";
   const std::size_t width = terminal_width() - 1; // the last column would wrap on some terminals
   if (line.size() + item.size() > width && width > line.size() + 3) {
     line += "...";

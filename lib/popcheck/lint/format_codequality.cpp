@@ -2,13 +2,11 @@
 // {description, check_name, fingerprint, severity, location{path, lines{begin}}}.
 // https://docs.gitlab.com/ee/ci/testing/code_quality.html#implement-a-custom-tool
 
-#include <popcheck/lint/formatters.hpp>
-
-#include <nlohmann/json.hpp>
-#include <openssl/evp.h>
-
 #include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <popcheck/lint/formatters.hpp>
 #include <tuple>
 
 namespace popcheck::lint {
@@ -73,7 +71,7 @@ std::string format_codequality(const LintReport& report, const CodeQualityOption
       continue; // GitLab has no notion of a suppressed issue
     }
     const auto& d = finding.diagnostic;
-    const std::string file = !d.location.file.empty()    ? d.location.file.str()
+    const std::string file = !d.location.file.empty() ? d.location.file.str()
                              : !report.inputs.empty() ? report.inputs.front()
                                                       : std::string("-");
     const std::string path = relative_path(file, options.base_dir);

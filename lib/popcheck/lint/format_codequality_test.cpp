@@ -1,7 +1,6 @@
-#include <popcheck/lint/formatters.hpp>
-
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <popcheck/lint/formatters.hpp>
 
 using namespace popcheck;
 using namespace popcheck::lint;
@@ -76,7 +75,8 @@ TEST_CASE("lint codequality format: GitLab's fields, relative paths, severities"
 )json");
 }
 
-TEST_CASE("lint codequality format: equal findings get distinct fingerprints, stable across lines") {
+TEST_CASE(
+    "lint codequality format: equal findings get distinct fingerprints, stable across lines") {
   LintReport report;
   report.findings = {finding("POP3003", Severity::warning, {"/r/n.conf", 5, 1}, "m"),
                      finding("POP3003", Severity::warning, {"/r/n.conf", 9, 1}, "m")};

@@ -1,8 +1,6 @@
-#include <popcheck/lint/project_config.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <cerrno>
+#include <nlohmann/json.hpp>
+#include <popcheck/lint/project_config.hpp>
 
 namespace popcheck::lint {
 namespace {
@@ -83,7 +81,8 @@ std::expected<void, std::string> apply(const std::string& key, const json& value
   }
   if (key == "severity") {
     if (!value.is_object()) {
-      return std::unexpected("\"severity\" must be an object: {\"RULE\": \"error|warning|info|off\"}");
+      return std::unexpected(
+          "\"severity\" must be an object: {\"RULE\": \"error|warning|info|off\"}");
     }
     for (const auto& [rule_key, level_value] : value.items()) {
       const Rule* rule = rule_by_id_or_name(rule_key);
@@ -91,7 +90,8 @@ std::expected<void, std::string> apply(const std::string& key, const json& value
         return std::unexpected("\"severity\": unknown rule \"" + rule_key +
                                "\" (see `popcheck explain --list`)");
       }
-      auto level = string_of(level_value, "severity." + rule_key, {"error", "warning", "info", "off"});
+      auto level =
+          string_of(level_value, "severity." + rule_key, {"error", "warning", "info", "off"});
       if (!level) {
         return std::unexpected(level.error());
       }

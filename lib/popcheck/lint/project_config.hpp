@@ -4,12 +4,11 @@
 // file's directory: defaults for `popcheck lint` that a repository shares. Precedence is
 // command line > this file > built-in defaults (docs/getting-started.md); the CLI applies it.
 
-#include <popcheck/lint/context.hpp>
-#include <popcheck/util/file_reader.hpp>
-
 #include <expected>
 #include <map>
 #include <optional>
+#include <popcheck/lint/context.hpp>
+#include <popcheck/util/file_reader.hpp>
 #include <string>
 #include <vector>
 
@@ -18,12 +17,12 @@ namespace popcheck::lint {
 inline constexpr const char* k_project_config_name = ".popcheck.json";
 
 struct ProjectConfig {
-  std::string path;                                  // where it was read from
-  std::optional<std::string> fail_on;                // error|warning|info|none
-  std::optional<std::vector<std::string>> only;      // rule ids (names resolved to ids)
-  std::optional<std::vector<std::string>> skip;      // rule ids
-  std::map<std::string, Severity> severity;          // per rule id
-  std::vector<std::string> off;                      // rules whose severity is "off"
+  std::string path;                             // where it was read from
+  std::optional<std::string> fail_on;           // error|warning|info|none
+  std::optional<std::vector<std::string>> only; // rule ids (names resolved to ids)
+  std::optional<std::vector<std::string>> skip; // rule ids
+  std::map<std::string, Severity> severity;     // per rule id
+  std::vector<std::string> off;                 // rules whose severity is "off"
   std::optional<TargetVersion> target_version;
 };
 

@@ -1,6 +1,5 @@
-#include <popcheck/lint/project_config.hpp>
-
 #include <doctest/doctest.h>
+#include <popcheck/lint/project_config.hpp>
 
 using namespace popcheck;
 using namespace popcheck::lint;
