@@ -21,28 +21,36 @@ std::string_view auth_method_name(AuthMethodName method) {
   return "plain";
 }
 
-Session::Session(SessionSettings settings, SessionEnvironment environment)
-    : m_settings(std::move(settings)), m_environment(std::move(environment)),
-      m_parser(m_settings.tls_supported), m_tls(m_settings.connection_is_tls) {
-  const auto& caps = m_settings.capabilities;
-  const unsigned methods = m_settings.auth_methods;
-  m_capa_normal = capa_normal(caps, methods);
-  m_capa_start = m_capa_normal;
-  if (m_settings.tls_supported && m_settings.starttls == Starttls::on) {
-    m_capa_start = capa_starttls_on(caps, methods);
-  } else if (m_settings.tls_supported && m_settings.starttls == Starttls::only) {
-    m_capa_start = capa_starttls_only(caps);
+std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings) {
+  auto shared = std::make_shared<SessionShared>();
+  const auto& caps = settings.capabilities;
+  const unsigned methods = settings.auth_methods;
+  shared->capa_normal = capa_normal(caps, methods);
+  shared->capa_start = shared->capa_normal;
+  if (settings.tls_supported && settings.starttls == Starttls::on) {
+    shared->capa_start = capa_starttls_on(caps, methods);
+  } else if (settings.tls_supported && settings.starttls == Starttls::only) {
+    shared->capa_start = capa_starttls_only(caps);
   }
-  m_auth_list = auth_list(methods);
+  shared->auth_list = auth_list(methods);
+  shared->settings = std::move(settings);
+  return shared;
 }
 
+Session::Session(SessionSettings settings, SessionEnvironment environment)
+    : Session(prepare_session(std::move(settings)), std::move(environment)) {}
+
+Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
+    : m_shared(std::move(shared)), m_environment(std::move(environment)),
+      m_parser(m_shared->settings.tls_supported), m_tls(m_shared->settings.connection_is_tls) {}
+
 void Session::start() {
-  if (greeting_is_salted(m_settings.auth_methods)) {
+  if (greeting_is_salted(settings().auth_methods)) {
     const auto r = m_environment.random ? m_environment.random() : 0U;
     const auto t = m_environment.unix_time ? m_environment.unix_time() : 0;
-    m_salt = "<" + std::to_string(r) + "." + std::to_string(t) + "@" + m_settings.server_name + ">";
+    m_salt = "<" + std::to_string(r) + "." + std::to_string(t) + "@" + settings().server_name + ">";
   }
-  arm_timer(m_settings.timeout);
+  arm_timer(settings().timeout);
   send(greeting(m_salt));
   m_phase = SessionPhase::reading;
 }
@@ -74,7 +82,7 @@ void Session::on_input(std::size_t n) {
     m_quit = true;
     break;
   case ParseStatus::invalid:
-    if (++m_errors >= m_settings.max_errors) {
+    if (++m_errors >= settings().max_errors) {
       log(LogLevel::info, "client sent too many invalid commands", k_in_auth_state);
       m_quit = true;
     }
@@ -144,11 +152,11 @@ Session::Result Session::handle_user_state_command() {
 }
 
 void Session::capa(bool may_offer_stls) {
-  m_out = (may_offer_stls && !m_tls) ? m_capa_start : m_capa_normal;
+  m_out = (may_offer_stls && !m_tls) ? m_shared->capa_start : m_shared->capa_normal;
 }
 
 bool Session::starttls_only() const {
-  return m_settings.tls_supported && m_settings.starttls == Starttls::only && !m_tls;
+  return settings().tls_supported && settings().starttls == Starttls::only && !m_tls;
 }
 
 Session::Result Session::cmd_user() {
@@ -170,7 +178,7 @@ Session::Result Session::cmd_pass() {
 
 Session::Result Session::cmd_apop() {
   if (starttls_only() || m_parser.argument_count() != 2 ||
-      !(m_settings.auth_methods & k_auth_apop)) {
+      !(settings().auth_methods & k_auth_apop)) {
     return Result::invalid;
   }
   m_login = arg(0);
@@ -180,7 +188,7 @@ Session::Result Session::cmd_apop() {
 }
 
 Session::Result Session::cmd_stls() {
-  if (m_tls || !m_settings.tls_supported || m_settings.starttls == Starttls::off) {
+  if (m_tls || !settings().tls_supported || settings().starttls == Starttls::off) {
     return Result::invalid;
   }
   // STARTTLS injection protection: whatever was pipelined behind STLS is dropped.

@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -49,6 +50,16 @@ struct SessionEnvironment {
   std::function<std::int64_t()> unix_time; // seconds
 };
 
+// What every session of one server (and listener kind) shares: the settings and the replies that
+// depend only on them. A proxy prepares it once so that idle sessions do not each hold a copy.
+struct SessionShared {
+  SessionSettings settings;
+  std::string capa_start;  // CAPA in the START state (STLS variants before TLS)
+  std::string capa_normal; // CAPA in the USER state and after TLS
+  std::string auth_list;
+};
+std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings);
+
 enum class CertificateProblem { verify_failed, missing };
 
 enum class SessionPhase {
@@ -74,6 +85,7 @@ enum class MailState {
 class Session {
 public:
   Session(SessionSettings settings, SessionEnvironment environment);
+  Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment);
 
   // Sends the greeting and arms the `timeout` deadline.
   void start();
@@ -140,11 +152,10 @@ private:
   void cancel_timer();
   std::string masked_buffer() const;
 
-  SessionSettings m_settings;
+  const SessionSettings& settings() const { return m_shared->settings; }
+
+  std::shared_ptr<const SessionShared> m_shared;
   SessionEnvironment m_environment;
-  std::string m_capa_start;  // CAPA in the START state (STLS variants before TLS)
-  std::string m_capa_normal; // CAPA in the USER state and after TLS
-  std::string m_auth_list;
   std::string m_salt;
 
   std::array<char, k_max_command_octets> m_buffer{};

@@ -70,7 +70,7 @@ void Session::on_auth_result(const AuthHttpResponse& response) {
   if (response.wait) {
     m_auth_wait = true;
   }
-  const std::string& peer = m_settings.auth_server_name;
+  const std::string& peer = settings().auth_server_name;
   if (response.error) {
     log(LogLevel::info, "client login failed: \"" + *response.error + "\"", k_in_http_auth_state);
     std::string reply = std::string(k_err_prefix) + *response.error + std::string(k_crlf);
@@ -154,7 +154,7 @@ void Session::on_timer() {
     m_phase = SessionPhase::reading;
     send(std::move(m_pending_reply));
     m_pending_reply.clear();
-    arm_timer(m_settings.timeout);
+    arm_timer(settings().timeout);
     return;
   default:
     return;

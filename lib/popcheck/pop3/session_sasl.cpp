@@ -15,7 +15,7 @@ Session::Result Session::cmd_auth() {
     return Result::invalid;
   }
   if (m_parser.argument_count() == 0) {
-    m_out = m_auth_list;
+    m_out = m_shared->auth_list;
     m_parser.reset_state();
     return Result::ok;
   }
@@ -48,14 +48,14 @@ Session::Result Session::cmd_auth() {
     return Result::auth;
   }
   case AuthStart::cram_md5:
-    if (!(m_settings.auth_methods & k_auth_cram_md5)) {
+    if (!(settings().auth_methods & k_auth_cram_md5)) {
       return Result::invalid;
     }
     m_out = cram_md5_challenge(m_salt);
     m_mail_state = MailState::auth_cram_md5;
     return Result::ok;
   case AuthStart::external:
-    if (!(m_settings.auth_methods & k_auth_external)) {
+    if (!(settings().auth_methods & k_auth_external)) {
       return Result::invalid;
     }
     m_out = k_username_prompt;

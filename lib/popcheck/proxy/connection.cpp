@@ -37,8 +37,6 @@ Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer,
       m_client_port(static_cast<std::uint16_t>(peer_port(&peer))), m_fd(fd),
       m_timer(worker.loop(), [this] { on_timer(); }) {
   m_client_side.owner = this;
-  m_backend_side.owner = this;
-  m_backend_side.client = false;
 }
 
 Connection::~Connection() {
@@ -57,10 +55,8 @@ void Connection::start() {
     return;
   }
   const ServerPlan& server = m_worker.plan().servers[m_server];
-  pop3::SessionSettings settings = server.session;
-  settings.connection_is_tls = m_listen.ssl;
   Worker* worker = &m_worker;
-  m_session.emplace(std::move(settings),
+  m_session.emplace(m_listen.ssl ? server.shared_tls : server.shared_plain,
                     pop3::SessionEnvironment{[worker] { return worker->random31(); },
                                              [] { return static_cast<std::int64_t>(time(nullptr)); }});
   if (m_listen.ssl) {
@@ -290,7 +286,7 @@ void Connection::on_timer() {
     drive();
     return;
   case Phase::backend:
-    apply_backend_step(m_login_state->on_timeout());
+    apply_backend_step(m_up->login->on_timeout());
     return;
   case Phase::relay:
     on_proxy_timer();
@@ -308,7 +304,7 @@ void Connection::start_auth(const pop3::AuthRequestEvent& request) {
     pop3::AuthHttpResponse accepted;
     accepted.server = backend->address;
     accepted.port = std::to_string(backend->port);
-    m_auth_outcome = accepted;
+    m_auth_outcome = std::make_unique<AuthHttpOutcome>(accepted);
     return;
   }
   pop3::AuthHttpClient client;
@@ -326,7 +322,7 @@ void Connection::on_auth_outcome(AuthHttpOutcome outcome) {
   // Called from inside the request: free it after this iteration.
   AuthHttpRequest* done = m_auth.release();
   m_worker.loop().defer([done] { delete done; });
-  m_auth_outcome = std::move(outcome);
+  m_auth_outcome = std::make_unique<AuthHttpOutcome>(std::move(outcome));
   drive();
 }
 
@@ -340,9 +336,9 @@ void Connection::log(LogLevel level, std::string_view message, std::string_view 
   context.starttls = m_starttls;
   context.server = m_listen.name;
   context.login = m_session ? std::string_view(m_session->login()) : std::string_view(m_login);
-  if (m_phase == Phase::backend || m_phase == Phase::relay || m_backend_fd >= 0) {
+  if (m_up) {
     context.login = m_login;
-    context.upstream = m_upstream;
+    context.upstream = m_up->name;
   }
   logger.log(level, m_number, message, action, &context);
 }
@@ -363,23 +359,26 @@ void Connection::close() {
   m_timer.cancel();
   m_auth.reset();
   if (m_ssl != nullptr) {
-    SSL_set_quiet_shutdown(m_ssl, 0);
+    ERR_clear_error();
     SSL_shutdown(m_ssl); // close_notify, best effort, never waited for
+    ERR_clear_error();   // a failed shutdown must not leak into the next connection's calls
     SSL_free(m_ssl);
     m_ssl = nullptr;
   }
   m_worker.loop().remove(m_fd);
   ::close(m_fd);
-  if (m_backend_fd >= 0) {
-    m_worker.loop().remove(m_backend_fd);
-    ::close(m_backend_fd);
-    m_backend_fd = -1;
-  }
-  for (int* p : {m_pipe_c2b, m_pipe_b2c}) {
-    for (int i = 0; i < 2; ++i) {
-      if (p[i] >= 0) {
-        ::close(p[i]);
-        p[i] = -1;
+  if (m_up) {
+    if (m_up->fd >= 0) {
+      m_worker.loop().remove(m_up->fd);
+      ::close(m_up->fd);
+      m_up->fd = -1;
+    }
+    for (int* p : {m_up->pipe_c2b, m_up->pipe_b2c}) {
+      for (int i = 0; i < 2; ++i) {
+        if (p[i] >= 0) {
+          ::close(p[i]);
+          p[i] = -1;
+        }
       }
     }
   }
@@ -400,7 +399,7 @@ void Connection::send_access_record() {
   record.method = m_method;
   record.tls = m_starttls ? "starttls" : (m_listen.ssl ? "ssl" : "none");
   record.result = m_result;
-  record.upstream = m_upstream;
+  record.upstream = m_up ? std::string_view(m_up->name) : std::string_view();
   record.bytes_in = m_bytes_in;
   record.bytes_out = m_bytes_out;
   record.seconds = std::chrono::duration<double>(Clock::now() - m_started).count();

@@ -50,6 +50,28 @@ private:
     bool client = true;
     void on_events(std::uint32_t events) override;
   };
+  // The backend connection, its login and the relay state: allocated at login, so that a
+  // pre-login session does not carry it.
+  struct Upstream {
+    int fd = -1;
+    Side side;
+    bool connected = false;
+    bool readable = false;
+    bool writable = false;
+    bool eof = false;
+    std::string name;           // "address:port" as nginx logs it
+    std::string out;            // PROXY header, USER/PASS lines, then the client's pipelined input
+    std::string client_pending; // client bytes behind the last login line, for the backend
+    std::unique_ptr<pop3::BackendLogin> login;
+    // Relay: pipes for splice (plain client), or buffers while data is in flight (TLS client).
+    int pipe_c2b[2] = {-1, -1};
+    int pipe_b2c[2] = {-1, -1};
+    std::size_t in_pipe_c2b = 0;
+    std::size_t in_pipe_b2c = 0;
+    std::unique_ptr<char[]> buf_c2b;
+    std::unique_ptr<char[]> buf_b2c;
+    std::size_t c2b_pos = 0, c2b_len = 0, b2c_pos = 0, b2c_len = 0;
+  };
 
   // connection.cpp: client side, session driving, TLS.
   void on_client_events(std::uint32_t events);
@@ -104,30 +126,12 @@ private:
   std::optional<pop3::Session> m_session;
   Timer m_timer; // session deadline, handshake deadline, backend login deadline, proxy_timeout
   std::unique_ptr<AuthHttpRequest> m_auth;
-  std::optional<AuthHttpOutcome> m_auth_outcome;
+  std::unique_ptr<AuthHttpOutcome> m_auth_outcome; // waiting for the client output to drain
   std::string m_login;  // for log contexts (the session's login, or the backend login)
   std::string_view m_method = "-";
   std::string_view m_result = "closed";
 
-  int m_backend_fd = -1;
-  Side m_backend_side;
-  bool m_backend_connected = false;
-  bool m_backend_readable = false;
-  bool m_backend_writable = false;
-  bool m_backend_eof = false;
-  std::string m_upstream;
-  std::string m_backend_out;    // PROXY header, USER/PASS lines, then the client's pipelined input
-  std::string m_client_pending; // client bytes behind the last login line, for the backend
-  std::unique_ptr<pop3::BackendLogin> m_login_state;
-
-  // Relay state: pipes for splice (plain client), or buffers (TLS client).
-  int m_pipe_c2b[2] = {-1, -1};
-  int m_pipe_b2c[2] = {-1, -1};
-  std::size_t m_in_pipe_c2b = 0;
-  std::size_t m_in_pipe_b2c = 0;
-  std::unique_ptr<char[]> m_buf_c2b;
-  std::unique_ptr<char[]> m_buf_b2c;
-  std::size_t m_c2b_pos = 0, m_c2b_len = 0, m_b2c_pos = 0, m_b2c_len = 0;
+  std::unique_ptr<Upstream> m_up; // from LoginGranted on
   Clock::time_point m_last_client_activity;
   std::uint64_t m_bytes_in = 0;
   std::uint64_t m_bytes_out = 0;

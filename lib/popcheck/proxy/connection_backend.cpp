@@ -37,10 +37,13 @@ LogLevel from_session(pop3::LogLevel level) {
 void Connection::start_backend(const pop3::LoginGrantedEvent& granted) {
   m_phase = Phase::backend;
   m_login = granted.login;
-  m_upstream = granted.upstream_name;
-  m_client_pending = std::string(m_session->pending_input());
+  m_up = std::make_unique<Upstream>();
+  m_up->side.owner = this;
+  m_up->side.client = false;
+  m_up->name = granted.upstream_name;
+  m_up->client_pending = std::string(m_session->pending_input());
   const ServerPlan& server = m_worker.plan().servers[m_server];
-  m_login_state = std::make_unique<pop3::BackendLogin>(
+  m_up->login = std::make_unique<pop3::BackendLogin>(
       pop3::BackendLoginSettings{server.proxy_buffer, server.pass_error_message}, granted.login,
       granted.password);
   m_timer.arm(server.session.timeout); // one deadline for the whole login
@@ -61,32 +64,32 @@ void Connection::start_backend(const pop3::LoginGrantedEvent& granted) {
     std::memcpy(&in->sin_addr, address->bytes.data(), 4);
     length = sizeof *in;
   }
-  m_backend_fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (m_backend_fd < 0) {
+  m_up->fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (m_up->fd < 0) {
     backend_failed("socket() failed " + errno_text(errno));
     return;
   }
-  if (connect(m_backend_fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 &&
+  if (connect(m_up->fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 &&
       errno != EINPROGRESS) {
-    backend_failed("connect() to " + m_upstream + " failed " + errno_text(errno));
+    backend_failed("connect() to " + m_up->name + " failed " + errno_text(errno));
     return;
   }
-  if (!m_worker.loop().add(m_backend_fd, k_watch, &m_backend_side)) {
+  if (!m_worker.loop().add(m_up->fd, k_watch, &m_up->side)) {
     backend_failed("epoll_ctl() failed " + errno_text(errno));
   }
 }
 
 void Connection::backend_failed(std::string log_message) {
   log(LogLevel::error, log_message, "connecting to upstream");
-  apply_backend_step(m_login_state->on_error());
+  apply_backend_step(m_up->login->on_error());
 }
 
 void Connection::on_backend_events(std::uint32_t events) {
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-    m_backend_readable = true;
+    m_up->readable = true;
   }
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
-    m_backend_writable = true;
+    m_up->writable = true;
   }
   if (m_phase == Phase::backend) {
     backend_login_progress();
@@ -96,28 +99,28 @@ void Connection::on_backend_events(std::uint32_t events) {
 }
 
 bool Connection::flush_backend() {
-  while (!m_backend_out.empty()) {
-    if (!m_backend_writable) {
+  while (!m_up->out.empty()) {
+    if (!m_up->writable) {
       return false;
     }
-    const auto r = socket_write(m_backend_fd, m_backend_out.data(), m_backend_out.size());
+    const auto r = socket_write(m_up->fd, m_up->out.data(), m_up->out.size());
     if (r.status == IoStatus::again) {
-      m_backend_writable = false;
+      m_up->writable = false;
       return false;
     }
     if (r.status != IoStatus::ok) {
       log(LogLevel::error, io_error_text(r),
           m_phase == Phase::relay ? "proxying and sending to upstream" : "sending to upstream");
       if (m_phase == Phase::backend) {
-        apply_backend_step(m_login_state->on_error());
+        apply_backend_step(m_up->login->on_error());
       } else {
         close();
       }
       return false;
     }
-    m_backend_out.erase(0, r.n);
+    m_up->out.erase(0, r.n);
   }
-  std::string().swap(m_backend_out);
+  std::string().swap(m_up->out);
   return true;
 }
 
@@ -131,40 +134,40 @@ std::string Connection::proxy_protocol_header() const {
 }
 
 void Connection::backend_login_progress() {
-  if (!m_backend_connected) {
-    if (!m_backend_writable) {
+  if (!m_up->connected) {
+    if (!m_up->writable) {
       return;
     }
     int error = 0;
     socklen_t length = sizeof error;
-    getsockopt(m_backend_fd, SOL_SOCKET, SO_ERROR, &error, &length);
+    getsockopt(m_up->fd, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0) {
       // nginx meets a failed non-blocking connect at its first recv().
       log(LogLevel::error, "recv() failed " + errno_text(error), "reading response from upstream");
-      apply_backend_step(m_login_state->on_error());
+      apply_backend_step(m_up->login->on_error());
       return;
     }
-    m_backend_connected = true;
+    m_up->connected = true;
     if (m_worker.plan().servers[m_server].proxy_protocol) {
-      m_backend_out = proxy_protocol_header();
+      m_up->out = proxy_protocol_header();
     }
   }
   if (!flush_backend()) {
     return;
   }
-  while (m_phase == Phase::backend && m_backend_readable) {
-    auto space = m_login_state->input_space();
-    const auto r = socket_read(m_backend_fd, space.data(), space.size());
+  while (m_phase == Phase::backend && m_up->readable) {
+    auto space = m_up->login->input_space();
+    const auto r = socket_read(m_up->fd, space.data(), space.size());
     if (r.status == IoStatus::again) {
-      m_backend_readable = false;
+      m_up->readable = false;
       return;
     }
     if (r.status == IoStatus::error) {
       log(LogLevel::error, io_error_text(r), "reading response from upstream");
-      apply_backend_step(m_login_state->on_error());
+      apply_backend_step(m_up->login->on_error());
       return;
     }
-    apply_backend_step(m_login_state->on_input(r.status == IoStatus::eof ? 0 : r.n));
+    apply_backend_step(m_up->login->on_input(r.status == IoStatus::eof ? 0 : r.n));
   }
 }
 
@@ -176,7 +179,7 @@ void Connection::apply_backend_step(pop3::BackendStep step) {
     log(from_session(step.log->level), step.log->message, step.log->action);
   }
   if (!step.to_backend.empty()) {
-    m_backend_out += step.to_backend;
+    m_up->out += step.to_backend;
   }
   if (!step.to_client.empty()) {
     m_out += step.to_client;
@@ -184,17 +187,17 @@ void Connection::apply_backend_step(pop3::BackendStep step) {
   if (step.close_client) {
     m_result = "backend_failed";
     m_close_after_flush = true;
-    if (m_backend_fd >= 0) {
-      m_worker.loop().remove(m_backend_fd);
-      ::close(m_backend_fd);
-      m_backend_fd = -1;
+    if (m_up->fd >= 0) {
+      m_worker.loop().remove(m_up->fd);
+      ::close(m_up->fd);
+      m_up->fd = -1;
     }
     if (flush_client()) {
       close();
     }
     return;
   }
-  if (m_login_state->state() == pop3::BackendLoginState::logged_in) {
+  if (m_up->login->state() == pop3::BackendLoginState::logged_in) {
     start_relay();
     return;
   }
@@ -205,9 +208,9 @@ void Connection::start_relay() {
   m_phase = Phase::relay;
   m_result = "logged_in";
   m_session.reset();
-  m_login_state.reset();
-  m_backend_out += m_client_pending;
-  std::string().swap(m_client_pending);
+  m_up->login.reset();
+  m_up->out += m_up->client_pending;
+  std::string().swap(m_up->client_pending);
   m_last_client_activity = m_worker.loop().now();
   m_timer.arm(m_worker.plan().servers[m_server].proxy_timeout);
   relay();
@@ -235,10 +238,10 @@ void Connection::relay() {
       flush_client();
       progress |= m_out.size() != before;
     }
-    if (!m_backend_out.empty() && m_backend_writable) {
-      const auto before = m_backend_out.size();
+    if (!m_up->out.empty() && m_up->writable) {
+      const auto before = m_up->out.size();
       flush_backend();
-      progress |= m_backend_out.size() != before;
+      progress |= m_up->out.size() != before;
     }
     if (m_phase != Phase::relay) {
       return;
@@ -251,10 +254,10 @@ void Connection::relay() {
   if (m_phase != Phase::relay) {
     return;
   }
-  const bool c2b_empty = m_backend_out.empty() && m_in_pipe_c2b == 0 && m_c2b_pos == m_c2b_len;
-  const bool b2c_empty = m_out.empty() && m_in_pipe_b2c == 0 && m_b2c_pos == m_b2c_len;
-  if ((m_client_eof && c2b_empty) || (m_backend_eof && b2c_empty) ||
-      (m_client_eof && m_backend_eof)) {
+  const bool c2b_empty = m_up->out.empty() && m_up->in_pipe_c2b == 0 && m_up->c2b_pos == m_up->c2b_len;
+  const bool b2c_empty = m_out.empty() && m_up->in_pipe_b2c == 0 && m_up->b2c_pos == m_up->b2c_len;
+  if ((m_client_eof && c2b_empty) || (m_up->eof && b2c_empty) ||
+      (m_client_eof && m_up->eof)) {
     log(LogLevel::info, "proxied session done");
     close();
   }
@@ -296,11 +299,11 @@ bool Connection::relay_splice() {
     const char* send_action;
   };
   Direction directions[] = {
-      {m_fd, m_backend_fd, m_pipe_c2b, m_in_pipe_c2b, m_client_readable, m_backend_writable,
-       m_client_eof, m_backend_out.empty(), &m_bytes_in, nullptr,
+      {m_fd, m_up->fd, m_up->pipe_c2b, m_up->in_pipe_c2b, m_client_readable, m_up->writable,
+       m_client_eof, m_up->out.empty(), &m_bytes_in, nullptr,
        "proxying and reading from client", "proxying and sending to upstream"},
-      {m_backend_fd, m_fd, m_pipe_b2c, m_in_pipe_b2c, m_backend_readable, m_client_writable,
-       m_backend_eof, m_out.empty(), nullptr, &m_bytes_out,
+      {m_up->fd, m_fd, m_up->pipe_b2c, m_up->in_pipe_b2c, m_up->readable, m_client_writable,
+       m_up->eof, m_out.empty(), nullptr, &m_bytes_out,
        "proxying and reading from upstream", "proxying and sending to client"},
   };
   for (auto& d : directions) {
@@ -356,29 +359,29 @@ bool Connection::relay_splice() {
 bool Connection::relay_buffered() {
   bool progress = false;
   // client (TLS) -> backend
-  if (m_backend_out.empty()) {
-    if (m_c2b_pos < m_c2b_len && m_backend_writable) {
-      const auto r = socket_write(m_backend_fd, m_buf_c2b.get() + m_c2b_pos, m_c2b_len - m_c2b_pos);
+  if (m_up->out.empty()) {
+    if (m_up->c2b_pos < m_up->c2b_len && m_up->writable) {
+      const auto r = socket_write(m_up->fd, m_up->buf_c2b.get() + m_up->c2b_pos, m_up->c2b_len - m_up->c2b_pos);
       if (r.status == IoStatus::ok) {
-        m_c2b_pos += r.n;
+        m_up->c2b_pos += r.n;
         progress = true;
       } else if (r.status == IoStatus::again) {
-        m_backend_writable = false;
+        m_up->writable = false;
       } else {
         log(LogLevel::error, io_error_text(r), "proxying and sending to upstream");
         close();
         return false;
       }
     }
-    if (m_c2b_pos == m_c2b_len) {
-      m_c2b_pos = m_c2b_len = 0;
+    if (m_up->c2b_pos == m_up->c2b_len) {
+      m_up->c2b_pos = m_up->c2b_len = 0;
       if (m_client_readable && !m_client_eof) {
-        if (!m_buf_c2b) {
-          m_buf_c2b = std::make_unique<char[]>(k_tls_chunk);
+        if (!m_up->buf_c2b) {
+          m_up->buf_c2b = std::make_unique<char[]>(k_tls_chunk);
         }
-        const auto r = stream_read(m_fd, m_ssl, m_buf_c2b.get(), k_tls_chunk);
+        const auto r = stream_read(m_fd, m_ssl, m_up->buf_c2b.get(), k_tls_chunk);
         if (r.status == IoStatus::ok) {
-          m_c2b_len = r.n;
+          m_up->c2b_len = r.n;
           m_bytes_in += r.n;
           progress = true;
         } else if (r.status == IoStatus::again) {
@@ -391,17 +394,17 @@ bool Connection::relay_buffered() {
           progress = true;
         }
       }
-      if (m_c2b_len == 0) {
-        m_buf_c2b.reset(); // nothing in flight: give the memory back
+      if (m_up->c2b_len == 0) {
+        m_up->buf_c2b.reset(); // nothing in flight: give the memory back
       }
     }
   }
   // backend -> client (TLS)
   if (m_out.empty()) {
-    if (m_b2c_pos < m_b2c_len && m_client_writable) {
-      const auto r = stream_write(m_fd, m_ssl, m_buf_b2c.get() + m_b2c_pos, m_b2c_len - m_b2c_pos);
+    if (m_up->b2c_pos < m_up->b2c_len && m_client_writable) {
+      const auto r = stream_write(m_fd, m_ssl, m_up->buf_b2c.get() + m_up->b2c_pos, m_up->b2c_len - m_up->b2c_pos);
       if (r.status == IoStatus::ok) {
-        m_b2c_pos += r.n;
+        m_up->b2c_pos += r.n;
         m_bytes_out += r.n;
         progress = true;
       } else if (r.status == IoStatus::again) {
@@ -412,30 +415,30 @@ bool Connection::relay_buffered() {
         return false;
       }
     }
-    if (m_b2c_pos == m_b2c_len) {
-      m_b2c_pos = m_b2c_len = 0;
+    if (m_up->b2c_pos == m_up->b2c_len) {
+      m_up->b2c_pos = m_up->b2c_len = 0;
       const std::size_t size = std::max<std::size_t>(m_worker.plan().servers[m_server].proxy_buffer,
                                                      k_tls_chunk);
-      if (m_backend_readable && !m_backend_eof) {
-        if (!m_buf_b2c) {
-          m_buf_b2c = std::make_unique<char[]>(size);
+      if (m_up->readable && !m_up->eof) {
+        if (!m_up->buf_b2c) {
+          m_up->buf_b2c = std::make_unique<char[]>(size);
         }
-        const auto r = socket_read(m_backend_fd, m_buf_b2c.get(), size);
+        const auto r = socket_read(m_up->fd, m_up->buf_b2c.get(), size);
         if (r.status == IoStatus::ok) {
-          m_b2c_len = r.n;
+          m_up->b2c_len = r.n;
           progress = true;
         } else if (r.status == IoStatus::again) {
-          m_backend_readable = false;
+          m_up->readable = false;
         } else {
           if (r.status == IoStatus::error) {
             log(LogLevel::error, io_error_text(r), "proxying and reading from upstream");
           }
-          m_backend_eof = true;
+          m_up->eof = true;
           progress = true;
         }
       }
-      if (m_b2c_len == 0) {
-        m_buf_b2c.reset();
+      if (m_up->b2c_len == 0) {
+        m_up->buf_b2c.reset();
       }
     }
   }

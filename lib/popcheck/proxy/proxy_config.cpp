@@ -163,6 +163,10 @@ ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_
   plan.tls = s.tls;
   plan.tls_needed = s.tls.enabled();
   resolve_tls_paths(plan.tls, conf_prefix);
+  plan.shared_plain = pop3::prepare_session(plan.session);
+  auto tls_settings = plan.session;
+  tls_settings.connection_is_tls = true;
+  plan.shared_tls = pop3::prepare_session(std::move(tls_settings));
   return plan;
 }
 

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,9 @@ struct AuthHttpPlan {
 
 struct ServerPlan {
   pop3::SessionSettings session; // connection_is_tls is set per listener
+  // The same, prepared once for the sessions of plain and of `listen ... ssl` listeners.
+  std::shared_ptr<const pop3::SessionShared> shared_plain;
+  std::shared_ptr<const pop3::SessionShared> shared_tls;
   std::optional<AuthHttpPlan> auth_http;
   std::chrono::milliseconds proxy_timeout{24 * 3600 * 1000};
   std::size_t proxy_buffer = pop3::k_default_proxy_buffer;

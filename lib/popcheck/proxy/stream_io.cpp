@@ -62,9 +62,16 @@ IoResult ssl_result(SSL* ssl, int rc, const char* what) {
       return {IoStatus::eof, 0, 0, {}};
     }
     return {IoStatus::error, 0, errno, what};
-  default:
+  default: {
+    IoResult r{IoStatus::error, 0, 0, what};
+    if (const unsigned long e = ERR_peek_error()) {
+      char text[256];
+      ERR_error_string_n(e, text, sizeof text);
+      r.detail = text;
+    }
     ERR_clear_error();
-    return {IoStatus::error, 0, 0, what};
+    return r;
+  }
   }
 }
 
@@ -74,6 +81,9 @@ IoResult stream_read(int fd, SSL* ssl, char* data, std::size_t size) {
   if (ssl == nullptr) {
     return socket_read(fd, data, size);
   }
+  // The error queue is per thread and shared by every connection of the worker: a stale entry
+  // would turn this call's "want read" into a failure.
+  ERR_clear_error();
   errno = 0;
   std::size_t n = 0;
   const int rc = SSL_read_ex(ssl, data, size, &n);
@@ -90,6 +100,7 @@ IoResult stream_write(int fd, SSL* ssl, const char* data, std::size_t size) {
   if (size == 0) {
     return {IoStatus::ok, 0, 0, {}};
   }
+  ERR_clear_error();
   errno = 0;
   std::size_t n = 0;
   const int rc = SSL_write_ex(ssl, data, size, &n);
@@ -107,6 +118,8 @@ std::string io_error_text(const IoResult& result) {
   std::string text = (result.what.empty() ? std::string("I/O") : result.what) + " failed";
   if (result.error != 0) {
     text += " (" + std::to_string(result.error) + ": " + std::strerror(result.error) + ")";
+  } else if (!result.detail.empty()) {
+    text += " (SSL: " + result.detail + ")";
   }
   return text;
 }

@@ -17,6 +17,7 @@ struct IoResult {
   std::size_t n = 0;
   int error = 0;           // errno for system errors
   std::string what;        // nginx's name of the failed call ("recv()", "SSL_read()")
+  std::string detail;      // OpenSSL's reason, when there is one
 };
 
 IoResult socket_read(int fd, char* data, std::size_t size);
