@@ -1,0 +1,73 @@
+// libFuzzer target: the whole `popcheck lint` / `compile` pipeline on an untrusted configuration:
+// lexer, parser and include resolution (in memory), the model's analysis and merge, every lint
+// rule, the compile document and every report format. No disk, no DNS.
+//
+// Input: the main file; a line "#@file NAME" starts another file /fuzz/NAME that the main file
+// can include. A text with "# configuration file PATH:" lines is also read as an `nginx -T` dump.
+#include <popcheck/conf/parse_config.hpp>
+#include <popcheck/conf/tree_json.hpp>
+#include <popcheck/lint/formatters.hpp>
+#include <popcheck/lint/linter.hpp>
+#include <popcheck/model/analyzer.hpp>
+#include <popcheck/pop3/compile_json.hpp>
+
+using namespace popcheck;
+
+namespace {
+
+constexpr std::string_view k_file_marker = "\n#@file ";
+
+void run_pipeline(const conf::ConfTree& tree, lint::TargetVersion version) {
+  (void)conf::to_json(tree).dump();
+
+  model::AnalyzeOptions analyze;
+  analyze.hostname = "fuzz.example";
+  analyze.include_syntax_errors = true;
+  const auto analysis = model::analyze(tree, analyze);
+  (void)pop3::compile_document("/fuzz/nginx.conf", {}, analysis).dump();
+
+  lint::LintOptions options;
+  options.version = version;
+  options.analyze.hostname = "fuzz.example";
+  lint::LintReport report;
+  report.inputs = {"/fuzz/nginx.conf"};
+  report.findings = lint::lint_tree(tree, options);
+  lint::TextOptions text;
+  text.show_source = true;
+  text.show_suppressed = true;
+  text.source = [](const std::string&, int) -> std::optional<std::string_view> {
+    return "mail { server { listen 110; } }";
+  };
+  (void)lint::format_text(report, text);
+  (void)lint::format_json(report, 2);
+  (void)lint::format_sarif(report, {.base_dir = "/fuzz"});
+  (void)lint::format_junit(report);
+  (void)lint::format_codequality(report, {.base_dir = "/fuzz"});
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  MemoryFileReader files;
+  auto next = input.find(k_file_marker);
+  const auto main_text = input.substr(0, next);
+  while (next != std::string_view::npos) {
+    const auto name_start = next + k_file_marker.size();
+    const auto name_end = std::min(input.find('\n', name_start), input.size());
+    const auto body_start = std::min(name_end + 1, input.size());
+    next = input.find(k_file_marker, body_start);
+    files.add("/fuzz/" + std::string(input.substr(name_start, name_end - name_start)),
+              std::string(input.substr(body_start, next == std::string_view::npos
+                                                       ? std::string_view::npos
+                                                       : next - body_start)));
+  }
+  const auto version = static_cast<lint::TargetVersion>(size % 4);
+  run_pipeline(conf::parse_config_text(main_text, "/fuzz/nginx.conf", files), version);
+  if (input.find("# configuration file ") != std::string_view::npos) {
+    if (auto dump = conf::parse_dump(input, files); dump) {
+      run_pipeline(*dump, version);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,112 @@
+// libFuzzer target: the POP3 command parser and the pre-authentication session state machine,
+// driven through its sans-IO interface like the proxy's driver does, in an order the fuzzer
+// chooses: client packets, EOF, timer expiry, TLS outcomes and auth_http results (parsed from
+// fuzzed response text). Any crash, sanitizer report or unbounded growth is a bug.
+#include <fuzzer/FuzzedDataProvider.h>
+#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/pop3/session.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <variant>
+
+using namespace popcheck::pop3;
+
+namespace {
+
+SessionSettings fuzzed_settings(FuzzedDataProvider& in) {
+  SessionSettings s;
+  s.auth_methods = in.ConsumeIntegralInRange<unsigned>(0, 0x3f);
+  s.starttls = static_cast<Starttls>(in.ConsumeIntegralInRange<int>(0, 2));
+  s.tls_supported = in.ConsumeBool();
+  s.connection_is_tls = in.ConsumeBool();
+  s.max_errors = in.ConsumeIntegralInRange<unsigned>(0, 6);
+  if (in.ConsumeBool()) {
+    s.capabilities = {"TOP", "USER", "UIDL", "SASL", "PIPELINING", "EXPIRE 1"};
+  }
+  s.server_name = "fuzz.example";
+  s.auth_server_name = "127.0.0.1:9000";
+  return s;
+}
+
+// Bounded so a session never grows without limit: nginx's replies are short and a line is at
+// most 128 bytes, so one call can never produce much output.
+constexpr std::size_t k_max_output_per_call = 64 * 1024;
+
+void drain(Session& session) {
+  std::size_t bytes = 0;
+  for (auto& event : session.take_events()) {
+    if (auto* send = std::get_if<SendEvent>(&event)) {
+      bytes += send->bytes.size();
+    } else if (auto* log = std::get_if<LogEvent>(&event)) {
+      bytes += log->message.size();
+    }
+  }
+  if (bytes > k_max_output_per_call) {
+    std::abort();
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider in(data, size);
+  Session session(fuzzed_settings(in), {[] { return 1234567U; }, [] { return std::int64_t{42}; }});
+  if (session.is_tls() && in.ConsumeBool()) {
+    session.on_tls_rejected(in.ConsumeBool() ? CertificateProblem::missing
+                                             : CertificateProblem::verify_failed,
+                            "certificate verify error");
+  }
+  session.start();
+  drain(session);
+  for (int step = 0; step < 256 && in.remaining_bytes() > 0; ++step) {
+    switch (in.ConsumeIntegralInRange<int>(0, 9)) {
+    case 0:
+    case 1:
+    case 2:
+    case 3: { // a client packet, read into the free space as nginx's recv() would
+      auto packet = in.ConsumeRandomLengthString(300);
+      std::size_t off = 0;
+      do {
+        auto space = session.input_space();
+        const auto n = std::min(space.size(), packet.size() - off);
+        std::copy_n(packet.data() + off, n, space.data());
+        off += n;
+        session.on_input(n);
+        drain(session);
+        while (session.wants_input() && session.has_buffered_input()) {
+          session.on_input(0);
+          drain(session);
+        }
+      } while (off < packet.size() && session.wants_input() && session.free_space() > 0);
+      break;
+    }
+    case 4:
+      session.on_eof();
+      break;
+    case 5:
+      session.on_timer();
+      break;
+    case 6:
+      session.on_tls_established();
+      break;
+    case 7:
+      session.on_tls_rejected(in.ConsumeBool() ? CertificateProblem::missing
+                                               : CertificateProblem::verify_failed,
+                              in.ConsumeRandomLengthString(64));
+      break;
+    case 8: {
+      AuthHttpResponse response;
+      parse_auth_http_response(in.ConsumeRandomLengthString(512), response);
+      session.on_auth_result(response);
+      break;
+    }
+    case 9:
+      session.on_auth_error(in.ConsumeRandomLengthString(64));
+      break;
+    }
+    drain(session);
+    (void)session.pending_input();
+  }
+  return 0;
+}
