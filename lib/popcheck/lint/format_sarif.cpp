@@ -52,10 +52,11 @@ json artifact_location(const std::string& file, const std::string& base_dir) {
   return {{"uri", "file://" + uri_encode_path(file)}};
 }
 
-// A fingerprint that survives lines moving: rule, file and message, FNV-1a 64.
-std::string fingerprint(const Diagnostic& d) {
+// A fingerprint that survives lines moving and checkouts in other directories: rule, the file's
+// URI as reported (repository-relative under --base-dir) and message, FNV-1a 64.
+std::string fingerprint(const Diagnostic& d, const std::string& uri) {
   std::uint64_t hash = 1469598103934665603ull;
-  for (const std::string* part : {&d.rule, &d.location.file.str(), &d.message}) {
+  for (const std::string* part : {&d.rule, &uri, &d.message}) {
     for (unsigned char c : *part) {
       hash = (hash ^ c) * 1099511628211ull;
     }
@@ -112,10 +113,12 @@ std::string format_sarif(const LintReport& report, const SarifOptions& options) 
         {"ruleIndex", it->second},
         {"level", sarif_level(d.severity)},
         {"message", {{"text", d.message + (d.hint.empty() ? "" : " (" + d.hint + ")")}}},
-        {"partialFingerprints", {{"popcheckFindingHash/v1", fingerprint(d)}}},
     };
+    std::string uri;
     if (!d.location.file.empty()) {
-      json physical = {{"artifactLocation", artifact_location(d.location.file, options.base_dir)}};
+      json artifact = artifact_location(d.location.file, options.base_dir);
+      uri = artifact["uri"].get<std::string>();
+      json physical = {{"artifactLocation", std::move(artifact)}};
       if (d.location.line > 0) {
         physical["region"] = {{"startLine", d.location.line}};
         if (d.location.column > 0) {
@@ -124,6 +127,7 @@ std::string format_sarif(const LintReport& report, const SarifOptions& options) 
       }
       result["locations"] = json::array({{{"physicalLocation", std::move(physical)}}});
     }
+    result["partialFingerprints"] = {{"popcheckFindingHash/v1", fingerprint(d, uri)}};
     if (finding.suppressed) {
       result["suppressions"] =
           json::array({{{"kind", "inSource"}, {"justification", finding.suppression}}});
