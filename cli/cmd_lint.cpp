@@ -119,6 +119,19 @@ LintCliOptions with_project_config(LintCliOptions cli, const lint::ProjectConfig
   return cli;
 }
 
+// --base-dir made absolute and normal ("." and ".." resolved lexically), default the cwd: report
+// URIs are relative to it.
+std::string base_dir(const std::string& option) {
+  std::error_code ec;
+  const std::filesystem::path base = option.empty() ? std::filesystem::current_path(ec)
+                                                    : std::filesystem::path(conf::absolute_path(option));
+  auto normal = base.lexically_normal().string();
+  while (normal.size() > 1 && normal.ends_with('/')) {
+    normal.pop_back();
+  }
+  return normal;
+}
+
 int run_lint(const LintCliOptions& given) {
   auto config = project_config(given);
   if (!config) {
@@ -166,17 +179,11 @@ int run_lint(const LintCliOptions& given) {
   if (cli.format == "json") {
     text = lint::format_json(report, 2);
   } else if (cli.format == "sarif") {
-    std::error_code ec;
-    const auto base = cli.base_dir.empty() ? std::filesystem::current_path(ec).string()
-                                           : conf::absolute_path(cli.base_dir);
-    text = lint::format_sarif(report, {.base_dir = base});
+    text = lint::format_sarif(report, {.base_dir = base_dir(cli.base_dir)});
   } else if (cli.format == "junit") {
     text = lint::format_junit(report);
   } else if (cli.format == "codequality") {
-    std::error_code ec;
-    const auto base = cli.base_dir.empty() ? std::filesystem::current_path(ec).string()
-                                           : conf::absolute_path(cli.base_dir);
-    text = lint::format_codequality(report, {.base_dir = base});
+    text = lint::format_codequality(report, {.base_dir = base_dir(cli.base_dir)});
   } else {
     lint::TextOptions text_options;
     text_options.color = !cli.no_color && (cli.color || to_terminal);
