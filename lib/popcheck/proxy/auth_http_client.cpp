@@ -119,6 +119,7 @@ std::unique_ptr<AuthHttpRequest> AuthHttpClient::start(const AuthHttpPlan& plan,
   curl_easy_setopt(easy, CURLOPT_CONNECT_ONLY, 1L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_PROXY, ""); // never an http_proxy from the environment
+  curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 0L); // as nginx: no setsockopt on the connection
   // Our own deadline (the same length) fires first and gives nginx's "timed out" text.
   curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(plan.timeout.count()) + 1000);

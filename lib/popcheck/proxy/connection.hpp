@@ -64,6 +64,8 @@ private:
     std::string client_pending; // client bytes behind the last login line, for the backend
     std::unique_ptr<pop3::BackendLogin> login;
     // Relay: pipes for splice (plain client), or buffers while data is in flight (TLS client).
+    bool splice_c2b = false; // a direction switches to splice() after its first large read
+    bool splice_b2c = false;
     int pipe_c2b[2] = {-1, -1};
     int pipe_b2c[2] = {-1, -1};
     std::size_t in_pipe_c2b = 0;

@@ -23,6 +23,7 @@ namespace {
 constexpr std::uint32_t k_watch = EPOLLIN | EPOLLOUT | EPOLLRDHUP;
 constexpr std::size_t k_splice_chunk = 1 << 16; // the default pipe capacity
 constexpr std::size_t k_tls_chunk = 16 * 1024;  // one TLS record
+constexpr std::size_t k_small_read = 16 * 1024; // reads below this size are not spliced
 
 std::string errno_text(int code) {
   return "(" + std::to_string(code) + ": " + std::strerror(code) + ")";
@@ -88,6 +89,7 @@ void Connection::on_backend_events(std::uint32_t events) {
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     m_up->readable = true;
   }
+
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
     m_up->writable = true;
   }
@@ -293,6 +295,8 @@ bool Connection::relay_splice() {
     std::size_t& in_pipe;
     bool &readable, &writable, &eof;
     bool gate; // pending plain bytes for dst go first
+    std::string& pending; // where bytes read but not yet written to dst wait
+    bool& use_splice;
     std::uint64_t* counter_in;
     std::uint64_t* counter_out;
     const char* recv_action;
@@ -300,10 +304,10 @@ bool Connection::relay_splice() {
   };
   Direction directions[] = {
       {m_fd, m_up->fd, m_up->pipe_c2b, m_up->in_pipe_c2b, m_client_readable, m_up->writable,
-       m_client_eof, m_up->out.empty(), &m_bytes_in, nullptr,
+       m_client_eof, m_up->out.empty(), m_up->out, m_up->splice_c2b, &m_bytes_in, nullptr,
        "proxying and reading from client", "proxying and sending to upstream"},
       {m_up->fd, m_fd, m_up->pipe_b2c, m_up->in_pipe_b2c, m_up->readable, m_client_writable,
-       m_up->eof, m_out.empty(), nullptr, &m_bytes_out,
+       m_up->eof, m_out.empty(), m_out, m_up->splice_b2c, nullptr, &m_bytes_out,
        "proxying and reading from upstream", "proxying and sending to client"},
   };
   for (auto& d : directions) {
@@ -325,6 +329,45 @@ bool Connection::relay_splice() {
         close();
         return false;
       }
+    }
+    // Commands and short replies go through recv()/send(): a pipe costs more system calls than
+    // it saves. The first read that fills the buffer switches the direction to splice().
+    if (!d.use_splice && d.readable && !d.eof) {
+      char buffer[k_small_read];
+      const auto r = socket_read(d.src, buffer, sizeof buffer);
+      if (r.status == IoStatus::again) {
+        d.readable = false;
+      } else if (r.status != IoStatus::ok) {
+        if (r.status == IoStatus::error) {
+          log(LogLevel::info, io_error_text(r), d.recv_action);
+        }
+        d.eof = true;
+        progress = true;
+      } else {
+        progress = true;
+        d.use_splice = r.n == sizeof buffer;
+        if (d.counter_in != nullptr) {
+          *d.counter_in += r.n;
+        }
+        std::size_t sent = 0;
+        if (d.writable) {
+          const auto w = socket_write(d.dst, buffer, r.n);
+          if (w.status == IoStatus::ok) {
+            sent = w.n;
+          } else if (w.status == IoStatus::again) {
+            d.writable = false;
+          } else {
+            log(LogLevel::info, io_error_text(w), d.send_action);
+            close();
+            return false;
+          }
+        }
+        if (d.counter_out != nullptr) {
+          *d.counter_out += sent;
+        }
+        d.pending.append(buffer + sent, r.n - sent);
+      }
+      continue;
     }
     // Only an empty pipe is filled, so that "would block" can only mean the socket.
     if (d.in_pipe == 0 && d.readable && !d.eof) {

@@ -73,7 +73,9 @@ void Worker::pause_accepting() {
 void Worker::Acceptor::on_events(std::uint32_t) { worker->accept_from(*socket); }
 
 void Worker::accept_from(const ListenSocket& socket) {
-  for (int i = 0; i < 64 && m_accepting; ++i) {
+  // One accept per wake-up, as nginx without multi_accept: the level-triggered listener wakes
+  // us again while connections wait, and a lone connection costs no EAGAIN accept.
+  for (int i = 0; i < 1 && m_accepting; ++i) {
     sockaddr_storage peer{};
     socklen_t len = sizeof peer;
     const int fd = accept4(socket.fd, reinterpret_cast<sockaddr*>(&peer), &len,
