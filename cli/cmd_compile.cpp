@@ -44,7 +44,11 @@ int run_compile(const CompileOptions& options) {
   analyze.include_syntax_errors = true; // errors[0] is then the error nginx -t prints
   const auto analysis = model::analyze(tree, analyze);
   const std::string config = tree.files.empty() ? options.input : tree.files[0].path;
-  const std::string json = pop3::compile_document(config, {}, analysis).dump(options.indent) + "\n";
+  // Config bytes need not be UTF-8: invalid sequences become U+FFFD instead of a throw.
+  const std::string json = pop3::compile_document(config, {}, analysis)
+                               .dump(options.indent, ' ', false,
+                                     nlohmann::json::error_handler_t::replace) +
+                           "\n";
 
   if (!write_output(options.output, json)) {
     return k_exit_input;

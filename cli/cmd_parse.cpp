@@ -29,7 +29,11 @@ int run_parse(const ParseOptions& options) {
   }
   const conf::ConfTree& tree = *loaded;
 
-  const std::string json = conf::to_json(tree).dump(options.indent) + "\n";
+  // Config bytes need not be UTF-8: invalid sequences become U+FFFD instead of a throw.
+  const std::string json =
+      conf::to_json(tree).dump(options.indent, ' ', false,
+                               nlohmann::ordered_json::error_handler_t::replace) +
+      "\n";
   if (!write_output(options.output, json)) {
     return k_exit_input;
   }

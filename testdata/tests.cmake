@@ -35,3 +35,4 @@ include(${CMAKE_CURRENT_LIST_DIR}/probe.cmake OPTIONAL)
 # popcheck lint: differential tests vs live nginx -t and golden outputs (testdata/lint/).
 include(${CMAKE_CURRENT_LIST_DIR}/lint.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/ship.cmake OPTIONAL)
+include(${CMAKE_CURRENT_LIST_DIR}/reliability.cmake OPTIONAL)

@@ -165,6 +165,10 @@ public:
     if (!name.empty()) {
       SSL_set_tlsext_host_name(m_ssl, name.c_str());
       SSL_set1_host(m_ssl, name.c_str());
+    } else if (is_ip(m_host)) {
+      // An address target without --sni: the certificate must name that address (RFC 6125
+      // iPAddress), or any trusted certificate would pass for it.
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(m_ssl), m_host.c_str());
     }
     while (true) {
       ERR_clear_error();
