@@ -1,6 +1,6 @@
 // libFuzzer target: the whole `popcheck lint` / `compile` pipeline on an untrusted configuration:
 // lexer, parser and include resolution (in memory), the model's analysis and merge, every lint
-// rule, the compile document and every report format. No disk, no DNS.
+// rule, the compile document and every report format, dumped as the CLI does. No disk, no DNS.
 //
 // Input: the main file; a line "#@file NAME" starts another file /fuzz/NAME that the main file
 // can include. A text with "# configuration file PATH:" lines is also read as an `nginx -T` dump.
@@ -18,13 +18,14 @@ namespace {
 constexpr std::string_view k_file_marker = "\n#@file ";
 
 void run_pipeline(const conf::ConfTree& tree, lint::TargetVersion version) {
-  (void)conf::to_json(tree).dump();
+  (void)conf::to_json(tree).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 
   model::AnalyzeOptions analyze;
   analyze.hostname = "fuzz.example";
   analyze.include_syntax_errors = true;
   const auto analysis = model::analyze(tree, analyze);
-  (void)pop3::compile_document("/fuzz/nginx.conf", {}, analysis).dump();
+  (void)pop3::compile_document("/fuzz/nginx.conf", {}, analysis)
+      .dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 
   lint::LintOptions options;
   options.version = version;

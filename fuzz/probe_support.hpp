@@ -2,7 +2,7 @@
 // Shared by the probe fuzz targets: a clock that never waits, and a server whose replies come
 // from the fuzzer's data (greeting, then one chunk per client line; an empty chunk closes).
 
-#include <fuzzer/FuzzedDataProvider.h>
+#include <fuzzer/FuzzedDataProvider.h> // fuzz/third_party (LLVM, Apache-2.0 WITH LLVM-exception)
 #include <popcheck/probe/memory_transport.hpp>
 
 #include <memory>

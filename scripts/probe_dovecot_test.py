@@ -27,6 +27,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
+import secrets_check  # noqa: E402
 
 USER, PASSWORD = "alice", "secret"
 CERTS = os.path.join(REPO, "testdata", "certs")
@@ -93,8 +94,9 @@ def main():
                 failures += 1
                 continue
             problems = [f"schema: {list(e.path)}: {e.message}" for e in validator.iter_errors(report)]
-            if PASSWORD in text:
-                problems.append("the password appears in the JSON report")
+            if not (secrets_check.check(f"{label} JSON report", text) and
+                    secrets_check.check(f"{label} stderr", r.stderr)):
+                problems.append("a secret appears in the JSON report or on stderr")
             bad = [c for c in report["checks"] if c["result"] != "pass"]
             if r.returncode != 0 or bad:
                 problems.append(f"exit {r.returncode}; not passed: " +
@@ -106,10 +108,14 @@ def main():
                     problems.append("JUnit testcase count differs from the JSON check count")
             except ET.ParseError as e:
                 problems.append(f"JUnit is not well-formed: {e}")
-            if PASSWORD.encode() in j.stdout:
-                problems.append("the password appears in the JUnit report")
+            if not (secrets_check.check(f"{label} JUnit report", j.stdout) and
+                    secrets_check.check(f"{label} stderr", j.stderr)):
+                problems.append("a secret appears in the JUnit report or on stderr")
+            t = subprocess.run([popcheck] + cmd + ["--no-color"], capture_output=True, timeout=300)
+            if not (secrets_check.check(f"{label} text report", t.stdout) and
+                    secrets_check.check(f"{label} stderr", t.stderr)):
+                problems.append("a secret appears in the text report or on stderr")
             if args.show:
-                t = subprocess.run([popcheck] + cmd + ["--no-color"], capture_output=True, timeout=300)
                 print(t.stdout.decode())
             if problems:
                 failures += 1

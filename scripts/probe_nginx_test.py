@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 import auth_stub  # noqa: E402
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
+import secrets_check  # noqa: E402
 
 PORT_RANGE = (25000, 25999)
 SKIP = 77
@@ -85,6 +86,9 @@ def run_probe(popcheck, config, listener, port, fmt, out_path):
            "--ca", os.path.join(CERTS, "mail.crt"), "--sni", "mail.example.test",
            "--format", fmt, "-o", out_path, "--jobs", "4"]
     r = subprocess.run(cmd, capture_output=True, timeout=300, cwd=os.path.dirname(config))
+    secrets_check.check(f"probe --format {fmt} stdout", r.stdout)
+    secrets_check.check(f"probe --format {fmt} stderr", r.stderr)
+    secrets_check.check_file(f"probe --format {fmt} report", out_path)
     return r.returncode, r.stderr.decode(errors="replace")
 
 
@@ -113,8 +117,8 @@ def check_listener(args, results, validator, config, listener, port, tmp):
     errors = sorted(validator.iter_errors(report), key=lambda e: list(e.path))
     for e in errors[:5]:
         results.fail(label, f"report does not match the schema at {list(e.path)}: {e.message}")
-    if PASSWORD in text:
-        results.fail(label, "the password appears in the JSON report")
+    if secrets_check.leaks(text):
+        results.fail(label, "a secret appears in the JSON report")
     failed = sorted(c["name"] for c in report["checks"] if c["result"] != "pass")
     if args.expect_fail:
         want = sorted(args.expect_fail.split(","))
@@ -141,8 +145,8 @@ def check_listener(args, results, validator, config, listener, port, tmp):
         cases = root.findall(".//testcase")
         if len(cases) != len(report["checks"]):
             results.fail(label, f"JUnit has {len(cases)} testcases, JSON {len(report['checks'])} checks")
-        if PASSWORD in xml_text:
-            results.fail(label, "the password appears in the JUnit report")
+        if secrets_check.leaks(xml_text):
+            results.fail(label, "a secret appears in the JUnit report")
         if rc2 != rc:
             results.fail(label, f"JUnit run exited {rc2}, JSON run {rc}: {err2}")
     except (OSError, ET.ParseError) as e:
@@ -260,6 +264,9 @@ def stop_proxy(proc):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+    if proc.stderr:
+        secrets_check.check("popcheck proxy stderr", proc.stderr.read())
+        proc.stderr.close()
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def seeds(target, testdata):
                     yield response.encode()
                 continue
             for dialogue in doc.get("dialogues", []):
-                steps = [s for s in dialogue.get("steps", []) if not s.startswith("@")]
+                steps = [s for s in dialogue.get("steps", []) if isinstance(s, str) and not s.startswith("@")]
                 yield "".join(steps).encode()
     elif target == "probe_reply":
         for path in sorted(testdata.glob("compile/*/compile.json")):

@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 import auth_stub  # noqa: E402
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
+import secrets_check  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
 CERTS = os.path.join(REPO, "testdata", "certs")
@@ -154,17 +155,22 @@ class Popcheck:
                 time.sleep(0.05)
 
     def stop(self, timeout=10.0):
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
+        """SIGTERM (if still running), wait, then check the stderr log for secrets."""
         try:
-            return self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
+            if self.process is None or self.process.poll() is not None:
+                return self.process.returncode if self.process else None
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                return self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                return None
         finally:
-            self.stderr.close()
+            if self.process is not None:
+                if not self.stderr.closed:
+                    self.stderr.close()
+                secrets_check.check(f"popcheck proxy log {self.stderr_path}", self.log())
 
     def log(self):
         try:
