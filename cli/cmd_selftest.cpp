@@ -6,6 +6,7 @@
 #include "exit_codes.hpp"
 #include "input.hpp"
 #include "probe_common.hpp"
+#include "progress.hpp"
 
 #include <arpa/inet.h>
 #include <iostream>
@@ -20,6 +21,8 @@
 
 namespace popcheck::cli {
 namespace {
+
+constexpr std::size_t k_progress_min_listeners = 3;
 
 struct SelftestOptions {
   ProbeCommonOptions common;
@@ -164,7 +167,10 @@ int run_selftest(SelftestOptions& o) {
   report.target = "popcheck proxy on 127.0.0.1";
   report.warnings = warnings;
   int exit_code = k_exit_ok;
+  // Many listeners take a while: a progress line on a terminal (never in pipes or logs).
+  Progress progress("selftest", targets.size(), k_progress_min_listeners);
   for (const auto& t : targets) {
+    progress.step("listen " + t.listener->text);
     auto connector =
         probe::SocketConnector::create({"127.0.0.1", t.port}, probe_tls_options(o.common));
     if (!connector) {
@@ -180,6 +186,7 @@ int run_selftest(SelftestOptions& o) {
       report.checks.push_back(std::move(c));
     }
   }
+  progress.finish();
   (*server)->stop();
   (*server)->abort();
   (*server)->join();
