@@ -1,9 +1,8 @@
 // libFuzzer target: the auth_http response parser (whole text and byte-by-byte reader, which must
 // agree), and the Auth-Server / Auth-Port / Auth-Wait value parsers.
+#include <cstdlib>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <popcheck/pop3/auth_http_response.hpp>
-
-#include <cstdlib>
 
 using namespace popcheck::pop3;
 

@@ -58,10 +58,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto name_end = std::min(input.find('\n', name_start), input.size());
     const auto body_start = std::min(name_end + 1, input.size());
     next = input.find(k_file_marker, body_start);
-    files.add("/fuzz/" + std::string(input.substr(name_start, name_end - name_start)),
-              std::string(input.substr(body_start, next == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : next - body_start)));
+    files.add(
+        "/fuzz/" + std::string(input.substr(name_start, name_end - name_start)),
+        std::string(input.substr(body_start, next == std::string_view::npos ? std::string_view::npos
+                                                                            : next - body_start)));
   }
   const auto version = static_cast<lint::TargetVersion>(size % 4);
   run_pipeline(conf::parse_config_text(main_text, "/fuzz/nginx.conf", files), version);

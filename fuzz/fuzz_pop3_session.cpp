@@ -2,12 +2,11 @@
 // driven through its sans-IO interface like the proxy's driver does, in an order the fuzzer
 // chooses: client packets, EOF, timer expiry, TLS outcomes and auth_http results (parsed from
 // fuzzed response text). Any crash, sanitizer report or unbounded growth is a bug.
+#include <algorithm>
+#include <cstdlib>
 #include <fuzzer/FuzzedDataProvider.h>
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/session.hpp>
-
-#include <algorithm>
-#include <cstdlib>
 #include <variant>
 
 using namespace popcheck::pop3;

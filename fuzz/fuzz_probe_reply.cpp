@@ -14,7 +14,8 @@ using namespace popcheck::probe;
 namespace {
 
 void read_replies(FuzzedDataProvider& in) {
-  MemoryTransport server(in.ConsumeRandomLengthString(4096), [](MemoryTransport&, std::string_view) {});
+  MemoryTransport server(in.ConsumeRandomLengthString(4096),
+                         [](MemoryTransport&, std::string_view) {});
   if (in.ConsumeBool()) {
     server.close(); // EOF after the data instead of a timeout
   }

@@ -3,9 +3,8 @@
 // from the fuzzer's data (greeting, then one chunk per client line; an empty chunk closes).
 
 #include <fuzzer/FuzzedDataProvider.h> // fuzz/third_party (LLVM, Apache-2.0 WITH LLVM-exception)
-#include <popcheck/probe/memory_transport.hpp>
-
 #include <memory>
+#include <popcheck/probe/memory_transport.hpp>
 
 namespace popcheck::fuzz {
 
@@ -13,9 +12,9 @@ class FakeTime final : public probe::TimeSource {
 public:
   probe::Deadline now() override { return probe::Deadline() + std::chrono::milliseconds(++m_ms); }
   void sleep_until(probe::Deadline when) override {
-    m_ms = std::max<long long>(m_ms, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         when.time_since_epoch())
-                                         .count());
+    m_ms = std::max<long long>(
+        m_ms,
+        std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count());
   }
 
 private:

@@ -9,6 +9,7 @@
 #include <optional>
 #include <popcheck/probe/template.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace popcheck::probe {
@@ -80,5 +81,13 @@ struct Script {
   std::vector<Step> steps;
   std::string origin; // file the script came from (empty when built in code)
 };
+
+// Limits that keep libstdc++'s std::regex safe on a script's regexes: its compiler recurses once
+// per atom and per group (a 100 kB regex overflows the stack) and reads a back-reference or
+// {m,n} number into a long without an overflow check (undefined behaviour).
+inline constexpr std::size_t k_max_regex_octets = 1024;
+inline constexpr std::size_t k_max_regex_number_digits = 9;
+// Empty when `regex` is within those limits, else why not.
+std::string regex_limit_problem(std::string_view regex);
 
 } // namespace popcheck::probe

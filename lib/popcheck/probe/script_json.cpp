@@ -67,6 +67,9 @@ std::expected<std::vector<Template>, std::string> get_templates(const json& valu
 }
 
 std::expected<void, std::string> check_regex(const std::string& regex, const std::string& path) {
+  if (auto problem = regex_limit_problem(regex); !problem.empty()) {
+    return fail(path, "invalid regular expression: " + problem);
+  }
   try {
     std::regex compiled(regex, std::regex::ECMAScript);
   } catch (const std::regex_error& e) {

@@ -110,3 +110,28 @@ TEST_CASE("probe script text: errors name the line") {
   CHECK(parse_script_text("R: \\xZZ\n", "n").error() == "1: \\x needs two hex digits");
   CHECK(parse_script_text("! pause soon\n", "n").error() == "1: ! pause MILLISECONDS");
 }
+
+// Fuzz regressions (testdata/fuzz-regressions/script_text): libstdc++'s regex compiler recurses
+// per atom (a long regex overflowed the stack) and overflowed a long on a long back-reference.
+TEST_CASE("script regexes: length and number limits keep std::regex safe") {
+  CHECK(regex_limit_problem("^\\+OK [0-9]{1,10} \\1$") == "");
+  CHECK(regex_limit_problem(std::string(1024, 'a')) == "");
+  CHECK(regex_limit_problem(std::string(1025, 'a')) == "longer than 1024 bytes");
+  CHECK(regex_limit_problem("^\\3333333333") == "a number of more than 9 digits");
+  CHECK(regex_limit_problem("a{1,12345678901}") == "a number of more than 9 digits");
+  CHECK(regex_limit_problem("\\\\3333333333{x}") == ""); // an escaped backslash, then digits
+  CHECK(regex_limit_problem("^\\+OK 12345678901234567890$") == ""); // plain digits are text
+
+  CHECK(parse_script_json(
+            R"J({"name": "n", "steps": [{"expect": {"regex": "\\33333333333333333333"}}]})J")
+            .error() ==
+        "steps[0].expect.regex: invalid regular expression: a number of more than 9 digits");
+  const std::string long_json = R"J({"name": "n", "steps": [{"expect_lines": {"each": ")J" +
+                                std::string(100000, 'a') + "\"}}]}";
+  CHECK(parse_script_json(long_json).error() ==
+        "steps[0].expect_lines.each: invalid regular expression: longer than 1024 bytes");
+  CHECK(parse_script_text("S~ ^" + std::string(100000, '(') + "\n", "t").error() ==
+        "1: invalid regular expression");
+  CHECK(parse_script_text("S: +OK\n! capture x \\33333333333333333333\n", "t").error() ==
+        "2: invalid regular expression");
+}

@@ -60,6 +60,9 @@ std::vector<std::string_view> words(std::string_view text) {
 }
 
 bool valid_regex(const std::string& regex) {
+  if (!regex_limit_problem(regex).empty()) {
+    return false;
+  }
   try {
     std::regex compiled(regex, std::regex::ECMAScript);
   } catch (const std::regex_error&) {
