@@ -61,22 +61,11 @@ int run_probe(const ProbeCliOptions& o) {
     std::cerr << "popcheck: " << tree.error() << "\n";
     return k_exit_input;
   }
-  model::SystemResolver resolver;
-  model::AnalyzeOptions analyze;
-  analyze.resolver = &resolver;
-  if (!o.hostname.empty()) {
-    analyze.hostname = o.hostname;
+  const auto analysis = analyze_probe_config(*tree, o.config, o.hostname, false);
+  if (!analysis) {
+    return k_exit_input;
   }
-  const auto analysis = model::analyze(*tree, analyze);
-  auto errors = tree->all_errors();
-  errors.insert(errors.end(), analysis.diagnostics.begin(), analysis.diagnostics.end());
-  for (const auto& d : errors) {
-    if (d.severity == Severity::error) {
-      std::cerr << "popcheck: " << o.config << ": nginx -t would fail: " << d.message << "\n";
-      return k_exit_input;
-    }
-  }
-  auto selection = probe::select_server(analysis.servers, o.server, target->port);
+  auto selection = probe::select_server(analysis->servers, o.server, target->port);
   if (!selection) {
     std::cerr << "popcheck: " << o.config << ": " << selection.error() << "\n";
     return k_exit_input;

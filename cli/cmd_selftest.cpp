@@ -82,22 +82,9 @@ int run_selftest(SelftestOptions& o) {
     std::cerr << "popcheck: " << tree.error() << "\n";
     return k_exit_input;
   }
-  model::SystemResolver resolver;
-  model::DiskFileProbe files;
-  model::AnalyzeOptions analyze;
-  analyze.resolver = &resolver;
-  analyze.files = &files;
-  if (!o.hostname.empty()) {
-    analyze.hostname = o.hostname;
-  }
-  const auto analysis = model::analyze(*tree, analyze);
-  auto errors = tree->all_errors();
-  errors.insert(errors.end(), analysis.diagnostics.begin(), analysis.diagnostics.end());
-  for (const auto& d : errors) {
-    if (d.severity == Severity::error) {
-      std::cerr << "popcheck: " << o.config << ": nginx -t would fail: " << d.message << "\n";
-      return k_exit_input;
-    }
+  const auto analysis = analyze_probe_config(*tree, o.config, o.hostname, true);
+  if (!analysis) {
+    return k_exit_input;
   }
 
   // Every POP3 listener moves to 127.0.0.1:<free port>.
@@ -111,7 +98,7 @@ int run_selftest(SelftestOptions& o) {
   std::set<int> taken;
   model::SockAddr loopback;
   loopback.addr = {127, 0, 0, 1};
-  for (const auto& s : analysis.servers) {
+  for (const auto& s : analysis->servers) {
     if (s.protocol != "pop3") {
       continue;
     }
@@ -144,7 +131,7 @@ int run_selftest(SelftestOptions& o) {
   }
   options.workers = 2;
   options.error_log = "/dev/null";
-  auto plan = proxy::build_proxy_plan(*tree, analysis, options, 2);
+  auto plan = proxy::build_proxy_plan(*tree, *analysis, options, 2);
   if (!plan) {
     std::cerr << "popcheck: " << plan.error() << "\n";
     return k_exit_input;

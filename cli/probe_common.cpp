@@ -4,6 +4,7 @@
 #include "input.hpp"
 
 #include <cstdlib>
+#include <iostream>
 #include <unistd.h>
 
 namespace popcheck::cli {
@@ -86,6 +87,29 @@ int finish_probe_report(probe::Report& report, const ProbeCommonOptions& o) {
     return k_exit_input;
   }
   return probe::report_exit_code(report);
+}
+
+std::optional<model::Analysis> analyze_probe_config(const conf::ConfTree& tree,
+                                                   const std::string& config,
+                                                   const std::string& hostname, bool check_files) {
+  model::SystemResolver resolver;
+  model::DiskFileProbe files;
+  model::AnalyzeOptions analyze;
+  analyze.resolver = &resolver;
+  analyze.files = check_files ? &files : nullptr;
+  if (!hostname.empty()) {
+    analyze.hostname = hostname;
+  }
+  auto analysis = model::analyze(tree, analyze);
+  auto errors = tree.all_errors();
+  errors.insert(errors.end(), analysis.diagnostics.begin(), analysis.diagnostics.end());
+  for (const auto& d : errors) {
+    if (d.severity == Severity::error) {
+      std::cerr << "popcheck: " << config << ": nginx -t would fail: " << d.message << "\n";
+      return std::nullopt;
+    }
+  }
+  return analysis;
 }
 
 } // namespace popcheck::cli

@@ -5,6 +5,9 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <optional>
+#include <popcheck/conf/ast.hpp>
+#include <popcheck/model/analyzer.hpp>
 #include <popcheck/probe/report.hpp>
 #include <popcheck/probe/socket_transport.hpp>
 #include <popcheck/probe/template.hpp>
@@ -39,5 +42,12 @@ probe::TlsClientOptions probe_tls_options(const ProbeCommonOptions& options);
 // Adds the --insecure warning, writes the report in --format to stdout or -o, returns the exit
 // code (0, 1 failed check, 2 a check could not run or the output could not be written).
 int finish_probe_report(probe::Report& report, const ProbeCommonOptions& options);
+
+// The configuration the expectations come from, as nginx -t reads it. A configuration nginx -t
+// would refuse gets its first error on stderr and nullopt (exit 2): nothing would be listening.
+// `check_files`: certificate and key files must be readable here (selftest starts the proxy).
+std::optional<model::Analysis> analyze_probe_config(const conf::ConfTree& tree,
+                                                   const std::string& config,
+                                                   const std::string& hostname, bool check_files);
 
 } // namespace popcheck::cli
