@@ -19,6 +19,33 @@ long long atoi_port(std::string_view text) {
   return n ? *n : -1;
 }
 
+// The text after ':' of an address (ngx_parse_inet_url / ngx_parse_inet6_url): a port, or with
+// `listen` a range P1-P2. Sets u.port/u.last_port, or u.error and returns false.
+bool parse_port(std::string_view port, const UrlOptions& options, ParsedUrl& u) {
+  if (options.listen) {
+    if (const auto dash = port.find('-'); dash != std::string_view::npos) {
+      const auto n = atoi_port(port.substr(dash + 1));
+      if (n < 1 || n > 65535) {
+        u.error = "invalid port";
+        return false;
+      }
+      u.last_port = static_cast<std::uint16_t>(n);
+      port = port.substr(0, dash);
+    }
+  }
+  const auto n = atoi_port(port);
+  if (n < 1 || n > 65535) {
+    u.error = "invalid port";
+    return false;
+  }
+  if (u.last_port != 0 && n > u.last_port) {
+    u.error = "invalid port range";
+    return false;
+  }
+  u.port = static_cast<std::uint16_t>(n);
+  return true;
+}
+
 void add_addresses(ParsedUrl& u, SockAddr base) {
   const unsigned last = u.last_port != 0 ? u.last_port : u.port;
   for (unsigned port = u.port; port <= last; ++port) {
@@ -92,28 +119,9 @@ ParsedUrl parse_inet6(std::string_view url, const UrlOptions& options) {
       u.error = "invalid host";
       return u;
     }
-    std::string_view port = rest.substr(1);
-    if (options.listen) {
-      if (const auto dash = port.find('-'); dash != std::string_view::npos) {
-        const auto n = atoi_port(port.substr(dash + 1));
-        if (n < 1 || n > 65535) {
-          u.error = "invalid port";
-          return u;
-        }
-        u.last_port = static_cast<std::uint16_t>(n);
-        port = port.substr(0, dash);
-      }
-    }
-    const auto n = atoi_port(port);
-    if (n < 1 || n > 65535) {
-      u.error = "invalid port";
+    if (!parse_port(rest.substr(1), options, u)) {
       return u;
     }
-    if (u.last_port != 0 && n > u.last_port) {
-      u.error = "invalid port range";
-      return u;
-    }
-    u.port = static_cast<std::uint16_t>(n);
   } else {
     u.no_port = true;
     u.port = options.default_port;
@@ -159,28 +167,9 @@ ParsedUrl parse_inet(std::string_view url, const UrlOptions& options, Resolver& 
   }
   std::string_view host = text;
   if (port_pos != std::string_view::npos) {
-    std::string_view port = text.substr(port_pos + 1);
-    if (options.listen) {
-      if (const auto dash = port.find('-'); dash != std::string_view::npos) {
-        const auto n = atoi_port(port.substr(dash + 1));
-        if (n < 1 || n > 65535) {
-          u.error = "invalid port";
-          return u;
-        }
-        u.last_port = static_cast<std::uint16_t>(n);
-        port = port.substr(0, dash);
-      }
-    }
-    const auto n = atoi_port(port);
-    if (n < 1 || n > 65535) {
-      u.error = "invalid port";
+    if (!parse_port(text.substr(port_pos + 1), options, u)) {
       return u;
     }
-    if (u.last_port != 0 && n > u.last_port) {
-      u.error = "invalid port range";
-      return u;
-    }
-    u.port = static_cast<std::uint16_t>(n);
     host = text.substr(0, port_pos);
   } else {
     bool port_only_error = false;
