@@ -49,29 +49,55 @@ std::string regex_limit_problem(std::string_view regex) {
   const auto digit = [&](std::size_t i) {
     return i < regex.size() && regex[i] >= '0' && regex[i] <= '9';
   };
-  // Digit runs that std::regex reads as a number: after a backslash, and inside braces.
-  bool in_braces = false;
+  // The digits from `from` on, which std::regex reads as a number; false when too many.
+  const auto number_fits = [&](std::size_t from, std::size_t& end) {
+    for (end = from; digit(end); ++end) {
+    }
+    return end - from <= k_max_regex_number_digits;
+  };
+  const std::string too_long =
+      "a number of more than " + std::to_string(k_max_regex_number_digits) + " digits";
+  bool in_class = false;
+  bool after_quantifier = false; // stacked quantifiers backtrack exponentially ("a****")
+  bool lazy = false;
   for (std::size_t i = 0; i < regex.size(); ++i) {
-    std::size_t from = 0;
-    if (regex[i] == '\\' && digit(i + 1)) {
-      from = i + 1;
-    } else if (regex[i] == '\\') {
-      ++i; // an escaped character is never a brace
-      continue;
-    } else if (in_braces && digit(i)) {
-      from = i;
+    const char c = regex[i];
+    if (c == '\\') {
+      std::size_t end = i + 2;
+      if (digit(i + 1) && !number_fits(i + 1, end)) {
+        return too_long;
+      }
+      i = end - 1;
+      after_quantifier = false;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+      after_quantifier = false;
+    } else if (c == '*' || c == '+' || c == '?' || (c == '{' && digit(i + 1))) {
+      if (c == '?' && after_quantifier && !lazy) {
+        lazy = true; // ECMAScript's non-greedy suffix
+        continue;
+      }
+      if (after_quantifier) {
+        return "a quantifier after a quantifier";
+      }
+      after_quantifier = true;
+      lazy = false;
+      if (c == '{') {
+        std::size_t p = i + 1;
+        while (p < regex.size() && regex[p] != '}') {
+          std::size_t end = p + 1;
+          if (digit(p) && !number_fits(p, end)) {
+            return too_long;
+          }
+          p = end;
+        }
+        i = p; // at the '}' (or the end, which std::regex refuses itself)
+      }
     } else {
-      in_braces = regex[i] == '{' || (in_braces && regex[i] != '}');
-      continue;
+      after_quantifier = false;
     }
-    std::size_t end = from;
-    while (digit(end)) {
-      ++end;
-    }
-    if (end - from > k_max_regex_number_digits) {
-      return "a number of more than " + std::to_string(k_max_regex_number_digits) + " digits";
-    }
-    i = end - 1;
   }
   return {};
 }

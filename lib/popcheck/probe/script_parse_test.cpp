@@ -112,7 +112,8 @@ TEST_CASE("probe script text: errors name the line") {
 }
 
 // Fuzz regressions (testdata/fuzz-regressions/script_text): libstdc++'s regex compiler recurses
-// per atom (a long regex overflowed the stack) and overflowed a long on a long back-reference.
+// per atom (a long regex overflowed the stack), overflowed a long on a long back-reference, and
+// its matcher backtracks exponentially on stacked quantifiers.
 TEST_CASE("script regexes: length and number limits keep std::regex safe") {
   CHECK(regex_limit_problem("^\\+OK [0-9]{1,10} \\1$") == "");
   CHECK(regex_limit_problem(std::string(1024, 'a')) == "");
@@ -121,6 +122,14 @@ TEST_CASE("script regexes: length and number limits keep std::regex safe") {
   CHECK(regex_limit_problem("a{1,12345678901}") == "a number of more than 9 digits");
   CHECK(regex_limit_problem("\\\\3333333333{x}") == ""); // an escaped backslash, then digits
   CHECK(regex_limit_problem("^\\+OK 12345678901234567890$") == ""); // plain digits are text
+  // Stacked quantifiers (not ECMAScript, accepted by libstdc++) backtrack exponentially: a fuzzed
+  // script with "OK******************" hung the probe on a "+OK" line.
+  CHECK(regex_limit_problem("^\\+OK******************") == "a quantifier after a quantifier");
+  CHECK(regex_limit_problem("a+*") == "a quantifier after a quantifier");
+  CHECK(regex_limit_problem("a{2}{3}") == "a quantifier after a quantifier");
+  CHECK(regex_limit_problem("a*??") == "a quantifier after a quantifier");
+  CHECK(regex_limit_problem("a*?b+?c??d{2,3}?") == "");
+  CHECK(regex_limit_problem("[*+?]{2}\\**") == "");
 
   CHECK(parse_script_json(
             R"J({"name": "n", "steps": [{"expect": {"regex": "\\33333333333333333333"}}]})J")
