@@ -2,7 +2,7 @@
 // Shared by the probe fuzz targets: a clock that never waits, and a server whose replies come
 // from the fuzzer's data (greeting, then one chunk per client line; an empty chunk closes).
 
-#include <fuzzer/FuzzedDataProvider.h> // fuzz/third_party (LLVM, Apache-2.0 WITH LLVM-exception)
+#include <fuzzer/FuzzedDataProvider.h> // from Debian libclang-rt-14-dev (LLVM)
 #include <memory>
 #include <popcheck/probe/memory_transport.hpp>
 
