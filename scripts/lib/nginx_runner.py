@@ -146,6 +146,25 @@ def ports_in(case_dir):
     return sorted(ports)
 
 
+
+def wait_for_ports(process, ports, deadline, exited, stop, timed_out):
+    """Waits until every port accepts connections on 127.0.0.1, polling every 50 ms until the
+    monotonic `deadline`. Raises RuntimeError(exited()) if `process` ends first, or calls `stop()`
+    and raises RuntimeError(timed_out(port)) at the deadline."""
+    pending = list(ports)
+    while pending:
+        if process.poll() is not None:
+            raise RuntimeError(exited())
+        try:
+            with socket.create_connection(("127.0.0.1", pending[0]), timeout=0.5):
+                pass
+            pending.pop(0)
+        except OSError:
+            if time.monotonic() > deadline:
+                stop()
+                raise RuntimeError(timed_out(pending[0]))
+            time.sleep(0.05)
+
 class Instance:
     """A rewritten copy of a case in a temporary directory; `test()` runs `nginx -t`, `start()` runs it."""
 
@@ -202,21 +221,13 @@ class Instance:
         self.process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                         start_new_session=True, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
-        pending = list(ports)
-        while pending:
-            if self.process.poll() is not None:
-                err = self.process.stderr.read().decode(errors="replace")
-                raise RuntimeError(f"nginx exited with {self.process.returncode}: {err.strip()}\n"
-                                   f"{self.log_tail()}")
-            try:
-                with socket.create_connection(("127.0.0.1", pending[0]), timeout=0.5):
-                    pass
-                pending.pop(0)
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"nginx did not listen on 127.0.0.1:{pending[0]} within {timeout}s")
-                time.sleep(0.05)
+        def exited():
+            err = self.process.stderr.read().decode(errors="replace")
+            return (f"nginx exited with {self.process.returncode}: {err.strip()}\n"
+                    f"{self.log_tail()}")
+
+        wait_for_ports(self.process, ports, deadline, exited, self.stop,
+                       lambda port: f"nginx did not listen on 127.0.0.1:{port} within {timeout}s")
 
     def stop(self, timeout=10.0):
         """Stop our nginx (master and workers are in their own process group) and wait for it."""

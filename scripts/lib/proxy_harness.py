@@ -140,19 +140,10 @@ class Popcheck:
             [self.binary, "proxy", "-c", self.conf, "--workers", "1", "--grace", "2"] + self.extra,
             stdout=subprocess.DEVNULL, stderr=self.stderr, preexec_fn=nginx_runner._die_with_parent)
         deadline = time.monotonic() + timeout
-        pending = list(self.ports)
-        while pending:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"popcheck exited with {self.process.returncode}: {self.log()}")
-            try:
-                with socket.create_connection(("127.0.0.1", pending[0]), timeout=0.5):
-                    pass
-                pending.pop(0)
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"popcheck did not listen on {pending[0]}: {self.log()}")
-                time.sleep(0.05)
+        nginx_runner.wait_for_ports(
+            self.process, self.ports, deadline,
+            lambda: f"popcheck exited with {self.process.returncode}: {self.log()}", self.stop,
+            lambda port: f"popcheck did not listen on {port}: {self.log()}")
 
     def stop(self, timeout=10.0):
         """SIGTERM (if still running), wait, then check the stderr log for secrets."""
