@@ -72,5 +72,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # popcheck_VERSION-1_ARCH.deb
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# RE2 (dialogue script regexes) is a shared library: dpkg-shlibdeps finds it too, named here so
+# that a package built without dpkg-dev still declares it.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libre2-9")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx-light | nginx, libnginx-mod-mail")
 include(CPack)

@@ -37,7 +37,31 @@ std::string printable(std::string_view bytes) {
   return out;
 }
 
+std::string_view Body::operator[](std::size_t i) const {
+  const std::size_t begin = i == 0 ? 0 : m_ends[i - 1];
+  return std::string_view(m_text).substr(begin, m_ends[i] - begin);
+}
+
+void Body::push_back(std::string_view line) {
+  m_text += line;
+  m_ends.push_back(m_text.size());
+}
+
+bool Body::operator==(const std::vector<std::string>& lines) const {
+  if (lines.size() != size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if ((*this)[i] != lines[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::expected<void, ReadFailure> ReplyReader::fill(Transport& transport, Deadline deadline) {
+  m_buffer.erase(0, m_start);
+  m_start = 0;
   auto n = transport.read(m_buffer, k_chunk, deadline);
   if (!n) {
     return std::unexpected(from_net(n.error(), m_buffer));
@@ -51,31 +75,32 @@ std::expected<void, ReadFailure> ReplyReader::fill(Transport& transport, Deadlin
 std::expected<Line, ReadFailure> ReplyReader::read_line(Transport& transport, Deadline deadline) {
   std::size_t scanned = 0;
   while (true) {
-    const auto lf = m_buffer.find('\n', scanned);
+    const std::string_view buffer = pending();
+    const auto lf = buffer.find('\n', scanned);
     if (lf != std::string::npos && lf + 1 <= m_max_line) {
       Line line;
-      line.crlf = lf > 0 && m_buffer[lf - 1] == '\r';
-      line.text = m_buffer.substr(0, line.crlf ? lf - 1 : lf);
-      m_buffer.erase(0, lf + 1);
+      line.crlf = lf > 0 && buffer[lf - 1] == '\r';
+      line.text = std::string(buffer.substr(0, line.crlf ? lf - 1 : lf));
+      consume(lf + 1);
       return line;
     }
-    if ((lf == std::string::npos ? m_buffer.size() : lf + 1) > m_max_line) {
+    if ((lf == std::string::npos ? buffer.size() : lf + 1) > m_max_line) {
       ReadFailure f{ReadFailure::Kind::too_long,
                     "reply line longer than " + std::to_string(m_max_line) + " bytes",
-                    m_buffer.substr(0, 200)};
-      m_buffer.clear();
+                    std::string(buffer.substr(0, 200))};
+      discard();
       return std::unexpected(f);
     }
-    scanned = m_buffer.size();
+    scanned = buffer.size();
     if (auto ok = fill(transport, deadline); !ok) {
       return std::unexpected(ok.error());
     }
   }
 }
 
-std::expected<std::vector<std::string>, ReadFailure>
-ReplyReader::read_body(Transport& transport, Deadline deadline, std::vector<Line>& raw_lines) {
-  std::vector<std::string> lines;
+std::expected<Body, ReadFailure> ReplyReader::read_body(Transport& transport, Deadline deadline,
+                                                        const LineObserver& on_line) {
+  Body lines;
   std::size_t total = 0;
   while (true) {
     auto line = read_line(transport, deadline);
@@ -83,7 +108,7 @@ ReplyReader::read_body(Transport& transport, Deadline deadline, std::vector<Line
       return std::unexpected(line.error());
     }
     total += line->text.size() + 2;
-    raw_lines.push_back(*line);
+    on_line(*line);
     if (line->text == ".") {
       return lines;
     }
@@ -94,52 +119,54 @@ ReplyReader::read_body(Transport& transport, Deadline deadline, std::vector<Line
                       {}});
     }
     // RFC 1939 section 3: a line starting with "." is byte-stuffed.
-    lines.push_back(line->text.starts_with('.') ? line->text.substr(1) : line->text);
+    lines.push_back(std::string_view(line->text).substr(line->text.starts_with('.') ? 1 : 0));
   }
 }
 
 std::expected<std::string, ReadFailure>
 ReplyReader::read_bytes_like(Transport& transport, std::string_view expected, Deadline deadline) {
   while (true) {
-    const std::size_t n = std::min(m_buffer.size(), expected.size());
-    const bool matches = expected.compare(0, n, m_buffer, 0, n) == 0;
+    const std::string_view buffer = pending();
+    const std::size_t n = std::min(buffer.size(), expected.size());
+    const bool matches = expected.substr(0, n) == buffer.substr(0, n);
     if (matches && n == expected.size()) {
-      std::string got = m_buffer.substr(0, n);
-      m_buffer.erase(0, n);
+      std::string got(buffer.substr(0, n));
+      consume(n);
       return got;
     }
     if (!matches) {
       // Show the mismatch up to the end of its line.
       std::size_t mismatch = 0;
-      while (expected[mismatch] == m_buffer[mismatch]) {
+      while (expected[mismatch] == buffer[mismatch]) {
         ++mismatch;
       }
-      const auto lf = m_buffer.find('\n', mismatch);
-      if (lf != std::string::npos || m_buffer.size() > m_max_line + expected.size()) {
-        const std::size_t end = lf == std::string::npos ? m_buffer.size() : lf + 1;
-        std::string got = m_buffer.substr(0, end);
-        m_buffer.erase(0, end);
+      const auto lf = buffer.find('\n', mismatch);
+      if (lf != std::string::npos || buffer.size() > m_max_line + expected.size()) {
+        const std::size_t end = lf == std::string::npos ? buffer.size() : lf + 1;
+        std::string got(buffer.substr(0, end));
+        consume(end);
         return got;
       }
     }
     if (auto ok = fill(transport, deadline); !ok) {
       auto failure = ok.error();
-      m_buffer.clear();
+      discard();
       return std::unexpected(failure);
     }
   }
 }
 
 std::expected<void, ReadFailure> ReplyReader::read_close(Transport& transport, Deadline deadline) {
-  if (!m_buffer.empty()) {
-    ReadFailure f{ReadFailure::Kind::io, "data instead of a close", m_buffer.substr(0, 200)};
-    m_buffer.clear();
+  if (!pending().empty()) {
+    ReadFailure f{ReadFailure::Kind::io, "data instead of a close",
+                  std::string(pending().substr(0, 200))};
+    discard();
     return std::unexpected(f);
   }
   auto ok = fill(transport, deadline);
   if (ok) {
     ReadFailure f{ReadFailure::Kind::io, "data instead of a close", m_buffer.substr(0, 200)};
-    m_buffer.clear();
+    discard();
     return std::unexpected(f);
   }
   if (ok.error().kind == ReadFailure::Kind::eof ||

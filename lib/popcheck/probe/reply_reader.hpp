@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <expected>
+#include <functional>
 #include <popcheck/probe/transport.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,20 @@ struct ReadFailure {
   std::string partial; // what arrived of the unfinished line/bytes
 };
 
+// The lines of a multi-line reply, dot-unstuffed, in one buffer: a line costs its bytes and an
+// offset rather than a std::string each, so a million one-byte lines stay a few MiB.
+class Body {
+public:
+  std::size_t size() const { return m_ends.size(); }
+  std::string_view operator[](std::size_t i) const;
+  void push_back(std::string_view line);
+  bool operator==(const std::vector<std::string>& lines) const;
+
+private:
+  std::string m_text;
+  std::vector<std::size_t> m_ends; // where line i ends in m_text
+};
+
 class ReplyReader {
 public:
   ReplyReader(std::size_t max_line, std::size_t max_reply)
@@ -31,9 +46,10 @@ public:
 
   std::expected<Line, ReadFailure> read_line(Transport& transport, Deadline deadline);
   // The lines after a "+OK" status line up to the lone "." (dot-unstuffed; the "." not included).
-  // `raw_lines` gets the lines as they arrived (for transcripts).
-  std::expected<std::vector<std::string>, ReadFailure>
-  read_body(Transport& transport, Deadline deadline, std::vector<Line>& raw_lines);
+  // `on_line` sees each line as it arrived, the "." too (for transcripts).
+  using LineObserver = std::function<void(const Line&)>;
+  std::expected<Body, ReadFailure> read_body(Transport& transport, Deadline deadline,
+                                             const LineObserver& on_line);
   // Exactly `expected.size()` bytes, or fewer if they stop matching `expected` (then the bytes
   // up to the next line end, for the message).
   std::expected<std::string, ReadFailure>
@@ -41,15 +57,25 @@ public:
   // EOF (or a reset) with nothing buffered: ok; data: failure with the data in `partial`.
   std::expected<void, ReadFailure> read_close(Transport& transport, Deadline deadline);
 
-  // Bytes received but not consumed yet (pipelined replies); cleared by a TLS handshake.
-  std::string& buffered() { return m_buffer; }
+  // Drops bytes received but not consumed yet (pipelined replies): before a TLS handshake and
+  // on a new connection.
+  void discard() {
+    m_buffer.clear();
+    m_start = 0;
+  }
 
 private:
   std::expected<void, ReadFailure> fill(Transport& transport, Deadline deadline);
+  // The received bytes not consumed yet.
+  std::string_view pending() const { return std::string_view(m_buffer).substr(m_start); }
+  void consume(std::size_t n) { m_start += n; }
 
   std::size_t m_max_line;
   std::size_t m_max_reply;
+  // Consumed bytes stay in front of m_start until the next fill(), so that taking a line off a
+  // 16 KiB chunk of short lines does not move the rest of the chunk each time.
   std::string m_buffer;
+  std::size_t m_start = 0;
 };
 
 // Bytes for a transcript or message: printable ASCII as is, CR/LF/TAB and other bytes escaped.

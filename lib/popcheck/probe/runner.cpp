@@ -1,16 +1,20 @@
 #include <algorithm>
 #include <atomic>
 #include <popcheck/probe/masker.hpp>
+#include <popcheck/probe/pattern.hpp>
 #include <popcheck/probe/reply_reader.hpp>
 #include <popcheck/probe/runner.hpp>
 #include <popcheck/util/base64.hpp>
-#include <regex>
 #include <thread>
 
 namespace popcheck::probe {
 namespace {
 
 using Direction = TranscriptEntry::Direction;
+
+// A multi-line reply shows this many lines in a transcript, and in a failure message.
+constexpr std::size_t k_max_transcript_body_lines = 100;
+constexpr std::size_t k_max_message_lines = 20;
 
 bool has_status(std::string_view line, std::string_view status) {
   if (status == "+") {
@@ -127,7 +131,7 @@ private:
   }
 
   bool handshake(const Step* step) {
-    m_reader.buffered().clear(); // nothing read before the handshake may be used after it
+    m_reader.discard(); // nothing read before the handshake may be used after it
     info("TLS handshake");
     auto tls = m_transport->start_tls(deadline(step));
     if (!tls) {
@@ -149,7 +153,7 @@ private:
                   outcome);
     }
     m_transport = std::move(*connected);
-    m_reader.buffered().clear();
+    m_reader.discard();
     m_first_line = true;
     info(std::string("connected to ") + m_connector.target() + (implicit ? " (TLS)" : ""));
     if (implicit) {
@@ -185,6 +189,16 @@ private:
     return r->text;
   }
 
+  // Scripts built in code are not checked by a parser: a bad regex is an error of the check.
+  std::expected<Pattern, std::string> compiled(const std::string& regex) {
+    auto pattern = Pattern::compile(regex);
+    if (!pattern) {
+      m_error = true;
+      return std::unexpected("invalid regular expression /" + regex + "/: " + pattern.error());
+    }
+    return pattern;
+  }
+
   // nullopt when `line` meets `e`; otherwise what is wrong. Captures are applied on success.
   std::optional<std::string> check_line(const LineExpect& e, const std::string& line) {
     if (e.status && !has_status(line, *e.status)) {
@@ -210,15 +224,25 @@ private:
         return "expected a line starting with " + quoted(*want) + ", got " + quoted(line);
       }
     }
-    if (e.regex && !std::regex_search(line, std::regex(*e.regex))) {
-      return "expected a line matching /" + *e.regex + "/, got " + quoted(line);
+    if (e.regex) {
+      auto pattern = compiled(*e.regex);
+      if (!pattern) {
+        return pattern.error();
+      }
+      if (!pattern->search(line)) {
+        return "expected a line matching /" + *e.regex + "/, got " + quoted(line);
+      }
     }
     for (const auto& c : e.captures) {
-      std::smatch m;
-      if (!std::regex_search(line, m, std::regex(c.regex))) {
+      auto pattern = compiled(c.regex);
+      if (!pattern) {
+        return pattern.error();
+      }
+      auto captured = pattern->capture(line);
+      if (!captured) {
         return "capture " + c.variable + ": /" + c.regex + "/ does not match " + quoted(line);
       }
-      std::string value = m.size() > 1 ? m[1].str() : m[0].str();
+      std::string value = std::move(*captured);
       if (c.base64) {
         auto decoded = util::base64_decode_lenient(value);
         if (!decoded) {
@@ -256,11 +280,30 @@ private:
     if (!has_status(first->text, "+OK")) {
       return true; // only a positive reply has a body (RFC 1939 section 3)
     }
-    std::vector<Line> raw;
-    auto body = m_reader.read_body(*m_transport, until, raw);
-    for (const auto& l : raw) {
-      received(l);
-    }
+    // The transcript shows the first lines of a body and counts the rest: a server may send
+    // up to max_reply_octets of one-byte lines, and the report must stay readable and small.
+    std::size_t shown = 0, hidden = 0, hidden_octets = 0;
+    const auto note_hidden = [&] {
+      if (hidden > 0) {
+        info(std::to_string(hidden) + " more lines (" + std::to_string(hidden_octets) +
+             " bytes) not shown");
+        hidden = 0;
+      }
+    };
+    auto body = m_reader.read_body(*m_transport, until, [&](const Line& line) {
+      if (line.text == ".") {
+        note_hidden();
+        received(line);
+      } else if (shown < k_max_transcript_body_lines) {
+        ++shown;
+        received(line);
+      } else {
+        ++hidden;
+        hidden_octets += line.text.size() + 2;
+        m_masker.server_line(line.text);
+      }
+    });
+    note_hidden();
     if (!body) {
       return read_failure(body.error(), "the end of the multi-line reply (\".\")");
     }
@@ -281,13 +324,16 @@ private:
       if (!want) {
         return fail(want.error(), Outcome::error);
       }
-      if (*want != *body) {
+      if (!(*body == *want)) {
         std::string w, g;
         for (const auto& l : *want) {
           w += (w.empty() ? "" : " | ") + printable(l);
         }
-        for (const auto& l : *body) {
-          g += (g.empty() ? "" : " | ") + printable(l);
+        for (std::size_t i = 0; i < body->size() && i < k_max_message_lines; ++i) {
+          g += (i == 0 ? "" : " | ") + printable((*body)[i]);
+        }
+        if (body->size() > k_max_message_lines) {
+          g += " | ... " + std::to_string(body->size()) + " lines";
         }
         return fail("expected lines [" + w + "], got [" + g + "]");
       }
@@ -297,31 +343,41 @@ private:
     if (!includes || !excludes) {
       return fail(!includes ? includes.error() : excludes.error(), Outcome::error);
     }
-    auto from = body->begin();
+    // The index of the first line from `from` on that equals `want`, or body->size().
+    const auto find = [&](std::string_view want, std::size_t from) {
+      while (from < body->size() && (*body)[from] != want) {
+        ++from;
+      }
+      return from;
+    };
+    std::size_t from = 0;
     for (const auto& want : *includes) {
-      auto at = std::find(step.multi.ordered ? from : body->begin(), body->end(), want);
-      if (at == body->end()) {
+      const std::size_t at = find(want, step.multi.ordered ? from : 0);
+      if (at == body->size()) {
         return fail("missing line " + quoted(want) + (step.multi.ordered ? " (in order)" : ""));
       }
       from = at + 1;
     }
     for (const auto& unwanted : *excludes) {
-      if (std::find(body->begin(), body->end(), unwanted) != body->end()) {
+      if (find(unwanted, 0) != body->size()) {
         return fail("unexpected line " + quoted(unwanted));
       }
     }
     if (step.multi.each) {
-      const std::regex each(*step.multi.each);
-      for (const auto& line : *body) {
-        if (!std::regex_search(line, each)) {
-          return fail("line " + quoted(line) + " does not match /" + *step.multi.each + "/");
+      auto each = compiled(*step.multi.each);
+      if (!each) {
+        return fail(each.error(), Outcome::error);
+      }
+      for (std::size_t i = 0; i < body->size(); ++i) {
+        if (!each->search((*body)[i])) {
+          return fail("line " + quoted((*body)[i]) + " does not match /" + *step.multi.each + "/");
         }
       }
     }
     if (step.multi.capture_lines) {
       std::string joined;
-      for (const auto& line : *body) {
-        joined += (joined.empty() ? "" : "\n") + line;
+      for (std::size_t i = 0; i < body->size(); ++i) {
+        joined.append(i == 0 ? "" : "\n").append((*body)[i]);
       }
       m_vars[*step.multi.capture_lines] = Value{std::move(joined), false};
     }

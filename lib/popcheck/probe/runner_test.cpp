@@ -51,6 +51,12 @@ std::unique_ptr<MemoryTransport> fake_server(int serial = 1) {
           for (int i = 0; i < 200000; ++i) {
             peer.reply("1 100\r\n");
           }
+        } else if (line == "UIDL") {
+          peer.reply("+OK\r\n");
+          for (int i = 1; i <= 150; ++i) {
+            peer.reply(std::to_string(i) + " u" + std::to_string(i) + "\r\n");
+          }
+          peer.reply("..stuffed\r\n.\r\n");
         } else if (line == "LONG") {
           peer.reply(std::string(20000, 'x'));
         } else if (line == "SILENT") {
@@ -209,10 +215,43 @@ TEST_CASE("probe runner: bounded waits and bounded memory") {
   CHECK(r.outcome == Outcome::fail);
   CHECK(r.message == "step 3 (expect_lines): multi-line reply longer than 1048576 bytes while "
                      "waiting for the end of the multi-line reply (\".\")");
+  // 149797 lines of 7 bytes reach the limit: the transcript keeps 100 of them and a count.
+  CHECK(r.transcript.size() == 106);
+  CHECK(
+      transcript(r).find("<- 1 100\n** 149697 more lines (1047879 bytes) not shown\n** FAILED: ") !=
+      std::string::npos);
   auto long_line = run_text("S^ +OK\nC: LONG\nS: +OK\n");
   CHECK(long_line.outcome == Outcome::fail);
   CHECK(long_line.message ==
         "step 3 (expect): reply line longer than 8192 bytes while waiting for a reply line");
+}
+
+TEST_CASE("probe runner: a long body is checked whole, its transcript shows 100 lines") {
+  Script uidl = text_script("S^ +OK\nC: UIDL\n");
+  Step step;
+  step.kind = StepKind::expect_multi;
+  step.multi.includes = {literal_template("1 u1"), literal_template("150 u150"),
+                         literal_template(".stuffed")};
+  step.multi.ordered = true;
+  step.multi.each = "^(\\d+ u\\d+|\\.stuffed)$";
+  step.multi.capture_lines = "uids";
+  uidl.steps.push_back(step);
+  MemoryConnector connector([] { return fake_server(); });
+  FakeTime time;
+  auto r = run_script(uidl, connector, {}, RunOptions{}, time);
+  CHECK_MESSAGE(r.outcome == Outcome::pass, r.message);
+  CHECK(r.captured.at("uids").text.ends_with("\n149 u149\n150 u150\n.stuffed"));
+  const std::string t = transcript(r);
+  CHECK(t.find("<- 100 u100\n** 51 more lines (511 bytes) not shown\n<- .\n") != std::string::npos);
+  step.multi.includes = {literal_template("150 u150"), literal_template("1 u1")};
+  uidl.steps.back() = step;
+  r = run_script(uidl, connector, {}, RunOptions{}, time);
+  CHECK(r.message == "step 3 (expect_lines): missing line \"1 u1\" (in order)");
+  step.multi.lines = std::vector<Template>{literal_template("1 u1")};
+  uidl.steps.back() = step;
+  r = run_script(uidl, connector, {}, RunOptions{}, time);
+  CHECK(r.message.starts_with("step 3 (expect_lines): expected lines [1 u1], got [1 u1 | 2 u2 | "));
+  CHECK(r.message.ends_with(" | 20 u20 | ... 151 lines]"));
 }
 
 TEST_CASE("probe runner: close expectations") {

@@ -5,7 +5,6 @@
 // and the compact C:/S: text form (script_text.hpp) produce this structure; the derived and
 // generic suites build it in code. A script is one check in a report.
 
-#include <cstddef>
 #include <optional>
 #include <popcheck/probe/template.hpp>
 #include <string>
@@ -32,7 +31,7 @@ struct LineExpect {
   std::optional<std::string> status; // "+OK", "-ERR" or "+" (a continuation)
   std::optional<Template> text;      // the whole line
   std::optional<Template> prefix;
-  std::optional<std::string> regex; // ECMAScript, searched in the line
+  std::optional<std::string> regex; // RE2 syntax (pattern.hpp), searched in the line
   std::vector<Capture> captures;
 };
 
@@ -81,13 +80,5 @@ struct Script {
   std::vector<Step> steps;
   std::string origin; // file the script came from (empty when built in code)
 };
-
-// Limits that keep libstdc++'s std::regex safe on a script's regexes: its compiler recurses once
-// per atom and per group (a 100 kB regex overflows the stack) and reads a back-reference or
-// {m,n} number into a long without an overflow check (undefined behaviour).
-inline constexpr std::size_t k_max_regex_octets = 1024;
-inline constexpr std::size_t k_max_regex_number_digits = 9;
-// Empty when `regex` is within those limits, else why not.
-std::string regex_limit_problem(std::string_view regex);
 
 } // namespace popcheck::probe

@@ -1,6 +1,6 @@
 #include <nlohmann/json.hpp>
+#include <popcheck/probe/pattern.hpp>
 #include <popcheck/probe/script_json.hpp>
-#include <regex>
 #include <set>
 
 namespace popcheck::probe {
@@ -67,13 +67,8 @@ std::expected<std::vector<Template>, std::string> get_templates(const json& valu
 }
 
 std::expected<void, std::string> check_regex(const std::string& regex, const std::string& path) {
-  if (auto problem = regex_limit_problem(regex); !problem.empty()) {
-    return fail(path, "invalid regular expression: " + problem);
-  }
-  try {
-    std::regex compiled(regex, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    return fail(path, std::string("invalid regular expression: ") + e.what());
+  if (auto compiled = Pattern::compile(regex); !compiled) {
+    return fail(path, "invalid regular expression: " + compiled.error());
   }
   return {};
 }

@@ -1,6 +1,6 @@
 #include <optional>
+#include <popcheck/probe/pattern.hpp>
 #include <popcheck/probe/script_text.hpp>
-#include <regex>
 #include <vector>
 
 namespace popcheck::probe {
@@ -59,16 +59,10 @@ std::vector<std::string_view> words(std::string_view text) {
   return out;
 }
 
-bool valid_regex(const std::string& regex) {
-  if (!regex_limit_problem(regex).empty()) {
-    return false;
-  }
-  try {
-    std::regex compiled(regex, std::regex::ECMAScript);
-  } catch (const std::regex_error&) {
-    return false;
-  }
-  return true;
+// Empty when `regex` compiles, else RE2's reason.
+std::string regex_problem(const std::string& regex) {
+  auto compiled = Pattern::compile(regex);
+  return compiled ? std::string() : compiled.error();
 }
 
 } // namespace
@@ -164,8 +158,8 @@ std::expected<Script, std::string> parse_script_text(std::string_view text,
       step.kind = StepKind::expect_line;
       (tag == "S:" ? step.line.text : step.line.prefix) = std::move(*tmpl);
     } else if (tag == "S~") {
-      if (!valid_regex(std::string(body))) {
-        return fail("invalid regular expression");
+      if (auto problem = regex_problem(std::string(body)); !problem.empty()) {
+        return fail("invalid regular expression: " + problem);
       }
       step.kind = StepKind::expect_line;
       step.line.regex = std::string(body);
@@ -188,8 +182,8 @@ std::expected<Script, std::string> parse_script_text(std::string_view text,
         }
         const auto regex_start = body.find(args[2], args[0].size() + args[1].size());
         const std::string regex(body.substr(regex_start));
-        if (!valid_regex(regex)) {
-          return fail("invalid regular expression");
+        if (auto problem = regex_problem(regex); !problem.empty()) {
+          return fail("invalid regular expression: " + problem);
         }
         script.steps.back().line.captures.push_back(
             {std::string(args[1]), regex, word == "capture64"});
