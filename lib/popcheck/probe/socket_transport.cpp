@@ -1,4 +1,3 @@
-#include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -9,6 +8,7 @@
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <popcheck/probe/socket_transport.hpp>
+#include <popcheck/probe/tls_facts.hpp>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,32 +54,6 @@ bool wait_for(int fd, short events, Deadline deadline) {
   }
 }
 
-std::string asn1_time_text(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) {
-    return "";
-  }
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string name_text(X509_NAME* name) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<std::size_t>(n));
-  BIO_free(bio);
-  return out;
-}
-
-bool is_ip(const std::string& host) {
-  in6_addr a6;
-  in_addr a4;
-  return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
-}
-
 class SocketTransport final : public Transport {
 public:
   SocketTransport(int fd, SSL_CTX* ctx, const TlsClientOptions& tls, std::string host)
@@ -97,6 +71,7 @@ public:
       if (m_ssl != nullptr) {
         std::size_t n = 0;
         ERR_clear_error();
+        errno = 0; // SSL_ERROR_SYSCALL reads it: a stale EAGAIN must not become the reason
         if (SSL_write_ex(m_ssl, data.data() + done, data.size() - done, &n) == 1) {
           done += n;
           continue;
@@ -128,6 +103,7 @@ public:
       if (m_ssl != nullptr) {
         std::size_t n = 0;
         ERR_clear_error();
+        errno = 0; // SSL_ERROR_SYSCALL reads it: a stale EAGAIN must not become the reason
         if (SSL_read_ex(m_ssl, buf, max, &n) == 1) {
           out.append(buf, n);
           return n;
@@ -160,26 +136,29 @@ public:
     m_ssl = SSL_new(m_ctx);
     SSL_set_fd(m_ssl, m_fd);
     const std::string name = !m_options.server_name.empty() ? m_options.server_name
-                             : is_ip(m_host)                ? std::string()
+                             : is_ip_address(m_host)        ? std::string()
                                                             : m_host;
     if (!name.empty()) {
       SSL_set_tlsext_host_name(m_ssl, name.c_str());
       SSL_set1_host(m_ssl, name.c_str());
-    } else if (is_ip(m_host)) {
+    } else if (is_ip_address(m_host)) {
       // An address target without --sni: the certificate must name that address (RFC 6125
       // iPAddress), or any trusted certificate would pass for it.
       X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(m_ssl), m_host.c_str());
     }
     while (true) {
       ERR_clear_error();
+      errno = 0;
       if (SSL_connect(m_ssl) == 1) {
         break;
       }
       if (auto ok = ssl_wait(SSL_get_error(m_ssl, 0), deadline, "handshake"); !ok) {
-        return std::unexpected(NetError{NetError::Kind::tls, ok.error().message});
+        const bool timeout = ok.error().kind == NetError::Kind::timeout;
+        return std::unexpected(
+            NetError{NetError::Kind::tls, timeout ? "handshake: timed out" : ok.error().message});
       }
     }
-    m_info = facts(name);
+    m_info = tls_facts(m_ssl, name, m_host, !m_options.verify);
     if (m_options.verify && !m_info->verified) {
       return std::unexpected(NetError{NetError::Kind::tls,
                                       "certificate verification failed: " + m_info->verify_error});
@@ -202,42 +181,13 @@ private:
     if (err == SSL_ERROR_SYSCALL && errno != 0) {
       return std::unexpected(errno_error(errno, what));
     }
-    if (err == SSL_ERROR_SYSCALL) {
+    // SSL_OP_IGNORE_UNEXPECTED_EOF turns a bare close into ZERO_RETURN, also mid-handshake.
+    if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_ZERO_RETURN) {
       return std::unexpected(
           NetError{NetError::Kind::closed, std::string(what) + ": connection closed"});
     }
     return std::unexpected(
         NetError{NetError::Kind::tls, std::string(what) + ": " + openssl_error()});
-  }
-
-  TlsInfo facts(const std::string& name) {
-    TlsInfo info;
-    info.protocol = SSL_get_version(m_ssl);
-    info.cipher = SSL_get_cipher_name(m_ssl);
-    info.verification_skipped = !m_options.verify;
-    const long result = SSL_get_verify_result(m_ssl);
-    info.verified = result == X509_V_OK;
-    info.verify_error = info.verified ? "" : X509_verify_cert_error_string(result);
-    if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(m_ssl)) {
-      info.chain_length = sk_X509_num(chain);
-    }
-    X509* cert = SSL_get1_peer_certificate(m_ssl);
-    if (cert != nullptr) {
-      info.subject = name_text(X509_get_subject_name(cert));
-      info.issuer = name_text(X509_get_issuer_name(cert));
-      info.not_before = asn1_time_text(X509_get0_notBefore(cert));
-      info.not_after = asn1_time_text(X509_get0_notAfter(cert));
-      int days = 0, seconds = 0;
-      if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert)) == 1) {
-        info.days_left = days;
-      }
-      const std::string host = name.empty() ? m_host : name;
-      info.hostname_matches =
-          is_ip(host) ? X509_check_ip_asc(cert, host.c_str(), 0) == 1
-                      : X509_check_host(cert, host.c_str(), host.size(), 0, nullptr) == 1;
-      X509_free(cert);
-    }
-    return info;
   }
 
   int m_fd;
