@@ -1,0 +1,222 @@
+"""A hostile POP3 server for the probe's reliability tests (issue 6): it listens on 127.0.0.1 and
+misbehaves in one way per instance, for every connection. Python 3 stdlib only; never a service.
+
+Modes (plain TCP unless named tls-*):
+  silent          accepts and never sends a byte
+  endless-lines   "+OK" greeting, then every command gets "+OK" and lines forever, never a "."
+  endless-line    "+OK" greeting, then every command gets one line that never ends (no LF)
+  gigabyte        "+OK" greeting; CAPA, LIST, UIDL, RETR, TOP get a 1 GB multi-line reply,
+                  generated as it is sent (never held in memory), that would end with "."
+  no-crlf-close   "+OK hostile" without CR LF, then the close
+  no-crlf-stall   "+OK hostile" without CR LF, then nothing (the connection stays open)
+  drip            the greeting, one byte per second
+  tls-garbage     reads the ClientHello, answers with bytes that are not TLS, stays open
+  tls-close-mid   a real TLS server that sends half of its first handshake flight, then closes
+  tls-silent      reads the ClientHello and never answers
+  tls-self-signed a working POP3-over-TLS server with the self-signed testdata/certs/mail.crt
+
+`sent` counts the bytes the server sent over all connections (the gigabyte test shows the probe
+stopped reading long before the end).
+"""
+
+import os
+import socket
+import ssl
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CERTS = os.path.join(REPO, "testdata", "certs")
+MODES = ("silent", "endless-lines", "endless-line", "gigabyte", "no-crlf-close", "no-crlf-stall",
+         "drip", "tls-garbage", "tls-close-mid", "tls-silent", "tls-self-signed")
+GIGABYTE = 1 << 30
+_CHUNK = b"".join(b"%07d hostile body line\r\n" % i for i in range(2048))  # 61440 bytes
+
+
+class HostileServer:
+    def __init__(self, mode, port):
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode}")
+        self.mode = mode
+        self.port = port
+        self.sent = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._conns = []
+        self._threads = []
+        self._listener = None
+
+    def __enter__(self):
+        self._listener = socket.create_server(("127.0.0.1", self.port), backlog=64)
+        self._listener.settimeout(0.2)
+        t = threading.Thread(target=self._accept_loop, daemon=True)
+        t.start()
+        self._threads.append(t)
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._listener.close()
+        with self._lock:
+            conns = list(self._conns)
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+        for t in self._threads:
+            t.join(timeout=5)
+
+    def _accept_loop(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except (socket.timeout, OSError):
+                continue
+            with self._lock:
+                self._conns.append(conn)
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _send(self, conn, data):
+        conn.sendall(data)
+        with self._lock:
+            self.sent += len(data)
+
+    def _serve(self, conn):
+        conn.settimeout(0.5)
+        try:
+            getattr(self, "_mode_" + self.mode.replace("-", "_"))(conn)
+        except OSError:
+            pass  # the probe gave up and closed: that is the point
+        finally:
+            conn.close()
+
+    def _idle(self, conn):
+        """Reads and ignores everything until the peer closes or the server stops."""
+        while not self._stop.is_set():
+            try:
+                if not conn.recv(65536):
+                    return
+            except socket.timeout:
+                continue
+
+    def _commands(self, conn):
+        """Yields each command line the client sends."""
+        buf = b""
+        while not self._stop.is_set():
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                yield line.rstrip(b"\r").decode("latin-1")
+            try:
+                data = conn.recv(65536)
+            except socket.timeout:
+                continue
+            if not data:
+                return
+            buf += data
+
+    def _mode_silent(self, conn):
+        self._idle(conn)
+
+    def _mode_endless_lines(self, conn):
+        self._send(conn, b"+OK hostile\r\n")
+        for _ in self._commands(conn):
+            self._send(conn, b"+OK here it comes\r\n")
+            while not self._stop.is_set():
+                self._send(conn, b"x\r\n" * 4096)
+
+    def _mode_endless_line(self, conn):
+        self._send(conn, b"+OK hostile\r\n")
+        for _ in self._commands(conn):
+            self._send(conn, b"+OK ")
+            while not self._stop.is_set():
+                self._send(conn, b"x" * 65536)
+
+    def _mode_gigabyte(self, conn):
+        self._send(conn, b"+OK hostile\r\n")
+        for command in self._commands(conn):
+            verb = command.split(" ", 1)[0].upper()
+            if verb == "QUIT":
+                self._send(conn, b"+OK bye\r\n")
+                return
+            if verb not in ("CAPA", "LIST", "UIDL", "RETR", "TOP"):
+                self._send(conn, b"-ERR no\r\n")
+                continue
+            self._send(conn, b"+OK 1 GB follows\r\n")
+            for _ in range(GIGABYTE // len(_CHUNK)):
+                if self._stop.is_set():
+                    return
+                self._send(conn, _CHUNK)
+            self._send(conn, b".\r\n")
+
+    def _mode_no_crlf_close(self, conn):
+        self._send(conn, b"+OK hostile")
+        time.sleep(0.1)
+
+    def _mode_no_crlf_stall(self, conn):
+        self._send(conn, b"+OK hostile")
+        self._idle(conn)
+
+    def _mode_drip(self, conn):
+        for byte in b"+OK hostile server, one byte per second\r\n":
+            self._send(conn, bytes([byte]))
+            if self._stop.wait(1.0):
+                return
+        self._idle(conn)
+
+    def _client_hello(self, conn):
+        """Waits for the first bytes of the client's handshake."""
+        while not self._stop.is_set():
+            try:
+                data = conn.recv(65536)
+            except socket.timeout:
+                continue
+            return data
+        return b""
+
+    def _mode_tls_garbage(self, conn):
+        if self._client_hello(conn):
+            self._send(conn, b"+OK this is not TLS\r\n" + bytes(range(256)) * 4)
+        self._idle(conn)
+
+    def _mode_tls_silent(self, conn):
+        self._client_hello(conn)
+        self._idle(conn)
+
+    def _mode_tls_close_mid(self, conn):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(CERTS, "mail.crt"), os.path.join(CERTS, "mail.key"))
+        incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        tls = ctx.wrap_bio(incoming, outgoing, server_side=True)
+        while not self._stop.is_set():
+            data = self._client_hello(conn)
+            if not data:
+                return
+            incoming.write(data)
+            try:
+                tls.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+            flight = outgoing.read()
+            if flight:  # ServerHello and the rest of the server's first flight: send half
+                self._send(conn, flight[: len(flight) // 2])
+                return
+
+    def _mode_tls_self_signed(self, conn):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(CERTS, "mail.crt"), os.path.join(CERTS, "mail.key"))
+        conn.settimeout(5)
+        try:
+            tls = ctx.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # the probe refused the certificate and closed
+        tls.settimeout(0.5)
+        self._send(tls, b"+OK hostile TLS ready\r\n")
+        for command in self._commands(tls):
+            if command.upper() == "QUIT":
+                self._send(tls, b"+OK bye\r\n")
+                return
+            self._send(tls, b"-ERR no\r\n")
