@@ -3,7 +3,8 @@
 (a server that never answers, endless lines, a line that never ends, a 1 GB multi-line reply, a
 line without CR LF then a close or a stall, a one-byte-per-second drip, TLS garbage, a close in
 the middle of the handshake, a silent TLS peer, a self-signed certificate without --insecure),
-`popcheck probe` runs the generic suite on 127.0.0.1 and must
+`popcheck probe` runs the generic suite on 127.0.0.1 (and `popcheck run` a script that keeps
+writing to a TLS server that closed) and must
 
   * exit 1 (a check failed), with the failure's reason in the JSON report and the text report,
   * finish within the bound its deadlines give: --check-timeout 3000 (every wait is cut by it,
@@ -31,6 +32,7 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 import hostile_server  # noqa: E402
 import nginx_runner  # noqa: E402
 
+SCRIPTS = os.path.join(REPO, "testdata", "probe", "hostile") + os.sep
 CHECK_TIMEOUT_MS = 3000
 LIMITS = ["--check-timeout", str(CHECK_TIMEOUT_MS), "--step-timeout", "10000", "--jobs", "8"]
 WALL_BOUND_S = 2 * CHECK_TIMEOUT_MS / 1000 + 3.0  # two rounds of checks + process start-up
@@ -40,7 +42,8 @@ TIME = "/usr/bin/time"  # GNU time (Debian package time)
 RSS_BOUND_MIB = 64
 ASAN_RSS_BOUND_MIB = 512  # ASan alone takes ~145 MiB here
 
-# mode, --tls, what the first failing check's message must contain, what its transcript must show
+# mode, --tls (or a script for `popcheck run --insecure`), what the first failing check's message
+# must contain, what its transcript must show
 CASES = [
     ("silent", False, "timed out while waiting for a reply line", None),
     ("endless-lines", False, "multi-line reply longer than 1048576 bytes while waiting for the end "
@@ -57,6 +60,10 @@ CASES = [
     ("tls-close-mid", True, ": handshake: connection closed", None),
     ("tls-silent", True, ": handshake: timed out", None),
     ("tls-self-signed", True, "certificate verification failed: self-signed certificate", None),
+    # `popcheck run`: writes after the server closed get EPIPE (OpenSSL's own socket BIO would
+    # raise SIGPIPE and kill the probe without a report)
+    ("tls-close-early", SCRIPTS + "writes-after-close.txt", "write failed: SSL_write: Broken pipe",
+     None),
 ]
 
 
@@ -67,8 +74,9 @@ def sanitized(popcheck):
 
 def run_probe(popcheck, port, tls, fmt, out):
     """Runs the probe; returns (exit code, seconds, peak RSS in MiB, report)."""
-    cmd = [popcheck, "probe", "--target", f"127.0.0.1:{port}", "--format", fmt, "--no-color",
-           "-o", out] + LIMITS + (["--tls"] if tls else [])
+    verb = ["run", tls, "--insecure"] if isinstance(tls, str) else ["probe"] + (["--tls"] if tls else [])
+    cmd = [popcheck] + verb + ["--target", f"127.0.0.1:{port}", "--format", fmt, "--no-color",
+                               "-o", out] + LIMITS
     # GNU time's %M is the probe's own peak RSS; wait4's ru_maxrss would start from the RSS of
     # this Python process at fork time, which exec does not reset.
     rss_file = out + ".rss"
@@ -86,8 +94,11 @@ def run_probe(popcheck, port, tls, fmt, out):
     if os.path.exists(rss_file):
         with open(rss_file) as fh:
             rss_kib = int(fh.read().split()[-1])
-    with open(out, encoding="utf-8", errors="replace") as fh:
-        text = fh.read()
+    text = ""  # no report at all: killed (by SIGPIPE, say) or crashed
+    if os.path.exists(out):
+        with open(out, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+        os.unlink(out)
     return os.waitstatus_to_exitcode(status), seconds, rss_kib / 1024, text
 
 

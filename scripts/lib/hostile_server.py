@@ -14,6 +14,7 @@ Modes (plain TCP unless named tls-*):
   tls-close-mid   a real TLS server that sends half of its first handshake flight, then closes
   tls-silent      reads the ClientHello and never answers
   tls-self-signed a working POP3-over-TLS server with the self-signed testdata/certs/mail.crt
+  tls-close-early a TLS server (same certificate) that sends its greeting and closes at once
 
 `sent` counts the bytes the server sent over all connections (the gigabyte test shows the probe
 stopped reading long before the end).
@@ -28,7 +29,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CERTS = os.path.join(REPO, "testdata", "certs")
 MODES = ("silent", "endless-lines", "endless-line", "gigabyte", "no-crlf-close", "no-crlf-stall",
-         "drip", "tls-garbage", "tls-close-mid", "tls-silent", "tls-self-signed")
+         "drip", "tls-garbage", "tls-close-mid", "tls-silent", "tls-self-signed",
+         "tls-close-early")
 GIGABYTE = 1 << 30
 _CHUNK = b"".join(b"%07d hostile body line\r\n" % i for i in range(2048))  # 61440 bytes
 
@@ -205,15 +207,28 @@ class HostileServer:
                 self._send(conn, flight[: len(flight) // 2])
                 return
 
-    def _mode_tls_self_signed(self, conn):
+    def _tls(self, conn):
+        """The server side of a TLS handshake with testdata/certs/mail.crt, or None."""
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(os.path.join(CERTS, "mail.crt"), os.path.join(CERTS, "mail.key"))
         conn.settimeout(5)
         try:
             tls = ctx.wrap_socket(conn, server_side=True)
         except (ssl.SSLError, OSError):
-            return  # the probe refused the certificate and closed
+            return None  # the probe refused the certificate and closed
         tls.settimeout(0.5)
+        return tls
+
+    def _mode_tls_close_early(self, conn):
+        tls = self._tls(conn)
+        if tls:
+            self._send(tls, b"+OK hostile TLS ready\r\n")
+            tls.close()
+
+    def _mode_tls_self_signed(self, conn):
+        tls = self._tls(conn)
+        if not tls:
+            return
         self._send(tls, b"+OK hostile TLS ready\r\n")
         for command in self._commands(tls):
             if command.upper() == "QUIT":

@@ -54,6 +54,37 @@ bool wait_for(int fd, short events, Deadline deadline) {
   }
 }
 
+// OpenSSL's socket BIO writes with write(): on a connection the server has reset, that raises
+// SIGPIPE and kills the process. This BIO is the socket BIO with send(MSG_NOSIGNAL) instead, so
+// the write fails with EPIPE and the check fails, without touching the process's signal state.
+int send_no_sigpipe(BIO* bio, const char* data, int size) {
+  const ssize_t n = ::send(static_cast<int>(BIO_get_fd(bio, nullptr)), data,
+                           static_cast<std::size_t>(size), MSG_NOSIGNAL);
+  BIO_clear_retry_flags(bio);
+  if (n <= 0 && BIO_sock_should_retry(static_cast<int>(n))) {
+    BIO_set_retry_write(bio);
+  }
+  return static_cast<int>(n);
+}
+
+BIO* socket_bio(int fd) {
+  static BIO_METHOD* const method = [] {
+    const BIO_METHOD* base = BIO_s_socket();
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                 "socket without SIGPIPE");
+    BIO_meth_set_write(m, send_no_sigpipe);
+    BIO_meth_set_read(m, BIO_meth_get_read(base));
+    BIO_meth_set_puts(m, BIO_meth_get_puts(base));
+    BIO_meth_set_ctrl(m, BIO_meth_get_ctrl(base));
+    BIO_meth_set_create(m, BIO_meth_get_create(base));
+    BIO_meth_set_destroy(m, BIO_meth_get_destroy(base));
+    return m;
+  }();
+  BIO* bio = BIO_new(method);
+  BIO_set_fd(bio, fd, BIO_NOCLOSE);
+  return bio;
+}
+
 class SocketTransport final : public Transport {
 public:
   SocketTransport(int fd, SSL_CTX* ctx, const TlsClientOptions& tls, std::string host)
@@ -134,7 +165,8 @@ public:
 
   std::expected<TlsInfo, NetError> start_tls(Deadline deadline) override {
     m_ssl = SSL_new(m_ctx);
-    SSL_set_fd(m_ssl, m_fd);
+    BIO* bio = socket_bio(m_fd);
+    SSL_set_bio(m_ssl, bio, bio);
     const std::string name = !m_options.server_name.empty() ? m_options.server_name
                              : is_ip_address(m_host)        ? std::string()
                                                             : m_host;
