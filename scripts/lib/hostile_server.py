@@ -123,19 +123,19 @@ class HostileServer:
     def _mode_silent(self, conn):
         self._idle(conn)
 
-    def _mode_endless_lines(self, conn):
+    def _endless(self, conn, status, chunk):
+        """Greeting, then the first command gets `status` and `chunk` over and over."""
         self._send(conn, b"+OK hostile\r\n")
         for _ in self._commands(conn):
-            self._send(conn, b"+OK here it comes\r\n")
+            self._send(conn, status)
             while not self._stop.is_set():
-                self._send(conn, b"x\r\n" * 4096)
+                self._send(conn, chunk)
+
+    def _mode_endless_lines(self, conn):
+        self._endless(conn, b"+OK here it comes\r\n", b"x\r\n" * 4096)
 
     def _mode_endless_line(self, conn):
-        self._send(conn, b"+OK hostile\r\n")
-        for _ in self._commands(conn):
-            self._send(conn, b"+OK ")
-            while not self._stop.is_set():
-                self._send(conn, b"x" * 65536)
+        self._endless(conn, b"+OK ", b"x" * 65536)
 
     def _mode_gigabyte(self, conn):
         self._send(conn, b"+OK hostile\r\n")
