@@ -1,0 +1,400 @@
+"""The fault matrix of scripts/proxy_faults_test.py: every kind of session, what nginx 1.22.1 does
+(the expectation, asserted byte for byte by the coroutine), and how many of a mix it gets.
+
+A scenario coroutine gets a fault_client.Session, connects, waits at the barrier (`hold`) at the
+point where its fault would happen, so that all sessions are open at once, then injects the fault
+and checks the outcome. Timed expectations (`timing`) are (low, high) seconds from the fault to
+the close, derived from the configuration's timeouts in Settings.
+"""
+
+import asyncio
+import random
+
+import fault_client as fc
+from fault_client import ERR, GREETING, INTERNAL, LOGGED_IN, Fail
+
+SLACK = 4.0  # a loaded 2-core machine: a timer may fire this late
+
+
+# ---- healthy sessions ----------------------------------------------------------------------------
+async def healthy_plain(x):
+    size = fc.size_for(x.index)
+    await x.connect()
+    await x.hold()
+    await x.login("ok", size, x.index)
+    await x.expect(LOGGED_IN)
+    await x.command(b"NOOP\r\n", b"+OK\r\n")
+    await x.retr(size, x.index)
+    await x.quit()
+
+
+async def healthy_tls(x):
+    size = fc.size_for(x.index)
+    await x.connect(x.s.tls, tls=True)
+    await x.hold()
+    await x.login("ok", size, x.index)
+    await x.expect(LOGGED_IN)
+    await x.command(b"NOOP\r\n", b"+OK\r\n")
+    await x.retr(size, x.index)
+    await x.quit()
+
+
+async def healthy_stls(x):
+    size = fc.size_for(x.index)
+    await x.connect()
+    await x.command(b"STLS\r\n", b"+OK\r\n")
+    await asyncio.wait_for(x.writer.start_tls(fc.tls_context()), fc.WAIT)
+    await x.hold()
+    await x.login("ok", size, x.index)
+    await x.expect(LOGGED_IN)
+    await x.command(b"NOOP\r\n", b"+OK\r\n")
+    await x.retr(size, x.index)
+    await x.quit()
+
+
+async def healthy_auth_plain(x):
+    size = fc.size_for(x.index)
+    await x.connect()
+    await x.hold()
+    await x.command(b"AUTH PLAIN " + fc.plain_auth(f"ok.{size}.{x.index}") + b"\r\n", LOGGED_IN)
+    await x.command(b"NOOP\r\n", b"+OK\r\n")
+    await x.retr(size, x.index)
+    await x.quit()
+
+
+async def pipelined_relay(x):
+    # 10,000 commands in one write after login: the backend answers each, the relay loses none.
+    await x.connect()
+    await x.hold()
+    await x.login("pipe", 100, x.index)
+    await x.expect(LOGGED_IN)
+    await x.send(b"NOOP\r\n" * 10_000 + b"QUIT\r\n")
+    await x.expect(b"+OK\r\n" * 10_000 + b"+OK Logging out.\r\n")
+    await x.closed()
+
+
+# ---- backend faults ------------------------------------------------------------------------------
+async def backend_login_fault(x, kind, port, reply):
+    await x.connect(port)
+    await x.hold()
+    await x.login(kind, 100, x.index)
+    await x.expect(reply)
+    await x.closed()
+
+
+async def backend_refuses(x):
+    await backend_login_fault(x, "refuse", x.s.plain, INTERNAL)
+
+
+async def backend_refuses_passerr(x):
+    await backend_login_fault(x, "refuse", x.s.passerr, b"-ERR [AUTH] Authentication failed.\r\n")
+
+
+async def backend_hangs_up(x):
+    await backend_login_fault(x, "hangup", x.s.plain, INTERNAL)
+
+
+async def backend_dead(x):
+    await backend_login_fault(x, "dead", x.s.plain, INTERNAL)
+
+
+async def backend_reset_mid_retr(x):
+    size = 300_000
+    await x.connect()
+    await x.hold()
+    await x.login("reset", size, x.index)
+    await x.expect(LOGGED_IN)
+    await x.send(b"RETR 1\r\n")
+    want = fc.fault_backend.retr_reply(size, x.index)
+    got = b""
+    while chunk := await x.read(1 << 20):
+        got += chunk
+    if not (len(got) < len(want) and want.startswith(got)):
+        raise Fail(f"{len(got)} bytes, not a strict prefix of the {len(want)}-byte reply")
+
+
+async def backend_stalls(x):
+    # On the server with the short proxy_timeout; it waits before the login, as a relay that
+    # waited idle would be closed by that very timeout.
+    await x.connect(x.s.passerr)
+    await x.hold()
+    await x.login("stall", 1000, x.index)
+    await x.expect(LOGGED_IN)
+    await x.send(b"RETR 1\r\n")
+    await x.closed(since=x.sent_at)
+
+
+# ---- auth_http faults ----------------------------------------------------------------------------
+async def auth_fault(x, kind, reply=INTERNAL):
+    await x.connect()
+    await x.hold()
+    await x.login(kind, 0, x.index)
+    await x.expect(reply)
+    await x.closed()
+
+
+async def auth_500(x):
+    await auth_fault(x, "e500")
+
+
+async def auth_garbage(x):
+    await auth_fault(x, "garbage")
+
+
+async def auth_hang(x):
+    await x.connect()
+    await x.hold()
+    await x.login("hang", 0, x.index)
+    sent = x.sent_at
+    await x.expect(INTERNAL)
+    await x.closed(since=sent)  # from PASS: auth_http_timeout
+
+
+async def auth_close(x):
+    await auth_fault(x, "close")
+
+
+async def auth_half(x):
+    await auth_fault(x, "half")
+
+
+async def auth_deny(x):
+    await auth_fault(x, "deny", b"-ERR Invalid login or password\r\n")
+
+
+# ---- client disconnects at each step -------------------------------------------------------------
+async def gone_before_greeting(x):
+    await x.connect(greeting=False)
+    await x.hold()
+    x.close()
+
+
+async def reset_before_greeting(x):
+    await x.connect(greeting=False)
+    await x.hold()
+    x.abort()
+
+
+async def gone_mid_user(x):
+    await x.connect()
+    await x.hold()
+    await x.send(b"USER ok.0.")
+    x.close()
+
+
+async def gone_after_user(x):
+    await x.connect()
+    await x.hold()
+    await x.command(b"USER ok.0.0\r\n", b"+OK\r\n")
+    x.abort()
+
+
+async def gone_mid_sasl(x):
+    await x.connect()
+    await x.hold()
+    await x.command(b"AUTH LOGIN\r\n", b"+ VXNlcm5hbWU6\r\n")
+    x.abort()
+
+
+async def gone_during_auth_http(x):
+    await x.connect()
+    await x.hold()
+    await x.login("authslow", 0, x.index)
+    await asyncio.sleep(0.3)
+    x.abort()
+
+
+async def gone_during_backend_login(x):
+    await x.connect()
+    await x.hold()
+    await x.login("slow", 0, x.index)
+    await asyncio.sleep(0.5)
+    x.abort()
+
+
+async def gone_mid_retr(x):
+    size = 4 << 20
+    await x.connect()
+    await x.hold()
+    await x.login("ok", size, x.index)
+    await x.expect(LOGGED_IN)
+    await x.send(b"RETR 1\r\n")
+    await x.read(65536)
+    x.abort()
+
+
+async def gone_during_stls(x):
+    await x.connect()
+    await x.hold()
+    await x.command(b"STLS\r\n", b"+OK\r\n")
+    await x.send(bytes.fromhex("160301"))  # the start of a ClientHello record
+    x.abort()
+
+
+async def gone_during_tls_handshake(x):
+    await x.connect(x.s.tls, greeting=False)
+    await x.hold()
+    await x.send(bytes.fromhex("16030100"))
+    x.close()
+
+
+# ---- hostile client input ------------------------------------------------------------------------
+async def overlong_line(x):
+    # The 128-byte buffer fills: -ERR and the close (spec 4.2).
+    await x.connect()
+    await x.hold()
+    await x.command(b"NOOP " + b"x" * 300 + b"\r\n", ERR)
+    await x.closed()
+
+
+async def nul_bytes(x):
+    # A NUL is an argument byte like any other (USER), but no command word has one.
+    await x.connect()
+    await x.hold()
+    await x.command(b"USER a\0b\r\n", b"+OK\r\n")
+    await x.command(b"NOOP\0\r\n", ERR)
+    await x.command(b"NO\0OP\r\n", ERR)
+    await x.command(b"\0\0\0\0\r\n", ERR)
+    await x.command(b"QUIT\r\n", b"+OK\r\n")
+    await x.closed()
+
+
+async def invalid_base64(x):
+    await x.connect()
+    await x.hold()
+    await x.command(b"AUTH PLAIN !!!not-base64!!!\r\n", ERR)
+    await x.command(b"AUTH LOGIN\r\n", b"+ VXNlcm5hbWU6\r\n")
+    await x.command(b"$$$$\r\n", ERR)
+    await x.command(b"AUTH LOGIN a\r\n", ERR)  # 1 significant character: invalid (spec 4.7)
+    await x.command(b"QUIT\r\n", b"+OK\r\n")
+    await x.closed()
+
+
+async def pipelined_prelogin(x):
+    # 21 NOOPs fill 126 of the 128 bytes; the 22nd straddles the window: too long (spec 4.2).
+    # The close with unread input is a RST, which may destroy replies not yet read: so the
+    # client sees a prefix of those replies (nginx: often only the first `+OK`).
+    await x.connect()
+    await x.hold()
+    await x.send(b"NOOP\r\n" * 10_000)
+    want = b"+OK\r\n" * 21 + ERR
+    got = b""
+    while chunk := await x.read(65536):
+        got += chunk
+    if not want.startswith(got) or len(got) > len(want):
+        raise Fail(f"got {fc.short(got[-80:])} ({len(got)} bytes), not a prefix of 21 +OK and -ERR")
+
+
+async def slowloris(x):
+    # One byte a second of a line that never ends: `timeout` is a deadline from the greeting.
+    await x.connect()
+    await x.hold()
+    closer = asyncio.ensure_future(x.closed(x.s.timeout + SLACK + fc.WAIT, since=x.connect_at))
+    for byte in b"NOOP " + b"x" * 100:
+        if closer.done():
+            break
+        try:
+            await x.send(bytes([byte]))
+        except (ConnectionError, asyncio.TimeoutError):
+            break
+        await asyncio.wait([closer], timeout=1.0)
+    await closer
+
+
+# A TLS record header (handshake, 80 bytes) with a garbage body: OpenSSL answers with a fatal
+# unexpected_message alert (as nginx does: the same library and defaults).
+GARBAGE_RECORD = b"\x16\x03\x01\x00\x50" + random.Random(6).randbytes(380)
+ALERT = b"\x15\x03\x03\x00\x02\x02\x0a"
+
+
+async def tls_garbage(x):
+    await x.connect(x.s.tls, greeting=False)
+    await x.hold()
+    await x.command(GARBAGE_RECORD, ALERT)
+    await x.closed()
+
+
+async def plaintext_on_tls(x):
+    # Not TLS at all ("wrong version number"): closed without a byte.
+    await x.connect(x.s.tls, greeting=False)
+    await x.hold()
+    await x.send(b"GET / HTTP/1.0\r\n\r\n")
+    await x.closed()
+
+
+async def stls_injection(x):
+    # Plaintext pipelined behind STLS is discarded (spec 4.2, 7.2): the injected USER never
+    # happened, so PASS after the handshake is refused.
+    await x.connect()
+    await x.hold()
+    await x.command(b"STLS\r\nUSER ok.0.0\r\n", b"+OK\r\n")
+    await asyncio.wait_for(x.writer.start_tls(fc.tls_context()), fc.WAIT)
+    await x.command(b"PASS " + fc.fault_backend.PASSWORD.encode() + b"\r\n", ERR)
+    await x.command(b"QUIT\r\n", b"+OK\r\n")
+    await x.closed()
+
+
+# ---- the matrix ----------------------------------------------------------------------------------
+# (name, coroutine, healthy, what nginx does, the timeout that ends it or None)
+MATRIX = [
+    ("healthy: USER/PASS, RETR (50 B - 4 MiB)", healthy_plain, True,
+     "`+OK Logged in.`, RETR relayed byte for byte (SHA-256 equal), QUIT, close", None),
+    ("healthy: implicit TLS (`listen ssl`)", healthy_tls, True, "as above, over TLS", None),
+    ("healthy: STLS then USER/PASS", healthy_stls, True, "as above, after STLS", None),
+    ("healthy: AUTH PLAIN", healthy_auth_plain, True, "as above", None),
+    ("healthy: 10,000 pipelined commands after login", pipelined_relay, True,
+     "10,000 `+OK` from the backend and its QUIT reply, nothing lost", None),
+    ("backend refuses the login (-ERR to PASS)", backend_refuses, False,
+     "`-ERR internal server error`, close", None),
+    ("backend refuses, proxy_pass_error_message on", backend_refuses_passerr, False,
+     "the backend's `-ERR [AUTH] Authentication failed.` verbatim, close", None),
+    ("backend resets the connection at USER", backend_hangs_up, False,
+     "`-ERR internal server error`, close", None),
+    ("auth_http redirects to a dead backend (connection refused)", backend_dead, False,
+     "`-ERR internal server error`, close", None),
+    ("backend resets mid-RETR", backend_reset_mid_retr, False,
+     "a strict prefix of the RETR reply, then the close", None),
+    ("backend stalls after RETR", backend_stalls, False,
+     "nothing; close `proxy_timeout` after the RETR", "proxy_timeout"),
+    ("auth_http answers HTTP 500 (no Auth-Status, no server)", auth_500, False,
+     "`-ERR internal server error`, close", None),
+    ("auth_http sends garbage headers", auth_garbage, False,
+     "`-ERR internal server error`, close", None),
+    ("auth_http never answers", auth_hang, False,
+     "`-ERR internal server error` after `auth_http_timeout`, close", "auth_timeout"),
+    ("auth_http closes without answering", auth_close, False,
+     "`-ERR internal server error`, close", None),
+    ("auth_http closes mid-header", auth_half, False, "`-ERR internal server error`, close", None),
+    ("auth_http refuses (Auth-Status, no Auth-Wait)", auth_deny, False,
+     "`-ERR Invalid login or password`, close", None),
+    ("client closes before reading the greeting", gone_before_greeting, False, "-", None),
+    ("client resets before reading the greeting", reset_before_greeting, False, "-", None),
+    ("client closes mid-USER line", gone_mid_user, False, "-", None),
+    ("client resets after USER", gone_after_user, False, "-", None),
+    ("client resets in AUTH LOGIN", gone_mid_sasl, False, "-", None),
+    ("client resets during the auth_http request", gone_during_auth_http, False, "-", None),
+    ("client resets during the backend login", gone_during_backend_login, False, "-", None),
+    ("client resets mid-RETR (4 MiB)", gone_mid_retr, False, "-", None),
+    ("client resets during the STLS handshake", gone_during_stls, False, "-", None),
+    ("client closes during the `listen ssl` handshake", gone_during_tls_handshake, False, "-",
+     None),
+    ("overlong line (300 bytes)", overlong_line, False, "`-ERR invalid command`, close", None),
+    ("NUL bytes in commands", nul_bytes, False,
+     "`USER a\\0b`: `+OK`; `NOOP\\0`, `NO\\0OP`, `\\0\\0\\0\\0`: `-ERR invalid command`; QUIT `+OK`",
+     None),
+    ("invalid base64 in AUTH PLAIN / AUTH LOGIN", invalid_base64, False,
+     "`-ERR invalid command` for each, session goes on, QUIT `+OK`", None),
+    ("10,000 pipelined NOOPs before login", pipelined_prelogin, False,
+     "21 `+OK`, `-ERR invalid command` (a command straddles the 128-byte buffer), close with RST "
+     "(the client may lose the replies: a prefix of them)",
+     None),
+    ("slowloris: one byte a second, no line end", slowloris, False,
+     "nothing; close `timeout` after the greeting", "timeout"),
+    ("TLS handshake garbage on a `listen ssl` port", tls_garbage, False,
+     "a fatal `unexpected_message` alert (`15 03 03 00 02 02 0a`), close", None),
+    ("plain text (an HTTP request) on a `listen ssl` port", plaintext_on_tls, False,
+     "close, no byte", None),
+    ("STLS with injected plaintext behind it", stls_injection, False,
+     "`+OK`; the injected USER is discarded: PASS after the handshake gets `-ERR invalid command`",
+     None),
+]
