@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The probe against hostile servers (issue 6): for each mode of scripts/lib/hostile_server.py
 (a server that never answers, endless lines, a line that never ends, a 1 GB multi-line reply, a
-line without CR LF then a close or a stall, a one-byte-per-second drip, TLS garbage, a close in
-the middle of the handshake, a silent TLS peer, a self-signed certificate without --insecure),
+line without CR LF then a close or a stall, a one-byte-per-second drip, TLS garbage (also after
+STLS), a close in the middle of the handshake, a silent TLS peer, a self-signed certificate
+without --insecure),
 `popcheck probe` runs the generic suite on 127.0.0.1 (and `popcheck run` a script that keeps
 writing to a TLS server that closed) and must
 
@@ -57,6 +58,7 @@ CASES = [
     ("no-crlf-stall", False, "timed out while waiting for a reply line", "+OK hostile [incomplete]"),
     ("drip", False, "timed out while waiting for a reply line", "[incomplete]"),
     ("tls-garbage", True, ": handshake: error:", None),
+    ("stls-garbage", False, "TLS handshake failed: handshake: error:", None),
     ("tls-close-mid", True, ": handshake: connection closed", None),
     ("tls-silent", True, ": handshake: timed out", None),
     ("tls-self-signed", True, "certificate verification failed: self-signed certificate", None),

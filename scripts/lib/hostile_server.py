@@ -11,6 +11,7 @@ Modes (plain TCP unless named tls-*):
   no-crlf-stall   "+OK hostile" without CR LF, then nothing (the connection stays open)
   drip            the greeting, one byte per second
   tls-garbage     reads the ClientHello, answers with bytes that are not TLS, stays open
+  stls-garbage    advertises STLS in CAPA, answers STLS with "+OK", then the tls-garbage reply
   tls-close-mid   a real TLS server that sends half of its first handshake flight, then closes
   tls-silent      reads the ClientHello and never answers
   tls-self-signed a working POP3-over-TLS server with the self-signed testdata/certs/mail.crt
@@ -29,7 +30,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CERTS = os.path.join(REPO, "testdata", "certs")
 MODES = ("silent", "endless-lines", "endless-line", "gigabyte", "no-crlf-close", "no-crlf-stall",
-         "drip", "tls-garbage", "tls-close-mid", "tls-silent", "tls-self-signed",
+         "drip", "tls-garbage", "stls-garbage", "tls-close-mid", "tls-silent", "tls-self-signed",
          "tls-close-early")
 GIGABYTE = 1 << 30
 _CHUNK = b"".join(b"%07d hostile body line\r\n" % i for i in range(2048))  # 61440 bytes
@@ -183,6 +184,22 @@ class HostileServer:
         if self._client_hello(conn):
             self._send(conn, b"+OK this is not TLS\r\n" + bytes(range(256)) * 4)
         self._idle(conn)
+
+    def _mode_stls_garbage(self, conn):
+        self._send(conn, b"+OK hostile\r\n")
+        for command in self._commands(conn):
+            verb = command.upper()
+            if verb == "CAPA":
+                self._send(conn, b"+OK\r\nUSER\r\nSTLS\r\n.\r\n")
+            elif verb == "STLS":
+                self._send(conn, b"+OK begin TLS\r\n")
+                self._mode_tls_garbage(conn)
+                return
+            elif verb == "QUIT":
+                self._send(conn, b"+OK bye\r\n")
+                return
+            else:
+                self._send(conn, b"-ERR no\r\n")
 
     def _mode_tls_silent(self, conn):
         self._client_hello(conn)
