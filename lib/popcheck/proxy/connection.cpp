@@ -5,6 +5,8 @@
 #include <popcheck/proxy/tls_context.hpp>
 #include <popcheck/proxy/worker.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -137,7 +139,9 @@ bool Connection::flush_client() {
       return false;
     }
     if (r.status != IoStatus::ok) {
-      log(LogLevel::info, io_error_text(r));
+      // In the relay (the backend's PASS reply included) nginx's proxy handler does this send.
+      log(LogLevel::info, io_error_text(r),
+          m_phase == Phase::relay ? "proxying and sending to client" : "");
       close();
       return false;
     }
@@ -239,10 +243,20 @@ void Connection::continue_handshake() {
   if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
     return;
   }
-  if (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
-    log(LogLevel::info, "peer closed connection in SSL handshake", "SSL handshaking");
+  // ngx_ssl_handshake: a close or reset (with SSL_OP_IGNORE_UNEXPECTED_EOF, a plain EOF is a
+  // zero return) is "peer closed", with the errno of a failed system call; the action is that
+  // of the STLS handler after STLS.
+  const int saved_errno = err == SSL_ERROR_SYSCALL ? errno : 0;
+  const char* action = m_starttls ? "in starttls state" : "SSL handshaking";
+  if (err == SSL_ERROR_ZERO_RETURN || ERR_peek_error() == 0) {
+    log(LogLevel::info,
+        "peer closed connection in SSL handshake" +
+            (saved_errno != 0 ? " (" + std::to_string(saved_errno) + ": " +
+                                    std::strerror(saved_errno) + ")"
+                              : std::string()),
+        action);
   } else {
-    log(LogLevel::info, "SSL_do_handshake() failed" + openssl_errors(), "SSL handshaking");
+    log(LogLevel::info, "SSL_do_handshake() failed" + openssl_errors(), action);
   }
   ERR_clear_error();
   SSL_free(m_ssl); // no close_notify after a failed handshake

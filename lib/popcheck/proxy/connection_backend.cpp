@@ -301,14 +301,19 @@ bool Connection::relay_splice() {
     std::uint64_t* counter_out;
     const char* recv_action;
     const char* send_action;
+    // nginx logs a failed recv()/send() at info on the client connection (log_error info) and
+    // at error on the upstream one.
+    LogLevel recv_level, send_level;
   };
   Direction directions[] = {
       {m_fd, m_up->fd, m_up->pipe_c2b, m_up->in_pipe_c2b, m_client_readable, m_up->writable,
        m_client_eof, m_up->out.empty(), m_up->out, m_up->splice_c2b, &m_bytes_in, nullptr,
-       "proxying and reading from client", "proxying and sending to upstream"},
+       "proxying and reading from client", "proxying and sending to upstream", LogLevel::info,
+       LogLevel::error},
       {m_up->fd, m_fd, m_up->pipe_b2c, m_up->in_pipe_b2c, m_up->readable, m_client_writable,
        m_up->eof, m_out.empty(), m_out, m_up->splice_b2c, nullptr, &m_bytes_out,
-       "proxying and reading from upstream", "proxying and sending to client"},
+       "proxying and reading from upstream", "proxying and sending to client", LogLevel::error,
+       LogLevel::info},
   };
   for (auto& d : directions) {
     if (!d.gate) {
@@ -325,7 +330,8 @@ bool Connection::relay_splice() {
       } else if (n == -1) {
         d.writable = false;
       } else {
-        log(LogLevel::info, "splice() failed " + errno_text(errno), d.send_action);
+        // nginx's text: a send() to that socket
+        log(d.send_level, "send() failed " + errno_text(errno), d.send_action);
         close();
         return false;
       }
@@ -339,7 +345,7 @@ bool Connection::relay_splice() {
         d.readable = false;
       } else if (r.status != IoStatus::ok) {
         if (r.status == IoStatus::error) {
-          log(LogLevel::info, io_error_text(r), d.recv_action);
+          log(d.recv_level, io_error_text(r), d.recv_action);
         }
         d.eof = true;
         progress = true;
@@ -357,7 +363,7 @@ bool Connection::relay_splice() {
           } else if (w.status == IoStatus::again) {
             d.writable = false;
           } else {
-            log(LogLevel::info, io_error_text(w), d.send_action);
+            log(d.send_level, io_error_text(w), d.send_action);
             close();
             return false;
           }
@@ -390,7 +396,7 @@ bool Connection::relay_splice() {
         d.readable = false;
       } else {
         // nginx: a failed recv() marks the source as ended.
-        log(LogLevel::info, "recv() failed " + errno_text(errno), d.recv_action);
+        log(d.recv_level, "recv() failed " + errno_text(errno), d.recv_action);
         d.eof = true;
         progress = true;
       }

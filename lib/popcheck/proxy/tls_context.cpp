@@ -156,8 +156,11 @@ std::expected<SslCtxPtr, std::string> make_server_context(const model::Effective
   SSL_CTX* c = ctx.get();
   // ngx_ssl_create: every protocol that is not listed is switched off by its SSL_OP_NO_* bit.
   const unsigned p = tls.protocols.value;
+  // IGNORE_UNEXPECTED_EOF as nginx 1.22.1 sets it with OpenSSL 3: a peer that closes without
+  // close_notify is a zero return ("peer closed connection"), not an error.
   std::uint64_t options = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                          SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE;
+                          SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE |
+                          SSL_OP_IGNORE_UNEXPECTED_EOF;
   const std::uint64_t no_bits[] = {SSL_OP_NO_SSLv2,   SSL_OP_NO_SSLv3,   SSL_OP_NO_TLSv1,
                                    SSL_OP_NO_TLSv1_1, SSL_OP_NO_TLSv1_2, SSL_OP_NO_TLSv1_3};
   for (unsigned i = 0; i < 6; ++i) {
