@@ -26,6 +26,7 @@ import asyncio
 import collections
 import os
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -71,10 +72,10 @@ def rss_kib(pid):
 
 def mix(n):
     """n sessions: 14 per mille of each fault kind (at least one), the rest healthy."""
-    faults = [m for m in fs.MATRIX if not m[2]]
+    faults = [m for m in fs.MATRIX if not m.healthy]
     per_fault = max(1, n * 14 // 1000)
     plan = [m for m in faults for _ in range(per_fault)]
-    healthy = {m[1].__name__: m for m in fs.MATRIX if m[2]}
+    healthy = {m.run.__name__: m for m in fs.MATRIX if m.healthy}
     rest = max(0, n - len(plan))
     plan += [healthy["pipelined_relay"]] * min(3, rest)
     rest = max(0, n - len(plan))
@@ -86,23 +87,24 @@ def mix(n):
 
 
 async def run_round(settings, plan, pid=None):
-    """Runs every session of `plan` at once; returns [(matrix row, error or None, timing)] and
-    the peak descriptor count of `pid` while it ran."""
+    """Runs every session of `plan` at once; returns [(matrix row, error or None, timing, ports)]
+    and the peak descriptor count and RSS (KiB) of `pid` while it ran."""
     settings.barrier = asyncio.Event()
     settings.arrived, settings.expected = 0, len(plan)
     settings.connect_gate = asyncio.Semaphore(200)
-    peak = [0]
+    peak = [0, 0]
 
     async def sample():
         while True:
             peak[0] = max(peak[0], fd_count(pid))
+            peak[1] = max(peak[1], rss_kib(pid))
             await asyncio.sleep(0.1)
 
     async def one(index, row):
         x = fc.Session(settings, index)
         error = None
         try:
-            await asyncio.wait_for(row[1](x), ROUND_LIMIT)
+            await asyncio.wait_for(row.run(x), ROUND_LIMIT)
         except fc.Fail as e:
             error = str(e)
         except asyncio.TimeoutError:
@@ -114,41 +116,61 @@ async def run_round(settings, plan, pid=None):
                 x.arrived = True
                 settings.arrive()
             x.close()
-        return row, error, x.timing
+        return row, error, x.timing, getattr(x, "ports", None)
 
     sampler = asyncio.ensure_future(sample()) if pid else None
     results = await asyncio.gather(*(one(i, row) for i, row in enumerate(plan)))
     if sampler:
         sampler.cancel()
-    return results, peak[0]
+    return results, peak
 
 
-def judge(results, label):
-    """One check per matrix row: every session as nginx, and timed closes within their window."""
-    by_row = collections.OrderedDict((m[0], []) for m in fs.MATRIX)
-    for row, error, timing in results:
-        by_row[row[0]].append((error, timing))
+def log_lines(log):
+    """The error_log lines of each connection by (client port, listen port): the connection
+    number of its `client IP:PORT connected to IP:PORT` line names it in the other lines. The
+    last connection of a pair wins, so call it right after a round."""
+    number_of, lines = {}, collections.defaultdict(list)
+    for line in log.splitlines():
+        m = re.search(r" \*(\d+) (client 127\.0\.0\.1:(\d+) connected to 127\.0\.0\.1:(\d+)$)?",
+                      line)
+        if m and m.group(2):
+            number_of[(int(m.group(3)), int(m.group(4)))] = m.group(1)
+        elif m:
+            lines[m.group(1)].append(line)
+    return {ports: lines[number] for ports, number in number_of.items()}
+
+
+def judge(results, label, log):
+    """One check per matrix row: every session as nginx (its bytes, its close within the timeout's
+    window, and nginx's log line about it)."""
+    by_port = log_lines(log)
+    by_row = collections.OrderedDict((m.name, []) for m in fs.MATRIX)
+    for row, error, timing, ports in results:
+        if not error and row.log and ports is not None:
+            if not any(re.search(row.log, line) for line in by_port.get(ports, [])):
+                error = f"no log line /{row.log}/ for {ports}: {by_port.get(ports, [])[:3]}"
+        by_row[row.name].append((error, timing))
     window = {"timeout": TIMEOUT, "proxy_timeout": PROXY_TIMEOUT, "auth_timeout": AUTH_TIMEOUT}
     summary = {}
     for row in fs.MATRIX:
-        outcomes = by_row[row[0]]
+        outcomes = by_row[row.name]
         if not outcomes:
             continue
         errors = [e for e, _ in outcomes if e]
         times = [t for e, t in outcomes if t is not None and not e]
         late = []
-        if row[4] and times:
+        if row.timer and times:
             # Measured from before the trigger to after the close seen: never shorter than
             # the proxy's own interval, so only timer granularity below it.
-            low, high = window[row[4]] - 0.3, window[row[4]] + fs.SLACK
+            low, high = window[row.timer] - 0.3, window[row.timer] + fs.SLACK
             late = [t for t in times if not low <= t <= high]
             if late:
                 errors.append(f"closed after {min(late):.2f}-{max(late):.2f}s, not {low}-{high}s")
         observed = f"{len(outcomes) - len(errors)}/{len(outcomes)} as expected"
-        if row[4] and times:
+        if row.timer and times:
             observed += f", closed after {min(times):.1f}-{max(times):.1f} s"
-        summary[row[0]] = (observed, not errors)
-        check(f"{label}: {row[0]}", not errors, observed + ("; " + errors[0] if errors else ""))
+        summary[row.name] = (observed, not errors)
+        check(f"{label}: {row.name}", not errors, observed + ("; " + errors[0] if errors else ""))
     return summary
 
 
@@ -224,36 +246,41 @@ def log_checks(log, connections, plain_logins):
 def markdown(summary, label):
     print(f"\n| fault ({label}) | expected (nginx 1.22.1) | observed | pass |\n|---|---|---|---|")
     for row in fs.MATRIX:
-        if row[0] in summary:
-            observed, ok = summary[row[0]]
-            print(f"| {row[0]} | {row[3]} | {observed} | {'yes' if ok else 'NO'} |")
+        if row.name in summary:
+            observed, ok = summary[row.name]
+            print(f"| {row.name} | {row.expected} | {observed} | {'yes' if ok else 'NO'} |")
 
 
-def run(args, settings, pid, proc):
+def run(args, settings, pid, proc, read_log):
+    """The warm-up and the rounds, with their checks; returns the number of connections made and
+    the logins sent in AUTH PLAIN payloads. `pid` is popcheck's (None for nginx)."""
     asan = pid is not None and b"__asan_init" in open(args.popcheck, "rb").read()
-    warm = [m for m in fs.MATRIX if m[4] is None]
+    warm = [m for m in fs.MATRIX if m.timer is None]
     results, _ = asyncio.run(run_round(settings, warm, pid))
-    judge(results, "warm-up")
-    connections = len(warm) + len(LISTENS)  # the harness connects once to each port at start
-    logins = set()
     if pid:
         base_fds, base_rss = steady_fds(pid), rss_kib(pid)
         print(f"baseline after the warm-up: {base_fds} descriptors, RSS {base_rss} KiB")
+    else:
+        time.sleep(1.0)  # nginx's last lines of the sessions that just ended
+    judge(results, "warm-up", read_log())
+    connections = len(warm) + len(LISTENS)  # the harness connects once to each port at start
+    logins = set()
     rss_after = []
     for n in range(1, args.rounds + 1):
         plan = mix(args.sessions)
         logins |= {f"ok.{fc.size_for(i)}.{i}" for i, row in enumerate(plan)
-                   if row[1] is fs.healthy_auth_plain}
+                   if row.run is fs.healthy_auth_plain}
         started = time.monotonic()
-        results, peak = asyncio.run(run_round(settings, plan, pid))
+        results, (peak, peak_rss) = asyncio.run(run_round(settings, plan, pid))
         connections += len(plan)
         print(f"round {n}: {len(plan)} sessions in {time.monotonic() - started:.1f} s")
-        summary = judge(results, f"round {n}")
         check(f"round {n}: all {len(plan)} sessions open at once", settings.open_at_barrier == len(plan),
               f"{settings.open_at_barrier} open when the last one arrived")
-        if args.markdown:
-            markdown(summary, f"round {n}")
         if not pid:
+            time.sleep(1.0)
+            summary = judge(results, f"round {n}", read_log())
+            if args.markdown:
+                markdown(summary, f"round {n}")
             continue
         check(f"round {n}: proxy alive", proc.process.poll() is None, str(proc.process.returncode))
         if proc.process.poll() is not None:
@@ -263,8 +290,12 @@ def run(args, settings, pid, proc):
         fds = settle(pid, base_fds)
         check(f"round {n}: descriptors back to the baseline", fds == base_fds,
               f"{fds} now, {base_fds} before: {sorted(os.listdir(f'/proc/{pid}/fd'))[:20]}")
+        summary = judge(results, f"round {n}", read_log())
+        if args.markdown:
+            markdown(summary, f"round {n}")
         rss_after.append(rss_kib(pid))
-        print(f"round {n}: RSS {rss_after[-1]} KiB ({rss_after[-1] - base_rss:+d} KiB)")
+        print(f"round {n}: RSS {rss_after[-1]} KiB ({rss_after[-1] - base_rss:+d} KiB), "
+              f"peak {peak_rss} KiB, peak descriptors {peak}")
         if asan:
             continue
         if n == 1:
@@ -309,13 +340,14 @@ def main():
             proc = proxy_harness.Popcheck(args.popcheck, inst.conf, listen,
                                           ["--log-level", "info", "-e", "stderr"])
             proc.start()
-            connections, logins = run(args, settings, proc.process.pid, proc)
+            connections, logins = run(args, settings, proc.process.pid, proc, proc.log)
             rc = proc.stop(timeout=60)
             check("SIGTERM: exit 0", rc == 0, str(rc))
             log_checks(proc.log(), connections, logins)
         else:
             inst.start(listen)
-            run(args, settings, None, None)
+            run(args, settings, None, None,
+                lambda: open(inst.error_log, encoding="utf-8", errors="replace").read())
             inst.stop()
             secrets_check.check_file("nginx error log", inst.error_log)
     finally:

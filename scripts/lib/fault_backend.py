@@ -8,6 +8,7 @@ state. The password must be PASSWORD (what the fault auth server sends as Auth-P
   refuse       every PASS gets `-ERR [AUTH] Authentication failed.` and the close
   hangup       USER is answered with a TCP RST (a backend that drops the login)
   slow         USER is answered after SLOW_LOGIN seconds (clients give up during the login)
+  mute         USER is never answered (the proxy's `timeout` ends the login)
   reset        RETR sends the status line and half of the message, then a TCP RST
   stall        RETR is never answered; the connection stays open until the proxy closes it
 
@@ -97,6 +98,9 @@ class Backend:
                 kind, size, seed = parse_login(arg.decode("latin-1"))
                 if kind == "hangup":
                     reset(writer)
+                    return
+                if kind == "mute":
+                    await reader.read()  # until the proxy gives up and closes
                     return
                 if kind == "slow":
                     await asyncio.sleep(SLOW_LOGIN)

@@ -79,7 +79,9 @@ class Session:
                 limit=1 << 20), WAIT)
             self.counted = True
             self.s.open += 1
-            self.local_port = self.writer.get_extra_info("sockname")[1]  # names it in the log
+            # (client port, listen port) names the connection in the proxy's log
+            self.ports = (self.writer.get_extra_info("sockname")[1],
+                          self.writer.get_extra_info("peername")[1])
             if greeting:
                 await self.expect(GREETING)
 

@@ -8,6 +8,7 @@ the close, derived from the configuration's timeouts in Settings.
 """
 
 import asyncio
+import collections
 import random
 
 import fault_client as fc
@@ -92,6 +93,15 @@ async def backend_refuses_passerr(x):
 
 async def backend_hangs_up(x):
     await backend_login_fault(x, "hangup", x.s.plain, INTERNAL)
+
+
+async def backend_mute(x):
+    await x.connect()
+    await x.hold()
+    await x.login("mute", 100, x.index)
+    sent = x.sent_at
+    await x.expect(INTERNAL)
+    await x.closed(since=sent)  # from PASS: the backend login's `timeout`
 
 
 async def backend_dead(x):
@@ -335,66 +345,106 @@ async def stls_injection(x):
 
 
 # ---- the matrix ----------------------------------------------------------------------------------
-# (name, coroutine, healthy, what nginx does, the timeout that ends it or None)
+# name; coroutine; healthy?; what nginx does; the timeout that ends it (None: none); a regular
+# expression for nginx's error_log line about it (searched in the lines of that connection;
+# None where nginx writes nothing particular or its line depends on timing, see docs).
+Fault = collections.namedtuple("Fault", "name run healthy expected timer log")
+DONE = r"\[info\] .*proxied session done"
+CLIENT_GONE = (r"\[info\] .*(send|recv)\(\) failed \((104: Connection reset by peer|32: Broken pipe)\)"
+               r" while proxying and (sending to|reading from) client")
+INTERNAL_TEXT = "`-ERR internal server error`, close"
 MATRIX = [
-    ("healthy: USER/PASS, RETR (50 B - 4 MiB)", healthy_plain, True,
-     "`+OK Logged in.`, RETR relayed byte for byte (SHA-256 equal), QUIT, close", None),
-    ("healthy: implicit TLS (`listen ssl`)", healthy_tls, True, "as above, over TLS", None),
-    ("healthy: STLS then USER/PASS", healthy_stls, True, "as above, after STLS", None),
-    ("healthy: AUTH PLAIN", healthy_auth_plain, True, "as above", None),
-    ("healthy: 10,000 pipelined commands after login", pipelined_relay, True,
-     "10,000 `+OK` from the backend and its QUIT reply, nothing lost", None),
-    ("backend refuses the login (-ERR to PASS)", backend_refuses, False,
-     "`-ERR internal server error`, close", None),
-    ("backend refuses, proxy_pass_error_message on", backend_refuses_passerr, False,
-     "the backend's `-ERR [AUTH] Authentication failed.` verbatim, close", None),
-    ("backend resets the connection at USER", backend_hangs_up, False,
-     "`-ERR internal server error`, close", None),
-    ("auth_http redirects to a dead backend (connection refused)", backend_dead, False,
-     "`-ERR internal server error`, close", None),
-    ("backend resets mid-RETR", backend_reset_mid_retr, False,
-     "a strict prefix of the RETR reply, then the close", None),
-    ("backend stalls after RETR", backend_stalls, False,
-     "nothing; close `proxy_timeout` after the RETR", "proxy_timeout"),
-    ("auth_http answers HTTP 500 (no Auth-Status, no server)", auth_500, False,
-     "`-ERR internal server error`, close", None),
-    ("auth_http sends garbage headers", auth_garbage, False,
-     "`-ERR internal server error`, close", None),
-    ("auth_http never answers", auth_hang, False,
-     "`-ERR internal server error` after `auth_http_timeout`, close", "auth_timeout"),
-    ("auth_http closes without answering", auth_close, False,
-     "`-ERR internal server error`, close", None),
-    ("auth_http closes mid-header", auth_half, False, "`-ERR internal server error`, close", None),
-    ("auth_http refuses (Auth-Status, no Auth-Wait)", auth_deny, False,
-     "`-ERR Invalid login or password`, close", None),
-    ("client closes before reading the greeting", gone_before_greeting, False, "-", None),
-    ("client resets before reading the greeting", reset_before_greeting, False, "-", None),
-    ("client closes mid-USER line", gone_mid_user, False, "-", None),
-    ("client resets after USER", gone_after_user, False, "-", None),
-    ("client resets in AUTH LOGIN", gone_mid_sasl, False, "-", None),
-    ("client resets during the auth_http request", gone_during_auth_http, False, "-", None),
-    ("client resets during the backend login", gone_during_backend_login, False, "-", None),
-    ("client resets mid-RETR (4 MiB)", gone_mid_retr, False, "-", None),
-    ("client resets during the STLS handshake", gone_during_stls, False, "-", None),
-    ("client closes during the `listen ssl` handshake", gone_during_tls_handshake, False, "-",
-     None),
-    ("overlong line (300 bytes)", overlong_line, False, "`-ERR invalid command`, close", None),
-    ("NUL bytes in commands", nul_bytes, False,
-     "`USER a\\0b`: `+OK`; `NOOP\\0`, `NO\\0OP`, `\\0\\0\\0\\0`: `-ERR invalid command`; QUIT `+OK`",
-     None),
-    ("invalid base64 in AUTH PLAIN / AUTH LOGIN", invalid_base64, False,
-     "`-ERR invalid command` for each, session goes on, QUIT `+OK`", None),
-    ("10,000 pipelined NOOPs before login", pipelined_prelogin, False,
-     "21 `+OK`, `-ERR invalid command` (a command straddles the 128-byte buffer), close with RST "
-     "(the client may lose the replies: a prefix of them)",
-     None),
-    ("slowloris: one byte a second, no line end", slowloris, False,
-     "nothing; close `timeout` after the greeting", "timeout"),
-    ("TLS handshake garbage on a `listen ssl` port", tls_garbage, False,
-     "a fatal `unexpected_message` alert (`15 03 03 00 02 02 0a`), close", None),
-    ("plain text (an HTTP request) on a `listen ssl` port", plaintext_on_tls, False,
-     "close, no byte", None),
-    ("STLS with injected plaintext behind it", stls_injection, False,
-     "`+OK`; the injected USER is discarded: PASS after the handshake gets `-ERR invalid command`",
-     None),
+    Fault("healthy: USER/PASS, RETR (50 B - 4 MiB)", healthy_plain, True,
+          "`+OK Logged in.`, RETR relayed byte for byte (SHA-256 equal), QUIT, close", None, DONE),
+    Fault("healthy: implicit TLS (`listen ssl`)", healthy_tls, True, "as above, over TLS", None, DONE),
+    Fault("healthy: STLS then USER/PASS", healthy_stls, True, "as above, after STLS", None, DONE),
+    Fault("healthy: AUTH PLAIN", healthy_auth_plain, True, "as above", None, DONE),
+    Fault("healthy: 10,000 pipelined commands after login", pipelined_relay, True,
+          "10,000 `+OK` from the backend and its QUIT reply, nothing lost", None, DONE),
+    Fault("backend refuses the login (-ERR to PASS)", backend_refuses, False, INTERNAL_TEXT, None,
+          r'\[error\] .*upstream sent invalid response: "-ERR \[AUTH\] Authentication failed\." '
+          r"while reading response from upstream"),
+    Fault("backend refuses, proxy_pass_error_message on", backend_refuses_passerr, False,
+          "the backend's `-ERR [AUTH] Authentication failed.` verbatim, close", None,
+          r'\[info\] .*upstream sent invalid response: "-ERR \[AUTH\] Authentication failed\." '
+          r"while reading response from upstream"),
+    Fault("backend resets the connection at USER", backend_hangs_up, False, INTERNAL_TEXT, None,
+          r"\[error\] .*recv\(\) failed \(104: Connection reset by peer\) while reading response "
+          r"from upstream"),
+    Fault("backend never answers USER", backend_mute, False,
+          "`-ERR internal server error` `timeout` after the login began, close", "timeout",
+          # nginx: "upstream timed out (110: Connection timed out) while sending user name to
+          # upstream"; popcheck's pop3::BackendLogin has neither the errno nor that action (docs).
+          r"\[info\] .*upstream timed out"),
+    Fault("auth_http redirects to a dead backend (connection refused)", backend_dead, False,
+          INTERNAL_TEXT, None,
+          r"\[error\] .*recv\(\) failed \(111: Connection refused\) while reading response from "
+          r"upstream"),
+    Fault("backend resets mid-RETR", backend_reset_mid_retr, False,
+          "a strict prefix of the RETR reply, then the close", None,
+          r"\[error\] .*recv\(\) failed \(104: Connection reset by peer\) while proxying and "
+          r"reading from upstream"),
+    Fault("backend stalls after RETR", backend_stalls, False,
+          "nothing; close `proxy_timeout` after the RETR", "proxy_timeout",
+          r"\[info\] .*client timed out \(110: Connection timed out\) while proxying"),
+    Fault("auth_http answers HTTP 500 (no Auth-Status, no server)", auth_500, False, INTERNAL_TEXT,
+          None, r"\[error\] .*auth http server 127\.0\.0\.1:\d+ did not send server or port while in "
+          r"http auth state"),
+    Fault("auth_http sends garbage headers", auth_garbage, False, INTERNAL_TEXT, None,
+          r"\[error\] .*auth http server 127\.0\.0\.1:\d+ sent invalid header in response while in "
+          r"http auth state"),
+    Fault("auth_http never answers", auth_hang, False,
+          "`-ERR internal server error` `auth_http_timeout` after PASS, close", "auth_timeout",
+          r"\[error\] .*auth http server 127\.0\.0\.1:\d+ timed out \(110: Connection timed out\) "
+          r"while in http auth state"),
+    Fault("auth_http closes without answering", auth_close, False, INTERNAL_TEXT, None, None),
+    Fault("auth_http closes mid-header", auth_half, False, INTERNAL_TEXT, None, None),
+    Fault("auth_http refuses (Auth-Status, no Auth-Wait)", auth_deny, False,
+          "`-ERR Invalid login or password`, close", None,
+          r'\[info\] .*client login failed: "Invalid login or password" while in http auth state'),
+    Fault("client closes before reading the greeting", gone_before_greeting, False, "-", None, None),
+    Fault("client resets before reading the greeting", reset_before_greeting, False, "-", None,
+          r"\[info\] .*recv\(\) failed \(104: Connection reset by peer\) while in auth state"),
+    Fault("client closes mid-USER line", gone_mid_user, False, "-", None, None),
+    Fault("client resets after USER", gone_after_user, False, "-", None,
+          r"\[info\] .*recv\(\) failed \(104: Connection reset by peer\) while in auth state"),
+    Fault("client resets in AUTH LOGIN", gone_mid_sasl, False, "-", None,
+          r"\[info\] .*recv\(\) failed \(104: Connection reset by peer\) while in auth state"),
+    Fault("client resets during the auth_http request", gone_during_auth_http, False, "-", None,
+          CLIENT_GONE),
+    Fault("client resets during the backend login", gone_during_backend_login, False, "-", None,
+          CLIENT_GONE),
+    Fault("client resets mid-RETR (4 MiB)", gone_mid_retr, False, "-", None, CLIENT_GONE),
+    Fault("client resets during the STLS handshake", gone_during_stls, False, "-", None,
+          r"\[info\] .*peer closed connection in SSL handshake \(104: Connection reset by peer\) "
+          r"while in starttls state"),
+    Fault("client closes during the `listen ssl` handshake", gone_during_tls_handshake, False, "-",
+          None, r"\[info\] .*peer closed connection in SSL handshake while SSL handshaking"),
+    Fault("overlong line (300 bytes)", overlong_line, False, "`-ERR invalid command`, close", None,
+          r"\[info\] .*client sent too long command"),
+    Fault("NUL bytes in commands", nul_bytes, False,
+          "`USER a\\0b`: `+OK`; `NOOP\\0`, `NO\\0OP`, `\\0\\0\\0\\0`: `-ERR invalid command`; "
+          "QUIT `+OK`", None, None),
+    Fault("invalid base64 in AUTH PLAIN / AUTH LOGIN", invalid_base64, False,
+          "`-ERR invalid command` for each, session goes on, QUIT `+OK`", None,
+          r"\[info\] .*client sent invalid base64 encoding in AUTH PLAIN command while in auth state"),
+    Fault("10,000 pipelined NOOPs before login", pipelined_prelogin, False,
+          "21 `+OK`, `-ERR invalid command` (a command straddles the 128-byte buffer), close with "
+          "RST (the client may lose the replies: a prefix of them)", None,
+          r"\[info\] .*client sent too long command"),
+    Fault("slowloris: one byte a second, no line end", slowloris, False,
+          "nothing; close `timeout` after the greeting", "timeout",
+          # nginx adds " (110: Connection timed out)"; pop3::Session does not (docs).
+          r"\[info\] .*client timed out( \(110: Connection timed out\))? while in auth state"),
+    Fault("TLS handshake garbage on a `listen ssl` port", tls_garbage, False,
+          "a fatal `unexpected_message` alert (`15 03 03 00 02 02 0a`), close", None,
+          r"\[info\] .*SSL_do_handshake\(\) failed \(SSL: error:0A0000F4:SSL routines::unexpected "
+          r"message\) while SSL handshaking"),
+    Fault("plain text (an HTTP request) on a `listen ssl` port", plaintext_on_tls, False,
+          "close, no byte", None,
+          r"\[info\] .*SSL_do_handshake\(\) failed \(SSL: error:0A00009C:SSL routines::http "
+          r"request\) while SSL handshaking"),
+    Fault("STLS with injected plaintext behind it", stls_injection, False,
+          "`+OK`; the injected USER is discarded: PASS after the handshake gets `-ERR invalid "
+          "command`", None, None),
 ]
