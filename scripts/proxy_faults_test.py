@@ -36,6 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
+import fault_backend  # noqa: E402
 import fault_client as fc  # noqa: E402
 import fault_scenarios as fs  # noqa: E402
 import nginx_runner  # noqa: E402
@@ -184,11 +185,12 @@ def settle(pid, baseline, limit=15.0):
     return count
 
 
-def steady_fds(pid, limit=10.0):
-    """The descriptor count once it has not changed for a second (bounded)."""
+def steady_fds(pid, quiet=fault_backend.SLOW_LOGIN + 1.0, limit=20.0):
+    """The descriptor count once it has not changed for `quiet` seconds (bounded): longer than
+    the slowest backend login, which the proxy goes on with after its client has left."""
     deadline = time.monotonic() + limit
     last, since = fd_count(pid), time.monotonic()
-    while time.monotonic() < deadline and time.monotonic() - since < 1.0:
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
         time.sleep(0.1)
         now = fd_count(pid)
         if now != last:
@@ -261,7 +263,7 @@ def run(args, settings, pid, proc, read_log):
         base_fds, base_rss = steady_fds(pid), rss_kib(pid)
         print(f"baseline after the warm-up: {base_fds} descriptors, RSS {base_rss} KiB")
     else:
-        time.sleep(1.0)  # nginx's last lines of the sessions that just ended
+        time.sleep(fault_backend.SLOW_LOGIN + 1.0)  # nginx's last lines of the warm-up
     judge(results, "warm-up", read_log())
     connections = len(warm) + len(LISTENS)  # the harness connects once to each port at start
     logins = set()
@@ -273,11 +275,12 @@ def run(args, settings, pid, proc, read_log):
         started = time.monotonic()
         results, (peak, peak_rss) = asyncio.run(run_round(settings, plan, pid))
         connections += len(plan)
-        print(f"round {n}: {len(plan)} sessions in {time.monotonic() - started:.1f} s")
+        print(f"round {n}: {len(plan)} sessions in {time.monotonic() - started:.1f} s, all open "
+              f"after {settings.barrier_at - started:.1f} s")
         check(f"round {n}: all {len(plan)} sessions open at once", settings.open_at_barrier == len(plan),
               f"{settings.open_at_barrier} open when the last one arrived")
         if not pid:
-            time.sleep(1.0)
+            time.sleep(fault_backend.SLOW_LOGIN + 1.0)
             summary = judge(results, f"round {n}", read_log())
             if args.markdown:
                 markdown(summary, f"round {n}")
@@ -315,6 +318,7 @@ def main():
     ap.add_argument("--sessions", type=int, default=1000)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--markdown", action="store_true", help="print the fault matrix as a table")
+    ap.add_argument("--keep-log", metavar="FILE", help="copy the proxy's (or nginx's) log here")
     args = ap.parse_args()
     args.popcheck = os.path.abspath(args.popcheck)
     if args.target == "nginx" and nginx_runner.available():
@@ -344,12 +348,16 @@ def main():
             rc = proc.stop(timeout=60)
             check("SIGTERM: exit 0", rc == 0, str(rc))
             log_checks(proc.log(), connections, logins)
+            if args.keep_log:
+                shutil.copyfile(proc.stderr_path, args.keep_log)
         else:
             inst.start(listen)
             run(args, settings, None, None,
                 lambda: open(inst.error_log, encoding="utf-8", errors="replace").read())
             inst.stop()
             secrets_check.check_file("nginx error log", inst.error_log)
+            if args.keep_log:
+                shutil.copyfile(inst.error_log, args.keep_log)
     finally:
         if proc is not None:
             proc.stop()

@@ -57,6 +57,7 @@ class Settings:
         self.arrived += 1
         if self.arrived >= self.expected and not self.barrier.is_set():
             self.open_at_barrier = self.open
+            self.barrier_at = time.monotonic()
             self.barrier.set()
 
 
