@@ -10,6 +10,7 @@ Modes (plain TCP unless named tls-*):
   no-crlf-close   "+OK hostile" without CR LF, then the close
   no-crlf-stall   "+OK hostile" without CR LF, then nothing (the connection stays open)
   drip            the greeting, one byte per second
+  many-a          a greeting of 8000 "a"s (for a script regex that backtracks exponentially)
   tls-garbage     reads the ClientHello, answers with bytes that are not TLS, stays open
   stls-garbage    advertises STLS in CAPA, answers STLS with "+OK", then the tls-garbage reply
   tls-close-mid   a real TLS server that sends half of its first handshake flight, then closes
@@ -30,8 +31,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CERTS = os.path.join(REPO, "testdata", "certs")
 MODES = ("silent", "endless-lines", "endless-line", "gigabyte", "no-crlf-close", "no-crlf-stall",
-         "drip", "tls-garbage", "stls-garbage", "tls-close-mid", "tls-silent", "tls-self-signed",
-         "tls-close-early")
+         "drip", "many-a", "tls-garbage", "stls-garbage", "tls-close-mid", "tls-silent",
+         "tls-self-signed", "tls-close-early")
 GIGABYTE = 1 << 30
 _CHUNK = b"".join(b"%07d hostile body line\r\n" % i for i in range(2048))  # 61440 bytes
 
@@ -168,6 +169,10 @@ class HostileServer:
             self._send(conn, bytes([byte]))
             if self._stop.wait(1.0):
                 return
+        self._idle(conn)
+
+    def _mode_many_a(self, conn):
+        self._send(conn, b"+OK " + b"a" * 8000 + b"\r\n")
         self._idle(conn)
 
     def _client_hello(self, conn):
