@@ -10,6 +10,7 @@ usage: proxy_diff_test.py --popcheck BUILD/popcheck testdata/proxy/CASE [--show]
 
 import argparse
 import os
+import re
 import shutil
 import sys
 
@@ -49,6 +50,7 @@ def main():
         try:
             ports = nginx_runner.ports_in(tmp)
             outcomes = {}
+            logs = {}
             for target in ("nginx", "popcheck"):
                 port_map = {p: h.free_port() for p in ports}
                 inst = nginx_runner.Instance(tmp, port_map, runnable=True)
@@ -65,6 +67,7 @@ def main():
                         if rc != 0:
                             print(f"FAIL: popcheck exited with {rc} after SIGTERM\n{proc.log()}")
                             failures += 1
+                    logs[target] = error_lines(inst.error_log)
                 finally:
                     inst.cleanup()
         finally:
@@ -79,7 +82,29 @@ def main():
                 print("  --- nginx auth requests\n" + "\n".join(repr(r) for r in r_nginx))
                 print("  --- popcheck auth requests\n" + "\n".join(repr(r) for r in r_pop))
         failures += 0 if same else 1
+    if spec.get("compare_error_log"):
+        same = logs["nginx"] == logs["popcheck"]
+        print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(case)}: [error] log lines")
+        if not same or args.show:
+            print("  --- nginx\n" + "\n".join(logs["nginx"]))
+            print("  --- popcheck\n" + "\n".join(logs["popcheck"]))
+        failures += 0 if same else 1
     return 1 if failures else 0
+
+
+def error_lines(path):
+    """The [error] lines of an error log, from the `*N` connection number on, ports of the
+    client and of the listen address masked (they differ between the two runs)."""
+    try:
+        text = open(path, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return []
+    out = []
+    for line in text.splitlines():
+        m = re.search(r"\[error\] \d+#\d+: (\*\d+ .*)", line)
+        if m:
+            out.append(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", m.group(1)))
+    return out
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ auth_http stub), a running `popcheck proxy` or real nginx on a case's config, an
 client dialogues whose transcripts can be compared byte for byte. Python 3 stdlib only.
 
 A case directory (testdata/proxy/<case>/) holds `nginx.conf` and `dialogues.json`. In nginx.conf,
-`@AUTH_PORT@` is the auth stub's port and `@CERTS@` the absolute testdata/certs directory; listen
+`@AUTH_PORT@` is the auth stub's port, `@AUTH_SOCKET@` a unix socket served by the same stub,
+`@CLOSED_PORT@` a port nothing listens on, and `@CERTS@` the absolute testdata/certs directory; listen
 ports are remapped to free ports by scripts/lib/nginx_runner.py, and the very same rewritten file
 is given to nginx and to popcheck.
 """
@@ -32,7 +33,7 @@ import secrets_check  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(HERE))
 CERTS = os.path.join(REPO, "testdata", "certs")
-PORTS = (24000, 24999)  # the proxy helper's range
+PORTS = (21000, 21999)  # the proxy helper's range
 
 USERS = {"alice": "secret", "bob": "builder"}
 MESSAGES = {
@@ -101,12 +102,53 @@ class Environment:
     def __enter__(self):
         self.dovecot.start()
         self.auth.start()
+        self.auth_socket_dir = tempfile.mkdtemp(prefix="popcheck-auth-")
+        self.auth_socket = os.path.join(self.auth_socket_dir, "auth.sock")
+        self.auth_unix = UnixAuth(self.auth_socket, self.auth)
+        # nginx's workers run as nobody when the tests run as root
+        os.chmod(self.auth_socket_dir, 0o755)
+        os.chmod(self.auth_socket, 0o777)
+        self.closed_port = free_port()  # kept free: connections to it are refused
         return self
 
     def __exit__(self, *exc):
+        self.auth_unix.stop()
+        shutil.rmtree(self.auth_socket_dir, ignore_errors=True)
         self.auth.stop()
         self.fake.stop()
         self.dovecot.cleanup()
+
+
+class UnixAuth:
+    """The auth stub's policy (and request log) served on a unix socket: `auth_http unix:...`."""
+
+    def __init__(self, path, stub):
+        import socketserver
+        import threading
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                data = b""
+                self.request.settimeout(5)
+                while b"\r\n\r\n" not in data:
+                    chunk = self.request.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                with stub.lock:
+                    stub.requests.append(data)
+                self.request.sendall(stub.answer(data))
+
+        class Server(socketserver.ThreadingUnixStreamServer):
+            daemon_threads = True
+
+        self.server = Server(path, Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def prepare_case(case_dir, env):
@@ -118,6 +160,8 @@ def prepare_case(case_dir, env):
             text = open(src, encoding="utf-8").read()
             text = text.replace("@AUTH_PORT@", str(env.auth_port)).replace("@CERTS@", CERTS)
             text = text.replace("@BACKEND_PORT@", str(env.backend_port))
+            text = text.replace("@AUTH_SOCKET@", env.auth_socket)
+            text = text.replace("@CLOSED_PORT@", str(env.closed_port))
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
                 fh.write(text)
     return tmp

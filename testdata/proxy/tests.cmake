@@ -4,7 +4,7 @@
 #                              requests equal byte for byte (scripts/proxy_diff_test.py)
 #   proxy-clients              curl and Python poplib sessions through `popcheck proxy`
 #                              (scripts/proxy_clients_test.py)
-# Skipped (77) when nginx's mail module or dovecot is missing. Ports 24000-24999, 127.0.0.1 only.
+# Skipped (77) when nginx's mail module or dovecot is missing. Ports 21000-21999, 127.0.0.1 only.
 file(GLOB popcheck_proxy_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*)
 foreach(case_dir IN LISTS popcheck_proxy_cases)
   if(NOT EXISTS ${case_dir}/dialogues.json)

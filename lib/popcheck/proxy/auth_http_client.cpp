@@ -1,9 +1,12 @@
 #include <popcheck/proxy/auth_http_client.hpp>
+#include <popcheck/proxy/stream_io.hpp>
 
 #include <cerrno>
 #include <cstring>
 #include <curl/curl.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace popcheck::proxy {
 namespace {
@@ -110,6 +113,10 @@ std::unique_ptr<AuthHttpRequest> AuthHttpClient::start(const AuthHttpPlan& plan,
                                                        AuthHttpCallback callback) {
   auto request = std::make_unique<AuthHttpRequest>(*this, plan, std::move(bytes),
                                                    std::move(callback));
+  if (plan.address) {
+    request->connect_direct(plan);
+    return request;
+  }
   CURL* easy = curl_easy_init();
   request->m_easy = easy;
   curl_easy_setopt(easy, CURLOPT_URL, plan.url.c_str());
@@ -135,10 +142,13 @@ AuthHttpRequest::AuthHttpRequest(AuthHttpClient& client, const AuthHttpPlan& pla
       m_callback(std::move(callback)), m_deadline(client.loop(), [this] {
         finish(std::unexpected("auth http server " + m_peer + " timed out " +
                                errno_text(ETIMEDOUT)));
-      }) {}
+      }),
+      m_failed(client.loop(), [this] { finish(std::unexpected(m_failure)); }) {}
 
 AuthHttpRequest::~AuthHttpRequest() {
-  if (m_fd >= 0) {
+  if (m_fd >= 0 && m_direct) {
+    ::close(m_fd); // also drops the epoll registration
+  } else if (m_fd >= 0) {
     m_client.loop().remove(m_fd);
   }
   if (m_easy != nullptr) {
@@ -154,7 +164,10 @@ void AuthHttpRequest::on_connected(int curl_code) {
   if (curl_code != CURLE_OK) {
     long os_errno = 0;
     curl_easy_getinfo(m_easy, CURLINFO_OS_ERRNO, &os_errno);
-    if (curl_code == CURLE_COULDNT_CONNECT && os_errno != 0) {
+    if (curl_code == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED) {
+      // nginx's connect() returns EINPROGRESS; its first recv() meets the refusal
+      finish(std::unexpected("recv() failed " + errno_text(os_errno)));
+    } else if (curl_code == CURLE_COULDNT_CONNECT && os_errno != 0) {
       finish(std::unexpected("connect() failed " + errno_text(os_errno)));
     } else if (curl_code == CURLE_OPERATION_TIMEDOUT) {
       finish(std::unexpected("auth http server " + m_peer + " timed out " +
@@ -179,7 +192,67 @@ void AuthHttpRequest::on_connected(int curl_code) {
   pump();
 }
 
-void AuthHttpRequest::on_events(std::uint32_t) { pump(); }
+// ngx_event_connect_peer: a non-blocking socket, connect(), one edge-triggered registration.
+void AuthHttpRequest::connect_direct(const AuthHttpPlan& plan) {
+  m_direct = true;
+  m_readable = false;
+  m_deadline.arm(plan.timeout);
+  const auto& address = *plan.address;
+  m_fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (m_fd < 0) {
+    m_failure = "socket() failed " + errno_text(errno);
+  } else if (::connect(m_fd, reinterpret_cast<const sockaddr*>(&address), plan.address_length) != 0 &&
+             errno != EINPROGRESS) {
+    m_failure = "connect() failed " + errno_text(errno);
+  } else if (!m_client.loop().add(m_fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, this)) {
+    m_failure = "epoll_ctl() failed " + errno_text(errno);
+  } else {
+    return;
+  }
+  m_failed.arm(std::chrono::milliseconds(0));
+}
+
+void AuthHttpRequest::on_events(std::uint32_t events) {
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    m_readable = true;
+  }
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    m_peer_closed = true;
+  }
+  if (m_direct && (events & (EPOLLHUP | EPOLLERR)) && m_sent < m_bytes.size()) {
+    // nginx runs the read handler first on an error event: "recv() failed (111: ...)" for a
+    // refused connect, where a send() would name itself.
+    char byte = 0;
+    const auto r = socket_read(m_fd, &byte, 0);
+    if (r.status == IoStatus::error) {
+      finish(std::unexpected(io_error_text(r)));
+      return;
+    }
+  }
+  pump();
+}
+
+// One send of the rest of the request: bytes sent, 0 for "try later", or nginx's log text.
+std::expected<std::size_t, std::string> AuthHttpRequest::send_some() {
+  const char* data = m_bytes.data() + m_sent;
+  const std::size_t size = m_bytes.size() - m_sent;
+  if (m_direct) {
+    const auto r = socket_write(m_fd, data, size);
+    if (r.status == IoStatus::error) {
+      return std::unexpected(io_error_text(r));
+    }
+    return r.n;
+  }
+  std::size_t n = 0;
+  const CURLcode rc = curl_easy_send(m_easy, data, size, &n);
+  if (rc == CURLE_AGAIN) {
+    return 0;
+  }
+  if (rc != CURLE_OK) {
+    return std::unexpected(std::string());
+  }
+  return n;
+}
 
 // ngx_mail_auth_http_write_handler + read_handler: send the request, then read until the header
 // block ends, an error, or EOF.
@@ -188,16 +261,15 @@ void AuthHttpRequest::pump() {
     return;
   }
   while (m_sent < m_bytes.size()) {
-    std::size_t n = 0;
-    const CURLcode rc = curl_easy_send(m_easy, m_bytes.data() + m_sent, m_bytes.size() - m_sent, &n);
-    if (rc == CURLE_AGAIN) {
+    const auto sent = send_some();
+    if (!sent) {
+      finish(std::unexpected(sent.error()));
       return;
     }
-    if (rc != CURLE_OK) {
-      finish(std::unexpected(std::string()));
+    if (*sent == 0) {
       return;
     }
-    m_sent += n;
+    m_sent += *sent;
   }
   if (m_too_large) {
     return; // nginx stops reading; its deadline ends the request
@@ -205,12 +277,34 @@ void AuthHttpRequest::pump() {
   char buffer[1024];
   for (;;) {
     std::size_t n = 0;
-    const CURLcode rc = curl_easy_recv(m_easy, buffer, sizeof buffer, &n);
-    if (rc == CURLE_AGAIN) {
-      return;
+    if (m_direct) {
+      if (!m_readable) {
+        return;
+      }
+      const auto r = socket_read(m_fd, buffer, sizeof buffer);
+      if (r.status == IoStatus::again) {
+        m_readable = false;
+        return;
+      }
+      if (r.n < sizeof buffer && !m_peer_closed) {
+        m_readable = false;
+      }
+      if (r.status == IoStatus::error) {
+        finish(std::unexpected(io_error_text(r))); // ngx_unix_recv's "recv() failed (...)"
+        return;
+      }
+      n = r.n; // 0 at EOF: nginx closes without a log line
+    } else {
+      const CURLcode rc = curl_easy_recv(m_easy, buffer, sizeof buffer, &n);
+      if (rc == CURLE_AGAIN) {
+        return;
+      }
+      if (rc != CURLE_OK) {
+        n = 0;
+      }
     }
-    if (rc != CURLE_OK || n == 0) {
-      finish(std::unexpected(std::string())); // nginx closes without a log line
+    if (n == 0) {
+      finish(std::unexpected(std::string()));
       return;
     }
     const auto status = m_reader.feed(std::string_view(buffer, n));
@@ -237,7 +331,11 @@ void AuthHttpRequest::finish(AuthHttpOutcome outcome) {
   }
   m_done = true;
   m_deadline.cancel();
-  if (m_fd >= 0) {
+  m_failed.cancel();
+  if (m_fd >= 0 && m_direct) {
+    ::close(m_fd);
+    m_fd = -1;
+  } else if (m_fd >= 0) {
     m_client.loop().remove(m_fd);
     m_fd = -1;
   }

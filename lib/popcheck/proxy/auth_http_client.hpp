@@ -7,6 +7,10 @@
 // (pop3/auth_http_request, pop3/auth_http_response): nginx's exact bytes (HTTP/1.0, its header
 // order, Host without port, nothing else) and its lenient reading (no status line needed, 1024
 // bytes, odd header names) cannot be had from libcurl's own HTTP engine.
+// An auth server given as an IP literal or a unix path (the usual case; nginx itself resolves
+// names once, at parse time) needs none of that: it is connected directly, as nginx does, with
+// half the system calls of a libcurl connection (no fcntl, getsockname, getpeername, poll,
+// getsockopt and re-registrations) and no per-request easy handle.
 
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/proxy/event_loop.hpp>
@@ -40,6 +44,8 @@ public:
 private:
   friend class AuthHttpClient;
   void on_connected(int curl_code);
+  void connect_direct(const AuthHttpPlan& plan);
+  std::expected<std::size_t, std::string> send_some();
   void pump();
   void finish(AuthHttpOutcome outcome);
 
@@ -49,11 +55,18 @@ private:
   std::size_t m_sent = 0;
   CURL* m_easy = nullptr;
   int m_fd = -1;
+  bool m_direct = false; // m_fd is ours (no libcurl)
+  // Direct connections read only after a read event, and stop at a short read unless the peer
+  // has closed (edge-triggered: more data brings a new event): no recv() that can only fail.
+  bool m_readable = true;
+  bool m_peer_closed = false;
   bool m_done = false;
   bool m_too_large = false;
   pop3::AuthHttpResponseReader m_reader;
   AuthHttpCallback m_callback;
   Timer m_deadline;
+  Timer m_failed; // reports a synchronous connect() failure from the loop, not from start()
+  std::string m_failure;
 };
 
 class AuthHttpClient {

@@ -49,9 +49,11 @@ Connection::~Connection() {
 
 void Connection::start() {
   // The first line of a connection has no context suffix.
-  m_worker.logger().log(LogLevel::info, m_number,
-                        "client " + m_client_ip + ":" + std::to_string(m_client_port) +
-                            " connected to " + m_listen.name);
+  if (m_worker.logger().enabled(LogLevel::info)) {
+    m_worker.logger().log(LogLevel::info, m_number,
+                          "client " + m_client_ip + ":" + std::to_string(m_client_port) +
+                              " connected to " + m_listen.name);
+  }
   if (!m_worker.loop().add(m_fd, k_watch, &m_client_side)) {
     close();
     return;
@@ -75,6 +77,9 @@ void Connection::start() {
 void Connection::on_client_events(std::uint32_t events) {
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     m_client_readable = true;
+  }
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    m_client_hup = true;
   }
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
     m_client_writable = true;
@@ -188,6 +193,11 @@ void Connection::drive() {
       const auto r = stream_read(m_fd, m_ssl, space.data(), space.size());
       if (r.status == IoStatus::ok) {
         m_bytes_in += r.n;
+        if (m_ssl == nullptr && r.n < space.size() && !m_client_hup) {
+          // A short read emptied the socket; new bytes bring a new edge. Saves the recv() that
+          // could only say EAGAIN (OpenSSL may still hold bytes, so TLS reads go on).
+          m_client_readable = false;
+        }
         m_session->on_input(r.n);
         handle_session_events();
         continue;
@@ -328,6 +338,7 @@ void Connection::start_auth(const pop3::AuthRequestEvent& request) {
                              server.auth_http->target.pass_client_cert);
   }
   auto bytes = pop3::build_auth_http_request(server.auth_http->target, request, client);
+  m_worker.next_connection_number();
   m_auth = m_worker.auth().start(*server.auth_http, std::move(bytes),
                                  [this](AuthHttpOutcome outcome) { on_auth_outcome(std::move(outcome)); });
 }
@@ -379,11 +390,9 @@ void Connection::close() {
     SSL_free(m_ssl);
     m_ssl = nullptr;
   }
-  m_worker.loop().remove(m_fd);
-  ::close(m_fd);
+  ::close(m_fd); // closing drops the epoll registration: no EPOLL_CTL_DEL (nginx neither)
   if (m_up) {
     if (m_up->fd >= 0) {
-      m_worker.loop().remove(m_up->fd);
       ::close(m_up->fd);
       m_up->fd = -1;
     }

@@ -118,6 +118,7 @@ private:
   SSL* m_ssl = nullptr;
   Side m_client_side;
   bool m_client_readable = false;
+  bool m_client_hup = false; // the peer has closed (or failed): read until EOF, not short reads
   bool m_client_writable = true;
   bool m_client_eof = false;
   std::string m_out;           // client bytes not written yet (pre-login replies, PASS reply)

@@ -38,6 +38,7 @@ LogLevel from_session(pop3::LogLevel level) {
 void Connection::start_backend(const pop3::LoginGrantedEvent& granted) {
   m_phase = Phase::backend;
   m_login = granted.login;
+  m_worker.next_connection_number();
   m_up = std::make_unique<Upstream>();
   m_up->side.owner = this;
   m_up->side.client = false;
@@ -137,6 +138,13 @@ std::string Connection::proxy_protocol_header() const {
 
 void Connection::backend_login_progress() {
   if (!m_up->connected) {
+    const bool send_header = m_worker.plan().servers[m_server].proxy_protocol;
+    if (!send_header) {
+      // As nginx: the first recv() reports a failed connect; no SO_ERROR query.
+      m_up->connected = m_up->readable || m_up->writable;
+    }
+  }
+  if (!m_up->connected) {
     if (!m_up->writable) {
       return;
     }
@@ -190,7 +198,6 @@ void Connection::apply_backend_step(pop3::BackendStep step) {
     m_result = "backend_failed";
     m_close_after_flush = true;
     if (m_up->fd >= 0) {
-      m_worker.loop().remove(m_up->fd);
       ::close(m_up->fd);
       m_up->fd = -1;
     }

@@ -1,13 +1,52 @@
 #include <popcheck/proxy/proxy_config.hpp>
 
+#include <arpa/inet.h>
 #include <array>
 #include <charconv>
+#include <cstring>
+#include <netinet/in.h>
+#include <sys/un.h>
 
 namespace popcheck::proxy {
 namespace {
 
 constexpr std::array<std::string_view, 8> k_level_names = {"debug", "info",  "notice", "warn",
                                                            "error", "crit",  "alert",  "emerg"};
+
+// An IP literal or a unix path as a socket address; false for a host name.
+bool literal_address(AuthHttpPlan& auth, const std::string& host, std::uint16_t port,
+                     const std::optional<std::string>& unix_path) {
+  sockaddr_storage storage{};
+  if (unix_path) {
+    auto* un = reinterpret_cast<sockaddr_un*>(&storage);
+    if (unix_path->size() >= sizeof un->sun_path) {
+      return false;
+    }
+    un->sun_family = AF_UNIX;
+    std::memcpy(un->sun_path, unix_path->data(), unix_path->size());
+    auth.address_length = static_cast<socklen_t>(sizeof *un);
+  } else {
+    std::string bare = host;
+    if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
+      bare = bare.substr(1, bare.size() - 2);
+    }
+    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    if (inet_pton(AF_INET, bare.c_str(), &in->sin_addr) == 1) {
+      in->sin_family = AF_INET;
+      in->sin_port = htons(port);
+      auth.address_length = static_cast<socklen_t>(sizeof *in);
+    } else if (inet_pton(AF_INET6, bare.c_str(), &in6->sin6_addr) == 1) {
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons(port);
+      auth.address_length = static_cast<socklen_t>(sizeof *in6);
+    } else {
+      return false;
+    }
+  }
+  auth.address = storage;
+  return true;
+}
 
 std::optional<std::uint16_t> parse_port(std::string_view text) {
   unsigned value = 0;
@@ -152,6 +191,7 @@ ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_
       auth.url = "http://" + target.host + ":" + port + "/";
       auth.peer = target.host + ":" + port;
     }
+    literal_address(auth, target.host, static_cast<std::uint16_t>(target.port), target.unix_path);
     session.auth_server_name = auth.peer;
     plan.auth_http = std::move(auth);
   }

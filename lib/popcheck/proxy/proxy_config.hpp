@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <sys/socket.h>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,10 @@ struct AuthHttpPlan {
   std::optional<std::string> unix_path;
   std::string peer;            // "host:port" / "unix:/path", nginx's name in log texts
   std::chrono::milliseconds timeout{60000};
+  // The socket address when it needs no resolving (an IP literal or a unix path): connected
+  // directly on the worker's loop, without libcurl (nginx resolves auth_http at parse time too).
+  std::optional<sockaddr_storage> address;
+  socklen_t address_length = 0;
 };
 
 struct ServerPlan {

@@ -104,7 +104,7 @@ void Worker::accept_from(const ListenSocket& socket) {
         }
       }
     }
-    const auto number = ++m_shared.connection_numbers;
+    const auto number = next_connection_number();
     auto* c = new Connection(*this, fd, peer, *plan, plan->server, number);
     m_connections.insert(c);
     c->start();

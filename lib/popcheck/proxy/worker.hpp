@@ -52,6 +52,8 @@ public:
 
   EventLoop& loop() { return m_loop; }
   const Logger& logger() const { return *m_shared.logger; }
+  // nginx numbers every connection it opens too (auth_http, upstream): the `*N` of log lines.
+  std::uint64_t next_connection_number() { return ++m_shared.connection_numbers; }
   const ProxyPlan& plan() const { return *m_shared.plan; }
   SSL_CTX* tls(std::size_t server) const { return m_shared.tls[server]; }
   AuthHttpClient& auth() { return *m_auth; }
