@@ -4,7 +4,8 @@ if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   message(FATAL_ERROR "POPCHECK_FUZZ needs clang (CC=clang-14 CXX=clang++-14)")
 endif()
 add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-                    -fno-sanitize-recover=undefined -gline-tables-only -O2)
+                    -fno-sanitize-recover=undefined -gline-tables-only -O2
+                    -fsanitize-coverage-ignorelist=${PROJECT_SOURCE_DIR}/fuzz/coverage_ignorelist.txt)
 add_link_options(-fsanitize=address,undefined)
 
 # libstdc++ 12's <expected> is empty unless __cpp_concepts >= 202002L, which clang-14 does not

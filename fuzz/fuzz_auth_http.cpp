@@ -14,11 +14,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)auth_http_error_message(status, "127.0.0.1:9000");
 
   // The reader, fed in chunks whose sizes come from the data itself, keeps at most 1024 bytes.
+  // It parses its whole buffer on every feed, so after k_chunked feeds the rest goes in one.
+  constexpr int k_chunked = 8;
   AuthHttpResponseReader reader;
   AuthHttpParseStatus fed = AuthHttpParseStatus::need_more;
   std::size_t off = 0;
-  while (off < size && fed == AuthHttpParseStatus::need_more) {
-    const std::size_t n = std::min<std::size_t>(1 + data[off] % 97, size - off);
+  for (int feeds = 0; off < size && fed == AuthHttpParseStatus::need_more; ++feeds) {
+    const std::size_t n =
+        feeds < k_chunked ? std::min<std::size_t>(1 + data[off] % 97, size - off) : size - off;
     fed = reader.feed(text.substr(off, n));
     off += n;
   }

@@ -4,6 +4,7 @@
 // discovery, captures, regex matching, transcripts and masking).
 #include "probe_support.hpp"
 
+#include <array>
 #include <popcheck/probe/generic_suite.hpp>
 #include <popcheck/probe/reply_reader.hpp>
 #include <popcheck/probe/report.hpp>
@@ -44,12 +45,23 @@ void read_replies(FuzzedDataProvider& in) {
 }
 
 void run_generic(FuzzedDataProvider& in) {
-  Advertised advertised;
-  advertised.stls = in.ConsumeBool();
-  advertised.user = in.ConsumeBool();
-  advertised.sasl = {"PLAIN", "LOGIN", "CRAM-MD5"};
-  GenericOptions options{.tls = in.ConsumeBool(), .credentials = in.ConsumeBool()};
-  auto scripts = generic_suite(advertised, options);
+  // The suite depends on four booleans only: its 16 variants are built once (building them was
+  // over a quarter of the time per input).
+  static const auto suites = [] {
+    std::array<std::vector<Script>, 16> all;
+    for (unsigned bits = 0; bits < all.size(); ++bits) {
+      Advertised advertised{
+          .stls = (bits & 1) != 0, .user = (bits & 2) != 0, .sasl = {"PLAIN", "LOGIN", "CRAM-MD5"}};
+      all[bits] =
+          generic_suite(advertised, {.tls = (bits & 4) != 0, .credentials = (bits & 8) != 0});
+    }
+    return all;
+  }();
+  unsigned bits = 0;
+  for (unsigned bit = 1; bit < 16; bit <<= 1) {
+    bits |= in.ConsumeBool() ? bit : 0;
+  }
+  const auto& scripts = suites[bits];
   if (scripts.empty()) {
     return;
   }
