@@ -100,7 +100,7 @@ def error_lines(path):
     except OSError:
         return []
     out = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         m = re.search(r"\[error\] \d+#\d+: (\*\d+ .*)", line)
         if m:
             out.append(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", m.group(1)))

@@ -58,6 +58,16 @@ void Connection::start() {
     close();
     return;
   }
+  if (m_listen.proxy_protocol) {
+    m_phase = Phase::proxy_header;
+    m_timer.arm(m_worker.plan().servers[m_server].session.timeout);
+    return; // the header is read when the socket is readable
+  }
+  begin_session();
+}
+
+// After the PROXY header, if any: implicit TLS, or the greeting.
+void Connection::begin_session() {
   const ServerPlan& server = m_worker.plan().servers[m_server];
   Worker* worker = &m_worker;
   m_session.emplace(m_listen.ssl ? server.shared_tls : server.shared_plain,
@@ -85,6 +95,9 @@ void Connection::on_client_events(std::uint32_t events) {
     m_client_writable = true;
   }
   switch (m_phase) {
+  case Phase::proxy_header:
+    read_proxy_header();
+    return;
   case Phase::tls_handshake:
     continue_handshake();
     return;
@@ -293,6 +306,10 @@ void Connection::on_handshake_done() {
 
 void Connection::on_timer() {
   switch (m_phase) {
+  case Phase::proxy_header:
+    log(LogLevel::info, "client timed out (110: Connection timed out)", "reading PROXY protocol");
+    close();
+    return;
   case Phase::tls_handshake:
     if (!m_starttls) {
       log(LogLevel::info, "client timed out (110: Connection timed out)", "SSL handshaking");
@@ -333,6 +350,11 @@ void Connection::start_auth(const pop3::AuthRequestEvent& request) {
   }
   pop3::AuthHttpClient client;
   client.address = m_client_ip;
+  if (m_proxy) {
+    client.proxy_protocol = pop3::ProxyProtocolSource{m_proxy->source, m_proxy->source_port,
+                                                      m_proxy->destination,
+                                                      m_proxy->destination_port};
+  }
   if (request.tls && m_ssl != nullptr) {
     client.tls = tls_details(m_ssl, server.tls.verify_client.value,
                              server.auth_http->target.pass_client_cert);

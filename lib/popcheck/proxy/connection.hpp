@@ -11,6 +11,7 @@
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/proxy/auth_http_client.hpp>
 #include <popcheck/proxy/event_loop.hpp>
+#include <popcheck/proxy/proxy_protocol.hpp>
 #include <popcheck/proxy/logger.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/proxy/stream_io.hpp>
@@ -39,6 +40,7 @@ public:
 
 private:
   enum class Phase : std::uint8_t {
+    proxy_header,  // listen ... proxy_protocol: the PROXY header before anything else
     tls_handshake, // implicit TLS before the greeting, or after STLS
     session,       // pre-login, the Session decides
     backend,       // connecting to / logging in to the backend
@@ -77,6 +79,7 @@ private:
 
   // connection.cpp: client side, session driving, TLS.
   void on_client_events(std::uint32_t events);
+  void begin_session();
   void drive();
   void handle_session_events();
   void handle_events(std::vector<pop3::SessionEvent> events);
@@ -90,6 +93,9 @@ private:
   void log(LogLevel level, std::string_view message, std::string_view action = {});
   void close();
   void send_access_record();
+
+  // connection_proxy_header.cpp: the incoming PROXY header and realip.
+  void read_proxy_header();
 
   // connection_backend.cpp: backend connect, login, relay.
   void on_backend_events(std::uint32_t events);
@@ -135,6 +141,7 @@ private:
   std::string_view m_result = "closed";
 
   std::unique_ptr<Upstream> m_up; // from LoginGranted on
+  std::unique_ptr<ProxyAddresses> m_proxy; // what a PROXY header said (Proxy-Protocol-* lines)
   Clock::time_point m_last_client_activity;
   std::uint64_t m_bytes_in = 0;
   std::uint64_t m_bytes_out = 0;

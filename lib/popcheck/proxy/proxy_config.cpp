@@ -199,6 +199,11 @@ ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_
   plan.proxy_buffer = static_cast<std::size_t>(s.proxy_buffer.value);
   plan.pass_error_message = s.proxy_pass_error_message.value;
   plan.proxy_protocol = s.proxy_protocol.value;
+  for (const auto& entry : s.set_real_ip_from.value) {
+    if (auto from = entry.args.empty() ? std::nullopt : parse_real_ip_from(entry.args[0])) {
+      plan.real_ip_from.push_back(*from);
+    }
+  }
   plan.ssl_on = s.tls.ssl_on.value;
   plan.tls = s.tls;
   plan.tls_needed = s.tls.enabled();

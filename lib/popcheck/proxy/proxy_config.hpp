@@ -9,6 +9,7 @@
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/pop3/auth_http_request.hpp>
 #include <popcheck/pop3/session.hpp>
+#include <popcheck/proxy/proxy_protocol.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -74,6 +75,7 @@ struct ServerPlan {
   std::size_t proxy_buffer = pop3::k_default_proxy_buffer;
   bool pass_error_message = false;
   bool proxy_protocol = false; // PROXY v1 header to the backend
+  std::vector<RealIpFrom> real_ip_from; // set_real_ip_from (literal addresses, CIDRs, unix:)
   bool tls_needed = false;     // a TLS context must be built (ssl listener, ssl on, starttls)
   bool ssl_on = false;
   model::EffectiveTls tls;     // file paths already resolved against the conf prefix
