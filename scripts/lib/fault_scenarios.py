@@ -348,9 +348,8 @@ MATRIX = [
           r"from upstream"),
     Fault("backend never answers USER", backend_mute, False,
           "`-ERR internal server error` `timeout` after the login began, close", "timeout",
-          # nginx: "upstream timed out (110: Connection timed out) while sending user name to
-          # upstream"; popcheck's pop3::BackendLogin has neither the errno nor that action (docs).
-          r"\[info\] .*upstream timed out"),
+          r"\[info\] .*upstream timed out \(110: Connection timed out\) while sending user name "
+          r"to upstream"),
     Fault("auth_http redirects to a dead backend (connection refused)", backend_dead, False,
           INTERNAL_TEXT, None,
           r"\[error\] .*recv\(\) failed \(111: Connection refused\) while reading response from "
@@ -412,8 +411,7 @@ MATRIX = [
           r"\[info\] .*client sent too long command"),
     Fault("slowloris: one byte a second, no line end", slowloris, False,
           "nothing; close `timeout` after the greeting", "timeout",
-          # nginx adds " (110: Connection timed out)"; pop3::Session does not (docs).
-          r"\[info\] .*client timed out( \(110: Connection timed out\))? while in auth state"),
+          r"\[info\] .*client timed out \(110: Connection timed out\) while in auth state"),
     Fault("TLS handshake garbage on a `listen ssl` port", tls_garbage, False,
           "a fatal `unexpected_message` alert (`15 03 03 00 02 02 0a`), close", None,
           r"\[info\] .*SSL_do_handshake\(\) failed \(SSL: error:0A0000F4:SSL routines::unexpected "

@@ -6,7 +6,10 @@
 namespace popcheck::pop3 {
 namespace {
 
+constexpr std::string_view k_connecting = "connecting to upstream";
 constexpr std::string_view k_reading = "reading response from upstream";
+constexpr std::string_view k_sending_user = "sending user name to upstream";
+constexpr std::string_view k_sending_pass = "sending password to upstream";
 
 // nginx logs these with %s: the text stops at the first NUL.
 std::string up_to_nul(std::string_view text) { return std::string(text.substr(0, text.find('\0'))); }
@@ -15,7 +18,7 @@ std::string up_to_nul(std::string_view text) { return std::string(text.substr(0,
 
 BackendLogin::BackendLogin(BackendLoginSettings settings, std::string login, std::string password)
     : m_settings(settings), m_login(std::move(login)), m_password(std::move(password)),
-      m_buffer(std::max<std::size_t>(settings.buffer_size, 4)) {}
+      m_buffer(std::max<std::size_t>(settings.buffer_size, 4)), m_action(k_connecting) {}
 
 BackendStep BackendLogin::fail(std::string to_client, std::optional<LogEvent> log) {
   m_state = BackendLoginState::failed;
@@ -37,7 +40,9 @@ BackendStep BackendLogin::on_timeout() {
   if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
     return {};
   }
-  return fail(std::string(k_err_internal), LogEvent{LogLevel::info, "upstream timed out", k_reading});
+  // Logged with NGX_ETIMEDOUT and whatever action the last step left.
+  return fail(std::string(k_err_internal),
+              LogEvent{LogLevel::info, "upstream timed out (110: Connection timed out)", m_action});
 }
 
 // ngx_mail_proxy_read_response + ngx_mail_proxy_pop3_handler.
@@ -45,6 +50,7 @@ BackendStep BackendLogin::on_input(std::size_t n) {
   if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
     return {};
   }
+  m_action = k_reading;
   if (n == 0) {
     return on_error(); // recv() == 0
   }
@@ -82,10 +88,12 @@ BackendStep BackendLogin::on_input(std::size_t n) {
   case BackendLoginState::greeting:
     step.to_backend = "USER " + m_login + "\r\n";
     m_state = BackendLoginState::user_sent;
+    m_action = k_sending_user;
     break;
   case BackendLoginState::user_sent:
     step.to_backend = "PASS " + m_password + "\r\n";
     m_state = BackendLoginState::pass_sent;
+    m_action = k_sending_pass;
     break;
   case BackendLoginState::pass_sent:
     // The PASS reply (and whatever came with it) is the client's first post-login data.

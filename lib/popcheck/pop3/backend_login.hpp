@@ -44,6 +44,8 @@ public:
   BackendStep on_timeout();
 
   BackendLoginState state() const { return m_state; }
+  // nginx's log action at this point of the login (what a timeout or error line ends with).
+  std::string_view action() const { return m_action; }
 
 private:
   BackendStep fail(std::string to_client, std::optional<LogEvent> log);
@@ -54,6 +56,9 @@ private:
   std::vector<char> m_buffer;
   std::size_t m_last = 0;
   BackendLoginState m_state = BackendLoginState::greeting;
+  // ngx_mail_proxy_init sets the first action; ngx_mail_proxy_read_response replaces it on every
+  // read, and the POP3 handler after each line it sends.
+  std::string_view m_action;
 };
 
 } // namespace popcheck::pop3

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 using namespace popcheck::pop3;
 
@@ -78,6 +79,23 @@ TEST_CASE("backend login: too long line, EOF, timeout") {
   BackendLogin slow({}, "a", "b");
   step = slow.on_timeout();
   CHECK(step.to_client == "-ERR internal server error\r\n");
-  CHECK(step.log->message == "upstream timed out");
+  CHECK(step.log->message == "upstream timed out (110: Connection timed out)");
+  CHECK(step.log->action == "connecting to upstream");
   CHECK(slow.on_timeout().to_client.empty());
+}
+
+// nginx 1.22.1 (fault test: a backend that never answers USER) logs "upstream timed out (110:
+// Connection timed out) while sending user name to upstream"; the action follows the login.
+TEST_CASE("backend login: a timeout is logged with the action of the step in progress") {
+  auto timeout_after = [](std::vector<std::string_view> replies) {
+    BackendLogin login({}, "a", "b");
+    for (auto reply : replies) {
+      read(login, reply);
+    }
+    return std::string(login.on_timeout().log->action);
+  };
+  CHECK(timeout_after({}) == "connecting to upstream");
+  CHECK(timeout_after({"+OK"}) == "reading response from upstream"); // a partial greeting
+  CHECK(timeout_after({"+OK ready\r\n"}) == "sending user name to upstream");
+  CHECK(timeout_after({"+OK ready\r\n", "+OK\r\n"}) == "sending password to upstream");
 }

@@ -136,8 +136,8 @@ void Session::on_timer() {
   switch (m_phase) {
   case SessionPhase::reading:
   case SessionPhase::starttls:
-    // The `timeout` deadline: closed without a word.
-    log(LogLevel::info, "client timed out",
+    // The `timeout` deadline: closed without a word (logged with NGX_ETIMEDOUT).
+    log(LogLevel::info, "client timed out (110: Connection timed out)",
         m_phase == SessionPhase::starttls ? "in starttls state" : "in auth state");
     close_after_send();
     return;
