@@ -25,9 +25,16 @@ def run_all(spec, port_map, env):
     for dialogue in spec["dialogues"]:
         with env.auth.lock:
             env.auth.requests.clear()
-        transcript = h.Dialogue(port_map[dialogue["listen"]], dialogue).run()
+        with env.fake.lock:
+            env.fake.received.clear()
+        listen = port_map[dialogue["listen"]]
+        transcript = h.Dialogue(listen, dialogue).run()
         with env.auth.lock:
             requests = [h.normalise(r) for r in env.auth.requests]
+        if spec.get("compare_backend"):
+            with env.fake.lock:
+                requests += [b"backend received: " + backend_bytes(r, listen)
+                             for r in env.fake.received]
         results.append((dialogue["name"], transcript, requests))
     return results
 
@@ -92,9 +99,21 @@ def main():
     return 1 if failures else 0
 
 
+def backend_bytes(data, listen):
+    """A PROXY v1 header's client port varies between runs when it is the TCP one (ephemeral,
+    >= 32768): masked; the destination port must be the listen port the client used."""
+    def ports(m):
+        source = b"<CLIENT-PORT>" if int(m.group(1)) >= 32768 else m.group(1)
+        dest = b"<LISTEN>" if int(m.group(2)) == listen else m.group(2)
+        return b" " + source + b" " + dest + b"\r\n"
+    return re.sub(rb" (\d+) (\d+)\r\n", ports, data, count=1) if data.startswith(b"PROXY ") else data
+
+
 def error_lines(path):
     """The [error] lines of an error log, from the `*N` connection number on, ports of the
-    client and of the listen address masked (they differ between the two runs)."""
+    client and of the listen address masked (they differ between the two runs). The port probes
+    of the start-up wait (`broken header: ""` on PROXY listeners) vary in number: dropped, and the
+    connection numbers made relative to the first remaining line."""
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
     except OSError:
@@ -102,8 +121,11 @@ def error_lines(path):
     out = []
     for line in text.split("\n"):
         m = re.search(r"\[error\] \d+#\d+: (\*\d+ .*)", line)
-        if m:
+        if m and 'broken header: ""' not in m.group(1):
             out.append(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", m.group(1)))
+    if out:
+        first = int(re.match(r"\*(\d+)", out[0]).group(1))
+        out = [re.sub(r"^\*(\d+)", lambda m: f"*+{int(m.group(1)) - first}", line) for line in out]
     return out
 
 

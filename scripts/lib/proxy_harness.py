@@ -52,16 +52,28 @@ def free_port():
 
 class FakeBackend:
     """A POP3 backend that accepts USER and refuses every PASS (no delay, no penalty, unlike
-    dovecot): for the backend-refusal cases."""
+    dovecot): for the backend-refusal cases, and the capture of what the proxy sends first
+    (`proxy_protocol on`)."""
 
     def __init__(self, port, refusal=b"-ERR [AUTH] Authentication failed.\r\n"):
         import socketserver
         import threading
 
+        self.received = []  # what each connection sent, in order (PROXY header included)
+        self.lock = threading.Lock()
+        backend = self
+
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
                 self.wfile.write(b"+OK fake ready\r\n")
+                with backend.lock:
+                    backend.received.append(b"")
+                    index = len(backend.received) - 1
                 for line in self.rfile:
+                    with backend.lock:
+                        backend.received[index] += line
+                    if line.startswith(b"PROXY "):
+                        continue  # `proxy_protocol on`: the header gets no reply
                     if line.upper().startswith(b"PASS"):
                         self.wfile.write(refusal)
                         return
