@@ -2,6 +2,8 @@
 #   proxy-diff: proxy/<case>   the case's dialogues against real nginx and `popcheck proxy`, same
 #                              config, dovecot backend and auth stub; transcripts and auth_http
 #                              requests equal byte for byte (scripts/proxy_diff_test.py)
+#   proxy-tls-extras           ssl_session_ticket_key / ssl_conf_command with openssl s_client
+#                              (scripts/proxy_tls_extras_test.py)
 #   proxy-clients              curl and Python poplib sessions through `popcheck proxy`
 #                              (scripts/proxy_clients_test.py)
 # Skipped (77) when nginx's mail module or dovecot is missing. Ports 21000-21999, 127.0.0.1 only.
@@ -23,4 +25,11 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180
                        RUN_SERIAL TRUE)
+endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py)
+  add_test(NAME "proxy-tls-extras"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py
+                   --popcheck $<TARGET_FILE:popcheck>)
+  set_tests_properties("proxy-tls-extras" PROPERTIES
+                       LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
 endif()

@@ -208,6 +208,16 @@ ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_
   plan.tls = s.tls;
   plan.tls_needed = s.tls.enabled();
   resolve_tls_paths(plan.tls, conf_prefix);
+  for (const auto& entry : s.ssl_session_ticket_key.value) {
+    if (!entry.args.empty()) {
+      plan.ticket_key_files.push_back(full_name(conf_prefix, entry.args[0]));
+    }
+  }
+  for (const auto& entry : s.ssl_conf_command.value) {
+    if (entry.args.size() == 2) {
+      plan.conf_commands.emplace_back(entry.args[0], entry.args[1]);
+    }
+  }
   plan.shared_plain = pop3::prepare_session(plan.session);
   auto tls_settings = plan.session;
   tls_settings.connection_is_tls = true;

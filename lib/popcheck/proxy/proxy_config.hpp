@@ -75,6 +75,8 @@ struct ServerPlan {
   std::size_t proxy_buffer = pop3::k_default_proxy_buffer;
   bool pass_error_message = false;
   bool proxy_protocol = false; // PROXY v1 header to the backend
+  std::vector<std::string> ticket_key_files; // ssl_session_ticket_key, absolute paths
+  std::vector<std::pair<std::string, std::string>> conf_commands; // ssl_conf_command
   std::vector<RealIpFrom> real_ip_from; // set_real_ip_from (literal addresses, CIDRs, unix:)
   bool tls_needed = false;     // a TLS context must be built (ssl listener, ssl on, starttls)
   bool ssl_on = false;

@@ -1,4 +1,5 @@
 #include <popcheck/proxy/proxy_server.hpp>
+#include <popcheck/proxy/tls_server_extras.hpp>
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -109,6 +110,12 @@ ProxyServer::create(ProxyPlan plan, int access_fd, std::vector<std::string>& war
     auto ctx = make_server_context(s.tls);
     if (!ctx) {
       return std::unexpected(ctx.error());
+    }
+    if (auto ok = use_ticket_keys(ctx->get(), s.ticket_key_files); !ok) {
+      return std::unexpected(ok.error());
+    }
+    if (auto ok = apply_conf_commands(ctx->get(), s.conf_commands); !ok) {
+      return std::unexpected(ok.error());
     }
     server->m_contexts.push_back(std::move(*ctx));
   }
