@@ -123,8 +123,9 @@ LintCliOptions with_project_config(LintCliOptions cli, const lint::ProjectConfig
 // URIs are relative to it.
 std::string base_dir(const std::string& option) {
   std::error_code ec;
-  const std::filesystem::path base = option.empty() ? std::filesystem::current_path(ec)
-                                                    : std::filesystem::path(conf::absolute_path(option));
+  const std::filesystem::path base = option.empty()
+                                         ? std::filesystem::current_path(ec)
+                                         : std::filesystem::path(conf::absolute_path(option));
   auto normal = base.lexically_normal().string();
   while (normal.size() > 1 && normal.ends_with('/')) {
     normal.pop_back();
@@ -175,9 +176,10 @@ int run_lint(const LintCliOptions& given) {
   progress.finish();
 
   const bool to_terminal = (cli.output.empty() || cli.output == "-") && isatty(STDOUT_FILENO);
-  std::string text;
+  OutputFile output(cli.output);
+  std::string text; // formats that are not written block by block
   if (cli.format == "json") {
-    text = lint::format_json(report, 2);
+    lint::format_json(report, 2, output.sink());
   } else if (cli.format == "sarif") {
     text = lint::format_sarif(report, {.base_dir = base_dir(cli.base_dir)});
   } else if (cli.format == "junit") {
@@ -192,9 +194,10 @@ int run_lint(const LintCliOptions& given) {
     text_options.source = [&reader](const std::string& file, int line) {
       return reader.line(file, line);
     };
-    text = lint::format_text(report, text_options);
+    lint::format_text(report, text_options, output.sink());
   }
-  if (!write_output(cli.output, text)) {
+  output.sink()(text);
+  if (!output.finish()) {
     return k_exit_input;
   }
 

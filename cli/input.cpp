@@ -1,10 +1,9 @@
 #include "input.hpp"
 
-#include <popcheck/conf/parse_config.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <popcheck/conf/parse_config.hpp>
 
 namespace popcheck::cli {
 
@@ -68,14 +67,29 @@ std::expected<conf::ConfTree, std::string> load_config(const std::string& input,
 }
 
 bool write_output(const std::string& path, std::string_view text) {
-  if (path.empty() || path == "-") {
-    std::cout << text << std::flush;
-    return static_cast<bool>(std::cout);
+  OutputFile out(path);
+  out.sink()(text);
+  return out.finish();
+}
+
+OutputFile::OutputFile(const std::string& path) : m_path(path), m_out(&std::cout) {
+  if (!path.empty() && path != "-") {
+    m_file.open(path, std::ios::binary);
+    m_out = &m_file;
   }
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.flush()) {
-    std::cerr << "popcheck: cannot write " << path << "\n";
+}
+
+OutputSink OutputFile::sink() {
+  return [this](std::string_view block) {
+    m_out->write(block.data(), static_cast<std::streamsize>(block.size()));
+  };
+}
+
+bool OutputFile::finish() {
+  if (!m_out->flush()) {
+    if (m_out != &std::cout) {
+      std::cerr << "popcheck: cannot write " << m_path << "\n";
+    }
     return false;
   }
   return true;

@@ -3,12 +3,13 @@
 // Reading configurations for every verb: a path, `-` for stdin, or an `nginx -T` dump; and
 // writing a verb's document to stdout or `-o FILE`.
 
-#include <popcheck/conf/ast.hpp>
-#include <popcheck/util/file_reader.hpp>
-
 #include <expected>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <popcheck/conf/ast.hpp>
+#include <popcheck/util/block_output.hpp>
+#include <popcheck/util/file_reader.hpp>
 #include <string>
 #include <string_view>
 
@@ -32,8 +33,8 @@ private:
 };
 
 enum class Unreadable {
-  fail,         // lint: an unreadable main file is an input error (exit 2, no report)
-  in_the_tree,  // parse/compile: the tree's only error is nginx's `open() "..." failed`
+  fail,        // lint: an unreadable main file is an input error (exit 2, no report)
+  in_the_tree, // parse/compile: the tree's only error is nginx's `open() "..." failed`
 };
 
 // The configuration tree of INPUT ("-" reads stdin; with `dump`, INPUT is `nginx -T` output).
@@ -45,5 +46,19 @@ std::expected<conf::ConfTree, std::string> load_config(const std::string& input,
 
 // Writes `text` to stdout ("" or "-") or to the file; false (and a message on stderr) on failure.
 bool write_output(const std::string& path, std::string_view text);
+
+// The same for a document handed over block by block (OutputSink): large reports are written
+// as they are formatted instead of being held whole.
+class OutputFile {
+public:
+  explicit OutputFile(const std::string& path);
+  OutputSink sink();
+  bool finish(); // false (and a message on stderr) when something could not be written
+
+private:
+  std::string m_path;
+  std::ofstream m_file;
+  std::ostream* m_out;
+};
 
 } // namespace popcheck::cli

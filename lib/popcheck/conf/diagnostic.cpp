@@ -1,7 +1,6 @@
-#include <popcheck/conf/diagnostic.hpp>
-
 #include <algorithm>
 #include <mutex>
+#include <popcheck/conf/diagnostic.hpp>
 #include <tuple>
 #include <unordered_set>
 
@@ -48,10 +47,19 @@ const char* to_string(Severity severity) {
 }
 
 std::string Diagnostic::nginx_text() const {
-  if (location.line <= 0 || unlocated_in_nginx) {
-    return message;
+  std::string out;
+  append_nginx_text(out);
+  return out;
+}
+
+void Diagnostic::append_nginx_text(std::string& out) const {
+  out += message;
+  if (location.line > 0 && !unlocated_in_nginx) {
+    out += " in ";
+    out += location.file.str();
+    out += ':';
+    out += std::to_string(location.line);
   }
-  return message + " in " + location.file + ":" + std::to_string(location.line);
 }
 
 void sort_diagnostics(Diagnostics& diagnostics) {

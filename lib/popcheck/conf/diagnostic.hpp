@@ -48,13 +48,14 @@ enum class Severity { error, warning, info };
 const char* to_string(Severity severity);
 
 struct Location {
-  FilePath file;    // absolute path as nginx prints it; empty when nginx prints no location
-  int line = 0;     // 1-based; 0 = no location
-  int column = 0;   // 1-based; 0 = unknown
+  FilePath file;  // absolute path as nginx prints it; empty when nginx prints no location
+  int line = 0;   // 1-based; 0 = no location
+  int column = 0; // 1-based; 0 = unknown
 };
 
 struct Diagnostic {
-  std::string rule; // stable id: CONFxxx (syntax/dispatch), MAILxxx (nginx -t errors), POP3xxx (pitfalls)
+  std::string
+      rule; // stable id: CONFxxx (syntax/dispatch), MAILxxx (nginx -t errors), POP3xxx (pitfalls)
   Severity severity = Severity::error;
   Location location;
   std::string message; // nginx's own wording, without the trailing " in FILE:LINE"
@@ -66,6 +67,7 @@ struct Diagnostic {
   // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when nginx
   // locates it.
   std::string nginx_text() const;
+  void append_nginx_text(std::string& out) const; // the same, without a string of its own
 };
 
 using Diagnostics = std::vector<Diagnostic>;

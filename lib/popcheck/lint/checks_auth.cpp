@@ -47,172 +47,162 @@ bool is_ip_literal(std::string_view host) {
 
 } // namespace
 
-void check_plaintext_auth_always_enabled(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_plain)) {
+void check_plaintext_auth_always_enabled(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_plain)) {
+    return;
+  }
+  out.push_back(finding("POP3001", where_of(c, s.pop3_auth),
+                        "pop3_auth without \"plain\" does not disable USER/PASS, AUTH PLAIN and "
+                        "AUTH LOGIN: nginx still accepts them and only stops advertising them",
+                        "protect them with \"starttls only\" or \"listen ... ssl\"; refuse "
+                        "Auth-Method: plain in the auth server if they must not be used"));
+}
+
+void check_external_initial_response(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_external)) {
+    return;
+  }
+  out.push_back(finding("POP3002", where_of(c, s.pop3_auth),
+                        "\"AUTH EXTERNAL <initial-response>\" is accepted although pop3_auth "
+                        "does not enable \"external\"; the auth server receives "
+                        "Auth-Method: external",
+                        "make the auth server refuse Auth-Method: external"));
+}
+
+void check_cleartext_credentials(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || s.tls.starttls.value != StarttlsMode::off) {
+    return;
+  }
+  for (const auto& l : s.listeners) {
+    if (implicit_tls(s, l)) {
       continue;
     }
-    out.push_back(finding("POP3001", where_of(context, s.pop3_auth, s),
-                          "pop3_auth without \"plain\" does not disable USER/PASS, AUTH PLAIN and "
-                          "AUTH LOGIN: nginx still accepts them and only stops advertising them",
-                          "protect them with \"starttls only\" or \"listen ... ssl\"; refuse "
-                          "Auth-Method: plain in the auth server if they must not be used"));
+    out.push_back(finding("POP3003", l.where,
+                          "POP3 listener " + l.address +
+                              " has no TLS (no \"ssl\", starttls off): passwords cross the "
+                              "network in clear",
+                          "add \"starttls only;\" with a certificate, or use \"listen ... ssl\""));
   }
 }
 
-void check_external_initial_response(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_external)) {
-      continue;
-    }
-    out.push_back(finding("POP3002", where_of(context, s.pop3_auth, s),
-                          "\"AUTH EXTERNAL <initial-response>\" is accepted although pop3_auth "
-                          "does not enable \"external\"; the auth server receives "
-                          "Auth-Method: external",
-                          "make the auth server refuse Auth-Method: external"));
+void check_external_without_verification(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || !(s.pop3_auth.value & pop3::k_auth_external) || verifies_clients(s)) {
+    return;
   }
+  out.push_back(finding(
+      "POP3007", where_of(c, s.pop3_auth),
+      std::string("\"external\" is enabled but ") +
+          (s.tls.enabled() ? "ssl_verify_client is off" : "TLS is not enabled for the server") +
+          ": the auth server gets no certificate headers, so AUTH EXTERNAL "
+          "proves nothing",
+      "ssl_verify_client on; ssl_client_certificate CA.pem;"));
 }
 
-void check_cleartext_credentials(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || s.tls.starttls.value != StarttlsMode::off) {
-      continue;
-    }
-    for (const auto& l : s.listeners) {
-      if (implicit_tls(s, l)) {
-        continue;
-      }
-      out.push_back(finding("POP3003", l.where,
-                            "POP3 listener " + l.address +
-                                " has no TLS (no \"ssl\", starttls off): passwords cross the "
-                                "network in clear",
-                            "add \"starttls only;\" with a certificate, or use \"listen ... ssl\""));
-    }
+void check_reversible_passwords(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  const unsigned salted = s.pop3_auth.value & (pop3::k_auth_apop | pop3::k_auth_cram_md5);
+  if (!is_pop3(s) || salted == 0) {
+    return;
   }
+  const bool both = salted == (pop3::k_auth_apop | pop3::k_auth_cram_md5);
+  const std::string methods = both                          ? "apop and cram-md5"
+                              : salted == pop3::k_auth_apop ? "apop"
+                                                            : "cram-md5";
+  std::string message = methods + (both ? " need" : " needs") +
+                        " the auth server to return the plaintext backend password in "
+                        "Auth-Pass (nginx logs in to the backend with USER/PASS)";
+  if (s.server_name.source == model::Source::default_value) {
+    message += "; the salted greeting reveals this machine's host name (no server_name set)";
+  }
+  out.push_back(finding("POP3008", where_of(c, s.pop3_auth), std::move(message)));
 }
 
-void check_external_without_verification(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || !(s.pop3_auth.value & pop3::k_auth_external) || verifies_clients(s)) {
-      continue;
-    }
-    out.push_back(finding("POP3007", where_of(context, s.pop3_auth, s),
-                          std::string("\"external\" is enabled but ") +
-                              (s.tls.enabled() ? "ssl_verify_client is off"
-                                               : "TLS is not enabled for the server") +
-                              ": the auth server gets no certificate headers, so AUTH EXTERNAL "
-                              "proves nothing",
-                          "ssl_verify_client on; ssl_client_certificate CA.pem;"));
-  }
-}
-
-void check_reversible_passwords(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    const unsigned salted = s.pop3_auth.value & (pop3::k_auth_apop | pop3::k_auth_cram_md5);
-    if (!is_pop3(s) || salted == 0) {
-      continue;
-    }
-    const bool both = salted == (pop3::k_auth_apop | pop3::k_auth_cram_md5);
-    const std::string methods = both                         ? "apop and cram-md5"
-                                : salted == pop3::k_auth_apop ? "apop"
-                                                              : "cram-md5";
-    std::string message = methods + (both ? " need" : " needs") +
-                          " the auth server to return the plaintext backend password in "
-                          "Auth-Pass (nginx logs in to the backend with USER/PASS)";
-    if (s.server_name.source == model::Source::default_value) {
-      message += "; the salted greeting reveals this machine's host name (no server_name set)";
-    }
-    out.push_back(finding("POP3008", where_of(context, s.pop3_auth, s), std::move(message)));
-  }
-}
-
-void check_bare_sasl_line(const LintContext& context, Diagnostics& out) {
+void check_bare_sasl_line(const ServerContext& c, Diagnostics& out) {
   constexpr unsigned k_sasl = pop3::k_auth_plain | pop3::k_auth_cram_md5 | pop3::k_auth_external;
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || (s.pop3_auth.value & k_sasl) != 0) {
-      continue;
+  const auto& s = c.server;
+  if (!is_pop3(s) || (s.pop3_auth.value & k_sasl) != 0) {
+    return;
+  }
+  out.push_back(finding("POP3009", where_of(c, s.pop3_auth),
+                        "no SASL mechanism is enabled, so CAPA advertises a bare \"SASL\" line "
+                        "and AUTH lists no method",
+                        "enable plain (over TLS) or cram-md5"));
+}
+
+void check_starttls_optional(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || s.tls.starttls.value != StarttlsMode::on || !has_plain_listener(s)) {
+    return;
+  }
+  out.push_back(finding("POP3019", where_of(c, s.tls.starttls),
+                        "\"starttls on\" offers STLS but lets clients log in without it",
+                        "starttls only;"));
+}
+
+void check_pass_client_cert(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || !s.auth_http_pass_client_cert.value || verifies_clients(s)) {
+    return;
+  }
+  out.push_back(finding("POP3031", where_of(c, s.auth_http_pass_client_cert),
+                        "auth_http_pass_client_cert has no effect without client certificate "
+                        "verification (ssl_verify_client on|optional on a TLS server)"));
+}
+
+void check_user_capability(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s)) {
+    return;
+  }
+  bool exact = false;
+  const std::string* lower = nullptr;
+  for (const auto& item : s.pop3_capabilities.value) {
+    if (item == "USER") {
+      exact = true;
+    } else if (model::iequals(item, "USER")) {
+      lower = &item;
     }
-    out.push_back(finding("POP3009", where_of(context, s.pop3_auth, s),
-                          "no SASL mechanism is enabled, so CAPA advertises a bare \"SASL\" line "
-                          "and AUTH lists no method",
-                          "enable plain (over TLS) or cram-md5"));
+  }
+  const auto& where = where_of(c, s.pop3_capabilities);
+  if (lower != nullptr && !exact) {
+    out.push_back(finding("POP3033", where,
+                          "capability \"" + *lower +
+                              "\" is not upper case; the USER command is accepted regardless"));
+  } else if (!exact && lower == nullptr) {
+    out.push_back(finding("POP3033", where,
+                          "USER is not advertised in CAPA, but nginx still accepts USER/PASS",
+                          "protect USER/PASS with TLS instead of hiding it"));
   }
 }
 
-void check_starttls_optional(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || s.tls.starttls.value != StarttlsMode::on || !has_plain_listener(s)) {
-      continue;
-    }
-    out.push_back(finding("POP3019", where_of(context, s.tls.starttls, s),
-                          "\"starttls on\" offers STLS but lets clients log in without it",
-                          "starttls only;"));
+void check_auth_http_cleartext(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  const auto& target = s.auth_http.value;
+  if (!is_pop3(s) || !target || target->unix_path || is_loopback_host(target->host)) {
+    return;
   }
+  out.push_back(finding("POP3017", where_of(c, s.auth_http),
+                        "auth_http sends every login's Auth-User and Auth-Pass over plain HTTP "
+                        "to " +
+                            target->host + ", which is not this host",
+                        "run the auth server on 127.0.0.1 or a unix: socket"));
 }
 
-void check_pass_client_cert(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || !s.auth_http_pass_client_cert.value || verifies_clients(s)) {
-      continue;
-    }
-    out.push_back(finding("POP3031", where_of(context, s.auth_http_pass_client_cert, s),
-                          "auth_http_pass_client_cert has no effect without client certificate "
-                          "verification (ssl_verify_client on|optional on a TLS server)"));
+void check_auth_http_hostname(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  const auto& target = s.auth_http.value;
+  if (!is_pop3(s) || !target || target->unix_path || target->host == "localhost" ||
+      is_ip_literal(target->host)) {
+    return;
   }
-}
-
-void check_user_capability(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s)) {
-      continue;
-    }
-    bool exact = false;
-    const std::string* lower = nullptr;
-    for (const auto& item : s.pop3_capabilities.value) {
-      if (item == "USER") {
-        exact = true;
-      } else if (model::iequals(item, "USER")) {
-        lower = &item;
-      }
-    }
-    const auto& where = where_of(context, s.pop3_capabilities, s);
-    if (lower != nullptr && !exact) {
-      out.push_back(finding("POP3033", where,
-                            "capability \"" + *lower +
-                                "\" is not upper case; the USER command is accepted regardless"));
-    } else if (!exact && lower == nullptr) {
-      out.push_back(finding("POP3033", where,
-                            "USER is not advertised in CAPA, but nginx still accepts USER/PASS",
-                            "protect USER/PASS with TLS instead of hiding it"));
-    }
-  }
-}
-
-void check_auth_http_cleartext(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    const auto& target = s.auth_http.value;
-    if (!is_pop3(s) || !target || target->unix_path || is_loopback_host(target->host)) {
-      continue;
-    }
-    out.push_back(finding("POP3017", where_of(context, s.auth_http, s),
-                          "auth_http sends every login's Auth-User and Auth-Pass over plain HTTP "
-                          "to " + target->host + ", which is not this host",
-                          "run the auth server on 127.0.0.1 or a unix: socket"));
-  }
-}
-
-void check_auth_http_hostname(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    const auto& target = s.auth_http.value;
-    if (!is_pop3(s) || !target || target->unix_path || target->host == "localhost" ||
-        is_ip_literal(target->host)) {
-      continue;
-    }
-    out.push_back(finding("POP3030", where_of(context, s.auth_http, s),
-                          "auth_http host \"" + target->host +
-                              "\" is resolved once at start-up and only its first address is used",
-                          "use an IP address or a unix: socket"));
-  }
+  out.push_back(finding("POP3030", where_of(c, s.auth_http),
+                        "auth_http host \"" + target->host +
+                            "\" is resolved once at start-up and only its first address is used",
+                        "use an IP address or a unix: socket"));
 }
 
 } // namespace popcheck::lint

@@ -1,19 +1,18 @@
 // Pitfalls of pop3_capabilities: nginx copies the items verbatim into CAPA (spec 3.1, 3.4).
 
+#include <algorithm>
+#include <map>
 #include <popcheck/lint/checks.hpp>
 #include <popcheck/lint/context.hpp>
 #include <popcheck/model/values.hpp>
-
-#include <algorithm>
-#include <map>
 
 namespace popcheck::lint {
 namespace {
 
 // Capability tags of RFC 2449, 2595, 5034, 6856 and the IANA POP3 registry.
 constexpr std::string_view k_known_tags[] = {
-    "TOP",   "USER",           "SASL",        "RESP-CODES", "LOGIN-DELAY", "PIPELINING", "EXPIRE",
-    "UIDL",  "IMPLEMENTATION", "AUTH-RESP-CODE", "STLS",    "UTF8",        "LANG"};
+    "TOP",  "USER",           "SASL",           "RESP-CODES", "LOGIN-DELAY", "PIPELINING", "EXPIRE",
+    "UIDL", "IMPLEMENTATION", "AUTH-RESP-CODE", "STLS",       "UTF8",        "LANG"};
 
 // Tags that change pre-login behaviour, which nginx's own front end does not implement.
 constexpr std::string_view k_pre_login_tags[] = {"UTF8", "LANG"};
@@ -27,31 +26,19 @@ bool in(std::span<const std::string_view> words, std::string_view word) {
                      [&](std::string_view w) { return model::iequals(w, word); });
 }
 
-// Each distinct capability list (by its location) is checked once, however many servers inherit it.
-template <class Fn>
-void for_each_capability_list(const LintContext& context, Fn fn) {
-  std::vector<const model::EffectiveServer*> seen;
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s)) {
-      continue;
-    }
-    const bool duplicate = std::any_of(seen.begin(), seen.end(), [&](const auto* other) {
-      return other->pop3_capabilities.source != model::Source::default_value &&
-             other->pop3_capabilities.where.file == s.pop3_capabilities.where.file &&
-             other->pop3_capabilities.where.line == s.pop3_capabilities.where.line;
-    });
-    if (duplicate) {
-      continue;
-    }
-    seen.push_back(&s);
-    fn(s, where_of(context, s.pop3_capabilities, s));
+// Each distinct capability list (by its location) is checked once, however many servers inherit
+// it: with the first POP3 server that uses it.
+template <class Fn> void for_each_capability_list(const ServerContext& c, Fn fn) {
+  const auto& s = c.server;
+  if (is_pop3(s) && c.notes.first_with_capability_list(s)) {
+    fn(s, where_of(c, s.pop3_capabilities));
   }
 }
 
 } // namespace
 
-void check_sasl_in_capabilities(const LintContext& context, Diagnostics& out) {
-  for_each_capability_list(context, [&](const model::EffectiveServer& s, const Location& where) {
+void check_sasl_in_capabilities(const ServerContext& c, Diagnostics& out) {
+  for_each_capability_list(c, [&](const model::EffectiveServer& s, const Location& where) {
     for (const auto& item : s.pop3_capabilities.value) {
       if (model::iequals(first_word(item), "SASL")) {
         out.push_back(finding("POP3004", where,
@@ -63,8 +50,8 @@ void check_sasl_in_capabilities(const LintContext& context, Diagnostics& out) {
   });
 }
 
-void check_stls_in_capabilities(const LintContext& context, Diagnostics& out) {
-  for_each_capability_list(context, [&](const model::EffectiveServer& s, const Location& where) {
+void check_stls_in_capabilities(const ServerContext& c, Diagnostics& out) {
+  for_each_capability_list(c, [&](const model::EffectiveServer& s, const Location& where) {
     for (const auto& item : s.pop3_capabilities.value) {
       if (!model::iequals(item, "STLS")) {
         continue;
@@ -82,8 +69,8 @@ void check_stls_in_capabilities(const LintContext& context, Diagnostics& out) {
   });
 }
 
-void check_capability_not_honoured(const LintContext& context, Diagnostics& out) {
-  for_each_capability_list(context, [&](const model::EffectiveServer& s, const Location& where) {
+void check_capability_not_honoured(const ServerContext& c, Diagnostics& out) {
+  for_each_capability_list(c, [&](const model::EffectiveServer& s, const Location& where) {
     std::map<std::string, std::string> seen; // upper-cased tag -> first spelling
     for (const auto& item : s.pop3_capabilities.value) {
       const auto tag = first_word(item);
@@ -113,8 +100,8 @@ void check_capability_not_honoured(const LintContext& context, Diagnostics& out)
   });
 }
 
-void check_resp_codes(const LintContext& context, Diagnostics& out) {
-  for_each_capability_list(context, [&](const model::EffectiveServer& s, const Location& where) {
+void check_resp_codes(const ServerContext& c, Diagnostics& out) {
+  for_each_capability_list(c, [&](const model::EffectiveServer& s, const Location& where) {
     for (const auto& item : s.pop3_capabilities.value) {
       if (model::iequals(item, "RESP-CODES") || model::iequals(item, "AUTH-RESP-CODE")) {
         out.push_back(finding("POP3011", where,
@@ -127,11 +114,12 @@ void check_resp_codes(const LintContext& context, Diagnostics& out) {
   });
 }
 
-void check_broken_capability_item(const LintContext& context, Diagnostics& out) {
-  for_each_capability_list(context, [&](const model::EffectiveServer& s, const Location& where) {
+void check_broken_capability_item(const ServerContext& c, Diagnostics& out) {
+  for_each_capability_list(c, [&](const model::EffectiveServer& s, const Location& where) {
     for (const auto& item : s.pop3_capabilities.value) {
       if (item.empty()) {
-        out.push_back(finding("POP3020", where, "an empty capability item sends an empty CAPA line"));
+        out.push_back(
+            finding("POP3020", where, "an empty capability item sends an empty CAPA line"));
       } else if (item == ".") {
         out.push_back(finding("POP3020", where,
                               "capability \".\" terminates the CAPA reply early: later lines are "

@@ -1,9 +1,8 @@
 // Pitfalls of timeouts, listeners, logging and directives that silently do nothing.
 
+#include <algorithm>
 #include <popcheck/lint/checks.hpp>
 #include <popcheck/lint/context.hpp>
-
-#include <algorithm>
 
 namespace popcheck::lint {
 namespace {
@@ -27,18 +26,6 @@ std::string duration_text(std::int64_t ms) {
   return std::to_string(ms) + "ms";
 }
 
-// Every mail context as written (mail{} first), with the protocol of servers.
-template <class Fn>
-void for_each_context(const LintContext& context, Fn fn) {
-  if (!context.analysis.mail) {
-    return;
-  }
-  fn(context.analysis.mail->conf, static_cast<const model::ServerConf*>(nullptr));
-  for (const auto& server : context.analysis.mail->servers) {
-    fn(server.conf, &server);
-  }
-}
-
 // The most verbose level of a list of error_log entries (args: FILE [LEVEL...]).
 bool logs_info(const std::vector<model::Entry>& logs) {
   for (const auto& entry : logs) {
@@ -58,8 +45,7 @@ struct Counter {
   Diagnostics& out;
 
   // Calls fn for each directive of a block, with includes expanded in place.
-  template <class Fn>
-  void each(const std::vector<conf::Directive>& list, Fn&& fn, int depth = 0) {
+  template <class Fn> void each(const std::vector<conf::Directive>& list, Fn&& fn, int depth = 0) {
     for (const auto& d : list) {
       if (d.name == "include" && depth < 64) {
         for (auto index : d.includes) {
@@ -90,8 +76,9 @@ struct Counter {
         const auto& d = *last[i];
         const std::string value = d.args.empty() ? std::string() : d.args.front().value;
         out.push_back(finding("POP3028", {tree.files[d.file].path, d.end_line, d.column},
-                              "\"" + d.name + "\" is repeated in this block; only the last one (\"" +
-                                  value + "\") is used"));
+                              "\"" + d.name +
+                                  "\" is repeated in this block; only the last one (\"" + value +
+                                  "\") is used"));
       }
     }
   }
@@ -99,165 +86,163 @@ struct Counter {
 
 } // namespace
 
-void check_timeout_extremes(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s)) {
-      continue;
-    }
-    const auto timeout = s.timeout_ms.value;
-    if (timeout < 10 * k_second_ms || timeout > 10 * k_minute_ms) {
-      out.push_back(finding("POP3016", where_of(context, s.timeout_ms, s),
-                            "timeout " + duration_text(timeout) +
-                                (timeout < 10 * k_second_ms
-                                     ? " is a deadline for the whole pre-login dialogue and the "
-                                       "backend login: slow clients and TLS handshakes are cut off"
-                                     : " lets a client hold a connection that long without logging "
-                                       "in (it is a deadline, not an idle timer)"),
-                            "timeout between 10s and 5m"));
-    }
-    const auto idle = s.proxy_timeout_ms.value;
-    if (idle < 10 * k_minute_ms) {
-      out.push_back(finding("POP3016", where_of(context, s.proxy_timeout_ms, s),
-                            "proxy_timeout " + duration_text(idle) +
-                                " logs idle sessions out before RFC 1939's 10-minute minimum",
-                            "proxy_timeout 10m or more"));
-    } else if (idle >= 24 * k_hour_ms) {
-      auto d = finding("POP3016", where_of(context, s.proxy_timeout_ms, s),
-                       "proxy_timeout " + duration_text(idle) +
-                           (s.proxy_timeout_ms.source == model::Source::default_value
-                                ? " (the default) keeps idle sessions and their backend connections "
-                                  "for a day"
-                                : " keeps idle sessions and their backend connections for a day or "
-                                  "more"),
-                       "proxy_timeout 30m;");
-      if (s.proxy_timeout_ms.source == model::Source::default_value) {
-        d.severity = Severity::info; // a default nobody chose: worth knowing, not failing CI
-      }
-      out.push_back(std::move(d));
-    }
-  }
-}
-
-void check_proxy_pass_error_message(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (is_pop3(s) && s.proxy_pass_error_message.value) {
-      out.push_back(finding("POP3018", s.proxy_pass_error_message.where,
-                            "proxy_pass_error_message on sends the backend's error lines to clients "
-                            "verbatim"));
-    }
-  }
-}
-
-void check_proxy_noop(const LintContext& context, Diagnostics& out) {
-  for_each_context(context, [&](const model::ContextConf& conf, const model::ServerConf*) {
-    const auto& proxy = conf[MailId::proxy];
-    if (proxy.set) {
-      out.push_back(finding("POP3021", proxy.where,
-                            "the mail \"proxy\" directive does nothing: sessions are always proxied "
-                            "after login",
-                            "remove it"));
-    }
-  });
-}
-
-void check_implicit_protocol(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (is_pop3(s) && s.protocol_by_port) {
-      out.push_back(finding("POP3022", s.where,
-                            "the server is POP3 only because of its listen port; on another port "
-                            "nginx -t fails with \"unknown mail protocol\"",
-                            "protocol pop3;"));
-    }
-  }
-}
-
-void check_listen_without_port(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    for (const auto& l : s.listeners) {
-      if (is_pop3(s) && l.port == 0 &&
-          l.sockaddr.family != model::SockAddr::Family::unix_socket) {
-        out.push_back(finding("POP3023", l.where,
-                              "listen " + l.text + " has no port: the kernel picks a random one",
-                              "listen " + l.text + ":110;"));
-      }
-    }
-  }
-}
-
-void check_max_errors_zero(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (is_pop3(s) && s.max_errors.source != model::Source::default_value &&
-        s.max_errors.value == 0) {
-      out.push_back(finding("POP3024", s.max_errors.where,
-                            "max_errors 0 closes the session on the first invalid command"));
-    }
-  }
-}
-
-void check_ignored_in_pop3_server(const LintContext& context, Diagnostics& out) {
-  constexpr MailId k_ignored[] = {
-      MailId::imap_client_buffer, MailId::imap_capabilities, MailId::imap_auth,
-      MailId::smtp_client_buffer, MailId::smtp_greeting_delay, MailId::smtp_capabilities,
-      MailId::smtp_auth, MailId::xclient, MailId::proxy_smtp_auth, MailId::resolver,
-      MailId::resolver_timeout};
-  for_each_context(context, [&](const model::ContextConf& conf, const model::ServerConf* server) {
-    if (server == nullptr || server->protocol != "pop3") {
-      return;
-    }
-    for (auto id : k_ignored) {
-      const auto& setting = conf[id];
-      if (setting.set) {
-        out.push_back(finding("POP3025", setting.where,
-                              "\"" + std::string(model::spec(id).name) +
-                                  "\" has no effect in a POP3 server"));
-      }
-    }
-  });
-}
-
-void check_real_ip_proxy_protocol(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s)) {
-      continue;
-    }
-    const auto pp = std::find_if(s.listeners.begin(), s.listeners.end(),
-                                 [](const model::Listener& l) { return l.proxy_protocol; });
-    const bool real_ip = !s.set_real_ip_from.value.empty();
-    if (real_ip && pp == s.listeners.end()) {
-      out.push_back(finding("POP3026", s.set_real_ip_from.where,
-                            "set_real_ip_from has no effect without \"listen ... proxy_protocol\""));
-    } else if (!real_ip && pp != s.listeners.end()) {
-      out.push_back(finding("POP3026", pp->where,
-                            "proxy_protocol without set_real_ip_from: Client-IP sent to auth_http "
-                            "is the proxy's address, not the client's",
-                            "set_real_ip_from <load balancer address>;"));
-    }
-  }
-}
-
-void check_server_replaces_mail_list(const LintContext& context, Diagnostics& out) {
-  if (!context.analysis.mail) {
+void check_timeout_extremes(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s)) {
     return;
   }
-  constexpr MailId k_lists[] = {MailId::pop3_auth,          MailId::pop3_capabilities,
-                                MailId::auth_http_header,   MailId::ssl_certificate,
-                                MailId::ssl_certificate_key, MailId::ssl_protocols,
-                                MailId::set_real_ip_from,   MailId::ssl_conf_command};
-  const auto& mail = context.analysis.mail->conf;
-  for (const auto& server : context.analysis.mail->servers) {
-    if (server.protocol != "pop3") {
-      continue;
+  const auto timeout = s.timeout_ms.value;
+  if (timeout < 10 * k_second_ms || timeout > 10 * k_minute_ms) {
+    out.push_back(finding("POP3016", where_of(c, s.timeout_ms),
+                          "timeout " + duration_text(timeout) +
+                              (timeout < 10 * k_second_ms
+                                   ? " is a deadline for the whole pre-login dialogue and the "
+                                     "backend login: slow clients and TLS handshakes are cut off"
+                                   : " lets a client hold a connection that long without logging "
+                                     "in (it is a deadline, not an idle timer)"),
+                          "timeout between 10s and 5m"));
+  }
+  const auto idle = s.proxy_timeout_ms.value;
+  if (idle < 10 * k_minute_ms) {
+    out.push_back(finding("POP3016", where_of(c, s.proxy_timeout_ms),
+                          "proxy_timeout " + duration_text(idle) +
+                              " logs idle sessions out before RFC 1939's 10-minute minimum",
+                          "proxy_timeout 10m or more"));
+  } else if (idle >= 24 * k_hour_ms) {
+    auto d = finding("POP3016", where_of(c, s.proxy_timeout_ms),
+                     "proxy_timeout " + duration_text(idle) +
+                         (s.proxy_timeout_ms.source == model::Source::default_value
+                              ? " (the default) keeps idle sessions and their backend connections "
+                                "for a day"
+                              : " keeps idle sessions and their backend connections for a day or "
+                                "more"),
+                     "proxy_timeout 30m;");
+    if (s.proxy_timeout_ms.source == model::Source::default_value) {
+      d.severity = Severity::info; // a default nobody chose: worth knowing, not failing CI
     }
-    for (auto id : k_lists) {
-      const auto& here = server.conf[id];
-      const auto& above = mail[id];
-      if (here.set && above.set) {
-        const auto name = std::string(model::spec(id).name);
-        out.push_back(finding("POP3027", here.where,
-                              "\"" + name + "\" here replaces the mail-level \"" + name + "\" at " +
-                                  above.where.file + ":" + std::to_string(above.where.line) +
-                                  " entirely; nothing is inherited from it"));
-      }
+    out.push_back(std::move(d));
+  }
+}
+
+void check_proxy_pass_error_message(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (is_pop3(s) && s.proxy_pass_error_message.value) {
+    out.push_back(finding("POP3018", s.proxy_pass_error_message.where,
+                          "proxy_pass_error_message on sends the backend's error lines to clients "
+                          "verbatim"));
+  }
+}
+
+namespace {
+
+void proxy_noop(const model::ContextConf& conf, Diagnostics& out) {
+  const auto& proxy = conf[MailId::proxy];
+  if (proxy.set) {
+    out.push_back(finding("POP3021", proxy.where,
+                          "the mail \"proxy\" directive does nothing: sessions are always proxied "
+                          "after login",
+                          "remove it"));
+  }
+}
+
+} // namespace
+
+void check_proxy_noop(const LintContext& context, Diagnostics& out) {
+  if (context.analysis.mail) {
+    proxy_noop(context.analysis.mail->conf, out);
+  }
+}
+
+void check_proxy_noop_server(const ServerContext& c, Diagnostics& out) {
+  proxy_noop(c.conf.conf, out);
+}
+
+void check_implicit_protocol(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (is_pop3(s) && s.protocol_by_port) {
+    out.push_back(finding("POP3022", s.where,
+                          "the server is POP3 only because of its listen port; on another port "
+                          "nginx -t fails with \"unknown mail protocol\"",
+                          "protocol pop3;"));
+  }
+}
+
+void check_listen_without_port(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  for (const auto& l : s.listeners) {
+    if (is_pop3(s) && l.port == 0 && l.sockaddr.family != model::SockAddr::Family::unix_socket) {
+      out.push_back(finding("POP3023", l.where,
+                            "listen " + l.text + " has no port: the kernel picks a random one",
+                            "listen " + l.text + ":110;"));
+    }
+  }
+}
+
+void check_max_errors_zero(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (is_pop3(s) && s.max_errors.source != model::Source::default_value &&
+      s.max_errors.value == 0) {
+    out.push_back(finding("POP3024", s.max_errors.where,
+                          "max_errors 0 closes the session on the first invalid command"));
+  }
+}
+
+void check_ignored_in_pop3_server(const ServerContext& c, Diagnostics& out) {
+  constexpr MailId k_ignored[] = {MailId::imap_client_buffer,  MailId::imap_capabilities,
+                                  MailId::imap_auth,           MailId::smtp_client_buffer,
+                                  MailId::smtp_greeting_delay, MailId::smtp_capabilities,
+                                  MailId::smtp_auth,           MailId::xclient,
+                                  MailId::proxy_smtp_auth,     MailId::resolver,
+                                  MailId::resolver_timeout};
+  if (c.conf.protocol != "pop3") {
+    return;
+  }
+  for (auto id : k_ignored) {
+    const auto& setting = c.conf.conf[id];
+    if (setting.set) {
+      out.push_back(
+          finding("POP3025", setting.where,
+                  "\"" + std::string(model::spec(id).name) + "\" has no effect in a POP3 server"));
+    }
+  }
+}
+
+void check_real_ip_proxy_protocol(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s)) {
+    return;
+  }
+  const auto pp = std::find_if(s.listeners.begin(), s.listeners.end(),
+                               [](const model::Listener& l) { return l.proxy_protocol; });
+  const bool real_ip = !s.set_real_ip_from.value.empty();
+  if (real_ip && pp == s.listeners.end()) {
+    out.push_back(finding("POP3026", s.set_real_ip_from.where,
+                          "set_real_ip_from has no effect without \"listen ... proxy_protocol\""));
+  } else if (!real_ip && pp != s.listeners.end()) {
+    out.push_back(finding("POP3026", pp->where,
+                          "proxy_protocol without set_real_ip_from: Client-IP sent to auth_http "
+                          "is the proxy's address, not the client's",
+                          "set_real_ip_from <load balancer address>;"));
+  }
+}
+
+void check_server_replaces_mail_list(const ServerContext& c, Diagnostics& out) {
+  constexpr MailId k_lists[] = {MailId::pop3_auth,           MailId::pop3_capabilities,
+                                MailId::auth_http_header,    MailId::ssl_certificate,
+                                MailId::ssl_certificate_key, MailId::ssl_protocols,
+                                MailId::set_real_ip_from,    MailId::ssl_conf_command};
+  if (c.conf.protocol != "pop3") {
+    return;
+  }
+  for (auto id : k_lists) {
+    const auto& here = c.conf.conf[id];
+    const auto& above = c.mail[id];
+    if (here.set && above.set) {
+      const auto name = std::string(model::spec(id).name);
+      out.push_back(finding("POP3027", here.where,
+                            "\"" + name + "\" here replaces the mail-level \"" + name + "\" at " +
+                                above.where.file + ":" + std::to_string(above.where.line) +
+                                " entirely; nothing is inherited from it"));
     }
   }
 }
@@ -268,21 +253,36 @@ void check_repeated_last_wins(const LintContext& context, Diagnostics& out) {
   }
 }
 
+namespace {
+
+void events_not_logged(const std::vector<model::Entry>& logs, const Location& fallback,
+                       Diagnostics& out) {
+  if (logs_info(logs)) {
+    return;
+  }
+  out.push_back(finding("POP3032", !logs.empty() ? logs.back().where : fallback,
+                        "the error_log used by this POP3 server logs below info: logins, failed "
+                        "logins and session ends are not recorded",
+                        "error_log FILE info; in mail{}"));
+}
+
+} // namespace
+
+void check_session_events_not_logged_server(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s)) {
+    return;
+  }
+  if (s.error_log.source != model::Source::default_value) {
+    events_not_logged(s.error_log.value, default_location(c), out);
+  } else {
+    c.notes.add_main_log_user(default_location(c)); // a main-level error_log may still follow
+  }
+}
+
 void check_session_events_not_logged(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s)) {
-      continue;
-    }
-    const bool own = s.error_log.source != model::Source::default_value;
-    const auto& logs = own ? s.error_log.value : context.analysis.main_error_log;
-    if (logs_info(logs)) {
-      continue;
-    }
-    const Location& where = !logs.empty() ? logs.back().where : default_location(context, s);
-    out.push_back(finding("POP3032", where,
-                          "the error_log used by this POP3 server logs below info: logins, failed "
-                          "logins and session ends are not recorded",
-                          "error_log FILE info; in mail{}"));
+  for (const auto& fallback : context.notes.main_log_users()) {
+    events_not_logged(context.analysis.main_error_log, fallback, out);
   }
 }
 

@@ -44,7 +44,7 @@ unsigned default_protocols(TargetVersion version) {
 
 unsigned effective_protocols(const EffectiveServer& s, TargetVersion version) {
   return s.tls.protocols.source == model::Source::default_value ? default_protocols(version)
-                                                                 : s.tls.protocols.value;
+                                                                : s.tls.protocols.value;
 }
 
 const Location& tls_where(const EffectiveServer& s) {
@@ -53,119 +53,114 @@ const Location& tls_where(const EffectiveServer& s) {
 
 } // namespace
 
-void check_starttls_on_implicit_tls(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || s.tls.starttls.value == model::StarttlsMode::off ||
-        !all_listeners_implicit(s)) {
-      continue;
-    }
-    out.push_back(finding("POP3006", where_of(context, s.tls.starttls, s),
-                          "starttls has no effect: every listener of this server is already TLS, "
-                          "where STLS is never offered"));
+void check_starttls_on_implicit_tls(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || s.tls.starttls.value == model::StarttlsMode::off ||
+      !all_listeners_implicit(s)) {
+    return;
   }
+  out.push_back(finding("POP3006", where_of(c, s.tls.starttls),
+                        "starttls has no effect: every listener of this server is already TLS, "
+                        "where STLS is never offered"));
 }
 
-void check_weak_tls_protocols(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || !s.tls.enabled()) {
-      continue;
-    }
-    const unsigned protocols = effective_protocols(s, context.version);
-    std::string weak;
-    for (auto [bit, name] : {std::pair{k_sslv2, "SSLv2"}, std::pair{k_sslv3, "SSLv3"},
-                             std::pair{k_tlsv1, "TLSv1"}, std::pair{k_tlsv1_1, "TLSv1.1"}}) {
-      if (protocols & bit) {
-        weak += weak.empty() ? "" : " ";
-        weak += name;
-      }
-    }
-    if (weak.empty()) {
-      continue;
-    }
-    const bool by_default = s.tls.protocols.source == model::Source::default_value;
-    out.push_back(finding("POP3012", by_default ? tls_where(s) : s.tls.protocols.where,
-                          "TLS allows deprecated protocol versions (" + weak + ")" +
-                              (by_default ? ": the default ssl_protocols of this nginx version" : ""),
-                          "ssl_protocols TLSv1.2 TLSv1.3;"));
+void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || !s.tls.enabled()) {
+    return;
   }
+  const unsigned protocols = effective_protocols(s, c.version);
+  std::string weak;
+  for (auto [bit, name] : {std::pair{k_sslv2, "SSLv2"}, std::pair{k_sslv3, "SSLv3"},
+                           std::pair{k_tlsv1, "TLSv1"}, std::pair{k_tlsv1_1, "TLSv1.1"}}) {
+    if (protocols & bit) {
+      weak += weak.empty() ? "" : " ";
+      weak += name;
+    }
+  }
+  if (weak.empty()) {
+    return;
+  }
+  const bool by_default = s.tls.protocols.source == model::Source::default_value;
+  out.push_back(finding("POP3012", by_default ? tls_where(s) : s.tls.protocols.where,
+                        "TLS allows deprecated protocol versions (" + weak + ")" +
+                            (by_default ? ": the default ssl_protocols of this nginx version" : ""),
+                        "ssl_protocols TLSv1.2 TLSv1.3;"));
 }
 
-void check_ciphers_allow_anonymous(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || !s.tls.enabled() || s.tls.ciphers.source == model::Source::default_value) {
-      continue;
-    }
-    const auto& ciphers = s.tls.ciphers.value;
-    if (ciphers.find("!aNULL") != std::string::npos || ciphers.find("!ADH") != std::string::npos) {
-      continue;
-    }
-    out.push_back(finding("POP3013", s.tls.ciphers.where,
-                          "ssl_ciphers \"" + ciphers + "\" does not exclude anonymous suites (!aNULL)",
-                          "append \":!aNULL\""));
+void check_ciphers_allow_anonymous(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || !s.tls.enabled() || s.tls.ciphers.source == model::Source::default_value) {
+    return;
   }
+  const auto& ciphers = s.tls.ciphers.value;
+  if (ciphers.find("!aNULL") != std::string::npos || ciphers.find("!ADH") != std::string::npos) {
+    return;
+  }
+  out.push_back(
+      finding("POP3013", s.tls.ciphers.where,
+              "ssl_ciphers \"" + ciphers + "\" does not exclude anonymous suites (!aNULL)",
+              "append \":!aNULL\""));
 }
 
-void check_no_session_cache(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || !s.tls.enabled()) {
-      continue;
-    }
-    const auto& cache = s.tls.session_cache.value;
-    const bool none = cache.empty() || cache.front() == "none" || cache.front() == "off";
-    if (!none) {
-      continue;
-    }
-    const bool explicit_value = s.tls.session_cache.source != model::Source::default_value;
-    out.push_back(finding("POP3014", explicit_value ? s.tls.session_cache.where : tls_where(s),
-                          "TLS sessions are not cached: every reconnect pays a full handshake",
-                          "ssl_session_cache shared:MAIL:10m;"));
+void check_no_session_cache(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || !s.tls.enabled()) {
+    return;
   }
+  const auto& cache = s.tls.session_cache.value;
+  const bool none = cache.empty() || cache.front() == "none" || cache.front() == "off";
+  if (!none) {
+    return;
+  }
+  const bool explicit_value = s.tls.session_cache.source != model::Source::default_value;
+  out.push_back(finding("POP3014", explicit_value ? s.tls.session_cache.where : tls_where(s),
+                        "TLS sessions are not cached: every reconnect pays a full handshake",
+                        "ssl_session_cache shared:MAIL:10m;"));
 }
 
-void check_prefer_server_ciphers(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || !s.tls.enabled() || s.tls.prefer_server_ciphers.value) {
-      continue;
-    }
-    const unsigned protocols = effective_protocols(s, context.version);
-    if ((protocols & ~k_tlsv1_3) == 0) {
-      continue; // TLSv1.3 only: the client's order is fine
-    }
-    out.push_back(finding("POP3015", tls_where(s),
-                          "ssl_prefer_server_ciphers is off: TLSv1.2 and older clients choose the "
-                          "cipher order",
-                          "ssl_prefer_server_ciphers on;"));
+void check_prefer_server_ciphers(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || !s.tls.enabled() || s.tls.prefer_server_ciphers.value) {
+    return;
   }
+  const unsigned protocols = effective_protocols(s, c.version);
+  if ((protocols & ~k_tlsv1_3) == 0) {
+    return; // TLSv1.3 only: the client's order is fine
+  }
+  out.push_back(finding("POP3015", tls_where(s),
+                        "ssl_prefer_server_ciphers is off: TLSv1.2 and older clients choose the "
+                        "cipher order",
+                        "ssl_prefer_server_ciphers on;"));
 }
 
-void check_ssl_settings_unused(const LintContext& context, Diagnostics& out) {
-  for (const auto& s : context.analysis.servers) {
-    if (!is_pop3(s) || s.tls.enabled()) {
-      continue;
-    }
-    const auto& t = s.tls;
-    const Location* first = nullptr;
-    auto consider = [&](const Location& where, model::Source source) {
-      if (source == model::Source::server && where.line > 0 &&
-          (first == nullptr || where.line < first->line)) {
-        first = &where;
-      }
-    };
-    consider(t.certificates.where, t.certificates.source);
-    consider(t.certificate_keys.where, t.certificate_keys.source);
-    consider(t.protocols.where, t.protocols.source);
-    consider(t.ciphers.where, t.ciphers.source);
-    consider(t.verify_client.where, t.verify_client.source);
-    consider(t.session_cache.where, t.session_cache.source);
-    consider(t.client_certificate.where, t.client_certificate.source);
-    if (first == nullptr) {
-      continue;
-    }
-    out.push_back(finding("POP3029", *first,
-                          "ssl_* settings of a server without TLS are neither used nor checked by "
-                          "nginx -t",
-                          "enable TLS (listen ... ssl or starttls) or remove them"));
+void check_ssl_settings_unused(const ServerContext& c, Diagnostics& out) {
+  const auto& s = c.server;
+  if (!is_pop3(s) || s.tls.enabled()) {
+    return;
   }
+  const auto& t = s.tls;
+  const Location* first = nullptr;
+  auto consider = [&](const Location& where, model::Source source) {
+    if (source == model::Source::server && where.line > 0 &&
+        (first == nullptr || where.line < first->line)) {
+      first = &where;
+    }
+  };
+  consider(t.certificates.where, t.certificates.source);
+  consider(t.certificate_keys.where, t.certificate_keys.source);
+  consider(t.protocols.where, t.protocols.source);
+  consider(t.ciphers.where, t.ciphers.source);
+  consider(t.verify_client.where, t.verify_client.source);
+  consider(t.session_cache.where, t.session_cache.source);
+  consider(t.client_certificate.where, t.client_certificate.source);
+  if (first == nullptr) {
+    return;
+  }
+  out.push_back(finding("POP3029", *first,
+                        "ssl_* settings of a server without TLS are neither used nor checked by "
+                        "nginx -t",
+                        "enable TLS (listen ... ssl or starttls) or remove them"));
 }
 
 } // namespace popcheck::lint

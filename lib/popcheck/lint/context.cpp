@@ -46,9 +46,31 @@ bool is_pop3(const model::EffectiveServer& server) {
   return server.protocol && *server.protocol == "pop3";
 }
 
-const Location& default_location(const LintContext& context, const model::EffectiveServer& s) {
-  const auto& mail = context.analysis.mail;
-  return mail && mail->conf.where.line > 0 ? mail->conf.where : s.where;
+const Location& default_location(const ServerContext& c) {
+  return c.mail.where.line > 0 ? c.mail.where : c.server.where;
+}
+
+bool LintNotes::first_with_capability_list(const model::EffectiveServer& s) {
+  const auto& list = s.pop3_capabilities;
+  if (list.source == model::Source::default_value) {
+    return true; // the built-in list has no location: checked with every server
+  }
+  const auto [it, added] =
+      m_capability_lists.try_emplace({list.where.file, list.where.line}, s.where);
+  const Location& first = it->second;
+  return first.file == s.where.file && first.line == s.where.line && first.column == s.where.column;
+}
+
+void LintNotes::add_main_log_user(const Location& fallback) {
+  m_main_log_users.emplace(fallback.file, fallback.line, fallback.column);
+}
+
+std::vector<Location> LintNotes::main_log_users() const {
+  std::vector<Location> out;
+  for (const auto& [file, line, column] : m_main_log_users) {
+    out.push_back({file, line, column});
+  }
+  return out;
 }
 
 } // namespace popcheck::lint

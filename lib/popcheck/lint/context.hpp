@@ -3,11 +3,16 @@
 // What every pitfall check sees: the parsed tree, nginx's view of it (diagnostics, mail{} as
 // written, the merged servers), and the nginx version being targeted.
 
+#include <map>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/lint/rule.hpp>
 #include <popcheck/model/analyzer.hpp>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 namespace popcheck::lint {
 
@@ -17,10 +22,38 @@ std::optional<TargetVersion> parse_target_version(std::string_view text);
 // The release whose nginx -t the analyzer follows for a target (the first of its branch).
 model::NginxVersion nginx_version(TargetVersion version);
 
+// What per-server checks note for later servers and for the checks that run once the whole
+// configuration is read. Servers are checked one at a time as they are merged, and are gone
+// afterwards.
+class LintNotes {
+public:
+  // Whether `s` is the first POP3 server seen with its capability list (by the list's location);
+  // true for every call about that server, so each rule can ask.
+  bool first_with_capability_list(const model::EffectiveServer& s);
+  // A POP3 server logs to the main error_log: a main-level error_log after mail{} still counts,
+  // so POP3032 decides at the end. `fallback` is where the finding goes when there is none.
+  void add_main_log_user(const Location& fallback);
+  std::vector<Location> main_log_users() const;
+
+private:
+  std::map<std::pair<FilePath, int>, Location> m_capability_lists; // list -> first server
+  std::set<std::tuple<FilePath, int, int>> m_main_log_users;
+};
+
 struct LintContext {
   const conf::ConfTree& tree;
   const model::Analysis& analysis;
   TargetVersion version = TargetVersion::v1_22;
+  const LintNotes& notes;
+};
+
+// What a per-server check sees: one merged server, its settings as written, mail{}'s settings.
+struct ServerContext {
+  const model::EffectiveServer& server;
+  const model::ServerConf& conf;
+  const model::ContextConf& mail;
+  TargetVersion version = TargetVersion::v1_22;
+  LintNotes& notes;
 };
 
 // A finding of `rule_id` with the rule's default severity.
@@ -32,12 +65,11 @@ bool is_pop3(const model::EffectiveServer& server);
 
 // Where a finding about an effective value goes: the directive that set it, or for a default the
 // mail{} block (every server that inherits the default shares that one finding).
-const Location& default_location(const LintContext& context, const model::EffectiveServer& s);
+const Location& default_location(const ServerContext& c);
 
 template <class T>
-const Location& where_of(const LintContext& context, const model::Sourced<T>& value,
-                         const model::EffectiveServer& s) {
-  return value.where.line > 0 ? value.where : default_location(context, s);
+const Location& where_of(const ServerContext& c, const model::Sourced<T>& value) {
+  return value.where.line > 0 ? value.where : default_location(c);
 }
 
 } // namespace popcheck::lint

@@ -1,49 +1,85 @@
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/rule.hpp>
-
-#include <nlohmann/json.hpp>
+#include <popcheck/util/block_output.hpp>
+#include <popcheck/util/json_writer.hpp>
 
 namespace popcheck::lint {
 
-std::string format_json(const LintReport& report, int indent) {
-  using nlohmann::json;
-  json findings = json::array();
+// Written as it goes rather than as a nlohmann DOM (a DOM of 100k findings takes hundreds of MB);
+// the bytes are those nlohmann's dump gave: keys in std::map (sorted) order.
+void format_json(const LintReport& report, int indent, const OutputSink& sink) {
+  BlockOutput output(sink);
+  JsonWriter json(output.text(), indent);
+  json.begin_object();
+  json.key("findings");
+  json.begin_array();
+  std::string nginx_text;
   for (const auto& finding : report.findings) {
     const auto& d = finding.diagnostic;
-    json item = {
-        {"rule", d.rule},
-        {"severity", to_string(d.severity)},
-        {"file", d.location.file},
-        {"line", d.location.line},
-        {"column", d.location.column},
-        {"message", d.message},
-        {"nginx_text", d.nginx_text()},
-        {"suppressed", finding.suppressed},
-    };
-    if (const auto* rule = find_rule(d.rule)) {
-      item["rule_name"] = rule->name;
-    }
+    json.begin_object();
+    json.key("column");
+    json.value(d.location.column);
+    json.key("file");
+    json.value(d.location.file.str());
     if (!d.hint.empty()) {
-      item["hint"] = d.hint;
+      json.key("hint");
+      json.value(d.hint);
     }
+    json.key("line");
+    json.value(d.location.line);
+    json.key("message");
+    json.value(d.message);
+    json.key("nginx_text");
+    nginx_text.clear();
+    d.append_nginx_text(nginx_text);
+    json.value(nginx_text);
+    json.key("rule");
+    json.value(d.rule);
+    if (const auto* rule = find_rule(d.rule)) {
+      json.key("rule_name");
+      json.value(rule->name);
+    }
+    json.key("severity");
+    json.value(to_string(d.severity));
+    json.key("suppressed");
+    json.value(finding.suppressed);
     if (finding.suppressed) {
-      item["suppression"] = finding.suppression;
+      json.key("suppression");
+      json.value(finding.suppression);
     }
-    findings.push_back(std::move(item));
+    json.end_object();
+    output.item_done();
   }
+  json.end_array();
+  json.key("inputs");
+  json.begin_array();
+  for (const auto& input : report.inputs) {
+    json.value(input);
+  }
+  json.end_array();
+  json.key("popcheck_version");
+  json.value(POPCHECK_VERSION);
   const auto counts = count(report);
-  const json document = {
-      {"tool", "popcheck"},
-      {"popcheck_version", POPCHECK_VERSION},
-      {"inputs", report.inputs},
-      {"findings", std::move(findings)},
-      {"summary",
-       {{"errors", counts.errors},
-        {"warnings", counts.warnings},
-        {"infos", counts.infos},
-        {"suppressed", counts.suppressed}}},
-  };
-  return document.dump(indent, ' ', false, json::error_handler_t::replace) + "\n";
+  json.key("summary");
+  json.begin_object();
+  json.key("errors");
+  json.value(counts.errors);
+  json.key("infos");
+  json.value(counts.infos);
+  json.key("suppressed");
+  json.value(counts.suppressed);
+  json.key("warnings");
+  json.value(counts.warnings);
+  json.end_object();
+  json.key("tool");
+  json.value("popcheck");
+  json.end_object();
+  output.text() += '\n';
+  output.flush();
+}
+
+std::string format_json(const LintReport& report, int indent) {
+  return collect_output([&](const OutputSink& sink) { format_json(report, indent, sink); });
 }
 
 } // namespace popcheck::lint

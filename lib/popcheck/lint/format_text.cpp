@@ -15,15 +15,17 @@ const char* colour_of(Severity severity) {
   return "";
 }
 
-std::string location_text(const Location& location) {
-  std::string out = location.file.empty() ? std::string("<config>") : location.file.str();
+void append_location(std::string& out, const Location& location) {
+  out +=
+      location.file.empty() ? std::string_view("<config>") : std::string_view(location.file.str());
   if (location.line > 0) {
-    out += ':' + std::to_string(location.line);
+    out += ':';
+    out += std::to_string(location.line);
     if (location.column > 0) {
-      out += ':' + std::to_string(location.column);
+      out += ':';
+      out += std::to_string(location.column);
     }
   }
-  return out;
 }
 
 // The source line with tabs kept (so the caret lines up) and a caret under the column.
@@ -44,20 +46,31 @@ std::string plural(int n, const char* word) {
 
 } // namespace
 
-std::string format_text(const LintReport& report, const TextOptions& options) {
-  std::string out;
+void format_text(const LintReport& report, const TextOptions& options, const OutputSink& sink) {
+  BlockOutput output(sink);
+  std::string& out = output.text();
   for (const auto& finding : report.findings) {
     if (finding.suppressed && !options.show_suppressed) {
       continue;
     }
     const auto& d = finding.diagnostic;
     if (options.color) {
-      out += "\x1b[1m" + location_text(d.location) + ":\x1b[0m " + colour_of(d.severity) +
-             to_string(d.severity) + ":\x1b[0m ";
+      out += "\x1b[1m";
+      append_location(out, d.location);
+      out += ":\x1b[0m ";
+      out += colour_of(d.severity);
+      out += to_string(d.severity);
+      out += ":\x1b[0m ";
     } else {
-      out += location_text(d.location) + ": " + to_string(d.severity) + ": ";
+      append_location(out, d.location);
+      out += ": ";
+      out += to_string(d.severity);
+      out += ": ";
     }
-    out += d.message + " [" + d.rule + "]";
+    out += d.message;
+    out += " [";
+    out += d.rule;
+    out += ']';
     if (finding.suppressed) {
       out += " (suppressed)";
     }
@@ -68,17 +81,25 @@ std::string format_text(const LintReport& report, const TextOptions& options) {
       }
     }
     if (!d.hint.empty()) {
-      out += "  hint: " + d.hint + '\n';
+      out += "  hint: ";
+      out += d.hint;
+      out += '\n';
     }
+    output.item_done();
   }
   const auto counts = count(report);
   out += plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning") + ", " +
-         std::to_string(counts.infos) + " info" + " in " + plural(static_cast<int>(report.inputs.size()), "file");
+         std::to_string(counts.infos) + " info" + " in " +
+         plural(static_cast<int>(report.inputs.size()), "file");
   if (counts.suppressed > 0) {
     out += " (" + std::to_string(counts.suppressed) + " suppressed)";
   }
   out += '\n';
-  return out;
+  output.flush();
+}
+
+std::string format_text(const LintReport& report, const TextOptions& options) {
+  return collect_output([&](const OutputSink& sink) { format_text(report, options, sink); });
 }
 
 } // namespace popcheck::lint

@@ -1,8 +1,11 @@
 #include <algorithm>
+#include <iterator>
 #include <popcheck/lint/known_mistakes.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/lint/suppressions.hpp>
+#include <set>
 #include <tuple>
+#include <unordered_set>
 
 namespace popcheck::lint {
 namespace {
@@ -17,12 +20,74 @@ const Rule* rule_by_id_or_name(std::string_view text) {
   return it == rules.end() ? nullptr : &*it;
 }
 
-bool listed(const std::vector<std::string>& list, const std::string& id) {
-  return std::any_of(list.begin(), list.end(), [&](const std::string& item) {
-    const Rule* rule = rule_by_id_or_name(item);
-    return rule != nullptr && rule->id == id;
-  });
+// --only and --skip as sets of rule ids, looked up once per finding.
+class RuleFilter {
+public:
+  explicit RuleFilter(const LintOptions& options)
+      : m_only(ids(options.only)), m_skip(ids(options.skip)), m_all(options.only.empty()) {}
+  bool reports(std::string_view id) const {
+    return (m_all || m_only.contains(id)) && !m_skip.contains(id);
+  }
+
+private:
+  static std::set<std::string_view, std::less<>> ids(const std::vector<std::string>& list) {
+    std::set<std::string_view, std::less<>> out;
+    for (const auto& item : list) {
+      if (const Rule* rule = rule_by_id_or_name(item)) {
+        out.insert(rule->id);
+      }
+    }
+    return out;
+  }
+  std::set<std::string_view, std::less<>> m_only, m_skip;
+  bool m_all;
+};
+
+bool same_finding(const Diagnostic& a, const Diagnostic& b) {
+  return std::tie(a.rule, a.location.file, a.location.line, a.location.column, a.message) ==
+         std::tie(b.rule, b.location.file, b.location.line, b.location.column, b.message);
 }
+
+// Keeps the first of equal findings (same_finding) as they arrive: every server that inherits a
+// mail-level setting reports the same finding, and 100k copies must not pile up until the sort.
+class UniqueDiagnostics {
+public:
+  void add(Diagnostic&& d) {
+    m_items.push_back(std::move(d));
+    if (!m_index.insert(m_items.size() - 1).second) {
+      m_items.pop_back();
+    }
+  }
+  void move_to(Diagnostics& out) {
+    m_index.clear();
+    std::move(m_items.begin(), m_items.end(), std::back_inserter(out));
+    m_items.clear();
+  }
+
+private:
+  struct Hash {
+    const Diagnostics* items;
+    std::size_t operator()(std::size_t i) const {
+      const Diagnostic& d = (*items)[i];
+      std::size_t h = std::hash<std::string_view>()(d.message);
+      for (std::size_t part :
+           {std::hash<std::string_view>()(d.rule), std::hash<const void*>()(&d.location.file.str()),
+            static_cast<std::size_t>(d.location.line),
+            static_cast<std::size_t>(d.location.column)}) {
+        h = h * 1000003 ^ part;
+      }
+      return h;
+    }
+  };
+  struct Equal {
+    const Diagnostics* items;
+    bool operator()(std::size_t a, std::size_t b) const {
+      return same_finding((*items)[a], (*items)[b]);
+    }
+  };
+  Diagnostics m_items;
+  std::unordered_set<std::size_t, Hash, Equal> m_index{64, Hash{&m_items}, Equal{&m_items}};
+};
 
 } // namespace
 
@@ -37,35 +102,55 @@ std::vector<std::string> unknown_rules(const std::vector<std::string>& ids_or_na
 }
 
 std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& options) {
+  const RuleFilter filter(options);
+  std::vector<const Rule*> rules; // what --only/--skip leave out is not even checked
+  for (const auto& rule : all_rules()) {
+    if (filter.reports(rule.id)) {
+      rules.push_back(&rule);
+    }
+  }
+
+  // Servers are checked as the analyzer merges them, one at a time, and then dropped.
+  LintNotes notes;
+  UniqueDiagnostics per_server;
+  Diagnostics scratch;
   model::AnalyzeOptions analyze = options.analyze;
   analyze.version = nginx_version(options.version);
   analyze.include_syntax_errors = true;
+  analyze.on_server = [&](const model::ServerView& view) {
+    const ServerContext server{view.server, view.conf, view.mail, options.version, notes};
+    for (const Rule* rule : rules) {
+      if (rule->check_server != nullptr) {
+        rule->check_server(server, scratch);
+      }
+    }
+    for (auto& d : scratch) {
+      per_server.add(std::move(d));
+    }
+    scratch.clear();
+  };
   const auto analysis = model::analyze(tree, analyze);
   Diagnostics diagnostics = analysis.diagnostics;
+  per_server.move_to(diagnostics);
 
-  const LintContext context{tree, analysis, options.version};
-  for (const auto& rule : all_rules()) {
-    if (rule.check != nullptr) {
-      rule.check(context, diagnostics);
+  const LintContext context{tree, analysis, options.version, notes};
+  for (const Rule* rule : rules) {
+    if (rule->check != nullptr) {
+      rule->check(context, diagnostics);
     }
   }
   add_known_mistake_hints(diagnostics);
   const auto suppressions = collect_suppressions(tree, diagnostics);
 
-  std::erase_if(diagnostics, [&](const Diagnostic& d) {
-    return (!options.only.empty() && !listed(options.only, d.rule)) || listed(options.skip, d.rule);
-  });
+  std::erase_if(diagnostics, [&](const Diagnostic& d) { return !filter.reports(d.rule); });
   for (auto& d : diagnostics) {
     if (const auto it = options.severity.find(d.rule); it != options.severity.end()) {
       d.severity = it->second;
     }
   }
   sort_diagnostics(diagnostics);
-  const auto same = [](const Diagnostic& a, const Diagnostic& b) {
-    return std::tie(a.rule, a.location.file, a.location.line, a.location.column, a.message) ==
-           std::tie(b.rule, b.location.file, b.location.line, b.location.column, b.message);
-  };
-  diagnostics.erase(std::unique(diagnostics.begin(), diagnostics.end(), same), diagnostics.end());
+  diagnostics.erase(std::unique(diagnostics.begin(), diagnostics.end(), same_finding),
+                    diagnostics.end());
 
   std::vector<Finding> findings;
   findings.reserve(diagnostics.size());

@@ -1,6 +1,5 @@
-#include <popcheck/lint/rule_docs.hpp>
-
 #include <cstdio>
+#include <popcheck/lint/rule_docs.hpp>
 
 namespace popcheck::lint {
 namespace {
@@ -36,8 +35,9 @@ std::string render_rule_text(const Rule& rule) {
   if (const auto security = security_text(rule); !security.empty()) {
     out += "Security severity: " + security + "\n";
   }
-  if (rule.check == nullptr) {
-    out += "Reported by: nginx -t as well (popcheck reports every occurrence, not just the first)\n";
+  if (rule.check == nullptr && rule.check_server == nullptr) {
+    out +=
+        "Reported by: nginx -t as well (popcheck reports every occurrence, not just the first)\n";
   }
   return out;
 }
@@ -78,8 +78,9 @@ std::string render_rules_markdown() {
       out += ", security severity " + security;
     }
     out += ". " + std::string(rule.summary) + ".\n\n" + std::string(rule.rationale) +
-           "\n\nExample:\n\n```nginx\n" + std::string(rule.example) + "\n```\n\nFix: " +
-           std::string(rule.fix) + "\n\nReferences: " + std::string(rule.references) + ".\n";
+           "\n\nExample:\n\n```nginx\n" + std::string(rule.example) +
+           "\n```\n\nFix: " + std::string(rule.fix) +
+           "\n\nReferences: " + std::string(rule.references) + ".\n";
   }
   return out;
 }

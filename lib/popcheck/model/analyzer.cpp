@@ -334,7 +334,6 @@ void Walker::mail_block(const conf::Directive& d) {
   modules_used = true;
   auto& mail = out.mail.emplace();
   mail.conf.where = location(d);
-  walk_block(d, k_ctx_mail, &mail.conf, nullptr);
   MergeOptions merge;
   merge.hostname = options.hostname ? *options.hostname : system_hostname();
   merge.conf_prefix = tree.conf_prefix;
@@ -343,7 +342,45 @@ void Walker::mail_block(const conf::Directive& d) {
   merge.mail_end = location(d);
   merge.mail_end.line = d.block_end_line;
   merge.mail_end.column = 0;
-  out.servers = merge_mail(mail, merge, out.diagnostics);
+  // nginx merges at mail's '}' with every mail{} setting, also those after a server; with them
+  // read first, each server is merged at its own '}' and need not be kept.
+  const ContextConf settings = read_mail_settings(d);
+  MailMerger merger(settings, std::move(merge));
+  mail_settings = &settings;
+  this->merger = &merger;
+  walk_block(d, k_ctx_mail, &mail.conf, nullptr);
+  this->merger = nullptr;
+  mail_settings = nullptr;
+  merger.finish(out.diagnostics);
+}
+
+ContextConf Walker::read_mail_settings(const conf::Directive& d) {
+  Analysis scratch;
+  AnalyzeOptions quiet = options;
+  quiet.include_syntax_errors = false;
+  Walker reader{tree, quiet, scratch, {}};
+  reader.mail_loaded = true;
+  reader.skip_servers = true;
+  ContextConf settings;
+  settings.where = location(d);
+  reader.walk(d.block, k_ctx_mail, &settings, nullptr);
+  return settings;
+}
+
+void Walker::server_done(std::size_t index) {
+  auto& servers = out.mail->servers;
+  if (merger == nullptr) {
+    return;
+  }
+  merger->merge(servers[index], merged);
+  if (!options.on_server) {
+    out.servers.push_back(merged);
+    return;
+  }
+  options.on_server(ServerView{merged, servers[index], *mail_settings});
+  if (index + 1 == servers.size()) {
+    servers.pop_back();
+  }
 }
 
 void Walker::unloaded_mail_block(const conf::Directive& d) {

@@ -5,6 +5,7 @@
 // mail{} the merge (merge.hpp). Unlike nginx it does not stop at the first error: it reports every
 // error it can, in the order nginx would meet them, so diagnostics[0] is what nginx -t prints.
 
+#include <functional>
 #include <optional>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/model/file_probe.hpp>
@@ -17,6 +18,15 @@
 
 namespace popcheck::model {
 
+// One merged mail server as the analyzer hands it on: the result, the server's settings as
+// written, and mail{}'s settings (complete, also those written after the server).
+struct ServerView {
+  const EffectiveServer& server;
+  const ServerConf& conf;
+  const ContextConf& mail;
+};
+using ServerSink = std::function<void(const ServerView& view)>;
+
 struct AnalyzeOptions {
   Resolver* resolver = nullptr;        // null: host names are not looked up (nothing is reported)
   FileProbe* files = nullptr;          // null: certificate, key and password files are not checked
@@ -25,6 +35,10 @@ struct AnalyzeOptions {
   // Also put the tree's own (syntax, include) errors into Analysis::diagnostics, each where nginx
   // meets it while reading, so that diagnostics[0] is the error nginx -t prints.
   bool include_syntax_errors = false;
+  // Set: each mail server is handed here as soon as it is merged (at its '}') and then dropped,
+  // so Analysis::servers and Analysis::mail->servers stay empty and memory stays flat however
+  // many servers there are. Unset: they are kept.
+  ServerSink on_server;
 };
 
 struct Analysis {

@@ -145,3 +145,33 @@ TEST_CASE("model: bitmask repeats warn and accumulate") {
   CHECK(a.diagnostics[0].nginx_text() == "duplicate value \"PLAIN\" in /t/t.conf:10");
   CHECK(a.servers.at(0).pop3_auth.value == 3u);
 }
+
+TEST_CASE("model: with on_server, servers are handed on one by one, merged with all of mail{}") {
+  // auth_http and timeout after the servers still apply to them (nginx merges at mail's '}').
+  const std::string text = mail_conf("server {\nlisten 127.0.0.1:11110;\nprotocol pop3;\n}\n"
+                                     "server {\nlisten 127.0.0.1:11111;\n}\n"
+                                     "auth_http 127.0.0.1:9000/a;\ntimeout 5s;\n");
+  const auto kept = analyze_text(text);
+  std::vector<std::string> seen;
+  MemoryFileReader files;
+  const auto tree = conf::parse_config_text(text, "/t/t.conf", files);
+  AnalyzeOptions options;
+  options.hostname = "testhost";
+  options.on_server = [&](const ServerView& view) {
+    seen.push_back(view.server.listeners.at(0).address + " timeout " +
+                   std::to_string(view.server.timeout_ms.value) + " auth_http " +
+                   (view.server.auth_http.value ? view.server.auth_http.value->url : "-") +
+                   " mail " + std::to_string(view.mail.where.line));
+  };
+  const auto streamed = analyze(tree, options);
+  CHECK(seen ==
+        std::vector<std::string>{"127.0.0.1:11110 timeout 5000 auth_http 127.0.0.1:9000/a mail 3",
+                                 "127.0.0.1:11111 timeout 5000 auth_http 127.0.0.1:9000/a mail 3"});
+  CHECK(streamed.servers.empty());
+  CHECK(streamed.mail->servers.empty());
+  REQUIRE(kept.servers.size() == 2);
+  CHECK(kept.mail->servers.size() == 2);
+  // The same errors in the same order either way (the merge error comes after the walk's).
+  CHECK(texts(streamed) == texts(kept));
+  CHECK(texts(kept) == std::vector<std::string>{"unknown mail protocol for server in /t/t.conf:8"});
+}

@@ -104,6 +104,9 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
 
   switch (id) {
   case MailId::server: {
+    if (skip_servers) {
+      return;
+    }
     ServerConf& srv = out.mail->servers.emplace_back();
     srv.conf.where = where;
     // Index, not reference: nested walks may grow the server list (garbage trees).
@@ -114,6 +117,7 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
       error(rules::k_no_listen, d, "no \"listen\" is defined for server");
       out.diagnostics.back().location.column = 0;
     }
+    server_done(index);
     return;
   }
   case MailId::listen:

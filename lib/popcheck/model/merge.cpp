@@ -1,4 +1,5 @@
 #include <climits>
+#include <iterator>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/model/openssl_checks.hpp>
 #include <popcheck/model/rule_ids.hpp>
@@ -131,10 +132,10 @@ EffectiveTls merge_tls(const Picker& p, const ServerConf& sc) {
 }
 
 // Fills `s` in place: an EffectiveServer is large, and 100k servers must stay fast.
-void merge_server(const MailConf& mail, const ServerConf& sc, const MergeOptions& options,
+void merge_server(const ContextConf& mail, const ServerConf& sc, const MergeOptions& options,
                   EffectiveServer& s) {
   using enum MailId;
-  const Picker p{sc.conf, mail.conf};
+  const Picker p{sc.conf, mail};
   s.where = sc.conf.where;
   s.protocol = sc.protocol;
   s.protocol_by_port = sc.protocol_by_port;
@@ -156,11 +157,11 @@ void merge_server(const MailConf& mail, const ServerConf& sc, const MergeOptions
   s.auth_http.source = Source::server;
   s.auth_http.where = sc.conf[auth_http].where;
   if (!sc.conf[auth_http].set) {
-    s.auth_http.value = mail.conf.auth_http;
-    s.auth_http.source = mail.conf[auth_http].set ? Source::mail : Source::default_value;
-    s.auth_http.where = mail.conf[auth_http].where;
+    s.auth_http.value = mail.auth_http;
+    s.auth_http.source = mail[auth_http].set ? Source::mail : Source::default_value;
+    s.auth_http.where = mail[auth_http].where;
   }
-  s.auth_http_seen = sc.conf.auth_http_seen || mail.conf.auth_http_seen;
+  s.auth_http_seen = sc.conf.auth_http_seen || mail.auth_http_seen;
   s.auth_http_timeout_ms = p.number(auth_http_timeout, 60000);
   s.auth_http_headers = p.entries(auth_http_header);
   s.auth_http_pass_client_cert = p.flag(auth_http_pass_client_cert, false);
@@ -354,33 +355,39 @@ std::string system_hostname() {
   return name;
 }
 
+void MailMerger::merge(const ServerConf& server, EffectiveServer& s) {
+  merge_server(m_mail, server, m_options, s);
+  // Module order: core, ssl, (pop3, imap, smtp: no errors), auth_http.
+  if (!s.protocol && !s.protocol_seen) {
+    m_core.push_back(
+        make(rules::k_unknown_mail_protocol, "unknown mail protocol for server", s.where));
+  }
+  if (s.tls.enabled() && check_certificates(s, m_options, m_ssl) &&
+      check_verify_client(s, m_options, m_ssl)) {
+    check_tls_rest(s, m_options, m_ssl);
+  }
+  if (!s.auth_http.value && !s.auth_http_seen) {
+    m_auth_http.push_back(
+        make(rules::k_no_auth_http, "no \"auth_http\" is defined for server", s.where));
+  }
+}
+
+void MailMerger::finish(Diagnostics& out) {
+  for (auto* module : {&m_core, &m_ssl, &m_auth_http}) {
+    std::move(module->begin(), module->end(), std::back_inserter(out));
+    module->clear();
+  }
+}
+
 std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions& options,
                                         Diagnostics& out) {
   std::vector<EffectiveServer> servers;
   servers.reserve(mail.servers.size());
+  MailMerger merger(mail.conf, options);
   for (const auto& server : mail.servers) {
-    merge_server(mail, server, options, servers.emplace_back());
+    merger.merge(server, servers.emplace_back());
   }
-  // Module order: core, ssl, (pop3, imap, smtp: no errors), auth_http.
-  for (const auto& s : servers) {
-    if (!s.protocol && !s.protocol_seen) {
-      out.push_back(
-          make(rules::k_unknown_mail_protocol, "unknown mail protocol for server", s.where));
-    }
-  }
-  for (const auto& s : servers) {
-    if (!s.tls.enabled()) {
-      continue;
-    }
-    if (check_certificates(s, options, out) && check_verify_client(s, options, out)) {
-      check_tls_rest(s, options, out);
-    }
-  }
-  for (const auto& s : servers) {
-    if (!s.auth_http.value && !s.auth_http_seen) {
-      out.push_back(make(rules::k_no_auth_http, "no \"auth_http\" is defined for server", s.where));
-    }
-  }
+  merger.finish(out);
   return servers;
 }
 

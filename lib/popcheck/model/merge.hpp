@@ -83,6 +83,29 @@ struct MergeOptions {
   Location mail_end; // the '}' of mail{}: where nginx locates errors it logs while merging
 };
 
+// Merges servers one at a time, so that a configuration's servers need never be all in memory
+// (the analyzer merges each one at its '}' and hands it on). nginx reports merge-time errors
+// module by module over all servers: they are kept per module until finish().
+class MailMerger {
+public:
+  // `mail` must hold every mail{} setting, also those written after the servers.
+  MailMerger(const ContextConf& mail, MergeOptions options)
+      : m_mail(mail), m_options(std::move(options)) {}
+
+  // Merges `server` into `out` (reused between calls: its buffers are recycled) and checks it.
+  void merge(const ServerConf& server, EffectiveServer& out);
+  // Appends the merge-time errors of every server merged so far, in nginx's order.
+  void finish(Diagnostics& out);
+
+private:
+  const ContextConf& m_mail;
+  MergeOptions m_options;
+  Diagnostics m_core;      // unknown mail protocol
+  Diagnostics m_ssl;       // certificates, client verification, the rest of the OpenSSL setup
+  Diagnostics m_auth_http; // no auth_http
+};
+
+// Every server of `mail` merged, with the merge-time errors appended to `out`.
 std::vector<EffectiveServer> merge_mail(const MailConf& mail, const MergeOptions& options,
                                         Diagnostics& out);
 

@@ -28,6 +28,11 @@ struct Walker {
   std::unordered_set<std::string> main_seen;   // dup checks of core directives
   std::unordered_set<std::string> events_dup;  // dup checks of events directives
   std::unordered_set<std::string> listen_keys; // every mail listen address so far
+  // Inside mail{}: merges each server at its '}' (see mail_block).
+  MailMerger* merger = nullptr;
+  const ContextConf* mail_settings = nullptr;
+  EffectiveServer merged;    // reused for every server
+  bool skip_servers = false; // reading mail{}'s own settings only
 
   Resolver& resolver() { return options.resolver ? *options.resolver : no_resolver; }
   bool version_at_least(const NginxVersion& v) const { return options.version >= v; }
@@ -62,6 +67,10 @@ struct Walker {
                           std::span<const std::string_view> words, std::int64_t& value);
   bool check_error_log(const conf::Directive& d);
   void mail_block(const conf::Directive& d);
+  // mail{}'s own settings, read ahead of the real walk (server blocks skipped, nothing reported).
+  ContextConf read_mail_settings(const conf::Directive& d);
+  // Merges a server at its '}' and hands it on (or keeps it).
+  void server_done(std::size_t index);
   void unloaded_mail_block(const conf::Directive& d);
   void listen(const conf::Directive& d, ServerConf& server);
   void resolver_directive(const conf::Directive& d);

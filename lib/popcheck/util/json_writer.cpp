@@ -1,0 +1,116 @@
+#include <charconv>
+#include <nlohmann/json.hpp>
+#include <popcheck/util/json_writer.hpp>
+
+namespace popcheck {
+
+void JsonWriter::new_line() {
+  if (m_indent >= 0) {
+    m_out += '\n';
+    m_out.append(m_levels.size() * static_cast<std::size_t>(m_indent), ' ');
+  }
+}
+
+void JsonWriter::before_value() {
+  if (m_after_key) {
+    m_after_key = false;
+    return;
+  }
+  if (m_levels.empty()) {
+    return;
+  }
+  Level& level = m_levels.back();
+  if (!level.empty) {
+    m_out += ',';
+  }
+  level.empty = false;
+  new_line();
+}
+
+void JsonWriter::open(char bracket, bool object) {
+  before_value();
+  m_out += bracket;
+  m_levels.push_back({object, true});
+}
+
+void JsonWriter::close(char bracket) {
+  const bool empty = m_levels.back().empty;
+  m_levels.pop_back();
+  if (!empty) {
+    new_line();
+  }
+  m_out += bracket;
+}
+
+void JsonWriter::key(std::string_view name) {
+  before_value();
+  string(name);
+  m_out += m_indent >= 0 ? ": " : ":";
+  m_after_key = true;
+}
+
+void JsonWriter::value(std::string_view text) {
+  before_value();
+  string(text);
+}
+
+void JsonWriter::value(std::int64_t number) {
+  before_value();
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+  m_out.append(digits, end);
+}
+
+void JsonWriter::value(bool flag) {
+  before_value();
+  m_out += flag ? "true" : "false";
+}
+
+void JsonWriter::string(std::string_view text) {
+  for (const char ch : text) {
+    if (static_cast<unsigned char>(ch) >= 0x80) {
+      // UTF-8, possibly invalid: nlohmann's own escaping, with its replacement rules.
+      m_out += nlohmann::json(std::string(text))
+                   .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return;
+    }
+  }
+  m_out += '"';
+  for (const char ch : text) {
+    switch (ch) {
+    case '"':
+      m_out += "\\\"";
+      break;
+    case '\\':
+      m_out += "\\\\";
+      break;
+    case '\b':
+      m_out += "\\b";
+      break;
+    case '\f':
+      m_out += "\\f";
+      break;
+    case '\n':
+      m_out += "\\n";
+      break;
+    case '\r':
+      m_out += "\\r";
+      break;
+    case '\t':
+      m_out += "\\t";
+      break;
+    default:
+      if (static_cast<unsigned char>(ch) < 0x20) {
+        static constexpr char k_hex[] = "0123456789abcdef";
+        m_out += "\\u00";
+        m_out += k_hex[(ch >> 4) & 0xf];
+        m_out += k_hex[ch & 0xf];
+      } else {
+        m_out += ch;
+      }
+    }
+  }
+  m_out += '"';
+}
+
+} // namespace popcheck
