@@ -170,7 +170,11 @@ int run_lint(const LintCliOptions& given) {
     }
     report.inputs.push_back(tree->files.empty() ? input : tree->files.front().path);
     auto findings = lint::lint_tree(*tree, options);
-    std::move(findings.begin(), findings.end(), std::back_inserter(report.findings));
+    if (report.findings.empty()) {
+      report.findings = std::move(findings); // no second copy of a large report
+    } else {
+      std::move(findings.begin(), findings.end(), std::back_inserter(report.findings));
+    }
   }
 
   progress.finish();

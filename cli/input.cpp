@@ -24,13 +24,18 @@ std::optional<std::string_view> RecordingFileReader::line(const std::string& pat
     return std::nullopt;
   }
   std::string_view text = it->second;
-  for (int n = 1; n < line; ++n) {
-    const auto lf = text.find('\n');
-    if (lf == std::string_view::npos) {
-      return std::nullopt;
+  auto& starts = m_line_starts[path];
+  if (starts.empty()) {
+    starts.push_back(0);
+    for (std::size_t lf = text.find('\n'); lf != std::string_view::npos;
+         lf = text.find('\n', lf + 1)) {
+      starts.push_back(lf + 1);
     }
-    text.remove_prefix(lf + 1);
   }
+  if (static_cast<std::size_t>(line) > starts.size()) {
+    return std::nullopt;
+  }
+  text = text.substr(starts[line - 1]);
   text = text.substr(0, text.find('\n'));
   if (text.ends_with('\r')) {
     text.remove_suffix(1);

@@ -23,13 +23,19 @@ public:
   std::expected<std::vector<std::string>, IoError> glob(const std::string& pattern) override {
     return m_disk.glob(pattern);
   }
-  void remember(const std::string& path, std::string text) { m_texts[path] = std::move(text); }
+  void remember(const std::string& path, std::string text) {
+    m_line_starts.erase(path);
+    m_texts[path] = std::move(text);
+  }
   // Line `line` (1-based) of a file read so far, without its line ending.
   std::optional<std::string_view> line(const std::string& path, int line) const;
 
 private:
   DiskFileReader m_disk;
   std::map<std::string, std::string> m_texts;
+  // Offsets of each line's first byte, per file, made on first use: a report of 100k findings
+  // with source lines must not rescan the file for each.
+  mutable std::map<std::string, std::vector<std::size_t>> m_line_starts;
 };
 
 enum class Unreadable {

@@ -4,34 +4,34 @@
 // with its top-level directives; an `include` directive points at the files it pulled in by index.
 // The tree is context-free: what a directive means is decided later by popcheck/model.
 
-#include <popcheck/conf/diagnostic.hpp>
-
 #include <cstddef>
+#include <popcheck/conf/diagnostic.hpp>
 #include <string>
 #include <vector>
 
 namespace popcheck::conf {
 
 struct Arg {
-  std::string value;  // escapes decoded as nginx decodes them (\" \' \\ \t \r \n)
-  int line = 0;       // where the token starts
-  int column = 0;     // 1-based byte column
+  std::string value;   // escapes decoded as nginx decodes them (\" \' \\ \t \r \n)
+  int line = 0;        // where the token starts
+  int column = 0;      // 1-based byte column
   bool quoted = false; // written inside '...' or "..."
 };
 
+// Fields ordered to leave no padding: a large configuration holds a million of these.
 struct Directive {
   std::string name; // the first token, decoded
-  bool name_quoted = false;
   std::vector<Arg> args;
-  std::size_t file = 0; // index into ConfTree::files
-  int line = 0;         // line of the name (crossplane's "line")
-  int column = 0;       // column of the name
-  int end_line = 0;     // line of the terminating ';' or '{': the line nginx puts in its messages
-  int end_column = 0;   // column of that ';' or '{'
-  bool has_block = false;
   std::vector<Directive> block;
-  int block_end_line = 0;            // line of the closing '}' (0 when the file ended first)
   std::vector<std::size_t> includes; // `include` only: the files it expanded to, in order
+  std::size_t file = 0;              // index into ConfTree::files
+  int line = 0;                      // line of the name (crossplane's "line")
+  int column = 0;                    // column of the name
+  int end_line = 0;       // line of the terminating ';' or '{': the line nginx puts in its messages
+  int end_column = 0;     // column of that ';' or '{'
+  int block_end_line = 0; // line of the closing '}' (0 when the file ended first)
+  bool name_quoted = false;
+  bool has_block = false;
 };
 
 struct Comment {
@@ -48,7 +48,7 @@ struct ConfFile {
 };
 
 struct ConfTree {
-  std::string conf_prefix; // directory of the main file, with a trailing '/'
+  std::string conf_prefix;     // directory of the main file, with a trailing '/'
   std::vector<ConfFile> files; // files[0] is the main file
   // Every error of every file, in file order (sorted by the caller if needed).
   Diagnostics all_errors() const;

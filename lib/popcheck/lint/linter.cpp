@@ -58,10 +58,9 @@ public:
       m_items.pop_back();
     }
   }
-  void move_to(Diagnostics& out) {
+  Diagnostics take() && {
     m_index.clear();
-    std::move(m_items.begin(), m_items.end(), std::back_inserter(out));
-    m_items.clear();
+    return std::move(m_items);
   }
 
 private:
@@ -130,8 +129,10 @@ std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& op
     scratch.clear();
   };
   const auto analysis = model::analyze(tree, analyze);
-  Diagnostics diagnostics = analysis.diagnostics;
-  per_server.move_to(diagnostics);
+  // The per-server findings first, moved rather than copied (they are the many); their rules
+  // are not the analyzer's, so the order between the two does not matter to sort and unique.
+  Diagnostics diagnostics = std::move(per_server).take();
+  diagnostics.insert(diagnostics.end(), analysis.diagnostics.begin(), analysis.diagnostics.end());
 
   const LintContext context{tree, analysis, options.version, notes};
   for (const Rule* rule : rules) {
@@ -157,6 +158,7 @@ std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& op
   for (auto& d : diagnostics) {
     findings.push_back({.diagnostic = std::move(d)});
   }
+  Diagnostics().swap(diagnostics); // moved from: give the memory back before the report grows
   apply_suppressions(suppressions, findings);
   return findings;
 }
