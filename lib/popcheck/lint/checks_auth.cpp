@@ -71,17 +71,28 @@ void check_external_initial_response(const ServerContext& c, Diagnostics& out) {
                         "make the auth server refuse Auth-Method: external"));
 }
 
+// A `listen` with a port range is a listener per port: one finding for the directive, not one
+// per port (`listen 127.0.0.1:1-65535` would otherwise give 65,535 warnings).
 void check_cleartext_credentials(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
   if (!is_pop3(s) || s.tls.starttls.value != StarttlsMode::off) {
     return;
   }
-  for (const auto& l : s.listeners) {
+  const auto same_listen = [](const model::Listener& a, const model::Listener& b) {
+    return a.where.line == b.where.line && a.where.column == b.where.column &&
+           a.where.file == b.where.file;
+  };
+  for (std::size_t first = 0, end = 0; first < s.listeners.size(); first = end) {
+    const auto& l = s.listeners[first];
+    for (end = first + 1; end < s.listeners.size() && same_listen(s.listeners[end], l); ++end) {
+    }
     if (implicit_tls(s, l)) {
       continue;
     }
+    const auto address =
+        end - first == 1 ? l.address : l.address + "-" + std::to_string(s.listeners[end - 1].port);
     out.push_back(finding("POP3003", l.where,
-                          "POP3 listener " + l.address +
+                          "POP3 listener " + address +
                               " has no TLS (no \"ssl\", starttls off): passwords cross the "
                               "network in clear",
                           "add \"starttls only;\" with a certificate, or use \"listen ... ssl\""));

@@ -87,6 +87,18 @@ TEST_CASE("lint POP3003: cleartext listener") {
   CHECK(count(config(std::string("        starttls on;\n") + k_tls), "POP3003") == 0);
 }
 
+// Found by fuzz_config: a port range is a listener per port, and was a warning per port.
+TEST_CASE("lint POP3003: a listen with a port range is reported once, with its range") {
+  const auto findings = of_rule(lint_text(config("        listen 127.0.0.2:2000-2999;\n"
+                                                 "        listen 127.0.0.3:3000-3000;\n")),
+                                "POP3003");
+  REQUIRE(findings.size() == 3);
+  CHECK(findings[0].diagnostic.message.starts_with("POP3 listener 127.0.0.1:11110 has no TLS"));
+  CHECK(findings[1].diagnostic.message.starts_with("POP3 listener 127.0.0.2:2000-2999 has no TLS"));
+  CHECK(findings[1].diagnostic.location.line == 9);
+  CHECK(findings[2].diagnostic.message.starts_with("POP3 listener 127.0.0.3:3000 has no TLS"));
+}
+
 TEST_CASE("lint POP3004/POP3005: SASL and STLS written in pop3_capabilities") {
   const auto text = config("        pop3_capabilities TOP USER UIDL SASL STLS;\n");
   CHECK(count(text, "POP3004") == 1);
