@@ -35,17 +35,6 @@ TLS_ARGS = ["--ca", os.path.join(CERTS, "mail.crt"), "--sni", "mail.example.test
 CRED_ARGS = ["--user", USER, "--password", PASSWORD]
 
 
-def with_tls(dovecot, tls_port):
-    """Turn the runner's config into one with TLS: STLS on the plain port, a pop3s listener."""
-    with open(dovecot.conf) as fh:
-        text = fh.read()
-    text = text.replace("ssl = no", f"ssl = yes\nssl_cert = <{CERTS}/mail.crt\nssl_key = <{CERTS}/mail.key")
-    text = text.replace("  inet_listener pop3s {\n    port = 0",
-                        f"  inet_listener pop3s {{\n    address = 127.0.0.1\n    port = {tls_port}")
-    with open(dovecot.conf, "w") as fh:
-        fh.write(text)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--popcheck", default=os.path.join(REPO, "build", "popcheck"))
@@ -77,7 +66,7 @@ def main():
     ]
     with dovecot_runner.Dovecot(plain, {USER: PASSWORD}, {USER: ["Hello.\r\n", ".dot\r\nbye\r\n"]}) as dovecot, \
             tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
-        with_tls(dovecot, tls)
+        dovecot.enable_tls(tls, CERTS)
         try:
             dovecot.start()
         except RuntimeError as e:

@@ -32,16 +32,6 @@ CA = ["--ca", os.path.join(CERTS, "mail.crt")]
 WARNING = "--insecure: TLS certificates were not verified"
 
 
-def with_tls(dovecot, tls_port):
-    with open(dovecot.conf) as fh:
-        text = fh.read()
-    text = text.replace("ssl = no", f"ssl = yes\nssl_cert = <{CERTS}/mail.crt\nssl_key = <{CERTS}/mail.key")
-    text = text.replace("  inet_listener pop3s {\n    port = 0",
-                        f"  inet_listener pop3s {{\n    address = 127.0.0.1\n    port = {tls_port}")
-    with open(dovecot.conf, "w") as fh:
-        fh.write(text)
-
-
 def probe(popcheck, port, extra, tmp):
     out = os.path.join(tmp, "report.json")
     r = subprocess.run([popcheck, "probe", "--tls", "--target", f"127.0.0.1:{port}",
@@ -74,7 +64,7 @@ def main():
 
     with dovecot_runner.Dovecot(plain, {"alice": "secret"}, {"alice": ["Hello.\r\n"]}) as dovecot, \
             tempfile.TemporaryDirectory(prefix="popcheck-tls-") as tmp:
-        with_tls(dovecot, tls)
+        dovecot.enable_tls(tls, CERTS)
         dovecot.start()
 
         rc, report = probe(popcheck, tls, [], tmp)

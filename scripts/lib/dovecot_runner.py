@@ -122,6 +122,17 @@ class Dovecot:
                                   login_user=login.pw_name, internal_user=internal.pw_name,
                                   internal_group=internal_group, failure_delay=failure_delay))
 
+
+    def enable_tls(self, tls_port, certs):
+        """Before start(): STLS on the plain port and a pop3s listener on tls_port, with
+        certs/mail.crt and certs/mail.key."""
+        with open(self.conf) as fh:
+            text = fh.read()
+        text = text.replace("ssl = no", f"ssl = yes\nssl_cert = <{certs}/mail.crt\nssl_key = <{certs}/mail.key")
+        text = text.replace("  inet_listener pop3s {\n    port = 0",
+                            f"  inet_listener pop3s {{\n    address = 127.0.0.1\n    port = {tls_port}")
+        with open(self.conf, "w") as fh:
+            fh.write(text)
     def start(self, timeout=10.0):
         self.process = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, start_new_session=True)
