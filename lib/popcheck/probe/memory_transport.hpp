@@ -35,6 +35,7 @@ public:
 
 private:
   std::string m_pending;
+  std::size_t m_pending_pos = 0; // bytes of m_pending already read
   std::string m_written;
   std::string m_line;
   Handler m_handler;
