@@ -12,6 +12,7 @@ import argparse
 import os
 import re
 import shutil
+import stat
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -27,7 +28,11 @@ def run_all(spec, port_map, env):
             env.auth.requests.clear()
         with env.fake.lock:
             env.fake.received.clear()
-        listen = port_map[dialogue["listen"]]
+        listen = dialogue["listen"]
+        if isinstance(listen, str) and listen.startswith("unix:"):
+            listen = os.path.join(env.sockets_dir, listen[len("unix:"):])
+        else:
+            listen = port_map[listen]
         transcript = h.Dialogue(listen, dialogue).run()
         with env.auth.lock:
             requests = [h.normalise(r) for r in env.auth.requests]
@@ -58,22 +63,26 @@ def main():
             ports = nginx_runner.ports_in(tmp)
             outcomes = {}
             logs = {}
+            sockets = {}
             for target in ("nginx", "popcheck"):
                 port_map = {p: h.free_port() for p in ports}
                 inst = nginx_runner.Instance(tmp, port_map, runnable=True)
                 try:
                     if target == "nginx":
                         inst.start(list(port_map.values()))
+                        sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env)
                         inst.stop()
                     else:
                         proc = h.Popcheck(args.popcheck, inst.conf, list(port_map.values()))
                         proc.start()
+                        sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env)
                         rc = proc.stop()
                         if rc != 0:
                             print(f"FAIL: popcheck exited with {rc} after SIGTERM\n{proc.log()}")
                             failures += 1
+                    sockets[target] += socket_states(spec, env)
                     logs[target] = error_lines(inst.error_log)
                 finally:
                     inst.cleanup()
@@ -89,6 +98,16 @@ def main():
                 print("  --- nginx auth requests\n" + "\n".join(repr(r) for r in r_nginx))
                 print("  --- popcheck auth requests\n" + "\n".join(repr(r) for r in r_pop))
         failures += 0 if same else 1
+    if spec.get("unix_sockets"):
+        # While running: the socket file exists with mode 0666; after the stop it is gone.
+        expected = [f"{name} 0o666" for name in spec["unix_sockets"]] + \
+                   [f"{name} absent" for name in spec["unix_sockets"]]
+        for target in ("nginx", "popcheck"):
+            ok = sockets[target] == expected
+            print(f"{'ok  ' if ok else 'FAIL'} {os.path.basename(case)}: {target}'s unix socket files")
+            if not ok:
+                print(f"  expected {expected}\n  got      {sockets[target]}")
+            failures += 0 if ok else 1
     if spec.get("compare_error_log"):
         same = logs["nginx"] == logs["popcheck"]
         print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(case)}: [error] log lines")
@@ -97,6 +116,21 @@ def main():
             print("  --- popcheck\n" + "\n".join(logs["popcheck"]))
         failures += 0 if same else 1
     return 1 if failures else 0
+
+
+def socket_states(spec, env):
+    """"NAME 0o666" (mode of a socket file) or "NAME absent" for each of the case's unix sockets."""
+    states = []
+    for name in spec.get("unix_sockets", []):
+        path = os.path.join(env.sockets_dir, name)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            states.append(f"{name} absent")
+            continue
+        kind = "" if stat.S_ISSOCK(st.st_mode) else " (not a socket)"
+        states.append(f"{name} {oct(stat.S_IMODE(st.st_mode))}{kind}")
+    return states
 
 
 def backend_bytes(data, listen):

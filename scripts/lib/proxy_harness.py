@@ -4,7 +4,9 @@ client dialogues whose transcripts can be compared byte for byte. Python 3 stdli
 
 A case directory (testdata/proxy/<case>/) holds `nginx.conf` and `dialogues.json`. In nginx.conf,
 `@AUTH_PORT@` is the auth stub's port, `@AUTH_SOCKET@` a unix socket served by the same stub,
-`@CLOSED_PORT@` a port nothing listens on, and `@CERTS@` the absolute testdata/certs directory; listen
+`@CLOSED_PORT@` a port nothing listens on, `@SOCKETS@` a directory for `listen unix:` sockets
+(a dialogue's "listen": "unix:NAME" connects to @SOCKETS@/NAME), and `@CERTS@` the absolute
+testdata/certs directory; listen
 ports are remapped to free ports by scripts/lib/nginx_runner.py, and the very same rewritten file
 is given to nginx and to popcheck.
 """
@@ -117,6 +119,9 @@ class Environment:
         self.auth_socket_dir = tempfile.mkdtemp(prefix="popcheck-auth-")
         self.auth_socket = os.path.join(self.auth_socket_dir, "auth.sock")
         self.auth_unix = UnixAuth(self.auth_socket, self.auth)
+        self.sockets_dir = os.path.join(self.auth_socket_dir, "listen")
+        os.mkdir(self.sockets_dir)
+        os.chmod(self.sockets_dir, 0o755)
         # nginx's workers run as nobody when the tests run as root
         os.chmod(self.auth_socket_dir, 0o755)
         os.chmod(self.auth_socket, 0o777)
@@ -173,6 +178,7 @@ def prepare_case(case_dir, env):
             text = text.replace("@AUTH_PORT@", str(env.auth_port)).replace("@CERTS@", CERTS)
             text = text.replace("@BACKEND_PORT@", str(env.backend_port))
             text = text.replace("@AUTH_SOCKET@", env.auth_socket)
+            text = text.replace("@SOCKETS@", env.sockets_dir)
             text = text.replace("@CLOSED_PORT@", str(env.closed_port))
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
                 fh.write(text)
@@ -249,7 +255,8 @@ def normalise(data):
 
 
 class Dialogue:
-    """Runs one scripted dialogue; `transcript` is a list of ('C'|'S'|'EOF', bytes)."""
+    """Runs one scripted dialogue; `transcript` is a list of ('C'|'S'|'EOF', bytes). `port` is a
+    TCP port on 127.0.0.1 or the path of a unix socket."""
 
     def __init__(self, port, spec):
         self.port = port
@@ -304,7 +311,12 @@ class Dialogue:
         return step.encode("latin-1")
 
     def run(self):
-        raw = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        if isinstance(self.port, str):
+            raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            raw.settimeout(5)
+            raw.connect(self.port)
+        else:
+            raw = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
         try:
             for step in self.spec["steps"]:

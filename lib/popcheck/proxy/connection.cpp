@@ -51,7 +51,7 @@ void Connection::start() {
   // The first line of a connection has no context suffix.
   if (m_worker.logger().enabled(LogLevel::info)) {
     m_worker.logger().log(LogLevel::info, m_number,
-                          "client " + m_client_ip + ":" + std::to_string(m_client_port) +
+                          "client " + address_with_port(m_client_ip, m_client_port) +
                               " connected to " + m_listen.name);
   }
   if (!m_worker.loop().add(m_fd, k_watch, &m_client_side)) {
@@ -437,7 +437,7 @@ void Connection::close() {
 void Connection::send_access_record() {
   AccessRecord record;
   record.connection = m_number;
-  const std::string client = m_client_ip + ":" + std::to_string(m_client_port);
+  const std::string client = address_with_port(m_client_ip, m_client_port);
   record.client = client;
   record.server = m_listen.name;
   record.login = m_session ? std::string_view(m_session->login()) : std::string_view(m_login);

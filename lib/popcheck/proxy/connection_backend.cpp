@@ -132,10 +132,11 @@ std::string Connection::proxy_protocol_header() const {
   socklen_t length = sizeof local;
   getsockname(m_fd, reinterpret_cast<sockaddr*>(&local), &length);
   // ngx_proxy_protocol_write: the family of the client address (the realip one when set, so
-  // an IPv6 client behind an IPv4 proxy gives "TCP6 <v6> <v4>", as in nginx).
-  const int family = local.ss_family != AF_INET && local.ss_family != AF_INET6 ? 0
-                     : m_client_ip.find(':') != std::string::npos       ? 6
-                                                                        : 4;
+  // an IPv6 client behind an IPv4 proxy gives "TCP6 <v6> <v4>", and a TCP client behind a unix
+  // listener "TCP4 <ip> unix:/path <port> 0", as in nginx); a unix client gives "UNKNOWN".
+  const int family = m_client_ip.starts_with("unix:")                ? 0
+                     : m_client_ip.find(':') != std::string::npos ? 6
+                                                                  : 4;
   return proxy_v1_header(family, m_client_ip, peer_ip_text(&local), m_client_port,
                          static_cast<std::uint16_t>(peer_port(&local)));
 }

@@ -334,10 +334,6 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
     const std::size_t index = plan.servers.size();
     plan.servers.push_back(server_plan(s, tree.conf_prefix));
     for (const auto& l : s.listeners) {
-      if (l.sockaddr.family == model::SockAddr::Family::unix_socket) {
-        plan.warnings.push_back("listen " + l.text + " (unix socket) is not supported; skipped");
-        continue;
-      }
       ListenPlan listen;
       listen.address = apply_overrides(l.sockaddr, options.listen_overrides);
       listen.name = model::address_text(listen.address);

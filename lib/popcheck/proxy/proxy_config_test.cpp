@@ -150,6 +150,21 @@ TEST_CASE("proxy: a wildcard listener serves the specific addresses of its port"
   CHECK(b.plan->listeners[0].specific[0].server == 1);
 }
 
+TEST_CASE("proxy: unix listeners are served on their own, untouched by --listen-override") {
+  const auto b = build("mail { auth_http 127.0.0.1:9/a;\n"
+                       "  server { listen 110; listen unix:/run/pop3.sock ssl; protocol pop3;\n"
+                       "           ssl_certificate a.crt; ssl_certificate_key a.key; }\n}\n",
+                       {.listen_overrides = {*parse_listen_override("110=24110")}});
+  REQUIRE(b.plan);
+  REQUIRE(b.plan->listeners.size() == 2);
+  CHECK(b.plan->listeners[0].name == "0.0.0.0:24110");
+  CHECK(b.plan->listeners[1].name == "unix:/run/pop3.sock");
+  CHECK(b.plan->listeners[1].address.path == "/run/pop3.sock");
+  CHECK(b.plan->listeners[1].ssl);
+  CHECK(b.plan->listeners[1].specific.empty());
+  CHECK(b.plan->warnings.empty());
+}
+
 TEST_CASE("proxy: a POP3 server without auth_http needs --backend") {
   MemoryFileReader files;
   const auto tree = conf::parse_config_text(

@@ -3,12 +3,15 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 namespace popcheck::proxy {
@@ -24,7 +27,15 @@ constexpr int k_backlog = 511;
 std::expected<int, std::string> open_listener(const ListenPlan& plan) {
   sockaddr_storage storage{};
   socklen_t length = 0;
-  if (plan.address.family == model::SockAddr::Family::inet6) {
+  if (plan.address.family == model::SockAddr::Family::unix_socket) {
+    auto* un = reinterpret_cast<sockaddr_un*>(&storage);
+    if (plan.address.path.size() >= sizeof un->sun_path) {
+      return std::unexpected("path \"" + plan.address.path + "\" is too long for a unix socket");
+    }
+    un->sun_family = AF_UNIX;
+    std::memcpy(un->sun_path, plan.address.path.data(), plan.address.path.size());
+    length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + plan.address.path.size() + 1);
+  } else if (plan.address.family == model::SockAddr::Family::inet6) {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(plan.address.port);
@@ -51,18 +62,33 @@ std::expected<int, std::string> open_listener(const ListenPlan& plan) {
     close(fd);
     return std::unexpected("bind() to " + plan.name + " failed " + errno_text(err));
   }
+  if (storage.ss_family == AF_UNIX) {
+    // As ngx_open_listening_sockets: anyone may connect; access control is the directory's.
+    if (chmod(plan.address.path.c_str(), 0666) != 0) {
+      const int err = errno;
+      close(fd);
+      unlink(plan.address.path.c_str());
+      return std::unexpected("chmod() \"" + plan.address.path + "\" failed " + errno_text(err));
+    }
+  }
   if (listen(fd, k_backlog) != 0) {
     const int err = errno;
     close(fd);
+    if (storage.ss_family == AF_UNIX) {
+      unlink(plan.address.path.c_str());
+    }
     return std::unexpected("listen() to " + plan.name + " failed " + errno_text(err));
   }
   return fd;
 }
 
-std::string local_name(int fd) {
+std::string local_name(int fd, const ListenPlan& plan) {
   sockaddr_storage local{};
   socklen_t length = sizeof local;
   getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+  if (local.ss_family == AF_UNIX) {
+    return plan.name;
+  }
   char text[INET6_ADDRSTRLEN] = {};
   if (local.ss_family == AF_INET6) {
     const auto* in6 = reinterpret_cast<sockaddr_in6*>(&local);
@@ -127,10 +153,14 @@ ProxyServer::create(ProxyPlan plan, int access_fd, std::vector<std::string>& war
         close(opened.fd);
       }
       server->m_shared.listeners.clear();
+      server->remove_unix_sockets();
       return std::unexpected(fd.error());
     }
     server->m_shared.listeners.push_back({*fd, &l});
-    server->m_bound.push_back(local_name(*fd));
+    server->m_bound.push_back(local_name(*fd, l));
+    if (l.address.family == model::SockAddr::Family::unix_socket) {
+      server->m_unix_paths.push_back(l.address.path);
+    }
   }
   server->m_shared.plan = &server->m_plan;
   server->m_shared.logger = server->m_logger.get();
@@ -149,9 +179,19 @@ ProxyServer::~ProxyServer() {
       close(l.fd);
     }
   }
+  remove_unix_sockets();
   if (m_close_error_fd) {
     close(m_error_fd);
   }
+}
+
+// nginx's master deletes its unix socket files when it exits (ngx_close_listening_sockets): a
+// stale file would make the next start fail with "Address already in use".
+void ProxyServer::remove_unix_sockets() {
+  for (const auto& path : m_unix_paths) {
+    unlink(path.c_str());
+  }
+  m_unix_paths.clear();
 }
 
 void ProxyServer::start() {

@@ -38,6 +38,7 @@ public:
 
 private:
   ProxyServer() = default;
+  void remove_unix_sockets();
 
   ProxyPlan m_plan;
   std::vector<SslCtxPtr> m_contexts;
@@ -48,6 +49,7 @@ private:
   std::vector<std::unique_ptr<Worker>> m_workers;
   std::vector<std::thread> m_threads;
   std::vector<std::string> m_bound;
+  std::vector<std::string> m_unix_paths; // bound unix sockets, deleted on exit as nginx does
   std::atomic<std::size_t> m_finished{0};
 };
 

@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 namespace popcheck::proxy {
 
@@ -136,8 +137,22 @@ std::string peer_ip_text(const void* storage) {
     inet_ntop(AF_INET, &static_cast<const sockaddr_in*>(storage)->sin_addr, buf, sizeof buf);
   } else if (sa->sa_family == AF_INET6) {
     inet_ntop(AF_INET6, &static_cast<const sockaddr_in6*>(storage)->sin6_addr, buf, sizeof buf);
+  } else if (sa->sa_family == AF_UNIX) {
+    // ngx_sock_ntop: "unix:" and the peer's path, empty for the usual unnamed client socket.
+    const auto* un = static_cast<const sockaddr_un*>(storage);
+    return "unix:" + std::string(un->sun_path, strnlen(un->sun_path, sizeof un->sun_path));
   }
   return buf;
+}
+
+std::string address_with_port(const std::string& ip, unsigned port) {
+  if (ip.starts_with("unix:")) {
+    return ip;
+  }
+  if (ip.find(':') != std::string::npos) {
+    return "[" + ip + "]:" + std::to_string(port);
+  }
+  return ip + ":" + std::to_string(port);
 }
 
 unsigned peer_port(const void* storage) {

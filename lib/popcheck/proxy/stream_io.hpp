@@ -32,7 +32,9 @@ std::string io_error_text(const IoResult& result);
 
 // Socket helpers.
 bool set_nonblocking(int fd);
-std::string peer_ip_text(const void* sockaddr_storage);   // "127.0.0.1", "::1"
+std::string peer_ip_text(const void* sockaddr_storage);   // "127.0.0.1", "::1", "unix:"
+// ngx_sock_ntop with the port: "127.0.0.1:110", "[::1]:110", "unix:" (no port).
+std::string address_with_port(const std::string& ip, unsigned port);
 unsigned peer_port(const void* sockaddr_storage);
 
 } // namespace popcheck::proxy

@@ -1,0 +1,40 @@
+#include <popcheck/proxy/stream_io.hpp>
+
+#include <arpa/inet.h>
+#include <cstring>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+namespace popcheck::proxy {
+
+TEST_CASE("proxy: client address texts as ngx_sock_ntop") {
+  sockaddr_storage storage{};
+  auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+  in->sin_family = AF_INET;
+  in->sin_port = htons(40000);
+  inet_pton(AF_INET, "192.0.2.7", &in->sin_addr);
+  CHECK(peer_ip_text(&storage) == "192.0.2.7");
+  CHECK(peer_port(&storage) == 40000);
+  CHECK(address_with_port(peer_ip_text(&storage), peer_port(&storage)) == "192.0.2.7:40000");
+
+  storage = {};
+  auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+  in6->sin6_family = AF_INET6;
+  in6->sin6_port = htons(110);
+  inet_pton(AF_INET6, "2001:db8::1", &in6->sin6_addr);
+  CHECK(address_with_port(peer_ip_text(&storage), peer_port(&storage)) == "[2001:db8::1]:110");
+
+  // An accepted unix client is unnamed: "unix:", and no port anywhere.
+  storage = {};
+  storage.ss_family = AF_UNIX;
+  CHECK(peer_ip_text(&storage) == "unix:");
+  CHECK(peer_port(&storage) == 0);
+  CHECK(address_with_port("unix:", 0) == "unix:");
+  auto* un = reinterpret_cast<sockaddr_un*>(&storage);
+  std::strcpy(un->sun_path, "/run/pop3.sock");
+  CHECK(peer_ip_text(&storage) == "unix:/run/pop3.sock");
+}
+
+} // namespace popcheck::proxy
