@@ -2,7 +2,9 @@
 """Differential test: the same dialogues against real nginx 1.22.1 and against `popcheck proxy`,
 with the same configuration file (testdata/proxy/<case>/), the same dovecot backend and the same
 auth_http stub. Client transcripts and the auth_http requests must be equal byte for byte once
-salts are normalised. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
+salts are normalised, and so must each session's error_log lines at every level (info included:
+"client ... connected", "client logged in", each error text with its action and context), unless
+the case sets "compare_error_log": false. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
 missing).
 
 usage: proxy_diff_test.py --popcheck BUILD/popcheck testdata/proxy/CASE [--show]
@@ -33,14 +35,15 @@ def run_all(spec, port_map, env):
             listen = os.path.join(env.sockets_dir, listen[len("unix:"):])
         else:
             listen = port_map[listen]
-        transcript = h.Dialogue(listen, dialogue).run()
+        runner = h.Dialogue(listen, dialogue)
+        transcript = runner.run()
         with env.auth.lock:
             requests = [h.normalise(r) for r in env.auth.requests]
         if spec.get("compare_backend"):
             with env.fake.lock:
                 requests += [b"backend received: " + backend_bytes(r, listen)
                              for r in env.fake.received]
-        results.append((dialogue["name"], transcript, requests))
+        results.append((dialogue["name"], transcript, requests, runner.client))
     return results
 
 
@@ -83,12 +86,16 @@ def main():
                             print(f"FAIL: popcheck exited with {rc} after SIGTERM\n{proc.log()}")
                             failures += 1
                     sockets[target] += socket_states(spec, env)
-                    logs[target] = error_lines(inst.error_log)
+                    # "nginx_log_rewrites": popcheck's deliberate departures (it never logs
+                    # what may be a secret), applied to nginx's log text before comparing.
+                    rewrites = spec.get("nginx_log_rewrites", []) if target == "nginx" else []
+                    logs[target] = log_lines(inst.error_log, outcomes[target], rewrites)
                 finally:
                     inst.cleanup()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    for (name, t_nginx, r_nginx), (_, t_pop, r_pop) in zip(outcomes["nginx"], outcomes["popcheck"]):
+    for (name, t_nginx, r_nginx, _), (_, t_pop, r_pop, _) in zip(outcomes["nginx"],
+                                                                 outcomes["popcheck"]):
         same = t_nginx == t_pop and r_nginx == r_pop
         print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(case)}/{name}")
         if not same or args.show:
@@ -108,9 +115,9 @@ def main():
             if not ok:
                 print(f"  expected {expected}\n  got      {sockets[target]}")
             failures += 0 if ok else 1
-    if spec.get("compare_error_log"):
+    if spec.get("compare_error_log", True):
         same = logs["nginx"] == logs["popcheck"]
-        print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(case)}: [error] log lines")
+        print(f"{'ok  ' if same else 'FAIL'} {os.path.basename(case)}: error_log lines")
         if not same or args.show:
             print("  --- nginx\n" + "\n".join(logs["nginx"]))
             print("  --- popcheck\n" + "\n".join(logs["popcheck"]))
@@ -143,24 +150,39 @@ def backend_bytes(data, listen):
     return re.sub(rb" (\d+) (\d+)\r\n", ports, data, count=1) if data.startswith(b"PROXY ") else data
 
 
-def error_lines(path):
-    """The [error] lines of an error log, from the `*N` connection number on, ports of the
-    client and of the listen address masked (they differ between the two runs). The port probes
-    of the start-up wait (`broken header: ""` on PROXY listeners) vary in number: dropped, and the
-    connection numbers made relative to the first remaining line."""
+def log_lines(path, outcomes, rewrites=()):
+    """The error log's session lines (every level), grouped by dialogue in dialogue order. A
+    connection is the dialogue's when its `client ADDR connected` line names the dialogue's own
+    client port (unix clients, all "unix:", are taken in order); other connections (the start-up
+    wait's port probes) are dropped. `*N` becomes the dialogue's name and 127.0.0.1 ports are
+    masked, so the two runs compare although their numbers, ports and interleaving differ."""
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
     except OSError:
         return []
-    out = []
+    for pattern, replacement in rewrites:
+        text = re.sub(pattern, replacement, text)
+    by_port = {client[1]: name for name, _, _, client in outcomes if isinstance(client, tuple)}
+    unix_names = [name for name, _, _, client in outcomes if not isinstance(client, tuple)]
+    owner = {}  # nginx/popcheck connection number -> dialogue name
+    lines = {name: [] for name, _, _, _ in outcomes}
     for line in text.split("\n"):
-        m = re.search(r"\[error\] \d+#\d+: (\*\d+ .*)", line)
-        if m and 'broken header: ""' not in m.group(1):
-            out.append(re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", m.group(1)))
-    if out:
-        first = int(re.match(r"\*(\d+)", out[0]).group(1))
-        out = [re.sub(r"^\*(\d+)", lambda m: f"*+{int(m.group(1)) - first}", line) for line in out]
-    return out
+        m = re.search(r"\[(\w+)\] \d+#\d+: \*(\d+) (.*)", line)
+        if not m:
+            continue
+        level, number, message = m.groups()
+        connected = re.match(r"client (127\.0\.0\.1:(\d+)|unix:) connected to ", message)
+        if connected:
+            if connected.group(2):
+                name = by_port.get(int(connected.group(2)))
+            else:
+                name = unix_names.pop(0) if unix_names else None
+            if name:
+                owner[number] = name
+        if number in owner:
+            lines[owner[number]].append(
+                f"[{level}] " + re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message))
+    return [f"{name}: {line}" for name, _, _, _ in outcomes for line in lines[name]]
 
 
 if __name__ == "__main__":

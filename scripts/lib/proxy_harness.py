@@ -266,6 +266,7 @@ class Dialogue:
         self.transcript = []
         self.sock = None
         self.eof = False
+        self.client = None  # the client's own address: ("127.0.0.1", port), or "" for unix
 
     def _context(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -317,6 +318,7 @@ class Dialogue:
             raw.connect(self.port)
         else:
             raw = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        self.client = raw.getsockname()
         self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
         try:
             for step in self.spec["steps"]:
