@@ -60,6 +60,7 @@ private:
     bool connected = false;
     bool readable = false;
     bool writable = false;
+    bool hup = false; // the backend has closed (or failed): read until EOF, not short reads
     bool eof = false;
     std::string name;           // "address:port" as nginx logs it
     std::string out;            // PROXY header, USER/PASS lines, then the client's pipelined input

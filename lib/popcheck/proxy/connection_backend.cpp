@@ -90,6 +90,9 @@ void Connection::on_backend_events(std::uint32_t events) {
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     m_up->readable = true;
   }
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    m_up->hup = true;
+  }
 
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
     m_up->writable = true;
@@ -181,6 +184,11 @@ void Connection::backend_login_progress() {
       log(LogLevel::error, io_error_text(r), "reading response from upstream");
       apply_backend_step(m_up->login->on_error());
       return;
+    }
+    if (r.status == IoStatus::ok && r.n < space.size() && !m_up->hup) {
+      // A short read emptied the socket: the next reply brings a new edge, and a recv() now
+      // would mostly say EAGAIN (nginx too reads once per event here).
+      m_up->readable = false;
     }
     apply_backend_step(m_up->login->on_input(r.status == IoStatus::eof ? 0 : r.n));
   }
@@ -306,6 +314,7 @@ bool Connection::relay_splice() {
     int (&pipe)[2];
     std::size_t& in_pipe;
     bool &readable, &writable, &eof;
+    bool hup; // the source has closed: a short read does not mean it is drained
     bool gate; // pending plain bytes for dst go first
     std::string& pending; // where bytes read but not yet written to dst wait
     bool& use_splice;
@@ -319,11 +328,11 @@ bool Connection::relay_splice() {
   };
   Direction directions[] = {
       {m_fd, m_up->fd, m_up->pipe_c2b, m_up->in_pipe_c2b, m_client_readable, m_up->writable,
-       m_client_eof, m_up->out.empty(), m_up->out, m_up->splice_c2b, &m_bytes_in, nullptr,
+       m_client_eof, m_client_hup, m_up->out.empty(), m_up->out, m_up->splice_c2b, &m_bytes_in, nullptr,
        "proxying and reading from client", "proxying and sending to upstream", LogLevel::info,
        LogLevel::error},
       {m_up->fd, m_fd, m_up->pipe_b2c, m_up->in_pipe_b2c, m_up->readable, m_client_writable,
-       m_up->eof, m_out.empty(), m_out, m_up->splice_b2c, nullptr, &m_bytes_out,
+       m_up->eof, m_up->hup, m_out.empty(), m_out, m_up->splice_b2c, nullptr, &m_bytes_out,
        "proxying and reading from upstream", "proxying and sending to client", LogLevel::error,
        LogLevel::info},
   };
@@ -364,6 +373,9 @@ bool Connection::relay_splice() {
       } else {
         progress = true;
         d.use_splice = r.n == sizeof buffer;
+        if (r.n < sizeof buffer && !d.hup) {
+          d.readable = false; // drained: new bytes bring a new edge (saves an EAGAIN recv())
+        }
         if (d.counter_in != nullptr) {
           *d.counter_in += r.n;
         }
