@@ -30,6 +30,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "lib"))
+from checks import Checks  # noqa: E402
 import hostile_server  # noqa: E402
 import nginx_runner  # noqa: E402
 
@@ -116,12 +117,7 @@ def main():
     asan = sanitized(popcheck)
     rss_bound = ASAN_RSS_BOUND_MIB if asan else RSS_BOUND_MIB
     wall_bound = WALL_BOUND_S + (3.0 if asan else 0.0)
-    failures = []
-
-    def check(label, ok, detail=""):
-        print(f"{'PASS' if ok else 'FAIL'} {label}" + ("" if ok else f": {detail}"), flush=True)
-        if not ok:
-            failures.append(label)
+    check = Checks()
 
     with tempfile.TemporaryDirectory(prefix="popcheck-hostile-") as tmp:
         for mode, tls, reason, shown in CASES:
@@ -162,8 +158,7 @@ def main():
                       rc == 1 and secs < wall_bound and rss < rss_bound,
                       f"exit {rc}, {secs:.2f} s, {rss:.1f} MiB")
                 check(f"{mode}: text report says why", reason in text, text[-600:])
-    print(f"{'FAIL' if failures else 'PASS'}: {len(failures)} failed")
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

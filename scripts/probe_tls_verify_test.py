@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 CERTS = os.path.join(REPO, "testdata", "certs")
 sys.path.insert(0, os.path.join(HERE, "lib"))
+from checks import Checks  # noqa: E402
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
 import secrets_check  # noqa: E402
@@ -52,12 +53,7 @@ def main():
         return 77
     plain = nginx_runner.free_port(27000, 27999)
     tls = nginx_runner.free_port(27000, 27999, taken={plain})
-    failures = []
-
-    def check(label, ok, detail=""):
-        print(f"{'PASS' if ok else 'FAIL'} {label}" + ("" if ok else f": {detail}"))
-        if not ok:
-            failures.append(label)
+    check = Checks()
 
     def greeting(report):
         return next(c for c in report["checks"] if c["name"] == "greeting")
@@ -99,8 +95,7 @@ def main():
         t = subprocess.run([popcheck, "probe", "--tls", "--insecure", "--no-color", "--target",
                             f"127.0.0.1:{tls}"], capture_output=True, timeout=120, text=True)
         check("--insecure: the text report warns", WARNING in t.stdout + t.stderr, t.stdout[-400:])
-    print(f"{'FAIL' if failures else 'PASS'}: {len(failures)} failed")
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -20,21 +20,14 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
 import proxy_harness as h  # noqa: E402
 
 CASE = os.path.join(h.REPO, "testdata", "proxy", "clients")
-failures = []
+check = Checks()
 HEAD = f"load_module {nginx_runner.MAIL_MODULE};\nevents {{}}\n"
-
-
-def check(name, condition, detail=""):
-    print(f"{'ok  ' if condition else 'FAIL'} {name}")
-    if not condition:
-        failures.append(name)
-        if detail:
-            print("   ", detail)
 
 
 def context():
@@ -173,8 +166,7 @@ def main():
             inst.cleanup()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
+from checks import Checks  # noqa: E402
 import fault_backend  # noqa: E402
 import fault_client as fc  # noqa: E402
 import fault_scenarios as fs  # noqa: E402
@@ -50,14 +51,7 @@ TIMEOUT, PROXY_TIMEOUT, AUTH_TIMEOUT = 10.0, 3.0, 5.0  # as configured there (pr
 ROUND_LIMIT = 90.0  # a session that has not ended by then has hung
 RSS_SLACK_KIB = 16 * 1024
 LEAK_SLACK_KIB = 4 * 1024
-failures = []
-
-
-def check(name, condition, detail=""):
-    print(f"{'ok  ' if condition else 'FAIL'} {name}" + (f": {detail}" if detail else ""),
-          flush=True)
-    if not condition:
-        failures.append(name)
+check = Checks(always_detail=True)
 
 
 def fd_count(pid):
@@ -364,8 +358,7 @@ def main():
         inst.cleanup()
         shutil.rmtree(tmp, ignore_errors=True)
         stop_servers(servers)
-    print(f"{len(failures)} failure(s) in {time.monotonic() - started:.0f} s")
-    return 1 if failures else 0
+    return check.summary(f" in {time.monotonic() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -20,18 +20,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402
 import nginx_runner  # noqa: E402
 import proxy_harness as h  # noqa: E402
 
-failures = []
-
-
-def check(name, condition, detail=""):
-    print(f"{'ok  ' if condition else 'FAIL'} {name}")
-    if not condition:
-        failures.append(name)
-        if detail:
-            print("   ", detail)
+check = Checks()
 
 
 def s_client(port, *args):
@@ -125,7 +118,7 @@ def main():
               r.returncode == 2 and want in r.stderr, f"{r.returncode} {r.stderr}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failures else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
