@@ -195,7 +195,7 @@ json server_json(const EffectiveServer& s, const std::vector<Entry>& main_error_
       {"protocol_source", protocol_source},
       {"server_name",
        {{"value", s.server_name.value}, {"source", to_string(s.server_name.source)}}},
-      {"listeners", listeners},
+      {"listeners", std::move(listeners)},
       {"tls", tls_json(s)},
       {"auth",
        {{"methods", pop3_method_names(s.pop3_auth.value)},

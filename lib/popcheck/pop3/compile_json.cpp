@@ -69,14 +69,16 @@ json compile_document(const std::string& config_path, const Diagnostics& syntax_
     for (const auto name : sasl_names(s.pop3_auth.value)) {
       sasl.push_back(std::string(name));
     }
-    server["auth"]["sasl"] = sasl;
+    server["auth"]["sasl"] = std::move(sasl);
     server["wire"] = wire_json(s);
     servers.push_back(std::move(server));
   }
+  // Moved, not copied: an initializer list deep-copies lvalues (a port-range listen is tens of
+  // thousands of listeners).
   return {{"popcheck_version", POPCHECK_VERSION},
           {"config", config_path},
-          {"errors", errors},
-          {"servers", servers}};
+          {"errors", std::move(errors)},
+          {"servers", std::move(servers)}};
 }
 
 } // namespace popcheck::pop3
