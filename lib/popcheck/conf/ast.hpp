@@ -5,28 +5,37 @@
 // The tree is context-free: what a directive means is decided later by popcheck/model.
 
 #include <cstddef>
+#include <cstdint>
+#include <memory>
 #include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/conf/text.hpp>
+#include <popcheck/util/arena.hpp>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace popcheck::conf {
 
+// Tree nodes are views: every string and array they point at lives in the tree's arena (see
+// ConfTree::arena), so a node is a few plain words, copied with memcpy and never destroyed one by
+// one. A 100k-server configuration holds a million of them.
 struct Arg {
-  std::string value;   // escapes decoded as nginx decodes them (\" \' \\ \t \r \n)
-  int line = 0;        // where the token starts
-  int column = 0;      // 1-based byte column
-  bool quoted = false; // written inside '...' or "..."
+  Text value;             // escapes decoded as nginx decodes them (\" \' \\ \t \r \n)
+  int line = 0;           // where the token starts
+  int column = 0;         // 1-based byte column
+  bool quoted = false;    // written inside '...' or "..."
 };
 
-// Fields ordered to leave no padding: a large configuration holds a million of these.
+// Fields ordered to leave no padding.
 struct Directive {
-  std::string name; // the first token, decoded
-  std::vector<Arg> args;
-  std::vector<Directive> block;
-  std::vector<std::size_t> includes; // `include` only: the files it expanded to, in order
-  std::size_t file = 0;              // index into ConfTree::files
-  int line = 0;                      // line of the name (crossplane's "line")
-  int column = 0;                    // column of the name
+  Text name;             // the first token, decoded
+  std::span<const Arg> args;
+  std::span<const Directive> block;
+  std::span<const std::size_t> includes; // `include` only: the files it expanded to, in order
+  std::size_t file = 0;                  // index into ConfTree::files
+  int line = 0;                          // line of the name (crossplane's "line")
+  int column = 0;                        // column of the name
   int end_line = 0;       // line of the terminating ';' or '{': the line nginx puts in its messages
   int end_column = 0;     // column of that ';' or '{'
   int block_end_line = 0; // line of the closing '}' (0 when the file ended first)
@@ -42,7 +51,7 @@ struct Comment {
 
 struct ConfFile {
   std::string path; // absolute, as nginx prints it
-  std::vector<Directive> parsed;
+  std::span<const Directive> parsed; // in ConfTree::arena
   std::vector<Comment> comments;
   Diagnostics errors; // syntax and include errors found while reading this file
 };
@@ -50,6 +59,8 @@ struct ConfFile {
 struct ConfTree {
   std::string conf_prefix;     // directory of the main file, with a trailing '/'
   std::vector<ConfFile> files; // files[0] is the main file
+  // Owns every string and array of the tree's nodes; shared so that copies of the tree stay valid.
+  std::shared_ptr<Arena> arena = std::make_shared<Arena>();
   // Every error of every file, in file order (sorted by the caller if needed).
   Diagnostics all_errors() const;
 };

@@ -50,7 +50,8 @@ TEST_CASE("conf disk include: globs, directories and missing files") {
   CHECK(tree.conf_prefix == d + "/");
   CHECK(tree.files[1].path == d + "/conf.d/a.conf");
   CHECK(tree.files[2].path == d + "/conf.d/b.conf");
-  CHECK(tree.files[2].parsed.at(0).name == "b");
+  CHECK(tree.files[2].parsed.size() == 1);
+  CHECK(tree.files[2].parsed[0].name == "b");
   const Diagnostics errors = tree.all_errors();
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].nginx_text() == "pread() \"" + d + "/sub\" failed (21: Is a directory)");

@@ -19,10 +19,11 @@ std::size_t IncludeResolver::add_file(const std::string& path, std::string_view 
   m_index.emplace(path, index);
   m_open.push_back(index);
   ParsedFile parsed = parse_file(
-      text, path, index, [this](const Directive& d, Diagnostics& e) { return include(d, e); });
+      text, path, index, [this](const Directive& d, Diagnostics& e) { return include(d, e); },
+      *m_tree.arena);
   m_open.pop_back();
   ConfFile& file = m_tree.files[index]; // re-fetched: nested includes grew the vector
-  file.parsed = std::move(parsed.parsed);
+  file.parsed = parsed.parsed;
   file.comments = std::move(parsed.comments);
   file.errors = std::move(parsed.errors);
   return index;
@@ -40,7 +41,8 @@ std::vector<std::size_t> IncludeResolver::include(const Directive& directive, Di
         Diagnostic{k_include_rule, Severity::error, std::move(location), std::move(message), {}});
   };
 
-  const std::string full = arg.value.starts_with('/') ? arg.value : m_tree.conf_prefix + arg.value;
+  const std::string full = arg.value.starts_with('/') ? std::string(arg.value)
+                                                     : m_tree.conf_prefix + std::string(arg.value);
   std::vector<std::string> paths;
   if (full.find_first_of("*?[") == std::string::npos) {
     paths.push_back(full);

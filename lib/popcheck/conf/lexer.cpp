@@ -56,8 +56,8 @@ std::string decode_escapes(std::string_view raw) {
 }
 
 Lexer::Lexer(std::string_view text, std::string path, Diagnostics& errors,
-             std::vector<Comment>& comments)
-    : m_text(text), m_path(std::move(path)), m_errors(errors), m_comments(comments),
+             std::vector<Comment>& comments, Arena& arena)
+    : m_text(text), m_path(std::move(path)), m_errors(errors), m_comments(comments), m_arena(arena),
       m_buffer_last(std::min(text.size(), k_conf_buffer)) {}
 
 void Lexer::report(Statement& statement, int line, int column, std::string message) {
@@ -70,8 +70,11 @@ void Lexer::report(Statement& statement, int line, int column, std::string messa
 }
 
 void Lexer::push_word(Statement& statement, std::size_t begin, std::size_t end, bool quoted) {
-  statement.words.push_back(
-      Arg{decode_escapes(m_text.substr(begin, end - begin)), m_word_line, m_word_column, quoted});
+  const std::string_view raw = m_text.substr(begin, end - begin);
+  const std::string_view value = raw.find('\\') == std::string_view::npos
+                                     ? m_arena.store(raw)
+                                     : m_arena.store(decode_escapes(raw));
+  statement.words.push_back(Arg{value, m_word_line, m_word_column, quoted});
 }
 
 bool Lexer::refill(Statement& statement, bool s_quoted, bool d_quoted, bool in_comment) {

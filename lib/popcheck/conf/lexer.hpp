@@ -32,9 +32,10 @@ struct Statement {
 
 class Lexer {
 public:
-  // `path` is used in diagnostics only. Errors and comments are appended to the given sinks.
+  // `path` is used in diagnostics only. Errors and comments are appended to the given sinks; the
+  // words' decoded text is stored in `arena`.
   Lexer(std::string_view text, std::string path, Diagnostics& errors,
-        std::vector<Comment>& comments);
+        std::vector<Comment>& comments, Arena& arena);
 
   void next(Statement& statement);
   int line() const { return m_line; }
@@ -50,6 +51,7 @@ private:
   std::string m_path;
   Diagnostics& m_errors;
   std::vector<Comment>& m_comments;
+  Arena& m_arena;
   std::size_t m_pos = 0;
   std::size_t m_line_start = 0; // offset of the first byte of the current line
   int m_line = 1;

@@ -14,11 +14,12 @@ struct Lexed {
   std::vector<Statement> statements; // up to and including the end of file
   Diagnostics errors;
   std::vector<Comment> comments;
+  std::shared_ptr<Arena> arena = std::make_shared<Arena>(); // the words' text
 };
 
 Lexed lex(std::string_view text) {
   Lexed out;
-  Lexer lexer(text, "/d/t.conf", out.errors, out.comments);
+  Lexer lexer(text, "/d/t.conf", out.errors, out.comments, *out.arena);
   for (;;) {
     Statement statement;
     lexer.next(statement);
@@ -32,7 +33,7 @@ Lexed lex(std::string_view text) {
 std::vector<std::string> values(const Statement& statement) {
   std::vector<std::string> out;
   for (const Arg& word : statement.words) {
-    out.push_back(word.value);
+    out.emplace_back(word.value);
   }
   return out;
 }

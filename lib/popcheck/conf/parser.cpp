@@ -1,4 +1,3 @@
-#include <iterator>
 #include <popcheck/conf/lexer.hpp>
 #include <popcheck/conf/parser.hpp>
 #include <utility>
@@ -7,44 +6,48 @@ namespace popcheck::conf {
 
 namespace {
 
-Directive make_directive(Statement& statement, std::size_t file_index) {
+Directive make_directive(const Statement& statement, std::size_t file_index, Arena& arena) {
   Directive directive;
   directive.file = file_index;
   directive.end_line = statement.end_line;
   directive.end_column = statement.end_column;
   directive.has_block = statement.end == StatementEnd::block_start;
-  auto& words = statement.words;
+  const auto& words = statement.words;
   if (words.empty()) {
     // `{` with no name: an anonymous block, kept only to stay balanced
     directive.line = statement.end_line;
     directive.column = statement.end_column;
     return directive;
   }
-  directive.name = std::move(words.front().value);
+  directive.name = words.front().value;
   directive.name_quoted = words.front().quoted;
   directive.line = words.front().line;
   directive.column = words.front().column;
-  directive.args.reserve(words.size() - 1);
-  directive.args.assign(std::make_move_iterator(words.begin() + 1),
-                        std::make_move_iterator(words.end()));
+  directive.args = arena.store(std::span<const Arg>(words).subspan(1));
   return directive;
 }
 
-// An open block: the directive that opened it, collecting its children.
+// An open block: the directive that opened it, collecting its children until its '}' moves
+// them into the arena.
 struct Frame {
   Directive directive;
   bool drop = false; // opened by a broken statement: parsed for balance, then thrown away
+  std::vector<Directive> children;
 };
 
 } // namespace
 
 ParsedFile parse_file(std::string_view text, const std::string& path, std::size_t file_index,
-                      const IncludeHandler& on_include) {
+                      const IncludeHandler& on_include, Arena& arena) {
   ParsedFile out;
-  Lexer lexer(text, path, out.errors, out.comments);
+  Lexer lexer(text, path, out.errors, out.comments, arena);
+  std::vector<Directive> top;
   std::vector<Frame> stack; // explicit, so deeply nested input cannot exhaust the call stack
+  // Closed frames' vectors, reused by the next blocks opened: a server{} of 5 directives should
+  // not cost a fresh allocation (and its growth) each time.
+  std::vector<std::vector<Directive>> spare;
   const auto current = [&]() -> std::vector<Directive>& {
-    return stack.empty() ? out.parsed : stack.back().directive.block;
+    return stack.empty() ? top : stack.back().children;
   };
   const auto report = [&](const Statement& at, std::string message) {
     out.errors.push_back(Diagnostic{k_syntax_rule,
@@ -58,11 +61,19 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
     stack.pop_back();
     if (!frame.drop) {
       frame.directive.block_end_line = end_line;
-      // Blocks are never appended to later: give back what growth by doubling reserved
-      // (a server block of 5 directives would keep room for 8; 100k of them add up).
-      frame.directive.block.shrink_to_fit();
-      current().push_back(std::move(frame.directive));
+      frame.directive.block = arena.store(frame.children);
+      current().push_back(frame.directive);
     }
+    frame.children.clear();
+    spare.push_back(std::move(frame.children));
+  };
+  const auto open_block = [&](Directive directive, bool drop) {
+    std::vector<Directive> children;
+    if (!spare.empty()) {
+      children = std::move(spare.back());
+      spare.pop_back();
+    }
+    stack.push_back(Frame{directive, drop, std::move(children)});
   };
 
   bool too_deep = false;
@@ -77,16 +88,16 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
         report(statement, "blocks nested deeper than " + std::to_string(k_max_block_depth) +
                               " levels are not supported");
       }
-      stack.push_back(Frame{make_directive(statement, file_index),
-                            statement.broken || stack.size() >= k_max_block_depth});
+      open_block(make_directive(statement, file_index, arena),
+                 statement.broken || stack.size() >= k_max_block_depth);
       break;
     case StatementEnd::semicolon:
       if (!statement.broken) {
-        Directive directive = make_directive(statement, file_index);
+        Directive directive = make_directive(statement, file_index, arena);
         if (directive.name == "include" && directive.args.size() == 1 && on_include) {
-          directive.includes = on_include(directive, out.errors);
+          directive.includes = arena.store(on_include(directive, out.errors));
         }
-        current().push_back(std::move(directive));
+        current().push_back(directive);
       }
       break;
     case StatementEnd::block_end:
@@ -103,7 +114,7 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
       while (!stack.empty()) {
         close_block(0);
       }
-      out.parsed.shrink_to_fit();
+      out.parsed = arena.store(top);
       return out;
     }
   }

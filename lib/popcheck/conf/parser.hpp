@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <span>
 #include <popcheck/conf/ast.hpp>
 #include <string>
 #include <string_view>
@@ -18,7 +19,7 @@ namespace popcheck::conf {
 inline constexpr std::size_t k_max_block_depth = 256;
 
 struct ParsedFile {
-  std::vector<Directive> parsed;
+  std::span<const Directive> parsed; // in the arena given to parse_file
   std::vector<Comment> comments;
   Diagnostics errors;
 };
@@ -28,7 +29,8 @@ struct ParsedFile {
 using IncludeHandler =
     std::function<std::vector<std::size_t>(const Directive& include, Diagnostics& errors)>;
 
+// Every string and array of the directives is stored in `arena`: `text` may go afterwards.
 ParsedFile parse_file(std::string_view text, const std::string& path, std::size_t file_index,
-                      const IncludeHandler& on_include);
+                      const IncludeHandler& on_include, Arena& arena);
 
 } // namespace popcheck::conf

@@ -26,10 +26,10 @@ Strings texts(const Diagnostics& errors) {
   return out;
 }
 
-Strings names(const std::vector<Directive>& directives) {
+Strings names(std::span<const Directive> directives) {
   Strings out;
   for (const Directive& directive : directives) {
-    out.push_back(directive.name);
+    out.emplace_back(directive.name);
   }
   return out;
 }
@@ -74,7 +74,7 @@ TEST_CASE("conf parser: template syntax left in a file") {
   CHECK(bang.files[0].parsed[0].has_block);
   // nginx: directive "auth_http" is not terminated by ";" in F:2 (the model reports that).
   const auto braces = parse("mail {\nauth_http http://{{ host }}/x;\n}\n}\n");
-  const Directive& auth_http = braces.files[0].parsed[0].block.at(0);
+  const Directive& auth_http = braces.files[0].parsed[0].block[0];
   CHECK(auth_http.name == "auth_http");
   CHECK(auth_http.has_block);
   CHECK(auth_http.end_line == 2);

@@ -20,7 +20,7 @@ json directive_json(const Directive& directive) {
               {"column", directive.column},
               {"args", std::move(args)}};
   if (directive.name == "include" && !directive.has_block) {
-    out["includes"] = directive.includes;
+    out["includes"] = std::vector<std::size_t>(directive.includes.begin(), directive.includes.end());
   }
   if (directive.has_block) {
     json block = json::array();

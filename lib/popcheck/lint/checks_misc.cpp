@@ -45,7 +45,7 @@ struct Counter {
   Diagnostics& out;
 
   // Calls fn for each directive of a block, with includes expanded in place.
-  template <class Fn> void each(const std::vector<conf::Directive>& list, Fn&& fn, int depth = 0) {
+  template <class Fn> void each(std::span<const conf::Directive> list, Fn&& fn, int depth = 0) {
     for (const auto& d : list) {
       if (d.name == "include" && depth < 64) {
         for (auto index : d.includes) {
@@ -57,7 +57,7 @@ struct Counter {
     }
   }
 
-  void block(const std::vector<conf::Directive>& list, bool in_mail) {
+  void block(std::span<const conf::Directive> list, bool in_mail) {
     const conf::Directive* last[2] = {nullptr, nullptr};
     int seen[2] = {0, 0};
     each(list, [&](const conf::Directive& d) {
@@ -74,7 +74,7 @@ struct Counter {
     for (int i = 0; i < 2; ++i) {
       if (in_mail && seen[i] > 1) {
         const auto& d = *last[i];
-        const std::string value = d.args.empty() ? std::string() : d.args.front().value;
+        const std::string value = d.args.empty() ? std::string() : d.args.front().value.str();
         out.push_back(finding("POP3028", {tree.files[d.file].path, d.end_line, d.column},
                               "\"" + d.name +
                                   "\" is repeated in this block; only the last one (\"" + value +

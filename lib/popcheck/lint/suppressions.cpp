@@ -18,7 +18,7 @@ struct Span {
   int last_line;
 };
 
-void collect_spans(const std::vector<conf::Directive>& directives, std::vector<Span>& spans) {
+void collect_spans(std::span<const conf::Directive> directives, std::vector<Span>& spans) {
   for (const auto& d : directives) {
     const int last = d.has_block && d.block_end_line > 0 ? d.block_end_line : d.end_line;
     spans.push_back({d.line, d.column, d.line, std::max(last, d.line)});

@@ -1,3 +1,4 @@
+#include <popcheck/conf/parse_config.hpp>
 #include <popcheck/lint/suppressions.hpp>
 
 #include <doctest/doctest.h>
@@ -7,42 +8,18 @@ using namespace popcheck::lint;
 
 namespace {
 
-conf::Directive directive(std::string name, int line, int column, int end_line) {
-  conf::Directive d;
-  d.name = std::move(name);
-  d.line = line;
-  d.column = column;
-  d.end_line = end_line;
-  return d;
-}
-
-// mail {                       line 1
-//   # popcheck disable=CONF007 line 2
-//   server {                   line 3
-//     listen 110;              line 4
-//   }                          line 5
-//   timeout 5s; # popcheck disable=duplicate-directive    line 6
-//   # popcheck disable=NOPE    line 7
-// }                            line 8
+// The tree of a file in memory, as the parser builds it.
 conf::ConfTree sample_tree() {
-  conf::ConfTree tree;
-  conf::ConfFile file;
-  file.path = "/c/nginx.conf";
-  auto mail = directive("mail", 1, 1, 1);
-  mail.has_block = true;
-  mail.block_end_line = 8;
-  auto server = directive("server", 3, 3, 3);
-  server.has_block = true;
-  server.block_end_line = 5;
-  server.block.push_back(directive("listen", 4, 5, 4));
-  mail.block.push_back(server);
-  mail.block.push_back(directive("timeout", 6, 3, 6));
-  file.parsed.push_back(mail);
-  file.comments = {{" popcheck disable=CONF007", 2, 3},
-                   {" popcheck disable=duplicate-directive", 6, 15},
-                   {" popcheck disable=NOPE", 7, 3}};
-  tree.files.push_back(file);
-  return tree;
+  MemoryFileReader files;
+  return conf::parse_config_text("mail {\n"
+                                 "  # popcheck disable=CONF007\n"
+                                 "  server {\n"
+                                 "    listen 110;\n"
+                                 "  }\n"
+                                 "  timeout 5s; # popcheck disable=duplicate-directive\n"
+                                 "  # popcheck disable=NOPE\n"
+                                 "}\n",
+                                 "/c/nginx.conf", files);
 }
 
 Finding finding(std::string rule, int line) {

@@ -107,7 +107,7 @@ void Walker::walk_block(const conf::Directive& d, Context ctx, ContextConf* conf
   flush_syntax(d.file, d.block_end_line > 0 ? d.block_end_line : INT_MAX, 0);
 }
 
-void Walker::walk(const std::vector<conf::Directive>& list, Context ctx, ContextConf* conf,
+void Walker::walk(std::span<const conf::Directive> list, Context ctx, ContextConf* conf,
                   ServerConf* server) {
   for (const auto& d : list) {
     flush_syntax(d.file, d.line, d.column);
@@ -273,7 +273,7 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
     error(rules::k_duplicate, d, "\"" + d.name + "\" directive is duplicate");
     return;
   }
-  const std::string arg = d.args.empty() ? std::string() : d.args[0].value;
+  const conf::Text arg = d.args.empty() ? conf::Text() : d.args[0].value;
   std::int64_t value = 0;
   if (d.name == "load_module") {
     if (modules_used) {
@@ -307,7 +307,7 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
       error(rules::k_invalid_value, d, "\"worker_processes\" directive invalid value");
     }
   } else if (d.name == "worker_priority") {
-    const std::string_view digits = arg.starts_with('-') ? std::string_view(arg).substr(1) : arg;
+    const std::string_view digits = arg.starts_with('-') ? std::string_view(arg).substr(1) : std::string_view(arg);
     if (!parse_number(digits)) {
       error(rules::k_invalid_value, d, "\"worker_priority\" directive invalid number");
     }

@@ -47,7 +47,7 @@ struct Walker {
     report(rule, d, std::move(message), rule.severity);
   }
 
-  void walk(const std::vector<conf::Directive>& list, Context ctx, ContextConf* conf,
+  void walk(std::span<const conf::Directive> list, Context ctx, ContextConf* conf,
             ServerConf* server);
   // walk() over d's block, then the tree errors met before its '}'.
   void walk_block(const conf::Directive& d, Context ctx, ContextConf* conf, ServerConf* server);

@@ -1,0 +1,61 @@
+#pragma once
+
+// A bump allocator for data that lives and dies together (a configuration tree): items are
+// copied into large chunks and freed all at once with the arena. A 100k-server tree is millions
+// of small strings and arrays; one malloc each cost more time and memory than the data itself.
+
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace popcheck {
+
+class Arena {
+public:
+  static constexpr std::size_t k_chunk = 64 * 1024;
+
+  Arena() = default;
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  // A copy of `text` that lives as long as the arena.
+  std::string_view store(std::string_view text) {
+    if (text.empty()) {
+      return {};
+    }
+    char* out = static_cast<char*>(allocate(text.size(), 1));
+    std::memcpy(out, text.data(), text.size());
+    return {out, text.size()};
+  }
+
+  // A copy of `items` (trivially copyable: nothing is ever destroyed) that lives as long as the
+  // arena.
+  template <class T> std::span<const T> store(std::span<const T> items) {
+    static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+    if (items.empty()) {
+      return {};
+    }
+    T* out = static_cast<T*>(allocate(items.size_bytes(), alignof(T)));
+    std::memcpy(static_cast<void*>(out), items.data(), items.size_bytes());
+    return {out, items.size()};
+  }
+  template <class T> std::span<const T> store(const std::vector<T>& items) {
+    return store(std::span<const T>(items));
+  }
+
+  std::size_t bytes_reserved() const { return m_reserved; }
+
+private:
+  void* allocate(std::size_t size, std::size_t align);
+
+  std::vector<std::unique_ptr<std::byte[]>> m_chunks;
+  std::byte* m_next = nullptr;
+  std::size_t m_left = 0;
+  std::size_t m_reserved = 0;
+};
+
+} // namespace popcheck
