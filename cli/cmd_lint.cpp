@@ -158,7 +158,9 @@ int run_lint(const LintCliOptions& given) {
   options.analyze.files = cli.no_file_checks ? nullptr : &disk_probe;
   options.analyze.hostname = cli.hostname;
 
-  RecordingFileReader reader;
+  const bool to_terminal = (cli.output.empty() || cli.output == "-") && isatty(STDOUT_FILENO);
+  // Source lines are shown under findings on a terminal only: otherwise no text is kept.
+  RecordingFileReader reader(cli.format == "text" && to_terminal);
   lint::LintReport report;
   Progress progress("lint", cli.inputs.size(), k_progress_min_files, !cli.no_progress);
   for (const auto& input : cli.inputs) {
@@ -169,7 +171,7 @@ int run_lint(const LintCliOptions& given) {
       return k_exit_input;
     }
     report.inputs.push_back(tree->files.empty() ? input : tree->files.front().path);
-    auto findings = lint::lint_tree(*tree, options);
+    auto findings = lint::lint_tree(std::move(*tree), options);
     if (report.findings.empty()) {
       report.findings = std::move(findings); // no second copy of a large report
     } else {
@@ -179,7 +181,6 @@ int run_lint(const LintCliOptions& given) {
 
   progress.finish();
 
-  const bool to_terminal = (cli.output.empty() || cli.output == "-") && isatty(STDOUT_FILENO);
   OutputFile output(cli.output);
   std::string text; // formats that are not written block by block
   if (cli.format == "json") {

@@ -12,7 +12,7 @@ std::expected<std::string, IoError> RecordingFileReader::read(const std::string&
     return it->second;
   }
   auto text = m_disk.read(path);
-  if (text) {
+  if (text && m_keep_texts) {
     m_texts[path] = *text;
   }
   return text;

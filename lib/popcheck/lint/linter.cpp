@@ -100,7 +100,11 @@ std::vector<std::string> unknown_rules(const std::vector<std::string>& ids_or_na
   return unknown;
 }
 
-std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& options) {
+namespace {
+
+// `drop`: the tree itself, emptied once nothing needs it any more.
+std::vector<Finding> lint(const conf::ConfTree& tree, const LintOptions& options,
+                          conf::ConfTree* drop) {
   const RuleFilter filter(options);
   std::vector<const Rule*> rules; // what --only/--skip leave out is not even checked
   for (const auto& rule : all_rules()) {
@@ -142,6 +146,9 @@ std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& op
   }
   add_known_mistake_hints(diagnostics);
   const auto suppressions = collect_suppressions(tree, diagnostics);
+  if (drop != nullptr) {
+    *drop = conf::ConfTree();
+  }
 
   std::erase_if(diagnostics, [&](const Diagnostic& d) { return !filter.reports(d.rule); });
   for (auto& d : diagnostics) {
@@ -161,6 +168,16 @@ std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& op
   Diagnostics().swap(diagnostics); // moved from: give the memory back before the report grows
   apply_suppressions(suppressions, findings);
   return findings;
+}
+
+} // namespace
+
+std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& options) {
+  return lint(tree, options, nullptr);
+}
+
+std::vector<Finding> lint_tree(conf::ConfTree&& tree, const LintOptions& options) {
+  return lint(tree, options, &tree);
 }
 
 } // namespace popcheck::lint

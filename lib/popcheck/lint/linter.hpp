@@ -27,5 +27,8 @@ std::vector<std::string> unknown_rules(const std::vector<std::string>& ids_or_na
 // Every finding of one configuration tree, sorted by file, line, column, rule; duplicates (the
 // same mail-level setting seen through several servers) reported once.
 std::vector<Finding> lint_tree(const conf::ConfTree& tree, const LintOptions& options);
+// The same, dropping the tree as soon as the checks are done with it: the findings of a large
+// configuration are sorted and copied into the report while its tree's memory is already free.
+std::vector<Finding> lint_tree(conf::ConfTree&& tree, const LintOptions& options);
 
 } // namespace popcheck::lint

@@ -1,6 +1,6 @@
 #include <popcheck/lint/rule_tables.hpp>
 
-#include <algorithm>
+#include <unordered_map>
 #include <vector>
 
 namespace popcheck::lint {
@@ -15,9 +15,16 @@ std::span<const Rule> all_rules() {
 }
 
 const Rule* find_rule(std::string_view id) {
-  const auto rules = all_rules();
-  const auto it = std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.id == id; });
-  return it == rules.end() ? nullptr : &*it;
+  // Asked once per finding (its severity, its name in reports): a lookup table, not a scan.
+  static const std::unordered_map<std::string_view, const Rule*> by_id = [] {
+    std::unordered_map<std::string_view, const Rule*> out;
+    for (const Rule& rule : all_rules()) {
+      out.try_emplace(rule.id, &rule);
+    }
+    return out;
+  }();
+  const auto it = by_id.find(id);
+  return it == by_id.end() ? nullptr : it->second;
 }
 
 } // namespace popcheck::lint

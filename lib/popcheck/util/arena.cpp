@@ -1,28 +1,40 @@
 #include <cstdint>
+#include <new>
 #include <popcheck/util/arena.hpp>
+#include <sys/mman.h>
 
 namespace popcheck {
+
+Arena::~Arena() {
+  for (const Chunk& chunk : m_chunks) {
+    munmap(chunk.data, chunk.size);
+  }
+}
 
 void* Arena::allocate(std::size_t size, std::size_t align) {
   const auto misalign = reinterpret_cast<std::uintptr_t>(m_next) % align;
   const std::size_t pad = misalign == 0 ? 0 : align - misalign;
-  if (m_next == nullptr || pad + size > m_left) {
-    // Large items get a chunk of their own, so the current chunk's tail is not wasted.
-    if (size > k_chunk / 4) {
-      m_chunks.push_back(std::make_unique_for_overwrite<std::byte[]>(size));
-      m_reserved += size;
-      return m_chunks.back().get();
-    }
-    m_chunks.push_back(std::make_unique_for_overwrite<std::byte[]>(k_chunk));
-    m_reserved += k_chunk;
-    m_next = m_chunks.back().get();
-    m_left = k_chunk;
-    return allocate(size, align); // a fresh chunk is aligned for any T (operator new[])
+  if (m_next != nullptr && pad + size <= m_left) {
+    std::byte* out = m_next + pad;
+    m_next = out + size;
+    m_left -= pad + size;
+    return out;
   }
-  std::byte* out = m_next + pad;
-  m_next = out + size;
-  m_left -= pad + size;
-  return out;
+  // Large items get a mapping of their own, so the current chunk's tail is not wasted.
+  const bool own = size > k_chunk / 4;
+  const std::size_t chunk_size = own ? size : k_chunk;
+  void* data = mmap(nullptr, chunk_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (data == MAP_FAILED) {
+    throw std::bad_alloc();
+  }
+  m_chunks.push_back({data, chunk_size});
+  m_reserved += chunk_size;
+  if (own) {
+    return data;
+  }
+  m_next = static_cast<std::byte*>(data); // page-aligned: fits any T
+  m_left = k_chunk;
+  return allocate(size, align);
 }
 
 } // namespace popcheck

@@ -3,10 +3,11 @@
 // A bump allocator for data that lives and dies together (a configuration tree): items are
 // copied into large chunks and freed all at once with the arena. A 100k-server tree is millions
 // of small strings and arrays; one malloc each cost more time and memory than the data itself.
+// Chunks are mapped from the system directly, so that dropping a large tree gives its memory
+// back at once (freed heap memory stays resident and would count again for what comes next).
 
 #include <cstddef>
 #include <cstring>
-#include <memory>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -16,11 +17,12 @@ namespace popcheck {
 
 class Arena {
 public:
-  static constexpr std::size_t k_chunk = 64 * 1024;
+  static constexpr std::size_t k_chunk = 1024 * 1024;
 
   Arena() = default;
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
+  ~Arena();
 
   // A copy of `text` that lives as long as the arena.
   std::string_view store(std::string_view text) {
@@ -52,7 +54,11 @@ public:
 private:
   void* allocate(std::size_t size, std::size_t align);
 
-  std::vector<std::unique_ptr<std::byte[]>> m_chunks;
+  struct Chunk {
+    void* data;
+    std::size_t size;
+  };
+  std::vector<Chunk> m_chunks;
   std::byte* m_next = nullptr;
   std::size_t m_left = 0;
   std::size_t m_reserved = 0;

@@ -67,16 +67,23 @@ void JsonWriter::value(bool flag) {
 }
 
 void JsonWriter::string(std::string_view text) {
-  for (const char ch : text) {
-    if (static_cast<unsigned char>(ch) >= 0x80) {
+  const std::size_t start = m_out.size();
+  m_out += '"';
+  std::size_t plain = 0; // first byte not yet appended
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto ch = static_cast<unsigned char>(text[i]);
+    if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
+      continue; // appended with its run
+    }
+    if (ch >= 0x80) {
       // UTF-8, possibly invalid: nlohmann's own escaping, with its replacement rules.
+      m_out.resize(start);
       m_out += nlohmann::json(std::string(text))
                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     }
-  }
-  m_out += '"';
-  for (const char ch : text) {
+    m_out.append(text.substr(plain, i - plain));
+    plain = i + 1;
     switch (ch) {
     case '"':
       m_out += "\\\"";
@@ -99,17 +106,15 @@ void JsonWriter::string(std::string_view text) {
     case '\t':
       m_out += "\\t";
       break;
-    default:
-      if (static_cast<unsigned char>(ch) < 0x20) {
-        static constexpr char k_hex[] = "0123456789abcdef";
-        m_out += "\\u00";
-        m_out += k_hex[(ch >> 4) & 0xf];
-        m_out += k_hex[ch & 0xf];
-      } else {
-        m_out += ch;
-      }
+    default: {
+      static constexpr char k_hex[] = "0123456789abcdef";
+      m_out += "\\u00";
+      m_out += k_hex[(ch >> 4) & 0xf];
+      m_out += k_hex[ch & 0xf];
+    }
     }
   }
+  m_out.append(text.substr(plain));
   m_out += '"';
 }
 
