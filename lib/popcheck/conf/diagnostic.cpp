@@ -8,9 +8,17 @@ namespace popcheck {
 
 namespace {
 
+// Looked up by view: a location is made for every directive the analyzer reads, and building a
+// std::string key each time to find a name that is almost always there already was a malloc each.
+struct ViewHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>()(text); }
+};
+
 struct PathTable {
   std::mutex mutex;
-  std::unordered_set<std::string> names; // node-based: element addresses never move
+  // node-based: element addresses never move
+  std::unordered_set<std::string, ViewHash, std::equal_to<>> names;
 };
 
 PathTable& path_table() {
@@ -26,7 +34,11 @@ FilePath::FilePath(std::string_view text) {
   }
   auto& table = path_table();
   const std::lock_guard lock(table.mutex);
-  m_text = &*table.names.emplace(text).first;
+  auto it = table.names.find(text);
+  if (it == table.names.end()) {
+    it = table.names.emplace(text).first;
+  }
+  m_text = &*it;
 }
 
 const std::string& FilePath::str() const {

@@ -39,7 +39,9 @@ std::string join_args(const conf::Directive& d) {
 
 Location Walker::location(const conf::Directive& d) const {
   Location loc;
-  if (d.file < tree.files.size()) {
+  if (d.file < file_paths.size()) {
+    loc.file = file_paths[d.file];
+  } else if (d.file < tree.files.size()) {
     loc.file = tree.files[d.file].path;
   }
   loc.line = d.end_line > 0 ? d.end_line : d.line;
@@ -359,6 +361,7 @@ ContextConf Walker::read_mail_settings(const conf::Directive& d) {
   AnalyzeOptions quiet = options;
   quiet.include_syntax_errors = false;
   Walker reader{tree, quiet, scratch, {}};
+  reader.file_paths = file_paths;
   reader.mail_loaded = true;
   reader.skip_servers = true;
   ContextConf settings;
@@ -404,6 +407,9 @@ Analysis analyze(const conf::ConfTree& tree, const AnalyzeOptions& options) {
     return out;
   }
   detail::Walker walker{tree, options, out, {}};
+  for (const auto& file : tree.files) {
+    walker.file_paths.emplace_back(file.path);
+  }
   if (options.include_syntax_errors) {
     walker.syntax_next.assign(tree.files.size(), 0);
   }

@@ -144,7 +144,7 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
     return;
   }
   for (const auto& named : u.addresses) {
-    if (!listen_keys.insert(listen_key(named.address)).second) {
+    if (!listen_keys.insert(listen_key(named.address))) {
       error(rules::k_duplicate_listen, d, "duplicate \"" + named.name + "\" address and port pair");
       return;
     }

@@ -16,15 +16,15 @@ struct Picker {
   const ContextConf& mail;
 
   const Setting* pick(MailId id, Source& source, Location& where) const {
-    if (server[id].set) {
+    if (const Setting& own = server[id]; own.set) {
       source = Source::server;
-      where = server[id].where;
-      return &server[id];
+      where = own.where;
+      return &own;
     }
-    if (mail[id].set) {
+    if (const Setting& inherited = mail[id]; inherited.set) {
       source = Source::mail;
-      where = mail[id].where;
-      return &mail[id];
+      where = inherited.where;
+      return &inherited;
     }
     source = Source::default_value;
     return nullptr;

@@ -6,6 +6,7 @@
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/model/directive_table.hpp>
 #include <popcheck/model/rule_ids.hpp>
+#include <popcheck/util/flat_string_set.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -25,9 +26,10 @@ struct Walker {
   bool mail_seen = false;
   int include_depth = 0;
   std::vector<std::size_t> syntax_next;        // per file: its first tree error not yet put out
+  std::vector<FilePath> file_paths;            // per file: its path, interned once
   std::unordered_set<std::string> main_seen;   // dup checks of core directives
   std::unordered_set<std::string> events_dup;  // dup checks of events directives
-  std::unordered_set<std::string> listen_keys; // every mail listen address so far
+  FlatStringSet listen_keys;                   // every mail listen address so far
   // Inside mail{}: merges each server at its '}' (see mail_block).
   MailMerger* merger = nullptr;
   const ContextConf* mail_settings = nullptr;

@@ -1,4 +1,5 @@
 #include <charconv>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <popcheck/util/json_writer.hpp>
 
@@ -66,11 +67,33 @@ void JsonWriter::value(bool flag) {
   m_out += flag ? "true" : "false";
 }
 
+namespace {
+
+// Whether any of 8 bytes needs a closer look: a control character, '"', '\\' or a non-ASCII
+// byte (the classic SWAR zero-byte test: a report is tens of MB of mostly plain text).
+bool needs_escape(std::uint64_t w) {
+  constexpr std::uint64_t k_ones = 0x0101010101010101ull;
+  constexpr std::uint64_t k_highs = 0x8080808080808080ull;
+  const auto has_zero = [](std::uint64_t x) { return (x - k_ones) & ~x & k_highs; };
+  return ((w | ((w - k_ones * 0x20) & ~w)) & k_highs) != 0 || has_zero(w ^ (k_ones * '"')) != 0 ||
+         has_zero(w ^ (k_ones * '\\')) != 0;
+}
+
+} // namespace
+
 void JsonWriter::string(std::string_view text) {
   const std::size_t start = m_out.size();
   m_out += '"';
   std::size_t plain = 0; // first byte not yet appended
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::size_t i = 0;
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, text.data() + i, 8);
+    if (needs_escape(w)) {
+      break;
+    }
+  }
+  for (; i < text.size(); ++i) {
     const auto ch = static_cast<unsigned char>(text[i]);
     if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
       continue; // appended with its run

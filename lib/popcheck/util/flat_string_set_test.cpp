@@ -1,0 +1,28 @@
+#include <doctest/doctest.h>
+#include <popcheck/util/flat_string_set.hpp>
+
+#include <string>
+
+namespace popcheck {
+
+TEST_CASE("FlatStringSet: insert reports duplicates, across growth, with any bytes") {
+  FlatStringSet set;
+  CHECK_FALSE(set.contains("a"));
+  CHECK(set.insert("a"));
+  CHECK_FALSE(set.insert("a"));
+  CHECK(set.insert(std::string("a\0b", 3))); // embedded NUL: a different key
+  CHECK(set.insert(""));
+  CHECK_FALSE(set.insert(""));
+  for (int i = 0; i < 1000; ++i) { // several rehashes
+    CHECK(set.insert("key-" + std::to_string(i)));
+  }
+  CHECK(set.size() == 1003);
+  for (int i = 0; i < 1000; ++i) {
+    CHECK_FALSE(set.insert("key-" + std::to_string(i)));
+  }
+  CHECK(set.contains("key-999"));
+  CHECK(set.contains(std::string("a\0b", 3)));
+  CHECK_FALSE(set.contains("key-1000"));
+}
+
+} // namespace popcheck
