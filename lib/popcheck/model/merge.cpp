@@ -27,6 +27,7 @@ struct Picker {
       return &inherited;
     }
     source = Source::default_value;
+    where = {};
     return nullptr;
   }
 
@@ -48,33 +49,48 @@ struct Picker {
     out.value = s ? static_cast<unsigned>(s->number) : fallback;
     return out;
   }
-  Sourced<std::string> text(MailId id, std::string fallback) const {
-    Sourced<std::string> out;
+  // The list kinds are written into `out` in place: the merged server is reused from one server
+  // to the next, and assigning into its strings and vectors reuses their memory, where building
+  // a fresh value per server (and freeing the old one) cost a dozen mallocs a server.
+  void text_into(MailId id, std::string_view fallback, Sourced<std::string>& out) const {
     const Setting* s = pick(id, out.source, out.where);
-    out.value = (s && !s->entries.empty() && !s->entries.back().args.empty())
-                    ? s->entries.back().args[0]
-                    : std::move(fallback);
-    return out;
+    if (s && !s->entries.empty() && !s->entries.back().args.empty()) {
+      out.value = s->entries.back().args[0];
+    } else {
+      out.value.assign(fallback);
+    }
   }
-  // Lists: the server's list replaces the mail list as a whole.
-  Sourced<std::vector<std::string>> words(MailId id, std::vector<std::string> fallback) const {
-    Sourced<std::vector<std::string>> out;
+  void words_into(MailId id, std::initializer_list<std::string_view> fallback,
+                  Sourced<std::vector<std::string>>& out) const {
     const Setting* s = pick(id, out.source, out.where);
+    std::size_t n = 0;
+    const auto put = [&](std::string_view word) {
+      if (n < out.value.size()) {
+        out.value[n].assign(word);
+      } else {
+        out.value.emplace_back(word);
+      }
+      ++n;
+    };
     if (s == nullptr) {
-      out.value = std::move(fallback);
-      return out;
+      for (const auto word : fallback) {
+        put(word);
+      }
+    } else {
+      for (const auto& e : s->entries) {
+        for (const auto& word : e.args) {
+          put(word);
+        }
+      }
     }
-    for (const auto& e : s->entries) {
-      out.value.insert(out.value.end(), e.args.begin(), e.args.end());
-    }
-    return out;
+    out.value.resize(n);
   }
-  Sourced<std::vector<Entry>> entries(MailId id) const {
-    Sourced<std::vector<Entry>> out;
+  void entries_into(MailId id, Sourced<std::vector<Entry>>& out) const {
     if (const Setting* s = pick(id, out.source, out.where)) {
       out.value = s->entries;
+    } else {
+      out.value.clear();
     }
-    return out;
   }
 };
 
@@ -95,31 +111,31 @@ std::string at(const Location& where) {
   return where.file + ":" + std::to_string(where.line);
 }
 
-EffectiveTls merge_tls(const Picker& p, const ServerConf& sc) {
+void merge_tls(const Picker& p, const ServerConf& sc, EffectiveTls& tls) {
   using enum MailId;
-  EffectiveTls tls;
   tls.ssl_on = p.flag(ssl, false);
   const auto starttls_index = p.number(starttls, 0);
   tls.starttls = {static_cast<StarttlsMode>(starttls_index.value), starttls_index.source,
                   starttls_index.where};
-  tls.certificates = p.entries(ssl_certificate);
-  tls.certificate_keys = p.entries(ssl_certificate_key);
+  p.entries_into(ssl_certificate, tls.certificates);
+  p.entries_into(ssl_certificate_key, tls.certificate_keys);
   tls.protocols = p.mask(ssl_protocols, k_default_ssl_protocols);
-  tls.ciphers = p.text(ssl_ciphers, "HIGH:!aNULL:!MD5");
+  p.text_into(ssl_ciphers, "HIGH:!aNULL:!MD5", tls.ciphers);
   tls.prefer_server_ciphers = p.flag(ssl_prefer_server_ciphers, false);
-  tls.session_cache = p.words(ssl_session_cache, {"none"});
+  p.words_into(ssl_session_cache, {"none"}, tls.session_cache);
   tls.session_timeout_s = p.number(ssl_session_timeout, 300);
   tls.session_tickets = p.flag(ssl_session_tickets, true);
   const auto verify = p.number(ssl_verify_client, 0);
   tls.verify_client = {static_cast<VerifyClient>(verify.value), verify.source, verify.where};
   tls.verify_depth = p.number(ssl_verify_depth, 1);
-  tls.client_certificate = p.text(ssl_client_certificate, "");
-  tls.trusted_certificate = p.text(ssl_trusted_certificate, "");
-  tls.crl = p.text(ssl_crl, "");
-  tls.dhparam = p.text(ssl_dhparam, "");
-  tls.ecdh_curve = p.text(ssl_ecdh_curve, "auto");
-  tls.password_file = p.text(ssl_password_file, "");
+  p.text_into(ssl_client_certificate, "", tls.client_certificate);
+  p.text_into(ssl_trusted_certificate, "", tls.trusted_certificate);
+  p.text_into(ssl_crl, "", tls.crl);
+  p.text_into(ssl_dhparam, "", tls.dhparam);
+  p.text_into(ssl_ecdh_curve, "auto", tls.ecdh_curve);
+  p.text_into(ssl_password_file, "", tls.password_file);
   // ngx_mail_ssl_merge_conf: the mode names used in the certificate messages.
+  tls.enabled_by.clear();
   if (sc.conf.listen_ssl) {
     tls.enabled_by = "listen ... ssl";
   } else if (tls.ssl_on.value) {
@@ -128,7 +144,6 @@ EffectiveTls merge_tls(const Picker& p, const ServerConf& sc) {
     tls.enabled_by = "starttls";
   }
   tls.enabled_where = sc.conf.ssl_where.file.empty() ? p.mail.ssl_where : sc.conf.ssl_where;
-  return tls;
 }
 
 // Fills `s` in place: an EffectiveServer is large, and 100k servers must stay fast.
@@ -141,18 +156,18 @@ void merge_server(const ContextConf& mail, const ServerConf& sc, const MergeOpti
   s.protocol_by_port = sc.protocol_by_port;
   s.protocol_seen = sc.protocol_seen;
   s.listeners = sc.listeners;
-  s.server_name = p.text(server_name, "");
+  p.text_into(server_name, "", s.server_name);
   if (s.server_name.value.empty()) {
     s.server_name.value = options.hostname; // nginx: an empty name means the host name
     s.server_name.source = Source::default_value;
   }
-  s.tls = merge_tls(p, sc);
+  merge_tls(p, sc, s.tls);
   s.pop3_auth = p.mask(pop3_auth, 1);
-  s.pop3_capabilities = p.words(pop3_capabilities, {"TOP", "USER", "UIDL"});
+  p.words_into(pop3_capabilities, {"TOP", "USER", "UIDL"}, s.pop3_capabilities);
   s.imap_auth = p.mask(imap_auth, 1);
-  s.imap_capabilities = p.words(imap_capabilities, {"IMAP4", "IMAP4rev1", "UIDPLUS"});
+  p.words_into(imap_capabilities, {"IMAP4", "IMAP4rev1", "UIDPLUS"}, s.imap_capabilities);
   s.smtp_auth = p.mask(smtp_auth, 3);
-  s.smtp_capabilities = p.words(smtp_capabilities, {});
+  p.words_into(smtp_capabilities, {}, s.smtp_capabilities);
   s.auth_http.value = sc.conf.auth_http;
   s.auth_http.source = Source::server;
   s.auth_http.where = sc.conf[auth_http].where;
@@ -163,7 +178,7 @@ void merge_server(const ContextConf& mail, const ServerConf& sc, const MergeOpti
   }
   s.auth_http_seen = sc.conf.auth_http_seen || mail.auth_http_seen;
   s.auth_http_timeout_ms = p.number(auth_http_timeout, 60000);
-  s.auth_http_headers = p.entries(auth_http_header);
+  p.entries_into(auth_http_header, s.auth_http_headers);
   s.auth_http_pass_client_cert = p.flag(auth_http_pass_client_cert, false);
   s.timeout_ms = p.number(timeout, 60000);
   s.proxy_timeout_ms = p.number(proxy_timeout, 24LL * 3600 * 1000);
@@ -178,11 +193,11 @@ void merge_server(const ContextConf& mail, const ServerConf& sc, const MergeOpti
   s.proxy_protocol = p.flag(proxy_protocol, false);
   s.xclient = p.flag(xclient, true);
   s.proxy_smtp_auth = p.flag(proxy_smtp_auth, false);
-  s.resolver = p.words(resolver, {"off"});
-  s.error_log = p.entries(error_log);
-  s.set_real_ip_from = p.entries(set_real_ip_from);
-  s.ssl_conf_command = p.entries(ssl_conf_command);
-  s.ssl_session_ticket_key = p.entries(ssl_session_ticket_key);
+  p.words_into(resolver, {"off"}, s.resolver);
+  p.entries_into(error_log, s.error_log);
+  p.entries_into(set_real_ip_from, s.set_real_ip_from);
+  p.entries_into(ssl_conf_command, s.ssl_conf_command);
+  p.entries_into(ssl_session_ticket_key, s.ssl_session_ticket_key);
 }
 
 // An OpenSSL setup error: nginx prints it without a location and with OpenSSL's details in

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -86,18 +87,30 @@ void JsonWriter::string(std::string_view text) {
   m_out += '"';
   std::size_t plain = 0; // first byte not yet appended
   std::size_t i = 0;
-  for (; i + 8 <= text.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, text.data() + i, 8);
-    if (needs_escape(w)) {
+  for (;;) {
+    for (std::uint64_t w; i + 8 <= text.size(); i += 8) {
+      std::memcpy(&w, text.data() + i, 8);
+      if (needs_escape(w)) {
+        break;
+      }
+    }
+    // Byte by byte through the word that needs a look (or the tail).
+    const std::size_t stop = std::min(text.size(), i + 8);
+    while (i < stop) {
+      const auto ch = static_cast<unsigned char>(text[i]);
+      if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
+        ++i;
+      } else {
+        break;
+      }
+    }
+    if (i == text.size()) {
       break;
     }
-  }
-  for (; i < text.size(); ++i) {
-    const auto ch = static_cast<unsigned char>(text[i]);
-    if (ch >= 0x20 && ch != '"' && ch != '\\' && ch < 0x80) {
-      continue; // appended with its run
+    if (i == stop) {
+      continue; // nothing to escape in that word after all
     }
+    const auto ch = static_cast<unsigned char>(text[i]);
     if (ch >= 0x80) {
       // UTF-8, possibly invalid: nlohmann's own escaping, with its replacement rules.
       m_out.resize(start);
@@ -106,7 +119,7 @@ void JsonWriter::string(std::string_view text) {
       return;
     }
     m_out.append(text.substr(plain, i - plain));
-    plain = i + 1;
+    plain = ++i;
     switch (ch) {
     case '"':
       m_out += "\\\"";
