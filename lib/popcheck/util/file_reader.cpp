@@ -16,6 +16,27 @@ IoError io_error(int code, const char* call) {
   return IoError{code, std::strerror(code), call};
 }
 
+// Reads up to `size` bytes from the start of `fd`; fewer when the file shrank meanwhile. On an
+// error, sets `failure` to errno and returns 0.
+std::size_t read_up_to(int fd, char* buffer, std::size_t size, int& failure) {
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::pread(fd, buffer + done, size - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      failure = errno;
+      return 0;
+    }
+    if (n == 0) {
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return done;
+}
+
 } // namespace
 
 std::expected<std::string, IoError> DiskFileReader::read(const std::string& path) {
@@ -29,26 +50,17 @@ std::expected<std::string, IoError> DiskFileReader::read(const std::string& path
     ::close(fd);
     return std::unexpected(io_error(code, "fstat()"));
   }
-  // Like nginx: read by the size fstat() reports (a directory fails here with EISDIR).
+  // Like nginx: read by the size fstat() reports (a directory fails here with EISDIR). The
+  // buffer is not zeroed first: a 16 MB configuration is written once, by the read.
   std::string content;
-  content.resize(static_cast<std::size_t>(info.st_size));
-  std::size_t done = 0;
-  while (done < content.size()) {
-    const ssize_t n =
-        ::pread(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      const int code = errno;
-      ::close(fd);
-      return std::unexpected(io_error(code, "pread()"));
-    }
-    if (n == 0) {
-      content.resize(done); // the file shrank while we read it
-      break;
-    }
-    done += static_cast<std::size_t>(n);
+  int failure = 0;
+  content.resize_and_overwrite(static_cast<std::size_t>(info.st_size),
+                               [&](char* buffer, std::size_t size) {
+                                 return read_up_to(fd, buffer, size, failure);
+                               });
+  if (failure != 0) {
+    ::close(fd);
+    return std::unexpected(io_error(failure, "pread()"));
   }
   ::close(fd);
   return content;
