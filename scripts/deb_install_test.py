@@ -65,7 +65,7 @@ def checks(build_popcheck, failures):
     got = run(["bash", "--norc", "-c", script]).stdout.strip()
     expect(got == "selftest", f"installed bash completion: `popcheck sel<TAB>` -> {got!r}")
     if shutil.which("zsh"):
-        script = ("autoload -U compinit && compinit -u -d /dev/null && "
+        script = ("autoload -U compinit && compinit -u -D && "
                   "print -r -- $_comps[popcheck] ${^fpath}/_popcheck(N)")
         got = run(["zsh", "-f", "-c", script]).stdout.split()
         expect(got == ["_popcheck", "/usr/share/zsh/vendor-completions/_popcheck"],
