@@ -7,6 +7,7 @@
 
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/proxy_protocol.hpp>
+#include <popcheck/proxy/socket_address.hpp>
 #include <popcheck/proxy/worker.hpp>
 
 #include <cerrno>
@@ -51,27 +52,19 @@ void Connection::start_backend(const pop3::LoginGrantedEvent& granted) {
   m_timer.arm(server.session.timeout); // one deadline for the whole login
 
   const auto address = pop3::parse_backend_address(granted.address);
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (address && address->ipv6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(granted.port);
-    std::memcpy(&in6->sin6_addr, address->bytes.data(), 16);
-    length = sizeof *in6;
-  } else if (address) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(granted.port);
-    std::memcpy(&in->sin_addr, address->bytes.data(), 4);
-    length = sizeof *in;
+  model::SockAddr backend;
+  if (address) {
+    backend.family = address->ipv6 ? model::SockAddr::Family::inet6 : model::SockAddr::Family::inet;
+    backend.addr = address->bytes;
+    backend.port = granted.port;
   }
+  const auto [storage, length] = address ? socket_address(backend) : SocketAddress{};
   m_up->fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (m_up->fd < 0) {
     backend_failed("socket() failed " + errno_text(errno));
     return;
   }
-  if (connect(m_up->fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 &&
+  if (connect(m_up->fd, reinterpret_cast<const sockaddr*>(&storage), length) != 0 &&
       errno != EINPROGRESS) {
     backend_failed("connect() to " + m_up->name + " failed " + errno_text(errno));
     return;

@@ -1,11 +1,8 @@
 #include <popcheck/proxy/proxy_config.hpp>
+#include <popcheck/proxy/socket_address.hpp>
 
-#include <arpa/inet.h>
 #include <array>
 #include <charconv>
-#include <cstring>
-#include <netinet/in.h>
-#include <sys/un.h>
 
 namespace popcheck::proxy {
 namespace {
@@ -16,35 +13,31 @@ constexpr std::array<std::string_view, 8> k_level_names = {"debug", "info",  "no
 // An IP literal or a unix path as a socket address; false for a host name.
 bool literal_address(AuthHttpPlan& auth, const std::string& host, std::uint16_t port,
                      const std::optional<std::string>& unix_path) {
-  sockaddr_storage storage{};
+  model::SockAddr address;
+  address.port = port;
   if (unix_path) {
-    auto* un = reinterpret_cast<sockaddr_un*>(&storage);
-    if (unix_path->size() >= sizeof un->sun_path) {
-      return false;
-    }
-    un->sun_family = AF_UNIX;
-    std::memcpy(un->sun_path, unix_path->data(), unix_path->size());
-    auth.address_length = static_cast<socklen_t>(sizeof *un);
+    address.family = model::SockAddr::Family::unix_socket;
+    address.path = *unix_path;
   } else {
-    std::string bare = host;
+    std::string_view bare = host;
     if (bare.size() > 2 && bare.front() == '[' && bare.back() == ']') {
       bare = bare.substr(1, bare.size() - 2);
     }
-    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    if (inet_pton(AF_INET, bare.c_str(), &in->sin_addr) == 1) {
-      in->sin_family = AF_INET;
-      in->sin_port = htons(port);
-      auth.address_length = static_cast<socklen_t>(sizeof *in);
-    } else if (inet_pton(AF_INET6, bare.c_str(), &in6->sin6_addr) == 1) {
-      in6->sin6_family = AF_INET6;
-      in6->sin6_port = htons(port);
-      auth.address_length = static_cast<socklen_t>(sizeof *in6);
+    if (const auto v4 = model::parse_ipv4(bare)) {
+      std::copy(v4->begin(), v4->end(), address.addr.begin());
+    } else if (const auto v6 = model::parse_ipv6(bare)) {
+      address.family = model::SockAddr::Family::inet6;
+      address.addr = *v6;
     } else {
-      return false;
+      return false; // a host name: libcurl resolves it
     }
   }
-  auth.address = storage;
+  const auto resolved = socket_address(address);
+  if (resolved.length == 0) {
+    return false;
+  }
+  auth.address = resolved.storage;
+  auth.address_length = resolved.length;
   return true;
 }
 

@@ -1,9 +1,9 @@
 #include <popcheck/proxy/proxy_server.hpp>
+#include <popcheck/proxy/socket_address.hpp>
 #include <popcheck/proxy/tls_server_extras.hpp>
 
 #include <arpa/inet.h>
 #include <cerrno>
-#include <cstddef>
 #include <cstring>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -11,7 +11,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace popcheck::proxy {
@@ -25,28 +24,9 @@ std::string errno_text(int code) {
 constexpr int k_backlog = 511;
 
 std::expected<int, std::string> open_listener(const ListenPlan& plan) {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (plan.address.family == model::SockAddr::Family::unix_socket) {
-    auto* un = reinterpret_cast<sockaddr_un*>(&storage);
-    if (plan.address.path.size() >= sizeof un->sun_path) {
-      return std::unexpected("path \"" + plan.address.path + "\" is too long for a unix socket");
-    }
-    un->sun_family = AF_UNIX;
-    std::memcpy(un->sun_path, plan.address.path.data(), plan.address.path.size());
-    length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + plan.address.path.size() + 1);
-  } else if (plan.address.family == model::SockAddr::Family::inet6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(plan.address.port);
-    std::memcpy(&in6->sin6_addr, plan.address.addr.data(), 16);
-    length = sizeof *in6;
-  } else {
-    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(plan.address.port);
-    std::memcpy(&in->sin_addr, plan.address.addr.data(), 4);
-    length = sizeof *in;
+  const auto [storage, length] = socket_address(plan.address);
+  if (length == 0) {
+    return std::unexpected("path \"" + plan.address.path + "\" is too long for a unix socket");
   }
   const int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
@@ -57,7 +37,7 @@ std::expected<int, std::string> open_listener(const ListenPlan& plan) {
   if (storage.ss_family == AF_INET6) {
     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one); // nginx's ipv6only=on default
   }
-  if (bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0) {
+  if (bind(fd, reinterpret_cast<const sockaddr*>(&storage), length) != 0) {
     const int err = errno;
     close(fd);
     return std::unexpected("bind() to " + plan.name + " failed " + errno_text(err));
