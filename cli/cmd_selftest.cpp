@@ -15,6 +15,7 @@
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/probe/derived_suite.hpp>
 #include <popcheck/proxy/proxy_server.hpp>
+#include <random>
 #include <set>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,10 +34,15 @@ struct SelftestOptions {
   int port_lo = 0, port_hi = 0; // 0-0: the kernel picks
 };
 
-// A port nobody listens on at 127.0.0.1 right now: the kernel's choice, or the first free one
-// of [lo, hi] not yet `taken`.
-std::optional<std::uint16_t> free_port(int lo, int hi, const std::set<int>& taken) {
-  for (int candidate = lo; candidate <= hi; ++candidate) {
+// A port nobody listens on at 127.0.0.1 right now: the kernel's choice, or a free one of
+// [lo, hi] not yet `taken`. The scan starts at a random port of the range: selftests started at
+// the same time (ctest -j) would otherwise all probe the same first free port and race to bind it.
+std::optional<std::uint16_t> free_port(int lo, int hi, const std::set<int>& taken,
+                                       std::mt19937& random) {
+  const int count = hi - lo + 1;
+  const int start = std::uniform_int_distribution<int>(0, count - 1)(random);
+  for (int i = 0; i < count; ++i) {
+    const int candidate = lo + (start + i) % count;
     if (taken.contains(candidate)) {
       continue;
     }
@@ -95,32 +101,6 @@ int run_selftest(SelftestOptions& o) {
   };
   std::vector<Target> targets;
   proxy::ProxyOptions options;
-  std::set<int> taken;
-  model::SockAddr loopback;
-  loopback.addr = {127, 0, 0, 1};
-  for (const auto& s : analysis->servers) {
-    if (s.protocol != "pop3") {
-      continue;
-    }
-    for (const auto& l : s.listeners) {
-      if (l.sockaddr.family == model::SockAddr::Family::unix_socket) {
-        continue;
-      }
-      const auto port = free_port(o.port_lo, o.port_hi, taken);
-      if (!port) {
-        std::cerr << "popcheck: no free port on 127.0.0.1\n";
-        return k_exit_input;
-      }
-      options.listen_overrides.push_back(
-          {l.sockaddr, static_cast<std::uint16_t>(l.port), loopback, *port});
-      targets.push_back({&s, &l, *port});
-      taken.insert(*port);
-    }
-  }
-  if (targets.empty()) {
-    std::cerr << "popcheck: " << o.config << ": no POP3 listener to test\n";
-    return k_exit_input;
-  }
   if (!o.backend.empty()) {
     auto backend = proxy::parse_backend(o.backend);
     if (!backend) {
@@ -131,18 +111,57 @@ int run_selftest(SelftestOptions& o) {
   }
   options.workers = 2;
   options.error_log = "/dev/null";
-  auto plan = proxy::build_proxy_plan(*tree, *analysis, options, 2);
-  if (!plan) {
-    std::cerr << "popcheck: " << plan.error() << "\n";
-    return k_exit_input;
-  }
+  model::SockAddr loopback;
+  loopback.addr = {127, 0, 0, 1};
+  std::mt19937 random(std::random_device{}());
   std::vector<std::string> warnings;
-  auto server = proxy::ProxyServer::create(std::move(*plan), -1, warnings);
-  if (!server) {
-    std::cerr << "popcheck: cannot start the proxy: " << server.error() << "\n";
-    return k_exit_input;
+  std::unique_ptr<proxy::ProxyServer> server;
+  // A port found free can be taken by another process before the proxy binds it: then pick
+  // again, a bounded number of times.
+  constexpr int k_attempts = 5;
+  for (int attempt = 1; !server; ++attempt) {
+    targets.clear();
+    options.listen_overrides.clear();
+    std::set<int> taken;
+    for (const auto& s : analysis->servers) {
+      if (s.protocol != "pop3") {
+        continue;
+      }
+      for (const auto& l : s.listeners) {
+        if (l.sockaddr.family == model::SockAddr::Family::unix_socket) {
+          continue;
+        }
+        const auto port = free_port(o.port_lo, o.port_hi, taken, random);
+        if (!port) {
+          std::cerr << "popcheck: no free port on 127.0.0.1\n";
+          return k_exit_input;
+        }
+        options.listen_overrides.push_back(
+            {l.sockaddr, static_cast<std::uint16_t>(l.port), loopback, *port});
+        targets.push_back({&s, &l, *port});
+        taken.insert(*port);
+      }
+    }
+    if (targets.empty()) {
+      std::cerr << "popcheck: " << o.config << ": no POP3 listener to test\n";
+      return k_exit_input;
+    }
+    auto plan = proxy::build_proxy_plan(*tree, *analysis, options, 2);
+    if (!plan) {
+      std::cerr << "popcheck: " << plan.error() << "\n";
+      return k_exit_input;
+    }
+    warnings.clear();
+    auto created = proxy::ProxyServer::create(std::move(*plan), -1, warnings);
+    if (created) {
+      server = std::move(*created);
+    } else if (attempt == k_attempts ||
+               created.error().find("(98: Address already in use)") == std::string::npos) {
+      std::cerr << "popcheck: cannot start the proxy: " << created.error() << "\n";
+      return k_exit_input;
+    }
   }
-  (*server)->start();
+  server->start();
 
   const auto variables = probe_variables(o.common);
   const bool credentials = variables.contains("user") && variables.contains("password");
@@ -174,9 +193,9 @@ int run_selftest(SelftestOptions& o) {
     }
   }
   progress.finish();
-  (*server)->stop();
-  (*server)->abort();
-  (*server)->join();
+  server->stop();
+  server->abort();
+  server->join();
   if (exit_code != k_exit_ok) {
     return exit_code;
   }

@@ -1,5 +1,6 @@
 #include <popcheck/proxy/proxy_server.hpp>
 #include <popcheck/proxy/socket_address.hpp>
+#include <popcheck/proxy/stream_io.hpp>
 #include <popcheck/proxy/tls_server_extras.hpp>
 
 #include <arpa/inet.h>
@@ -69,15 +70,7 @@ std::string local_name(int fd, const ListenPlan& plan) {
   if (local.ss_family == AF_UNIX) {
     return plan.name;
   }
-  char text[INET6_ADDRSTRLEN] = {};
-  if (local.ss_family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<sockaddr_in6*>(&local);
-    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
-    return "[" + std::string(text) + "]:" + std::to_string(ntohs(in6->sin6_port));
-  }
-  const auto* in = reinterpret_cast<sockaddr_in*>(&local);
-  inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-  return std::string(text) + ":" + std::to_string(ntohs(in->sin_port));
+  return address_with_port(peer_ip_text(&local), peer_port(&local));
 }
 
 } // namespace
