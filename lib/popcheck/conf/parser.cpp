@@ -1,5 +1,6 @@
 #include <popcheck/conf/lexer.hpp>
 #include <popcheck/conf/parser.hpp>
+#include <popcheck/util/page_vector.hpp>
 #include <utility>
 
 namespace popcheck::conf {
@@ -27,12 +28,12 @@ Directive make_directive(const Statement& statement, std::size_t file_index, Are
   return directive;
 }
 
-// An open block: the directive that opened it, collecting its children until its '}' moves
-// them into the arena.
+// An open block: the directive that opened it; its children so far are `pending` from `first`
+// on (the children of all open blocks lie in one stack, innermost last).
 struct Frame {
   Directive directive;
   bool drop = false; // opened by a broken statement: parsed for balance, then thrown away
-  std::vector<Directive> children;
+  std::size_t first = 0;
 };
 
 } // namespace
@@ -41,14 +42,11 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
                       const IncludeHandler& on_include, Arena& arena) {
   ParsedFile out;
   Lexer lexer(text, path, out.errors, out.comments, arena);
-  std::vector<Directive> top;
   std::vector<Frame> stack; // explicit, so deeply nested input cannot exhaust the call stack
-  // Closed frames' vectors, reused by the next blocks opened: a server{} of 5 directives should
-  // not cost a fresh allocation (and its growth) each time.
-  std::vector<std::vector<Directive>> spare;
-  const auto current = [&]() -> std::vector<Directive>& {
-    return stack.empty() ? top : stack.back().children;
-  };
+  // Directives are only ever added to the innermost open block, so one stack holds the children
+  // of every open block: a closed block's children move into the arena and leave the stack's
+  // top, where the block itself then goes. No vector per block, no growth per block.
+  PageVector<Directive> pending;
   const auto report = [&](const Statement& at, std::string message) {
     out.errors.push_back(Diagnostic{k_syntax_rule,
                                     Severity::error,
@@ -57,23 +55,20 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
                                     {}});
   };
   const auto close_block = [&](int end_line) {
-    Frame frame = std::move(stack.back());
+    Frame frame = stack.back();
     stack.pop_back();
+    const auto children = std::span<const Directive>(pending).subspan(frame.first);
     if (!frame.drop) {
       frame.directive.block_end_line = end_line;
-      frame.directive.block = arena.store(frame.children);
-      current().push_back(frame.directive);
+      frame.directive.block = arena.store(children);
     }
-    frame.children.clear();
-    spare.push_back(std::move(frame.children));
+    pending.truncate(frame.first);
+    if (!frame.drop) {
+      pending.push_back(frame.directive);
+    }
   };
   const auto open_block = [&](Directive directive, bool drop) {
-    std::vector<Directive> children;
-    if (!spare.empty()) {
-      children = std::move(spare.back());
-      spare.pop_back();
-    }
-    stack.push_back(Frame{directive, drop, std::move(children)});
+    stack.push_back(Frame{directive, drop, pending.size()});
   };
 
   bool too_deep = false;
@@ -97,7 +92,7 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
         if (directive.name == "include" && directive.args.size() == 1 && on_include) {
           directive.includes = arena.store(on_include(directive, out.errors));
         }
-        current().push_back(directive);
+        pending.push_back(directive);
       }
       break;
     case StatementEnd::block_end:
@@ -114,7 +109,7 @@ ParsedFile parse_file(std::string_view text, const std::string& path, std::size_
       while (!stack.empty()) {
         close_block(0);
       }
-      out.parsed = arena.store(top);
+      out.parsed = arena.store(std::span<const Directive>(pending));
       return out;
     }
   }

@@ -5,6 +5,7 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <popcheck/util/file_reader.hpp>
+#include <popcheck/util/huge_pages.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -56,6 +57,7 @@ std::expected<std::string, IoError> DiskFileReader::read(const std::string& path
   int failure = 0;
   content.resize_and_overwrite(static_cast<std::size_t>(info.st_size),
                                [&](char* buffer, std::size_t size) {
+                                 advise_huge_pages(buffer, size);
                                  return read_up_to(fd, buffer, size, failure);
                                });
   if (failure != 0) {
