@@ -42,10 +42,6 @@ Diagnostic finding(std::string_view rule_id, const Location& where, std::string 
           .hint = std::move(hint)};
 }
 
-bool is_pop3(const model::EffectiveServer& server) {
-  return server.protocol && *server.protocol == "pop3";
-}
-
 const Location& default_location(const ServerContext& c) {
   return c.mail.where.line > 0 ? c.mail.where : c.server.where;
 }

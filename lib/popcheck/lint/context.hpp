@@ -60,8 +60,10 @@ struct ServerContext {
 Diagnostic finding(std::string_view rule_id, const Location& where, std::string message,
                    std::string hint = {});
 
-// POP3 servers only: every pitfall check is about POP3.
-bool is_pop3(const model::EffectiveServer& server);
+// POP3 servers only: every pitfall check is about POP3. Inline: every check asks, for every server.
+inline bool is_pop3(const model::EffectiveServer& server) {
+  return server.protocol && std::string_view(*server.protocol) == "pop3";
+}
 
 // Where a finding about an effective value goes: the directive that set it, or for a default the
 // mail{} block (every server that inherits the default shares that one finding).

@@ -1,13 +1,16 @@
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <iterator>
 #include <numeric>
 #include <popcheck/lint/known_mistakes.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/lint/suppressions.hpp>
+#include <popcheck/util/huge_pages.hpp>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 namespace popcheck::lint {
 namespace {
@@ -74,24 +77,21 @@ public:
     }
   }
   std::size_t size() const { return m_items.size(); }
-  // Moves the items to the end of `out` in arrival order, freeing the deque as it goes.
-  void move_to(Diagnostics& out) && {
-    std::vector<Slot>().swap(m_slots);
-    while (!m_items.empty()) {
-      out.push_back(std::move(m_items.front()));
-      m_items.pop_front();
-    }
-  }
+  Diagnostic& operator[](std::size_t i) { return m_items[i]; }
 
 private:
   struct Slot {
     std::size_t hash = 0;
     std::size_t index = 0; // 1-based into m_items; 0 = empty
   };
+  // Rule and place only: equal places with different messages are rare and told apart by
+  // same_finding(); hashing 100k messages of ~100 bytes cost more than the whole table.
   static std::size_t hash(const Diagnostic& d) {
-    std::size_t h = std::hash<std::string_view>()(d.message);
+    std::uint64_t rule = d.rule.size();
+    std::memcpy(&rule, d.rule.data(), std::min<std::size_t>(d.rule.size(), sizeof rule));
+    std::size_t h = std::hash<std::uint64_t>()(rule);
     for (std::size_t part :
-         {std::hash<std::string_view>()(d.rule), std::hash<const void*>()(&d.location.file.str()),
+         {std::hash<const void*>()(&d.location.file.str()),
           static_cast<std::size_t>(d.location.line),
           static_cast<std::size_t>(d.location.column)}) {
       h = h * 1000003 ^ part;
@@ -115,6 +115,53 @@ private:
 
   std::deque<Diagnostic> m_items;
   std::vector<Slot> m_slots;
+};
+
+// A finding's place in the report: file (its rank among the files' names), line, column; `index`
+// is where the finding is kept.
+struct SortKey {
+  std::uint32_t file;
+  int line;
+  int column;
+  std::uint32_t index;
+};
+
+// The files of the findings ranked by name. A FilePath is interned (one pointer per name), so
+// files are told apart by pointer and only the few distinct names are compared as strings.
+class FileRanks {
+public:
+  template <class At> FileRanks(const std::vector<std::uint32_t>& order, At&& at) {
+    const std::string* last = nullptr;
+    for (const std::uint32_t i : order) {
+      const std::string* name = &at(i).location.file.str();
+      if (name != last) { // findings come file by file: mostly the same file as before
+        last = name;
+        m_rank.try_emplace(name, 0);
+      }
+    }
+    std::vector<const std::string*> names;
+    for (const auto& [name, rank] : m_rank) {
+      names.push_back(name);
+    }
+    std::sort(names.begin(), names.end(),
+              [](const std::string* a, const std::string* b) { return *a < *b; });
+    for (std::uint32_t rank = 0; rank < names.size(); ++rank) {
+      m_rank[names[rank]] = rank;
+    }
+  }
+  std::uint32_t of(const FilePath& file) {
+    const std::string* name = &file.str();
+    if (name != m_last) {
+      m_last = name;
+      m_last_rank = m_rank.at(name);
+    }
+    return m_last_rank;
+  }
+
+private:
+  std::unordered_map<const std::string*, std::uint32_t> m_rank;
+  const std::string* m_last = nullptr;
+  std::uint32_t m_last_rank = 0;
 };
 
 } // namespace
@@ -178,38 +225,54 @@ std::vector<Finding> lint(const conf::ConfTree& tree, const LintOptions& options
     *drop = conf::ConfTree();
   }
 
-  // The per-server findings first (the order sort and unique see is the arrival order).
-  Diagnostics diagnostics;
-  diagnostics.reserve(per_server.size() + rest.size());
-  std::move(per_server).move_to(diagnostics);
-  std::move(rest.begin(), rest.end(), std::back_inserter(diagnostics));
-  Diagnostics().swap(rest);
-
-  std::erase_if(diagnostics, [&](const Diagnostic& d) { return !filter.reports(d.rule); });
-  for (auto& d : diagnostics) {
+  // One index space over both lists, the per-server findings first (the order sort and unique
+  // see is the arrival order): findings are moved once, from where they were made into the report.
+  const auto n_server = static_cast<std::uint32_t>(per_server.size());
+  const auto at = [&](std::uint32_t i) -> Diagnostic& {
+    return i < n_server ? per_server[i] : rest[i - n_server];
+  };
+  std::vector<std::uint32_t> order;
+  order.reserve(n_server + rest.size());
+  for (std::uint32_t i = 0; i < n_server + rest.size(); ++i) {
+    Diagnostic& d = at(i);
+    if (!filter.reports(d.rule)) {
+      continue;
+    }
     if (const auto it = options.severity.find(d.rule); it != options.severity.end()) {
       d.severity = it->second;
     }
+    order.push_back(i);
   }
   // sort_diagnostics' order and then the first of equal findings, as a stable sort and unique
-  // would give, but sorting indices: moving 100k diagnostics through a merge sort's buffer cost
-  // more than the comparisons.
-  std::vector<std::uint32_t> order(diagnostics.size());
-  std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](std::uint32_t i, std::uint32_t j) {
-    const Diagnostic& a = diagnostics[i];
-    const Diagnostic& b = diagnostics[j];
-    return std::tie(a.location.file, a.location.line, a.location.column, a.rule, a.message, i) <
-           std::tie(b.location.file, b.location.line, b.location.column, b.rule, b.message, j);
+  // would give, but sorting small keys: moving 100k diagnostics through a merge sort's buffer,
+  // or comparing their file names, cost more than everything else in the sort.
+  FileRanks ranks(order, at);
+  std::vector<SortKey> keys;
+  keys.reserve(order.size());
+  for (const std::uint32_t i : order) {
+    const Location& where = at(i).location;
+    keys.push_back({ranks.of(where.file), where.line, where.column, i});
+  }
+  std::vector<std::uint32_t>().swap(order);
+  std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
+    if (std::tie(a.file, a.line, a.column) != std::tie(b.file, b.line, b.column)) {
+      return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+    }
+    const Diagnostic& da = at(a.index);
+    const Diagnostic& db = at(b.index);
+    return std::tie(da.rule, da.message, a.index) < std::tie(db.rule, db.message, b.index);
   });
   std::vector<Finding> findings;
-  findings.reserve(diagnostics.size());
-  for (const std::uint32_t i : order) {
-    if (findings.empty() || !same_finding(findings.back().diagnostic, diagnostics[i])) {
-      findings.push_back({.diagnostic = std::move(diagnostics[i])});
+  findings.reserve(keys.size());
+  advise_huge_pages(findings.data(), findings.capacity() * sizeof(Finding));
+  for (const SortKey& key : keys) {
+    if (findings.empty() || !same_finding(findings.back().diagnostic, at(key.index))) {
+      findings.push_back({.diagnostic = std::move(at(key.index))});
     }
   }
-  Diagnostics().swap(diagnostics); // moved from: give the memory back before the report grows
+  // Moved from: give the memory back before the report grows.
+  per_server = UniqueDiagnostics();
+  Diagnostics().swap(rest);
   apply_suppressions(suppressions, findings);
   return findings;
 }

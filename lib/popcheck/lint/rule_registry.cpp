@@ -1,6 +1,6 @@
 #include <popcheck/lint/rule_tables.hpp>
 
-#include <unordered_map>
+#include <algorithm>
 #include <vector>
 
 namespace popcheck::lint {
@@ -15,16 +15,20 @@ std::span<const Rule> all_rules() {
 }
 
 const Rule* find_rule(std::string_view id) {
-  // Asked once per finding (its severity, its name in reports): a lookup table, not a scan.
-  static const std::unordered_map<std::string_view, const Rule*> by_id = [] {
-    std::unordered_map<std::string_view, const Rule*> out;
+  // Asked once per finding (its severity, its name in reports): a binary search over the ids,
+  // short strings that differ in their last characters (cheaper than hashing them).
+  static const std::vector<const Rule*> by_id = [] {
+    std::vector<const Rule*> out;
     for (const Rule& rule : all_rules()) {
-      out.try_emplace(rule.id, &rule);
+      out.push_back(&rule);
     }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const Rule* a, const Rule* b) { return a->id < b->id; });
     return out;
   }();
-  const auto it = by_id.find(id);
-  return it == by_id.end() ? nullptr : it->second;
+  const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
+                                   [](const Rule* rule, std::string_view key) { return rule->id < key; });
+  return it != by_id.end() && (*it)->id == id ? *it : nullptr;
 }
 
 } // namespace popcheck::lint
