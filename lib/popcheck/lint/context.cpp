@@ -58,7 +58,9 @@ bool LintNotes::first_with_capability_list(const model::EffectiveServer& s) {
 }
 
 void LintNotes::add_main_log_user(const Location& fallback) {
-  m_main_log_users.emplace(fallback.file, fallback.line, fallback.column);
+  // insert, not emplace: emplace makes the node before it looks, and 100k servers ask for the
+  // same place.
+  m_main_log_users.insert({fallback.file, fallback.line, fallback.column});
 }
 
 std::vector<Location> LintNotes::main_log_users() const {
