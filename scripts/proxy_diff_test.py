@@ -154,7 +154,7 @@ def log_lines(path, outcomes, rewrites=()):
     """The error log's session lines (every level), grouped by dialogue in dialogue order. A
     connection is the dialogue's when its `client ADDR connected` line names the dialogue's own
     client port (unix clients, all "unix:", are taken in order); other connections (the start-up
-    wait's port probes) are dropped. `*N` becomes the dialogue's name and 127.0.0.1 ports are
+    wait's port probes, from ports no dialogue gets) are dropped. `*N` becomes the dialogue's name and 127.0.0.1 ports are
     masked, so the two runs compare although their numbers, ports and interleaving differ."""
     try:
         text = open(path, encoding="utf-8", errors="replace").read()
@@ -162,7 +162,13 @@ def log_lines(path, outcomes, rewrites=()):
         return []
     for pattern, replacement in rewrites:
         text = re.sub(pattern, replacement, text)
-    by_port = {client[1]: name for name, _, _, client in outcomes if isinstance(client, tuple)}
+    # A client port can come back in a later dialogue (loopback reuses ports in TIME_WAIT): a
+    # connection belongs to the first dialogue with its port that has none yet. Dialogues run
+    # one after the other, so the log's order is theirs.
+    by_port = {}
+    for name, _, _, client in outcomes:
+        if isinstance(client, tuple):
+            by_port.setdefault(client[1], []).append(name)
     unix_names = [name for name, _, _, client in outcomes if not isinstance(client, tuple)]
     owner = {}  # nginx/popcheck connection number -> dialogue name
     lines = {name: [] for name, _, _, _ in outcomes}
@@ -174,7 +180,8 @@ def log_lines(path, outcomes, rewrites=()):
         connected = re.match(r"client (127\.0\.0\.1:(\d+)|unix:) connected to ", message)
         if connected:
             if connected.group(2):
-                name = by_port.get(int(connected.group(2)))
+                waiting = by_port.get(int(connected.group(2)))
+                name = waiting.pop(0) if waiting else None
             else:
                 name = unix_names.pop(0) if unix_names else None
             if name:

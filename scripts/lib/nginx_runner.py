@@ -9,6 +9,7 @@ config is otherwise left as it is. Python 3 stdlib only.
 
 import ctypes
 import os
+import random
 import re
 import shutil
 import signal
@@ -147,6 +148,40 @@ def ports_in(case_dir):
 
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def probe_connection(port):
+    """A connection to 127.0.0.1:port from a client port outside the kernel's ephemeral range, so
+    that no test's own connection later gets the same client port (tests tell their sessions
+    apart in the error log by client port; loopback reuses ports still in TIME_WAIT). Falls back
+    to an ephemeral port when none of those is free."""
+    _, hi = _ephemeral_range()
+    candidates = list(range(hi + 1, 65536))
+    random.shuffle(candidates)
+    for client_port in candidates[:50]:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", client_port))
+        except OSError:
+            s.close()
+            continue
+        s.settimeout(0.5)
+        try:
+            s.connect(("127.0.0.1", port))
+        except OSError:
+            s.close()
+            raise
+        return s
+    return socket.create_connection(("127.0.0.1", port), timeout=0.5)
+
+
 def wait_for_ports(process, ports, deadline, exited, stop, timed_out):
     """Waits until every port accepts connections on 127.0.0.1, polling every 50 ms until the
     monotonic `deadline`. Raises RuntimeError(exited()) if `process` ends first, or calls `stop()`
@@ -156,7 +191,7 @@ def wait_for_ports(process, ports, deadline, exited, stop, timed_out):
         if process.poll() is not None:
             raise RuntimeError(exited())
         try:
-            with socket.create_connection(("127.0.0.1", pending[0]), timeout=0.5):
+            with probe_connection(pending[0]):
                 pass
             pending.pop(0)
         except OSError:

@@ -328,6 +328,9 @@ class Dialogue:
                 if self.eof:
                     break
                 if step == "@STARTTLS":
+                    # The handshake gets the connect timeout, not the last step's short idle
+                    # wait (a loaded machine takes longer than that to do a handshake).
+                    self.sock.settimeout(5)
                     self.sock = self._context().wrap_socket(self.sock)
                     self.transcript.append(("TLS", b""))
                     continue
