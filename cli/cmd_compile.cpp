@@ -1,6 +1,7 @@
 // `popcheck compile`: every mail server of a configuration with its effective settings and, for
 // POP3, the exact bytes nginx would send; plus every nginx -t error found on the way.
 
+#include "allocator.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "input.hpp"
@@ -25,6 +26,7 @@ struct CompileOptions {
 };
 
 int run_compile(const CompileOptions& options) {
+  prefer_huge_pages(); // one large structure, then exit
   RecordingFileReader reader;
   auto loaded = load_config(options.input, options.dump, reader, Unreadable::in_the_tree);
   if (!loaded) {

@@ -1,5 +1,6 @@
 // `popcheck lint`: nginx -t's errors plus the POP3 pitfalls, for CI.
 
+#include "allocator.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "input.hpp"
@@ -134,6 +135,7 @@ std::string base_dir(const std::string& option) {
 }
 
 int run_lint(const LintCliOptions& given) {
+  prefer_huge_pages(); // one large structure, then exit
   auto config = project_config(given);
   if (!config) {
     std::cerr << "popcheck: " << config.error() << "\n";

@@ -1,5 +1,6 @@
 // `popcheck parse`: the syntax tree of a configuration as crossplane-shaped JSON.
 
+#include "allocator.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "input.hpp"
@@ -21,6 +22,7 @@ struct ParseOptions {
 };
 
 int run_parse(const ParseOptions& options) {
+  prefer_huge_pages(); // one large structure, then exit
   RecordingFileReader reader;
   auto loaded = load_config(options.input, options.dump, reader, Unreadable::in_the_tree);
   if (!loaded) {

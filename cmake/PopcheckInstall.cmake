@@ -72,8 +72,12 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # popcheck_VERSION-1_ARCH.deb
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# RE2 (dialogue script regexes) is a shared library: dpkg-shlibdeps finds it too, named here so
-# that a package built without dpkg-dev still declares it.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "libre2-9")
+# RE2 (dialogue script regexes) and mimalloc (the allocator) are shared libraries: dpkg-shlibdeps
+# finds them too, named here so that a package built without dpkg-dev still declares them.
+if(POPCHECK_MIMALLOC AND NOT POPCHECK_SANITIZE AND NOT POPCHECK_FUZZ)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libre2-9, libmimalloc2.0")
+else()
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libre2-9")
+endif()
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "nginx-light | nginx, libnginx-mod-mail")
 include(CPack)

@@ -1,0 +1,15 @@
+#include "allocator.hpp"
+
+#ifdef POPCHECK_MIMALLOC
+#include <mimalloc.h>
+#endif
+
+namespace popcheck::cli {
+
+void prefer_huge_pages() {
+#ifdef POPCHECK_MIMALLOC
+  mi_option_enable(mi_option_large_os_pages);
+#endif
+}
+
+} // namespace popcheck::cli
