@@ -160,14 +160,15 @@ void Walker::walk(std::span<const conf::Directive> list, Context ctx, ContextCon
 
 bool Walker::check_simple_value(const conf::Directive& d, ValueKind kind,
                                 std::span<const std::string_view> words, std::int64_t& value) {
-  const std::string& arg = d.args.empty() ? d.name : d.args[0].value;
-  const std::string quoted = "\"" + d.name + "\" directive";
+  // Called for most directives of every server: the messages are built only on failure.
+  const conf::Text arg = d.args.empty() ? d.name : d.args[0].value;
+  const auto quoted = [&] { return "\"" + d.name + "\" directive"; };
   switch (kind) {
   case ValueKind::flag: {
     const auto flag = parse_flag(arg);
     if (!flag) {
       error(rules::k_invalid_value, d,
-            "invalid value \"" + arg + "\" in " + quoted + ", it must be \"on\" or \"off\"");
+            "invalid value \"" + arg + "\" in " + quoted() + ", it must be \"on\" or \"off\"");
       return false;
     }
     value = *flag ? 1 : 0;
@@ -179,7 +180,7 @@ bool Walker::check_simple_value(const conf::Directive& d, ValueKind kind,
     const auto parsed =
         kind == ValueKind::size ? parse_size(arg) : parse_time(arg, kind == ValueKind::sec);
     if (!parsed) {
-      error(rules::k_invalid_value, d, quoted + " invalid value");
+      error(rules::k_invalid_value, d, quoted() + " invalid value");
       return false;
     }
     value = *parsed;
@@ -188,7 +189,7 @@ bool Walker::check_simple_value(const conf::Directive& d, ValueKind kind,
   case ValueKind::number: {
     const auto parsed = parse_number(arg);
     if (!parsed) {
-      error(rules::k_invalid_value, d, quoted + " invalid number");
+      error(rules::k_invalid_value, d, quoted() + " invalid number");
       return false;
     }
     value = *parsed;
