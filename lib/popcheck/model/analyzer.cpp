@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <climits>
 #include <popcheck/model/values.hpp>
 #include <popcheck/model/walker.hpp>
@@ -348,6 +349,10 @@ void Walker::mail_block(const conf::Directive& d) {
   // nginx merges at mail's '}' with every mail{} setting, also those after a server; with them
   // read first, each server is merged at its own '}' and need not be kept.
   const ContextConf settings = read_mail_settings(d);
+  // Mostly one listen a server: the duplicate check's table sized once, not doubled 12 times.
+  const auto servers = std::count_if(d.block.begin(), d.block.end(),
+                                     [](const conf::Directive& s) { return s.name == "server"; });
+  listen_keys.reserve(static_cast<std::size_t>(servers), static_cast<std::size_t>(servers) * 8);
   MailMerger merger(settings, std::move(merge));
   mail_settings = &settings;
   this->merger = &merger;

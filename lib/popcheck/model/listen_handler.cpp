@@ -74,8 +74,8 @@ std::string listen_key(const SockAddr& a) {
 
 void Walker::listen(const conf::Directive& d, ServerConf& server) {
   server.listen_seen = true;
-  const std::string& text = d.args[0].value;
-  const auto u = parse_url(text, UrlOptions{.listen = true}, resolver());
+  const conf::Text text = d.args[0].value;
+  auto u = parse_url(text, UrlOptions{.listen = true}, resolver());
   if (!u.error.empty()) {
     error(rules::k_listen, d, u.error + " in \"" + text + "\" of the \"listen\" directive");
     return;
@@ -91,8 +91,8 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
   proto.text = text;
   proto.where = where;
   for (std::size_t i = 1; i < d.args.size(); ++i) {
-    const std::string& p = d.args[i].value;
-    proto.params.push_back(p);
+    const conf::Text p = d.args[i].value;
+    proto.params.emplace_back(p);
     if (p == "bind") {
       proto.bind = true;
     } else if (p.starts_with("backlog=")) {
@@ -105,12 +105,12 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
     } else if (p.starts_with("rcvbuf=") || p.starts_with("sndbuf=")) {
       proto.bind = true;
       if (!parse_size(std::string_view(p).substr(7))) {
-        error(rules::k_listen, d, "invalid " + p.substr(0, 6) + " \"" + p + "\"");
+        error(rules::k_listen, d, "invalid " + std::string(p.substr(0, 6)) + " \"" + p + "\"");
         return;
       }
     } else if (p.starts_with("ipv6only=o")) {
       if (p != "ipv6only=on" && p != "ipv6only=off") {
-        error(rules::k_listen, d, "invalid ipv6only flags \"" + p.substr(9) + "\"");
+        error(rules::k_listen, d, "invalid ipv6only flags \"" + std::string(p.substr(9)) + "\"");
         return;
       }
       proto.bind = true;
@@ -143,17 +143,19 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
     server.listeners.push_back(std::move(l));
     return;
   }
-  for (const auto& named : u.addresses) {
+  for (std::size_t i = 0; i < u.addresses.size(); ++i) {
+    auto& named = u.addresses[i];
     if (!listen_keys.insert(listen_key(named.address))) {
       error(rules::k_duplicate_listen, d, "duplicate \"" + named.name + "\" address and port pair");
       return;
     }
-    Listener l = proto;
-    l.address = named.name;
-    l.sockaddr = named.address;
-    l.port = named.address.port;
-    l.wildcard = named.address.is_wildcard();
-    server.listeners.push_back(std::move(l));
+    // One address is the usual case: the prototype itself is kept, not a copy of it.
+    Listener& l = server.listeners.emplace_back(
+        i + 1 == u.addresses.size() ? std::move(proto) : Listener(proto));
+    l.address = std::move(named.name);
+    l.sockaddr = std::move(named.address);
+    l.port = l.sockaddr.port;
+    l.wildcard = l.sockaddr.is_wildcard();
   }
 }
 

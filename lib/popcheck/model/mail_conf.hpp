@@ -26,7 +26,9 @@ struct Setting {
   bool set = false;
   Location where;             // the last directive that set or extended it
   std::int64_t number = 0;    // flag 0/1, msec, sec, size, number, enum index, bitmask (1 << word)
-  std::vector<Entry> entries; // every occurrence, in order (lists: each argument is one item)
+  // Every occurrence, in order (lists: each argument is one item), of the directives whose words
+  // the merge reads; empty for numbers, flags, masks, server, listen and protocol.
+  std::vector<Entry> entries;
 };
 
 struct Listener {

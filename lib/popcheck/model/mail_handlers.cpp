@@ -18,6 +18,25 @@ Entry entry_of(const conf::Directive& d, Location where) {
   return e;
 }
 
+// Whether a directive's words are kept as Setting::entries: the merge reads the words of the
+// text, list and key-value directives (and of the special ones that carry text); numbers, flags
+// and masks are read from Setting::number, and server, listen and protocol have records of their
+// own. Skipping the rest spares most directives of a server two allocations.
+bool keeps_words(MailId id, ValueKind kind) {
+  switch (kind) {
+  case ValueKind::flag:
+  case ValueKind::msec:
+  case ValueKind::sec:
+  case ValueKind::size:
+  case ValueKind::number:
+  case ValueKind::enumeration:
+  case ValueKind::bitmask:
+    return false;
+  default:
+    return id != MailId::server && id != MailId::listen && id != MailId::protocol;
+  }
+}
+
 std::string full_path(const std::string& prefix, const std::string& path) {
   return path.starts_with('/') ? path : prefix + path;
 }
@@ -109,6 +128,7 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
     }
     ServerConf& srv = out.mail->servers.emplace_back();
     srv.conf.where = where;
+    srv.conf.reserve(d.block.size()); // at most one setting per directive, without includes
     // Index, not reference: nested walks may grow the server list (garbage trees).
     const std::size_t index = out.mail->servers.size() - 1;
     walk_block(d, k_ctx_mail_server, &srv.conf, &srv);
@@ -209,7 +229,9 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
   (void)ctx;
   setting.set = true;
   setting.where = where;
-  setting.entries.push_back(entry_of(d, where));
+  if (keeps_words(id, s.kind)) {
+    setting.entries.push_back(entry_of(d, where));
+  }
 }
 
 void Walker::resolver_directive(const conf::Directive& d) {

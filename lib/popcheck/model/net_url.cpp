@@ -1,4 +1,6 @@
 #include <arpa/inet.h>
+#include <charconv>
+#include <iterator>
 #include <cstdio>
 #include <cstring>
 #include <netdb.h>
@@ -302,10 +304,17 @@ std::string ipv6_text(const std::array<std::uint8_t, 16>& p) {
 
 std::string address_text(const SockAddr& a) {
   switch (a.family) {
-  case Family::inet:
-    return std::to_string(a.addr[0]) + "." + std::to_string(a.addr[1]) + "." +
-           std::to_string(a.addr[2]) + "." + std::to_string(a.addr[3]) + ":" +
-           std::to_string(a.port);
+  case Family::inet: {
+    // Once per listen address: formatted in place, where to_string and + cost nine strings.
+    char buf[sizeof "255.255.255.255:65535"];
+    char* p = buf;
+    for (std::size_t i = 0; i < 4; ++i) {
+      p = std::to_chars(p, std::end(buf), a.addr[i]).ptr;
+      *p++ = i < 3 ? '.' : ':';
+    }
+    p = std::to_chars(p, std::end(buf), a.port).ptr;
+    return std::string(buf, p);
+  }
   case Family::inet6:
     return "[" + ipv6_text(a.addr) + "]:" + std::to_string(a.port);
   case Family::unix_socket:

@@ -1,10 +1,21 @@
+#include <algorithm>
+#include <bit>
 #include <functional>
 #include <popcheck/util/flat_string_set.hpp>
 #include <stdexcept>
 
 namespace popcheck {
+namespace {
 
-std::size_t FlatStringSet::find(std::string_view text, std::uint64_t hash) const {
+constexpr std::size_t k_min_slots = 64;
+
+std::uint32_t hash_of(std::string_view text) {
+  return static_cast<std::uint32_t>(std::hash<std::string_view>()(text));
+}
+
+} // namespace
+
+std::size_t FlatStringSet::find(std::string_view text, std::uint32_t hash) const {
   const std::size_t mask = m_slots.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
     const Slot& slot = m_slots[i];
@@ -16,14 +27,14 @@ std::size_t FlatStringSet::find(std::string_view text, std::uint64_t hash) const
 }
 
 bool FlatStringSet::contains(std::string_view text) const {
-  return !m_slots.empty() && m_slots[find(text, std::hash<std::string_view>()(text))].used;
+  return !m_slots.empty() && m_slots[find(text, hash_of(text))].used;
 }
 
 bool FlatStringSet::insert(std::string_view text) {
   if ((m_size + 1) * 2 > m_slots.size()) {
-    grow();
+    rehash(m_slots.empty() ? k_min_slots : m_slots.size() * 2);
   }
-  const std::uint64_t hash = std::hash<std::string_view>()(text);
+  const std::uint32_t hash = hash_of(text);
   Slot& slot = m_slots[find(text, hash)];
   if (slot.used) {
     return false;
@@ -38,8 +49,17 @@ bool FlatStringSet::insert(std::string_view text) {
   return true;
 }
 
-void FlatStringSet::grow() {
-  std::vector<Slot> old(m_slots.empty() ? 64 : m_slots.size() * 2);
+void FlatStringSet::reserve(std::size_t count, std::size_t bytes) {
+  m_bytes.reserve(bytes);
+  // At most half full, as insert() keeps it.
+  const std::size_t slots = std::bit_ceil(std::max(count * 2, k_min_slots));
+  if (slots > m_slots.size()) {
+    rehash(slots);
+  }
+}
+
+void FlatStringSet::rehash(std::size_t slots) {
+  std::vector<Slot> old(slots);
   old.swap(m_slots);
   const std::size_t mask = m_slots.size() - 1;
   for (const Slot& slot : old) {

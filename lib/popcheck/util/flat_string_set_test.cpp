@@ -25,4 +25,19 @@ TEST_CASE("FlatStringSet: insert reports duplicates, across growth, with any byt
   CHECK_FALSE(set.contains("key-1000"));
 }
 
+TEST_CASE("FlatStringSet: reserve keeps what is there and takes as many without a rehash") {
+  FlatStringSet set;
+  CHECK(set.insert("kept"));
+  set.reserve(5000, 5000 * 8);
+  set.reserve(10); // smaller than the table: changes nothing
+  CHECK(set.contains("kept"));
+  for (int i = 0; i < 5000; ++i) {
+    CHECK(set.insert("k" + std::to_string(i)));
+  }
+  CHECK(set.size() == 5001);
+  CHECK_FALSE(set.insert("k4999"));
+  CHECK_FALSE(set.insert("kept"));
+  CHECK_FALSE(set.contains("k5000"));
+}
+
 } // namespace popcheck
