@@ -191,19 +191,22 @@ MailId mail_id(const MailDirectiveSpec& s) {
 
 const MailDirectiveSpec* find_mail_directive(std::string_view name) {
   // Looked up for every directive of every mail server: an open-addressing table of the 50
-  // names with an inline FNV-1a costs a fraction of std::hash and unordered_map's buckets.
-  constexpr std::size_t k_slots = 256; // a power of two, under 20% full: probes stay short
-  constexpr auto hash = [](std::string_view text) {
-    std::uint32_t h = 2166136261u;
-    for (const char c : text) {
-      h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
-    }
-    return h;
+  // names, hashed by length and four characters (1.2 probes on average), costs a fraction of
+  // std::hash over every byte and unordered_map's buckets.
+  constexpr std::size_t k_slots = 256; // a power of two, under 20% full
+  constexpr std::size_t k_shortest = 3; // "ssl"
+  constexpr auto hash = [](std::string_view n) {
+    const auto at = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(n[i])); };
+    const std::size_t len = n.size();
+    const std::uint32_t mixed = (static_cast<std::uint32_t>(len) * 0x9E3779B1u) ^ (at(0) << 16) ^
+                                (at(len / 2) << 8) ^ at(len - 1) ^ (at(len - 2) << 24);
+    return (mixed * 0x85EBCA6Bu) >> 24; // the high byte: 0..255
   };
+  static_assert(k_slots == 256, "hash() yields one byte");
   static constexpr auto table = [&] {
     std::array<const MailDirectiveSpec*, k_slots> slots{};
     for (const auto& d : k_mail) {
-      std::size_t i = hash(d.name) & (k_slots - 1);
+      std::size_t i = hash(d.name);
       while (slots[i] != nullptr) {
         i = (i + 1) & (k_slots - 1);
       }
@@ -211,7 +214,10 @@ const MailDirectiveSpec* find_mail_directive(std::string_view name) {
     }
     return slots;
   }();
-  for (std::size_t i = hash(name) & (k_slots - 1);; i = (i + 1) & (k_slots - 1)) {
+  if (name.size() < k_shortest) {
+    return nullptr;
+  }
+  for (std::size_t i = hash(name);; i = (i + 1) & (k_slots - 1)) {
     const MailDirectiveSpec* d = table[i];
     if (d == nullptr || d->name == name) {
       return d;

@@ -51,13 +51,20 @@ struct Picker {
   }
   // The list kinds are written into `out` in place: the merged server is reused from one server
   // to the next, and assigning into its strings and vectors reuses their memory, where building
-  // a fresh value per server (and freeing the old one) cost a dozen mallocs a server.
+  // a fresh value per server (and freeing the old one) cost a dozen mallocs a server. Most
+  // values are mail{}'s or the defaults, the same as for the server before: compared, not
+  // copied again.
+  static void assign_if_changed(std::string& out, std::string_view value) {
+    if (out != value) {
+      out.assign(value);
+    }
+  }
   void text_into(MailId id, std::string_view fallback, Sourced<std::string>& out) const {
     const Setting* s = pick(id, out.source, out.where);
     if (s && !s->entries.empty() && !s->entries.back().args.empty()) {
-      out.value = s->entries.back().args[0];
+      assign_if_changed(out.value, s->entries.back().args[0]);
     } else {
-      out.value.assign(fallback);
+      assign_if_changed(out.value, fallback);
     }
   }
   void words_into(MailId id, std::initializer_list<std::string_view> fallback,
@@ -66,7 +73,7 @@ struct Picker {
     std::size_t n = 0;
     const auto put = [&](std::string_view word) {
       if (n < out.value.size()) {
-        out.value[n].assign(word);
+        assign_if_changed(out.value[n], word);
       } else {
         out.value.emplace_back(word);
       }
