@@ -388,6 +388,7 @@ void Walker::server_done(std::size_t index) {
   }
   options.on_server(ServerView{merged, servers[index], *mail_settings});
   if (index + 1 == servers.size()) {
+    spare_server = std::move(servers.back());
     servers.pop_back();
   }
 }

@@ -175,3 +175,34 @@ TEST_CASE("model: with on_server, servers are handed on one by one, merged with 
   CHECK(texts(streamed) == texts(kept));
   CHECK(texts(kept) == std::vector<std::string>{"unknown mail protocol for server in /t/t.conf:8"});
 }
+
+TEST_CASE("model: with on_server, a server's record keeps nothing of the server before it") {
+  // The analyzer recycles one ServerConf for server after server: what the first one set (TLS,
+  // auth_http, protocol, listeners, timeout) must not show in the second.
+  const std::string text = mail_conf("auth_http 127.0.0.1:9000/a;\n"
+                                     "server {\nlisten 127.0.0.1:11110 ssl;\nprotocol pop3;\n"
+                                     "auth_http 127.0.0.1:9001/b;\ntimeout 5s;\n"
+                                     "ssl_certificate /c;\nssl_certificate_key /k;\n}\n"
+                                     "server {\nlisten 127.0.0.1:11111;\n}\n");
+  MemoryFileReader files;
+  const auto tree = conf::parse_config_text(text, "/t/t.conf", files);
+  AnalyzeOptions options;
+  options.hostname = "testhost";
+  std::vector<std::string> seen;
+  options.on_server = [&](const ServerView& view) {
+    const auto& c = view.conf;
+    seen.push_back(std::to_string(c.listeners.size()) + " " + c.listeners.at(0).address +
+                   " protocol " + c.protocol.value_or("-") + " ssl " +
+                   std::to_string(c.conf.listen_ssl) + " " + std::to_string(c.conf.ssl_where.line) +
+                   " auth_http " + (c.conf.auth_http ? c.conf.auth_http->url : "-") +
+                   " timeout " + std::to_string(c.conf[MailId::timeout].set) +
+                   " cert " + std::to_string(c.conf[MailId::ssl_certificate].entries.size()) +
+                   " merged " + view.server.tls.enabled_by + "/" +
+                   std::to_string(view.server.timeout_ms.value));
+  };
+  analyze(tree, options);
+  CHECK(seen == std::vector<std::string>{
+                    "1 127.0.0.1:11110 protocol pop3 ssl 1 6 auth_http 127.0.0.1:9001/b timeout 1 "
+                    "cert 1 merged listen ... ssl/5000",
+                    "1 127.0.0.1:11111 protocol - ssl 0 0 auth_http - timeout 0 cert 0 merged /60000"});
+}

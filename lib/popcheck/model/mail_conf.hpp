@@ -82,6 +82,17 @@ public:
   const Setting& operator[](MailId id) const { return get(id); }
   // Room for `n` directives (a server block's size is known before its walk).
   void reserve(std::size_t n) { m_settings.reserve(n); }
+  // Back to a fresh context that keeps its memory for settings (see ServerConf::recycle). Every
+  // field is reset here: a field added above must be added here too.
+  void recycle() {
+    where = {};
+    ssl_where = {};
+    listen_ssl = false;
+    auth_http.reset();
+    auth_http_seen = false;
+    m_settings.clear();
+    m_present = 0;
+  }
 
 private:
   static constexpr std::uint64_t bit(MailId id) {
@@ -108,6 +119,19 @@ struct ServerConf {
   bool protocol_by_port = false;
   bool protocol_seen = false; // a protocol directive, even an invalid one
   bool listen_seen = false;   // any `listen`, valid or not (nginx sets it before parsing)
+
+  // Back to a fresh server that keeps the memory of its lists: the analyzer reuses one record
+  // for server after server instead of freeing and allocating them 100k times (building a fresh
+  // ServerConf to assign from cost as much as the allocations). Every field is reset here: a
+  // field added above must be added here too.
+  void recycle() {
+    conf.recycle();
+    listeners.clear();
+    protocol.reset();
+    protocol_by_port = false;
+    protocol_seen = false;
+    listen_seen = false;
+  }
 };
 
 struct MailConf {

@@ -126,7 +126,8 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
     if (skip_servers) {
       return;
     }
-    ServerConf& srv = out.mail->servers.emplace_back();
+    ServerConf& srv = out.mail->servers.emplace_back(std::move(spare_server));
+    srv.recycle();
     srv.conf.where = where;
     srv.conf.reserve(d.block.size()); // at most one setting per directive, without includes
     // Index, not reference: nested walks may grow the server list (garbage trees).

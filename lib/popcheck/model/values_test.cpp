@@ -48,6 +48,11 @@ TEST_CASE("model: parse_size and parse_number") {
   CHECK_FALSE(parse_number("+1"));
   CHECK_FALSE(parse_number(""));
   CHECK_FALSE(parse_number("99999999999999999999"));
+  // The last digit decides at the edge of int64 (ngx_atoi's cutoff and cutlim).
+  CHECK(parse_number("9223372036854775807") == 9223372036854775807);
+  CHECK_FALSE(parse_number("9223372036854775808"));
+  CHECK(parse_number("922337203685477580") == 922337203685477580);
+  CHECK_FALSE(parse_number("92233720368547758070"));
 }
 
 TEST_CASE("model: flags and words are case-insensitive") {

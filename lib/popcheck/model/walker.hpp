@@ -34,6 +34,7 @@ struct Walker {
   MailMerger* merger = nullptr;
   const ContextConf* mail_settings = nullptr;
   EffectiveServer merged;    // reused for every server
+  ServerConf spare_server;   // a handed-on server's record, recycled for the next one
   bool skip_servers = false; // reading mail{}'s own settings only
 
   Resolver& resolver() { return options.resolver ? *options.resolver : no_resolver; }
