@@ -381,7 +381,7 @@ void Walker::server_done(std::size_t index) {
   if (merger == nullptr) {
     return;
   }
-  merger->merge(servers[index], merged);
+  const EffectiveServer& merged = merger->merge_next(servers[index]);
   if (!options.on_server) {
     out.servers.push_back(merged);
     return;

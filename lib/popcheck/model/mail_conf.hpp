@@ -52,6 +52,12 @@ struct AuthHttpTarget {
   std::optional<std::string> unix_path;
 };
 
+// One bit per directive, for sets of ids.
+constexpr std::uint64_t mail_id_bit(MailId id) {
+  return std::uint64_t{1} << static_cast<unsigned>(id);
+}
+static_assert(k_mail_directive_count <= 64, "one bit of a std::uint64_t per directive");
+
 // The value of every directive a context does not name (NGX_CONF_UNSET).
 inline const Setting k_unset_setting{};
 
@@ -80,6 +86,8 @@ public:
     return (m_present & bit(id)) ? m_settings[index(id)].second : k_unset_setting;
   }
   const Setting& operator[](MailId id) const { return get(id); }
+  // The ids this context names (mail_id_bit), also those whose directive was invalid.
+  std::uint64_t present() const { return m_present; }
   // Room for `n` directives (a server block's size is known before its walk).
   void reserve(std::size_t n) { m_settings.reserve(n); }
   // Back to a fresh context that keeps its memory for settings (see ServerConf::recycle). Every
@@ -95,9 +103,7 @@ public:
   }
 
 private:
-  static constexpr std::uint64_t bit(MailId id) {
-    return std::uint64_t{1} << static_cast<unsigned>(id);
-  }
+  static constexpr std::uint64_t bit(MailId id) { return mail_id_bit(id); }
   std::size_t index(MailId id) const { // only for an id in m_present
     std::size_t i = 0;
     while (m_settings[i].first != id) {
@@ -105,7 +111,6 @@ private:
     }
     return i;
   }
-  static_assert(k_mail_directive_count <= 64, "one bit of m_present per directive");
   // Only the directives this context names (a server sets a handful of the 50): sparse, so that
   // 100k servers stay small.
   std::vector<std::pair<MailId, Setting>> m_settings;

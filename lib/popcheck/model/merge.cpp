@@ -10,10 +10,18 @@ namespace {
 
 constexpr unsigned k_default_ssl_protocols = (1u << 2) | (1u << 3) | (1u << 4); // TLSv1..1.2
 
-// Mail-level value when the server has none (ngx_conf_merge_*_value).
+// Mail-level value when the server has none (ngx_conf_merge_*_value), written into the merged
+// server's field in place.
 struct Picker {
   const ContextConf& server;
   const ContextConf& mail;
+  // The ids whose merged value may differ from what the output holds. All of them for a fresh
+  // output; for the record of the server merged before (MailMerger::merge_next), only those
+  // that server or this one names: the others are mail{}'s or the default, the same for every
+  // server, and already there.
+  std::uint64_t stale = ~std::uint64_t{0};
+
+  bool current(MailId id) const { return (stale & mail_id_bit(id)) == 0; }
 
   const Setting* pick(MailId id, Source& source, Location& where) const {
     if (const Setting& own = server[id]; own.set) {
@@ -31,23 +39,13 @@ struct Picker {
     return nullptr;
   }
 
-  Sourced<std::int64_t> number(MailId id, std::int64_t fallback) const {
-    Sourced<std::int64_t> out;
+  // Numbers, flags, masks and enum indexes: all kept in Setting::number.
+  template <class T> void scalar(MailId id, T fallback, Sourced<T>& out) const {
+    if (current(id)) {
+      return;
+    }
     const Setting* s = pick(id, out.source, out.where);
-    out.value = s ? s->number : fallback;
-    return out;
-  }
-  Sourced<bool> flag(MailId id, bool fallback) const {
-    Sourced<bool> out;
-    const Setting* s = pick(id, out.source, out.where);
-    out.value = s ? s->number != 0 : fallback;
-    return out;
-  }
-  Sourced<unsigned> mask(MailId id, unsigned fallback) const {
-    Sourced<unsigned> out;
-    const Setting* s = pick(id, out.source, out.where);
-    out.value = s ? static_cast<unsigned>(s->number) : fallback;
-    return out;
+    out.value = s ? static_cast<T>(s->number) : fallback;
   }
   // The list kinds are written into `out` in place: the merged server is reused from one server
   // to the next, and assigning into its strings and vectors reuses their memory, where building
@@ -60,6 +58,9 @@ struct Picker {
     }
   }
   void text_into(MailId id, std::string_view fallback, Sourced<std::string>& out) const {
+    if (current(id)) {
+      return;
+    }
     const Setting* s = pick(id, out.source, out.where);
     if (s && !s->entries.empty() && !s->entries.back().args.empty()) {
       assign_if_changed(out.value, s->entries.back().args[0]);
@@ -69,6 +70,9 @@ struct Picker {
   }
   void words_into(MailId id, std::initializer_list<std::string_view> fallback,
                   Sourced<std::vector<std::string>>& out) const {
+    if (current(id)) {
+      return;
+    }
     const Setting* s = pick(id, out.source, out.where);
     std::size_t n = 0;
     const auto put = [&](std::string_view word) {
@@ -93,6 +97,9 @@ struct Picker {
     out.value.resize(n);
   }
   void entries_into(MailId id, Sourced<std::vector<Entry>>& out) const {
+    if (current(id)) {
+      return;
+    }
     if (const Setting* s = pick(id, out.source, out.where)) {
       out.value = s->entries;
     } else {
@@ -120,21 +127,18 @@ std::string at(const Location& where) {
 
 void merge_tls(const Picker& p, const ServerConf& sc, EffectiveTls& tls) {
   using enum MailId;
-  tls.ssl_on = p.flag(ssl, false);
-  const auto starttls_index = p.number(starttls, 0);
-  tls.starttls = {static_cast<StarttlsMode>(starttls_index.value), starttls_index.source,
-                  starttls_index.where};
+  p.scalar(ssl, false, tls.ssl_on);
+  p.scalar(starttls, StarttlsMode::off, tls.starttls);
   p.entries_into(ssl_certificate, tls.certificates);
   p.entries_into(ssl_certificate_key, tls.certificate_keys);
-  tls.protocols = p.mask(ssl_protocols, k_default_ssl_protocols);
+  p.scalar(ssl_protocols, k_default_ssl_protocols, tls.protocols);
   p.text_into(ssl_ciphers, "HIGH:!aNULL:!MD5", tls.ciphers);
-  tls.prefer_server_ciphers = p.flag(ssl_prefer_server_ciphers, false);
+  p.scalar(ssl_prefer_server_ciphers, false, tls.prefer_server_ciphers);
   p.words_into(ssl_session_cache, {"none"}, tls.session_cache);
-  tls.session_timeout_s = p.number(ssl_session_timeout, 300);
-  tls.session_tickets = p.flag(ssl_session_tickets, true);
-  const auto verify = p.number(ssl_verify_client, 0);
-  tls.verify_client = {static_cast<VerifyClient>(verify.value), verify.source, verify.where};
-  tls.verify_depth = p.number(ssl_verify_depth, 1);
+  p.scalar<std::int64_t>(ssl_session_timeout, 300, tls.session_timeout_s);
+  p.scalar(ssl_session_tickets, true, tls.session_tickets);
+  p.scalar(ssl_verify_client, VerifyClient::off, tls.verify_client);
+  p.scalar<std::int64_t>(ssl_verify_depth, 1, tls.verify_depth);
   p.text_into(ssl_client_certificate, "", tls.client_certificate);
   p.text_into(ssl_trusted_certificate, "", tls.trusted_certificate);
   p.text_into(ssl_crl, "", tls.crl);
@@ -142,22 +146,23 @@ void merge_tls(const Picker& p, const ServerConf& sc, EffectiveTls& tls) {
   p.text_into(ssl_ecdh_curve, "auto", tls.ecdh_curve);
   p.text_into(ssl_password_file, "", tls.password_file);
   // ngx_mail_ssl_merge_conf: the mode names used in the certificate messages.
-  tls.enabled_by.clear();
+  std::string_view enabled_by;
   if (sc.conf.listen_ssl) {
-    tls.enabled_by = "listen ... ssl";
+    enabled_by = "listen ... ssl";
   } else if (tls.ssl_on.value) {
-    tls.enabled_by = "ssl";
+    enabled_by = "ssl";
   } else if (tls.starttls.value != StarttlsMode::off) {
-    tls.enabled_by = "starttls";
+    enabled_by = "starttls";
   }
+  tls.enabled_by.assign(enabled_by);
   tls.enabled_where = sc.conf.ssl_where.file.empty() ? p.mail.ssl_where : sc.conf.ssl_where;
 }
 
-// Fills `s` in place: an EffectiveServer is large, and 100k servers must stay fast.
-void merge_server(const ContextConf& mail, const ServerConf& sc, const MergeOptions& options,
+// Fills `s` in place: an EffectiveServer is large, and 100k servers must stay fast. Only the
+// fields of p.stale ids are merged again, and those that depend on the server as a whole.
+void merge_server(const Picker& p, const ServerConf& sc, const MergeOptions& options,
                   EffectiveServer& s) {
   using enum MailId;
-  const Picker p{sc.conf, mail};
   s.where = sc.conf.where;
   s.protocol = sc.protocol;
   s.protocol_by_port = sc.protocol_by_port;
@@ -169,37 +174,37 @@ void merge_server(const ContextConf& mail, const ServerConf& sc, const MergeOpti
     s.server_name.source = Source::default_value;
   }
   merge_tls(p, sc, s.tls);
-  s.pop3_auth = p.mask(pop3_auth, 1);
+  p.scalar(pop3_auth, 1u, s.pop3_auth);
   p.words_into(pop3_capabilities, {"TOP", "USER", "UIDL"}, s.pop3_capabilities);
-  s.imap_auth = p.mask(imap_auth, 1);
+  p.scalar(imap_auth, 1u, s.imap_auth);
   p.words_into(imap_capabilities, {"IMAP4", "IMAP4rev1", "UIDPLUS"}, s.imap_capabilities);
-  s.smtp_auth = p.mask(smtp_auth, 3);
+  p.scalar(smtp_auth, 3u, s.smtp_auth);
   p.words_into(smtp_capabilities, {}, s.smtp_capabilities);
-  s.auth_http.value = sc.conf.auth_http;
-  s.auth_http.source = Source::server;
-  s.auth_http.where = sc.conf[auth_http].where;
-  if (!sc.conf[auth_http].set) {
-    s.auth_http.value = mail.auth_http;
-    s.auth_http.source = mail[auth_http].set ? Source::mail : Source::default_value;
-    s.auth_http.where = mail[auth_http].where;
+  if (!p.current(auth_http)) { // the server's auth_http side effects come with its id
+    const ContextConf& from = sc.conf[auth_http].set ? sc.conf : p.mail;
+    s.auth_http.value = from.auth_http;
+    s.auth_http.source = &from == &sc.conf          ? Source::server
+                         : p.mail[auth_http].set ? Source::mail
+                                                 : Source::default_value;
+    s.auth_http.where = from[auth_http].where;
+    s.auth_http_seen = sc.conf.auth_http_seen || p.mail.auth_http_seen;
   }
-  s.auth_http_seen = sc.conf.auth_http_seen || mail.auth_http_seen;
-  s.auth_http_timeout_ms = p.number(auth_http_timeout, 60000);
+  p.scalar<std::int64_t>(auth_http_timeout, 60000, s.auth_http_timeout_ms);
   p.entries_into(auth_http_header, s.auth_http_headers);
-  s.auth_http_pass_client_cert = p.flag(auth_http_pass_client_cert, false);
-  s.timeout_ms = p.number(timeout, 60000);
-  s.proxy_timeout_ms = p.number(proxy_timeout, 24LL * 3600 * 1000);
-  s.resolver_timeout_ms = p.number(resolver_timeout, 30000);
-  s.smtp_greeting_delay_ms = p.number(smtp_greeting_delay, 0);
-  s.max_errors = p.number(max_errors, 5);
-  s.proxy_buffer = p.number(proxy_buffer, 4096);
-  s.imap_client_buffer = p.number(imap_client_buffer, 4096);
-  s.smtp_client_buffer = p.number(smtp_client_buffer, 4096);
-  s.proxy = p.flag(proxy, false);
-  s.proxy_pass_error_message = p.flag(proxy_pass_error_message, false);
-  s.proxy_protocol = p.flag(proxy_protocol, false);
-  s.xclient = p.flag(xclient, true);
-  s.proxy_smtp_auth = p.flag(proxy_smtp_auth, false);
+  p.scalar(auth_http_pass_client_cert, false, s.auth_http_pass_client_cert);
+  p.scalar<std::int64_t>(timeout, 60000, s.timeout_ms);
+  p.scalar<std::int64_t>(proxy_timeout, 24LL * 3600 * 1000, s.proxy_timeout_ms);
+  p.scalar<std::int64_t>(resolver_timeout, 30000, s.resolver_timeout_ms);
+  p.scalar<std::int64_t>(smtp_greeting_delay, 0, s.smtp_greeting_delay_ms);
+  p.scalar<std::int64_t>(max_errors, 5, s.max_errors);
+  p.scalar<std::int64_t>(proxy_buffer, 4096, s.proxy_buffer);
+  p.scalar<std::int64_t>(imap_client_buffer, 4096, s.imap_client_buffer);
+  p.scalar<std::int64_t>(smtp_client_buffer, 4096, s.smtp_client_buffer);
+  p.scalar(proxy, false, s.proxy);
+  p.scalar(proxy_pass_error_message, false, s.proxy_pass_error_message);
+  p.scalar(proxy_protocol, false, s.proxy_protocol);
+  p.scalar(xclient, true, s.xclient);
+  p.scalar(proxy_smtp_auth, false, s.proxy_smtp_auth);
   p.words_into(resolver, {"off"}, s.resolver);
   p.entries_into(error_log, s.error_log);
   p.entries_into(set_real_ip_from, s.set_real_ip_from);
@@ -378,7 +383,23 @@ std::string system_hostname() {
 }
 
 void MailMerger::merge(const ServerConf& server, EffectiveServer& s) {
-  merge_server(m_mail, server, m_options, s);
+  merge_server(Picker{server.conf, m_mail}, server, m_options, s);
+  check(s);
+}
+
+const EffectiveServer& MailMerger::merge_next(const ServerConf& server) {
+  Picker p{server.conf, m_mail};
+  if (m_next_merged) {
+    p.stale = server.conf.present() | m_next_present;
+  }
+  merge_server(p, server, m_options, m_next);
+  m_next_merged = true;
+  m_next_present = server.conf.present();
+  check(m_next);
+  return m_next;
+}
+
+void MailMerger::check(const EffectiveServer& s) {
   // Module order: core, ssl, (pop3, imap, smtp: no errors), auth_http.
   if (!s.protocol && !s.protocol_seen) {
     m_core.push_back(

@@ -94,12 +94,21 @@ public:
 
   // Merges `server` into `out` (reused between calls: its buffers are recycled) and checks it.
   void merge(const ServerConf& server, EffectiveServer& out);
+  // The same into a record of the merger's own, valid until the next call. Only what this server
+  // or the one merged before names is merged again: the rest of the record is mail{}'s and the
+  // defaults, the same for every server (100k servers naming 5 of 50 directives each).
+  const EffectiveServer& merge_next(const ServerConf& server);
   // Appends the merge-time errors of every server merged so far, in nginx's order.
   void finish(Diagnostics& out);
 
 private:
+  void check(const EffectiveServer& s); // nginx's merge-time errors of one merged server
+
   const ContextConf& m_mail;
   MergeOptions m_options;
+  EffectiveServer m_next;          // merge_next's record
+  bool m_next_merged = false;      // m_next holds a merged server
+  std::uint64_t m_next_present = 0; // the ids that server named (ContextConf::present)
   Diagnostics m_core;      // unknown mail protocol
   Diagnostics m_ssl;       // certificates, client verification, the rest of the OpenSSL setup
   Diagnostics m_auth_http; // no auth_http

@@ -2,6 +2,7 @@
 // location, the certificate checks and the order of merge errors. Texts from nginx -t 1.22.1.
 
 #include <doctest/doctest.h>
+#include <popcheck/model/server_json.hpp>
 #include <popcheck/model/test_support.hpp>
 
 using namespace popcheck;
@@ -182,4 +183,40 @@ TEST_CASE("model: TLS mode per server") {
   CHECK(s.listeners.at(0).ssl);
   CHECK_FALSE(s.listeners.at(1).ssl);
   CHECK(s.tls.certificates.source == Source::mail);
+}
+
+TEST_CASE("model: merge_next merges each server as a fresh merge would") {
+  // merge_next merges again only what a server or the one before it names; servers that set
+  // and unset directives in turn must come out as merge_mail's fresh merges do, field by field.
+  const std::string body = "auth_http 127.0.0.1:9000/a;\npop3_capabilities TOP USER;\n"
+                           "timeout 10s;\nssl_ciphers HIGH;\n"
+                           "server {\nlisten 127.0.0.1:11110 ssl;\nprotocol pop3;\n"
+                           "timeout 5s;\npop3_capabilities UIDL;\nauth_http unix:/a.sock;\n"
+                           "ssl_certificate /c;\nssl_certificate_key /k;\nssl_ciphers ALL;\n"
+                           "starttls on;\nserver_name one;\nmax_errors 2;\n}\n"
+                           "server {\nlisten 127.0.0.1:11111;\nprotocol pop3;\n}\n"
+                           "server {\nlisten 127.0.0.1:11112;\nmax_errors 7;\n"
+                           "error_log /l info;\nresolver 127.0.0.1;\n}\n"
+                           "server {\nlisten 127.0.0.1:11113;\nprotocol imap;\n}\n";
+  const auto a = analyze_text(mail_conf(body));
+  REQUIRE(a.mail);
+  REQUIRE(a.servers.size() == 4);
+  MergeOptions options;
+  options.hostname = "testhost";
+  Diagnostics errors;
+  const auto fresh = merge_mail(*a.mail, options, errors);
+  REQUIRE(fresh.size() == 4);
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    CAPTURE(i);
+    CHECK(server_json(a.servers[i], {}).dump() == server_json(fresh[i], {}).dump());
+  }
+  // The second server inherits again what the first one overrode.
+  CHECK(a.servers[1].timeout_ms.value == 10000);
+  CHECK(a.servers[1].timeout_ms.source == Source::mail);
+  CHECK(a.servers[1].pop3_capabilities.value == std::vector<std::string>{"TOP", "USER"});
+  CHECK(a.servers[1].tls.ciphers.value == "HIGH");
+  CHECK(a.servers[1].auth_http.value->url == "127.0.0.1:9000/a");
+  CHECK(a.servers[1].server_name.value == "testhost");
+  CHECK(a.servers[3].max_errors.value == 5);
+  CHECK(a.servers[3].error_log.value.empty());
 }

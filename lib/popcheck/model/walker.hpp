@@ -33,7 +33,6 @@ struct Walker {
   // Inside mail{}: merges each server at its '}' (see mail_block).
   MailMerger* merger = nullptr;
   const ContextConf* mail_settings = nullptr;
-  EffectiveServer merged;    // reused for every server
   ServerConf spare_server;   // a handed-on server's record, recycled for the next one
   bool skip_servers = false; // reading mail{}'s own settings only
 
