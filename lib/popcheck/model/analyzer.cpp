@@ -84,7 +84,7 @@ void Walker::unknown_or_not_allowed(const conf::Directive& d) {
   }
 }
 
-void Walker::flush_syntax(std::size_t file, int line, int column) {
+void Walker::flush_pending_syntax(std::size_t file, int line, int column) {
   if (!options.include_syntax_errors || file >= syntax_next.size()) {
     return;
   }
@@ -94,6 +94,7 @@ void Walker::flush_syntax(std::size_t file, int line, int column) {
          std::pair(errors[next].location.line, errors[next].location.column) <
              std::pair(line, column)) {
     out.diagnostics.push_back(errors[next++]);
+    --syntax_left;
   }
 }
 
@@ -146,6 +147,9 @@ void Walker::walk(std::span<const conf::Directive> list, Context ctx, ContextCon
       break;
     case k_ctx_mail:
     case k_ctx_mail_server: {
+      if (skip_servers && d.name == "server") {
+        break; // read_mail_settings: the servers come in the real walk (100k of them)
+      }
       const auto* spec = mail_loaded ? find_mail_directive(d.name) : nullptr;
       if (spec == nullptr || (spec->contexts & ctx) == 0 || conf == nullptr ||
           removed_in_version(d.name)) {
@@ -419,6 +423,9 @@ Analysis analyze(const conf::ConfTree& tree, const AnalyzeOptions& options) {
   }
   if (options.include_syntax_errors) {
     walker.syntax_next.assign(tree.files.size(), 0);
+    for (const auto& file : tree.files) {
+      walker.syntax_left += file.errors.size();
+    }
   }
   walker.walk(tree.files[0].parsed, k_ctx_main, nullptr, nullptr);
   walker.flush_all_syntax();

@@ -23,18 +23,9 @@ Entry entry_of(const conf::Directive& d, Location where) {
 // and masks are read from Setting::number, and server, listen and protocol have records of their
 // own. Skipping the rest spares most directives of a server two allocations.
 bool keeps_words(MailId id, ValueKind kind) {
-  switch (kind) {
-  case ValueKind::flag:
-  case ValueKind::msec:
-  case ValueKind::sec:
-  case ValueKind::size:
-  case ValueKind::number:
-  case ValueKind::enumeration:
-  case ValueKind::bitmask:
-    return false;
-  default:
-    return id != MailId::server && id != MailId::listen && id != MailId::protocol;
-  }
+  const bool words = kind == ValueKind::string || kind == ValueKind::list ||
+                     kind == ValueKind::key_value || kind == ValueKind::special;
+  return words && id != MailId::server && id != MailId::listen && id != MailId::protocol;
 }
 
 std::string full_path(const std::string& prefix, const std::string& path) {

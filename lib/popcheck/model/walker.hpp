@@ -26,6 +26,7 @@ struct Walker {
   bool mail_seen = false;
   int include_depth = 0;
   std::vector<std::size_t> syntax_next;        // per file: its first tree error not yet put out
+  std::size_t syntax_left = 0;                 // tree errors not yet put out, in all files
   std::vector<FilePath> file_paths;            // per file: its path, interned once
   std::unordered_set<std::string> main_seen;   // dup checks of core directives
   std::unordered_set<std::string> events_dup;  // dup checks of events directives
@@ -55,7 +56,14 @@ struct Walker {
   void walk_block(const conf::Directive& d, Context ctx, ContextConf* conf, ServerConf* server);
   // With include_syntax_errors: put out the tree errors of `file` that nginx reads before
   // (line, column), in the order the parser found them.
-  void flush_syntax(std::size_t file, int line, int column);
+  // Called three times a directive: inline, and done at once when no error is left (the usual
+  // case).
+  void flush_syntax(std::size_t file, int line, int column) {
+    if (syntax_left != 0) {
+      flush_pending_syntax(file, line, column);
+    }
+  }
+  void flush_pending_syntax(std::size_t file, int line, int column);
   void flush_all_syntax();
   // The generic checks of ngx_conf_handler: terminator, opening brace, argument count.
   bool check_shape(const conf::Directive& d, ArgClass args, bool block);
