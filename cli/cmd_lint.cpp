@@ -183,16 +183,17 @@ int run_lint(const LintCliOptions& given) {
 
   progress.finish();
 
+  // Every format is written block by block as it is made: a report of 100k findings is tens of
+  // MB of output that never sits in memory whole.
   OutputFile output(cli.output);
-  std::string text; // formats that are not written block by block
   if (cli.format == "json") {
     lint::format_json(report, 2, output.sink());
   } else if (cli.format == "sarif") {
-    text = lint::format_sarif(report, {.base_dir = base_dir(cli.base_dir)});
+    lint::format_sarif(report, {.base_dir = base_dir(cli.base_dir)}, output.sink());
   } else if (cli.format == "junit") {
-    text = lint::format_junit(report);
+    lint::format_junit(report, output.sink());
   } else if (cli.format == "codequality") {
-    text = lint::format_codequality(report, {.base_dir = base_dir(cli.base_dir)});
+    lint::format_codequality(report, {.base_dir = base_dir(cli.base_dir)}, output.sink());
   } else {
     lint::TextOptions text_options;
     text_options.color = !cli.no_color && (cli.color || to_terminal);
@@ -203,7 +204,6 @@ int run_lint(const LintCliOptions& given) {
     };
     lint::format_text(report, text_options, output.sink());
   }
-  output.sink()(text);
   if (!output.finish()) {
     return k_exit_input;
   }

@@ -1,16 +1,19 @@
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/rule.hpp>
-
-#include <nlohmann/json.hpp>
+#include <popcheck/util/block_output.hpp>
+#include <popcheck/util/json_writer.hpp>
 
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <vector>
+
+// Written as it goes (a DOM of 100k results took ~470 MB). The bytes are those of the nlohmann
+// DOM this replaced, dumped with indent 2: every object's keys in sorted order, so a run's
+// "results" come before the "tool" whose rule list they make.
 
 namespace popcheck::lint {
 namespace {
-
-using nlohmann::json;
 
 const char* sarif_level(Severity severity) {
   switch (severity) {
@@ -25,138 +28,259 @@ const char* sarif_level(Severity severity) {
 }
 
 // RFC 3986 path encoding: unreserved characters and '/' stay, everything else is %XX.
-std::string uri_encode_path(std::string_view path) {
-  std::string out;
+void append_uri_path(std::string& out, std::string_view path) {
+  static constexpr char k_hex[] = "0123456789ABCDEF";
   for (unsigned char c : path) {
     const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                       c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
     if (keep) {
       out += static_cast<char>(c);
     } else {
-      char buf[4];
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
+      out += '%';
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0xf];
     }
   }
-  return out;
-}
-
-json artifact_location(const std::string& file, const std::string& base_dir) {
-  std::string base = base_dir;
-  if (!base.empty() && base.back() != '/') {
-    base += '/';
-  }
-  if (!base.empty() && file.starts_with(base)) {
-    return {{"uri", uri_encode_path(file.substr(base.size()))}, {"uriBaseId", "%SRCROOT%"}};
-  }
-  return {{"uri", "file://" + uri_encode_path(file)}};
 }
 
 // A fingerprint that survives lines moving and checkouts in other directories: rule, the file's
 // URI as reported (repository-relative under --base-dir) and message, FNV-1a 64.
-std::string fingerprint(const Diagnostic& d, const std::string& uri) {
+std::string_view fingerprint(const Diagnostic& d, std::string_view uri, char (&buf)[17]) {
   std::uint64_t hash = 1469598103934665603ull;
-  for (const std::string* part : {&d.rule, &uri, &d.message}) {
-    for (unsigned char c : *part) {
+  for (const std::string_view part : {std::string_view(d.rule), uri, std::string_view(d.message)}) {
+    for (unsigned char c : part) {
       hash = (hash ^ c) * 1099511628211ull;
     }
     hash = (hash ^ 0xff) * 1099511628211ull;
   }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
-  return buf;
+  static constexpr char k_hex[] = "0123456789abcdef";
+  for (int i = 15; i >= 0; --i, hash >>= 4) {
+    buf[i] = k_hex[hash & 0xf];
+  }
+  return {buf, 16};
 }
 
-json rule_descriptor(std::string_view id) {
+void text_object(JsonWriter& json, std::string_view key, std::string_view text) {
+  json.key(key);
+  json.begin_object();
+  json.key("text");
+  json.value(text);
+  json.end_object();
+}
+
+void rule_descriptor(JsonWriter& json, std::string_view id) {
+  json.begin_object();
   const Rule* rule = find_rule(id);
   if (rule == nullptr) {
-    return {{"id", id}, {"shortDescription", {{"text", id}}}};
+    json.key("id");
+    json.value(id);
+    text_object(json, "shortDescription", id);
+    json.end_object();
+    return;
   }
-  json properties = {{"precision", "very-high"}};
-  json tags = json::array({id.starts_with("POP3") ? "pop3" : "nginx"});
-  if (rule->security_severity > 0) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%.1f", rule->security_severity);
-    properties["security-severity"] = buf;
-    tags.push_back("security");
-  }
-  properties["tags"] = std::move(tags);
+  json.key("defaultConfiguration");
+  json.begin_object();
+  json.key("level");
+  json.value(sarif_level(rule->default_severity));
+  json.end_object();
+  text_object(json, "fullDescription", rule->rationale);
   std::string help = std::string(rule->rationale);
   if (!rule->fix.empty()) {
     help += "\n\nFix: " + std::string(rule->fix);
   }
-  return {
-      {"id", rule->id},
-      {"name", rule->name},
-      {"shortDescription", {{"text", rule->summary}}},
-      {"fullDescription", {{"text", rule->rationale}}},
-      {"help", {{"text", help}}},
-      {"defaultConfiguration", {{"level", sarif_level(rule->default_severity)}}},
-      {"properties", std::move(properties)},
-  };
+  text_object(json, "help", help);
+  json.key("id");
+  json.value(rule->id);
+  json.key("name");
+  json.value(rule->name);
+  json.key("properties");
+  json.begin_object();
+  json.key("precision");
+  json.value("very-high");
+  if (rule->security_severity > 0) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.1f", rule->security_severity);
+    json.key("security-severity");
+    json.value(buf);
+  }
+  json.key("tags");
+  json.begin_array();
+  json.value(id.starts_with("POP3") ? "pop3" : "nginx");
+  if (rule->security_severity > 0) {
+    json.value("security");
+  }
+  json.end_array();
+  json.end_object();
+  text_object(json, "shortDescription", rule->summary);
+  json.end_object();
 }
+
+// One result; `base` is the base directory with a trailing '/', or empty.
+class ResultWriter {
+public:
+  ResultWriter(JsonWriter& json, std::string_view base) : m_json(json), m_base(base) {}
+
+  void write(const Finding& finding, int rule_index) {
+    const auto& d = finding.diagnostic;
+    JsonWriter& json = m_json;
+    json.begin_object();
+    json.key("level");
+    json.value(sarif_level(d.severity));
+    m_uri.clear();
+    if (!d.location.file.empty()) {
+      json.key("locations");
+      json.begin_array();
+      json.begin_object();
+      json.key("physicalLocation");
+      json.begin_object();
+      artifact_location(d.location.file.str());
+      if (d.location.line > 0) {
+        json.key("region");
+        json.begin_object();
+        if (d.location.column > 0) {
+          json.key("startColumn");
+          json.value(d.location.column);
+        }
+        json.key("startLine");
+        json.value(d.location.line);
+        json.end_object();
+      }
+      json.end_object();
+      json.end_object();
+      json.end_array();
+    }
+    m_text.assign(d.message);
+    if (!d.hint.empty()) {
+      m_text += " (";
+      m_text += d.hint;
+      m_text += ')';
+    }
+    text_object(json, "message", m_text);
+    json.key("partialFingerprints");
+    json.begin_object();
+    json.key("popcheckFindingHash/v1");
+    char hash[17];
+    json.value(fingerprint(d, m_uri, hash));
+    json.end_object();
+    json.key("ruleId");
+    json.value(d.rule);
+    json.key("ruleIndex");
+    json.value(rule_index);
+    if (finding.suppressed) {
+      json.key("suppressions");
+      json.begin_array();
+      json.begin_object();
+      json.key("justification");
+      json.value(finding.suppression);
+      json.key("kind");
+      json.value("inSource");
+      json.end_object();
+      json.end_array();
+    }
+    json.end_object();
+  }
+
+private:
+  // Repository-relative under the base directory, else an absolute file: URI. Leaves the URI
+  // in m_uri for the fingerprint.
+  void artifact_location(const std::string& file) {
+    const bool relative = !m_base.empty() && file.starts_with(m_base);
+    if (!relative) {
+      m_uri = "file://";
+    }
+    append_uri_path(m_uri, relative ? std::string_view(file).substr(m_base.size()) : file);
+    m_json.key("artifactLocation");
+    m_json.begin_object();
+    m_json.key("uri");
+    m_json.value(m_uri);
+    if (relative) {
+      m_json.key("uriBaseId");
+      m_json.value("%SRCROOT%");
+    }
+    m_json.end_object();
+  }
+
+  JsonWriter& m_json;
+  std::string_view m_base;
+  std::string m_uri;
+  std::string m_text;
+};
 
 } // namespace
 
-std::string format_sarif(const LintReport& report, const SarifOptions& options) {
-  std::map<std::string, int> rule_index;
-  json rules = json::array();
-  json results = json::array();
+void format_sarif(const LintReport& report, const SarifOptions& options, const OutputSink& sink) {
+  std::string base = options.base_dir;
+  if (!base.empty() && base.back() != '/') {
+    base += '/';
+  }
+  BlockOutput output(sink);
+  JsonWriter json(output.text(), 2);
+  json.begin_object();
+  json.key("$schema");
+  json.value("https://json.schemastore.org/sarif-2.1.0.json");
+  json.key("runs");
+  json.begin_array();
+  json.begin_object();
+  json.key("columnKind");
+  json.value("unicodeCodePoints");
+  if (!base.empty()) {
+    json.key("originalUriBaseIds");
+    json.begin_object();
+    json.key("%SRCROOT%");
+    json.begin_object();
+    json.key("uri");
+    std::string uri = "file://";
+    append_uri_path(uri, base);
+    json.value(uri);
+    json.end_object();
+    json.end_object();
+  }
+  // Rules in the order of their first result.
+  std::map<std::string_view, int> rule_index;
+  std::vector<std::string_view> rules;
+  ResultWriter result(json, base);
+  json.key("results");
+  json.begin_array();
   for (const auto& finding : report.findings) {
-    const auto& d = finding.diagnostic;
-    auto [it, inserted] = rule_index.try_emplace(d.rule, static_cast<int>(rules.size()));
+    const std::string_view rule = finding.diagnostic.rule;
+    const auto [it, inserted] = rule_index.try_emplace(rule, static_cast<int>(rules.size()));
     if (inserted) {
-      rules.push_back(rule_descriptor(d.rule));
+      rules.push_back(rule);
     }
-    json result = {
-        {"ruleId", d.rule},
-        {"ruleIndex", it->second},
-        {"level", sarif_level(d.severity)},
-        {"message", {{"text", d.message + (d.hint.empty() ? "" : " (" + d.hint + ")")}}},
-    };
-    std::string uri;
-    if (!d.location.file.empty()) {
-      json artifact = artifact_location(d.location.file, options.base_dir);
-      uri = artifact["uri"].get<std::string>();
-      json physical = {{"artifactLocation", std::move(artifact)}};
-      if (d.location.line > 0) {
-        physical["region"] = {{"startLine", d.location.line}};
-        if (d.location.column > 0) {
-          physical["region"]["startColumn"] = d.location.column;
-        }
-      }
-      result["locations"] = json::array({{{"physicalLocation", std::move(physical)}}});
-    }
-    result["partialFingerprints"] = {{"popcheckFindingHash/v1", fingerprint(d, uri)}};
-    if (finding.suppressed) {
-      result["suppressions"] =
-          json::array({{{"kind", "inSource"}, {"justification", finding.suppression}}});
-    }
-    results.push_back(std::move(result));
+    result.write(finding, it->second);
+    output.item_done();
   }
-  json run = {
-      {"tool",
-       {{"driver",
-         {{"name", "popcheck"},
-          {"version", POPCHECK_VERSION},
-          {"semanticVersion", POPCHECK_VERSION},
-          {"rules", std::move(rules)}}}}},
-      {"results", std::move(results)},
-      {"columnKind", "unicodeCodePoints"},
-  };
-  if (!options.base_dir.empty()) {
-    std::string base = options.base_dir;
-    if (base.back() != '/') {
-      base += '/';
-    }
-    run["originalUriBaseIds"] = {{"%SRCROOT%", {{"uri", "file://" + uri_encode_path(base)}}}};
+  json.end_array();
+  json.key("tool");
+  json.begin_object();
+  json.key("driver");
+  json.begin_object();
+  json.key("name");
+  json.value("popcheck");
+  json.key("rules");
+  json.begin_array();
+  for (const auto id : rules) {
+    rule_descriptor(json, id);
+    output.item_done();
   }
-  const json document = {
-      {"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-      {"version", "2.1.0"},
-      {"runs", json::array({std::move(run)})},
-  };
-  return document.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  json.end_array();
+  json.key("semanticVersion");
+  json.value(POPCHECK_VERSION);
+  json.key("version");
+  json.value(POPCHECK_VERSION);
+  json.end_object();
+  json.end_object();
+  json.end_object();
+  json.end_array();
+  json.key("version");
+  json.value("2.1.0");
+  json.end_object();
+  output.text() += '\n';
+  output.flush();
+}
+
+std::string format_sarif(const LintReport& report, const SarifOptions& options) {
+  return collect_output([&](const OutputSink& sink) { format_sarif(report, options, sink); });
 }
 
 } // namespace popcheck::lint

@@ -29,14 +29,18 @@ struct SarifOptions {
 };
 // SARIF 2.1.0 (schemas/sarif-2.1.0.json), suppressed findings included with `suppressions`.
 std::string format_sarif(const LintReport& report, const SarifOptions& options);
+void format_sarif(const LintReport& report, const SarifOptions& options, const OutputSink& sink);
 
 // JUnit XML: one testcase per input file and per finding; suppressed findings are skipped cases.
 std::string format_junit(const LintReport& report);
+void format_junit(const LintReport& report, const OutputSink& sink);
 
 struct CodeQualityOptions {
   std::string base_dir; // paths are made relative to this directory (the repository root)
 };
 // GitLab Code Quality JSON (schemas/codequality.schema.json); suppressed findings left out.
 std::string format_codequality(const LintReport& report, const CodeQualityOptions& options);
+void format_codequality(const LintReport& report, const CodeQualityOptions& options,
+                        const OutputSink& sink);
 
 } // namespace popcheck::lint

@@ -28,6 +28,76 @@ LintReport sample_report() {
   return report;
 }
 
+// A report that exercises every optional part of a document: no location, no column, an unknown
+// rule, a file outside the base directory, control characters and invalid UTF-8.
+LintReport odd_report() {
+  LintReport report = sample_report();
+  Finding unlocated;
+  unlocated.diagnostic = {.rule = "CONF010",
+                          .severity = Severity::error,
+                          .message = "no \"events\" section in configuration"};
+  Finding no_column;
+  no_column.diagnostic = {.rule = "POP3003",
+                          .severity = Severity::info,
+                          .location = {"/elsewhere/x.conf", 4, 0},
+                          .message = "tab\there \x01 bad \xff\xc3",
+                          .hint = "caf\xc3\xa9 \\ \"q\""};
+  Finding unknown;
+  unknown.diagnostic = {.rule = "X999",
+                        .severity = Severity::warning,
+                        .location = {"/repo/nginx.conf", 2, 3},
+                        .message = "m"};
+  report.findings.insert(report.findings.begin(), unlocated);
+  report.findings.push_back(no_column);
+  report.findings.push_back(unknown);
+  report.findings.push_back(no_column); // same rule, path and message again
+  return report;
+}
+
+// Many findings, so the output is more than one block.
+LintReport large_report() {
+  LintReport report;
+  report.inputs = {"/repo/a.conf", "/repo/b.conf"};
+  for (int i = 0; i < 2000; ++i) {
+    Finding f;
+    f.diagnostic = {.rule = i % 3 == 0 ? "POP3003" : "POP3016",
+                    .severity = i % 2 == 0 ? Severity::warning : Severity::info,
+                    .location = {i < 1000 ? "/repo/a.conf" : "/repo/b.conf", i + 1, 5},
+                    .message = "message " + std::to_string(i % 7),
+                    .hint = i % 5 == 0 ? "hint" : ""};
+    f.suppressed = i % 11 == 0;
+    f.suppression = f.suppressed ? "# popcheck disable=all" : "";
+    report.findings.push_back(f);
+  }
+  return report;
+}
+
+// The blocks a sink-based formatter hands on: several for a large report, each about
+// BlockOutput::k_block, and together the string-returning formatter's output.
+template <class Format> void check_blocks(Format&& format, const std::string& whole) {
+  std::vector<std::string> blocks;
+  format(OutputSink([&](std::string_view block) { blocks.emplace_back(block); }));
+  CHECK(blocks.size() > 1);
+  std::string joined;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    CHECK(!blocks[i].empty());
+    CHECK(blocks[i].size() < BlockOutput::k_block + 4096);
+    if (i + 1 < blocks.size()) {
+      CHECK(blocks[i].size() >= BlockOutput::k_block);
+    }
+    joined += blocks[i];
+  }
+  CHECK(joined == whole);
+}
+
+// What nlohmann's DOM dump writes for the same document: sorted keys, its indentation, its
+// escaping and its U+FFFD for invalid UTF-8 (the formatters stream what that DOM wrote).
+std::string nlohmann_dump(const std::string& text) {
+  return nlohmann::json::parse(text).dump(2, ' ', false,
+                                          nlohmann::json::error_handler_t::replace) +
+         "\n";
+}
+
 } // namespace
 
 TEST_CASE("lint text format: FILE:LINE:COL: severity: message [RULE] and a summary") {
@@ -88,4 +158,101 @@ TEST_CASE("lint junit format: escaped, one suite per file, suppressed as skipped
   CHECK(xml.find("&lt;odd&gt; &quot;text&quot;") == std::string::npos); // suppressed: no failure
   CHECK(xml.find("<failure type=\"error\" message=\"&quot;proxy_pass&quot; directive is not "
                  "allowed here\">") != std::string::npos);
+}
+
+TEST_CASE("lint sarif format: the bytes nlohmann's DOM dump writes, optional parts included") {
+  const auto text = format_sarif(odd_report(), {.base_dir = "/repo/"});
+  CHECK(text == nlohmann_dump(text));
+  const auto doc = nlohmann::json::parse(text);
+  const auto& run = doc["runs"][0];
+  const auto& rules = run["tool"]["driver"]["rules"];
+  REQUIRE(rules.size() == 5);
+  CHECK(rules[0]["id"] == "CONF010");
+  CHECK(rules[3]["id"] == "POP3003");
+  CHECK(rules[3]["properties"]["tags"] == nlohmann::json::parse(R"(["pop3", "security"])"));
+  CHECK(rules[3]["properties"].contains("security-severity"));
+  CHECK(rules[4] == nlohmann::json::parse(R"({"id": "X999", "shortDescription": {"text": "X999"}})"));
+  const auto& results = run["results"];
+  REQUIRE(results.size() == 6);
+  CHECK(!results[0].contains("locations"));
+  CHECK(results[0]["ruleIndex"] == 0);
+  CHECK(results[3]["message"]["text"] ==
+        "tab\there \x01 bad \xef\xbf\xbd\xef\xbf\xbd (caf\xc3\xa9 \\ \"q\")");
+  CHECK(results[3]["locations"][0]["physicalLocation"] ==
+        nlohmann::json::parse(
+            R"({"artifactLocation": {"uri": "file:///elsewhere/x.conf"}, "region": {"startLine": 4}})"));
+  CHECK(results[4]["ruleIndex"] == 4);
+  CHECK(results[5]["ruleIndex"] == 3);
+  CHECK(results[3]["partialFingerprints"] == results[5]["partialFingerprints"]);
+  CHECK(results[3]["partialFingerprints"] != results[4]["partialFingerprints"]);
+  // Without a base directory every URI is absolute and there is no originalUriBaseIds.
+  const auto absolute = format_sarif(odd_report(), {});
+  CHECK(absolute == nlohmann_dump(absolute));
+  CHECK(!nlohmann::json::parse(absolute)["runs"][0].contains("originalUriBaseIds"));
+}
+
+TEST_CASE("lint sarif format: an empty report") {
+  const auto text = format_sarif({}, {});
+  CHECK(text == nlohmann_dump(text));
+  CHECK(text.find("\"results\": [],\n") != std::string::npos);
+  CHECK(text.find("\"rules\": [],\n") != std::string::npos);
+}
+
+TEST_CASE("lint codequality format: the bytes nlohmann's DOM dump writes") {
+  const auto text = format_codequality(odd_report(), {.base_dir = "/repo"});
+  CHECK(text == nlohmann_dump(text));
+  const auto doc = nlohmann::json::parse(text);
+  REQUIRE(doc.size() == 5); // the suppressed finding is left out
+  CHECK(doc[0]["location"]["path"] == "nginx.conf"); // no file: the first input
+  CHECK(doc[2]["description"] ==
+        "tab\there \x01 bad \xef\xbf\xbd\xef\xbf\xbd (caf\xc3\xa9 \\ \"q\")");
+  CHECK(doc[2]["location"]["path"] == "/elsewhere/x.conf");
+  CHECK(doc[2]["fingerprint"] != doc[4]["fingerprint"]);
+}
+
+TEST_CASE("lint junit format: exact document") {
+  LintReport report = odd_report();
+  report.findings.resize(3);
+  report.inputs.push_back("/repo/other.conf");
+  CHECK(format_junit(report) ==
+        R"(<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="popcheck lint" tests="7" failures="2">
+  <testsuite name="" tests="2" failures="1" errors="0" skipped="0">
+    <testcase classname="popcheck.lint" name=" parsed"/>
+    <testcase classname="popcheck.lint.CONF010" name="CONF010 :0" file="" line="0">
+      <failure type="error" message="no &quot;events&quot; section in configuration">:0: error: no &quot;events&quot; section in configuration [CONF010]</failure>
+    </testcase>
+  </testsuite>
+  <testsuite name="/repo/inc dir/a&amp;b.conf" tests="2" failures="0" errors="0" skipped="1">
+    <testcase classname="popcheck.lint" name="/repo/inc dir/a&amp;b.conf parsed"/>
+    <testcase classname="popcheck.lint.CONF007" name="CONF007 /repo/inc dir/a&amp;b.conf:3" file="/repo/inc dir/a&amp;b.conf" line="3">
+      <skipped message="suppressed: # popcheck disable=CONF007"/>
+    </testcase>
+  </testsuite>
+  <testsuite name="/repo/nginx.conf" tests="2" failures="1" errors="0" skipped="0">
+    <testcase classname="popcheck.lint" name="/repo/nginx.conf parsed"/>
+    <testcase classname="popcheck.lint.CONF004" name="CONF004 /repo/nginx.conf:7" file="/repo/nginx.conf" line="7">
+      <failure type="error" message="&quot;proxy_pass&quot; directive is not allowed here">/repo/nginx.conf:7: error: &quot;proxy_pass&quot; directive is not allowed here [CONF004]
+hint: the backend comes from auth_http</failure>
+    </testcase>
+  </testsuite>
+  <testsuite name="/repo/other.conf" tests="1" failures="0" errors="0" skipped="0">
+    <testcase classname="popcheck.lint" name="/repo/other.conf parsed"/>
+  </testsuite>
+</testsuites>
+)");
+}
+
+TEST_CASE("lint formats: sink versions hand on blocks that make the whole document") {
+  const LintReport report = large_report();
+  check_blocks([&](const OutputSink& sink) { format_sarif(report, {.base_dir = "/repo"}, sink); },
+               format_sarif(report, {.base_dir = "/repo"}));
+  check_blocks([&](const OutputSink& sink) { format_junit(report, sink); }, format_junit(report));
+  check_blocks(
+      [&](const OutputSink& sink) { format_codequality(report, {.base_dir = "/repo"}, sink); },
+      format_codequality(report, {.base_dir = "/repo"}));
+  const auto sarif = format_sarif(report, {.base_dir = "/repo"});
+  CHECK(sarif == nlohmann_dump(sarif));
+  const auto codequality = format_codequality(report, {.base_dir = "/repo"});
+  CHECK(codequality == nlohmann_dump(codequality));
 }

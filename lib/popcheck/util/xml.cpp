@@ -1,11 +1,23 @@
 #include <popcheck/util/xml.hpp>
 
 namespace popcheck {
+namespace {
 
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
+bool plain(unsigned char c) {
+  return c >= 0x20 && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+}
+
+} // namespace
+
+void append_xml_escaped(std::string& out, std::string_view text) {
+  std::size_t start = 0; // first byte not yet appended
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (plain(c) || c == '\t' || c == '\n' || c == '\r') {
+      continue;
+    }
+    out.append(text.substr(start, i - start));
+    start = i + 1;
     switch (c) {
     case '&':
       out += "&amp;";
@@ -22,19 +34,17 @@ std::string xml_escape(std::string_view text) {
     case '\'':
       out += "&apos;";
       break;
-    case '\t':
-    case '\n':
-    case '\r':
-      out += static_cast<char>(c);
-      break;
     default:
-      if (c < 0x20) {
-        out += "\xEF\xBF\xBD";
-      } else {
-        out += static_cast<char>(c);
-      }
+      out += "\xEF\xBF\xBD";
     }
   }
+  out.append(text.substr(start));
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  append_xml_escaped(out, text);
   return out;
 }
 
