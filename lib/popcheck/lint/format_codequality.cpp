@@ -11,7 +11,9 @@
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/util/block_output.hpp>
 #include <popcheck/util/json_writer.hpp>
+#include <functional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace popcheck::lint {
@@ -72,27 +74,34 @@ private:
 };
 
 // occurrence[i]: how many earlier reported findings have finding i's rule, path and message.
-// Sorting indices keeps this at a few bytes a finding (a map of the triples took ~10 MB for
-// 100k findings).
+// Sorting (hash, index) pairs keeps this at a few bytes a finding (a map of the triples took
+// ~10 MB for 100k findings) and compares strings only where the hashes are equal.
 std::vector<std::uint32_t> occurrences(const LintReport& report,
                                        const std::vector<std::string_view>& paths) {
   const auto key = [&](std::uint32_t i) {
     const auto& d = report.findings[i].diagnostic;
-    return std::tuple(std::string_view(d.rule), paths[i], std::string_view(d.message), i);
+    return std::tuple(std::string_view(d.rule), paths[i], std::string_view(d.message));
   };
-  std::vector<std::uint32_t> order;
+  const std::hash<std::string_view> hash;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
   for (std::uint32_t i = 0; i < report.findings.size(); ++i) {
     if (!report.findings[i].suppressed) {
-      order.push_back(i);
+      const auto [rule, path, message] = key(i);
+      order.emplace_back((hash(rule) * 31 + hash(path)) * 31 + hash(message), i);
     }
   }
-  std::sort(order.begin(), order.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) {
+      return a.first < b.first;
+    }
+    return std::tuple_cat(key(a.second), std::tuple(a.second)) <
+           std::tuple_cat(key(b.second), std::tuple(b.second));
+  });
   std::vector<std::uint32_t> occurrence(report.findings.size());
   for (std::size_t k = 1; k < order.size(); ++k) {
-    const auto [rule, path, message, i] = key(order[k]);
-    const auto [prev_rule, prev_path, prev_message, prev] = key(order[k - 1]);
-    if (rule == prev_rule && path == prev_path && message == prev_message) {
+    const auto [h, i] = order[k];
+    const auto [prev_h, prev] = order[k - 1];
+    if (h == prev_h && key(i) == key(prev)) {
       occurrence[i] = occurrence[prev] + 1;
     }
   }
