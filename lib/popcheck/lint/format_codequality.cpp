@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <openssl/evp.h>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/util/block_output.hpp>
 #include <popcheck/util/json_writer.hpp>
-#include <functional>
 #include <tuple>
 #include <utility>
 #include <vector>
@@ -74,8 +74,8 @@ private:
 };
 
 // occurrence[i]: how many earlier reported findings have finding i's rule, path and message.
-// Sorting (hash, index) pairs keeps this at a few bytes a finding (a map of the triples took
-// ~10 MB for 100k findings) and compares strings only where the hashes are equal.
+// Sorting (hash, index) pairs keeps this at a few bytes a finding (a map keyed by the triples
+// copied every message) and compares strings only where the hashes are equal.
 std::vector<std::uint32_t> occurrences(const LintReport& report,
                                        const std::vector<std::string_view>& paths) {
   const auto key = [&](std::uint32_t i) {
@@ -171,8 +171,7 @@ void format_codequality(const LintReport& report, const CodeQualityOptions& opti
 }
 
 std::string format_codequality(const LintReport& report, const CodeQualityOptions& options) {
-  return collect_output(
-      [&](const OutputSink& sink) { format_codequality(report, options, sink); });
+  return collect_output([&](const OutputSink& sink) { format_codequality(report, options, sink); });
 }
 
 } // namespace popcheck::lint

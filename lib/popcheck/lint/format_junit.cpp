@@ -1,8 +1,7 @@
+#include <map>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/util/block_output.hpp>
 #include <popcheck/util/xml.hpp>
-
-#include <map>
 #include <vector>
 
 namespace popcheck::lint {

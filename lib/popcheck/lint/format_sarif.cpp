@@ -1,11 +1,10 @@
+#include <cstdint>
+#include <cstdio>
+#include <map>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/rule.hpp>
 #include <popcheck/util/block_output.hpp>
 #include <popcheck/util/json_writer.hpp>
-
-#include <cstdint>
-#include <cstdio>
-#include <map>
 #include <vector>
 
 // Written as it goes (a DOM of 100k results took ~470 MB). The bytes are those of the nlohmann

@@ -1,7 +1,6 @@
-#include <popcheck/lint/formatters.hpp>
-
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <popcheck/lint/formatters.hpp>
 
 using namespace popcheck;
 using namespace popcheck::lint;
@@ -93,8 +92,7 @@ template <class Format> void check_blocks(Format&& format, const std::string& wh
 // What nlohmann's DOM dump writes for the same document: sorted keys, its indentation, its
 // escaping and its U+FFFD for invalid UTF-8 (the formatters stream what that DOM wrote).
 std::string nlohmann_dump(const std::string& text) {
-  return nlohmann::json::parse(text).dump(2, ' ', false,
-                                          nlohmann::json::error_handler_t::replace) +
+  return nlohmann::json::parse(text).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";
 }
 
@@ -171,16 +169,18 @@ TEST_CASE("lint sarif format: the bytes nlohmann's DOM dump writes, optional par
   CHECK(rules[3]["id"] == "POP3003");
   CHECK(rules[3]["properties"]["tags"] == nlohmann::json::parse(R"(["pop3", "security"])"));
   CHECK(rules[3]["properties"].contains("security-severity"));
-  CHECK(rules[4] == nlohmann::json::parse(R"({"id": "X999", "shortDescription": {"text": "X999"}})"));
+  CHECK(rules[4] ==
+        nlohmann::json::parse(R"({"id": "X999", "shortDescription": {"text": "X999"}})"));
   const auto& results = run["results"];
   REQUIRE(results.size() == 6);
   CHECK(!results[0].contains("locations"));
   CHECK(results[0]["ruleIndex"] == 0);
   CHECK(results[3]["message"]["text"] ==
         "tab\there \x01 bad \xef\xbf\xbd\xef\xbf\xbd (caf\xc3\xa9 \\ \"q\")");
-  CHECK(results[3]["locations"][0]["physicalLocation"] ==
-        nlohmann::json::parse(
-            R"({"artifactLocation": {"uri": "file:///elsewhere/x.conf"}, "region": {"startLine": 4}})"));
+  CHECK(
+      results[3]["locations"][0]["physicalLocation"] ==
+      nlohmann::json::parse(
+          R"({"artifactLocation": {"uri": "file:///elsewhere/x.conf"}, "region": {"startLine": 4}})"));
   CHECK(results[4]["ruleIndex"] == 4);
   CHECK(results[5]["ruleIndex"] == 3);
   CHECK(results[3]["partialFingerprints"] == results[5]["partialFingerprints"]);
@@ -202,7 +202,7 @@ TEST_CASE("lint codequality format: the bytes nlohmann's DOM dump writes") {
   const auto text = format_codequality(odd_report(), {.base_dir = "/repo"});
   CHECK(text == nlohmann_dump(text));
   const auto doc = nlohmann::json::parse(text);
-  REQUIRE(doc.size() == 5); // the suppressed finding is left out
+  REQUIRE(doc.size() == 5);                          // the suppressed finding is left out
   CHECK(doc[0]["location"]["path"] == "nginx.conf"); // no file: the first input
   CHECK(doc[2]["description"] ==
         "tab\there \x01 bad \xef\xbf\xbd\xef\xbf\xbd (caf\xc3\xa9 \\ \"q\")");
