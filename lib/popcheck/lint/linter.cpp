@@ -3,7 +3,6 @@
 #include <cstring>
 #include <deque>
 #include <iterator>
-#include <numeric>
 #include <popcheck/lint/known_mistakes.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/lint/suppressions.hpp>
