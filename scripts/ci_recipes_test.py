@@ -129,9 +129,11 @@ def output_of(cmd):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port leased to this test (scripts/lib/nginx_runner.py), from a range no other test uses."""
+    sys.path.insert(0, os.path.join(REPO, "scripts", "lib"))
+    import nginx_runner
+
+    return nginx_runner.free_port(28000, 28999)
 
 
 def start_proxy(popcheck, repo):

@@ -94,19 +94,45 @@ def listen_port(address):
     return int(port) if port.isdigit() else None
 
 
+# Ports handed out by free_port() are leased across every test process on the machine: ctest -j
+# runs tests side by side, and "nobody listens there right now" is not ownership (a test picks a
+# port, then starts its server a second later; another test must not pick it in between). A lease
+# is an exclusive flock on a file named after the port, held until this process exits (the kernel
+# drops it even on SIGKILL), so a port stays a test's own for the test's whole life.
+_LEASE_DIR = os.path.join(tempfile.gettempdir(), "popcheck-port-leases")
+_leases = {}  # port -> the open lease file
+
+
+def _lease(port):
+    import fcntl
+
+    os.makedirs(_LEASE_DIR, mode=0o1777, exist_ok=True)
+    fd = os.open(os.path.join(_LEASE_DIR, str(port)), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _leases[port] = fd
+    return True
+
+
 def free_port(lo, hi, taken=()):
-    """A TCP port in [lo, hi] that nobody listens on at 127.0.0.1 right now."""
+    """A TCP port in [lo, hi] that nobody listens on at 127.0.0.1 and that no other test process
+    holds: leased to this process until it exits (see _lease)."""
     start = lo + (os.getpid() * 7919 + int(time.time() * 1000)) % (hi - lo + 1)
     for i in range(hi - lo + 1):
         port = lo + (start - lo + i) % (hi - lo + 1)
-        if port in taken:
+        if port in taken or port in _leases:
+            continue
+        if not _lease(port):
             continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
-                continue
+                continue  # in use by something outside the leases: keep the lease, skip it
         return port
     raise RuntimeError(f"no free port in {lo}-{hi}")
 
