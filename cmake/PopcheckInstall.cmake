@@ -50,6 +50,8 @@ install(CODE "
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/popcheck/schemas
         FILES_MATCHING PATTERN "*.json")
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Debian policy 12.5: the licence in machine-readable form as /usr/share/doc/PACKAGE/copyright.
+install(FILES ${PROJECT_SOURCE_DIR}/share/debian/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
         PATTERN "man" EXCLUDE)
 
@@ -71,10 +73,13 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT) # popcheck_VERSION-1_ARCH.deb
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# RE2 (dialogue script regexes) and mimalloc (the allocator) are shared libraries: dpkg-shlibdeps
-# finds them too, named here so that a package built without dpkg-dev still declares them.
-if(POPCHECK_MIMALLOC AND NOT POPCHECK_SANITIZE AND NOT POPCHECK_FUZZ)
+# RE2 (dialogue script regexes) and mimalloc (the allocator) are shared libraries that
+# dpkg-shlibdeps finds with the others; they are named by hand only where it is missing (a build
+# without dpkg-dev), or Depends would list them twice.
+find_program(POPCHECK_DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(POPCHECK_DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+elseif(POPCHECK_MIMALLOC AND NOT POPCHECK_SANITIZE AND NOT POPCHECK_FUZZ)
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libre2-9, libmimalloc2.0")
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS "libre2-9")

@@ -71,8 +71,15 @@ def checks(build_popcheck, failures):
         expect(got == ["_popcheck", "/usr/share/zsh/vendor-completions/_popcheck"],
                f"zsh finds the installed _popcheck in its default fpath: {got}")
     files = run(["dpkg", "-L", "popcheck"]).stdout.split()
-    for path in ("/usr/share/popcheck/schemas/sarif-2.1.0.json", "/usr/share/doc/popcheck/README.md"):
+    for path in ("/usr/share/popcheck/schemas/sarif-2.1.0.json", "/usr/share/doc/popcheck/README.md",
+                 "/usr/share/doc/popcheck/copyright"):
         expect(path in files, f"the package holds {path}")
+    depends = run(["dpkg-query", "-W", "-f=${Depends}", "popcheck"]).stdout
+    names = [d.strip().split(" ")[0] for d in depends.split(",") if d.strip()]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    expect(names and not twice, f"Depends names each package once (twice: {twice}): {depends}")
+    expect(any(n.startswith("libre2") for n in names) and any(n.startswith("libmimalloc") for n in names),
+           "Depends has libre2 and libmimalloc")
 
 
 def main():
