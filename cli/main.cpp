@@ -1,11 +1,16 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 
 int main(int argc, char** argv) {
   using namespace popcheck::cli;
+  // A peer (or a reader of stdout) that closes early must give a failed check or a write error,
+  // never a death by signal: a TLS write of the proxy under selftest to a probe that gave up on
+  // an untrusted certificate killed the whole run with no report.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"popcheck: parse, compile, lint, proxy and probe nginx POP3 mail configurations"};
   app.set_version_flag("--version", std::string("popcheck ") + POPCHECK_VERSION);
   app.require_subcommand(1);

@@ -21,12 +21,18 @@ foreach(case_name IN LISTS popcheck_probe_cases)
   set_tests_properties("probe-proxy: ${case_name}" PROPERTIES
                        LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+# Each selftest owns a range of 100 ports (24000-24499) that no other test uses: the Python
+# tests lease theirs (scripts/lib/nginx_runner.py free_port), the popcheck binary cannot.
+set(popcheck_selftest_port 24000)
 foreach(case_name IN ITEMS defaults auth-all starttls-only mixed-ssl-plain multi-server-wire)
+  math(EXPR popcheck_selftest_last "${popcheck_selftest_port} + 99")
   add_test(NAME "selftest: ${case_name}"
-           COMMAND $<TARGET_FILE:popcheck> selftest nginx.conf --ports 25000-25999
+           COMMAND $<TARGET_FILE:popcheck> selftest nginx.conf
+                   --ports ${popcheck_selftest_port}-${popcheck_selftest_last}
                    --ca ${CMAKE_CURRENT_LIST_DIR}/certs/mail.crt --sni mail.example.test
            WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
   set_tests_properties("selftest: ${case_name}" PROPERTIES LABELS "probe;proxy" TIMEOUT 120)
+  math(EXPR popcheck_selftest_port "${popcheck_selftest_port} + 100")
 endforeach()
 add_test(NAME "probe-nginx: wrong-capa"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
@@ -41,3 +47,10 @@ add_test(NAME "probe-dovecot: generic"
                  --popcheck $<TARGET_FILE:popcheck>)
 set_tests_properties("probe-dovecot: generic" PROPERTIES
                      LABELS probe SKIP_RETURN_CODE 77 TIMEOUT 300)
+# A selftest whose TLS checks fail (untrusted certificate, TLS 1.3) ends with exit 1 and its
+# report, never a signal: the report must hold the verification failure of the STLS check.
+add_test(NAME "selftest: untrusted-tls13"
+         COMMAND /bin/sh -c "rm -f \"$1\"; \"$0\" selftest nginx.conf --ports 24500-24599 -o \"$1\"; rc=$?; echo exit $rc; test $rc -eq 1 && grep -q 'FAIL .*: stls ' \"$1\" && grep -q 'certificate verification failed' \"$1\""
+                 $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_BINARY_DIR}/selftest-untrusted-tls13.txt
+         WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/probe/selftest-untrusted-tls13)
+set_tests_properties("selftest: untrusted-tls13" PROPERTIES LABELS "probe;proxy" TIMEOUT 120)
