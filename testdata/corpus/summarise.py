@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""Rebuild the tables of testdata/corpus/README.md from the per-case files.
+
+Reads every testdata/corpus/<case>/judgement.md (the hand-made verdicts: one table row per popcheck
+finding, `| # | rule | line | severity | verdict | why |`, and one `- [TAG] ...` line per miss) and
+<case>/nginx-t.txt, and prints the generated part of the README (between the GENERATED markers) to
+stdout, or rewrites README.md in place with --write. Verdicts: TP, TP-sev (true but the severity is
+wrong), FP, noise (true but restates a default or repeats an inherited value), cascade (knock-on of an
+earlier error). Precision = (TP + TP-sev) / (TP + TP-sev + FP); noise and cascade are counted apart.
+Run: /usr/bin/python3 testdata/corpus/summarise.py [--write]
+"""
+import collections
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VERDICTS = ("TP", "TP-sev", "FP", "noise", "cascade")
+ROW = re.compile(r"^\| (\d+) \| (\w+) \| (\d+) \| (\w+) \| ([\w-]+) \| (.*) \|$")
+MISS = re.compile(r"^- \[([A-Z0-9-]+)\] (.*)$")
+SERVERS = re.compile(r"^- Servers: pop3=(\d+) imap=(\d+) smtp=(\d+)")
+BEGIN, END = "<!-- GENERATED: summarise.py -->", "<!-- END GENERATED -->"
+
+
+def load():
+    cases = []
+    for name in sorted(os.listdir(HERE)):
+        path = os.path.join(HERE, name, "judgement.md")
+        if not os.path.isfile(path):
+            continue
+        rows, misses, servers = [], [], (0, 0, 0)
+        for line in open(path, encoding="utf-8"):
+            line = line.rstrip("\n")
+            if m := ROW.match(line):
+                rows.append(dict(rule=m[2], line=int(m[3]), severity=m[4], verdict=m[5], why=m[6]))
+            elif m := MISS.match(line):
+                misses.append((m[1], m[2]))
+            elif m := SERVERS.match(line):
+                servers = tuple(int(x) for x in m.groups())
+        for r in rows:
+            if r["verdict"] not in VERDICTS:
+                sys.exit(f"{name}: unknown verdict {r['verdict']}")
+        nginx = open(os.path.join(HERE, name, "nginx-t.txt"), encoding="utf-8").read().splitlines()
+        first = next((l[8:] for l in nginx[1:] if l.startswith("[emerg]")), "")
+        cases.append(dict(name=name, rows=rows, misses=misses, servers=servers,
+                          nginx_exit=int(nginx[0].split()[1]), nginx_first=first))
+    return cases
+
+
+def pct(a, b):
+    return f"{100 * a / b:.0f}%" if b else "-"
+
+
+def render(cases):
+    out = []
+    n = len(cases)
+    srv = [sum(c["servers"][i] for c in cases) for i in range(3)]
+    with_proto = [sum(1 for c in cases if c["servers"][i]) for i in range(3)]
+    mixed = sum(1 for c in cases if sum(1 for x in c["servers"] if x) > 1)
+    passed = sum(1 for c in cases if c["nginx_exit"] == 0)
+    total = collections.Counter(r["verdict"] for c in cases for r in c["rows"])
+    nmiss = sum(len(c["misses"]) for c in cases)
+    out += [f"{n} configurations; servers: POP3 {srv[0]} (in {with_proto[0]} configs), IMAP {srv[1]} "
+            f"(in {with_proto[1]}), SMTP {srv[2]} (in {with_proto[2]}); {mixed} configs mix protocols.",
+            f"Real nginx -t 1.22.1: {passed} pass, {n - passed} fail.",
+            f"popcheck lint (before): {sum(total.values())} findings: " +
+            ", ".join(f"{v} {total[v]}" for v in VERDICTS) +
+            f"; {nmiss} misses. Overall precision (TP+TP-sev)/(TP+TP-sev+FP): "
+            f"{pct(total['TP'] + total['TP-sev'], total['TP'] + total['TP-sev'] + total['FP'])}.", ""]
+
+    out += ["### Per configuration", "",
+            "| case | nginx -t | POP3/IMAP/SMTP servers | findings | TP | TP-sev | FP | noise | cascade | misses |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for c in cases:
+        v = collections.Counter(r["verdict"] for r in c["rows"])
+        verdict = "pass" if c["nginx_exit"] == 0 else f"fail: {c['nginx_first'][:60]}"
+        verdict = verdict.replace("|", "\\|").replace(" in $CASE/", " in ")
+        out.append(f"| {c['name']} | {verdict} | {'/'.join(map(str, c['servers']))} | {len(c['rows'])} | "
+                   + " | ".join(str(v[x]) for x in VERDICTS) + f" | {len(c['misses'])} |")
+    out.append("")
+
+    per_rule = collections.defaultdict(collections.Counter)
+    for c in cases:
+        for r in c["rows"]:
+            per_rule[r["rule"]][r["verdict"]] += 1
+    out += ["### Per rule", "",
+            "Precision = (TP + TP-sev) / (TP + TP-sev + FP); \"with noise\" also counts noise and cascade "
+            "findings as wrong.", "",
+            "| rule | findings | TP | TP-sev | FP | noise | cascade | precision | with noise |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for rule in sorted(per_rule):
+        v = per_rule[rule]
+        good = v["TP"] + v["TP-sev"]
+        out.append(f"| {rule} | {sum(v.values())} | " + " | ".join(str(v[x]) for x in VERDICTS)
+                   + f" | {pct(good, good + v['FP'])} | {pct(good, sum(v.values()))} |")
+    out.append("")
+
+    out += ["### False positives, by rule", ""]
+    fps = collections.defaultdict(lambda: collections.defaultdict(list))
+    for c in cases:
+        for r in c["rows"]:
+            if r["verdict"] == "FP":
+                fps[r["rule"]][r["why"]].append(c["name"])
+    for rule in sorted(fps):
+        out.append(f"- **{rule}**")
+        for why, where in sorted(fps[rule].items(), key=lambda kv: -len(kv[1])):
+            out.append(f"  - {len(where)}x: {why} ({', '.join(sorted(set(where)))})")
+    out.append("")
+
+    out += ["### Wrong severity (TP-sev)", ""]
+    for c in cases:
+        for r in c["rows"]:
+            if r["verdict"] == "TP-sev":
+                out.append(f"- {c['name']} {r['rule']} line {r['line']} ({r['severity']}): {r['why']}")
+    out.append("")
+
+    out += ["### Misses, by kind", "",
+            "| kind | count | configs |", "|---|---|---|"]
+    miss = collections.defaultdict(list)
+    for c in cases:
+        for tag, _ in c["misses"]:
+            miss[tag].append(c["name"])
+    for tag, where in sorted(miss.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        out.append(f"| {tag} | {len(where)} | {', '.join(sorted(set(where)))} |")
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    text = render(load())
+    if "--write" not in sys.argv:
+        print(text)
+        return 0
+    path = os.path.join(HERE, "README.md")
+    readme = open(path, encoding="utf-8").read()
+    head, rest = readme.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(head + BEGIN + "\n" + text + "\n" + END + tail)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
