@@ -9,6 +9,7 @@ namespace popcheck::cli {
 
 void add_parse_command(CLI::App& app, int& exit_code);
 void add_compile_command(CLI::App& app, int& exit_code);
+void add_diff_command(CLI::App& app, int& exit_code);
 void add_lint_command(CLI::App& app, int& exit_code);
 void add_explain_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);

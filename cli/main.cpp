@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   int exit_code = k_exit_ok;
   add_parse_command(app, exit_code);
   add_compile_command(app, exit_code);
+  add_diff_command(app, exit_code);
   add_lint_command(app, exit_code);
   add_explain_command(app, exit_code);
   add_run_command(app, exit_code);

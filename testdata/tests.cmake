@@ -34,5 +34,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/proxy/tests.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/probe.cmake OPTIONAL)
 # popcheck lint: differential tests vs live nginx -t and golden outputs (testdata/lint/).
 include(${CMAKE_CURRENT_LIST_DIR}/lint.cmake OPTIONAL)
+# popcheck diff: goldens per behaviour change, and every adjacent pair of compile cases.
+include(${CMAKE_CURRENT_LIST_DIR}/diff.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/ship.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/reliability.cmake OPTIONAL)

@@ -8,11 +8,11 @@ _popcheck_rules() {
 
 _popcheck() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD - 1]}
-  local verbs="parse compile lint explain run probe selftest proxy"
+  local verbs="parse compile diff lint explain run probe selftest proxy"
   local verb="" i
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      parse | compile | lint | explain | run | probe | selftest | proxy)
+      parse | compile | diff | lint | explain | run | probe | selftest | proxy)
         verb=${COMP_WORDS[i]}
         break
         ;;
@@ -29,6 +29,7 @@ _popcheck() {
   case $verb in
     parse) opts="--dump --indent -o --output" ;;
     compile) opts="--dump --hostname --no-resolve --no-file-checks -o --output --indent" ;;
+    diff) opts="--format --dump --old-dump --new-dump --hostname --resolve --file-checks -o --output" ;;
     lint)
       opts="--format -o --output --fail-on --only --skip --target-version --dump --no-file-checks
         --no-resolve --hostname --color --no-color --show-suppressed --base-dir --config
