@@ -85,6 +85,41 @@ def check_adjacent(args, validator):
     return passed, failed
 
 
+def check_git(args):
+    """git:REV:PATH gives the same report as the files themselves: a repository whose first
+    commit holds a case's old.conf (as conf/nginx.conf, with the certs it includes) and whose
+    working tree has new.conf in its place."""
+    import shutil
+    import tempfile
+    case = os.path.join(REPO, "testdata", "diff", "starttls-on-to-only")
+    with tempfile.TemporaryDirectory(prefix="popcheck-diff-git-") as tmp:
+        os.makedirs(os.path.join(tmp, "conf"))
+        shutil.copy(os.path.join(case, "old.conf"), os.path.join(tmp, "conf", "nginx.conf"))
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.test",
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.test")
+        for cmd in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-qm", "old"]):
+            subprocess.run(cmd, cwd=tmp, env=env, check=True, capture_output=True)
+        shutil.copy(os.path.join(case, "new.conf"), os.path.join(tmp, "conf", "nginx.conf"))
+        by_git = subprocess.run([args.popcheck, "diff", "git:HEAD:conf/nginx.conf", "nginx.conf"],
+                                cwd=os.path.join(tmp, "conf"), capture_output=True, text=True, timeout=60)
+        want = read(os.path.join(case, "expected.txt"))
+        got = by_git.stdout.replace("git:HEAD:conf/nginx.conf -> nginx.conf", "old.conf -> new.conf")
+        got = got.replace("- info POP3019 nginx.conf:", "- info POP3019 old.conf:")
+        bad = subprocess.run([args.popcheck, "diff", "git:no-such-rev:conf/nginx.conf", "conf/nginx.conf"],
+                             cwd=tmp, capture_output=True, text=True, timeout=60)
+        left = [p for p in glob.glob(os.path.join(tempfile.gettempdir(), "popcheck-diff-*"))
+                if not p.startswith(tmp)]
+    problems = []
+    if by_git.returncode != 1 or got != want:
+        problems.append(f"git:HEAD:PATH: exit {by_git.returncode}\n" + diff(want, got, "expected.txt", "git"))
+    if bad.returncode != 2 or "no such revision" not in bad.stderr:
+        problems.append(f"an unknown revision: exit {bad.returncode}, {bad.stderr.strip()!r}")
+    if left:
+        problems.append(f"temporary checkouts left behind: {left}")
+    print(("FAIL git inputs\n  " + "\n  ".join(problems)) if problems else "ok   git inputs")
+    return (0, 1) if problems else (1, 0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--popcheck", required=True)
@@ -96,6 +131,8 @@ def main():
     validator = load_validator("diff.schema.json", "diff_golden")
     if args.adjacent:
         passed, failed = check_adjacent(args, validator)
+        git_passed, git_failed = check_git(args)
+        passed, failed = passed + git_passed, failed + git_failed
     else:
         cases = args.cases or sorted(glob.glob(os.path.join(REPO, "testdata", "diff", "*", "")))
         passed = failed = 0
