@@ -84,6 +84,28 @@ def github_commands():
     return commands
 
 
+def github_diff_commands():
+    wf = yaml.safe_load(open(os.path.join(DOCS, "ci", "github-diff.yml")))
+    expect(wf["permissions"].get("pull-requests") == "write",
+           "GitHub diff: permission to comment on pull requests")
+    commands, uploaded, downloaded = [], None, None
+    for job in wf["jobs"].values():
+        for step in job["steps"]:
+            commands += popcheck_lines(step.get("run", ""))
+            if "upload-artifact" in step.get("uses", ""):
+                uploaded = step["with"]["path"]
+            if "download-artifact" in step.get("uses", ""):
+                downloaded = step["with"]["name"]
+            if "checkout" in step.get("uses", ""):
+                expect(step["with"].get("fetch-depth") == 0, "GitHub diff: the checkout has history")
+            if "--body-file" in step.get("run", ""):
+                expect(f"--body-file {uploaded}" in step["run"],
+                       "GitHub diff: the comment is the report the diff job wrote")
+    expect(commands and all(output_of(c) == uploaded for c in commands) and downloaded,
+           "GitHub diff: the report written is the artifact uploaded and downloaded")
+    return commands
+
+
 def gitlab_commands():
     ci = yaml.safe_load(open(os.path.join(DOCS, "ci", "gitlab-ci.yml")))
     commands = []
@@ -94,6 +116,12 @@ def gitlab_commands():
         cmds = [c for line in job["script"] for c in popcheck_lines(line)]
         commands += cmds
         written = {output_of(c) for c in cmds}
+        if any(c.startswith("popcheck diff") for c in cmds):
+            notes = [l for l in job["script"] if "/notes" in l]
+            expect(job["artifacts"].get("paths") == list(written) and notes and
+                   f"body@{next(iter(written))}" in notes[0],
+                   f"GitLab {name}: the report written is kept and posted as the note")
+            continue
         reports = job.get("artifacts", {}).get("reports", {})
         expect(reports and set(reports.values()) <= written and
                job["artifacts"].get("when") == "always",
@@ -155,12 +183,32 @@ def start_proxy(popcheck, repo):
     raise RuntimeError(f"popcheck proxy did not start: {proxy.stderr.read().decode()}")
 
 
+def pull_request(repo):
+    """Makes the copy a repository whose one commit is the fixture, then changes the working tree
+    as a pull request would (pop3_auth loses apop): the diff recipes compare the two. Returns
+    the base commit."""
+    env = dict(os.environ, GIT_AUTHOR_NAME="ci", GIT_AUTHOR_EMAIL="ci@example.test",
+               GIT_COMMITTER_NAME="ci", GIT_COMMITTER_EMAIL="ci@example.test")
+    for cmd in (["git", "init", "-q"], ["git", "add", "."], ["git", "commit", "-qm", "base"]):
+        subprocess.run(cmd, cwd=repo, env=env, check=True, capture_output=True)
+    conf = os.path.join(repo, "nginx", "mail.d", "pop3.conf")
+    text = open(conf).read()
+    open(conf, "w").write(text.replace("pop3_auth plain apop;", "pop3_auth plain;"))
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def validate(repo, path, cmd, env):
     full = os.path.join(repo, path)
     if not os.path.exists(full):
         expect(False, f"{cmd}: wrote {path}")
         return
     fmt = cmd.split("--format ")[1].split()[0]
+    if fmt == "markdown":
+        text = open(full).read()
+        expect(text.startswith("### popcheck diff\n") and "breaking" in text and "`plain apop` → `plain`" in text,
+               f"{path}: the Markdown diff names the breaking change (apop removed)")
+        return
     if fmt == "sarif":
         doc = json.load(open(full))
         schema = json.load(open(os.path.join(REPO, "schemas", "sarif-2.1.0.json")))
@@ -206,7 +254,8 @@ def main():
     errors = list(jsonschema.Draft202012Validator(schema).iter_errors(
         json.load(open(os.path.join(FIXTURE, ".popcheck.json")))))
     expect(not errors, f"ci-repo/.popcheck.json matches its schema {[e.message for e in errors]}")
-    recipes = {"GitHub Actions": github_commands(), "GitLab CI": gitlab_commands(),
+    recipes = {"GitHub Actions": github_commands() + github_diff_commands(),
+               "GitLab CI": gitlab_commands(),
                "pre-commit": precommit_commands(), "shell": shell_commands()}
     with tempfile.TemporaryDirectory(prefix="popcheck-ci-") as tmp:
         bindir = os.path.join(tmp, "bin")
@@ -216,9 +265,10 @@ def main():
             expect(commands, f"{recipe}: has popcheck commands")
             repo = os.path.join(tmp, recipe.replace(" ", "-"))
             shutil.copytree(FIXTURE, repo)
+            base = pull_request(repo)
             proxy, target = start_proxy(popcheck, repo)
             env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"],
-                       POP3_TARGET=target)
+                       POP3_TARGET=target, BASE_SHA=base, CI_MERGE_REQUEST_DIFF_BASE_SHA=base)
             try:
                 for cmd in commands:
                     r = subprocess.run(["bash", "-c", cmd], cwd=repo, env=env, capture_output=True,
