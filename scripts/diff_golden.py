@@ -17,6 +17,7 @@ Run: /usr/bin/python3 scripts/diff_golden.py --popcheck build/popcheck [--update
 import argparse
 import glob
 import os
+import re
 import subprocess
 import sys
 
@@ -120,6 +121,32 @@ def check_git(args):
     return (0, 1) if problems else (1, 0)
 
 
+def check_cli(args):
+    """- reads one side from stdin (the same report as the file), never both (usage, 3); a
+    missing file exits 2 with its name."""
+    case = os.path.join(REPO, "testdata", "diff", "starttls-on-to-only")
+    problems = []
+    with open(os.path.join(case, "old.conf")) as stdin:
+        r = subprocess.run([args.popcheck, "diff", "-", "new.conf"], cwd=case, stdin=stdin,
+                           capture_output=True, text=True, timeout=60)
+    want = read(os.path.join(case, "expected.txt")).replace("old.conf -> new.conf", "- -> new.conf")
+    # stdin has no file name: the lint finding that went names it as the parser does
+    got = re.sub(r"(POP3019 )[^:\s]*:", r"\1old.conf:", r.stdout)
+    if r.returncode != 1 or got != want:
+        problems.append(f"stdin: exit {r.returncode}\n" + diff(want, got, "expected.txt", "stdin"))
+    with open(os.path.join(case, "old.conf")) as stdin:
+        r = subprocess.run([args.popcheck, "diff", "-", "-"], cwd=case, stdin=stdin,
+                           capture_output=True, text=True, timeout=60)
+    if r.returncode != 3:
+        problems.append(f"both sides from stdin: exit {r.returncode}, expected 3")
+    r = subprocess.run([args.popcheck, "diff", "old.conf", "missing.conf"], cwd=case,
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 2 or "missing.conf" not in r.stderr:
+        problems.append(f"a missing file: exit {r.returncode}, {r.stderr.strip()!r}")
+    print(("FAIL cli\n  " + "\n  ".join(problems)) if problems else "ok   cli")
+    return (0, 1) if problems else (1, 0)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--popcheck", required=True)
@@ -131,8 +158,9 @@ def main():
     validator = load_validator("diff.schema.json", "diff_golden")
     if args.adjacent:
         passed, failed = check_adjacent(args, validator)
-        git_passed, git_failed = check_git(args)
-        passed, failed = passed + git_passed, failed + git_failed
+        for check in (check_git, check_cli):
+            more_passed, more_failed = check(args)
+            passed, failed = passed + more_passed, failed + more_failed
     else:
         cases = args.cases or sorted(glob.glob(os.path.join(REPO, "testdata", "diff", "*", "")))
         passed = failed = 0
