@@ -276,9 +276,13 @@ class Dialogue:
             ctx.load_cert_chain(os.path.join(CERTS, "client.crt"), os.path.join(CERTS, "client.key"))
         return ctx
 
-    def _read(self, idle):
+    def _read(self, idle, first=None):
+        """What the server sends until it is quiet for `idle` seconds. With `first`, the quiet
+        time before the first byte may be that long instead: a loaded machine can take longer
+        than `idle` to answer a login, and a reply that comes late must not move into the next
+        step's read (the transcripts would differ by timing alone)."""
         data = b""
-        self.sock.settimeout(idle)
+        self.sock.settimeout(first if first is not None else idle)
         while not self.eof:
             try:
                 chunk = self.sock.recv(65536)
@@ -291,6 +295,7 @@ class Dialogue:
                 self.eof = True
                 break
             data += chunk
+            self.sock.settimeout(idle)
         if data:
             m = SALT_RE.search(data)
             if m and not self.salt:
@@ -325,6 +330,9 @@ class Dialogue:
                 idle = self.idle
                 if isinstance(step, list):
                     step, idle = step
+                # A whole command line (and the greeting) gets a reply: wait up to 5 s for its
+                # first byte. A partial line waits only the idle time.
+                first = 5.0 if step == "" or step.endswith("\r\n") or step.startswith("@") else None
                 if self.eof:
                     break
                 if step == "@STARTTLS":
@@ -347,7 +355,7 @@ class Dialogue:
                         self.eof = True
                         self.transcript.append(("EOF", b""))
                         break
-                self._read(idle)
+                self._read(idle, first)
         finally:
             self.sock.close()
         return [(kind, normalise(data)) for kind, data in self.transcript]
