@@ -84,3 +84,21 @@ TEST_CASE("rule registry: the parser and the model's rules have no lint check") 
     CHECK_FALSE(static_cast<bool>(rule->check_server));
   }
 }
+
+TEST_CASE("rule registry: the JSON Schemas accept every family's ids") {
+  std::string families;
+  for (const auto family :
+       {rules::RuleFamily::conf, rules::RuleFamily::mail, rules::RuleFamily::pop3,
+        rules::RuleFamily::imap, rules::RuleFamily::smtp, rules::RuleFamily::lint}) {
+    families += (families.empty() ? "(" : "|") + std::string(rules::prefix(family));
+  }
+  families += ")[0-9]{3}";
+  for (const char* schema :
+       {"lint.schema.json", "codequality.schema.json", "popcheck-config.schema.json"}) {
+    CAPTURE(schema);
+    std::ifstream in(std::string(POPCHECK_SOURCE_DIR) + "/schemas/" + schema, std::ios::binary);
+    REQUIRE(in);
+    const std::string text(std::istreambuf_iterator<char>(in), {});
+    CHECK(text.find(families) != std::string::npos);
+  }
+}
