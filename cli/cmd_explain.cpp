@@ -28,12 +28,7 @@ int run_explain(const ExplainOptions& options) {
   }
   int rc = k_exit_ok;
   for (const auto& wanted : options.rules) {
-    const lint::Rule* found = lint::find_rule(wanted);
-    for (const auto& rule : lint::all_rules()) {
-      if (found == nullptr && rule.name == wanted) {
-        found = &rule;
-      }
-    }
+    const lint::Rule* found = lint::find_rule_by_id_or_name(wanted);
     if (found == nullptr) {
       std::cerr << "popcheck: unknown rule \"" << wanted << "\" (see `popcheck explain --list`)\n";
       rc = k_exit_usage;

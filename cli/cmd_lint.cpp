@@ -10,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <popcheck/conf/parse_config.hpp>
+#include <popcheck/conf/severity.hpp>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/lint/project_config.hpp>
@@ -53,15 +54,7 @@ struct LintCliOptions {
 constexpr std::size_t k_progress_min_files = 5;
 
 int severity_rank(Severity severity) {
-  switch (severity) {
-  case Severity::error:
-    return 3;
-  case Severity::warning:
-    return 2;
-  case Severity::info:
-    return 1;
-  }
-  return 3;
+  return by_severity(severity, 3, 2, 1);
 }
 
 int fail_rank(const std::string& fail_on) {

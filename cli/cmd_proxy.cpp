@@ -11,7 +11,7 @@
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/net_url.hpp>
-#include <popcheck/model/rule_ids.hpp>
+#include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/proxy/proxy_server.hpp>
 #include <popcheck/util/file_reader.hpp>
@@ -101,7 +101,7 @@ int run_proxy(const ProxyCliOptions& o) {
   // --backend stands in for the auth server, so nginx's "no auth_http" error does not apply.
   const auto fatal = [&](const Diagnostic& d) {
     return d.severity == Severity::error &&
-           !(options.backend && d.rule == model::rules::k_no_auth_http.id);
+           !(options.backend && d.rule == rules::k_no_auth_http.id);
   };
   for (auto& finding : lint::lint_tree(tree, lint_options)) {
     if (!finding.suppressed && fatal(finding.diagnostic)) {

@@ -71,8 +71,10 @@ def checks(build_popcheck, failures):
         expect(got == ["_popcheck", "/usr/share/zsh/vendor-completions/_popcheck"],
                f"zsh finds the installed _popcheck in its default fpath: {got}")
     files = run(["dpkg", "-L", "popcheck"]).stdout.split()
+    # rules.md and nginx-behaviour.md: what `popcheck explain` and the rule references cite.
     for path in ("/usr/share/popcheck/schemas/sarif-2.1.0.json", "/usr/share/doc/popcheck/README.md",
-                 "/usr/share/doc/popcheck/copyright"):
+                 "/usr/share/doc/popcheck/copyright", "/usr/share/doc/popcheck/rules.md",
+                 "/usr/share/doc/popcheck/nginx-behaviour.md"):
         expect(path in files, f"the package holds {path}")
     depends = run(["dpkg-query", "-W", "-f=${Depends}", "popcheck"]).stdout
     names = [d.strip().split(" ")[0] for d in depends.split(",") if d.strip()]

@@ -35,7 +35,7 @@ STEPS = (
 )
 TIMEOUT = 30
 NGINX_T = "nginx-t.txt"
-# Ports whose listen picks a protocol (spec 2.2): moving them would change what nginx -t says.
+# Ports whose listen picks a protocol (docs/nginx-behaviour.md#protocol-by-port): moving them would change what nginx -t says.
 PROTOCOL_PORTS = {110, 995, 143, 993, 25, 465, 587}
 
 

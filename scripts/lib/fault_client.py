@@ -1,7 +1,6 @@
 """Client sessions for scripts/proxy_faults_test.py: one coroutine per fault kind, each asserting
-the exact bytes nginx 1.22.1 gives for that fault (spec sections 4-7 of
-/work/shared/spec/nginx-mail-pop3.md, checked against real nginx with `--target nginx`). Python 3
-stdlib, asyncio.
+the exact bytes nginx 1.22.1 gives for that fault (docs/nginx-behaviour.md, from the POP3
+session to TLS; checked against real nginx with `--target nginx`). Python 3 stdlib, asyncio.
 
 A session raises Fail on the first difference. Every read has a deadline (WAIT), so no session
 can hang; `Session.timing` records the seconds from the fault to the close, for the report.

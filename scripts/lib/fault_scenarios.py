@@ -225,7 +225,7 @@ async def gone_during_tls_handshake(x):
 
 # ---- hostile client input ------------------------------------------------------------------------
 async def overlong_line(x):
-    # The 128-byte buffer fills: -ERR and the close (spec 4.2).
+    # The 128-byte buffer fills: -ERR and the close (docs/nginx-behaviour.md#command-lines).
     await x.connect()
     await x.hold()
     await x.command(b"NOOP " + b"x" * 300 + b"\r\n", ERR)
@@ -250,13 +250,14 @@ async def invalid_base64(x):
     await x.command(b"AUTH PLAIN !!!not-base64!!!\r\n", ERR)
     await x.command(b"AUTH LOGIN\r\n", b"+ VXNlcm5hbWU6\r\n")
     await x.command(b"$$$$\r\n", ERR)
-    await x.command(b"AUTH LOGIN a\r\n", ERR)  # 1 significant character: invalid (spec 4.7)
+    await x.command(b"AUTH LOGIN a\r\n", ERR)  # 1 significant character: invalid (nginx-behaviour.md#sasl-decoding)
     await x.command(b"QUIT\r\n", b"+OK\r\n")
     await x.closed()
 
 
 async def pipelined_prelogin(x):
-    # 21 NOOPs fill 126 of the 128 bytes; the 22nd straddles the window: too long (spec 4.2).
+    # 21 NOOPs fill 126 of the 128 bytes; the 22nd straddles the window: too long
+    # (docs/nginx-behaviour.md#command-lines).
     # The close with unread input is a RST, which may destroy replies not yet read: so the
     # client sees a prefix of those replies (nginx: often only the first `+OK`).
     await x.connect()
@@ -308,7 +309,7 @@ async def plaintext_on_tls(x):
 
 
 async def stls_injection(x):
-    # Plaintext pipelined behind STLS is discarded (spec 4.2, 7.2): the injected USER never
+    # Plaintext pipelined behind STLS is discarded (docs/nginx-behaviour.md#stls): the injected USER never
     # happened, so PASS after the handshake is refused.
     await x.connect()
     await x.hold()

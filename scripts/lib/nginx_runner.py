@@ -23,7 +23,7 @@ MAIL_MODULE = "/usr/lib/nginx/modules/ngx_mail_module.so"
 # Debian's compiled-in prefix: `load_module modules/...` resolves against it.
 DEBIAN_PREFIX = "/usr/share/nginx/"
 
-# Directives whose relative file argument nginx resolves against the conf prefix (spec 1.1).
+# Directives whose relative file argument nginx resolves against the conf prefix (docs/nginx-behaviour.md#files-and-paths).
 _PATH_DIRECTIVES = ("ssl_certificate", "ssl_certificate_key", "ssl_password_file", "ssl_dhparam",
                     "ssl_client_certificate", "ssl_trusted_certificate", "ssl_crl",
                     "ssl_session_ticket_key")

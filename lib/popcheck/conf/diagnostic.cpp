@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <mutex>
 #include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/conf/severity.hpp>
 #include <tuple>
 #include <unordered_set>
 
@@ -47,15 +48,7 @@ const std::string& FilePath::str() const {
 }
 
 const char* to_string(Severity severity) {
-  switch (severity) {
-  case Severity::error:
-    return "error";
-  case Severity::warning:
-    return "warning";
-  case Severity::info:
-    return "info";
-  }
-  return "error";
+  return by_severity(severity, "error", "warning", "info");
 }
 
 std::string Diagnostic::nginx_text() const {

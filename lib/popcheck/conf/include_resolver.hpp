@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <popcheck/conf/ast.hpp>
+#include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/util/file_reader.hpp>
 #include <string>
 #include <string_view>
@@ -15,7 +16,7 @@
 
 namespace popcheck::conf {
 
-inline constexpr const char* k_include_rule = "CONF002";
+inline constexpr const char* k_include_rule = rules::k_include_error.id.data();
 
 class IncludeResolver {
 public:

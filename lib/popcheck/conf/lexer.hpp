@@ -8,13 +8,15 @@
 #include <cstddef>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/conf/rule_ids.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace popcheck::conf {
 
-inline constexpr const char* k_syntax_rule = "CONF001";
+// The rule of every syntax error, as the C string a Diagnostic is made from.
+inline constexpr const char* k_syntax_rule = rules::k_syntax_error.id.data();
 // nginx reads a file through a buffer of this size; a token (plus what nginx still holds of it)
 // must fit in it.
 inline constexpr std::size_t k_conf_buffer = 4096;

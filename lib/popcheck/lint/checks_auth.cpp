@@ -52,7 +52,7 @@ void check_plaintext_auth_always_enabled(const ServerContext& c, Diagnostics& ou
   if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_plain)) {
     return;
   }
-  out.push_back(finding("POP3001", where_of(c, s.pop3_auth),
+  out.push_back(finding(rules::k_plaintext_auth_always_enabled, where_of(c, s.pop3_auth),
                         "pop3_auth without \"plain\" does not disable USER/PASS, AUTH PLAIN and "
                         "AUTH LOGIN: nginx still accepts them and only stops advertising them",
                         "protect them with \"starttls only\" or \"listen ... ssl\"; refuse "
@@ -64,7 +64,7 @@ void check_external_initial_response(const ServerContext& c, Diagnostics& out) {
   if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_external)) {
     return;
   }
-  out.push_back(finding("POP3002", where_of(c, s.pop3_auth),
+  out.push_back(finding(rules::k_external_initial_response_always_accepted, where_of(c, s.pop3_auth),
                         "\"AUTH EXTERNAL <initial-response>\" is accepted although pop3_auth "
                         "does not enable \"external\"; the auth server receives "
                         "Auth-Method: external",
@@ -91,7 +91,7 @@ void check_cleartext_credentials(const ServerContext& c, Diagnostics& out) {
     }
     const auto address =
         end - first == 1 ? l.address : l.address + "-" + std::to_string(s.listeners[end - 1].port);
-    out.push_back(finding("POP3003", l.where,
+    out.push_back(finding(rules::k_cleartext_credentials, l.where,
                           "POP3 listener " + address +
                               " has no TLS (no \"ssl\", starttls off): passwords cross the "
                               "network in clear",
@@ -104,8 +104,7 @@ void check_external_without_verification(const ServerContext& c, Diagnostics& ou
   if (!is_pop3(s) || !(s.pop3_auth.value & pop3::k_auth_external) || verifies_clients(s)) {
     return;
   }
-  out.push_back(finding(
-      "POP3007", where_of(c, s.pop3_auth),
+  out.push_back(finding(rules::k_external_without_client_verification, where_of(c, s.pop3_auth),
       std::string("\"external\" is enabled but ") +
           (s.tls.enabled() ? "ssl_verify_client is off" : "TLS is not enabled for the server") +
           ": the auth server gets no certificate headers, so AUTH EXTERNAL "
@@ -129,7 +128,7 @@ void check_reversible_passwords(const ServerContext& c, Diagnostics& out) {
   if (s.server_name.source == model::Source::default_value) {
     message += "; the salted greeting reveals this machine's host name (no server_name set)";
   }
-  out.push_back(finding("POP3008", where_of(c, s.pop3_auth), std::move(message)));
+  out.push_back(finding(rules::k_reversible_passwords_required, where_of(c, s.pop3_auth), std::move(message)));
 }
 
 void check_bare_sasl_line(const ServerContext& c, Diagnostics& out) {
@@ -138,7 +137,7 @@ void check_bare_sasl_line(const ServerContext& c, Diagnostics& out) {
   if (!is_pop3(s) || (s.pop3_auth.value & k_sasl) != 0) {
     return;
   }
-  out.push_back(finding("POP3009", where_of(c, s.pop3_auth),
+  out.push_back(finding(rules::k_bare_sasl_line, where_of(c, s.pop3_auth),
                         "no SASL mechanism is enabled, so CAPA advertises a bare \"SASL\" line "
                         "and AUTH lists no method",
                         "enable plain (over TLS) or cram-md5"));
@@ -149,7 +148,7 @@ void check_starttls_optional(const ServerContext& c, Diagnostics& out) {
   if (!is_pop3(s) || s.tls.starttls.value != StarttlsMode::on || !has_plain_listener(s)) {
     return;
   }
-  out.push_back(finding("POP3019", where_of(c, s.tls.starttls),
+  out.push_back(finding(rules::k_starttls_optional, where_of(c, s.tls.starttls),
                         "\"starttls on\" offers STLS but lets clients log in without it",
                         "starttls only;"));
 }
@@ -159,7 +158,7 @@ void check_pass_client_cert(const ServerContext& c, Diagnostics& out) {
   if (!is_pop3(s) || !s.auth_http_pass_client_cert.value || verifies_clients(s)) {
     return;
   }
-  out.push_back(finding("POP3031", where_of(c, s.auth_http_pass_client_cert),
+  out.push_back(finding(rules::k_pass_client_cert_without_verification, where_of(c, s.auth_http_pass_client_cert),
                         "auth_http_pass_client_cert has no effect without client certificate "
                         "verification (ssl_verify_client on|optional on a TLS server)"));
 }
@@ -180,11 +179,11 @@ void check_user_capability(const ServerContext& c, Diagnostics& out) {
   }
   const auto& where = where_of(c, s.pop3_capabilities);
   if (lower != nullptr && !exact) {
-    out.push_back(finding("POP3033", where,
+    out.push_back(finding(rules::k_user_capability_missing, where,
                           "capability \"" + *lower +
                               "\" is not upper case; the USER command is accepted regardless"));
   } else if (!exact && lower == nullptr) {
-    out.push_back(finding("POP3033", where,
+    out.push_back(finding(rules::k_user_capability_missing, where,
                           "USER is not advertised in CAPA, but nginx still accepts USER/PASS",
                           "protect USER/PASS with TLS instead of hiding it"));
   }
@@ -196,7 +195,7 @@ void check_auth_http_cleartext(const ServerContext& c, Diagnostics& out) {
   if (!is_pop3(s) || !target || target->unix_path || is_loopback_host(target->host)) {
     return;
   }
-  out.push_back(finding("POP3017", where_of(c, s.auth_http),
+  out.push_back(finding(rules::k_auth_http_cleartext_remote, where_of(c, s.auth_http),
                         "auth_http sends every login's Auth-User and Auth-Pass over plain HTTP "
                         "to " +
                             target->host + ", which is not this host",
@@ -210,7 +209,7 @@ void check_auth_http_hostname(const ServerContext& c, Diagnostics& out) {
       is_ip_literal(target->host)) {
     return;
   }
-  out.push_back(finding("POP3030", where_of(c, s.auth_http),
+  out.push_back(finding(rules::k_auth_http_hostname, where_of(c, s.auth_http),
                         "auth_http host \"" + target->host +
                             "\" is resolved once at start-up and only its first address is used",
                         "use an IP address or a unix: socket"));

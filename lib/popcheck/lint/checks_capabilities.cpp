@@ -1,4 +1,5 @@
-// Pitfalls of pop3_capabilities: nginx copies the items verbatim into CAPA (spec 3.1, 3.4).
+// Pitfalls of pop3_capabilities: nginx copies the items verbatim into CAPA
+// (ngx_mail_pop3_merge_srv_conf(); docs/nginx-behaviour.md#capa).
 
 #include <algorithm>
 #include <map>
@@ -41,7 +42,7 @@ void check_sasl_in_capabilities(const ServerContext& c, Diagnostics& out) {
   for_each_capability_list(c, [&](const model::EffectiveServer& s, const Location& where) {
     for (const auto& item : s.pop3_capabilities.value) {
       if (model::iequals(first_word(item), "SASL")) {
-        out.push_back(finding("POP3004", where,
+        out.push_back(finding(rules::k_sasl_in_capabilities, where,
                               "capability \"" + item +
                                   "\" duplicates the SASL line nginx builds from pop3_auth",
                               "remove it from pop3_capabilities"));
@@ -57,7 +58,7 @@ void check_stls_in_capabilities(const ServerContext& c, Diagnostics& out) {
         continue;
       }
       const bool off = s.tls.starttls.value == model::StarttlsMode::off;
-      out.push_back(finding("POP3005", where,
+      out.push_back(finding(rules::k_stls_in_capabilities, where,
                             off ? "capability \"" + item +
                                       "\" advertises STLS, but starttls is off: STLS answers "
                                       "-ERR invalid command"
@@ -81,17 +82,17 @@ void check_capability_not_honoured(const ServerContext& c, Diagnostics& out) {
       std::transform(upper.begin(), upper.end(), upper.begin(),
                      [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
       if (auto [it, inserted] = seen.emplace(upper, item); !inserted) {
-        out.push_back(finding("POP3010", where,
+        out.push_back(finding(rules::k_capability_not_honoured, where,
                               "capability \"" + item + "\" is listed twice (also as \"" +
                                   it->second + "\")"));
         continue;
       }
       if (in(k_pre_login_tags, tag)) {
-        out.push_back(finding("POP3010", where,
+        out.push_back(finding(rules::k_capability_not_honoured, where,
                               "capability \"" + item +
                                   "\" changes pre-login behaviour that nginx does not implement"));
       } else if (!in(k_known_tags, tag) && !(upper.starts_with("X"))) {
-        out.push_back(finding("POP3010", where,
+        out.push_back(finding(rules::k_capability_not_honoured, where,
                               "unknown capability \"" + item +
                                   "\" (not in RFC 2449 or the IANA POP3 registry; experimental "
                                   "ones start with X)"));
@@ -104,7 +105,7 @@ void check_resp_codes(const ServerContext& c, Diagnostics& out) {
   for_each_capability_list(c, [&](const model::EffectiveServer& s, const Location& where) {
     for (const auto& item : s.pop3_capabilities.value) {
       if (model::iequals(item, "RESP-CODES") || model::iequals(item, "AUTH-RESP-CODE")) {
-        out.push_back(finding("POP3011", where,
+        out.push_back(finding(rules::k_resp_codes_with_verbatim_auth_errors, where,
                               "\"" + item +
                                   "\" is advertised, but failed logins are answered with the auth "
                                   "server's Auth-Status text verbatim",
@@ -119,13 +120,13 @@ void check_broken_capability_item(const ServerContext& c, Diagnostics& out) {
     for (const auto& item : s.pop3_capabilities.value) {
       if (item.empty()) {
         out.push_back(
-            finding("POP3020", where, "an empty capability item sends an empty CAPA line"));
+            finding(rules::k_broken_capability_item, where, "an empty capability item sends an empty CAPA line"));
       } else if (item == ".") {
-        out.push_back(finding("POP3020", where,
+        out.push_back(finding(rules::k_broken_capability_item, where,
                               "capability \".\" terminates the CAPA reply early: later lines are "
                               "read as the next reply"));
       } else if (item.find_first_of("\r\n") != std::string::npos) {
-        out.push_back(finding("POP3020", where,
+        out.push_back(finding(rules::k_broken_capability_item, where,
                               "a capability item contains CR or LF and breaks the CAPA framing"));
       }
     }

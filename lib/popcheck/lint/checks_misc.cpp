@@ -75,7 +75,7 @@ struct Counter {
       if (in_mail && seen[i] > 1) {
         const auto& d = *last[i];
         const std::string value = d.args.empty() ? std::string() : d.args.front().value.str();
-        out.push_back(finding("POP3028", {tree.files[d.file].path, d.end_line, d.column},
+        out.push_back(finding(rules::k_repeated_last_wins, {tree.files[d.file].path, d.end_line, d.column},
                               "\"" + d.name +
                                   "\" is repeated in this block; only the last one (\"" + value +
                                   "\") is used"));
@@ -93,7 +93,7 @@ void check_timeout_extremes(const ServerContext& c, Diagnostics& out) {
   }
   const auto timeout = s.timeout_ms.value;
   if (timeout < 10 * k_second_ms || timeout > 10 * k_minute_ms) {
-    out.push_back(finding("POP3016", where_of(c, s.timeout_ms),
+    out.push_back(finding(rules::k_timeout_extreme, where_of(c, s.timeout_ms),
                           "timeout " + duration_text(timeout) +
                               (timeout < 10 * k_second_ms
                                    ? " is a deadline for the whole pre-login dialogue and the "
@@ -104,12 +104,12 @@ void check_timeout_extremes(const ServerContext& c, Diagnostics& out) {
   }
   const auto idle = s.proxy_timeout_ms.value;
   if (idle < 10 * k_minute_ms) {
-    out.push_back(finding("POP3016", where_of(c, s.proxy_timeout_ms),
+    out.push_back(finding(rules::k_timeout_extreme, where_of(c, s.proxy_timeout_ms),
                           "proxy_timeout " + duration_text(idle) +
                               " logs idle sessions out before RFC 1939's 10-minute minimum",
                           "proxy_timeout 10m or more"));
   } else if (idle >= 24 * k_hour_ms) {
-    auto d = finding("POP3016", where_of(c, s.proxy_timeout_ms),
+    auto d = finding(rules::k_timeout_extreme, where_of(c, s.proxy_timeout_ms),
                      "proxy_timeout " + duration_text(idle) +
                          (s.proxy_timeout_ms.source == model::Source::default_value
                               ? " (the default) keeps idle sessions and their backend connections "
@@ -127,7 +127,7 @@ void check_timeout_extremes(const ServerContext& c, Diagnostics& out) {
 void check_proxy_pass_error_message(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
   if (is_pop3(s) && s.proxy_pass_error_message.value) {
-    out.push_back(finding("POP3018", s.proxy_pass_error_message.where,
+    out.push_back(finding(rules::k_proxy_pass_error_message, s.proxy_pass_error_message.where,
                           "proxy_pass_error_message on sends the backend's error lines to clients "
                           "verbatim"));
   }
@@ -138,7 +138,7 @@ namespace {
 void proxy_noop(const model::ContextConf& conf, Diagnostics& out) {
   const auto& proxy = conf[MailId::proxy];
   if (proxy.set) {
-    out.push_back(finding("POP3021", proxy.where,
+    out.push_back(finding(rules::k_proxy_directive_noop, proxy.where,
                           "the mail \"proxy\" directive does nothing: sessions are always proxied "
                           "after login",
                           "remove it"));
@@ -160,7 +160,7 @@ void check_proxy_noop_server(const ServerContext& c, Diagnostics& out) {
 void check_implicit_protocol(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
   if (is_pop3(s) && s.protocol_by_port) {
-    out.push_back(finding("POP3022", s.where,
+    out.push_back(finding(rules::k_implicit_protocol, s.where,
                           "the server is POP3 only because of its listen port; on another port "
                           "nginx -t fails with \"unknown mail protocol\"",
                           "protocol pop3;"));
@@ -171,7 +171,7 @@ void check_listen_without_port(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
   for (const auto& l : s.listeners) {
     if (is_pop3(s) && l.port == 0 && l.sockaddr.family != model::SockAddr::Family::unix_socket) {
-      out.push_back(finding("POP3023", l.where,
+      out.push_back(finding(rules::k_listen_without_port, l.where,
                             "listen " + l.text + " has no port: the kernel picks a random one",
                             "listen " + l.text + ":110;"));
     }
@@ -182,7 +182,7 @@ void check_max_errors_zero(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
   if (is_pop3(s) && s.max_errors.source != model::Source::default_value &&
       s.max_errors.value == 0) {
-    out.push_back(finding("POP3024", s.max_errors.where,
+    out.push_back(finding(rules::k_max_errors_zero, s.max_errors.where,
                           "max_errors 0 closes the session on the first invalid command"));
   }
 }
@@ -201,7 +201,7 @@ void check_ignored_in_pop3_server(const ServerContext& c, Diagnostics& out) {
     const auto& setting = c.conf.conf[id];
     if (setting.set) {
       out.push_back(
-          finding("POP3025", setting.where,
+          finding(rules::k_ignored_in_pop3_server, setting.where,
                   "\"" + std::string(model::spec(id).name) + "\" has no effect in a POP3 server"));
     }
   }
@@ -216,10 +216,10 @@ void check_real_ip_proxy_protocol(const ServerContext& c, Diagnostics& out) {
                                [](const model::Listener& l) { return l.proxy_protocol; });
   const bool real_ip = !s.set_real_ip_from.value.empty();
   if (real_ip && pp == s.listeners.end()) {
-    out.push_back(finding("POP3026", s.set_real_ip_from.where,
+    out.push_back(finding(rules::k_real_ip_without_proxy_protocol, s.set_real_ip_from.where,
                           "set_real_ip_from has no effect without \"listen ... proxy_protocol\""));
   } else if (!real_ip && pp != s.listeners.end()) {
-    out.push_back(finding("POP3026", pp->where,
+    out.push_back(finding(rules::k_real_ip_without_proxy_protocol, pp->where,
                           "proxy_protocol without set_real_ip_from: Client-IP sent to auth_http "
                           "is the proxy's address, not the client's",
                           "set_real_ip_from <load balancer address>;"));
@@ -239,7 +239,7 @@ void check_server_replaces_mail_list(const ServerContext& c, Diagnostics& out) {
     const auto& above = c.mail[id];
     if (here.set && above.set) {
       const auto name = std::string(model::spec(id).name);
-      out.push_back(finding("POP3027", here.where,
+      out.push_back(finding(rules::k_server_replaces_mail_list, here.where,
                             "\"" + name + "\" here replaces the mail-level \"" + name + "\" at " +
                                 above.where.file + ":" + std::to_string(above.where.line) +
                                 " entirely; nothing is inherited from it"));
@@ -260,7 +260,7 @@ void events_not_logged(const std::vector<model::Entry>& logs, const Location& fa
   if (logs_info(logs)) {
     return;
   }
-  out.push_back(finding("POP3032", !logs.empty() ? logs.back().where : fallback,
+  out.push_back(finding(rules::k_session_events_not_logged, !logs.empty() ? logs.back().where : fallback,
                         "the error_log used by this POP3 server logs below info: logins, failed "
                         "logins and session ends are not recorded",
                         "error_log FILE info; in mail{}"));

@@ -27,7 +27,7 @@ bool all_listeners_implicit(const EffectiveServer& s) {
   return !s.listeners.empty();
 }
 
-// The default ssl_protocols of the targeted release (spec 9.1).
+// The default ssl_protocols of the targeted release (docs/nginx-behaviour.md#versions).
 unsigned default_protocols(TargetVersion version) {
   constexpr unsigned k_tlsv1_2 = 1u << 4;
   switch (version) {
@@ -59,7 +59,7 @@ void check_starttls_on_implicit_tls(const ServerContext& c, Diagnostics& out) {
       !all_listeners_implicit(s)) {
     return;
   }
-  out.push_back(finding("POP3006", where_of(c, s.tls.starttls),
+  out.push_back(finding(rules::k_starttls_on_implicit_tls, where_of(c, s.tls.starttls),
                         "starttls has no effect: every listener of this server is already TLS, "
                         "where STLS is never offered"));
 }
@@ -82,7 +82,7 @@ void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out) {
     return;
   }
   const bool by_default = s.tls.protocols.source == model::Source::default_value;
-  out.push_back(finding("POP3012", by_default ? tls_where(s) : s.tls.protocols.where,
+  out.push_back(finding(rules::k_weak_tls_protocols, by_default ? tls_where(s) : s.tls.protocols.where,
                         "TLS allows deprecated protocol versions (" + weak + ")" +
                             (by_default ? ": the default ssl_protocols of this nginx version" : ""),
                         "ssl_protocols TLSv1.2 TLSv1.3;"));
@@ -98,7 +98,7 @@ void check_ciphers_allow_anonymous(const ServerContext& c, Diagnostics& out) {
     return;
   }
   out.push_back(
-      finding("POP3013", s.tls.ciphers.where,
+      finding(rules::k_ciphers_allow_anonymous, s.tls.ciphers.where,
               "ssl_ciphers \"" + ciphers + "\" does not exclude anonymous suites (!aNULL)",
               "append \":!aNULL\""));
 }
@@ -114,7 +114,7 @@ void check_no_session_cache(const ServerContext& c, Diagnostics& out) {
     return;
   }
   const bool explicit_value = s.tls.session_cache.source != model::Source::default_value;
-  out.push_back(finding("POP3014", explicit_value ? s.tls.session_cache.where : tls_where(s),
+  out.push_back(finding(rules::k_no_ssl_session_cache, explicit_value ? s.tls.session_cache.where : tls_where(s),
                         "TLS sessions are not cached: every reconnect pays a full handshake",
                         "ssl_session_cache shared:MAIL:10m;"));
 }
@@ -128,7 +128,7 @@ void check_prefer_server_ciphers(const ServerContext& c, Diagnostics& out) {
   if ((protocols & ~k_tlsv1_3) == 0) {
     return; // TLSv1.3 only: the client's order is fine
   }
-  out.push_back(finding("POP3015", tls_where(s),
+  out.push_back(finding(rules::k_prefer_server_ciphers_off, tls_where(s),
                         "ssl_prefer_server_ciphers is off: TLSv1.2 and older clients choose the "
                         "cipher order",
                         "ssl_prefer_server_ciphers on;"));
@@ -157,7 +157,7 @@ void check_ssl_settings_unused(const ServerContext& c, Diagnostics& out) {
   if (first == nullptr) {
     return;
   }
-  out.push_back(finding("POP3029", *first,
+  out.push_back(finding(rules::k_ssl_settings_unused, *first,
                         "ssl_* settings of a server without TLS are neither used nor checked by "
                         "nginx -t",
                         "enable TLS (listen ... ssl or starttls) or remove them"));

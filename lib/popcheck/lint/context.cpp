@@ -32,11 +32,10 @@ model::NginxVersion nginx_version(TargetVersion version) {
   return model::k_nginx_1_22_1;
 }
 
-Diagnostic finding(std::string_view rule_id, const Location& where, std::string message,
+Diagnostic finding(const rules::RuleId& rule, const Location& where, std::string message,
                    std::string hint) {
-  const Rule* rule = find_rule(rule_id);
-  return {.rule = std::string(rule_id),
-          .severity = rule ? rule->default_severity : Severity::warning,
+  return {.rule = std::string(rule.id),
+          .severity = rule.severity,
           .location = where,
           .message = std::move(message),
           .hint = std::move(hint)};

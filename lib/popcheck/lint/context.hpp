@@ -16,7 +16,7 @@
 
 namespace popcheck::lint {
 
-// nginx releases whose mail behaviour popcheck knows (spec section 9).
+// nginx releases whose mail behaviour popcheck knows (docs/nginx-behaviour.md#versions).
 enum class TargetVersion { v1_22, v1_24, v1_26, v1_28 };
 std::optional<TargetVersion> parse_target_version(std::string_view text);
 // The release whose nginx -t the analyzer follows for a target (the first of its branch).
@@ -56,8 +56,8 @@ struct ServerContext {
   LintNotes& notes;
 };
 
-// A finding of `rule_id` with the rule's default severity.
-Diagnostic finding(std::string_view rule_id, const Location& where, std::string message,
+// A finding of `rule` with its default severity.
+Diagnostic finding(const rules::RuleId& rule, const Location& where, std::string message,
                    std::string hint = {});
 
 // POP3 servers only: every pitfall check is about POP3. Inline: every check asks, for every server.

@@ -1,3 +1,4 @@
+#include <popcheck/conf/severity.hpp>
 #include <popcheck/lint/finding.hpp>
 
 namespace popcheck::lint {
@@ -9,17 +10,8 @@ Counts count(const LintReport& report) {
       ++counts.suppressed;
       continue;
     }
-    switch (finding.diagnostic.severity) {
-    case Severity::error:
-      ++counts.errors;
-      break;
-    case Severity::warning:
-      ++counts.warnings;
-      break;
-    case Severity::info:
-      ++counts.infos;
-      break;
-    }
+    ++by_severity<int&>(finding.diagnostic.severity, counts.errors, counts.warnings,
+                        counts.infos);
   }
   return counts;
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <openssl/evp.h>
+#include <popcheck/conf/severity.hpp>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/util/block_output.hpp>
 #include <popcheck/util/json_writer.hpp>
@@ -22,15 +23,7 @@ namespace {
 // GitLab's five levels; nginx -t errors are "major" (the configuration does not load), as the
 // common ESLint/Code Climate mappings do for errors.
 const char* codequality_severity(Severity severity) {
-  switch (severity) {
-  case Severity::error:
-    return "major";
-  case Severity::warning:
-    return "minor";
-  case Severity::info:
-    return "info";
-  }
-  return "minor";
+  return by_severity(severity, "major", "minor", "info");
 }
 
 // GitLab paths are relative to the repository root; files outside base_dir stay absolute.

@@ -1,6 +1,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <map>
+#include <popcheck/conf/severity.hpp>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/rule.hpp>
 #include <popcheck/util/block_output.hpp>
@@ -15,15 +16,7 @@ namespace popcheck::lint {
 namespace {
 
 const char* sarif_level(Severity severity) {
-  switch (severity) {
-  case Severity::error:
-    return "error";
-  case Severity::warning:
-    return "warning";
-  case Severity::info:
-    return "note";
-  }
-  return "warning";
+  return by_severity(severity, "error", "warning", "note");
 }
 
 // RFC 3986 path encoding: unreserved characters and '/' stay, everything else is %XX.
@@ -80,7 +73,7 @@ void rule_descriptor(JsonWriter& json, std::string_view id) {
   json.key("defaultConfiguration");
   json.begin_object();
   json.key("level");
-  json.value(sarif_level(rule->default_severity));
+  json.value(sarif_level(rule->default_severity()));
   json.end_object();
   text_object(json, "fullDescription", rule->rationale);
   std::string help = std::string(rule->rationale);
@@ -89,7 +82,7 @@ void rule_descriptor(JsonWriter& json, std::string_view id) {
   }
   text_object(json, "help", help);
   json.key("id");
-  json.value(rule->id);
+  json.value(rule->id());
   json.key("name");
   json.value(rule->name);
   json.key("properties");
@@ -104,7 +97,7 @@ void rule_descriptor(JsonWriter& json, std::string_view id) {
   }
   json.key("tags");
   json.begin_array();
-  json.value(id.starts_with("POP3") ? "pop3" : "nginx");
+  json.value(rule->family() == rules::RuleFamily::pop3 ? "pop3" : "nginx");
   if (rule->security_severity > 0) {
     json.value("security");
   }

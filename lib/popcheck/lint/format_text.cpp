@@ -1,18 +1,11 @@
+#include <popcheck/conf/severity.hpp>
 #include <popcheck/lint/formatters.hpp>
 
 namespace popcheck::lint {
 namespace {
 
 const char* colour_of(Severity severity) {
-  switch (severity) {
-  case Severity::error:
-    return "\x1b[1;31m";
-  case Severity::warning:
-    return "\x1b[1;33m";
-  case Severity::info:
-    return "\x1b[1;36m";
-  }
-  return "";
+  return by_severity(severity, "\x1b[1;31m", "\x1b[1;33m", "\x1b[1;36m");
 }
 
 void append_location(std::string& out, const Location& location) {

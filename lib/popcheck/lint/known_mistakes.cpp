@@ -1,3 +1,4 @@
+#include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/lint/known_mistakes.hpp>
 
 #include <string_view>
@@ -8,7 +9,7 @@ namespace {
 struct Mistake {
   std::string_view name;
   std::string_view hint;
-  std::string_view rule = {}; // only for this rule; empty = CONF003 and CONF004
+  const rules::RuleId* rule = nullptr; // only for this rule; null: unknown and not-allowed both
 };
 
 constexpr std::string_view k_backend_hint =
@@ -29,11 +30,11 @@ constexpr Mistake k_mistakes[] = {
     {"pop3_client_buffer", "POP3 has a fixed 128-byte command buffer; no directive changes it"},
     {"pop3_greeting", "the POP3 greeting is fixed: `+OK POP3 ready` (plus a salt with apop/cram-md5)"},
     {"mail", "load the mail module first: `load_module modules/ngx_mail_module.so;` at the top",
-     "CONF003"},
+     &rules::k_unknown_directive},
     {"mail",
      "mail{} belongs at the top level of nginx.conf; Debian's conf.d/*.conf and sites-enabled/* "
      "are included inside http{}, so include mail files from the main level instead",
-     "CONF004"},
+     &rules::k_not_allowed},
     {"ssl_stapling", "OCSP stapling is not available in mail"},
 };
 
@@ -51,12 +52,13 @@ std::string_view quoted_name(std::string_view message) {
 
 void add_known_mistake_hints(Diagnostics& diagnostics) {
   for (auto& d : diagnostics) {
-    if ((d.rule != "CONF003" && d.rule != "CONF004") || !d.hint.empty()) {
+    if ((d.rule != rules::k_unknown_directive.id && d.rule != rules::k_not_allowed.id) ||
+        !d.hint.empty()) {
       continue;
     }
     const auto name = quoted_name(d.message);
     for (const auto& mistake : k_mistakes) {
-      if (mistake.name == name && (mistake.rule.empty() || mistake.rule == d.rule)) {
+      if (mistake.name == name && (mistake.rule == nullptr || mistake.rule->id == d.rule)) {
         d.hint = mistake.hint;
         break;
       }

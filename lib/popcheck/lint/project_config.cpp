@@ -7,18 +7,6 @@ namespace {
 
 using nlohmann::json;
 
-const Rule* rule_by_id_or_name(std::string_view text) {
-  if (const Rule* rule = find_rule(text)) {
-    return rule;
-  }
-  for (const Rule& rule : all_rules()) {
-    if (rule.name == text) {
-      return &rule;
-    }
-  }
-  return nullptr;
-}
-
 std::expected<std::vector<std::string>, std::string> rule_list(const json& value,
                                                                const std::string& key) {
   if (!value.is_array()) {
@@ -26,12 +14,12 @@ std::expected<std::vector<std::string>, std::string> rule_list(const json& value
   }
   std::vector<std::string> ids;
   for (const auto& item : value) {
-    const Rule* rule = item.is_string() ? rule_by_id_or_name(item.get<std::string>()) : nullptr;
+    const Rule* rule = item.is_string() ? find_rule_by_id_or_name(item.get<std::string>()) : nullptr;
     if (rule == nullptr) {
       return std::unexpected("\"" + key + "\": unknown rule " + item.dump() +
                              " (see `popcheck explain --list`)");
     }
-    ids.emplace_back(rule->id);
+    ids.emplace_back(rule->id());
   }
   return ids;
 }
@@ -85,7 +73,7 @@ std::expected<void, std::string> apply(const std::string& key, const json& value
           "\"severity\" must be an object: {\"RULE\": \"error|warning|info|off\"}");
     }
     for (const auto& [rule_key, level_value] : value.items()) {
-      const Rule* rule = rule_by_id_or_name(rule_key);
+      const Rule* rule = find_rule_by_id_or_name(rule_key);
       if (rule == nullptr) {
         return std::unexpected("\"severity\": unknown rule \"" + rule_key +
                                "\" (see `popcheck explain --list`)");
@@ -95,7 +83,7 @@ std::expected<void, std::string> apply(const std::string& key, const json& value
       if (!level) {
         return std::unexpected(level.error());
       }
-      const std::string id(rule->id);
+      const std::string id(rule->id());
       if (*level == "off") {
         config.off.push_back(id);
       } else {

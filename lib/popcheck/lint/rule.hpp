@@ -2,11 +2,11 @@
 
 // Rules as a table, not a class tree: one registry of every id popcheck can report, with the
 // metadata that `popcheck explain`, docs/rules.md and SARIF's rule descriptors are made from.
-// Ids are stable forever: CONFxxx (syntax and directive dispatch, as nginx -t), MAILxxx (other
-// nginx -t errors and warnings of mail blocks), POP3xxx (pitfalls nginx accepts silently),
-// LINTxxx (problems with popcheck's own suppression comments).
+// The ids themselves, their families and default severities are the registry's constants
+// (conf/rule_ids.hpp); a Rule adds what a user reads about one.
 
 #include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/conf/rule_ids.hpp>
 #include <span>
 #include <string_view>
 
@@ -21,20 +21,26 @@ using CheckFn = void (*)(const LintContext& context, Diagnostics& out);
 using ServerCheckFn = void (*)(const ServerContext& server, Diagnostics& out);
 
 struct Rule {
-  std::string_view id;
-  Severity default_severity = Severity::warning;
+  rules::RuleId rule_id;        // id, family and default severity, from the registry
   std::string_view name;        // kebab-case, e.g. "plaintext-auth-always-enabled"
   std::string_view summary;     // one line
   std::string_view rationale;   // why it matters, with the nginx behaviour behind it
   std::string_view example;     // a configuration that triggers it
   std::string_view fix;         // what to write instead
-  std::string_view references;  // spec sections, RFCs, nginx docs
+  std::string_view references;  // what a user can open: nginx source, RFC sections, docs/ pages
   double security_severity = 0; // 0: not a security rule; else 0.1-10 (SARIF security-severity)
   CheckFn check = nullptr;      // both null: reported by the parser/model (nginx -t errors)
   ServerCheckFn check_server = nullptr;
+
+  std::string_view id() const { return rule_id.id; }
+  Severity default_severity() const { return rule_id.severity; }
+  rules::RuleFamily family() const { return rule_id.family; }
 };
 
 std::span<const Rule> all_rules();
 const Rule* find_rule(std::string_view id);
+// What users may write wherever they name a rule (--only, suppressions, .popcheck.json,
+// explain): its id or its name.
+const Rule* find_rule_by_id_or_name(std::string_view text);
 
 } // namespace popcheck::lint

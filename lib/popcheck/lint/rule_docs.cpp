@@ -24,11 +24,48 @@ std::string security_text(const Rule& rule) {
   return buf;
 }
 
+// docs/rules.md sits beside the pages it cites: "docs/X.md#a, #b" becomes links to X.md#a and
+// X.md#b, so a reader can follow them on GitHub or in /usr/share/doc/popcheck.
+std::string linked_references(std::string_view refs) {
+  static constexpr std::string_view k_docs = "docs/";
+  std::string out;
+  while (!refs.empty()) {
+    const auto start = refs.find(k_docs);
+    const auto md = start == std::string_view::npos ? start : refs.find(".md", start);
+    if (md == std::string_view::npos) {
+      out += refs;
+      break;
+    }
+    out += refs.substr(0, start);
+    const auto page = refs.substr(start + k_docs.size(), md + 3 - start - k_docs.size());
+    refs.remove_prefix(md + 3);
+    std::string_view label = k_docs;
+    while (true) {
+      std::size_t anchor_end = 0;
+      if (refs.starts_with('#')) {
+        anchor_end = refs.find_first_of(",; ");
+        anchor_end = anchor_end == std::string_view::npos ? refs.size() : anchor_end;
+      }
+      const auto anchor = refs.substr(0, anchor_end);
+      out += "[" + std::string(label) + (label.empty() ? "" : std::string(page)) +
+             std::string(anchor) + "](" + std::string(page) + std::string(anchor) + ")";
+      refs.remove_prefix(anchor_end);
+      if (!refs.starts_with(", #")) {
+        break;
+      }
+      out += ", ";
+      refs.remove_prefix(2);
+      label = {};
+    }
+  }
+  return out;
+}
+
 } // namespace
 
 std::string render_rule_text(const Rule& rule) {
-  std::string out = std::string(rule.id) + " " + std::string(rule.name) + " (" +
-                    to_string(rule.default_severity) + ")\n\n" + std::string(rule.summary) +
+  std::string out = std::string(rule.id()) + " " + std::string(rule.name) + " (" +
+                    to_string(rule.default_severity()) + ")\n\n" + std::string(rule.summary) +
                     "\n\nWhy:\n" + indent(rule.rationale, "  ") + "\n\nExample:\n" +
                     indent(rule.example, "  ") + "\n\nFix:\n" + indent(rule.fix, "  ") +
                     "\n\nReferences: " + std::string(rule.references) + "\n";
@@ -46,8 +83,8 @@ std::string render_rule_list() {
   std::string out;
   for (const auto& rule : all_rules()) {
     char head[64];
-    std::snprintf(head, sizeof head, "%-8s %-8s ", std::string(rule.id).c_str(),
-                  to_string(rule.default_severity));
+    std::snprintf(head, sizeof head, "%-8s %-8s ", std::string(rule.id()).c_str(),
+                  to_string(rule.default_severity()));
     out += head + std::string(rule.name) + ": " + std::string(rule.summary) + "\n";
   }
   return out;
@@ -67,20 +104,20 @@ std::string render_rules_markdown() {
       "disable-file=POP3014`. Ids and names both work.\n\n"
       "| id | name | severity | summary |\n|---|---|---|---|\n";
   for (const auto& rule : all_rules()) {
-    out += "| [" + std::string(rule.id) + "](#" + std::string(rule.id) + ") | " +
-           std::string(rule.name) + " | " + to_string(rule.default_severity) + " | " +
+    out += "| [" + std::string(rule.id()) + "](#" + std::string(rule.id()) + ") | " +
+           std::string(rule.name) + " | " + to_string(rule.default_severity()) + " | " +
            std::string(rule.summary) + " |\n";
   }
   for (const auto& rule : all_rules()) {
-    out += "\n## " + std::string(rule.id) + "\n\n**" + std::string(rule.name) + "**, default " +
-           to_string(rule.default_severity);
+    out += "\n## " + std::string(rule.id()) + "\n\n**" + std::string(rule.name) + "**, default " +
+           to_string(rule.default_severity());
     if (const auto security = security_text(rule); !security.empty()) {
       out += ", security severity " + security;
     }
     out += ". " + std::string(rule.summary) + ".\n\n" + std::string(rule.rationale) +
            "\n\nExample:\n\n```nginx\n" + std::string(rule.example) +
            "\n```\n\nFix: " + std::string(rule.fix) +
-           "\n\nReferences: " + std::string(rule.references) + ".\n";
+           "\n\nReferences: " + linked_references(rule.references) + ".\n";
   }
   return out;
 }

@@ -23,12 +23,22 @@ const Rule* find_rule(std::string_view id) {
       out.push_back(&rule);
     }
     std::stable_sort(out.begin(), out.end(),
-                     [](const Rule* a, const Rule* b) { return a->id < b->id; });
+                     [](const Rule* a, const Rule* b) { return a->id() < b->id(); });
     return out;
   }();
   const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
-                                   [](const Rule* rule, std::string_view key) { return rule->id < key; });
-  return it != by_id.end() && (*it)->id == id ? *it : nullptr;
+                                   [](const Rule* rule, std::string_view key) { return rule->id() < key; });
+  return it != by_id.end() && (*it)->id() == id ? *it : nullptr;
+}
+
+const Rule* find_rule_by_id_or_name(std::string_view text) {
+  if (const Rule* rule = find_rule(text)) {
+    return rule;
+  }
+  const auto rules = all_rules();
+  const auto it =
+      std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.name == text; });
+  return it == rules.end() ? nullptr : &*it;
 }
 
 } // namespace popcheck::lint

@@ -7,17 +7,16 @@ namespace {
 
 // nginx -t errors: reported by the parser (conf) and the model; the checks here are null.
 constexpr Rule k_rules[] = {
-    {.id = "CONF001",
-     .default_severity = Severity::error,
+    {.rule_id = rules::k_syntax_error,
      .name = "syntax-error",
      .summary = "The file does not tokenize or nest as nginx requires",
      .rationale = "nginx -t stops at the first syntax error (unbalanced braces, a missing ';', a "
                   "bad quote, a token of 4096 bytes or more); nothing after it is read.",
      .example = "mail {\n    server {\n        protocol pop3\n    }\n",
      .fix = "Terminate every directive with ';' and close every block with '}'.",
-     .references = "spec 1.2, 1.5"},
-    {.id = "CONF002",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#config-syntax, #line-numbers; nginx "
+                   "src/core/ngx_conf_file.c ngx_conf_read_token()"},
+    {.rule_id = rules::k_include_error,
      .name = "include-error",
      .summary = "An included file cannot be read, or includes itself",
      .rationale =
@@ -27,9 +26,9 @@ constexpr Rule k_rules[] = {
      .example = "include conf.d/mail.conf;   # file missing",
      .fix = "Fix the path (relative paths are relative to the main file's directory, not to the "
             "including file), or break the cycle.",
-     .references = "spec 1.4"},
-    {.id = "CONF003",
-     .default_severity = Severity::error,
+     .references =
+         "docs/nginx-behaviour.md#include; nginx src/core/ngx_conf_file.c ngx_conf_include()"},
+    {.rule_id = rules::k_unknown_directive,
      .name = "unknown-directive",
      .summary = "No loaded nginx module has a directive of this name",
      .rationale =
@@ -38,9 +37,9 @@ constexpr Rule k_rules[] = {
      .example = "mail_log /var/log/nginx/mail.log;",
      .fix = "Use the real directive (for mail logging: `error_log FILE info;`), or load the module "
             "that provides it before the first block.",
-     .references = "spec 1.3, 1.8"},
-    {.id = "CONF004",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#directive-dispatch, #top-level; nginx "
+                   "src/core/ngx_conf_file.c ngx_conf_handler()"},
+    {.rule_id = rules::k_not_allowed,
      .name = "directive-not-allowed-here",
      .summary = "The directive exists, but not in this context",
      .rationale =
@@ -50,9 +49,9 @@ constexpr Rule k_rules[] = {
      .example = "mail { server { listen 110; proxy_pass 10.0.0.2:110; } }",
      .fix = "Move it to the right block; a mail backend is chosen by the auth_http server "
             "(Auth-Server/Auth-Port), not by proxy_pass.",
-     .references = "spec 1.3, 10(a)"},
-    {.id = "CONF005",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#directive-dispatch, #misconceptions; nginx "
+                   "src/core/ngx_conf_file.c ngx_conf_handler()"},
+    {.rule_id = rules::k_arguments,
      .name = "invalid-arguments",
      .summary = "Wrong number of arguments, or a block/terminator mismatch",
      .rationale =
@@ -60,34 +59,34 @@ constexpr Rule k_rules[] = {
          "`has no opening \"{\"`.",
      .example = "server_name mail.example.com mail2.example.com;",
      .fix = "Give the directive the arguments its table entry allows.",
-     .references = "spec 1.3, 2.1"},
-    {.id = "CONF006",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#directive-dispatch, #mail-directives; nginx "
+                   "src/core/ngx_conf_file.c ngx_conf_handler()"},
+    {.rule_id = rules::k_invalid_value,
      .name = "invalid-value",
      .summary = "A value nginx rejects (flag, time, size, number, enum or list item)",
      .rationale =
          "nginx -t fails with `invalid value`, `invalid number` or a directive-specific text.",
      .example = "starttls yes;",
      .fix = "Use a value the directive accepts (`starttls on|off|only`).",
-     .references = "spec 1.3, 2.1"},
-    {.id = "CONF007",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#mail-directives; nginx src/core/ngx_conf_file.c "
+                   "ngx_conf_set_*_slot()"},
+    {.rule_id = rules::k_duplicate,
      .name = "duplicate-directive",
      .summary = "A directive that may appear once per context appears twice",
      .rationale = "nginx -t fails with `\"X\" directive is duplicate`.",
      .example = "timeout 30s;\ntimeout 60s;",
      .fix = "Keep one occurrence.",
-     .references = "spec 2.1"},
-    {.id = "CONF008",
-     .default_severity = Severity::warning,
+     .references = "docs/nginx-behaviour.md#mail-directives; nginx src/core/ngx_conf_file.c "
+                   "ngx_conf_set_*_slot()"},
+    {.rule_id = rules::k_duplicate_value,
      .name = "duplicate-list-value",
      .summary = "A value repeated in pop3_auth, ssl_protocols or another bitmask directive",
      .rationale = "nginx -t warns `duplicate value \"X\"` and ignores the repeat.",
      .example = "pop3_auth plain PLAIN;",
      .fix = "List each value once.",
-     .references = "spec 1.3"},
-    {.id = "CONF009",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#mail-directives; nginx src/core/ngx_conf_file.c "
+                   "ngx_conf_set_bitmask_slot()"},
+    {.rule_id = rules::k_load_module,
      .name = "load-module-misplaced",
      .summary = "load_module after the first block, or the same module loaded twice",
      .rationale = "nginx -t fails with `\"load_module\" directive is specified too late` or "
@@ -95,9 +94,8 @@ constexpr Rule k_rules[] = {
      .example = "events {}\nload_module modules/ngx_mail_module.so;",
      .fix = "Load modules once, at the top of the main file (Debian: through "
             "modules-enabled/*.conf).",
-     .references = "spec 1.8"},
-    {.id = "CONF010",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#top-level; nginx src/core/nginx.c ngx_load_module()"},
+    {.rule_id = rules::k_no_events,
      .name = "no-events-section",
      .summary = "The main configuration has no events {} block",
      .rationale = "nginx -t parses the whole file, then fails with `no \"events\" section in "
@@ -105,17 +103,17 @@ constexpr Rule k_rules[] = {
                   "that includes them.",
      .example = "mail { ... }   # and nothing else",
      .fix = "events { worker_connections 1024; }",
-     .references = "spec 1.6, 1.7"},
-    {.id = "MAIL001",
-     .default_severity = Severity::error,
+     .references =
+         "docs/nginx-behaviour.md#nginx-t; nginx src/event/ngx_event.c ngx_event_init_conf()"},
+    {.rule_id = rules::k_unknown_protocol,
      .name = "unknown-protocol",
      .summary = "protocol is not pop3, imap or smtp (lower case)",
      .rationale = "nginx -t fails with `unknown protocol \"X\"`; the value is case-sensitive.",
      .example = "protocol POP3;",
      .fix = "protocol pop3;",
-     .references = "spec 2.1"},
-    {.id = "MAIL002",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#protocol-by-port; nginx "
+                   "src/mail/ngx_mail_core_module.c ngx_mail_core_protocol()"},
+    {.rule_id = rules::k_unknown_mail_protocol,
      .name = "unknown-mail-protocol",
      .summary = "A mail server has no protocol and no standard port",
      .rationale = "Without `protocol`, nginx guesses from the listen port (110/995 pop3, 143/993 "
@@ -123,9 +121,9 @@ constexpr Rule k_rules[] = {
                   "protocol for server`.",
      .example = "server { listen 127.0.0.1:1110; }",
      .fix = "protocol pop3;",
-     .references = "spec 2.1, 2.2"},
-    {.id = "MAIL003",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#protocol-by-port; nginx "
+                   "src/mail/ngx_mail_core_module.c ngx_mail_core_merge_srv_conf()"},
+    {.rule_id = rules::k_listen,
      .name = "invalid-listen",
      .summary = "A listen address or parameter nginx rejects",
      .rationale = "nginx -t fails on a bad port or host, or on any parameter the mail module does "
@@ -133,35 +131,35 @@ constexpr Rule k_rules[] = {
      .example = "listen 995 SSL;",
      .fix = "listen ADDR:PORT [ssl] [proxy_protocol] [bind] [backlog=N] [rcvbuf=] [sndbuf=] "
             "[ipv6only=on|off] [so_keepalive=...];",
-     .references = "spec 2.2"},
-    {.id = "MAIL004",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#listen; nginx src/mail/ngx_mail_core_module.c "
+                   "ngx_mail_core_listen()"},
+    {.rule_id = rules::k_duplicate_listen,
      .name = "duplicate-listen",
      .summary = "Two mail listens on the same address and port",
      .rationale = "nginx compares each listen with every earlier mail listen, across servers and "
                   "protocols, and fails with `duplicate \"ADDR:PORT\" address and port pair`.",
      .example = "server { listen 127.0.0.1:110; ... }\nserver { listen 127.0.0.1:110; ... }",
      .fix = "Give each server its own address:port.",
-     .references = "spec 2.2"},
-    {.id = "MAIL005",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#listen; nginx src/mail/ngx_mail_core_module.c "
+                   "ngx_mail_core_listen()"},
+    {.rule_id = rules::k_no_listen,
      .name = "no-listen",
      .summary = "A mail server without listen",
      .rationale = "nginx -t fails with `no \"listen\" is defined for server` at the server's end.",
      .example = "server { protocol pop3; }",
      .fix = "listen 110;",
-     .references = "spec 2.1"},
-    {.id = "MAIL006",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#merge; nginx src/mail/ngx_mail_core_module.c "
+                   "ngx_mail_core_server()"},
+    {.rule_id = rules::k_auth_http_url,
      .name = "invalid-auth-http",
      .summary = "auth_http URL nginx cannot use",
      .rationale = "Only `[http://]host[:port][/uri]` and `unix:/path[:/uri]` work: https:// gives "
                   "`invalid port`, and host names must resolve when nginx starts.",
      .example = "auth_http https://auth.example.com/pop3;",
      .fix = "auth_http 127.0.0.1:9000/pop3;",
-     .references = "spec 2.1"},
-    {.id = "MAIL007",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#mail-directives; nginx "
+                   "src/mail/ngx_mail_auth_http_module.c ngx_mail_auth_http()"},
+    {.rule_id = rules::k_no_auth_http,
      .name = "no-auth-http",
      .summary = "A mail server without auth_http",
      .rationale = "Every mail server needs auth_http: it is how nginx authenticates and picks the "
@@ -169,18 +167,18 @@ constexpr Rule k_rules[] = {
                   "is defined for server`.",
      .example = "server { listen 110; protocol pop3; proxy_pass backend:110; }",
      .fix = "auth_http 127.0.0.1:9000/auth;  (the auth server answers Auth-Server/Auth-Port)",
-     .references = "spec 2.1, 5, 10(a)"},
-    {.id = "MAIL008",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#merge, #auth-http-response, #misconceptions; nginx "
+                   "src/mail/ngx_mail_auth_http_module.c ngx_mail_auth_http_merge_conf()"},
+    {.rule_id = rules::k_no_certificate,
      .name = "tls-without-certificate",
      .summary = "TLS is enabled but ssl_certificate or ssl_certificate_key is missing",
      .rationale = "listen ... ssl, ssl on and starttls on|only all need a certificate and a key "
                   "for each certificate; nginx -t fails otherwise.",
      .example = "listen 995 ssl;",
      .fix = "ssl_certificate /etc/ssl/mail.pem; ssl_certificate_key /etc/ssl/mail.key;",
-     .references = "spec 2.4"},
-    {.id = "MAIL009",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#tls-checks; nginx src/mail/ngx_mail_ssl_module.c "
+                   "ngx_mail_ssl_merge_conf()"},
+    {.rule_id = rules::k_cannot_load,
      .name = "cannot-load-certificate",
      .summary = "A certificate or key file cannot be read",
      .rationale = "nginx loads them while testing the configuration and fails with `cannot load "
@@ -189,68 +187,68 @@ constexpr Rule k_rules[] = {
                   "skips it.",
      .example = "ssl_certificate /etc/nginx/ssl/missing.pem;",
      .fix = "Point to the real files.",
-     .references = "spec 2.4"},
-    {.id = "MAIL010",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#tls-checks; nginx src/mail/ngx_mail_ssl_module.c "
+                   "ngx_mail_ssl_merge_conf()"},
+    {.rule_id = rules::k_verify_client,
      .name = "verify-client-without-ca",
      .summary = "ssl_verify_client on|optional without ssl_client_certificate",
      .rationale = "nginx -t fails with `no ssl_client_certificate for ssl_verify_client` when TLS "
                   "is enabled.",
      .example = "ssl_verify_client on;",
      .fix = "ssl_client_certificate /etc/ssl/clients-ca.pem;",
-     .references = "spec 2.1, 7.3"},
-    {.id = "MAIL011",
-     .default_severity = Severity::warning,
+     .references = "docs/nginx-behaviour.md#tls-checks, #client-certificates; nginx "
+                   "src/mail/ngx_mail_ssl_module.c ngx_mail_ssl_merge_conf()"},
+    {.rule_id = rules::k_ssl_deprecated,
      .name = "ssl-directive-deprecated",
      .summary = "The mail `ssl` directive is deprecated (removed in nginx 1.25.1)",
      .rationale = "nginx 1.22.1 warns; from 1.25.1 on the configuration fails with `unknown "
                   "directive \"ssl\"`.",
      .example = "ssl on;",
      .fix = "listen 995 ssl;",
-     .references = "spec 2.1, 9.1"},
-    {.id = "MAIL012",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#tls-checks, #versions; nginx "
+                   "src/mail/ngx_mail_ssl_module.c ngx_mail_ssl_enable()"},
+    {.rule_id = rules::k_ssl_conflict,
      .name = "ssl-starttls-conflict",
      .summary = "`ssl on` and `starttls on|only` in one context",
      .rationale = "nginx -t fails with `\"starttls\" directive conflicts with \"ssl on\"` (or the "
                   "reverse).",
      .example = "ssl on;\nstarttls on;",
      .fix = "Use a plain listener with starttls and a separate `listen 995 ssl`.",
-     .references = "spec 2.1"},
-    {.id = "MAIL013",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#tls-checks; nginx src/mail/ngx_mail_ssl_module.c "
+                   "ngx_mail_ssl_enable(), ngx_mail_ssl_starttls()"},
+    {.rule_id = rules::k_resolver,
      .name = "invalid-resolver",
      .summary = "resolver address or parameter nginx rejects",
      .rationale = "nginx -t fails on a bad resolver address or parameter (1.22.1 has no ipv4=).",
      .example = "resolver 127.0.0.1 ipv4=off;",
      .fix = "resolver 127.0.0.1 ipv6=off;",
-     .references = "spec 2.1, 9.1"},
-    {.id = "MAIL014",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#mail-directives, #versions; nginx "
+                   "src/mail/ngx_mail_core_module.c ngx_mail_core_resolver()"},
+    {.rule_id = rules::k_session_cache,
      .name = "invalid-session-cache",
      .summary = "ssl_session_cache value nginx rejects",
      .rationale = "A shared cache needs a name and a size of at least 8 pages.",
      .example = "ssl_session_cache shared:mail_ssl;",
      .fix = "ssl_session_cache shared:mail_ssl:10m;",
-     .references = "spec 2.1"},
-    {.id = "MAIL015",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#tls-checks; nginx src/mail/ngx_mail_ssl_module.c "
+                   "ngx_mail_ssl_session_cache()"},
+    {.rule_id = rules::k_real_ip,
      .name = "invalid-set-real-ip-from",
      .summary = "set_real_ip_from address nginx rejects or warns about",
      .rationale = "nginx -t fails on a bad address and warns when a CIDR has host bits set.",
      .example = "set_real_ip_from 10.0.0.1/8;",
      .fix = "set_real_ip_from 10.0.0.0/8;",
-     .references = "spec 2.1"},
-    {.id = "MAIL016",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#mail-directives; nginx "
+                   "src/mail/ngx_mail_realip_module.c ngx_mail_realip_from()"},
+    {.rule_id = rules::k_password_file,
      .name = "password-file-unreadable",
      .summary = "ssl_password_file cannot be read",
      .rationale = "nginx reads it while parsing and fails with `open() \"...\" failed`.",
      .example = "ssl_password_file /etc/nginx/missing.pass;",
      .fix = "Point to a readable file.",
-     .references = "spec 2.1"},
-    {.id = "MAIL017",
-     .default_severity = Severity::error,
+     .references = "docs/nginx-behaviour.md#mail-directives; nginx src/mail/ngx_mail_ssl_module.c "
+                   "ngx_mail_ssl_password_file()"},
+    {.rule_id = rules::k_tls_setup,
      .name = "tls-setup-failed",
      .summary = "OpenSSL rejects ssl_ciphers or ssl_ecdh_curve, or a CA, CRL, dhparam or ticket "
                 "key file cannot be loaded",
@@ -264,9 +262,9 @@ constexpr Rule k_rules[] = {
      .fix =
          "Use cipher and curve names `openssl ciphers` / `openssl ecparam -list_curves` know, and "
          "readable files.",
-     .references = "spec 2.4"},
-    {.id = "LINT001",
-     .default_severity = Severity::warning,
+     .references = "docs/nginx-behaviour.md#tls-checks; nginx src/mail/ngx_mail_ssl_module.c "
+                   "ngx_mail_ssl_merge_conf()"},
+    {.rule_id = rules::k_bad_suppression_comment,
      .name = "bad-suppression-comment",
      .summary = "A `# popcheck disable=` comment names no known rule or covers nothing",
      .rationale = "A suppression that matches nothing hides nothing, usually because of a typo in "

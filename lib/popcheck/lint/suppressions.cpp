@@ -9,8 +9,6 @@
 namespace popcheck::lint {
 namespace {
 
-constexpr std::string_view k_unknown_rule_id = "LINT001";
-
 struct Span {
   int line;
   int column;
@@ -58,8 +56,8 @@ bool parse_comment(std::string_view text, bool& whole_file, std::string_view& li
 }
 
 Diagnostic problem(const std::string& file, const conf::Comment& c, std::string message) {
-  return {.rule = std::string(k_unknown_rule_id),
-          .severity = Severity::warning,
+  return {.rule = std::string(rules::k_bad_suppression_comment.id),
+          .severity = rules::k_bad_suppression_comment.severity,
           .location = {file, c.line, c.column},
           .message = std::move(message)};
 }
@@ -87,18 +85,12 @@ std::vector<Suppression> collect_suppressions(const conf::ConfTree& tree, Diagno
         }
         if (item == "all") {
           s.rules.emplace_back("all");
-        } else if (const Rule* rule = find_rule(item)) {
-          s.rules.emplace_back(rule->id);
+        } else if (const Rule* rule = find_rule_by_id_or_name(item)) {
+          s.rules.emplace_back(rule->id());
         } else {
-          const auto by_name = std::find_if(all_rules().begin(), all_rules().end(),
-                                            [&](const Rule& r) { return r.name == item; });
-          if (by_name != all_rules().end()) {
-            s.rules.emplace_back(by_name->id);
-          } else {
-            problems.push_back(problem(file.path, comment,
-                                       "unknown rule \"" + std::string(item) +
-                                           "\" in popcheck suppression comment"));
-          }
+          problems.push_back(problem(file.path, comment,
+                                     "unknown rule \"" + std::string(item) +
+                                         "\" in popcheck suppression comment"));
         }
       }
       if (s.rules.empty()) {

@@ -2,7 +2,7 @@
 #include <iterator>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/model/openssl_checks.hpp>
-#include <popcheck/model/rule_ids.hpp>
+#include <popcheck/conf/rule_ids.hpp>
 #include <unistd.h>
 
 namespace popcheck::model {

@@ -5,7 +5,7 @@
 
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/model/directive_table.hpp>
-#include <popcheck/model/rule_ids.hpp>
+#include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/util/flat_string_set.hpp>
 #include <string>
 #include <string_view>

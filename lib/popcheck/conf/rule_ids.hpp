@@ -1,0 +1,210 @@
+#pragma once
+
+// The one registry of rule ids: every id popcheck reports, in every family, with its family and
+// default severity. Code reports a rule through these constants, never through a string literal;
+// the documentation of each rule (`popcheck explain`, docs/rules.md, SARIF) is lint/rules_*.cpp,
+// keyed by the same constants. Ids are stable forever: never reuse or renumber one.
+//
+// It lives beside Diagnostic (conf/diagnostic.hpp) because every layer reports with it, the
+// lexer first; ids are names only, so conf still knows nothing of mail.
+
+#include <popcheck/conf/diagnostic.hpp>
+#include <string_view>
+
+namespace popcheck::rules {
+
+// A family is the id's four-letter prefix. IMAP and SMTP are reserved for the protocols to come.
+enum class RuleFamily { conf, mail, pop3, imap, smtp, lint };
+
+constexpr std::string_view prefix(RuleFamily family) {
+  switch (family) {
+  case RuleFamily::conf:
+    return "CONF";
+  case RuleFamily::mail:
+    return "MAIL";
+  case RuleFamily::pop3:
+    return "POP3";
+  case RuleFamily::imap:
+    return "IMAP";
+  case RuleFamily::smtp:
+    return "SMTP";
+  case RuleFamily::lint:
+    return "LINT";
+  }
+  return {};
+}
+
+struct RuleId {
+  std::string_view id; // a string literal, so id.data() is NUL-terminated
+  RuleFamily family;
+  Severity severity; // the default; .popcheck.json and --severity may override it per finding
+};
+
+// CONFxxx: the file does not tokenize, nest or dispatch as nginx -t requires (conf/, model/).
+inline constexpr RuleId k_syntax_error{"CONF001", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_include_error{"CONF002", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_unknown_directive{"CONF003", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_not_allowed{"CONF004", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_arguments{"CONF005", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_invalid_value{"CONF006", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_duplicate{"CONF007", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_duplicate_value{"CONF008", RuleFamily::conf, Severity::warning};
+inline constexpr RuleId k_load_module{"CONF009", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_no_events{"CONF010", RuleFamily::conf, Severity::error};
+
+// MAILxxx: the other errors and warnings nginx -t reports for mail blocks (model/).
+inline constexpr RuleId k_unknown_protocol{"MAIL001", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_unknown_mail_protocol{"MAIL002", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_listen{"MAIL003", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_duplicate_listen{"MAIL004", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_no_listen{"MAIL005", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_auth_http_url{"MAIL006", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_no_auth_http{"MAIL007", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_no_certificate{"MAIL008", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_cannot_load{"MAIL009", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_verify_client{"MAIL010", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_ssl_deprecated{"MAIL011", RuleFamily::mail, Severity::warning};
+inline constexpr RuleId k_ssl_conflict{"MAIL012", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_resolver{"MAIL013", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_session_cache{"MAIL014", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_real_ip{"MAIL015", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_password_file{"MAIL016", RuleFamily::mail, Severity::error};
+inline constexpr RuleId k_tls_setup{"MAIL017", RuleFamily::mail, Severity::error};
+
+// POP3xxx: pitfalls nginx -t accepts silently (lint/checks_*.cpp).
+inline constexpr RuleId k_plaintext_auth_always_enabled{"POP3001", RuleFamily::pop3,
+                                                        Severity::warning};
+inline constexpr RuleId k_external_initial_response_always_accepted{"POP3002", RuleFamily::pop3,
+                                                                    Severity::info};
+inline constexpr RuleId k_cleartext_credentials{"POP3003", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_sasl_in_capabilities{"POP3004", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_stls_in_capabilities{"POP3005", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_starttls_on_implicit_tls{"POP3006", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_external_without_client_verification{"POP3007", RuleFamily::pop3,
+                                                               Severity::warning};
+inline constexpr RuleId k_reversible_passwords_required{"POP3008", RuleFamily::pop3,
+                                                        Severity::info};
+inline constexpr RuleId k_bare_sasl_line{"POP3009", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_capability_not_honoured{"POP3010", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_resp_codes_with_verbatim_auth_errors{"POP3011", RuleFamily::pop3,
+                                                               Severity::info};
+inline constexpr RuleId k_weak_tls_protocols{"POP3012", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_ciphers_allow_anonymous{"POP3013", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_no_ssl_session_cache{"POP3014", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_prefer_server_ciphers_off{"POP3015", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_timeout_extreme{"POP3016", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_auth_http_cleartext_remote{"POP3017", RuleFamily::pop3,
+                                                     Severity::warning};
+inline constexpr RuleId k_proxy_pass_error_message{"POP3018", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_starttls_optional{"POP3019", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_broken_capability_item{"POP3020", RuleFamily::pop3, Severity::error};
+inline constexpr RuleId k_proxy_directive_noop{"POP3021", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_implicit_protocol{"POP3022", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_listen_without_port{"POP3023", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_max_errors_zero{"POP3024", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_ignored_in_pop3_server{"POP3025", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_real_ip_without_proxy_protocol{"POP3026", RuleFamily::pop3,
+                                                         Severity::warning};
+inline constexpr RuleId k_server_replaces_mail_list{"POP3027", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_repeated_last_wins{"POP3028", RuleFamily::pop3, Severity::warning};
+inline constexpr RuleId k_ssl_settings_unused{"POP3029", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_auth_http_hostname{"POP3030", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_pass_client_cert_without_verification{"POP3031", RuleFamily::pop3,
+                                                                Severity::warning};
+inline constexpr RuleId k_session_events_not_logged{"POP3032", RuleFamily::pop3, Severity::info};
+inline constexpr RuleId k_user_capability_missing{"POP3033", RuleFamily::pop3, Severity::info};
+
+// LINTxxx: problems with popcheck's own suppression comments (lint/suppressions.cpp).
+inline constexpr RuleId k_bad_suppression_comment{"LINT001", RuleFamily::lint, Severity::warning};
+
+// Every id above, in id order within each family.
+inline constexpr const RuleId* k_all[] = {
+    &k_syntax_error,
+    &k_include_error,
+    &k_unknown_directive,
+    &k_not_allowed,
+    &k_arguments,
+    &k_invalid_value,
+    &k_duplicate,
+    &k_duplicate_value,
+    &k_load_module,
+    &k_no_events,
+    &k_unknown_protocol,
+    &k_unknown_mail_protocol,
+    &k_listen,
+    &k_duplicate_listen,
+    &k_no_listen,
+    &k_auth_http_url,
+    &k_no_auth_http,
+    &k_no_certificate,
+    &k_cannot_load,
+    &k_verify_client,
+    &k_ssl_deprecated,
+    &k_ssl_conflict,
+    &k_resolver,
+    &k_session_cache,
+    &k_real_ip,
+    &k_password_file,
+    &k_tls_setup,
+    &k_plaintext_auth_always_enabled,
+    &k_external_initial_response_always_accepted,
+    &k_cleartext_credentials,
+    &k_sasl_in_capabilities,
+    &k_stls_in_capabilities,
+    &k_starttls_on_implicit_tls,
+    &k_external_without_client_verification,
+    &k_reversible_passwords_required,
+    &k_bare_sasl_line,
+    &k_capability_not_honoured,
+    &k_resp_codes_with_verbatim_auth_errors,
+    &k_weak_tls_protocols,
+    &k_ciphers_allow_anonymous,
+    &k_no_ssl_session_cache,
+    &k_prefer_server_ciphers_off,
+    &k_timeout_extreme,
+    &k_auth_http_cleartext_remote,
+    &k_proxy_pass_error_message,
+    &k_starttls_optional,
+    &k_broken_capability_item,
+    &k_proxy_directive_noop,
+    &k_implicit_protocol,
+    &k_listen_without_port,
+    &k_max_errors_zero,
+    &k_ignored_in_pop3_server,
+    &k_real_ip_without_proxy_protocol,
+    &k_server_replaces_mail_list,
+    &k_repeated_last_wins,
+    &k_ssl_settings_unused,
+    &k_auth_http_hostname,
+    &k_pass_client_cert_without_verification,
+    &k_session_events_not_logged,
+    &k_user_capability_missing,
+    &k_bad_suppression_comment,
+};
+
+// An id is its family's prefix and three digits.
+constexpr bool well_formed(const RuleId& rule) {
+  const std::string_view digits = rule.id.substr(prefix(rule.family).size());
+  if (!rule.id.starts_with(prefix(rule.family)) || digits.size() != 3 ||
+      rule.id.data()[rule.id.size()] != '\0') {
+    return false;
+  }
+  for (const char c : digits) {
+    if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr bool all_well_formed() {
+  for (const RuleId* rule : k_all) {
+    if (!well_formed(*rule)) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(all_well_formed(), "a rule id does not match its family's prefix");
+
+} // namespace popcheck::rules
