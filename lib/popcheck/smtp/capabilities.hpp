@@ -3,7 +3,7 @@
 // The replies nginx 1.22.1 precomputes for an SMTP server (src/mail/ngx_mail_smtp_module.c,
 // ngx_mail_smtp_merge_srv_conf()): the greeting, the HELO reply and the three EHLO replies, and
 // which EHLO reply a connection gets (ngx_mail_smtp_helo() in ngx_mail_smtp_handler.c).
-// Byte-exact; docs/nginx-behaviour.md describes them in words.
+// Byte-exact; docs/nginx-behaviour.md (SMTP: greeting, HELO and EHLO) says it in words.
 
 #include <string>
 #include <string_view>
