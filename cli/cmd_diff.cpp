@@ -7,17 +7,16 @@
 #include "git_tree.hpp"
 #include "input.hpp"
 
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <popcheck/diff/format_diff.hpp>
 #include <popcheck/diff/lint_changes.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/pop3/compile_json.hpp>
-
-#include <filesystem>
-#include <iostream>
-#include <memory>
-#include <optional>
 #include <tuple>
 
 namespace popcheck::cli {
@@ -139,11 +138,12 @@ int run_diff(const DiffOptions& options) {
       report.notes.push_back(name + " does not pass nginx -t (" +
                              std::to_string(side->errors.size()) +
                              " errors, on stderr): nginx would not start with it, so every server "
-                             "of " + other + " counts as " + (side == &*old_side ? "new" : "gone"));
+                             "of " +
+                             other + " counts as " + (side == &*old_side ? "new" : "gone"));
     }
   }
-  report.lint = diff::lint_changes(old_side->findings, old_side->root, new_side->findings,
-                                   new_side->root);
+  report.lint =
+      diff::lint_changes(old_side->findings, old_side->root, new_side->findings, new_side->root);
   const std::string text = options.format == "json"       ? diff::format_json(report)
                            : options.format == "markdown" ? diff::format_markdown(report)
                                                           : diff::format_text(report);

@@ -1,13 +1,12 @@
 // diff_documents: pairs the servers of two compile documents and compares each pair field by
 // field (field_catalogue.cpp says what each field means); listeners are compared by address.
 
-#include <popcheck/diff/diff_report.hpp>
-#include <popcheck/diff/field_catalogue.hpp>
-#include <popcheck/diff/server_match.hpp>
-
 #include <algorithm>
 #include <iterator>
 #include <map>
+#include <popcheck/diff/diff_report.hpp>
+#include <popcheck/diff/field_catalogue.hpp>
+#include <popcheck/diff/server_match.hpp>
 #include <set>
 
 namespace popcheck::diff {
@@ -209,10 +208,9 @@ std::vector<Change> compare_servers(const json& before, const json& after) {
     }
     changes.push_back(make_change(path, b, a, protocol));
   }
-  std::stable_sort(changes.begin() + static_cast<std::ptrdiff_t>(first_listener_change),
-                   changes.end(), [](const Change& x, const Change& y) {
-                     return field_rank(x.field) < field_rank(y.field);
-                   });
+  std::stable_sort(
+      changes.begin() + static_cast<std::ptrdiff_t>(first_listener_change), changes.end(),
+      [](const Change& x, const Change& y) { return field_rank(x.field) < field_rank(y.field); });
   return changes;
 }
 

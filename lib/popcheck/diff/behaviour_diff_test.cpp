@@ -10,29 +10,32 @@ using namespace popcheck::diff;
 
 namespace {
 
-json server(const std::string& name, std::vector<std::string> addresses, const std::string& starttls) {
+json server(const std::string& name, std::vector<std::string> addresses,
+            const std::string& starttls) {
   json listeners = json::array();
   for (const auto& a : addresses) {
-    listeners.push_back({{"address", a}, {"tls", starttls == "only" ? "starttls_only" : "starttls"},
-                         {"params", json::array()}, {"file", "x.conf"}, {"line", 3}});
+    listeners.push_back({{"address", a},
+                         {"tls", starttls == "only" ? "starttls_only" : "starttls"},
+                         {"params", json::array()},
+                         {"file", "x.conf"},
+                         {"line", 3}});
   }
-  return {{"protocol", "pop3"},
-          {"server_name", {{"value", name}, {"source", "server"}}},
-          {"listeners", listeners},
-          {"tls", {{"starttls", starttls}}},
-          {"file", "x.conf"},
-          {"line", 2}};
+  return {{"protocol", "pop3"},     {"server_name", {{"value", name}, {"source", "server"}}},
+          {"listeners", listeners}, {"tls", {{"starttls", starttls}}},
+          {"file", "x.conf"},       {"line", 2}};
 }
 
-json doc(std::vector<json> servers) { return {{"servers", servers}}; }
+json doc(std::vector<json> servers) {
+  return {{"servers", servers}};
+}
 
 } // namespace
 
 TEST_CASE("servers match by listen address first, then server_name") {
-  const json old_servers = json::array({server("a", {"127.0.0.1:110"}, "on"),
-                                        server("b", {"127.0.0.1:143"}, "on")});
-  const json new_servers = json::array({server("b2", {"127.0.0.1:143"}, "on"),
-                                        server("a", {"127.0.0.1:111"}, "on")});
+  const json old_servers =
+      json::array({server("a", {"127.0.0.1:110"}, "on"), server("b", {"127.0.0.1:143"}, "on")});
+  const json new_servers =
+      json::array({server("b2", {"127.0.0.1:143"}, "on"), server("a", {"127.0.0.1:111"}, "on")});
   const auto pairs = match_servers(old_servers, new_servers);
   REQUIRE(pairs.size() == 2);
   CHECK(pairs[0].old_index == 1u); // same address, new name
@@ -82,7 +85,8 @@ TEST_CASE("auth_http_header values never reach the report, a changed value still
 }
 
 TEST_CASE("wire replies diff line by line, removals before additions") {
-  const auto lines = wire_line_diff("+OK\r\nTOP\r\nUIDL\r\n.\r\n", "+OK\r\nTOP\r\nPIPELINING\r\n.\r\n");
+  const auto lines =
+      wire_line_diff("+OK\r\nTOP\r\nUIDL\r\n.\r\n", "+OK\r\nTOP\r\nPIPELINING\r\n.\r\n");
   CHECK(lines == std::vector<std::string>{" +OK", " TOP", "-UIDL", "+PIPELINING", " ."});
 }
 
@@ -111,7 +115,8 @@ TEST_CASE("lint changes compare rule, severity and message, not lines or checkou
 TEST_CASE("markdown stays under the comment limit") {
   std::vector<json> many;
   for (int i = 0; i < 400; ++i) {
-    many.push_back(server("s" + std::to_string(i), {"127.0.0.1:" + std::to_string(20000 + i)}, "on"));
+    many.push_back(
+        server("s" + std::to_string(i), {"127.0.0.1:" + std::to_string(20000 + i)}, "on"));
   }
   const auto report = diff_documents(doc({}), doc(many));
   const auto md = format_markdown(report, 20000);

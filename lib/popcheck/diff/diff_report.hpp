@@ -5,9 +5,8 @@
 // Built from two `popcheck compile` documents (diff_documents) so that it sees exactly what
 // compile shows, for every protocol compile knows; the formatters only print it.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,10 +18,11 @@ enum class Audience : std::uint8_t { clients, auth_server, backend, operators };
 std::string_view audience_name(Audience audience);
 
 struct Change {
-  std::string field;  // the compile document's path below the server: "tls.starttls", "wire.greeting"
-  std::string what;   // plain words: "STARTTLS"
+  std::string
+      field;        // the compile document's path below the server: "tls.starttls", "wire.greeting"
+  std::string what; // plain words: "STARTTLS"
   Audience audience = Audience::clients;
-  bool wire = false;  // exact bytes sent by nginx: printed as a line diff
+  bool wire = false;     // exact bytes sent by nginx: printed as a line diff
   nlohmann::json before; // null where the side has no such value
   nlohmann::json after;
   std::string breaking; // empty, or who it breaks: "clients that use USER/PASS before STLS"
@@ -31,7 +31,7 @@ struct Change {
 struct ServerDiff {
   enum class Kind : std::uint8_t { added, removed, changed };
   Kind kind = Kind::changed;
-  std::string name;      // "mail.example.test (pop3; 127.0.0.1:110, 127.0.0.1:995)"
+  std::string name; // "mail.example.test (pop3; 127.0.0.1:110, 127.0.0.1:995)"
   std::string protocol;
   std::vector<Change> changes; // for added/removed: one change that says so
   bool breaking() const;
@@ -44,12 +44,12 @@ struct LintChange {
   std::string rule;
   std::string severity; // "error", "warning", "info"
   std::string message;
-  std::string file;     // relative to the side's configuration directory
+  std::string file; // relative to the side's configuration directory
   int line = 0;
 };
 
 struct DiffReport {
-  std::string old_name, new_name; // as given on the command line
+  std::string old_name, new_name;  // as given on the command line
   std::vector<ServerDiff> servers; // only servers that change, in the new side's order
   std::vector<LintChange> lint;    // appeared first, most severe first
   std::vector<std::string> notes;  // what the reader must know first (a side nginx refuses)

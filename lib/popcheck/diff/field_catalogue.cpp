@@ -1,7 +1,6 @@
-#include <popcheck/diff/field_catalogue.hpp>
-
 #include <algorithm>
 #include <array>
+#include <popcheck/diff/field_catalogue.hpp>
 
 namespace popcheck::diff {
 namespace {
@@ -40,8 +39,8 @@ constexpr std::array k_fields{
               "clients that use a removed method"},
     FieldInfo{"auth.sasl", "SASL mechanisms advertised", clients, on_removal,
               "clients that use a removed mechanism"},
-    FieldInfo{"auth.always_accepted", "methods accepted though not advertised", clients,
-              on_removal, "clients that use a removed method"},
+    FieldInfo{"auth.always_accepted", "methods accepted though not advertised", clients, on_removal,
+              "clients that use a removed method"},
     FieldInfo{"capabilities.items", "capabilities (the *_capabilities directive)", clients,
               on_removal, "clients that rely on a removed capability"},
     FieldInfo{"auth_http.url", "auth_http URL", auth_server, never, ""},
@@ -142,7 +141,9 @@ std::string_view derived_from(std::string_view path) {
   return {};
 }
 
-bool is_secret_field(std::string_view path) { return path == "auth_http.headers"; }
+bool is_secret_field(std::string_view path) {
+  return path == "auth_http.headers";
+}
 
 const FieldInfo* find_field(std::string_view path) {
   const auto it = std::find_if(k_fields.begin(), k_fields.end(),

@@ -6,25 +6,24 @@
 // named by their path, so no change is ever dropped for want of a row.
 
 #include <popcheck/diff/diff_report.hpp>
-
 #include <string_view>
 
 namespace popcheck::diff {
 
 enum class Breaks : std::uint8_t {
   never,
-  on_change,        // any change breaks the named clients
-  on_removal,       // a list loses an item (an auth method, a capability, a TLS version)
+  on_change,         // any change breaks the named clients
+  on_removal,        // a list loses an item (an auth method, a capability, a TLS version)
   starttls_stricter, // off/on -> only: logins before STARTTLS are refused
-  verify_stricter,  // ssl_verify_client off -> optional/on, optional -> on
+  verify_stricter,   // ssl_verify_client off -> optional/on, optional -> on
 };
 
 struct FieldInfo {
-  std::string_view path;  // below the server object; "*" matches one path segment
+  std::string_view path; // below the server object; "*" matches one path segment
   std::string_view what;
   Audience audience;
   Breaks breaks;
-  std::string_view who;   // who it breaks; "{login}" is the protocol's login before TLS
+  std::string_view who; // who it breaks; "{login}" is the protocol's login before TLS
 };
 
 // The row for a path, or nullptr for a field the table does not name.

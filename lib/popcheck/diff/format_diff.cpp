@@ -1,6 +1,5 @@
-#include <popcheck/diff/format_diff.hpp>
-
 #include <algorithm>
+#include <popcheck/diff/format_diff.hpp>
 
 namespace popcheck::diff {
 namespace {
@@ -97,8 +96,11 @@ json change_json(const Change& change) {
 }
 
 json lint_json(const LintChange& c) {
-  return {{"rule", c.rule}, {"severity", c.severity}, {"message", c.message},
-          {"file", c.file},  {"line", c.line}};
+  return {{"rule", c.rule},
+          {"severity", c.severity},
+          {"message", c.message},
+          {"file", c.file},
+          {"line", c.line}};
 }
 
 std::string md_escape(const std::string& text) {
@@ -202,18 +204,21 @@ std::string format_markdown(const DiffReport& report, std::size_t limit) {
     std::string block = "\n#### " + std::string(server.breaking() ? "⚠️ " : "") + "`" +
                         server.name + "`: " + std::string(kind_name(server.kind)) + "\n\n";
     for (const auto& change : server.changes) {
-      block += "- " + std::string(change.breaking.empty() ? "" : "**breaking** for " +
-                                                                     md_escape(change.breaking) + ": ");
+      block += "- " + std::string(change.breaking.empty()
+                                      ? ""
+                                      : "**breaking** for " + md_escape(change.breaking) + ": ");
       block += md_escape(change.what);
       if (change.field != "server" && change.field != "listeners" && !shows_bytes(change)) {
-        block += server.kind == ServerDiff::Kind::added
-                     ? ": `" + short_value(change.after) + "`"
-                     : ": `" + short_value(change.before) + "` → `" + short_value(change.after) + "`";
+        block +=
+            server.kind == ServerDiff::Kind::added
+                ? ": `" + short_value(change.after) + "`"
+                : ": `" + short_value(change.before) + "` → `" + short_value(change.after) + "`";
       }
       block += "\n";
       if (shows_bytes(change)) {
         block += "  ```diff\n";
-        for (const auto& line : wire_line_diff(reply_text(change.before), reply_text(change.after))) {
+        for (const auto& line :
+             wire_line_diff(reply_text(change.before), reply_text(change.after))) {
           block += "  " + line + "\n";
         }
         block += "  ```\n";
@@ -233,8 +238,8 @@ std::string format_markdown(const DiffReport& report, std::size_t limit) {
     std::string block = "\n#### Lint findings\n\n";
     for (const auto& c : report.lint) {
       block += std::string("- ") + (c.appeared ? "new " : "gone ") + c.severity + " `" + c.rule +
-               "` " + md_escape(c.file) + ":" + std::to_string(c.line) + ": " + md_escape(c.message) +
-               "\n";
+               "` " + md_escape(c.file) + ":" + std::to_string(c.line) + ": " +
+               md_escape(c.message) + "\n";
     }
     if (out.size() + block.size() <= limit) {
       out += block;

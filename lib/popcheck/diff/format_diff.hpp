@@ -4,7 +4,6 @@
 // (schemas/diff.schema.json) and Markdown sized for a pull-request comment.
 
 #include <popcheck/diff/diff_report.hpp>
-
 #include <string>
 
 namespace popcheck::diff {

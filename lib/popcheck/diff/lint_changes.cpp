@@ -1,7 +1,6 @@
-#include <popcheck/diff/lint_changes.hpp>
-
 #include <algorithm>
 #include <map>
+#include <popcheck/diff/lint_changes.hpp>
 #include <tuple>
 
 namespace popcheck::diff {
@@ -45,8 +44,8 @@ std::multimap<Key, LintChange> keyed(const std::vector<lint::Finding>& findings,
 }
 
 // Items of `side` whose key occurs fewer times in `other`.
-void surplus(const std::multimap<Key, LintChange>& side, const std::multimap<Key, LintChange>& other,
-             std::vector<LintChange>& out) {
+void surplus(const std::multimap<Key, LintChange>& side,
+             const std::multimap<Key, LintChange>& other, std::vector<LintChange>& out) {
   for (auto it = side.begin(); it != side.end();) {
     const auto end = side.upper_bound(it->first);
     const auto have = static_cast<std::size_t>(std::distance(it, end));

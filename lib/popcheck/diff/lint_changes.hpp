@@ -6,7 +6,6 @@
 
 #include <popcheck/diff/diff_report.hpp>
 #include <popcheck/lint/finding.hpp>
-
 #include <string>
 #include <vector>
 

@@ -1,6 +1,5 @@
-#include <popcheck/diff/server_match.hpp>
-
 #include <algorithm>
+#include <popcheck/diff/server_match.hpp>
 #include <set>
 
 namespace popcheck::diff {
@@ -29,8 +28,8 @@ std::string name_of(const json& server) {
 }
 
 std::size_t shared(const std::set<std::string>& a, const std::set<std::string>& b) {
-  return static_cast<std::size_t>(std::count_if(a.begin(), a.end(),
-                                                [&](const std::string& x) { return b.contains(x); }));
+  return static_cast<std::size_t>(
+      std::count_if(a.begin(), a.end(), [&](const std::string& x) { return b.contains(x); }));
 }
 
 } // namespace
@@ -76,7 +75,8 @@ std::vector<ServerPair> match_servers(const json& old_servers, const json& new_s
   pair_by([&](std::size_t i, std::size_t j) -> std::size_t {
     const auto name = name_of(new_servers[j]);
     return !name.empty() && name == name_of(old_servers[i]) &&
-                   old_servers[i].value("protocol", json()) == new_servers[j].value("protocol", json())
+                   old_servers[i].value("protocol", json()) ==
+                       new_servers[j].value("protocol", json())
                ? 1
                : 0;
   });

@@ -5,7 +5,6 @@
 // A server that matches none was added or removed.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>

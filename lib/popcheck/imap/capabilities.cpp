@@ -3,7 +3,8 @@
 namespace popcheck::imap {
 namespace {
 
-constexpr std::string_view k_items[] = {"AUTH=PLAIN", "AUTH=LOGIN", "AUTH=CRAM-MD5", "AUTH=EXTERNAL"};
+constexpr std::string_view k_items[] = {"AUTH=PLAIN", "AUTH=LOGIN", "AUTH=CRAM-MD5",
+                                        "AUTH=EXTERNAL"};
 
 std::string head(const std::vector<std::string>& caps) {
   std::string out = "* CAPABILITY";
@@ -56,6 +57,8 @@ std::string capability_line(const std::vector<std::string>& caps, unsigned metho
                                   : capability_starttls_only(caps);
 }
 
-std::string tagged_ok(std::string_view tag) { return std::string(tag) + " OK completed\r\n"; }
+std::string tagged_ok(std::string_view tag) {
+  return std::string(tag) + " OK completed\r\n";
+}
 
 } // namespace popcheck::imap

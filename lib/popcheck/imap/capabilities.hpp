@@ -3,7 +3,8 @@
 // The replies nginx 1.22.1 precomputes for an IMAP server (src/mail/ngx_mail_imap_module.c,
 // ngx_mail_imap_merge_srv_conf()): the greeting and the three untagged CAPABILITY lines, and
 // which of them the CAPABILITY command returns (ngx_mail_imap_capability() in
-// ngx_mail_imap_handler.c). Byte-exact; docs/nginx-behaviour.md (IMAP: greeting and CAPABILITY) says it in words.
+// ngx_mail_imap_handler.c). Byte-exact; docs/nginx-behaviour.md (IMAP: greeting and CAPABILITY)
+// says it in words.
 
 #include <string>
 #include <string_view>

@@ -21,8 +21,9 @@ TEST_CASE("imap: every method and starttls on, before and after TLS") {
   CHECK(capability_line(k_default_caps, all, Starttls::on, false) ==
         "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5 AUTH=EXTERNAL "
         "STARTTLS\r\n");
-  CHECK(capability_line(k_default_caps, all, Starttls::on, true) ==
-        "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5 AUTH=EXTERNAL\r\n");
+  CHECK(
+      capability_line(k_default_caps, all, Starttls::on, true) ==
+      "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS AUTH=PLAIN AUTH=LOGIN AUTH=CRAM-MD5 AUTH=EXTERNAL\r\n");
 }
 
 TEST_CASE("imap: starttls only hides every AUTH= item and says LOGINDISABLED until TLS") {

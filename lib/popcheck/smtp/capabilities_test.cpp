@@ -50,5 +50,6 @@ TEST_CASE("smtp: starttls only drops the AUTH line until TLS") {
         "250-mail.example.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n");
   CHECK(ehlo({"PIPELINING"}, methods, Starttls::only, true) ==
         "250-mail.example.test\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n");
-  CHECK(ehlo({}, k_auth_none, Starttls::only, false) == "250-mail.example.test\r\n250 STARTTLS\r\n");
+  CHECK(ehlo({}, k_auth_none, Starttls::only, false) ==
+        "250-mail.example.test\r\n250 STARTTLS\r\n");
 }
