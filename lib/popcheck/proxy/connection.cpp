@@ -1,11 +1,10 @@
 // A Connection's lifecycle: accept, event dispatch by phase, the one timer, log contexts, close
 // and the access line.
 
-#include <popcheck/proxy/connection.hpp>
-#include <popcheck/proxy/worker.hpp>
-
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/worker.hpp>
 #include <sys/epoll.h>
 #include <unistd.h>
 

@@ -13,6 +13,8 @@
 // connection_session.cpp (the pre-login dialogue and auth_http), connection_tls.cpp,
 // connection_proxy_header.cpp, connection_backend.cpp (backend login), connection_relay.cpp.
 
+#include <memory>
+#include <optional>
 #include <popcheck/proxy/auth_http_client.hpp>
 #include <popcheck/proxy/endpoint.hpp>
 #include <popcheck/proxy/event_loop.hpp>
@@ -22,9 +24,6 @@
 #include <popcheck/proxy/proxy_protocol.hpp>
 #include <popcheck/proxy/relay_channel.hpp>
 #include <popcheck/proxy/session_result.hpp>
-
-#include <memory>
-#include <optional>
 #include <string>
 #include <sys/socket.h>
 

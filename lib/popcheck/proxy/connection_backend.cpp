@@ -3,14 +3,13 @@
 // PASS, ngx_mail_proxy_pop3_handler() in src/mail/ngx_mail_proxy_module.c), under one deadline
 // (the server's `timeout`, armed at connect as in ngx_mail_proxy_init()).
 
+#include <cerrno>
+#include <cstring>
+#include <netinet/in.h>
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/proxy_protocol.hpp>
 #include <popcheck/proxy/socket_address.hpp>
 #include <popcheck/proxy/worker.hpp>
-
-#include <cerrno>
-#include <cstring>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -98,7 +97,7 @@ std::string Connection::proxy_protocol_header() const {
   // ngx_proxy_protocol_write: the family of the client address (the realip one when set, so
   // an IPv6 client behind an IPv4 proxy gives "TCP6 <v6> <v4>", and a TCP client behind a unix
   // listener "TCP4 <ip> unix:/path <port> 0", as in nginx); a unix client gives "UNKNOWN".
-  const int family = m_client_ip.starts_with("unix:")                ? 0
+  const int family = m_client_ip.starts_with("unix:")             ? 0
                      : m_client_ip.find(':') != std::string::npos ? 6
                                                                   : 4;
   return proxy_v1_header(family, m_client_ip, peer_ip_text(&local), m_client_port,

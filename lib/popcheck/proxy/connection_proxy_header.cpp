@@ -4,12 +4,11 @@
 // then ngx_mail_realip_handler, and the session (TLS or greeting) starts. The deadline is the
 // server's `timeout`.
 
-#include <popcheck/proxy/connection.hpp>
-#include <popcheck/proxy/worker.hpp>
-
 #include <arpa/inet.h>
 #include <cerrno>
 #include <netinet/in.h>
+#include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/worker.hpp>
 #include <sys/socket.h>
 
 namespace popcheck::proxy {

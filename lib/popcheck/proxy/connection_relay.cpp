@@ -3,10 +3,9 @@
 // closed and everything it sent has been passed on, or both have closed. proxy_timeout is an
 // idle timer on the client side.
 
+#include <algorithm>
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/worker.hpp>
-
-#include <algorithm>
 
 namespace popcheck::proxy {
 namespace {

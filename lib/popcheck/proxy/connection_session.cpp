@@ -1,12 +1,12 @@
-// The pre-login phase of a Connection: the PreLoginSession driven by its contract (pop3/session.hpp:
-// recv before every line, one line per on_input(), every Send flushed before calling in) and the
-// auth_http request it asks for (ngx_mail_auth_http_init() in src/mail/ngx_mail_auth_http_module.c).
+// The pre-login phase of a Connection: the PreLoginSession driven by its contract
+// (pop3/session.hpp: recv before every line, one line per on_input(), every Send flushed before
+// calling in) and the auth_http request it asks for (ngx_mail_auth_http_init() in
+// src/mail/ngx_mail_auth_http_module.c).
 
+#include <ctime>
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/tls_context.hpp>
 #include <popcheck/proxy/worker.hpp>
-
-#include <ctime>
 
 namespace popcheck::proxy {
 namespace {
@@ -38,7 +38,9 @@ void Connection::begin_session() {
 
 // Everything the session asked for, in order. Sends are queued in the client's `out`; what must
 // wait for them (STLS handshake, close) is flagged and done by drive() once they are flushed.
-void Connection::handle_session_events() { handle_events(m_session->take_events()); }
+void Connection::handle_session_events() {
+  handle_events(m_session->take_events());
+}
 
 void Connection::handle_events(std::vector<SessionEvent> events) {
   for (auto& event : events) {
@@ -163,9 +165,8 @@ void Connection::start_auth(const AuthRequestEvent& request) {
   pop3::AuthHttpClient client;
   client.address = m_client_ip;
   if (m_proxy) {
-    client.proxy_protocol = pop3::ProxyProtocolSource{m_proxy->source, m_proxy->source_port,
-                                                      m_proxy->destination,
-                                                      m_proxy->destination_port};
+    client.proxy_protocol = pop3::ProxyProtocolSource{
+        m_proxy->source, m_proxy->source_port, m_proxy->destination, m_proxy->destination_port};
   }
   if (request.tls && m_client.ssl != nullptr) {
     client.tls = tls_details(m_client.ssl, server.tls.verify_client.value,
@@ -173,9 +174,10 @@ void Connection::start_auth(const AuthRequestEvent& request) {
   }
   auto bytes = m_session->auth_http_request(server.auth_http->target, request, client);
   m_worker.next_connection_number();
-  m_auth = m_worker.auth().start(*server.auth_http, std::move(bytes), [this](AuthHttpOutcome outcome) {
-    on_auth_outcome(std::move(outcome));
-  });
+  m_auth =
+      m_worker.auth().start(*server.auth_http, std::move(bytes), [this](AuthHttpOutcome outcome) {
+        on_auth_outcome(std::move(outcome));
+      });
 }
 
 void Connection::on_auth_outcome(AuthHttpOutcome outcome) {

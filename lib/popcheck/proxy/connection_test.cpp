@@ -1,8 +1,8 @@
+#include <arpa/inet.h>
+#include <doctest/doctest.h>
+#include <netinet/in.h>
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/worker.hpp>
-
-#include <doctest/doctest.h>
-
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -21,9 +21,13 @@ struct Harness {
   std::unique_ptr<Worker> worker;
   int client = -1;
 
-  explicit Harness(bool proxy_protocol = false) {
+  explicit Harness(bool proxy_protocol = false, std::uint16_t backend_port = 0) {
     ServerPlan server;
     server.session.timeout = std::chrono::milliseconds(5000);
+    server.proxy_timeout = std::chrono::milliseconds(60000);
+    if (backend_port != 0) {
+      plan.backend = BackendOverride{"127.0.0.1", backend_port}; // no auth_http
+    }
     server.shared_plain = pop3::prepare_session(server.session);
     plan.servers.push_back(std::move(server));
     listen.name = "127.0.0.1:110";
@@ -47,12 +51,22 @@ struct Harness {
     ::close(client);
   }
   void run() { worker->loop().run_once(std::chrono::milliseconds(0)); }
+  // Runs the loop until `fd` has `want` (loopback delivery is immediate; the bound is a guard).
+  std::string run_until(int fd, std::string_view want) {
+    std::string got;
+    for (int i = 0; i < 200 && got.find(want) == std::string::npos; ++i) {
+      worker->loop().run_once(std::chrono::milliseconds(5));
+      got += read_now(fd);
+    }
+    return got;
+  }
   // What the proxy sent; "<EOF>" when it has closed the connection.
-  std::string received() {
+  std::string received() { return read_now(client); }
+  static std::string read_now(int fd) {
     std::string got;
     char buffer[512];
     for (;;) {
-      const auto n = ::recv(client, buffer, sizeof buffer, 0);
+      const auto n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
       if (n == 0) {
         return got + "<EOF>";
       }
@@ -64,7 +78,80 @@ struct Harness {
   }
 };
 
+// A backend on loopback that the harness's --backend points at.
+struct Backend {
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = -1;
+  std::uint16_t port = 0;
+  Backend() {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    REQUIRE(listen(listener, 1) == 0);
+    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port = ntohs(address.sin_port);
+  }
+  ~Backend() {
+    ::close(listener);
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
+};
+
+void send_text(int fd, std::string_view text) {
+  REQUIRE(::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size()));
+}
+
+// USER/PASS through the proxy to `backend`, up to the relayed PASS reply.
+void log_in(Harness& h, Backend& backend) {
+  h.run();
+  REQUIRE(h.received().starts_with("+OK"));
+  send_text(h.client, "USER alice\r\n");
+  REQUIRE(h.run_until(h.client, "\r\n") == "+OK\r\n");
+  send_text(h.client, "PASS secret\r\n");
+  h.run(); // the proxy connects to the backend
+  backend.fd = accept4(backend.listener, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(backend.fd >= 0);
+  send_text(backend.fd, "+OK backend ready\r\n");
+  REQUIRE(h.run_until(backend.fd, "\r\n") == "USER alice\r\n");
+  send_text(backend.fd, "+OK\r\n");
+  REQUIRE(h.run_until(backend.fd, "\r\n") == "PASS secret\r\n");
+  send_text(backend.fd, "+OK Logged in.\r\n");
+  REQUIRE(h.run_until(h.client, "\r\n") == "+OK Logged in.\r\n");
+}
+
 } // namespace
+
+TEST_CASE("proxy connection: proxy_timeout ends an idle relay on the loop's clock") {
+  Backend backend;
+  Harness h(false, backend.port);
+  log_in(h, backend);
+  send_text(h.client, "STAT\r\n");
+  CHECK(h.run_until(backend.fd, "\r\n") == "STAT\r\n");
+  h.clock.advance(std::chrono::milliseconds(30000));
+  send_text(h.client, "NOOP\r\n"); // client activity moves the deadline
+  CHECK(h.run_until(backend.fd, "\r\n") == "NOOP\r\n");
+  h.clock.advance(std::chrono::milliseconds(59999));
+  h.run();
+  CHECK(h.received() == "");
+  h.clock.advance(std::chrono::milliseconds(1));
+  CHECK(h.run_until(h.client, "<EOF>") == "<EOF>");
+  CHECK(h.run_until(backend.fd, "<EOF>") == "<EOF>");
+}
+
+TEST_CASE("proxy connection: a client's EOF ends the relay once its bytes reached the backend") {
+  Backend backend;
+  Harness h(false, backend.port);
+  log_in(h, backend);
+  send_text(h.client, "QUIT\r\n");
+  shutdown(h.client, SHUT_WR);
+  CHECK(h.run_until(backend.fd, "<EOF>") == "QUIT\r\n<EOF>");
+  CHECK(h.run_until(h.client, "<EOF>") == "<EOF>");
+  CHECK(h.worker->connections() == 0);
+}
 
 TEST_CASE("proxy connection: the pre-login `timeout` fires on the loop's clock, not before") {
   Harness h;

@@ -2,14 +2,13 @@
 // or after STLS (ngx_mail_ssl_init_connection() and ngx_mail_ssl_handshake_handler() in
 // src/mail/ngx_mail_handler.c), and the client certificate check.
 
-#include <popcheck/proxy/connection.hpp>
-#include <popcheck/proxy/tls_context.hpp>
-#include <popcheck/proxy/worker.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/tls_context.hpp>
+#include <popcheck/proxy/worker.hpp>
 
 namespace popcheck::proxy {
 
@@ -46,9 +45,9 @@ void Connection::continue_handshake() {
   if (err == SSL_ERROR_ZERO_RETURN || ERR_peek_error() == 0) {
     log(LogLevel::info,
         "peer closed connection in SSL handshake" +
-            (saved_errno != 0 ? " (" + std::to_string(saved_errno) + ": " +
-                                    std::strerror(saved_errno) + ")"
-                              : std::string()),
+            (saved_errno != 0
+                 ? " (" + std::to_string(saved_errno) + ": " + std::strerror(saved_errno) + ")"
+                 : std::string()),
         action);
   } else {
     log(LogLevel::info, "SSL_do_handshake() failed" + openssl_errors(), action);

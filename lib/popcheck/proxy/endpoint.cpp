@@ -1,5 +1,4 @@
 #include <popcheck/proxy/endpoint.hpp>
-
 #include <sys/epoll.h>
 
 namespace popcheck::proxy {

@@ -5,17 +5,16 @@
 // byte counts of the access line. The readiness flags follow epoll's edges: set by an event,
 // cleared when a call says "would block", so nothing is read or written blindly.
 
-#include <popcheck/proxy/stream_io.hpp>
-
 #include <cstdint>
+#include <popcheck/proxy/stream_io.hpp>
 #include <string>
 
 namespace popcheck::proxy {
 
 struct Endpoint {
   int fd = -1;
-  SSL* ssl = nullptr;     // null: plain socket
-  std::string out;        // bytes for this peer not written yet, sent before anything else
+  SSL* ssl = nullptr;              // null: plain socket
+  std::string out;                 // bytes for this peer not written yet, sent before anything else
   std::uint64_t bytes_read = 0;    // from this peer
   std::uint64_t bytes_written = 0; // to this peer
   bool readable = false;

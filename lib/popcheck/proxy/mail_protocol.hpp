@@ -11,13 +11,12 @@
 // define them for POP3, the first implementation; they are named here without the protocol).
 // protocol_factory.hpp makes the implementation a server's protocol asks for.
 
+#include <cstddef>
 #include <popcheck/pop3/auth_http_request.hpp>
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/backend_login.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/pop3/session_events.hpp>
-
-#include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>

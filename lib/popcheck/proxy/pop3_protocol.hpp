@@ -3,11 +3,10 @@
 // POP3 behind the proxy's protocol interfaces (mail_protocol.hpp): thin adapters over
 // pop3::Session and pop3::BackendLogin, which hold the behaviour.
 
+#include <memory>
 #include <popcheck/pop3/backend_login.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/proxy/mail_protocol.hpp>
-
-#include <memory>
 
 namespace popcheck::proxy {
 

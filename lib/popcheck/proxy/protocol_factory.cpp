@@ -1,5 +1,4 @@
 #include <popcheck/proxy/protocol_factory.hpp>
-
 #include <utility>
 
 namespace popcheck::proxy {

@@ -4,14 +4,13 @@
 // A pre-login session lives inside its Connection (PreLoginSlot): an idle session costs no heap
 // allocation of its own, whichever the protocol.
 
-#include <popcheck/proxy/mail_protocol.hpp>
-#include <popcheck/proxy/pop3_protocol.hpp>
-#include <popcheck/proxy/proxy_config.hpp>
-
 #include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <popcheck/proxy/mail_protocol.hpp>
+#include <popcheck/proxy/pop3_protocol.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
 #include <utility>
 
 namespace popcheck::proxy {

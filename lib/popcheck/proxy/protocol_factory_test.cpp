@@ -1,8 +1,6 @@
-#include <popcheck/proxy/protocol_factory.hpp>
-
-#include <doctest/doctest.h>
-
 #include <array>
+#include <doctest/doctest.h>
+#include <popcheck/proxy/protocol_factory.hpp>
 #include <string>
 
 namespace popcheck::proxy {
@@ -16,7 +14,9 @@ public:
   ~TinyPreLogin() override { --m_alive; }
 
   void start() override { m_events.emplace_back(SendEvent{"* tiny ready\r\n"}); }
-  std::span<char> input_space() override { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+  std::span<char> input_space() override {
+    return {m_buffer.data() + m_last, m_buffer.size() - m_last};
+  }
   bool wants_input() const override { return !m_granted; }
   bool has_buffered_input() const override { return false; }
   void on_input(std::size_t n) override {

@@ -1,8 +1,7 @@
-#include <popcheck/proxy/relay_channel.hpp>
-
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <popcheck/proxy/relay_channel.hpp>
 #include <unistd.h>
 
 namespace popcheck::proxy {
@@ -174,8 +173,8 @@ PumpResult RelayChannel::fill_pipe() {
   m_from.eof = true;
   if (n < 0) {
     // nginx: a failed recv() marks the source as ended.
-    result.note =
-        PumpResult::Note{m_names.recv_level, "recv() failed " + errno_text(errno), m_names.recv_action};
+    result.note = PumpResult::Note{m_names.recv_level, "recv() failed " + errno_text(errno),
+                                   m_names.recv_action};
   }
   return result;
 }

@@ -10,12 +10,11 @@
 // Bytes the destination would not take wait in its `out` queue, which goes before new bytes.
 // The channel never logs or closes: it reports, and the session logs in nginx's words and ends.
 
-#include <popcheck/proxy/endpoint.hpp>
-#include <popcheck/proxy/proxy_config.hpp>
-
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <popcheck/proxy/endpoint.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
 #include <string>
 #include <string_view>
 

@@ -1,12 +1,10 @@
-#include <popcheck/proxy/relay_channel.hpp>
-
-#include <doctest/doctest.h>
-
 #include <arpa/inet.h>
 #include <cerrno>
+#include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <popcheck/proxy/relay_channel.hpp>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -74,7 +72,8 @@ struct TcpPair {
 };
 
 void send_all(int fd, std::string_view bytes) {
-  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(bytes.size()));
 }
 
 // Everything readable now (non-blocking).
