@@ -162,11 +162,8 @@ void Connection::close() {
       ::close(m_up->end.fd);
       m_up->end.fd = -1;
     }
-    for (auto* channel : {&m_up->to_backend, &m_up->to_client}) {
-      if (*channel) {
-        (*channel)->close();
-      }
-    }
+    m_up->to_backend.close();
+    m_up->to_client.close();
   }
   if (was_relay && m_result == SessionResult::logged_in) {
     m_result = SessionResult::done;

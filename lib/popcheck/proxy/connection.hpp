@@ -14,7 +14,6 @@
 // connection_proxy_header.cpp, connection_backend.cpp (backend login), connection_relay.cpp.
 
 #include <memory>
-#include <optional>
 #include <popcheck/proxy/auth_http_client.hpp>
 #include <popcheck/proxy/endpoint.hpp>
 #include <popcheck/proxy/event_loop.hpp>
@@ -61,14 +60,19 @@ private:
   // The backend connection, its login and the relay: allocated at login, so that a pre-login
   // session does not carry them.
   struct Upstream {
+    // The relay's mode follows the client (TLS is settled before login); `to_client_buffer`
+    // is the buffered mode's chunk from the backend.
+    Upstream(Endpoint& client, RelayMode mode, std::size_t to_client_buffer)
+        : to_backend(client, end, k_client_to_upstream, mode, k_tls_record),
+          to_client(end, client, k_upstream_to_client, mode, to_client_buffer) {}
     Endpoint end;
     Side side;
     bool connected = false;
     std::string name;           // "address:port" as nginx logs it
     std::string client_pending; // client bytes behind the last login line, for the backend
     std::unique_ptr<UpstreamLogin> login;
-    std::optional<RelayChannel> to_backend; // from the relay on
-    std::optional<RelayChannel> to_client;
+    RelayChannel to_backend; // used from the relay on
+    RelayChannel to_client;
   };
 
   // connection.cpp: lifecycle.

@@ -3,6 +3,7 @@
 // PASS, ngx_mail_proxy_pop3_handler() in src/mail/ngx_mail_proxy_module.c), under one deadline
 // (the server's `timeout`, armed at connect as in ngx_mail_proxy_init()).
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <netinet/in.h>
@@ -15,28 +16,19 @@
 #include <unistd.h>
 
 namespace popcheck::proxy {
-namespace {
-
-std::string errno_text(int code) {
-  return "(" + std::to_string(code) + ": " + std::strerror(code) + ")";
-}
-
-LogLevel from_session(pop3::LogLevel level) {
-  return level == pop3::LogLevel::error ? LogLevel::error : LogLevel::info;
-}
-
-} // namespace
-
 void Connection::start_backend(const LoginGrantedEvent& granted) {
   m_phase = Phase::backend;
   m_login = granted.login;
   m_worker.next_connection_number();
-  m_up = std::make_unique<Upstream>();
+  const ServerPlan& server = m_worker.plan().servers[m_server];
+  // splice() needs plain sockets on both sides; the backend is always plain.
+  const auto mode = m_client.ssl == nullptr ? RelayMode::splice : RelayMode::buffered;
+  m_up = std::make_unique<Upstream>(m_client, mode,
+                                    std::max<std::size_t>(server.proxy_buffer, k_tls_record));
   m_up->side.owner = this;
   m_up->side.client = false;
   m_up->name = granted.upstream_name;
   m_up->client_pending = std::string(m_session->pending_input());
-  const ServerPlan& server = m_worker.plan().servers[m_server];
   m_up->login = make_upstream_login(server, granted.login, granted.password);
   m_timer.arm(server.session.timeout); // one deadline for the whole login
 
@@ -51,16 +43,17 @@ void Connection::start_backend(const LoginGrantedEvent& granted) {
   int& fd = m_up->end.fd;
   fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    backend_failed("socket() failed " + errno_text(errno));
+    backend_failed(call_failed_text("socket()", errno));
     return;
   }
   if (connect(fd, reinterpret_cast<const sockaddr*>(&storage), length) != 0 &&
       errno != EINPROGRESS) {
-    backend_failed("connect() to " + m_up->name + " failed " + errno_text(errno));
+    const int error = errno;
+    backend_failed(call_failed_text("connect() to " + m_up->name, error));
     return;
   }
   if (!m_worker.loop().add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, &m_up->side)) {
-    backend_failed("epoll_ctl() failed " + errno_text(errno));
+    backend_failed(call_failed_text("epoll_ctl()", errno));
   }
 }
 
@@ -120,7 +113,7 @@ void Connection::backend_login_progress() {
     getsockopt(backend.fd, SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0) {
       // nginx meets a failed non-blocking connect at its first recv().
-      log(LogLevel::error, "recv() failed " + errno_text(error), "reading response from upstream");
+      log(LogLevel::error, call_failed_text("recv()", error), "reading response from upstream");
       apply_backend_step(m_up->login->on_error());
       return;
     }
@@ -157,7 +150,7 @@ void Connection::apply_backend_step(UpstreamStep step) {
     return;
   }
   if (step.log) {
-    log(from_session(step.log->level), step.log->message, step.log->action);
+    log(log_level(step.log->level), step.log->message, step.log->action);
   }
   if (!step.to_backend.empty()) {
     m_up->end.out += step.to_backend;

@@ -3,16 +3,10 @@
 // closed and everything it sent has been passed on, or both have closed. proxy_timeout is an
 // idle timer on the client side.
 
-#include <algorithm>
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/worker.hpp>
 
 namespace popcheck::proxy {
-namespace {
-
-constexpr std::size_t k_tls_chunk = 16 * 1024; // one TLS record
-
-} // namespace
 
 void Connection::start_relay() {
   m_phase = Phase::relay;
@@ -21,14 +15,8 @@ void Connection::start_relay() {
   m_up->login.reset();
   m_up->end.out += m_up->client_pending;
   std::string().swap(m_up->client_pending);
-  const ServerPlan& server = m_worker.plan().servers[m_server];
-  // splice() needs plain sockets on both sides; the backend is always plain.
-  const auto mode = m_client.ssl == nullptr ? RelayMode::splice : RelayMode::buffered;
-  m_up->to_backend.emplace(m_client, m_up->end, k_client_to_upstream, mode, k_tls_chunk);
-  m_up->to_client.emplace(m_up->end, m_client, k_upstream_to_client, mode,
-                          std::max<std::size_t>(server.proxy_buffer, k_tls_chunk));
   m_last_client_activity = m_worker.loop().now();
-  m_timer.arm(server.proxy_timeout);
+  m_timer.arm(m_worker.plan().servers[m_server].proxy_timeout);
   relay();
 }
 
@@ -45,8 +33,8 @@ bool Connection::report(PumpResult result) {
 }
 
 void Connection::relay() {
-  RelayChannel& to_backend = *m_up->to_backend;
-  RelayChannel& to_client = *m_up->to_client;
+  RelayChannel& to_backend = m_up->to_backend;
+  RelayChannel& to_client = m_up->to_client;
   // Until nothing moves: with edge-triggered readiness, stopping earlier would strand data.
   for (;;) {
     const auto queued_to_client = to_client.flush_queue();

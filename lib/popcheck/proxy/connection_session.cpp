@@ -9,14 +9,6 @@
 #include <popcheck/proxy/worker.hpp>
 
 namespace popcheck::proxy {
-namespace {
-
-LogLevel from_session(pop3::LogLevel level) {
-  return level == pop3::LogLevel::error ? LogLevel::error : LogLevel::info;
-}
-
-} // namespace
-
 // After the PROXY header, if any: implicit TLS, or the greeting.
 void Connection::begin_session() {
   const ServerPlan& server = m_worker.plan().servers[m_server];
@@ -59,7 +51,7 @@ void Connection::handle_events(std::vector<SessionEvent> events) {
         m_timer.cancel();
       }
     } else if (auto* entry = std::get_if<LogEvent>(&event)) {
-      log(from_session(entry->level), entry->message, entry->action);
+      log(log_level(entry->level), entry->message, entry->action);
     } else if (std::get_if<CloseEvent>(&event)) {
       m_close_after_flush = true;
     }

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <netinet/in.h>
 #include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/test_sockets.hpp>
 #include <popcheck/proxy/worker.hpp>
 #include <string>
 #include <sys/socket.h>
@@ -80,46 +81,30 @@ struct Harness {
 
 // A backend on loopback that the harness's --backend points at.
 struct Backend {
-  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  testing::LoopbackListener listener;
   int fd = -1;
-  std::uint16_t port = 0;
-  Backend() {
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), length) == 0);
-    REQUIRE(listen(listener, 1) == 0);
-    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    port = ntohs(address.sin_port);
-  }
+  std::uint16_t port = listener.port();
   ~Backend() {
-    ::close(listener);
     if (fd >= 0) {
       ::close(fd);
     }
   }
 };
 
-void send_text(int fd, std::string_view text) {
-  REQUIRE(::send(fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size()));
-}
-
 // USER/PASS through the proxy to `backend`, up to the relayed PASS reply.
 void log_in(Harness& h, Backend& backend) {
   h.run();
   REQUIRE(h.received().starts_with("+OK"));
-  send_text(h.client, "USER alice\r\n");
+  testing::send_all(h.client, "USER alice\r\n");
   REQUIRE(h.run_until(h.client, "\r\n") == "+OK\r\n");
-  send_text(h.client, "PASS secret\r\n");
+  testing::send_all(h.client, "PASS secret\r\n");
   h.run(); // the proxy connects to the backend
-  backend.fd = accept4(backend.listener, nullptr, nullptr, SOCK_CLOEXEC);
-  REQUIRE(backend.fd >= 0);
-  send_text(backend.fd, "+OK backend ready\r\n");
+  backend.fd = backend.listener.accept();
+  testing::send_all(backend.fd, "+OK backend ready\r\n");
   REQUIRE(h.run_until(backend.fd, "\r\n") == "USER alice\r\n");
-  send_text(backend.fd, "+OK\r\n");
+  testing::send_all(backend.fd, "+OK\r\n");
   REQUIRE(h.run_until(backend.fd, "\r\n") == "PASS secret\r\n");
-  send_text(backend.fd, "+OK Logged in.\r\n");
+  testing::send_all(backend.fd, "+OK Logged in.\r\n");
   REQUIRE(h.run_until(h.client, "\r\n") == "+OK Logged in.\r\n");
 }
 
@@ -129,10 +114,10 @@ TEST_CASE("proxy connection: proxy_timeout ends an idle relay on the loop's cloc
   Backend backend;
   Harness h(false, backend.port);
   log_in(h, backend);
-  send_text(h.client, "STAT\r\n");
+  testing::send_all(h.client, "STAT\r\n");
   CHECK(h.run_until(backend.fd, "\r\n") == "STAT\r\n");
   h.clock.advance(std::chrono::milliseconds(30000));
-  send_text(h.client, "NOOP\r\n"); // client activity moves the deadline
+  testing::send_all(h.client, "NOOP\r\n"); // client activity moves the deadline
   CHECK(h.run_until(backend.fd, "\r\n") == "NOOP\r\n");
   h.clock.advance(std::chrono::milliseconds(59999));
   h.run();
@@ -146,7 +131,7 @@ TEST_CASE("proxy connection: a client's EOF ends the relay once its bytes reache
   Backend backend;
   Harness h(false, backend.port);
   log_in(h, backend);
-  send_text(h.client, "QUIT\r\n");
+  testing::send_all(h.client, "QUIT\r\n");
   shutdown(h.client, SHUT_WR);
   CHECK(h.run_until(backend.fd, "<EOF>") == "QUIT\r\n<EOF>");
   CHECK(h.run_until(h.client, "<EOF>") == "<EOF>");

@@ -50,4 +50,8 @@ IoResult Endpoint::flush() {
   return {};
 }
 
+std::string call_failed_text(std::string call, int error) {
+  return io_error_text(IoResult{IoStatus::error, 0, error, std::move(call), {}});
+}
+
 } // namespace popcheck::proxy

@@ -13,14 +13,14 @@ namespace popcheck::proxy {
 
 struct Endpoint {
   int fd = -1;
-  SSL* ssl = nullptr;              // null: plain socket
-  std::string out;                 // bytes for this peer not written yet, sent before anything else
-  std::uint64_t bytes_read = 0;    // from this peer
-  std::uint64_t bytes_written = 0; // to this peer
   bool readable = false;
   bool writable = false;
-  bool hup = false; // the peer has closed (or failed): read until EOF, not short reads
-  bool eof = false; // a read returned EOF or failed: nothing more comes from this peer
+  bool hup = false;             // the peer has closed (or failed): read until EOF, not short reads
+  bool eof = false;             // a read returned EOF or failed: nothing more comes from this peer
+  SSL* ssl = nullptr;           // null: plain socket
+  std::string out;              // bytes for this peer not written yet, sent before anything else
+  std::uint64_t bytes_read = 0; // from this peer
+  std::uint64_t bytes_written = 0; // to this peer
 
   // Records EPOLL* bits.
   void on_events(std::uint32_t events);
@@ -32,5 +32,8 @@ struct Endpoint {
   // block (status again); any other status is the failure to report.
   IoResult flush();
 };
+
+// nginx's text for a failed system call: "recv() failed (104: Connection reset by peer)".
+std::string call_failed_text(std::string call, int error);
 
 } // namespace popcheck::proxy

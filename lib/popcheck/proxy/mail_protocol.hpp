@@ -17,6 +17,7 @@
 #include <popcheck/pop3/backend_login.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/pop3/session_events.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -34,6 +35,11 @@ using LogEvent = pop3::LogEvent;
 using CloseEvent = pop3::CloseEvent;
 using CertificateProblem = pop3::CertificateProblem;
 using UpstreamStep = pop3::BackendStep;
+
+// The error_log level of a protocol's log event.
+inline LogLevel log_level(pop3::LogLevel level) {
+  return level == pop3::LogLevel::error ? LogLevel::error : LogLevel::info;
+}
 
 // The pre-login dialogue. The driver's contract (pop3/session.hpp): read into input_space() only
 // while wants_input(), one call per read, and flush every Send of take_events() before calling

@@ -10,10 +10,6 @@ namespace {
 constexpr std::size_t k_splice_chunk = 1 << 16; // the default pipe capacity
 constexpr std::size_t k_small_read = 16 * 1024; // reads below this size are not spliced
 
-std::string errno_text(int code) {
-  return "(" + std::to_string(code) + ": " + std::strerror(code) + ")";
-}
-
 // Moves up to `size` bytes; n > 0 moved, 0 = EOF on the source, -1 = would block, -2 = error.
 long splice_move(int from, int to, std::size_t size) {
   for (;;) {
@@ -97,9 +93,9 @@ PumpResult RelayChannel::write_held() {
     }
     if (n <= 0) {
       // nginx's text: a send() to that socket
-      return failure(m_names.send_level, "send() failed " + errno_text(errno), m_names.send_action);
+      return failure(m_names.send_level, call_failed_text("send()", errno), m_names.send_action);
     }
-    m_in_pipe -= static_cast<std::size_t>(n);
+    m_in_pipe -= static_cast<std::uint32_t>(n);
     m_to.bytes_written += static_cast<std::uint64_t>(n);
     return {true};
   }
@@ -157,7 +153,7 @@ PumpResult RelayChannel::fill_pipe() {
     return {};
   }
   if (m_pipe[0] < 0 && pipe2(m_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
-    return failure(LogLevel::alert, "pipe2() failed " + errno_text(errno), m_names.recv_action);
+    return failure(LogLevel::alert, call_failed_text("pipe2()", errno), m_names.recv_action);
   }
   const long n = splice_move(m_from.fd, m_pipe[1], k_splice_chunk);
   if (n == -1) {
@@ -165,7 +161,7 @@ PumpResult RelayChannel::fill_pipe() {
     return {};
   }
   if (n > 0) {
-    m_in_pipe = static_cast<std::size_t>(n);
+    m_in_pipe = static_cast<std::uint32_t>(n);
     m_from.bytes_read += static_cast<std::uint64_t>(n);
     return {true};
   }
@@ -173,7 +169,7 @@ PumpResult RelayChannel::fill_pipe() {
   m_from.eof = true;
   if (n < 0) {
     // nginx: a failed recv() marks the source as ended.
-    result.note = PumpResult::Note{m_names.recv_level, "recv() failed " + errno_text(errno),
+    result.note = PumpResult::Note{m_names.recv_level, call_failed_text("recv()", errno),
                                    m_names.recv_action};
   }
   return result;

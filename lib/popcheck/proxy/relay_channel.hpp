@@ -37,6 +37,8 @@ inline constexpr RelayNames k_upstream_to_client{"proxying and reading from upst
 
 enum class RelayMode : std::uint8_t { splice, buffered };
 
+inline constexpr std::size_t k_tls_record = 16 * 1024; // the largest TLS record's payload
+
 // What one call did. A failed write (or pipe) ends the session: `failed`. A failed read ends
 // only this direction (the source is at EOF), and is reported in `note`.
 struct PumpResult {
@@ -79,10 +81,10 @@ private:
   Endpoint& m_from;
   Endpoint& m_to;
   const RelayNames& m_names;
+  int m_pipe[2] = {-1, -1};
+  std::uint32_t m_in_pipe = 0; // at most one splice (k_splice_chunk)
   RelayMode m_mode;
   bool m_spliced = false; // splice mode: switched to splice() after a read filled the buffer
-  int m_pipe[2] = {-1, -1};
-  std::size_t m_in_pipe = 0;
   std::size_t m_buffer_size;
   std::unique_ptr<char[]> m_buffer;
   std::size_t m_pos = 0;

@@ -5,12 +5,15 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <popcheck/proxy/relay_channel.hpp>
+#include <popcheck/proxy/test_sockets.hpp>
 #include <string>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace popcheck::proxy {
 namespace {
+
+using testing::send_all;
 
 // Two connected non-blocking sockets: `ours` is what the relay holds, `peer` the far side.
 struct Pair {
@@ -40,19 +43,9 @@ struct TcpPair {
   int ours = -1;
   int peer = -1;
   TcpPair() {
-    const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), length) == 0);
-    REQUIRE(listen(listener, 1) == 0);
-    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    peer = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(connect(peer, reinterpret_cast<sockaddr*>(&address), length) == 0);
-    ours = accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    REQUIRE(ours >= 0);
-    ::close(listener);
+    testing::LoopbackListener listener;
+    peer = listener.connect_client();
+    ours = listener.accept(SOCK_NONBLOCK);
   }
   ~TcpPair() {
     ::close(ours);
@@ -70,11 +63,6 @@ struct TcpPair {
     REQUIRE(poll(&p, 1, 5000) == 1); // bounded; loopback delivers the RST at once
   }
 };
-
-void send_all(int fd, std::string_view bytes) {
-  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(bytes.size()));
-}
 
 // Everything readable now (non-blocking).
 std::string receive(int fd) {
