@@ -1,23 +1,28 @@
 #pragma once
 
 // One client connection, from accept to close: the TLS handshake of `listen ... ssl`, the
-// pre-login dialogue (a pop3::Session driven by the contract in session.hpp), the auth_http
-// request, the backend login (pop3::BackendLogin) and the relay. Everything runs on the worker's
-// event loop; nothing blocks. Memory is taken as the session needs it: an idle pre-login session
-// holds the Session (with its 128-byte buffer) and nothing else; after login the Session is freed
-// and the relay holds pipes (splice) or, for TLS clients, buffers only while data is in flight.
-
-#include <popcheck/pop3/backend_login.hpp>
-#include <popcheck/pop3/session.hpp>
-#include <popcheck/proxy/auth_http_client.hpp>
-#include <popcheck/proxy/event_loop.hpp>
-#include <popcheck/proxy/proxy_protocol.hpp>
-#include <popcheck/proxy/logger.hpp>
-#include <popcheck/proxy/proxy_config.hpp>
-#include <popcheck/proxy/stream_io.hpp>
+// pre-login dialogue (a PreLoginSession of the server's protocol, mail_protocol.hpp), the
+// auth_http request, the backend login (an UpstreamLogin) and the relay (two RelayChannels).
+// Everything runs on the worker's event loop; nothing blocks. Memory is taken as the session
+// needs it: an idle pre-login session holds its dialogue (inside the Connection, with nginx's
+// 128-byte buffer for POP3) and nothing else; after login the dialogue is freed, and the backend
+// and the relay are allocated: pipes (splice) or, for TLS clients, buffers only while data is in
+// flight.
+//
+// The phases live in their own files: connection.cpp (events, timer, log, close),
+// connection_session.cpp (the pre-login dialogue and auth_http), connection_tls.cpp,
+// connection_proxy_header.cpp, connection_backend.cpp (backend login), connection_relay.cpp.
 
 #include <memory>
-#include <optional>
+#include <popcheck/proxy/auth_http_client.hpp>
+#include <popcheck/proxy/endpoint.hpp>
+#include <popcheck/proxy/event_loop.hpp>
+#include <popcheck/proxy/logger.hpp>
+#include <popcheck/proxy/protocol_factory.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
+#include <popcheck/proxy/proxy_protocol.hpp>
+#include <popcheck/proxy/relay_channel.hpp>
+#include <popcheck/proxy/session_result.hpp>
 #include <string>
 #include <sys/socket.h>
 
@@ -42,7 +47,7 @@ private:
   enum class Phase : std::uint8_t {
     proxy_header,  // listen ... proxy_protocol: the PROXY header before anything else
     tls_handshake, // implicit TLS before the greeting, or after STLS
-    session,       // pre-login, the Session decides
+    session,       // pre-login, the PreLoginSession decides
     backend,       // connecting to / logging in to the backend
     relay,
     closed,
@@ -52,65 +57,63 @@ private:
     bool client = true;
     void on_events(std::uint32_t events) override;
   };
-  // The backend connection, its login and the relay state: allocated at login, so that a
-  // pre-login session does not carry it.
+  // The backend connection, its login and the relay: allocated at login, so that a pre-login
+  // session does not carry them.
   struct Upstream {
-    int fd = -1;
+    // The relay's mode follows the client (TLS is settled before login); `to_client_buffer`
+    // is the buffered mode's chunk from the backend.
+    Upstream(Endpoint& client, RelayMode mode, std::size_t to_client_buffer)
+        : to_backend(client, end, k_client_to_upstream, mode, k_tls_record),
+          to_client(end, client, k_upstream_to_client, mode, to_client_buffer) {}
+    Endpoint end;
     Side side;
     bool connected = false;
-    bool readable = false;
-    bool writable = false;
-    bool hup = false; // the backend has closed (or failed): read until EOF, not short reads
-    bool eof = false;
     std::string name;           // "address:port" as nginx logs it
-    std::string out;            // PROXY header, USER/PASS lines, then the client's pipelined input
     std::string client_pending; // client bytes behind the last login line, for the backend
-    std::unique_ptr<pop3::BackendLogin> login;
-    // Relay: pipes for splice (plain client), or buffers while data is in flight (TLS client).
-    bool splice_c2b = false; // a direction switches to splice() after its first large read
-    bool splice_b2c = false;
-    int pipe_c2b[2] = {-1, -1};
-    int pipe_b2c[2] = {-1, -1};
-    std::size_t in_pipe_c2b = 0;
-    std::size_t in_pipe_b2c = 0;
-    std::unique_ptr<char[]> buf_c2b;
-    std::unique_ptr<char[]> buf_b2c;
-    std::size_t c2b_pos = 0, c2b_len = 0, b2c_pos = 0, b2c_len = 0;
+    std::unique_ptr<UpstreamLogin> login;
+    RelayChannel to_backend; // used from the relay on
+    RelayChannel to_client;
   };
 
-  // connection.cpp: client side, session driving, TLS.
+  // connection.cpp: lifecycle.
   void on_client_events(std::uint32_t events);
+  void on_timer();
+  void log(LogLevel level, std::string_view message, std::string_view action = {});
+  std::string_view login_for_log() const;
+  void close();
+  void send_access_record();
+
+  // connection_session.cpp: the pre-login dialogue and its auth_http request.
   void begin_session();
   void drive();
   void handle_session_events();
-  void handle_events(std::vector<pop3::SessionEvent> events);
+  void handle_events(std::vector<SessionEvent> events);
   bool flush_client();
+  void start_auth(const AuthRequestEvent& request);
+  void on_auth_outcome(AuthHttpOutcome outcome);
+
+  // connection_tls.cpp: implicit TLS and STLS.
   void begin_tls();
   void continue_handshake();
   void on_handshake_done();
-  void on_timer();
-  void start_auth(const pop3::AuthRequestEvent& request);
-  void on_auth_outcome(AuthHttpOutcome outcome);
-  void log(LogLevel level, std::string_view message, std::string_view action = {});
-  void close();
-  void send_access_record();
 
   // connection_proxy_header.cpp: the incoming PROXY header and realip.
   void read_proxy_header();
 
-  // connection_backend.cpp: backend connect, login, relay.
+  // connection_backend.cpp: backend connect and login.
   void on_backend_events(std::uint32_t events);
-  void start_backend(const pop3::LoginGrantedEvent& granted);
+  void start_backend(const LoginGrantedEvent& granted);
   void backend_login_progress();
-  void apply_backend_step(pop3::BackendStep step);
+  void apply_backend_step(UpstreamStep step);
   void backend_failed(std::string log_message);
-  void start_relay();
-  void relay();
-  bool relay_splice();
-  bool relay_buffered();
-  void on_proxy_timer();
   bool flush_backend();
   std::string proxy_protocol_header() const;
+
+  // connection_relay.cpp: the relay.
+  void start_relay();
+  void relay();
+  bool report(PumpResult result);
+  void on_proxy_timer();
 
   Worker& m_worker;
   const ListenPlan& m_listen;
@@ -120,32 +123,24 @@ private:
   std::string m_client_ip;
   std::uint16_t m_client_port = 0;
   Phase m_phase = Phase::tls_handshake;
-
-  int m_fd;
-  SSL* m_ssl = nullptr;
-  Side m_client_side;
-  bool m_client_readable = false;
-  bool m_client_hup = false; // the peer has closed (or failed): read until EOF, not short reads
-  bool m_client_writable = true;
-  bool m_client_eof = false;
-  std::string m_out;           // client bytes not written yet (pre-login replies, PASS reply)
+  SessionResult m_result = SessionResult::closed;
   bool m_close_after_flush = false;
   bool m_tls_after_flush = false;
-  bool m_starttls = false;     // the TLS was started by STLS
+  bool m_starttls = false; // the TLS was started by STLS
 
-  std::optional<pop3::Session> m_session;
+  Endpoint m_client; // its `out`: pre-login replies, the PASS reply, relayed bytes not yet sent
+  Side m_client_side;
+
+  PreLoginSlot m_session;
   Timer m_timer; // session deadline, handshake deadline, backend login deadline, proxy_timeout
   std::unique_ptr<AuthHttpRequest> m_auth;
   std::unique_ptr<AuthHttpOutcome> m_auth_outcome; // waiting for the client output to drain
-  std::string m_login;  // for log contexts (the session's login, or the backend login)
+  std::string m_login; // for log contexts (the session's login, or the backend login)
   std::string_view m_method = "-";
-  std::string_view m_result = "closed";
 
-  std::unique_ptr<Upstream> m_up; // from LoginGranted on
+  std::unique_ptr<Upstream> m_up;          // from LoginGranted on
   std::unique_ptr<ProxyAddresses> m_proxy; // what a PROXY header said (Proxy-Protocol-* lines)
   Clock::time_point m_last_client_activity;
-  std::uint64_t m_bytes_in = 0;
-  std::uint64_t m_bytes_out = 0;
 };
 
 } // namespace popcheck::proxy

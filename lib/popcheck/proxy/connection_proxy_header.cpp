@@ -4,12 +4,11 @@
 // then ngx_mail_realip_handler, and the session (TLS or greeting) starts. The deadline is the
 // server's `timeout`.
 
-#include <popcheck/proxy/connection.hpp>
-#include <popcheck/proxy/worker.hpp>
-
 #include <arpa/inet.h>
 #include <cerrno>
 #include <netinet/in.h>
+#include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/worker.hpp>
 #include <sys/socket.h>
 
 namespace popcheck::proxy {
@@ -33,16 +32,16 @@ sockaddr_storage address_of(const std::string& ip) {
 } // namespace
 
 void Connection::read_proxy_header() {
-  if (!m_client_readable) {
+  if (!m_client.readable) {
     return;
   }
   char buffer[k_proxy_header_max];
   ssize_t n = 0;
   do {
-    n = ::recv(m_fd, buffer, sizeof buffer, MSG_PEEK);
+    n = ::recv(m_client.fd, buffer, sizeof buffer, MSG_PEEK);
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    m_client_readable = false;
+    m_client.readable = false;
     return;
   }
   if (n < 0) {
@@ -61,14 +60,14 @@ void Connection::read_proxy_header() {
     close();
     return;
   }
-  if (::recv(m_fd, buffer, header->length, 0) != static_cast<ssize_t>(header->length)) {
+  if (::recv(m_client.fd, buffer, header->length, 0) != static_cast<ssize_t>(header->length)) {
     close();
     return;
   }
   m_timer.cancel();
   // nginx waits for the next read event before it reads a command, even when the header's
   // packet carried one (it is answered with the next packet's).
-  m_client_readable = false;
+  m_client.readable = false;
   if (header->addresses) {
     const auto& from = m_worker.plan().servers[m_server].real_ip_from;
     const auto peer = address_of(m_client_ip);

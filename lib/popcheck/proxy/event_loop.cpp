@@ -22,7 +22,15 @@ void Timer::cancel() {
   }
 }
 
-EventLoop::EventLoop() : m_epoll(epoll_create1(EPOLL_CLOEXEC)) {}
+namespace {
+
+const SteadyTimeSource k_steady;
+
+} // namespace
+
+EventLoop::EventLoop(const TimeSource* time)
+    : m_epoll(epoll_create1(EPOLL_CLOEXEC)), m_time(time != nullptr ? time : &k_steady),
+      m_now(m_time->now()) {}
 
 EventLoop::~EventLoop() {
   for (auto& [when, timer] : m_timers) {

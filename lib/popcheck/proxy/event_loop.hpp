@@ -5,6 +5,8 @@
 // control of edge-triggered readiness and libcurl's socket callbacks on the same loop, and no
 // per-operation allocation; a few dozen lines of epoll give all of that.
 
+#include <popcheck/proxy/time_source.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,8 +15,6 @@
 #include <vector>
 
 namespace popcheck::proxy {
-
-using Clock = std::chrono::steady_clock;
 
 // Something registered on a file descriptor; `events` are EPOLL* bits.
 class EventHandler {
@@ -52,7 +52,8 @@ private:
 
 class EventLoop {
 public:
-  EventLoop();
+  // `time` (not owned) defaults to the steady clock; tests pass a ManualTimeSource.
+  explicit EventLoop(const TimeSource* time = nullptr);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -70,8 +71,10 @@ public:
   // deferred work.
   void run_once(std::chrono::milliseconds max_wait);
 
+  // The time of the current iteration; time_source().now() reads the clock itself.
   Clock::time_point now() const { return m_now; }
-  void update_time() { m_now = Clock::now(); }
+  void update_time() { m_now = m_time->now(); }
+  const TimeSource& time_source() const { return *m_time; }
 
 private:
   friend class Timer;
@@ -79,7 +82,8 @@ private:
   void run_deferred();
 
   int m_epoll = -1;
-  Clock::time_point m_now = Clock::now();
+  const TimeSource* m_time;
+  Clock::time_point m_now;
   std::multimap<Clock::time_point, Timer*> m_timers;
   std::vector<std::function<void()>> m_deferred;
 };

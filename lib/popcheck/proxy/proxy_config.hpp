@@ -65,7 +65,11 @@ struct AuthHttpPlan {
   socklen_t address_length = 0;
 };
 
+// The protocol a server{} speaks (its `protocol` directive); the proxy serves POP3 so far.
+enum class MailProtocol : std::uint8_t { pop3 };
+
 struct ServerPlan {
+  MailProtocol protocol = MailProtocol::pop3;
   pop3::SessionSettings session; // connection_is_tls is set per listener
   // The same, prepared once for the sessions of plain and of `listen ... ssl` listeners.
   std::shared_ptr<const pop3::SessionShared> shared_plain;

@@ -28,7 +28,7 @@ bool matches(const model::SockAddr& want, const sockaddr_storage& local) {
 } // namespace
 
 Worker::Worker(WorkerShared& shared)
-    : m_shared(shared), m_auth(std::make_unique<AuthHttpClient>(m_loop)),
+    : m_shared(shared), m_loop(shared.time), m_auth(std::make_unique<AuthHttpClient>(m_loop)),
       m_wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       m_resume_timer(m_loop, [this] { resume_accepting(); }), m_random(std::random_device{}()) {
   m_waker.worker = this;
@@ -104,11 +104,15 @@ void Worker::accept_from(const ListenSocket& socket) {
         }
       }
     }
-    const auto number = next_connection_number();
-    auto* c = new Connection(*this, fd, peer, *plan, plan->server, number);
-    m_connections.insert(c);
-    c->start();
+    serve(fd, peer, *plan);
   }
+}
+
+void Worker::serve(int fd, const sockaddr_storage& peer, const ListenPlan& plan) {
+  const auto number = next_connection_number();
+  auto* c = new Connection(*this, fd, peer, plan, plan.server, number);
+  m_connections.insert(c);
+  c->start();
 }
 
 void Worker::release(Connection* connection) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <random>
+#include <sys/socket.h>
 #include <unordered_set>
 #include <vector>
 
@@ -33,6 +34,7 @@ struct WorkerShared {
   std::vector<SSL_CTX*> tls; // per server; null when the server needs none
   std::vector<ListenSocket> listeners;
   const Logger* logger = nullptr;
+  const TimeSource* time = nullptr; // null: the steady clock (tests inject their own)
   std::atomic<std::uint64_t> connection_numbers{0};
   std::atomic<unsigned> stopped_accepting{0}; // workers that no longer watch the listeners
 };
@@ -60,6 +62,8 @@ public:
   std::uint32_t random31() { return static_cast<std::uint32_t>(m_random() & 0x7fffffffU); }
   std::size_t connections() const { return m_connections.size(); }
 
+  // Serves an accepted connection: one of a listener's, or a unit test's socketpair end.
+  void serve(int fd, const sockaddr_storage& peer, const ListenPlan& plan);
   // Called by a connection that has closed: it is freed after the current loop iteration.
   void release(Connection* connection);
 

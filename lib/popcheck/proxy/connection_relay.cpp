@@ -1,0 +1,83 @@
+// The relay of a Connection (ngx_mail_proxy_handler() in src/mail/ngx_mail_proxy_module.c):
+// bytes are copied unchanged both ways by two RelayChannels; the session ends when one side has
+// closed and everything it sent has been passed on, or both have closed. proxy_timeout is an
+// idle timer on the client side.
+
+#include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/worker.hpp>
+
+namespace popcheck::proxy {
+
+void Connection::start_relay() {
+  m_phase = Phase::relay;
+  m_result = SessionResult::logged_in;
+  m_session.reset();
+  m_up->login.reset();
+  m_up->end.out += m_up->client_pending;
+  std::string().swap(m_up->client_pending);
+  m_last_client_activity = m_worker.loop().now();
+  m_timer.arm(m_worker.plan().servers[m_server].proxy_timeout);
+  relay();
+}
+
+// Logs what a channel reported; false when the session has ended.
+bool Connection::report(PumpResult result) {
+  if (result.note) {
+    log(result.note->level, result.note->message, result.note->action);
+  }
+  if (result.failed) {
+    close();
+    return false;
+  }
+  return true;
+}
+
+void Connection::relay() {
+  RelayChannel& to_backend = m_up->to_backend;
+  RelayChannel& to_client = m_up->to_client;
+  // Until nothing moves: with edge-triggered readiness, stopping earlier would strand data.
+  for (;;) {
+    const auto queued_to_client = to_client.flush_queue();
+    if (!report(queued_to_client)) {
+      return;
+    }
+    const auto queued_to_backend = to_backend.flush_queue();
+    if (!report(queued_to_backend)) {
+      return;
+    }
+    const auto up = to_backend.pump();
+    if (!report(up)) {
+      return;
+    }
+    const auto down = to_client.pump();
+    if (!report(down)) {
+      return;
+    }
+    if (!(queued_to_client.progress || queued_to_backend.progress || up.progress ||
+          down.progress)) {
+      break;
+    }
+  }
+  const bool client_eof = m_client.eof;
+  const bool backend_eof = m_up->end.eof;
+  if ((client_eof && to_backend.drained()) || (backend_eof && to_client.drained()) ||
+      (client_eof && backend_eof)) {
+    log(LogLevel::info, "proxied session done");
+    close();
+  }
+}
+
+// proxy_timeout is re-armed by every client event (ngx_mail_proxy_handler); here the timer
+// fires at the first deadline and re-arms itself for what is left.
+void Connection::on_proxy_timer() {
+  const auto timeout = m_worker.plan().servers[m_server].proxy_timeout;
+  const auto due = m_last_client_activity + timeout;
+  if (m_worker.loop().now() < due) {
+    m_timer.arm_at(due);
+    return;
+  }
+  log(LogLevel::info, "client timed out (110: Connection timed out)", "proxying");
+  close();
+}
+
+} // namespace popcheck::proxy

@@ -1,0 +1,183 @@
+// The pre-login phase of a Connection: the PreLoginSession driven by its contract
+// (pop3/session.hpp: recv before every line, one line per on_input(), every Send flushed before
+// calling in) and the auth_http request it asks for (ngx_mail_auth_http_init() in
+// src/mail/ngx_mail_auth_http_module.c).
+
+#include <ctime>
+#include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/tls_context.hpp>
+#include <popcheck/proxy/worker.hpp>
+
+namespace popcheck::proxy {
+// After the PROXY header, if any: implicit TLS, or the greeting.
+void Connection::begin_session() {
+  const ServerPlan& server = m_worker.plan().servers[m_server];
+  Worker* worker = &m_worker;
+  make_pre_login_session(
+      m_session, server, m_listen.ssl,
+      pop3::SessionEnvironment{[worker] { return worker->random31(); },
+                               [] { return static_cast<std::int64_t>(time(nullptr)); }});
+  if (m_listen.ssl) {
+    m_timer.arm(server.session.timeout);
+    begin_tls();
+    return;
+  }
+  m_phase = Phase::session;
+  m_session->start();
+  handle_session_events();
+  drive();
+}
+
+// Everything the session asked for, in order. Sends are queued in the client's `out`; what must
+// wait for them (STLS handshake, close) is flagged and done by drive() once they are flushed.
+void Connection::handle_session_events() {
+  handle_events(m_session->take_events());
+}
+
+void Connection::handle_events(std::vector<SessionEvent> events) {
+  for (auto& event : events) {
+    if (auto* send = std::get_if<SendEvent>(&event)) {
+      m_client.out += send->bytes;
+    } else if (std::get_if<StartTlsEvent>(&event)) {
+      m_tls_after_flush = true;
+    } else if (auto* request = std::get_if<AuthRequestEvent>(&event)) {
+      start_auth(*request);
+    } else if (auto* granted = std::get_if<LoginGrantedEvent>(&event)) {
+      start_backend(*granted);
+    } else if (auto* timer = std::get_if<TimerEvent>(&event)) {
+      if (timer->after) {
+        m_timer.arm(*timer->after);
+      } else {
+        m_timer.cancel();
+      }
+    } else if (auto* entry = std::get_if<LogEvent>(&event)) {
+      log(log_level(entry->level), entry->message, entry->action);
+    } else if (std::get_if<CloseEvent>(&event)) {
+      m_close_after_flush = true;
+    }
+  }
+}
+
+bool Connection::flush_client() {
+  const auto r = m_client.flush();
+  if (r.status == IoStatus::ok) {
+    return true;
+  }
+  if (r.status != IoStatus::again) {
+    // In the relay (the backend's PASS reply included) nginx's proxy handler does this send.
+    log(LogLevel::info, io_error_text(r),
+        m_phase == Phase::relay ? "proxying and sending to client" : "");
+    close();
+  }
+  return false;
+}
+
+void Connection::drive() {
+  while (m_phase == Phase::session) {
+    if (!flush_client()) {
+      return;
+    }
+    if (m_close_after_flush) {
+      close();
+      return;
+    }
+    if (m_tls_after_flush) {
+      m_tls_after_flush = false;
+      m_starttls = true;
+      begin_tls();
+      return;
+    }
+    if (m_auth_outcome) {
+      auto outcome = std::move(*m_auth_outcome);
+      m_auth_outcome.reset();
+      if (outcome) {
+        if (outcome->error) {
+          m_result = SessionResult::auth_refused;
+        }
+        m_session->on_auth_result(*outcome);
+      } else {
+        m_result = SessionResult::auth_error;
+        m_session->on_auth_error(outcome.error());
+      }
+      handle_session_events();
+      continue;
+    }
+    if (!m_session->wants_input()) {
+      return;
+    }
+    auto space = m_session->input_space();
+    if (!space.empty() && m_client.readable) {
+      const auto r = m_client.read(space.data(), space.size());
+      if (r.status == IoStatus::ok) {
+        if (m_client.ssl == nullptr && r.n < space.size() && !m_client.hup) {
+          // A short read emptied the socket; new bytes bring a new edge. Saves the recv() that
+          // could only say EAGAIN (OpenSSL may still hold bytes, so TLS reads go on).
+          m_client.readable = false;
+        }
+        m_session->on_input(r.n);
+        handle_session_events();
+        continue;
+      }
+      if (r.status == IoStatus::eof) {
+        m_session->on_eof();
+        handle_session_events();
+        continue;
+      }
+      if (r.status == IoStatus::error) {
+        log(LogLevel::info, io_error_text(r), "in auth state");
+        close();
+        return;
+      }
+    }
+    if (!m_session->has_buffered_input()) {
+      return;
+    }
+    // A buffered line needs no read; an incomplete one waits for more bytes.
+    const auto before = m_session->pending_input().size();
+    m_session->on_input(0);
+    auto events = m_session->take_events();
+    if (events.empty() && m_session->pending_input().size() == before) {
+      return;
+    }
+    handle_events(std::move(events));
+  }
+}
+
+void Connection::start_auth(const AuthRequestEvent& request) {
+  m_method = m_session->method_name(request);
+  const ServerPlan& server = m_worker.plan().servers[m_server];
+  if (const auto& backend = m_worker.plan().backend) {
+    // --backend: no auth server; the client's own credentials go to the backend.
+    pop3::AuthHttpResponse accepted;
+    accepted.server = backend->address;
+    accepted.port = std::to_string(backend->port);
+    m_auth_outcome = std::make_unique<AuthHttpOutcome>(accepted);
+    return;
+  }
+  pop3::AuthHttpClient client;
+  client.address = m_client_ip;
+  if (m_proxy) {
+    client.proxy_protocol = pop3::ProxyProtocolSource{
+        m_proxy->source, m_proxy->source_port, m_proxy->destination, m_proxy->destination_port};
+  }
+  if (request.tls && m_client.ssl != nullptr) {
+    client.tls = tls_details(m_client.ssl, server.tls.verify_client.value,
+                             server.auth_http->target.pass_client_cert);
+  }
+  auto bytes = m_session->auth_http_request(server.auth_http->target, request, client);
+  m_worker.next_connection_number();
+  m_auth =
+      m_worker.auth().start(*server.auth_http, std::move(bytes), [this](AuthHttpOutcome outcome) {
+        on_auth_outcome(std::move(outcome));
+      });
+}
+
+void Connection::on_auth_outcome(AuthHttpOutcome outcome) {
+  // Called from inside the request: free it after this iteration.
+  AuthHttpRequest* done = m_auth.release();
+  m_worker.loop().defer([done] { delete done; });
+  m_auth_outcome = std::make_unique<AuthHttpOutcome>(std::move(outcome));
+  drive();
+}
+
+} // namespace popcheck::proxy

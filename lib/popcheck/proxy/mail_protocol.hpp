@@ -1,0 +1,99 @@
+#pragma once
+
+// What the proxy's Connection needs from a mail protocol, one small interface per concern:
+//   PreLoginSession  the dialogue before login (ngx_mail_pop3_auth_state() in
+//                    src/mail/ngx_mail_pop3_handler.c; IMAP and SMTP have their own): fed client
+//                    bytes, it answers with events (replies, STARTTLS, an auth request, login
+//                    granted, timer, log, close);
+//   UpstreamLogin    the login to the backend (ngx_mail_proxy_pop3_handler() in
+//                    src/mail/ngx_mail_proxy_module.c): fed backend bytes, it answers with steps.
+// The events and steps are protocol-neutral (pop3/session_events.hpp, pop3/backend_login.hpp
+// define them for POP3, the first implementation; they are named here without the protocol).
+// protocol_factory.hpp makes the implementation a server's protocol asks for.
+
+#include <cstddef>
+#include <popcheck/pop3/auth_http_request.hpp>
+#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/pop3/backend_login.hpp>
+#include <popcheck/pop3/session.hpp>
+#include <popcheck/pop3/session_events.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace popcheck::proxy {
+
+using SessionEvent = pop3::SessionEvent;
+using SendEvent = pop3::SendEvent;
+using StartTlsEvent = pop3::StartTlsEvent;
+using AuthRequestEvent = pop3::AuthRequestEvent;
+using LoginGrantedEvent = pop3::LoginGrantedEvent;
+using TimerEvent = pop3::TimerEvent;
+using LogEvent = pop3::LogEvent;
+using CloseEvent = pop3::CloseEvent;
+using CertificateProblem = pop3::CertificateProblem;
+using UpstreamStep = pop3::BackendStep;
+
+// The error_log level of a protocol's log event.
+inline LogLevel log_level(pop3::LogLevel level) {
+  return level == pop3::LogLevel::error ? LogLevel::error : LogLevel::info;
+}
+
+// The pre-login dialogue. The driver's contract (pop3/session.hpp): read into input_space() only
+// while wants_input(), one call per read, and flush every Send of take_events() before calling
+// in again.
+class PreLoginSession {
+public:
+  virtual ~PreLoginSession() = default;
+
+  // Sends the greeting and arms the session's deadline.
+  virtual void start() = 0;
+
+  virtual std::span<char> input_space() = 0;
+  virtual bool wants_input() const = 0;
+  virtual bool has_buffered_input() const = 0;
+  // n bytes were read into input_space(); n == 0 handles a buffered line.
+  virtual void on_input(std::size_t n) = 0;
+  virtual void on_eof() = 0;
+  virtual void on_timer() = 0;
+
+  virtual void on_tls_established() = 0;
+  virtual void on_tls_rejected(CertificateProblem problem, std::string log_message) = 0;
+  virtual void on_auth_result(const pop3::AuthHttpResponse& response) = 0;
+  virtual void on_auth_error(std::string log_message) = 0;
+
+  virtual std::vector<SessionEvent> take_events() = 0;
+
+  // Client bytes read but not parsed: after LoginGranted they go to the backend first.
+  virtual std::string_view pending_input() const = 0;
+  // The login for nginx's `login: "..."` log context ("" before one is known).
+  virtual const std::string& login() const = 0;
+
+  // The auth_http request for `request` (ngx_mail_auth_http_create_request() in
+  // src/mail/ngx_mail_auth_http_module.c: Auth-Protocol and the protocol's headers).
+  virtual std::string auth_http_request(const pop3::AuthHttpTarget& target,
+                                        const AuthRequestEvent& request,
+                                        const pop3::AuthHttpClient& client) const = 0;
+  // The Auth-Method name of the access line ("plain", "apop", ...).
+  virtual std::string_view method_name(const AuthRequestEvent& request) const = 0;
+};
+
+// The login to the backend, from its greeting to the first relayed reply.
+class UpstreamLogin {
+public:
+  virtual ~UpstreamLogin() = default;
+
+  virtual std::span<char> input_space() = 0;
+  // n bytes were read into input_space() in one read (0: EOF).
+  virtual UpstreamStep on_input(std::size_t n) = 0;
+  // A read or write error on the backend connection.
+  virtual UpstreamStep on_error() = 0;
+  // The login deadline (the server's `timeout`) expired.
+  virtual UpstreamStep on_timeout() = 0;
+  // The login is done: relay from now on.
+  virtual bool logged_in() const = 0;
+};
+
+} // namespace popcheck::proxy

@@ -1,0 +1,58 @@
+#pragma once
+
+// The one place that maps a server's protocol to its implementations of mail_protocol.hpp.
+// A pre-login session lives inside its Connection (PreLoginSlot): an idle session costs no heap
+// allocation of its own, whichever the protocol.
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <popcheck/proxy/mail_protocol.hpp>
+#include <popcheck/proxy/pop3_protocol.hpp>
+#include <popcheck/proxy/proxy_config.hpp>
+#include <utility>
+
+namespace popcheck::proxy {
+
+// Room for the largest protocol's pre-login session.
+class PreLoginSlot {
+public:
+  static constexpr std::size_t k_size = std::max({sizeof(Pop3PreLogin)});
+  static constexpr std::size_t k_align = std::max({alignof(Pop3PreLogin)});
+
+  PreLoginSlot() = default;
+  ~PreLoginSlot() { reset(); }
+  PreLoginSlot(const PreLoginSlot&) = delete;
+  PreLoginSlot& operator=(const PreLoginSlot&) = delete;
+
+  template <class T, class... Args> T& emplace(Args&&... args) {
+    static_assert(sizeof(T) <= k_size && alignof(T) <= k_align, "add T to k_size and k_align");
+    reset();
+    T* made = ::new (static_cast<void*>(m_storage)) T(std::forward<Args>(args)...);
+    m_session = made;
+    return *made;
+  }
+  void reset() {
+    if (m_session != nullptr) {
+      m_session->~PreLoginSession();
+      m_session = nullptr;
+    }
+  }
+  explicit operator bool() const { return m_session != nullptr; }
+  PreLoginSession* operator->() const { return m_session; }
+
+private:
+  alignas(k_align) std::byte m_storage[k_size];
+  PreLoginSession* m_session = nullptr;
+};
+
+// The pre-login session of `server` for a plain or a `listen ... ssl` listener.
+PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& server,
+                                        bool tls_listener, pop3::SessionEnvironment environment);
+
+// The backend login of `server` with the credentials the auth server granted.
+std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server, std::string login,
+                                                   std::string password);
+
+} // namespace popcheck::proxy
