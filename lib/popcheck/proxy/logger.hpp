@@ -38,7 +38,7 @@ struct AccessRecord {
   std::string_view login;
   std::string_view method;   // plain | apop | cram-md5 | external | "-" (no login attempt)
   std::string_view tls;      // none | ssl | starttls
-  std::string_view result;   // logged_in | auth_failed | auth_error | backend_error | closed ...
+  std::string_view result;   // result_text(SessionResult): closed, auth_refused, done, ... (session_result.hpp)
   std::string_view upstream; // "" when none
   std::uint64_t bytes_in = 0;  // from the client
   std::uint64_t bytes_out = 0; // to the client
