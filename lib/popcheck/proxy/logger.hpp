@@ -4,16 +4,16 @@
 // thread-safe sink: each line is one write(2), so lines of different workers never interleave.
 // Passwords and SASL payloads never reach it (the session masks them before logging).
 
-#include <popcheck/proxy/proxy_config.hpp>
-
 #include <chrono>
 #include <cstdint>
+#include <popcheck/proxy/proxy_config.hpp>
 #include <string>
 #include <string_view>
 
 namespace popcheck::proxy {
 
-// ngx_mail_log_error's context: ", client: C[ using starttls], server: S[, login: "L"[, upstream: U]]".
+// ngx_mail_log_error's context: ", client: C[ using starttls], server: S[, login: "L"[, upstream:
+// U]]".
 struct LogContext {
   std::string_view client; // IP text, no port
   bool starttls = false;
@@ -33,13 +33,14 @@ std::string format_log_line(std::string_view time_text, LogLevel level, long pid
 // One access line per session (not an nginx format): what was proxied, never a secret.
 struct AccessRecord {
   std::uint64_t connection = 0;
-  std::string_view client;   // "IP:PORT"
+  std::string_view client; // "IP:PORT"
   std::string_view server;
   std::string_view login;
-  std::string_view method;   // plain | apop | cram-md5 | external | "-" (no login attempt)
-  std::string_view tls;      // none | ssl | starttls
-  std::string_view result;   // result_text(SessionResult): closed, auth_refused, done, ... (session_result.hpp)
-  std::string_view upstream; // "" when none
+  std::string_view method; // plain | apop | cram-md5 | external | "-" (no login attempt)
+  std::string_view tls;    // none | ssl | starttls
+  std::string_view
+      result; // result_text(SessionResult): closed, auth_refused, done, ... (session_result.hpp)
+  std::string_view upstream;   // "" when none
   std::uint64_t bytes_in = 0;  // from the client
   std::uint64_t bytes_out = 0; // to the client
   double seconds = 0;
