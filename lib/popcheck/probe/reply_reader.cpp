@@ -108,8 +108,9 @@ std::expected<Body, ReadFailure> ReplyReader::read_body(Transport& transport, De
       return std::unexpected(line.error());
     }
     total += line->text.size() + 2;
-    on_line(*line);
-    if (line->text == ".") {
+    const auto part = m_framing.body_line(line->text);
+    on_line(*line, part.last);
+    if (part.last && !part.content) {
       return lines;
     }
     if (total > m_max_reply) {
@@ -118,8 +119,12 @@ std::expected<Body, ReadFailure> ReplyReader::read_body(Transport& transport, De
                       "multi-line reply longer than " + std::to_string(m_max_reply) + " bytes",
                       {}});
     }
-    // RFC 1939 section 3: a line starting with "." is byte-stuffed.
-    lines.push_back(std::string_view(line->text).substr(line->text.starts_with('.') ? 1 : 0));
+    if (part.content) {
+      lines.push_back(*part.content);
+    }
+    if (part.last) {
+      return lines;
+    }
   }
 }
 
