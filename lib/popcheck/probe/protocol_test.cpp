@@ -27,6 +27,18 @@ public:
     return {!continues(line), line.size() > 4 ? line.substr(4) : std::string_view()};
   }
   std::string_view end_of_reply() const override { return "a line \"NNN \""; }
+  // "{N}" at the end of a line: N octets follow (as IMAP's literals).
+  std::size_t literal_octets(std::string_view line) const override {
+    const auto open = line.rfind('{');
+    if (!line.ends_with('}') || open == std::string_view::npos) {
+      return 0;
+    }
+    std::size_t n = 0;
+    for (const char c : line.substr(open + 1, line.size() - open - 2)) {
+      n = n * 10 + static_cast<std::size_t>(c - '0');
+    }
+    return n;
+  }
 };
 
 class CodeSession final : public SessionStart {
@@ -155,6 +167,27 @@ TEST_CASE("probe protocol: a reply whose last line is part of the body") {
   CHECK((*body)[0] == "..b"); // no dot-stuffing outside POP3
   CHECK((*body)[1] == "c");
   CHECK(seen == std::vector<std::pair<std::string, bool>>{{"250-..b", false}, {"250 c", true}});
+}
+
+TEST_CASE("probe protocol: a literal is part of its line, whatever lines it holds") {
+  // Without the literal, "250 end" would end the reply early.
+  MemoryTransport peer("250-{7}\r\n250 end tail\r\n250-{3}\r\nabc{2}\r\nxy\r\n250 real end\r\n",
+                       [](MemoryTransport&, std::string_view) {});
+  ReplyReader reader(code_protocol().framing, 100, 1000);
+  auto first = reader.read_line(peer, Deadline{});
+  REQUIRE(first.has_value());
+  CHECK(first->text == "250-{7}\r\n250 end tail");
+  auto body = reader.read_body(peer, Deadline{}, [](const Line&, bool) {});
+  REQUIRE(body.has_value());
+  REQUIRE(body->size() == 2);
+  CHECK((*body)[0] == "{3}\r\nabc{2}\r\nxy");
+  CHECK((*body)[1] == "real end");
+
+  MemoryTransport big("250 {2000}\r\n", [](MemoryTransport&, std::string_view) {});
+  auto refused = reader.read_line(big, Deadline{});
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().kind == ReadFailure::Kind::too_long);
+  CHECK(refused.error().message == "literals longer than 1000 bytes in one line");
 }
 
 TEST_CASE("probe protocol: the runner frames replies and does STARTTLS as the script's protocol "

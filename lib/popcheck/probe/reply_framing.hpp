@@ -3,8 +3,10 @@
 // How a protocol frames its replies, as the reply reader and the runner need it: what a script's
 // "status" means on a line, whether a multi-line reply goes on past its first line, and which
 // line ends it. POP3 (pop3_protocol.cpp) is the first implementation; IMAP (untagged `* ` lines
-// up to the tagged completion) and SMTP (`250-` lines up to `250 `) answer the same questions.
+// up to the tagged completion, literals) and SMTP (`250-` lines up to `250 `) answer the same
+// questions.
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -30,6 +32,11 @@ public:
 
   // The end of a multi-line reply as failure messages name it (POP3: "\".\"").
   virtual std::string_view end_of_reply() const = 0;
+
+  // When a line (so far) ends by announcing N octets that follow as they are, line endings
+  // included (an IMAP literal, "{N}", RFC 9051 section 4.3): N, and the reader takes them and the
+  // rest of the line into the same line. 0 (every POP3 line): the line ends at its LF.
+  virtual std::size_t literal_octets(std::string_view /*line*/) const { return 0; }
 };
 
 } // namespace popcheck::probe

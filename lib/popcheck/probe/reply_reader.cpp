@@ -73,6 +73,45 @@ std::expected<void, ReadFailure> ReplyReader::fill(Transport& transport, Deadlin
 }
 
 std::expected<Line, ReadFailure> ReplyReader::read_line(Transport& transport, Deadline deadline) {
+  auto line = read_plain_line(transport, deadline);
+  std::size_t literals = 0;
+  for (std::size_t n = line ? m_framing.literal_octets(line->text) : 0; n > 0;
+       n = m_framing.literal_octets(line->text)) {
+    literals += n;
+    if (literals > m_max_reply) {
+      return std::unexpected(
+          ReadFailure{ReadFailure::Kind::too_long,
+                      "literals longer than " + std::to_string(m_max_reply) + " bytes in one line",
+                      {}});
+    }
+    auto octets = read_octets(transport, n, deadline);
+    if (!octets) {
+      return std::unexpected(octets.error());
+    }
+    auto rest = read_plain_line(transport, deadline);
+    if (!rest) {
+      return std::unexpected(rest.error());
+    }
+    line->text.append(line->crlf ? "\r\n" : "\n").append(*octets).append(rest->text);
+    line->crlf = rest->crlf;
+  }
+  return line;
+}
+
+std::expected<std::string, ReadFailure> ReplyReader::read_octets(Transport& transport,
+                                                                 std::size_t n, Deadline deadline) {
+  while (pending().size() < n) {
+    if (auto ok = fill(transport, deadline); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  std::string octets(pending().substr(0, n));
+  consume(n);
+  return octets;
+}
+
+std::expected<Line, ReadFailure> ReplyReader::read_plain_line(Transport& transport,
+                                                              Deadline deadline) {
   std::size_t scanned = 0;
   while (true) {
     const std::string_view buffer = pending();

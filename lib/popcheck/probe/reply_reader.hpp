@@ -47,6 +47,8 @@ public:
   ReplyReader(const ReplyFraming& framing, std::size_t max_line, std::size_t max_reply)
       : m_framing(framing), m_max_line(max_line), m_max_reply(max_reply) {}
 
+  // One line; with the literals the framing announces (ReplyFraming::literal_octets) inside it,
+  // their octets bounded by `max_reply`.
   std::expected<Line, ReadFailure> read_line(Transport& transport, Deadline deadline);
   // The lines after the first line of a multi-line reply up to the one the framing says ends it
   // (POP3: the lone ".", not included; the others dot-unstuffed). `on_line` sees each line as it
@@ -70,6 +72,11 @@ public:
 
 private:
   std::expected<void, ReadFailure> fill(Transport& transport, Deadline deadline);
+  // Up to the next LF, at most max_line octets.
+  std::expected<Line, ReadFailure> read_plain_line(Transport& transport, Deadline deadline);
+  // Exactly `n` octets.
+  std::expected<std::string, ReadFailure> read_octets(Transport& transport, std::size_t n,
+                                                      Deadline deadline);
   // The received bytes not consumed yet.
   std::string_view pending() const { return std::string_view(m_buffer).substr(m_start); }
   void consume(std::size_t n) { m_start += n; }
