@@ -6,11 +6,9 @@
 #include "exit_codes.hpp"
 #include "input.hpp"
 
+#include <memory>
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/pop3/compile_json.hpp>
-
-#include <iostream>
-#include <memory>
 
 namespace popcheck::cli {
 namespace {
@@ -28,9 +26,9 @@ struct CompileOptions {
 int run_compile(const CompileOptions& options) {
   prefer_huge_pages(); // one large structure, then exit
   RecordingFileReader reader;
-  auto loaded = load_config(options.input, options.dump, reader, Unreadable::in_the_tree);
+  const auto loaded =
+      load_config_or_report(options.input, options.dump, reader, Unreadable::in_the_tree);
   if (!loaded) {
-    std::cerr << "popcheck: " << loaded.error() << "\n";
     return k_exit_input;
   }
   const conf::ConfTree& tree = *loaded;
@@ -46,13 +44,7 @@ int run_compile(const CompileOptions& options) {
   analyze.include_syntax_errors = true; // errors[0] is then the error nginx -t prints
   const auto analysis = model::analyze(tree, analyze);
   const std::string config = tree.files.empty() ? options.input : tree.files[0].path;
-  // Config bytes need not be UTF-8: invalid sequences become U+FFFD instead of a throw.
-  const std::string json = pop3::compile_document(config, {}, analysis)
-                               .dump(options.indent, ' ', false,
-                                     nlohmann::json::error_handler_t::replace) +
-                           "\n";
-
-  if (!write_output(options.output, json)) {
+  if (!write_json(options.output, pop3::compile_document(config, {}, analysis), options.indent)) {
     return k_exit_input;
   }
   return analysis.has_errors() ? k_exit_input : k_exit_ok;

@@ -5,10 +5,8 @@
 #include "exit_codes.hpp"
 #include "input.hpp"
 
-#include <popcheck/conf/tree_json.hpp>
-
-#include <iostream>
 #include <memory>
+#include <popcheck/conf/tree_json.hpp>
 
 namespace popcheck::cli {
 
@@ -24,22 +22,15 @@ struct ParseOptions {
 int run_parse(const ParseOptions& options) {
   prefer_huge_pages(); // one large structure, then exit
   RecordingFileReader reader;
-  auto loaded = load_config(options.input, options.dump, reader, Unreadable::in_the_tree);
-  if (!loaded) {
-    std::cerr << "popcheck: " << loaded.error() << "\n";
+  const auto tree =
+      load_config_or_report(options.input, options.dump, reader, Unreadable::in_the_tree);
+  if (!tree) {
     return k_exit_input;
   }
-  const conf::ConfTree& tree = *loaded;
-
-  // Config bytes need not be UTF-8: invalid sequences become U+FFFD instead of a throw.
-  const std::string json =
-      conf::to_json(tree).dump(options.indent, ' ', false,
-                               nlohmann::ordered_json::error_handler_t::replace) +
-      "\n";
-  if (!write_output(options.output, json)) {
+  if (!write_json(options.output, conf::to_json(*tree), options.indent)) {
     return k_exit_input;
   }
-  return tree.all_errors().empty() ? k_exit_ok : k_exit_input;
+  return tree->all_errors().empty() ? k_exit_ok : k_exit_input;
 }
 
 } // namespace

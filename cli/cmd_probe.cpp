@@ -10,8 +10,8 @@
 #include <iostream>
 #include <memory>
 #include <popcheck/model/analyzer.hpp>
-#include <popcheck/probe/derived_suite.hpp>
-#include <popcheck/probe/generic_suite.hpp>
+#include <popcheck/probe/protocol.hpp>
+#include <popcheck/probe/server_selection.hpp>
 
 namespace popcheck::cli {
 namespace {
@@ -26,22 +26,17 @@ struct ProbeCliOptions {
 };
 
 int run_probe(const ProbeCliOptions& o) {
-  auto target = probe::parse_target(o.common.target);
+  auto target = open_probe_target(o.common);
   if (!target) {
-    std::cerr << "popcheck: --target " << o.common.target << ": " << target.error() << "\n";
-    return k_exit_usage;
+    return target.error();
   }
-  auto connector = probe::SocketConnector::create(*target, probe_tls_options(o.common));
-  if (!connector) {
-    std::cerr << "popcheck: " << connector.error() << "\n";
-    return k_exit_input;
-  }
+  auto& connector = *target->connector;
   const auto variables = probe_variables(o.common);
   const bool credentials = variables.contains("user") && variables.contains("password");
   probe::SteadyTimeSource time;
   probe::Report report;
   report.tool = "probe";
-  report.target = target->text();
+  report.target = target->target.text();
   const auto run_options = probe_run_options(o.common);
 
   if (o.config.empty()) {
@@ -50,22 +45,21 @@ int run_probe(const ProbeCliOptions& o) {
       return k_exit_usage;
     }
     report.suite = "generic";
-    report.checks =
-        probe::run_generic_suite(**connector, variables, run_options, time, {o.tls, credentials});
+    report.checks = probe::run_generic_suite(*probe::find_protocol("pop3"), connector, variables,
+                                             run_options, time, {o.tls, credentials});
     return finish_probe_report(report, o.common);
   }
 
   RecordingFileReader reader;
-  auto tree = load_config(o.config, o.dump, reader);
+  const auto tree = load_config_or_report(o.config, o.dump, reader);
   if (!tree) {
-    std::cerr << "popcheck: " << tree.error() << "\n";
     return k_exit_input;
   }
   const auto analysis = analyze_probe_config(*tree, o.config, o.hostname, false);
   if (!analysis) {
     return k_exit_input;
   }
-  auto selection = probe::select_server(analysis->servers, o.server, target->port);
+  auto selection = probe::select_server(analysis->servers, o.server, target->target.port);
   if (!selection) {
     std::cerr << "popcheck: " << o.config << ": " << selection.error() << "\n";
     return k_exit_input;
@@ -76,8 +70,9 @@ int run_probe(const ProbeCliOptions& o) {
   if (!selection->warning.empty()) {
     report.warnings.push_back(selection->warning);
   }
-  const auto scripts = probe::derive_suite(*selection->server, *selection->listener, {credentials});
-  report.checks = probe::run_scripts(scripts, **connector, variables, run_options, time);
+  const auto scripts =
+      selection->protocol->suites.derived(*selection->server, *selection->listener, {credentials});
+  report.checks = probe::run_scripts(scripts, connector, variables, run_options, time);
   return finish_probe_report(report, o.common);
 }
 

@@ -27,22 +27,16 @@ int run_run(const RunCliOptions& o) {
     }
     scripts.push_back(std::move(*script));
   }
-  auto target = probe::parse_target(o.common.target);
+  auto target = open_probe_target(o.common);
   if (!target) {
-    std::cerr << "popcheck: --target " << o.common.target << ": " << target.error() << "\n";
-    return k_exit_usage;
-  }
-  auto connector = probe::SocketConnector::create(*target, probe_tls_options(o.common));
-  if (!connector) {
-    std::cerr << "popcheck: " << connector.error() << "\n";
-    return k_exit_input;
+    return target.error();
   }
   probe::SteadyTimeSource time;
   probe::Report report;
   report.tool = "run";
-  report.target = target->text();
+  report.target = target->target.text();
   report.suite = "scripts";
-  report.checks = probe::run_scripts(scripts, **connector, probe_variables(o.common),
+  report.checks = probe::run_scripts(scripts, *target->connector, probe_variables(o.common),
                                      probe_run_options(o.common), time);
   return finish_probe_report(report, o.common);
 }

@@ -13,7 +13,7 @@
 #include <memory>
 #include <netinet/in.h>
 #include <popcheck/model/analyzer.hpp>
-#include <popcheck/probe/derived_suite.hpp>
+#include <popcheck/probe/protocol.hpp>
 #include <popcheck/proxy/proxy_server.hpp>
 #include <random>
 #include <set>
@@ -83,9 +83,8 @@ int run_selftest(SelftestOptions& o) {
     }
   }
   RecordingFileReader reader;
-  auto tree = load_config(o.config, false, reader);
+  auto tree = load_config_or_report(o.config, false, reader);
   if (!tree) {
-    std::cerr << "popcheck: " << tree.error() << "\n";
     return k_exit_input;
   }
   const auto analysis = analyze_probe_config(*tree, o.config, o.hostname, true);
@@ -95,6 +94,7 @@ int run_selftest(SelftestOptions& o) {
 
   // Every POP3 listener moves to 127.0.0.1:<free port>.
   struct Target {
+    const probe::Protocol* protocol;
     const model::EffectiveServer* server;
     const model::Listener* listener;
     std::uint16_t port;
@@ -124,7 +124,8 @@ int run_selftest(SelftestOptions& o) {
     options.listen_overrides.clear();
     std::set<int> taken;
     for (const auto& s : analysis->servers) {
-      if (s.protocol != "pop3") {
+      const auto* protocol = s.protocol ? probe::find_protocol(*s.protocol) : nullptr;
+      if (protocol == nullptr) {
         continue;
       }
       for (const auto& l : s.listeners) {
@@ -138,7 +139,7 @@ int run_selftest(SelftestOptions& o) {
         }
         options.listen_overrides.push_back(
             {l.sockaddr, static_cast<std::uint16_t>(l.port), loopback, *port});
-        targets.push_back({&s, &l, *port});
+        targets.push_back({protocol, &s, &l, *port});
         taken.insert(*port);
       }
     }
@@ -184,8 +185,9 @@ int run_selftest(SelftestOptions& o) {
       exit_code = k_exit_input;
       break;
     }
-    auto checks = probe::run_scripts(probe::derive_suite(*t.server, *t.listener, {credentials}),
-                                     **connector, variables, probe_run_options(o.common), time);
+    auto checks =
+        probe::run_scripts(t.protocol->suites.derived(*t.server, *t.listener, {credentials}),
+                           **connector, variables, probe_run_options(o.common), time);
     for (auto& c : checks) {
       c.name =
           "listen " + t.listener->text + " (127.0.0.1:" + std::to_string(t.port) + "): " + c.name;

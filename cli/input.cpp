@@ -71,6 +71,17 @@ std::expected<conf::ConfTree, std::string> load_config(const std::string& input,
   return conf::parse_config_text(text, path, reader);
 }
 
+std::optional<conf::ConfTree> load_config_or_report(const std::string& input, bool dump,
+                                                    RecordingFileReader& reader,
+                                                    Unreadable unreadable) {
+  auto loaded = load_config(input, dump, reader, unreadable);
+  if (!loaded) {
+    std::cerr << "popcheck: " << loaded.error() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*loaded);
+}
+
 bool write_output(const std::string& path, std::string_view text) {
   OutputFile out(path);
   out.sink()(text);

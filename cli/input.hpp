@@ -56,8 +56,22 @@ std::expected<conf::ConfTree, std::string> load_config(const std::string& input,
                                                        RecordingFileReader& reader,
                                                        Unreadable unreadable = Unreadable::fail);
 
+// load_config, with an input that cannot be used reported on stderr as "popcheck: MESSAGE"
+// (nullopt: the verb exits 2).
+std::optional<conf::ConfTree> load_config_or_report(const std::string& input, bool dump,
+                                                    RecordingFileReader& reader,
+                                                    Unreadable unreadable = Unreadable::fail);
+
 // Writes `text` to stdout ("" or "-") or to the file; false (and a message on stderr) on failure.
 bool write_output(const std::string& path, std::string_view text);
+
+// A JSON document (nlohmann::json or ordered_json) written as every verb writes one: `indent`
+// spaces (-1: one line), a final LF. Config bytes need not be UTF-8: invalid sequences become
+// U+FFFD instead of a throw.
+template <class Json> bool write_json(const std::string& path, const Json& document, int indent) {
+  return write_output(path,
+                      document.dump(indent, ' ', false, Json::error_handler_t::replace) + "\n");
+}
 
 // The same for a document handed over block by block (OutputSink): large reports are written
 // as they are formatted instead of being held whole.

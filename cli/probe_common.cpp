@@ -70,6 +70,20 @@ probe::TlsClientOptions probe_tls_options(const ProbeCommonOptions& o) {
   return t;
 }
 
+std::expected<ProbeTarget, int> open_probe_target(const ProbeCommonOptions& o) {
+  auto target = probe::parse_target(o.target);
+  if (!target) {
+    std::cerr << "popcheck: --target " << o.target << ": " << target.error() << "\n";
+    return std::unexpected(k_exit_usage);
+  }
+  auto connector = probe::SocketConnector::create(*target, probe_tls_options(o));
+  if (!connector) {
+    std::cerr << "popcheck: " << connector.error() << "\n";
+    return std::unexpected(k_exit_input);
+  }
+  return ProbeTarget{std::move(*target), std::move(*connector)};
+}
+
 int finish_probe_report(probe::Report& report, const ProbeCommonOptions& o) {
   if (o.insecure) {
     report.warnings.push_back("--insecure: TLS certificates were not verified");
@@ -90,8 +104,8 @@ int finish_probe_report(probe::Report& report, const ProbeCommonOptions& o) {
 }
 
 std::optional<model::Analysis> analyze_probe_config(const conf::ConfTree& tree,
-                                                   const std::string& config,
-                                                   const std::string& hostname, bool check_files) {
+                                                    const std::string& config,
+                                                    const std::string& hostname, bool check_files) {
   model::SystemResolver resolver;
   model::DiskFileProbe files;
   model::AnalyzeOptions analyze;

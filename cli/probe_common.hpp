@@ -4,6 +4,7 @@
 // options, and the writing of the report.
 
 #include <CLI/CLI.hpp>
+#include <expected>
 #include <memory>
 #include <optional>
 #include <popcheck/conf/ast.hpp>
@@ -39,6 +40,14 @@ probe::Variables probe_variables(const ProbeCommonOptions& options);
 probe::RunOptions probe_run_options(const ProbeCommonOptions& options);
 probe::TlsClientOptions probe_tls_options(const ProbeCommonOptions& options);
 
+// --target parsed and its connector made (TLS files loaded), or the exit code after the message
+// on stderr: 3 for a malformed target, 2 for unusable TLS files.
+struct ProbeTarget {
+  probe::Target target;
+  std::unique_ptr<probe::SocketConnector> connector;
+};
+std::expected<ProbeTarget, int> open_probe_target(const ProbeCommonOptions& options);
+
 // Adds the --insecure warning, writes the report in --format to stdout or -o, returns the exit
 // code (0, 1 failed check, 2 a check could not run or the output could not be written).
 int finish_probe_report(probe::Report& report, const ProbeCommonOptions& options);
@@ -47,7 +56,7 @@ int finish_probe_report(probe::Report& report, const ProbeCommonOptions& options
 // would refuse gets its first error on stderr and nullopt (exit 2): nothing would be listening.
 // `check_files`: certificate and key files must be readable here (selftest starts the proxy).
 std::optional<model::Analysis> analyze_probe_config(const conf::ConfTree& tree,
-                                                   const std::string& config,
-                                                   const std::string& hostname, bool check_files);
+                                                    const std::string& config,
+                                                    const std::string& hostname, bool check_files);
 
 } // namespace popcheck::cli

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <popcheck/probe/generic_suite.hpp>
+#include <popcheck/probe/pop3_protocol.hpp>
 #include <popcheck/probe/reply_reader.hpp>
 #include <popcheck/probe/report.hpp>
 
@@ -20,7 +21,7 @@ void read_replies(FuzzedDataProvider& in) {
   if (in.ConsumeBool()) {
     server.close(); // EOF after the data instead of a timeout
   }
-  ReplyReader reader(in.ConsumeIntegralInRange<std::size_t>(1, 300),
+  ReplyReader reader(pop3_protocol().framing, in.ConsumeIntegralInRange<std::size_t>(1, 300),
                      in.ConsumeIntegralInRange<std::size_t>(1, 3000));
   const Deadline deadline{};
   for (int i = 0; i < 64 && in.remaining_bytes() > 0; ++i) {
@@ -32,7 +33,7 @@ void read_replies(FuzzedDataProvider& in) {
       break;
     case 1:
       (void)reader.read_body(server, deadline,
-                             [](const Line& line) { (void)printable(line.text); });
+                             [](const Line& line, bool) { (void)printable(line.text); });
       break;
     case 2:
       (void)reader.read_bytes_like(server, in.ConsumeRandomLengthString(64), deadline);

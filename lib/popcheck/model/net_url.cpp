@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <popcheck/model/net_url.hpp>
 #include <popcheck/model/values.hpp>
+#include <popcheck/util/ip_literal.hpp>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -354,11 +355,12 @@ std::optional<std::array<std::uint8_t, 4>> parse_ipv4(std::string_view text) {
 }
 
 std::optional<std::array<std::uint8_t, 16>> parse_ipv6(std::string_view text) {
-  std::array<std::uint8_t, 16> out{};
-  const std::string s(text);
-  if (inet_pton(AF_INET6, s.c_str(), out.data()) != 1) {
+  const auto ip = util::parse_ip_literal(text);
+  if (!ip || ip->family != AF_INET6) {
     return std::nullopt;
   }
+  std::array<std::uint8_t, 16> out{};
+  std::memcpy(out.data(), ip->bytes.data(), out.size());
   return out;
 }
 

@@ -1,57 +1,31 @@
 #include <popcheck/model/server_json.hpp>
 #include <popcheck/pop3/capabilities.hpp>
 #include <popcheck/pop3/compile_json.hpp>
+#include <popcheck/pop3/wire_json.hpp>
 
 namespace popcheck::pop3 {
 namespace {
 
 using nlohmann::json;
 
-json or_null(bool present, std::string_view bytes) {
-  return present ? json(std::string(bytes)) : json(nullptr);
+// The protocols whose servers have a "wire" section, and the function that writes it. IMAP and
+// SMTP add theirs here; every other server's is null.
+struct WireSection {
+  std::string_view protocol;
+  json (*section)(const model::EffectiveServer& server);
+};
+constexpr WireSection k_wire_sections[] = {{"pop3", &pop3::wire_json}};
+
+json wire_section(const model::EffectiveServer& s) {
+  for (const auto& w : k_wire_sections) {
+    if (s.protocol == w.protocol) {
+      return w.section(s);
+    }
+  }
+  return nullptr;
 }
 
 } // namespace
-
-json wire_json(const model::EffectiveServer& s) {
-  if (s.protocol != "pop3") {
-    return nullptr;
-  }
-  const unsigned methods = s.pop3_auth.value;
-  const auto& caps = s.pop3_capabilities.value;
-  const bool salted = greeting_is_salted(methods);
-  const bool plain = model::has_plain_listener(s);
-  const bool tls = model::tls_reachable(s);
-  const auto starttls = s.tls.starttls.value;
-  // Before TLS on a plain listener (spec 3.3, 4.4): the CAPA variant, the AUTH list or its
-  // refusal under `starttls only`, and whether STLS and USER are accepted. `ssl on` makes every
-  // listener implicit TLS, so then there is no plain connection at all.
-  std::string capa_plain = capa_normal(caps, methods);
-  if (starttls == model::StarttlsMode::on) {
-    capa_plain = capa_starttls_on(caps, methods);
-  } else if (starttls == model::StarttlsMode::only) {
-    capa_plain = capa_starttls_only(caps);
-  }
-  const bool only = starttls == model::StarttlsMode::only;
-  const bool stls_ok = starttls != model::StarttlsMode::off;
-  return {
-      {"greeting", salted ? json(nullptr) : json(greeting(""))},
-      {"greeting_pattern",
-       salted ? greeting_pattern(s.server_name.value) : std::string("^\\+OK POP3 ready\\r\\n$")},
-      {"salted", salted},
-      {"capa",
-       {{"plain_connection", or_null(plain, capa_plain)},
-        {"tls_connection", or_null(tls, capa_normal(caps, methods))},
-        {"user_state", capa_normal(caps, methods)}}},
-      {"auth",
-       {{"plain_connection", or_null(plain, only ? k_err_invalid : auth_list(methods))},
-        {"tls_connection", or_null(tls, auth_list(methods))}}},
-      {"stls",
-       {{"plain_connection", or_null(plain, stls_ok ? k_ok : k_err_invalid)},
-        {"tls_connection", or_null(tls, k_err_invalid)}}},
-      {"user_command_before_tls", or_null(plain, only ? k_err_invalid : k_ok)},
-  };
-}
 
 json compile_document(const std::string& config_path, const Diagnostics& syntax_errors,
                       const model::Analysis& analysis) {
@@ -70,7 +44,7 @@ json compile_document(const std::string& config_path, const Diagnostics& syntax_
       sasl.push_back(std::string(name));
     }
     server["auth"]["sasl"] = std::move(sasl);
-    server["wire"] = wire_json(s);
+    server["wire"] = wire_section(s);
     servers.push_back(std::move(server));
   }
   // Moved, not copied: an initializer list deep-copies lvalues (a port-range listen is tens of

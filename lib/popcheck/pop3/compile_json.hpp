@@ -1,17 +1,15 @@
 #pragma once
 
 // The `popcheck compile` document (schemas/compile.schema.json): the model's view of every mail
-// server plus, for POP3 servers, the exact bytes nginx would send ("wire"). It lives in pop3/
-// because it needs both the model and the CAPA builder.
+// server plus the exact bytes nginx would send ("wire"), from each protocol's hook (POP3:
+// wire_json.hpp; null for a protocol without one). It lives in pop3/ because it needs both the
+// model and the protocols' wire builders; with IMAP and SMTP it moves above all three.
 
 #include <nlohmann/json.hpp>
 #include <popcheck/model/analyzer.hpp>
 #include <string>
 
 namespace popcheck::pop3 {
-
-// The "wire" member of one server; null for imap/smtp (and unknown) servers.
-nlohmann::json wire_json(const model::EffectiveServer& server);
 
 // `errors` lists the tree's syntax errors, then the analysis diagnostics (nginx's order).
 nlohmann::json compile_document(const std::string& config_path, const Diagnostics& syntax_errors,

@@ -10,6 +10,12 @@ namespace {
 using namespace build;
 using model::StarttlsMode;
 
+// The nginx source (1.22.1, src/mail/) each check's description cites for the behaviour.
+const std::string k_pop3_handler = "src/mail/ngx_mail_pop3_handler.c ";
+const std::string k_pop3_module = "src/mail/ngx_mail_pop3_module.c ";
+const std::string k_mail_handler = "src/mail/ngx_mail_handler.c ";
+const std::string k_mail_parse = "src/mail/ngx_mail_parse.c ";
+
 // Derivation context: what this listener does, in nginx's terms.
 struct Facts {
   const model::EffectiveServer& s;
@@ -91,10 +97,11 @@ Script refusal(const Facts& f, ConnectionKind kind, std::string name, std::strin
 void add_state_checks(const Facts& f, std::vector<Script>& out) {
   const auto& caps = f.s.pop3_capabilities.value;
   out.push_back(script("greeting",
-                       f.salted ? "salted greeting: pop3_auth has apop or cram-md5 (spec 4.1); "
-                                  "QUIT gets +OK and the close"
-                                : "plain greeting \"+OK POP3 ready\" (spec 4.1); QUIT gets +OK "
-                                  "and the close",
+                       f.salted
+                           ? "salted greeting: pop3_auth has apop or cram-md5 (" + k_pop3_handler +
+                                 "ngx_mail_pop3_init_session()); QUIT gets +OK and the close"
+                           : "plain greeting \"+OK POP3 ready\" (" + k_pop3_handler +
+                                 "ngx_mail_pop3_init_session()); QUIT gets +OK and the close",
                        f.first, then(greeting(f, f.first), quit())));
   if (f.salted) {
     auto steps = greeting(f, f.first);
@@ -102,41 +109,49 @@ void add_state_checks(const Facts& f, std::vector<Script>& out) {
     steps.push_back(reconnect());
     steps.push_back(capture(greeting(f, f.first).back(), "salt2", "(<[^>]*>)"));
     steps.push_back(distinct({"salt1", "salt2"}));
-    out.push_back(script("salt-unique", "each session gets its own salt (spec 4.1)", f.first,
-                         std::move(steps)));
+    out.push_back(script("salt-unique",
+                         "each session gets its own salt (" + k_mail_handler + "ngx_mail_salt())",
+                         f.first, std::move(steps)));
   }
   out.push_back(script(
       "capa",
-      std::string("CAPA in the start state on a ") + kind_word(f.first) + " connection (spec 3.3)",
+      std::string("CAPA in the start state on a ") + kind_word(f.first) + " connection (" +
+          k_pop3_handler + "ngx_mail_pop3_capa())",
       f.first,
       then(then(greeting(f, f.first), {send("CAPA"), expect_bytes(capa_before_tls(f))}), quit())));
   const bool only_gate = !f.implicit && f.mode == StarttlsMode::only;
   out.push_back(
       script("auth-list",
-             only_gate ? "bare AUTH is refused before STLS under starttls only (spec 4.5)"
-                       : "bare AUTH lists the enabled SASL mechanisms, one per line (spec 3.2)",
+             only_gate ? "bare AUTH is refused before STLS under starttls only (" + k_mail_handler +
+                             "ngx_mail_starttls_only())"
+                       : "bare AUTH lists the enabled SASL mechanisms, one per line (" +
+                             k_pop3_module + "ngx_mail_pop3_merge_srv_conf())",
              f.first,
              then(then(greeting(f, f.first),
                        {send("AUTH"), expect_bytes(only_gate ? std::string(pop3::k_err_invalid)
                                                              : pop3::auth_list(f.methods))}),
                   quit())));
   out.push_back(script(
-      "capa-user-state", "CAPA after USER is always the normal list, never STLS (spec 3.3)",
+      "capa-user-state",
+      "CAPA after USER is always the normal list, never STLS (" + k_pop3_handler +
+          "ngx_mail_pop3_auth_state())",
       f.usable,
       then(then(greeting(f, f.usable), {send("USER probe"), expect_bytes(pop3::k_ok), send("CAPA"),
                                         expect_bytes(pop3::capa_normal(caps, f.methods))}),
            quit())));
   if (f.implicit || !f.stls) {
     out.push_back(refusal(f, f.first, "stls-refused",
-                          f.implicit ? "STLS on a TLS connection is refused (spec 7.1)"
-                                     : "STLS is refused with starttls off (spec 4.4)",
+                          (f.implicit ? "STLS on a TLS connection is refused ("
+                                      : "STLS is refused with starttls off (") +
+                              k_pop3_handler + "ngx_mail_pop3_stls())",
                           "STLS"));
     return;
   }
   out.push_back(
       script("stls",
              "STLS: +OK, handshake, no new greeting; then the normal CAPA and AUTH list, and STLS "
-             "is refused (spec 7.2, 3.3)",
+             "is refused (" +
+                 k_pop3_handler + "ngx_mail_pop3_stls(), ngx_mail_pop3_capa())",
              ConnectionKind::plain,
              then(greeting(f, ConnectionKind::plain),
                   then({starttls(), send("CAPA"), expect_bytes(pop3::capa_normal(caps, f.methods)),
@@ -145,7 +160,8 @@ void add_state_checks(const Facts& f, std::vector<Script>& out) {
                        quit()))));
   out.push_back(
       script("stls-injection",
-             "commands pipelined behind STLS are discarded, not run after the handshake (spec 4.2)",
+             "commands pipelined behind STLS are discarded, not run after the handshake (" +
+                 k_pop3_handler + "ngx_mail_pop3_stls())",
              ConnectionKind::plain,
              then(greeting(f, ConnectionKind::plain),
                   then({send_lines({"STLS", "CAPA"}), expect_bytes(pop3::k_ok), handshake(),
@@ -161,7 +177,8 @@ void add_state_checks(const Facts& f, std::vector<Script>& out) {
     for (const auto& [line, name] : refused) {
       out.push_back(refusal(f, ConnectionKind::plain, name,
                             std::string("\"") + line +
-                                "\" before STLS is refused under starttls only (spec 7.1)",
+                                "\" before STLS is refused under starttls only (" + k_mail_handler +
+                                "ngx_mail_starttls_only())",
                             line));
     }
   }
@@ -169,46 +186,53 @@ void add_state_checks(const Facts& f, std::vector<Script>& out) {
 
 void add_method_checks(const Facts& f, std::vector<Script>& out) {
   out.push_back(continuation(f, "auth-plain",
-                             "AUTH PLAIN gets \"+ \" whatever pop3_auth says (spec 4.6)",
+                             "AUTH PLAIN gets \"+ \" whatever pop3_auth says (" + k_pop3_handler +
+                                 "ngx_mail_pop3_auth())",
                              "AUTH PLAIN", expect_bytes(pop3::k_plain_continue)));
   out.push_back(continuation(f, "auth-login",
-                             "AUTH LOGIN gets the Username: prompt whatever pop3_auth says "
-                             "(spec 4.6)",
+                             "AUTH LOGIN gets the Username: prompt whatever pop3_auth says (" +
+                                 k_pop3_handler + "ngx_mail_pop3_auth())",
                              "AUTH LOGIN", expect_bytes(pop3::k_username_prompt)));
   out.push_back(continuation(f, "auth-login-username",
-                             "AUTH LOGIN with a user name gets the Password: prompt (spec 4.5)",
+                             "AUTH LOGIN with a user name gets the Password: prompt (" +
+                                 k_pop3_handler + "ngx_mail_pop3_auth())",
                              "AUTH LOGIN cHJvYmU=", expect_bytes(pop3::k_password_prompt)));
   if (f.methods & pop3::k_auth_cram_md5) {
     out.push_back(continuation(f, "auth-cram-md5",
-                               "AUTH CRAM-MD5 (enabled) gets the greeting's salt as challenge "
-                               "(spec 4.3)",
+                               "AUTH CRAM-MD5 (enabled) gets the greeting's salt as challenge (" +
+                                   k_mail_handler + "ngx_mail_auth_cram_md5_salt())",
                                "AUTH CRAM-MD5", expect_bytes_template("+ ${base64(salt)}\r\n")));
   } else {
     out.push_back(refusal(f, f.usable, "auth-cram-md5-disabled",
-                          "AUTH CRAM-MD5 is refused: cram-md5 is not in pop3_auth (spec 4.5)",
+                          "AUTH CRAM-MD5 is refused: cram-md5 is not in pop3_auth (" +
+                              k_pop3_handler + "ngx_mail_pop3_auth())",
                           "AUTH CRAM-MD5"));
   }
   if (f.methods & pop3::k_auth_external) {
     out.push_back(continuation(f, "auth-external",
-                               "AUTH EXTERNAL (enabled) gets the Username: prompt (spec 4.5)",
+                               "AUTH EXTERNAL (enabled) gets the Username: prompt (" +
+                                   k_pop3_handler + "ngx_mail_pop3_auth())",
                                "AUTH EXTERNAL", expect_bytes(pop3::k_username_prompt)));
   } else {
     out.push_back(refusal(f, f.usable, "auth-external-disabled",
                           "AUTH EXTERNAL without a response is refused: external is not in "
-                          "pop3_auth (spec 4.5)",
+                          "pop3_auth (" +
+                              k_pop3_handler + "ngx_mail_pop3_auth())",
                           "AUTH EXTERNAL"));
   }
   if (!(f.methods & pop3::k_auth_apop)) {
     out.push_back(refusal(f, f.usable, "apop-disabled",
-                          "APOP is refused: apop is not in pop3_auth (spec 4.4)",
+                          "APOP is refused: apop is not in pop3_auth (" + k_pop3_handler +
+                              "ngx_mail_pop3_apop())",
                           "APOP probe 0123456789abcdef0123456789abcdef"));
   }
   out.push_back(refusal(f, f.usable, "auth-unknown-mechanism",
-                        "AUTH with a mechanism nginx does not know is refused (spec 4.5)",
+                        "AUTH with a mechanism nginx does not know is refused (" + k_mail_parse +
+                            "ngx_mail_auth_parse())",
                         "AUTH DIGEST-MD5"));
   out.push_back(continuation(f, "auth-invalid-base64",
-                             "an invalid base64 SASL response is refused, the session goes on "
-                             "(spec 4.7)",
+                             "an invalid base64 SASL response is refused, the session goes on (" +
+                                 k_mail_handler + "ngx_mail_auth_plain())",
                              "AUTH PLAIN", expect_bytes(pop3::k_plain_continue)));
   out.back().steps[f.usable == ConnectionKind::starttls ? 2 : 3] = send("!!!not-base64!!!");
 }
@@ -218,8 +242,9 @@ void add_limit_checks(const Facts& f, std::vector<Script>& out) {
   const std::string too_long = "NOOP " + std::string(122, 'x'); // 129 bytes
   out.push_back(
       script("line-limit",
-             "a 128-byte line is accepted, a 129-byte one is refused and the "
-             "connection closed (spec 4.2)",
+             "a 128-byte line is accepted, a 129-byte one is refused and the connection closed (" +
+                 k_pop3_handler + "ngx_mail_pop3_init_protocol(), " + k_mail_handler +
+                 "ngx_mail_read_command())",
              f.first,
              then(greeting(f, f.first), {send(fits), expect_bytes(pop3::k_ok), send(too_long),
                                          expect_bytes(pop3::k_err_invalid), expect_close()})));
@@ -233,11 +258,12 @@ void add_limit_checks(const Facts& f, std::vector<Script>& out) {
     steps.push_back(expect_bytes(pop3::k_err_invalid));
   }
   steps.push_back(expect_close());
-  out.push_back(script("max-errors",
-                       "max_errors " + std::to_string(max_errors) +
-                           ": that many invalid commands are answered, then the connection "
-                           "is closed (spec 4.2)",
-                       f.first, std::move(steps)));
+  out.push_back(
+      script("max-errors",
+             "max_errors " + std::to_string(max_errors) +
+                 ": that many invalid commands are answered, then the connection is closed (" +
+                 k_mail_handler + "ngx_mail_read_command())",
+             f.first, std::move(steps)));
 }
 
 void add_login_checks(const Facts& f, std::vector<Script>& out) {
@@ -251,93 +277,46 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
     all.push_back(expect_close());
     out.push_back(script(std::move(name), std::move(why), f.usable, std::move(all)));
   };
-  login("login-user-pass", "USER/PASS logs in (always enabled, spec 4.6); RETR 1 after it",
+  login("login-user-pass",
+        "USER/PASS logs in (always enabled: " + k_pop3_handler +
+            "ngx_mail_pop3_user()); RETR 1 after it",
         {send("USER ${user}"), expect_bytes(pop3::k_ok), send("PASS ${password}"),
          expect_status("+OK")});
-  login("login-auth-plain-initial", "AUTH PLAIN with an initial response logs in (spec 4.5)",
+  login("login-auth-plain-initial",
+        "AUTH PLAIN with an initial response logs in (" + k_mail_handler + "ngx_mail_auth_plain())",
         {send("AUTH PLAIN ${plain(user, password)}"), expect_status("+OK")});
-  login("login-auth-plain", "AUTH PLAIN, continuation, response logs in (spec 4.5)",
+  login("login-auth-plain",
+        "AUTH PLAIN, continuation, response logs in (" + k_mail_handler + "ngx_mail_auth_plain())",
         {send("AUTH PLAIN"), expect_bytes(pop3::k_plain_continue), send("${plain(user, password)}"),
          expect_status("+OK")});
-  login("login-auth-login", "AUTH LOGIN with user name and password prompts logs in (spec 4.5)",
+  login("login-auth-login",
+        "AUTH LOGIN with user name and password prompts logs in (" + k_mail_handler +
+            "ngx_mail_auth_login_username())",
         {send("AUTH LOGIN"), expect_bytes(pop3::k_username_prompt), send("${base64(user)}"),
          expect_bytes(pop3::k_password_prompt), send("${base64(password)}"), expect_status("+OK")});
   login("login-auth-external-initial",
         "AUTH EXTERNAL with an initial response reaches the auth server even when external is "
-        "not enabled (spec 4.6); needs an auth server that accepts it",
+        "not enabled (" +
+            k_mail_parse +
+            "ngx_mail_auth_parse()); needs an auth server that "
+            "accepts it",
         {send("AUTH EXTERNAL ${base64(user)}"), expect_status("+OK")});
   if (f.methods & pop3::k_auth_apop) {
-    login("login-apop", "APOP with the digest of the greeting's salt logs in (spec 4.4)",
+    login("login-apop",
+          "APOP with the digest of the greeting's salt logs in (" + k_pop3_handler +
+              "ngx_mail_pop3_apop())",
           {send("APOP ${user} ${apop(salt, password)}"), expect_status("+OK")});
   }
   if (f.methods & pop3::k_auth_cram_md5) {
-    login("login-cram-md5", "AUTH CRAM-MD5 with the HMAC of the challenge logs in (spec 4.5)",
+    login("login-cram-md5",
+          "AUTH CRAM-MD5 with the HMAC of the challenge logs in (" + k_mail_handler +
+              "ngx_mail_auth_cram_md5())",
           {send("AUTH CRAM-MD5"), capture(expect_status("+"), "challenge", "^\\+ (.*)$", true),
            send("${cram_md5(user, password, challenge)}"), expect_status("+OK")});
   }
 }
 
 } // namespace
-
-std::expected<ServerSelection, std::string>
-select_server(const std::vector<model::EffectiveServer>& servers, std::string_view selector,
-              int target_port) {
-  const bool numeric =
-      !selector.empty() && selector.find_first_not_of("0123456789") == std::string_view::npos;
-  ServerSelection sel;
-  std::vector<const model::EffectiveServer*> pop3;
-  for (const auto& s : servers) {
-    if (s.protocol == "pop3") {
-      pop3.push_back(&s);
-    }
-  }
-  if (selector.empty() && pop3.size() > 1) {
-    return std::unexpected("the configuration has several POP3 servers: choose one with "
-                           "--server NAME|ADDRESS");
-  }
-  for (const auto* s : pop3) {
-    for (const auto& l : s->listeners) {
-      const bool match = l.text == selector || l.address == selector ||
-                         (numeric && std::to_string(l.port) == selector);
-      if (!selector.empty() && match && sel.server == nullptr) {
-        sel.server = s;
-        sel.listener = &l;
-      }
-    }
-  }
-  for (const auto* s : pop3) {
-    if (sel.server == nullptr && (selector.empty() || s->server_name.value == selector)) {
-      sel.server = s;
-    }
-  }
-  if (sel.server == nullptr) {
-    return std::unexpected(selector.empty() ? std::string("the configuration has no POP3 server")
-                                            : "no POP3 server named or listening on \"" +
-                                                  std::string(selector) + "\"");
-  }
-  if (sel.server->listeners.empty()) {
-    return std::unexpected("the selected server has no listen address");
-  }
-  if (sel.listener == nullptr) {
-    for (const auto& l : sel.server->listeners) {
-      if (l.port == target_port && sel.listener == nullptr) {
-        sel.listener = &l;
-      }
-    }
-  }
-  if (sel.listener == nullptr) {
-    sel.listener = &sel.server->listeners.front();
-    if (sel.server->listeners.size() > 1) {
-      sel.warning = "no listener of the server has the target's port; expecting the behaviour "
-                    "of listen " +
-                    sel.listener->text;
-    }
-  }
-  const auto& where = sel.server->where;
-  sel.label = where.file + ":" + std::to_string(where.line) + " " + sel.server->server_name.value +
-              " listen " + sel.listener->text;
-  return sel;
-}
 
 std::vector<Script> derive_suite(const model::EffectiveServer& server,
                                  const model::Listener& listener, const DerivedOptions& options) {

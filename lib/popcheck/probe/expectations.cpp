@@ -1,3 +1,4 @@
+#include <popcheck/probe/protocol.hpp>
 #include <popcheck/probe/reply_reader.hpp>
 #include <popcheck/probe/runner.hpp>
 
@@ -45,9 +46,12 @@ std::vector<std::string> describe_expectations(const Script& script) {
     case StepKind::send_raw:
       last_sent = "raw \"" + printable(step.raw.source) + "\"";
       break;
-    case StepKind::starttls:
-      out.push_back("STLS gets +OK and a TLS handshake succeeds");
+    case StepKind::starttls: {
+      const auto& session = script.protocol->session;
+      out.push_back(std::string(session.starttls_command()) + " gets " +
+                    std::string(session.starttls_accepted()) + " and a TLS handshake succeeds");
       break;
+    }
     case StepKind::expect_line:
       out.push_back("reply" + after + ": " + describe_line(step.line));
       break;

@@ -33,7 +33,9 @@ std::vector<Step> quit() {
   return {send("QUIT"), expect_status("+OK"), expect_close()};
 }
 
-Script capa_check(ConnectionKind kind) {
+} // namespace
+
+Script capa_discovery(ConnectionKind kind) {
   Step capa = expect_multi("+OK");
   capa.multi.each = "^[\\x21-\\x7e]+( [\\x20-\\x7e]*)?$"; // RFC 2449 section 5: tag [SP params]
   capa.multi.capture_lines = "capa";
@@ -42,8 +44,6 @@ Script capa_check(ConnectionKind kind) {
                 "(RFC 2449 section 5)",
                 kind, with(greeting(kind), with({send("CAPA"), capa}, quit())));
 }
-
-} // namespace
 
 Advertised parse_capa(const std::string& lines) {
   Advertised a;
@@ -153,24 +153,6 @@ std::vector<Script> generic_suite(const Advertised& a, const GenericOptions& opt
     }
   }
   return out;
-}
-
-std::vector<CheckResult> run_generic_suite(Connector& connector, const Variables& variables,
-                                           const RunOptions& run, TimeSource& time,
-                                           const GenericOptions& options) {
-  const auto first = options.tls ? ConnectionKind::tls : ConnectionKind::plain;
-  std::vector<CheckResult> results;
-  results.push_back(run_script(capa_check(first), connector, variables, run, time));
-  if (results.front().outcome == Outcome::error) {
-    return results; // no server to talk to
-  }
-  const auto it = results.front().captured.find("capa");
-  const Advertised advertised =
-      parse_capa(it == results.front().captured.end() ? "" : it->second.text);
-  auto rest = run_scripts(generic_suite(advertised, options), connector, variables, run, time);
-  results.insert(results.end(), std::make_move_iterator(rest.begin()),
-                 std::make_move_iterator(rest.end()));
-  return results;
 }
 
 } // namespace popcheck::probe

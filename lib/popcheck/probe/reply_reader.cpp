@@ -73,6 +73,45 @@ std::expected<void, ReadFailure> ReplyReader::fill(Transport& transport, Deadlin
 }
 
 std::expected<Line, ReadFailure> ReplyReader::read_line(Transport& transport, Deadline deadline) {
+  auto line = read_plain_line(transport, deadline);
+  std::size_t literals = 0;
+  for (std::size_t n = line ? m_framing.literal_octets(line->text) : 0; n > 0;
+       n = m_framing.literal_octets(line->text)) {
+    literals += n;
+    if (literals > m_max_reply) {
+      return std::unexpected(
+          ReadFailure{ReadFailure::Kind::too_long,
+                      "literals longer than " + std::to_string(m_max_reply) + " bytes in one line",
+                      {}});
+    }
+    auto octets = read_octets(transport, n, deadline);
+    if (!octets) {
+      return std::unexpected(octets.error());
+    }
+    auto rest = read_plain_line(transport, deadline);
+    if (!rest) {
+      return std::unexpected(rest.error());
+    }
+    line->text.append(line->crlf ? "\r\n" : "\n").append(*octets).append(rest->text);
+    line->crlf = rest->crlf;
+  }
+  return line;
+}
+
+std::expected<std::string, ReadFailure> ReplyReader::read_octets(Transport& transport,
+                                                                 std::size_t n, Deadline deadline) {
+  while (pending().size() < n) {
+    if (auto ok = fill(transport, deadline); !ok) {
+      return std::unexpected(ok.error());
+    }
+  }
+  std::string octets(pending().substr(0, n));
+  consume(n);
+  return octets;
+}
+
+std::expected<Line, ReadFailure> ReplyReader::read_plain_line(Transport& transport,
+                                                              Deadline deadline) {
   std::size_t scanned = 0;
   while (true) {
     const std::string_view buffer = pending();
@@ -108,8 +147,9 @@ std::expected<Body, ReadFailure> ReplyReader::read_body(Transport& transport, De
       return std::unexpected(line.error());
     }
     total += line->text.size() + 2;
-    on_line(*line);
-    if (line->text == ".") {
+    const auto part = m_framing.body_line(line->text);
+    on_line(*line, part.last);
+    if (part.last && !part.content) {
       return lines;
     }
     if (total > m_max_reply) {
@@ -118,8 +158,12 @@ std::expected<Body, ReadFailure> ReplyReader::read_body(Transport& transport, De
                       "multi-line reply longer than " + std::to_string(m_max_reply) + " bytes",
                       {}});
     }
-    // RFC 1939 section 3: a line starting with "." is byte-stuffed.
-    lines.push_back(std::string_view(line->text).substr(line->text.starts_with('.') ? 1 : 0));
+    if (part.content) {
+      lines.push_back(*part.content);
+    }
+    if (part.last) {
+      return lines;
+    }
   }
 }
 

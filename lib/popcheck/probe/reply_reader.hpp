@@ -1,12 +1,14 @@
 #pragma once
 
-// Reads POP3 replies from a Transport with bounded memory: a line longer than `max_line` or a
+// Reads replies from a Transport with bounded memory, framed as the protocol says
+// (reply_framing.hpp): a line longer than `max_line` or a
 // multi-line reply longer than `max_reply` is a failure, never an unbounded buffer, so a server
 // that sends endless data fails the check instead of exhausting memory.
 
 #include <cstddef>
 #include <expected>
 #include <functional>
+#include <popcheck/probe/reply_framing.hpp>
 #include <popcheck/probe/transport.hpp>
 #include <string>
 #include <vector>
@@ -25,8 +27,9 @@ struct ReadFailure {
   std::string partial; // what arrived of the unfinished line/bytes
 };
 
-// The lines of a multi-line reply, dot-unstuffed, in one buffer: a line costs its bytes and an
-// offset rather than a std::string each, so a million one-byte lines stay a few MiB.
+// The lines of a multi-line reply (as the framing gives them: POP3's dot-unstuffed), in one buffer:
+// a line costs its bytes and an offset rather than a std::string each, so a million one-byte lines
+// stay a few MiB.
 class Body {
 public:
   std::size_t size() const { return m_ends.size(); }
@@ -41,13 +44,16 @@ private:
 
 class ReplyReader {
 public:
-  ReplyReader(std::size_t max_line, std::size_t max_reply)
-      : m_max_line(max_line), m_max_reply(max_reply) {}
+  ReplyReader(const ReplyFraming& framing, std::size_t max_line, std::size_t max_reply)
+      : m_framing(framing), m_max_line(max_line), m_max_reply(max_reply) {}
 
+  // One line; with the literals the framing announces (ReplyFraming::literal_octets) inside it,
+  // their octets bounded by `max_reply`.
   std::expected<Line, ReadFailure> read_line(Transport& transport, Deadline deadline);
-  // The lines after a "+OK" status line up to the lone "." (dot-unstuffed; the "." not included).
-  // `on_line` sees each line as it arrived, the "." too (for transcripts).
-  using LineObserver = std::function<void(const Line&)>;
+  // The lines after the first line of a multi-line reply up to the one the framing says ends it
+  // (POP3: the lone ".", not included; the others dot-unstuffed). `on_line` sees each line as it
+  // arrived, the last one too (for transcripts), and whether it is the last.
+  using LineObserver = std::function<void(const Line&, bool last)>;
   std::expected<Body, ReadFailure> read_body(Transport& transport, Deadline deadline,
                                              const LineObserver& on_line);
   // Exactly `expected.size()` bytes, or fewer if they stop matching `expected` (then the bytes
@@ -66,10 +72,16 @@ public:
 
 private:
   std::expected<void, ReadFailure> fill(Transport& transport, Deadline deadline);
+  // Up to the next LF, at most max_line octets.
+  std::expected<Line, ReadFailure> read_plain_line(Transport& transport, Deadline deadline);
+  // Exactly `n` octets.
+  std::expected<std::string, ReadFailure> read_octets(Transport& transport, std::size_t n,
+                                                      Deadline deadline);
   // The received bytes not consumed yet.
   std::string_view pending() const { return std::string_view(m_buffer).substr(m_start); }
   void consume(std::size_t n) { m_start += n; }
 
+  const ReplyFraming& m_framing;
   std::size_t m_max_line;
   std::size_t m_max_reply;
   // Consumed bytes stay in front of m_start until the next fill(), so that taking a line off a

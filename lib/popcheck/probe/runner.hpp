@@ -2,7 +2,8 @@
 
 // Runs dialogue scripts over a Connector and records each as a check: outcome, the transcript
 // (secrets masked), timings and TLS facts. Every wait is bounded by the step timeout and the
-// whole-check deadline; replies are read with bounded memory (reply_reader.hpp).
+// whole-check deadline; replies are read with bounded memory (reply_reader.hpp) and framed by the
+// script's protocol (protocol.hpp). One script: script_run.cpp; many: runner.cpp.
 
 #include <chrono>
 #include <cstddef>
@@ -13,6 +14,9 @@
 #include <vector>
 
 namespace popcheck::probe {
+
+struct Protocol;       // protocol.hpp
+struct GenericOptions; // suite_source.hpp
 
 struct RunOptions {
   std::chrono::milliseconds step_timeout{5000};
@@ -56,6 +60,12 @@ CheckResult run_script(const Script& script, Connector& connector, const Variabl
 std::vector<CheckResult> run_scripts(const std::vector<Script>& scripts, Connector& connector,
                                      const Variables& variables, const RunOptions& options,
                                      TimeSource& time);
+
+// The protocol's generic suite: its discovery check, then (unless that could not run) the checks
+// for what discovery found, concurrently up to options.jobs.
+std::vector<CheckResult> run_generic_suite(const Protocol& protocol, Connector& connector,
+                                           const Variables& variables, const RunOptions& run,
+                                           TimeSource& time, const GenericOptions& options);
 
 // The human-readable expectations of a script (template sources, never values).
 std::vector<std::string> describe_expectations(const Script& script);

@@ -1,9 +1,9 @@
 #pragma once
 
-// A dialogue script: one behaviour of a POP3 server as a connection kind plus the steps a client
-// takes (docs/dialogues.md, schemas/dialogue.schema.json). Both the JSON form (script_json.hpp)
-// and the compact C:/S: text form (script_text.hpp) produce this structure; the derived and
-// generic suites build it in code. A script is one check in a report.
+// A dialogue script: one behaviour of a mail server (POP3 so far) as a connection kind plus the
+// steps a client takes (docs/dialogues.md, schemas/dialogue.schema.json). Both the JSON form
+// (script_json.hpp) and the compact C:/S: text form (script_text.hpp) produce this structure; the
+// derived and generic suites build it in code. A script is one check in a report.
 
 #include <optional>
 #include <popcheck/probe/template.hpp>
@@ -13,8 +13,12 @@
 
 namespace popcheck::probe {
 
+struct Protocol;                    // protocol.hpp
+const Protocol& default_protocol(); // POP3
+
 // plain: TCP; tls: TLS from the first byte (port 995 style); starttls: TCP, then the runner reads
-// the greeting, sends STLS, expects "+OK" and does the handshake before the first step.
+// the greeting, sends the protocol's STARTTLS command (POP3: STLS), expects its accepting status
+// ("+OK") and does the handshake before the first step.
 enum class ConnectionKind { plain, tls, starttls };
 const char* to_string(ConnectionKind kind);
 
@@ -28,14 +32,15 @@ struct Capture {
 
 // One reply line (without its CR LF). Every given condition must hold.
 struct LineExpect {
-  std::optional<std::string> status; // "+OK", "-ERR" or "+" (a continuation)
+  std::optional<std::string> status; // POP3: "+OK", "-ERR" or "+" (a continuation)
   std::optional<Template> text;      // the whole line
   std::optional<Template> prefix;
   std::optional<std::string> regex; // RE2 syntax (pattern.hpp), searched in the line
   std::vector<Capture> captures;
 };
 
-// A multi-line reply: a status line, then lines up to the lone "." (dot-unstuffed).
+// A multi-line reply: a status line, then lines up to the end the protocol's framing defines
+// (POP3: the lone ".", dot-unstuffed).
 struct MultiExpect {
   LineExpect first;
   std::optional<std::vector<Template>> lines; // exactly these lines, in this order
@@ -49,8 +54,8 @@ struct MultiExpect {
 enum class StepKind {
   send,         // `lines`, each with CR LF appended, in one write (several lines: pipelining)
   send_raw,     // `raw` exactly as given (no CR LF added), in one write
-  starttls,     // send STLS, expect "+OK", TLS handshake
-  handshake,    // TLS handshake now (after an STLS the script sent itself)
+  starttls,     // send the STARTTLS command (POP3: STLS), expect it accepted, TLS handshake
+  handshake,    // TLS handshake now (after a STARTTLS command the script sent itself)
   pause,        // wait `pause_ms`
   expect_line,  // one reply line
   expect_multi, // one multi-line reply
@@ -79,6 +84,8 @@ struct Script {
   ConnectionKind connection = ConnectionKind::plain;
   std::vector<Step> steps;
   std::string origin; // file the script came from (empty when built in code)
+  // How replies are framed, STARTTLS, the greeting's variables (never null).
+  const Protocol* protocol = &default_protocol();
 };
 
 } // namespace popcheck::probe

@@ -2,6 +2,21 @@
 #include <stdexcept>
 
 namespace popcheck::probe::build {
+namespace {
+
+Step of(StepKind kind) {
+  Step s;
+  s.kind = kind;
+  return s;
+}
+
+Step with_raw(StepKind kind, Template raw) {
+  Step s = of(kind);
+  s.raw = std::move(raw);
+  return s;
+}
+
+} // namespace
 
 Template tmpl(std::string_view source) {
   auto t = parse_template(source);
@@ -12,15 +27,13 @@ Template tmpl(std::string_view source) {
 }
 
 Step send(std::string_view line_template) {
-  Step s;
-  s.kind = StepKind::send;
+  Step s = of(StepKind::send);
   s.lines.push_back(tmpl(line_template));
   return s;
 }
 
 Step send_lines(const std::vector<std::string>& lines) {
-  Step s;
-  s.kind = StepKind::send;
+  Step s = of(StepKind::send);
   for (const auto& l : lines) {
     s.lines.push_back(literal_template(l));
   }
@@ -28,50 +41,37 @@ Step send_lines(const std::vector<std::string>& lines) {
 }
 
 Step send_raw(std::string_view bytes) {
-  Step s;
-  s.kind = StepKind::send_raw;
-  s.raw = literal_template(bytes);
-  return s;
+  return with_raw(StepKind::send_raw, literal_template(bytes));
 }
 
 Step expect_bytes(std::string_view bytes) {
-  Step s;
-  s.kind = StepKind::expect_bytes;
-  s.raw = literal_template(bytes);
-  return s;
+  return with_raw(StepKind::expect_bytes, literal_template(bytes));
 }
 
 Step expect_bytes_template(std::string_view bytes_template) {
-  Step s;
-  s.kind = StepKind::expect_bytes;
-  s.raw = tmpl(bytes_template);
-  return s;
+  return with_raw(StepKind::expect_bytes, tmpl(bytes_template));
 }
 
 Step expect_status(std::string_view status) {
-  Step s;
-  s.kind = StepKind::expect_line;
+  Step s = of(StepKind::expect_line);
   s.line.status = std::string(status);
   return s;
 }
 
 Step expect_prefix(std::string_view prefix) {
-  Step s;
-  s.kind = StepKind::expect_line;
+  Step s = of(StepKind::expect_line);
   s.line.prefix = literal_template(prefix);
   return s;
 }
 
 Step expect_regex(std::string_view regex) {
-  Step s;
-  s.kind = StepKind::expect_line;
+  Step s = of(StepKind::expect_line);
   s.line.regex = std::string(regex);
   return s;
 }
 
 Step expect_multi(std::string_view status) {
-  Step s;
-  s.kind = StepKind::expect_multi;
+  Step s = of(StepKind::expect_multi);
   s.multi.first.status = std::string(status);
   return s;
 }
@@ -81,14 +81,6 @@ Step capture(Step step, std::string variable, std::string regex, bool base64) {
   line.captures.push_back({std::move(variable), std::move(regex), base64});
   return step;
 }
-
-namespace {
-Step of(StepKind kind) {
-  Step s;
-  s.kind = kind;
-  return s;
-}
-} // namespace
 
 Step starttls() {
   return of(StepKind::starttls);

@@ -1,9 +1,8 @@
-#include <arpa/inet.h>
 #include <ctime>
-#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <popcheck/probe/tls_facts.hpp>
+#include <popcheck/util/ip_literal.hpp>
 
 namespace popcheck::probe {
 namespace {
@@ -31,9 +30,7 @@ std::string name_text(X509_NAME* name) {
 } // namespace
 
 bool is_ip_address(const std::string& host) {
-  in6_addr a6;
-  in_addr a4;
-  return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
+  return util::parse_ip_literal(host).has_value();
 }
 
 TlsInfo tls_facts(const ssl_st* ssl, const std::string& name, const std::string& host,

@@ -6,9 +6,11 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstring>
 #include <netinet/in.h>
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/worker.hpp>
+#include <popcheck/util/ip_literal.hpp>
 #include <sys/socket.h>
 
 namespace popcheck::proxy {
@@ -19,10 +21,13 @@ sockaddr_storage address_of(const std::string& ip) {
   sockaddr_storage storage{};
   auto* in = reinterpret_cast<sockaddr_in*>(&storage);
   auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
-  if (inet_pton(AF_INET, ip.c_str(), &in->sin_addr) == 1) {
+  const auto literal = util::parse_ip_literal(ip);
+  if (literal && literal->family == AF_INET) {
     in->sin_family = AF_INET;
-  } else if (inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr) == 1) {
+    std::memcpy(&in->sin_addr, literal->bytes.data(), 4);
+  } else if (literal) {
     in6->sin6_family = AF_INET6;
+    std::memcpy(&in6->sin6_addr, literal->bytes.data(), 16);
   } else {
     storage.ss_family = AF_UNIX;
   }

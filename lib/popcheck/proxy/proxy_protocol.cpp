@@ -1,4 +1,5 @@
 #include <popcheck/proxy/proxy_protocol.hpp>
+#include <popcheck/util/ip_literal.hpp>
 
 #include <arpa/inet.h>
 #include <charconv>
@@ -152,16 +153,13 @@ std::optional<RealIpFrom> parse_real_ip_from(std::string_view text) {
   }
   const auto slash = text.find('/');
   const std::string address(text.substr(0, slash));
-  std::size_t bytes = 0;
-  if (inet_pton(AF_INET, address.c_str(), from.address) == 1) {
-    from.family = AF_INET;
-    bytes = 4;
-  } else if (inet_pton(AF_INET6, address.c_str(), from.address) == 1) {
-    from.family = AF_INET6;
-    bytes = 16;
-  } else {
+  const auto ip = util::parse_ip_literal(address);
+  if (!ip) {
     return std::nullopt;
   }
+  from.family = ip->family;
+  const std::size_t bytes = ip->size();
+  std::memcpy(from.address, ip->bytes.data(), bytes);
   unsigned bits = static_cast<unsigned>(bytes * 8);
   if (slash != std::string_view::npos) {
     const auto digits = text.substr(slash + 1);
@@ -211,13 +209,8 @@ std::optional<std::string> real_ip(const std::vector<RealIpFrom>& from, const so
     return std::nullopt;
   }
   // ngx_parse_addr: an IPv4 or IPv6 literal; anything else leaves the address alone.
-  unsigned char parsed[16];
-  char text[INET6_ADDRSTRLEN];
-  if (inet_pton(AF_INET, header.source.c_str(), parsed) == 1) {
-    return std::string(inet_ntop(AF_INET, parsed, text, sizeof text));
-  }
-  if (inet_pton(AF_INET6, header.source.c_str(), parsed) == 1) {
-    return std::string(inet_ntop(AF_INET6, parsed, text, sizeof text));
+  if (const auto ip = util::parse_ip_literal(header.source)) {
+    return util::to_string(*ip);
   }
   return std::nullopt;
 }

@@ -1,0 +1,42 @@
+#pragma once
+
+// How a protocol frames its replies, as the reply reader and the runner need it: what a script's
+// "status" means on a line, whether a multi-line reply goes on past its first line, and which
+// line ends it. POP3 (pop3_protocol.cpp) is the first implementation; IMAP (untagged `* ` lines
+// up to the tagged completion, literals) and SMTP (`250-` lines up to `250 `) answer the same
+// questions.
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace popcheck::probe {
+
+class ReplyFraming {
+public:
+  virtual ~ReplyFraming() = default;
+
+  // `line` carries the status `status` of a script expectation ("+OK", "-ERR", "+" in POP3).
+  virtual bool has_status(std::string_view line, std::string_view status) const = 0;
+
+  // A multi-line reply whose first line is `first` has more lines (POP3: a positive one only).
+  virtual bool continues(std::string_view first) const = 0;
+
+  // A line after the first of a multi-line reply: whether it ends the reply, and the body line it
+  // stands for (none: the line is framing only, as POP3's lone ".").
+  struct BodyLine {
+    bool last = false;
+    std::optional<std::string_view> content;
+  };
+  virtual BodyLine body_line(std::string_view line) const = 0;
+
+  // The end of a multi-line reply as failure messages name it (POP3: "\".\"").
+  virtual std::string_view end_of_reply() const = 0;
+
+  // When a line (so far) ends by announcing N octets that follow as they are, line endings
+  // included (an IMAP literal, "{N}", RFC 9051 section 4.3): N, and the reader takes them and the
+  // rest of the line into the same line. 0 (every POP3 line): the line ends at its LF.
+  virtual std::size_t literal_octets(std::string_view /*line*/) const { return 0; }
+};
+
+} // namespace popcheck::probe

@@ -1,0 +1,66 @@
+#include <popcheck/probe/server_selection.hpp>
+
+namespace popcheck::probe {
+
+std::expected<ServerSelection, std::string>
+select_server(const std::vector<model::EffectiveServer>& servers, std::string_view selector,
+              int target_port) {
+  const bool numeric =
+      !selector.empty() && selector.find_first_not_of("0123456789") == std::string_view::npos;
+  ServerSelection sel;
+  std::vector<const model::EffectiveServer*> pop3;
+  for (const auto& s : servers) {
+    if (s.protocol && find_protocol(*s.protocol) != nullptr) {
+      pop3.push_back(&s);
+    }
+  }
+  if (selector.empty() && pop3.size() > 1) {
+    return std::unexpected("the configuration has several POP3 servers: choose one with "
+                           "--server NAME|ADDRESS");
+  }
+  for (const auto* s : pop3) {
+    for (const auto& l : s->listeners) {
+      const bool match = l.text == selector || l.address == selector ||
+                         (numeric && std::to_string(l.port) == selector);
+      if (!selector.empty() && match && sel.server == nullptr) {
+        sel.server = s;
+        sel.listener = &l;
+      }
+    }
+  }
+  for (const auto* s : pop3) {
+    if (sel.server == nullptr && (selector.empty() || s->server_name.value == selector)) {
+      sel.server = s;
+    }
+  }
+  if (sel.server == nullptr) {
+    return std::unexpected(selector.empty() ? std::string("the configuration has no POP3 server")
+                                            : "no POP3 server named or listening on \"" +
+                                                  std::string(selector) + "\"");
+  }
+  if (sel.server->listeners.empty()) {
+    return std::unexpected("the selected server has no listen address");
+  }
+  if (sel.listener == nullptr) {
+    for (const auto& l : sel.server->listeners) {
+      if (l.port == target_port && sel.listener == nullptr) {
+        sel.listener = &l;
+      }
+    }
+  }
+  if (sel.listener == nullptr) {
+    sel.listener = &sel.server->listeners.front();
+    if (sel.server->listeners.size() > 1) {
+      sel.warning = "no listener of the server has the target's port; expecting the behaviour "
+                    "of listen " +
+                    sel.listener->text;
+    }
+  }
+  sel.protocol = find_protocol(*sel.server->protocol);
+  const auto& where = sel.server->where;
+  sel.label = where.file + ":" + std::to_string(where.line) + " " + sel.server->server_name.value +
+              " listen " + sel.listener->text;
+  return sel;
+}
+
+} // namespace popcheck::probe
