@@ -90,16 +90,13 @@ public:
   std::uint64_t present() const { return m_present; }
   // Room for `n` directives (a server block's size is known before its walk).
   void reserve(std::size_t n) { m_settings.reserve(n); }
-  // Back to a fresh context that keeps its memory for settings (see ServerConf::recycle). Every
-  // field is reset here: a field added above must be added here too.
+  // Back to a fresh context that keeps the memory of its settings list (see ServerConf::recycle):
+  // every field is reset by `*this = {}`, the list is set aside and put back empty.
   void recycle() {
-    where = {};
-    ssl_where = {};
-    listen_ssl = false;
-    auth_http.reset();
-    auth_http_seen = false;
-    m_settings.clear();
-    m_present = 0;
+    auto settings = std::move(m_settings);
+    settings.clear();
+    *this = {};
+    m_settings = std::move(settings);
   }
 
 private:
@@ -126,16 +123,17 @@ struct ServerConf {
   bool listen_seen = false;   // any `listen`, valid or not (nginx sets it before parsing)
 
   // Back to a fresh server that keeps the memory of its lists: the analyzer reuses one record
-  // for server after server instead of freeing and allocating them 100k times (building a fresh
-  // ServerConf to assign from cost as much as the allocations). Every field is reset here: a
-  // field added above must be added here too.
+  // for server after server instead of freeing and allocating them 100k times. Every field is
+  // reset by `*this = {}` (which allocates nothing); only the two reusable lists are set aside
+  // first and put back empty.
   void recycle() {
-    conf.recycle();
-    listeners.clear();
-    protocol.reset();
-    protocol_by_port = false;
-    protocol_seen = false;
-    listen_seen = false;
+    auto kept_conf = std::move(conf);
+    kept_conf.recycle();
+    auto kept_listeners = std::move(listeners);
+    kept_listeners.clear();
+    *this = {};
+    conf = std::move(kept_conf);
+    listeners = std::move(kept_listeners);
   }
 };
 
