@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fuzzer/FuzzedDataProvider.h>
+#include <popcheck/model/directive_table.hpp>
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <variant>
@@ -15,13 +16,18 @@ namespace {
 
 SessionSettings fuzzed_settings(FuzzedDataProvider& in) {
   SessionSettings s;
-  s.auth_methods = in.ConsumeIntegralInRange<unsigned>(0, 0x3f);
+  // Bit i is k_pop3_auth_words[i], as the analyzer stores pop3_auth.
+  s.auth_methods = popcheck::model::auth_methods_of(popcheck::model::k_pop3_auth_words,
+                                                    in.ConsumeIntegralInRange<unsigned>(0, 0x3f));
+  s.timeout = std::chrono::seconds(60); // any: the fuzzer chooses when the timer fires
   s.starttls = static_cast<Starttls>(in.ConsumeIntegralInRange<int>(0, 2));
   s.tls_supported = in.ConsumeBool();
   s.connection_is_tls = in.ConsumeBool();
   s.max_errors = in.ConsumeIntegralInRange<unsigned>(0, 6);
   if (in.ConsumeBool()) {
     s.capabilities = {"TOP", "USER", "UIDL", "SASL", "PIPELINING", "EXPIRE 1"};
+  } else {
+    s.capabilities = {"TOP", "USER", "UIDL"};
   }
   s.server_name = "fuzz.example";
   s.auth_server_name = "127.0.0.1:9000";

@@ -9,6 +9,7 @@
 namespace popcheck::lint {
 namespace {
 
+using model::AuthMethod;
 using model::EffectiveServer;
 using model::StarttlsMode;
 using model::VerifyClient;
@@ -49,7 +50,7 @@ bool is_ip_literal(std::string_view host) {
 
 void check_plaintext_auth_always_enabled(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
-  if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_plain)) {
+  if (!is_pop3(s) || s.pop3_auth.value.has(AuthMethod::plain)) {
     return;
   }
   out.push_back(finding(rules::k_plaintext_auth_always_enabled, where_of(c, s.pop3_auth),
@@ -61,7 +62,7 @@ void check_plaintext_auth_always_enabled(const ServerContext& c, Diagnostics& ou
 
 void check_external_initial_response(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
-  if (!is_pop3(s) || (s.pop3_auth.value & pop3::k_auth_external)) {
+  if (!is_pop3(s) || s.pop3_auth.value.has(AuthMethod::external)) {
     return;
   }
   out.push_back(finding(rules::k_external_initial_response_always_accepted, where_of(c, s.pop3_auth),
@@ -101,7 +102,7 @@ void check_cleartext_credentials(const ServerContext& c, Diagnostics& out) {
 
 void check_external_without_verification(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
-  if (!is_pop3(s) || !(s.pop3_auth.value & pop3::k_auth_external) || verifies_clients(s)) {
+  if (!is_pop3(s) || !s.pop3_auth.value.has(AuthMethod::external) || verifies_clients(s)) {
     return;
   }
   out.push_back(finding(rules::k_external_without_client_verification, where_of(c, s.pop3_auth),
@@ -114,14 +115,13 @@ void check_external_without_verification(const ServerContext& c, Diagnostics& ou
 
 void check_reversible_passwords(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
-  const unsigned salted = s.pop3_auth.value & (pop3::k_auth_apop | pop3::k_auth_cram_md5);
-  if (!is_pop3(s) || salted == 0) {
+  const bool apop = s.pop3_auth.value.has(AuthMethod::apop);
+  const bool cram_md5 = s.pop3_auth.value.has(AuthMethod::cram_md5);
+  if (!is_pop3(s) || (!apop && !cram_md5)) {
     return;
   }
-  const bool both = salted == (pop3::k_auth_apop | pop3::k_auth_cram_md5);
-  const std::string methods = both                          ? "apop and cram-md5"
-                              : salted == pop3::k_auth_apop ? "apop"
-                                                            : "cram-md5";
+  const bool both = apop && cram_md5;
+  const std::string methods = both ? "apop and cram-md5" : apop ? "apop" : "cram-md5";
   std::string message = methods + (both ? " need" : " needs") +
                         " the auth server to return the plaintext backend password in "
                         "Auth-Pass (nginx logs in to the backend with USER/PASS)";
@@ -132,9 +132,10 @@ void check_reversible_passwords(const ServerContext& c, Diagnostics& out) {
 }
 
 void check_bare_sasl_line(const ServerContext& c, Diagnostics& out) {
-  constexpr unsigned k_sasl = pop3::k_auth_plain | pop3::k_auth_cram_md5 | pop3::k_auth_external;
+  constexpr model::AuthMethods k_sasl{AuthMethod::plain, AuthMethod::cram_md5,
+                                      AuthMethod::external};
   const auto& s = c.server;
-  if (!is_pop3(s) || (s.pop3_auth.value & k_sasl) != 0) {
+  if (!is_pop3(s) || s.pop3_auth.value.has_any(k_sasl)) {
     return;
   }
   out.push_back(finding(rules::k_bare_sasl_line, where_of(c, s.pop3_auth),

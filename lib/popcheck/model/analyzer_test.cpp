@@ -143,7 +143,7 @@ TEST_CASE("model: bitmask repeats warn and accumulate") {
   CHECK(a.diagnostics[0].severity == Severity::warning);
   CHECK(a.diagnostics[0].rule == "CONF008");
   CHECK(a.diagnostics[0].nginx_text() == "duplicate value \"PLAIN\" in /t/t.conf:10");
-  CHECK(a.servers.at(0).pop3_auth.value == 3u);
+  CHECK(a.servers.at(0).pop3_auth.value == AuthMethods{AuthMethod::plain, AuthMethod::apop});
 }
 
 TEST_CASE("model: with on_server, servers are handed on one by one, merged with all of mail{}") {

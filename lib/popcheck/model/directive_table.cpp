@@ -8,76 +8,100 @@ namespace popcheck::model {
 namespace {
 
 constexpr unsigned k_ms = k_ctx_mail | k_ctx_mail_server;
-constexpr std::string_view k_imap_auth_words[] = {"plain", "login", "cram-md5", "external"};
-constexpr std::string_view k_smtp_auth_words[] = {"plain", "login", "cram-md5", "external", "none"};
 constexpr std::string_view k_debug_points_words[] = {"stop", "abort"};
 
 using A = ArgClass;
 using K = ValueKind;
 using R = Repeat;
 using M = MailModule;
+using U = Unit;
+using namespace defaults;
+
+// The list defaults (ngx_mail_*_default_capabilities, and the words nginx's merge keeps).
+constexpr std::string_view k_pop3_default_capabilities[] = {"TOP", "USER", "UIDL"};
+constexpr std::string_view k_imap_default_capabilities[] = {"IMAP4", "IMAP4rev1", "UIDPLUS"};
+constexpr std::string_view k_resolver_off[] = {"off"};
+constexpr std::string_view k_session_cache_none[] = {"none"};
 
 // In MailId order (checked by a static_assert below and by directive_table_test).
 constexpr MailDirectiveSpec k_mail[] = {
-    {"server", M::core, k_ctx_mail, A::noargs, K::special, R::acc, "", {}, true},
-    {"listen", M::core, k_ctx_mail_server, A::one_more, K::special, R::acc, "", {}},
-    {"protocol", M::core, k_ctx_mail_server, A::take1, K::special, R::last, "", {}},
-    {"timeout", M::core, k_ms, A::take1, K::msec, R::dup, "60s", {}},
-    {"server_name", M::core, k_ms, A::take1, K::string, R::dup, "", {}},
-    {"error_log", M::core, k_ms, A::one_more, K::special, R::acc, "", {}},
-    {"resolver", M::core, k_ms, A::one_more, K::special, R::dup, "off", {}},
-    {"resolver_timeout", M::core, k_ms, A::take1, K::msec, R::dup, "30s", {}},
-    {"max_errors", M::core, k_ms, A::take1, K::number, R::dup, "5", {}},
-    {"ssl", M::ssl, k_ms, A::flag, K::special, R::dup, "off", {}},
-    {"starttls", M::ssl, k_ms, A::take1, K::special, R::dup, "off", k_starttls_words},
-    {"ssl_certificate", M::ssl, k_ms, A::take1, K::list, R::acc, "", {}},
-    {"ssl_certificate_key", M::ssl, k_ms, A::take1, K::list, R::acc, "", {}},
-    {"ssl_password_file", M::ssl, k_ms, A::take1, K::special, R::dup, "", {}},
-    {"ssl_dhparam", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
-    {"ssl_ecdh_curve", M::ssl, k_ms, A::take1, K::string, R::dup, "auto", {}},
-    {"ssl_protocols", M::ssl, k_ms, A::one_more, K::bitmask, R::acc, "TLSv1 TLSv1.1 TLSv1.2",
-     k_ssl_protocol_words},
-    {"ssl_ciphers", M::ssl, k_ms, A::take1, K::string, R::dup, "HIGH:!aNULL:!MD5", {}},
-    {"ssl_prefer_server_ciphers", M::ssl, k_ms, A::flag, K::flag, R::dup, "off", {}},
-    {"ssl_session_cache", M::ssl, k_ms, A::take12, K::special, R::last, "none", {}},
-    {"ssl_session_tickets", M::ssl, k_ms, A::flag, K::flag, R::dup, "on", {}},
-    {"ssl_session_ticket_key", M::ssl, k_ms, A::take1, K::list, R::acc, "", {}},
-    {"ssl_session_timeout", M::ssl, k_ms, A::take1, K::sec, R::dup, "5m", {}},
-    {"ssl_verify_client", M::ssl, k_ms, A::take1, K::enumeration, R::dup, "off",
-     k_verify_client_words},
-    {"ssl_verify_depth", M::ssl, k_ms, A::take1, K::number, R::dup, "1", {}},
-    {"ssl_client_certificate", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
-    {"ssl_trusted_certificate", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
-    {"ssl_crl", M::ssl, k_ms, A::take1, K::string, R::dup, "", {}},
-    {"ssl_conf_command", M::ssl, k_ms, A::take2, K::key_value, R::acc, "", {}},
-    {"pop3_auth", M::pop3, k_ms, A::one_more, K::bitmask, R::acc, "plain", k_pop3_auth_words},
-    {"pop3_capabilities", M::pop3, k_ms, A::one_more, K::list, R::acc, "TOP USER UIDL", {}},
-    {"imap_client_buffer", M::imap, k_ms, A::take1, K::size, R::dup, "4k", {}},
+    {"server", M::core, k_ctx_mail, A::noargs, K::special, R::acc, none(), {}, true},
+    {"listen", M::core, k_ctx_mail_server, A::one_more, K::special, R::acc, none(), {}},
+    {"protocol", M::core, k_ctx_mail_server, A::take1, K::special, R::last, none(), {}},
+    {"timeout", M::core, k_ms, A::take1, K::msec, R::dup, msec(60, U::s), {}},
+    {"server_name", M::core, k_ms, A::take1, K::string, R::dup, none(), {}},
+    {"error_log", M::core, k_ms, A::one_more, K::special, R::acc, none(), {}},
+    {"resolver", M::core, k_ms, A::one_more, K::special, R::dup, words(k_resolver_off), {}},
+    {"resolver_timeout", M::core, k_ms, A::take1, K::msec, R::dup, msec(30, U::s), {}},
+    {"max_errors", M::core, k_ms, A::take1, K::number, R::dup, number(5), {}},
+    {"ssl", M::ssl, k_ms, A::flag, K::special, R::dup, flag(false), {}},
+    {"starttls", M::ssl, k_ms, A::take1, K::special, R::dup, choice(k_starttls_words, "off"),
+     k_starttls_words},
+    {"ssl_certificate", M::ssl, k_ms, A::take1, K::list, R::acc, none(), {}},
+    {"ssl_certificate_key", M::ssl, k_ms, A::take1, K::list, R::acc, none(), {}},
+    {"ssl_password_file", M::ssl, k_ms, A::take1, K::special, R::dup, none(), {}},
+    {"ssl_dhparam", M::ssl, k_ms, A::take1, K::string, R::dup, none(), {}},
+    {"ssl_ecdh_curve", M::ssl, k_ms, A::take1, K::string, R::dup, word("auto"), {}},
+    {"ssl_protocols", M::ssl, k_ms, A::one_more, K::bitmask, R::acc,
+     mask(k_ssl_protocol_words, {"TLSv1", "TLSv1.1", "TLSv1.2"}), k_ssl_protocol_words},
+    {"ssl_ciphers", M::ssl, k_ms, A::take1, K::string, R::dup, word("HIGH:!aNULL:!MD5"), {}},
+    {"ssl_prefer_server_ciphers", M::ssl, k_ms, A::flag, K::flag, R::dup, flag(false), {}},
+    {"ssl_session_cache",
+     M::ssl,
+     k_ms,
+     A::take12,
+     K::special,
+     R::last,
+     words(k_session_cache_none),
+     {}},
+    {"ssl_session_tickets", M::ssl, k_ms, A::flag, K::flag, R::dup, flag(true), {}},
+    {"ssl_session_ticket_key", M::ssl, k_ms, A::take1, K::list, R::acc, none(), {}},
+    {"ssl_session_timeout", M::ssl, k_ms, A::take1, K::sec, R::dup, sec(5, U::m), {}},
+    {"ssl_verify_client", M::ssl, k_ms, A::take1, K::enumeration, R::dup,
+     choice(k_verify_client_words, "off"), k_verify_client_words},
+    {"ssl_verify_depth", M::ssl, k_ms, A::take1, K::number, R::dup, number(1), {}},
+    {"ssl_client_certificate", M::ssl, k_ms, A::take1, K::string, R::dup, none(), {}},
+    {"ssl_trusted_certificate", M::ssl, k_ms, A::take1, K::string, R::dup, none(), {}},
+    {"ssl_crl", M::ssl, k_ms, A::take1, K::string, R::dup, none(), {}},
+    {"ssl_conf_command", M::ssl, k_ms, A::take2, K::key_value, R::acc, none(), {}},
+    {"pop3_auth", M::pop3, k_ms, A::one_more, K::bitmask, R::acc,
+     mask(k_pop3_auth_words, {"plain"}), k_pop3_auth_words},
+    {"pop3_capabilities",
+     M::pop3,
+     k_ms,
+     A::one_more,
+     K::list,
+     R::acc,
+     words(k_pop3_default_capabilities),
+     {}},
+    {"imap_client_buffer", M::imap, k_ms, A::take1, K::size, R::dup, size(4, U::k), {}},
     {"imap_capabilities",
      M::imap,
      k_ms,
      A::one_more,
      K::list,
      R::acc,
-     "IMAP4 IMAP4rev1 UIDPLUS",
+     words(k_imap_default_capabilities),
      {}},
-    {"imap_auth", M::imap, k_ms, A::one_more, K::bitmask, R::acc, "plain", k_imap_auth_words},
-    {"smtp_client_buffer", M::smtp, k_ms, A::take1, K::size, R::dup, "4k", {}},
-    {"smtp_greeting_delay", M::smtp, k_ms, A::take1, K::msec, R::dup, "0", {}},
-    {"smtp_capabilities", M::smtp, k_ms, A::one_more, K::list, R::acc, "", {}},
-    {"smtp_auth", M::smtp, k_ms, A::one_more, K::bitmask, R::acc, "plain login", k_smtp_auth_words},
-    {"auth_http", M::auth_http, k_ms, A::take1, K::special, R::last, "", {}},
-    {"auth_http_timeout", M::auth_http, k_ms, A::take1, K::msec, R::dup, "60s", {}},
-    {"auth_http_header", M::auth_http, k_ms, A::take2, K::key_value, R::acc, "", {}},
-    {"auth_http_pass_client_cert", M::auth_http, k_ms, A::flag, K::flag, R::dup, "off", {}},
-    {"proxy", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
-    {"proxy_buffer", M::proxy, k_ms, A::take1, K::size, R::dup, "4k", {}},
-    {"proxy_timeout", M::proxy, k_ms, A::take1, K::msec, R::dup, "24h", {}},
-    {"proxy_pass_error_message", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
-    {"xclient", M::proxy, k_ms, A::flag, K::flag, R::dup, "on", {}},
-    {"proxy_smtp_auth", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
-    {"proxy_protocol", M::proxy, k_ms, A::flag, K::flag, R::dup, "off", {}},
-    {"set_real_ip_from", M::realip, k_ms, A::take1, K::special, R::acc, "", {}},
+    {"imap_auth", M::imap, k_ms, A::one_more, K::bitmask, R::acc,
+     mask(k_imap_auth_words, {"plain"}), k_imap_auth_words},
+    {"smtp_client_buffer", M::smtp, k_ms, A::take1, K::size, R::dup, size(4, U::k), {}},
+    {"smtp_greeting_delay", M::smtp, k_ms, A::take1, K::msec, R::dup, msec(0, U::none), {}},
+    {"smtp_capabilities", M::smtp, k_ms, A::one_more, K::list, R::acc, none(), {}},
+    {"smtp_auth", M::smtp, k_ms, A::one_more, K::bitmask, R::acc,
+     mask(k_smtp_auth_words, {"plain", "login"}), k_smtp_auth_words},
+    {"auth_http", M::auth_http, k_ms, A::take1, K::special, R::last, none(), {}},
+    {"auth_http_timeout", M::auth_http, k_ms, A::take1, K::msec, R::dup, msec(60, U::s), {}},
+    {"auth_http_header", M::auth_http, k_ms, A::take2, K::key_value, R::acc, none(), {}},
+    {"auth_http_pass_client_cert", M::auth_http, k_ms, A::flag, K::flag, R::dup, flag(false), {}},
+    {"proxy", M::proxy, k_ms, A::flag, K::flag, R::dup, flag(false), {}},
+    {"proxy_buffer", M::proxy, k_ms, A::take1, K::size, R::dup, size(4, U::k), {}},
+    {"proxy_timeout", M::proxy, k_ms, A::take1, K::msec, R::dup, msec(24, U::h), {}},
+    {"proxy_pass_error_message", M::proxy, k_ms, A::flag, K::flag, R::dup, flag(false), {}},
+    {"xclient", M::proxy, k_ms, A::flag, K::flag, R::dup, flag(true), {}},
+    {"proxy_smtp_auth", M::proxy, k_ms, A::flag, K::flag, R::dup, flag(false), {}},
+    {"proxy_protocol", M::proxy, k_ms, A::flag, K::flag, R::dup, flag(false), {}},
+    {"set_real_ip_from", M::realip, k_ms, A::take1, K::special, R::acc, none(), {}},
 };
 static_assert(std::size(k_mail) == k_mail_directive_count);
 
@@ -175,7 +199,72 @@ const NameMap& name_map() {
   return map;
 }
 
+std::string_view unit_suffix(Unit unit) {
+  switch (unit) {
+  case Unit::ms:
+    return "ms";
+  case Unit::s:
+    return "s";
+  case Unit::m:
+    return "m";
+  case Unit::h:
+    return "h";
+  case Unit::k:
+    return "k";
+  case Unit::none:
+    return "";
+  }
+  return "";
+}
+
 } // namespace
+
+std::string MailDirectiveSpec::default_text() const {
+  const Default& d = default_value;
+  std::string out;
+  const auto join = [&](std::string_view word) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += word;
+  };
+  switch (d.type) {
+  case Default::Type::none:
+    break;
+  case Default::Type::time:
+  case Default::Type::size:
+    out = std::to_string(d.count);
+    if (d.count != 0) {
+      out += unit_suffix(d.unit);
+    }
+    break;
+  case Default::Type::number:
+    out = std::to_string(d.value);
+    break;
+  case Default::Type::flag:
+    out = d.value != 0 ? "on" : "off";
+    break;
+  case Default::Type::choice:
+    out = values[static_cast<std::size_t>(d.value)];
+    break;
+  case Default::Type::mask:
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if ((d.value >> i) & 1) {
+        join(values[i]);
+      }
+    }
+    break;
+  case Default::Type::word:
+    out = d.word;
+    break;
+  case Default::Type::words:
+    for (const auto word : d.words) {
+      join(word);
+    }
+    break;
+  }
+  return out;
+}
 
 std::span<const MailDirectiveSpec> mail_directives() {
   return k_mail;

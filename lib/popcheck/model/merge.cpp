@@ -8,10 +8,8 @@
 namespace popcheck::model {
 namespace {
 
-constexpr unsigned k_default_ssl_protocols = (1u << 2) | (1u << 3) | (1u << 4); // TLSv1..1.2
-
-// Mail-level value when the server has none (ngx_conf_merge_*_value), written into the merged
-// server's field in place.
+// Mail-level value when the server has none, else the directive table's default
+// (ngx_conf_merge_*_value), written into the merged server's field in place.
 struct Picker {
   const ContextConf& server;
   const ContextConf& mail;
@@ -40,12 +38,22 @@ struct Picker {
   }
 
   // Numbers, flags, masks and enum indexes: all kept in Setting::number.
-  template <class T> void scalar(MailId id, T fallback, Sourced<T>& out) const {
+  template <class T> void scalar(MailId id, Sourced<T>& out) const {
     if (current(id)) {
       return;
     }
     const Setting* s = pick(id, out.source, out.where);
-    out.value = s ? static_cast<T>(s->number) : fallback;
+    out.value = static_cast<T>(s ? s->number : spec(id).default_value.value);
+  }
+  // pop3_auth, imap_auth, smtp_auth: a bitmask of the directive's words, named.
+  void auth(MailId id, Sourced<AuthMethods>& out) const {
+    if (current(id)) {
+      return;
+    }
+    const Setting* s = pick(id, out.source, out.where);
+    const auto& d = spec(id);
+    out.value = auth_methods_of(d.values,
+                                static_cast<std::uint64_t>(s ? s->number : d.default_value.value));
   }
   // The list kinds are written into `out` in place: the merged server is reused from one server
   // to the next, and assigning into its strings and vectors reuses their memory, where building
@@ -57,7 +65,7 @@ struct Picker {
       out.assign(value);
     }
   }
-  void text_into(MailId id, std::string_view fallback, Sourced<std::string>& out) const {
+  void text_into(MailId id, Sourced<std::string>& out) const {
     if (current(id)) {
       return;
     }
@@ -65,11 +73,10 @@ struct Picker {
     if (s && !s->entries.empty() && !s->entries.back().args.empty()) {
       assign_if_changed(out.value, s->entries.back().args[0]);
     } else {
-      assign_if_changed(out.value, fallback);
+      assign_if_changed(out.value, spec(id).default_value.word);
     }
   }
-  void words_into(MailId id, std::initializer_list<std::string_view> fallback,
-                  Sourced<std::vector<std::string>>& out) const {
+  void words_into(MailId id, Sourced<std::vector<std::string>>& out) const {
     if (current(id)) {
       return;
     }
@@ -84,7 +91,7 @@ struct Picker {
       ++n;
     };
     if (s == nullptr) {
-      for (const auto word : fallback) {
+      for (const auto word : spec(id).default_value.words) {
         put(word);
       }
     } else {
@@ -127,24 +134,24 @@ std::string at(const Location& where) {
 
 void merge_tls(const Picker& p, const ServerConf& sc, EffectiveTls& tls) {
   using enum MailId;
-  p.scalar(ssl, false, tls.ssl_on);
-  p.scalar(starttls, StarttlsMode::off, tls.starttls);
+  p.scalar(ssl, tls.ssl_on);
+  p.scalar(starttls, tls.starttls);
   p.entries_into(ssl_certificate, tls.certificates);
   p.entries_into(ssl_certificate_key, tls.certificate_keys);
-  p.scalar(ssl_protocols, k_default_ssl_protocols, tls.protocols);
-  p.text_into(ssl_ciphers, "HIGH:!aNULL:!MD5", tls.ciphers);
-  p.scalar(ssl_prefer_server_ciphers, false, tls.prefer_server_ciphers);
-  p.words_into(ssl_session_cache, {"none"}, tls.session_cache);
-  p.scalar<std::int64_t>(ssl_session_timeout, 300, tls.session_timeout_s);
-  p.scalar(ssl_session_tickets, true, tls.session_tickets);
-  p.scalar(ssl_verify_client, VerifyClient::off, tls.verify_client);
-  p.scalar<std::int64_t>(ssl_verify_depth, 1, tls.verify_depth);
-  p.text_into(ssl_client_certificate, "", tls.client_certificate);
-  p.text_into(ssl_trusted_certificate, "", tls.trusted_certificate);
-  p.text_into(ssl_crl, "", tls.crl);
-  p.text_into(ssl_dhparam, "", tls.dhparam);
-  p.text_into(ssl_ecdh_curve, "auto", tls.ecdh_curve);
-  p.text_into(ssl_password_file, "", tls.password_file);
+  p.scalar(ssl_protocols, tls.protocols);
+  p.text_into(ssl_ciphers, tls.ciphers);
+  p.scalar(ssl_prefer_server_ciphers, tls.prefer_server_ciphers);
+  p.words_into(ssl_session_cache, tls.session_cache);
+  p.scalar(ssl_session_timeout, tls.session_timeout_s);
+  p.scalar(ssl_session_tickets, tls.session_tickets);
+  p.scalar(ssl_verify_client, tls.verify_client);
+  p.scalar(ssl_verify_depth, tls.verify_depth);
+  p.text_into(ssl_client_certificate, tls.client_certificate);
+  p.text_into(ssl_trusted_certificate, tls.trusted_certificate);
+  p.text_into(ssl_crl, tls.crl);
+  p.text_into(ssl_dhparam, tls.dhparam);
+  p.text_into(ssl_ecdh_curve, tls.ecdh_curve);
+  p.text_into(ssl_password_file, tls.password_file);
   // ngx_mail_ssl_merge_conf: the mode names used in the certificate messages.
   std::string_view enabled_by;
   if (sc.conf.listen_ssl) {
@@ -168,18 +175,18 @@ void merge_server(const Picker& p, const ServerConf& sc, const MergeOptions& opt
   s.protocol_by_port = sc.protocol_by_port;
   s.protocol_seen = sc.protocol_seen;
   s.listeners = sc.listeners;
-  p.text_into(server_name, "", s.server_name);
+  p.text_into(server_name, s.server_name);
   if (s.server_name.value.empty()) {
     s.server_name.value = options.hostname; // nginx: an empty name means the host name
     s.server_name.source = Source::default_value;
   }
   merge_tls(p, sc, s.tls);
-  p.scalar(pop3_auth, 1u, s.pop3_auth);
-  p.words_into(pop3_capabilities, {"TOP", "USER", "UIDL"}, s.pop3_capabilities);
-  p.scalar(imap_auth, 1u, s.imap_auth);
-  p.words_into(imap_capabilities, {"IMAP4", "IMAP4rev1", "UIDPLUS"}, s.imap_capabilities);
-  p.scalar(smtp_auth, 3u, s.smtp_auth);
-  p.words_into(smtp_capabilities, {}, s.smtp_capabilities);
+  p.auth(pop3_auth, s.pop3_auth);
+  p.words_into(pop3_capabilities, s.pop3_capabilities);
+  p.auth(imap_auth, s.imap_auth);
+  p.words_into(imap_capabilities, s.imap_capabilities);
+  p.auth(smtp_auth, s.smtp_auth);
+  p.words_into(smtp_capabilities, s.smtp_capabilities);
   if (!p.current(auth_http)) { // the server's auth_http side effects come with its id
     const ContextConf& from = sc.conf[auth_http].set ? sc.conf : p.mail;
     s.auth_http.value = from.auth_http;
@@ -189,23 +196,23 @@ void merge_server(const Picker& p, const ServerConf& sc, const MergeOptions& opt
     s.auth_http.where = from[auth_http].where;
     s.auth_http_seen = sc.conf.auth_http_seen || p.mail.auth_http_seen;
   }
-  p.scalar<std::int64_t>(auth_http_timeout, 60000, s.auth_http_timeout_ms);
+  p.scalar(auth_http_timeout, s.auth_http_timeout_ms);
   p.entries_into(auth_http_header, s.auth_http_headers);
-  p.scalar(auth_http_pass_client_cert, false, s.auth_http_pass_client_cert);
-  p.scalar<std::int64_t>(timeout, 60000, s.timeout_ms);
-  p.scalar<std::int64_t>(proxy_timeout, 24LL * 3600 * 1000, s.proxy_timeout_ms);
-  p.scalar<std::int64_t>(resolver_timeout, 30000, s.resolver_timeout_ms);
-  p.scalar<std::int64_t>(smtp_greeting_delay, 0, s.smtp_greeting_delay_ms);
-  p.scalar<std::int64_t>(max_errors, 5, s.max_errors);
-  p.scalar<std::int64_t>(proxy_buffer, 4096, s.proxy_buffer);
-  p.scalar<std::int64_t>(imap_client_buffer, 4096, s.imap_client_buffer);
-  p.scalar<std::int64_t>(smtp_client_buffer, 4096, s.smtp_client_buffer);
-  p.scalar(proxy, false, s.proxy);
-  p.scalar(proxy_pass_error_message, false, s.proxy_pass_error_message);
-  p.scalar(proxy_protocol, false, s.proxy_protocol);
-  p.scalar(xclient, true, s.xclient);
-  p.scalar(proxy_smtp_auth, false, s.proxy_smtp_auth);
-  p.words_into(resolver, {"off"}, s.resolver);
+  p.scalar(auth_http_pass_client_cert, s.auth_http_pass_client_cert);
+  p.scalar(timeout, s.timeout_ms);
+  p.scalar(proxy_timeout, s.proxy_timeout_ms);
+  p.scalar(resolver_timeout, s.resolver_timeout_ms);
+  p.scalar(smtp_greeting_delay, s.smtp_greeting_delay_ms);
+  p.scalar(max_errors, s.max_errors);
+  p.scalar(proxy_buffer, s.proxy_buffer);
+  p.scalar(imap_client_buffer, s.imap_client_buffer);
+  p.scalar(smtp_client_buffer, s.smtp_client_buffer);
+  p.scalar(proxy, s.proxy);
+  p.scalar(proxy_pass_error_message, s.proxy_pass_error_message);
+  p.scalar(proxy_protocol, s.proxy_protocol);
+  p.scalar(xclient, s.xclient);
+  p.scalar(proxy_smtp_auth, s.proxy_smtp_auth);
+  p.words_into(resolver, s.resolver);
   p.entries_into(error_log, s.error_log);
   p.entries_into(set_real_ip_from, s.set_real_ip_from);
   p.entries_into(ssl_conf_command, s.ssl_conf_command);

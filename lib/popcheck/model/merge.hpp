@@ -1,13 +1,16 @@
 #pragma once
 
-// The merge of mail{} into each mail server (ngx_mail_*_merge_srv_conf, spec 2.3, 2.4, 7.1): the
-// effective value of every directive with where it came from, the listeners, the protocol, the
-// TLS mode, and nginx's merge-time errors in nginx's order (all servers per module, modules in
-// the order core, ssl, pop3, imap, smtp, auth_http, proxy, realip).
+// The merge of mail{} into each mail server (ngx_mail_*_merge_srv_conf in
+// src/mail/ngx_mail_*_module.c, the TLS modes of ngx_mail_ssl_merge_conf()): the effective value of
+// every directive with where it came from, the listeners, the protocol, the TLS mode, and nginx's
+// merge-time errors in nginx's order (all servers per module, modules in the order core, ssl, pop3,
+// imap, smtp, auth_http, proxy, realip). A directive named nowhere gets its default from the
+// directive table (MailDirectiveSpec::default_value).
 
 #include <cstdint>
 #include <optional>
 #include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/model/auth_methods.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/mail_conf.hpp>
 #include <popcheck/model/nginx_version.hpp>
@@ -58,9 +61,9 @@ struct EffectiveServer {
   Sourced<std::string> server_name;
   std::vector<Listener> listeners;
   EffectiveTls tls;
-  Sourced<unsigned> pop3_auth; // bits 1 plain, 2 apop, 4 cram-md5, 8 external
+  Sourced<AuthMethods> pop3_auth;
   Sourced<std::vector<std::string>> pop3_capabilities;
-  Sourced<unsigned> imap_auth, smtp_auth;
+  Sourced<AuthMethods> imap_auth, smtp_auth;
   Sourced<std::vector<std::string>> imap_capabilities, smtp_capabilities;
   Sourced<std::optional<AuthHttpTarget>> auth_http;
   bool auth_http_seen = false; // an invalid auth_http was already reported: no merge error

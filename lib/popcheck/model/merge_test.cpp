@@ -1,9 +1,11 @@
-// The merge (spec 2.3, 2.4, 7.1): inheritance of every kind, defaults, TLS enabling and its
-// location, the certificate checks and the order of merge errors. Texts from nginx -t 1.22.1.
+// The merge (ngx_mail_*_merge_srv_conf(), ngx_mail_ssl_merge_conf() in src/mail/): inheritance of
+// every kind, defaults, TLS enabling and its location, the certificate checks and the order of
+// merge errors. Texts from nginx -t 1.22.1.
 
 #include <doctest/doctest.h>
 #include <popcheck/model/server_json.hpp>
 #include <popcheck/model/test_support.hpp>
+#include <variant>
 
 using namespace popcheck;
 using namespace popcheck::model;
@@ -18,12 +20,141 @@ const EffectiveServer& only_server(const Analysis& a) {
   return a.servers[0];
 }
 
+// The effective value of a directive that has a default, in the type of its table entry; the
+// monostate for a directive the merge does not take from the table (a test failure).
+using Effective =
+    std::variant<std::monostate, std::int64_t, AuthMethods, std::string, std::vector<std::string>>;
+
+Effective effective(const EffectiveServer& s, MailId id) {
+  using enum MailId;
+  const auto& t = s.tls;
+  switch (id) {
+  case timeout:
+    return s.timeout_ms.value;
+  case resolver:
+    return s.resolver.value;
+  case resolver_timeout:
+    return s.resolver_timeout_ms.value;
+  case max_errors:
+    return s.max_errors.value;
+  case ssl:
+    return std::int64_t{t.ssl_on.value};
+  case starttls:
+    return static_cast<std::int64_t>(t.starttls.value);
+  case ssl_ecdh_curve:
+    return t.ecdh_curve.value;
+  case ssl_protocols:
+    return std::int64_t{t.protocols.value};
+  case ssl_ciphers:
+    return t.ciphers.value;
+  case ssl_prefer_server_ciphers:
+    return std::int64_t{t.prefer_server_ciphers.value};
+  case ssl_session_cache:
+    return t.session_cache.value;
+  case ssl_session_tickets:
+    return std::int64_t{t.session_tickets.value};
+  case ssl_session_timeout:
+    return t.session_timeout_s.value;
+  case ssl_verify_client:
+    return static_cast<std::int64_t>(t.verify_client.value);
+  case ssl_verify_depth:
+    return t.verify_depth.value;
+  case pop3_auth:
+    return s.pop3_auth.value;
+  case pop3_capabilities:
+    return s.pop3_capabilities.value;
+  case imap_client_buffer:
+    return s.imap_client_buffer.value;
+  case imap_capabilities:
+    return s.imap_capabilities.value;
+  case imap_auth:
+    return s.imap_auth.value;
+  case smtp_client_buffer:
+    return s.smtp_client_buffer.value;
+  case smtp_greeting_delay:
+    return s.smtp_greeting_delay_ms.value;
+  case smtp_auth:
+    return s.smtp_auth.value;
+  case auth_http_timeout:
+    return s.auth_http_timeout_ms.value;
+  case auth_http_pass_client_cert:
+    return std::int64_t{s.auth_http_pass_client_cert.value};
+  case proxy:
+    return std::int64_t{s.proxy.value};
+  case proxy_buffer:
+    return s.proxy_buffer.value;
+  case proxy_timeout:
+    return s.proxy_timeout_ms.value;
+  case proxy_pass_error_message:
+    return std::int64_t{s.proxy_pass_error_message.value};
+  case xclient:
+    return std::int64_t{s.xclient.value};
+  case proxy_smtp_auth:
+    return std::int64_t{s.proxy_smtp_auth.value};
+  case proxy_protocol:
+    return std::int64_t{s.proxy_protocol.value};
+  default:
+    return std::monostate{};
+  }
+}
+
+// The table's default in the same type.
+Effective table_default(const MailDirectiveSpec& d) {
+  const Default& def = d.default_value;
+  switch (def.type) {
+  case Default::Type::word:
+    return std::string(def.word);
+  case Default::Type::words:
+    return std::vector<std::string>(def.words.begin(), def.words.end());
+  case Default::Type::mask:
+    if (d.name.ends_with("_auth")) {
+      return auth_methods_of(d.values, static_cast<std::uint64_t>(def.value));
+    }
+    return def.value;
+  default:
+    return def.value;
+  }
+}
+
 } // namespace
+
+TEST_CASE("model: the merge of an empty server in an empty mail{} yields the table's defaults") {
+  const ContextConf mail;
+  const ServerConf server;
+  MailMerger merger(mail, MergeOptions{.hostname = "testhost"});
+  EffectiveServer s;
+  merger.merge(server, s);
+  std::size_t checked = 0;
+  for (const auto& d : mail_directives()) {
+    if (d.default_value.type == Default::Type::none) {
+      continue;
+    }
+    CAPTURE(d.name);
+    const auto value = effective(s, mail_id(d));
+    CHECK_FALSE(std::holds_alternative<std::monostate>(value));
+    CHECK(value == table_default(d));
+    ++checked;
+  }
+  CHECK(checked == 32);
+  CHECK(s.pop3_auth.value == AuthMethods{AuthMethod::plain});
+  CHECK(s.smtp_auth.value == AuthMethods{AuthMethod::plain, AuthMethod::login});
+  CHECK(s.timeout_ms.value == 60000);
+  CHECK(s.proxy_timeout_ms.value == 86400000);
+  CHECK(s.tls.session_timeout_s.value == 300);
+  // The same again into the reused record of merge_next.
+  const auto& next = merger.merge_next(server);
+  for (const auto& d : mail_directives()) {
+    if (d.default_value.type != Default::Type::none) {
+      CAPTURE(d.name);
+      CHECK(effective(next, mail_id(d)) == table_default(d));
+    }
+  }
+}
 
 TEST_CASE("model: defaults of an empty server") {
   const auto a = analyze_text(mail_conf("auth_http 127.0.0.1:9000/a;\nserver {\nlisten 110;\n}\n"));
   const auto& s = only_server(a);
-  CHECK(s.pop3_auth.value == 1u);
+  CHECK(s.pop3_auth.value == AuthMethods{AuthMethod::plain});
   CHECK(s.pop3_auth.source == Source::default_value);
   CHECK(s.pop3_capabilities.value == std::vector<std::string>{"TOP", "USER", "UIDL"});
   CHECK(s.timeout_ms.value == 60000);
@@ -73,8 +204,8 @@ TEST_CASE("model: a server value replaces the mail value, for every kind") {
   CHECK(inherit.server_name.value == "mail.example");
   CHECK(inherit.server_name.source == Source::mail);
   CHECK(own.server_name.value == "other");
-  CHECK(inherit.pop3_auth.value == (2u | 4u));
-  CHECK(own.pop3_auth.value == 8u); // replaced, not merged
+  CHECK(inherit.pop3_auth.value == AuthMethods{AuthMethod::apop, AuthMethod::cram_md5});
+  CHECK(own.pop3_auth.value == AuthMethods{AuthMethod::external}); // replaced, not merged
   CHECK(inherit.pop3_capabilities.value == std::vector<std::string>{"TOP", "USER", "UIDL"});
   CHECK(own.pop3_capabilities.value == std::vector<std::string>{"PIPELINING"});
   REQUIRE(inherit.auth_http_headers.value.size() == 1);
@@ -98,7 +229,7 @@ TEST_CASE("model: mail-level directives after the servers still apply") {
   const auto a = analyze_text(mail_conf("server {\nlisten 110;\n}\nauth_http 127.0.0.1:9/a;\n"
                                         "pop3_auth cram-md5;\n"));
   CHECK(texts(a).empty());
-  CHECK(only_server(a).pop3_auth.value == 4u);
+  CHECK(only_server(a).pop3_auth.value == AuthMethods{AuthMethod::cram_md5});
 }
 
 TEST_CASE("model: merge errors come out module by module, servers in file order") {

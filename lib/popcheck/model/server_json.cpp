@@ -168,8 +168,14 @@ bool tls_reachable(const EffectiveServer& s) {
   return false;
 }
 
-std::vector<std::string> pop3_method_names(unsigned methods) {
-  return bit_names(methods, k_pop3_auth_words);
+std::vector<std::string> pop3_method_names(AuthMethods methods) {
+  std::vector<std::string> out;
+  for (const auto word : k_pop3_auth_words) {
+    if (methods.has(*auth_method_named(word))) {
+      out.emplace_back(word);
+    }
+  }
+  return out;
 }
 
 json server_json(const EffectiveServer& s, const std::vector<Entry>& main_error_log) {
@@ -200,7 +206,7 @@ json server_json(const EffectiveServer& s, const std::vector<Entry>& main_error_
       {"auth",
        {{"methods", pop3_method_names(s.pop3_auth.value)},
         // USER/PASS, AUTH PLAIN, AUTH LOGIN and AUTH EXTERNAL with an initial response never
-        // consult pop3_auth (spec 4.6).
+        // consult pop3_auth (ngx_mail_pop3_auth_state() in src/mail/ngx_mail_pop3_handler.c).
         {"always_accepted",
          {"USER/PASS", "AUTH PLAIN", "AUTH LOGIN", "AUTH EXTERNAL with initial response"}},
         {"source", to_string(s.pop3_auth.source)}}},

@@ -23,7 +23,7 @@ bool has_plain_listener(const EffectiveServer& server);
 bool tls_reachable(const EffectiveServer& server);
 
 // Canonical order plain, apop, cram-md5, external.
-std::vector<std::string> pop3_method_names(unsigned methods);
+std::vector<std::string> pop3_method_names(AuthMethods methods);
 
 nlohmann::json server_json(const EffectiveServer& server, const std::vector<Entry>& main_error_log);
 

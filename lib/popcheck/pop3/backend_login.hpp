@@ -1,9 +1,10 @@
 #pragma once
 
-// nginx 1.22.1's login to the POP3 backend (ngx_mail_proxy_module.c, spec 6.1-6.3) as a sans-IO
+// nginx 1.22.1's login to the POP3 backend (ngx_mail_proxy_pop3_handler() and
+// ngx_mail_proxy_read_response() in src/mail/ngx_mail_proxy_module.c) as a sans-IO
 // state machine: greeting, USER, PASS, then relay. It owns a proxy_buffer-sized buffer and, like
-// nginx, judges a reply only on what one read left in it: at least 4 bytes ending in CR LF, positive
-// iff it starts with "+OK". The `timeout` deadline and the sockets are the driver's.
+// nginx, judges a reply only on what one read left in it: at least 4 bytes ending in CR LF,
+// positive iff it starts with "+OK". The `timeout` deadline and the sockets are the driver's.
 
 #include <popcheck/pop3/replies.hpp>
 #include <popcheck/pop3/session_events.hpp>
@@ -15,9 +16,10 @@
 
 namespace popcheck::pop3 {
 
+// From the merged server: proxy_buffer and proxy_pass_error_message.
 struct BackendLoginSettings {
-  std::size_t buffer_size = k_default_proxy_buffer; // proxy_buffer
-  bool pass_error_message = false;                  // proxy_pass_error_message
+  std::size_t buffer_size = 0;
+  bool pass_error_message = false;
 };
 
 enum class BackendLoginState { greeting, user_sent, pass_sent, logged_in, failed };

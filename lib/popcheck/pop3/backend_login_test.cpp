@@ -1,14 +1,18 @@
-#include <popcheck/pop3/backend_login.hpp>
-
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
+#include <popcheck/model/directive_table.hpp>
+#include <popcheck/pop3/backend_login.hpp>
 #include <string>
 #include <vector>
 
+using namespace popcheck;
 using namespace popcheck::pop3;
 
 namespace {
+
+// The default proxy_buffer (one page), without proxy_pass_error_message.
+const BackendLoginSettings k_settings{
+    static_cast<std::size_t>(model::spec(model::MailId::proxy_buffer).default_value.value), false};
 
 // One backend read of `bytes` (truncated to the free space, as recv would).
 BackendStep read(BackendLogin& login, std::string_view bytes) {
@@ -21,7 +25,7 @@ BackendStep read(BackendLogin& login, std::string_view bytes) {
 } // namespace
 
 TEST_CASE("backend login: USER then PASS, the PASS reply is relayed") {
-  BackendLogin login({}, "john doe ", "secret");
+  BackendLogin login(k_settings, "john doe ", "secret");
   auto step = read(login, "+OK Dovecot ready. <1.2@host>\r\n");
   CHECK(step.to_backend == "USER john doe \r\n");
   CHECK(step.to_client.empty());
@@ -36,7 +40,7 @@ TEST_CASE("backend login: USER then PASS, the PASS reply is relayed") {
 }
 
 TEST_CASE("backend login: a reply is complete only with 4+ bytes ending in CR LF") {
-  BackendLogin login({}, "a", "b");
+  BackendLogin login(k_settings, "a", "b");
   CHECK(read(login, "+OK").to_backend.empty());
   CHECK(read(login, " hi").to_backend.empty());
   CHECK(read(login, "\r\n").to_backend == "USER a\r\n");
@@ -49,7 +53,7 @@ TEST_CASE("backend login: a reply is complete only with 4+ bytes ending in CR LF
 }
 
 TEST_CASE("backend login: proxy_pass_error_message") {
-  BackendLogin off({}, "carol", "pw");
+  BackendLogin off(k_settings, "carol", "pw");
   read(off, "+OK\r\n");
   read(off, "+OK\r\n");
   auto step = read(off, "-ERR [AUTH] Authentication failed.\r\n");
@@ -71,12 +75,12 @@ TEST_CASE("backend login: too long line, EOF, timeout") {
   CHECK(step.to_client == "-ERR internal server error\r\n");
   CHECK(step.log->message == "upstream sent too long response line: \"+OK 0123456789a\"");
 
-  BackendLogin eof({}, "a", "b");
+  BackendLogin eof(k_settings, "a", "b");
   step = eof.on_input(0);
   CHECK(step.to_client == "-ERR internal server error\r\n");
   CHECK_FALSE(step.log.has_value());
 
-  BackendLogin slow({}, "a", "b");
+  BackendLogin slow(k_settings, "a", "b");
   step = slow.on_timeout();
   CHECK(step.to_client == "-ERR internal server error\r\n");
   CHECK(step.log->message == "upstream timed out (110: Connection timed out)");
@@ -88,7 +92,7 @@ TEST_CASE("backend login: too long line, EOF, timeout") {
 // Connection timed out) while sending user name to upstream"; the action follows the login.
 TEST_CASE("backend login: a timeout is logged with the action of the step in progress") {
   auto timeout_after = [](std::vector<std::string_view> replies) {
-    BackendLogin login({}, "a", "b");
+    BackendLogin login(k_settings, "a", "b");
     for (auto reply : replies) {
       read(login, reply);
     }

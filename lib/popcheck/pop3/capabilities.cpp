@@ -20,7 +20,7 @@ bool equals_user_ignoring_case(std::string_view item) {
   return true;
 }
 
-std::string capa_body(const std::vector<std::string>& caps, unsigned methods) {
+std::string capa_body(const std::vector<std::string>& caps, AuthMethods methods) {
   std::string out(k_capa_header);
   for (const auto& item : caps) {
     out += item;
@@ -37,26 +37,26 @@ std::string capa_body(const std::vector<std::string>& caps, unsigned methods) {
 
 } // namespace
 
-std::vector<std::string_view> sasl_names(unsigned methods) {
+std::vector<std::string_view> sasl_names(AuthMethods methods) {
   std::vector<std::string_view> names;
-  if (methods & k_auth_plain) {
+  if (methods.has(AuthMethod::plain)) {
     names.push_back("PLAIN");
     names.push_back("LOGIN");
   }
-  if (methods & k_auth_cram_md5) {
+  if (methods.has(AuthMethod::cram_md5)) {
     names.push_back("CRAM-MD5");
   }
-  if (methods & k_auth_external) {
+  if (methods.has(AuthMethod::external)) {
     names.push_back("EXTERNAL");
   }
   return names;
 }
 
-std::string capa_normal(const std::vector<std::string>& caps, unsigned methods) {
+std::string capa_normal(const std::vector<std::string>& caps, AuthMethods methods) {
   return capa_body(caps, methods) + std::string(k_end);
 }
 
-std::string capa_starttls_on(const std::vector<std::string>& caps, unsigned methods) {
+std::string capa_starttls_on(const std::vector<std::string>& caps, AuthMethods methods) {
   return capa_body(caps, methods) + "STLS\r\n" + std::string(k_end);
 }
 
@@ -74,7 +74,7 @@ std::string capa_starttls_only(const std::vector<std::string>& caps) {
   return out;
 }
 
-std::string auth_list(unsigned methods) {
+std::string auth_list(AuthMethods methods) {
   std::string out(k_auth_header);
   for (auto name : sasl_names(methods)) {
     out += name;
@@ -84,8 +84,8 @@ std::string auth_list(unsigned methods) {
   return out;
 }
 
-bool greeting_is_salted(unsigned methods) {
-  return (methods & (k_auth_apop | k_auth_cram_md5)) != 0;
+bool greeting_is_salted(AuthMethods methods) {
+  return methods.has_any({AuthMethod::apop, AuthMethod::cram_md5});
 }
 
 std::string greeting(std::string_view salt) {

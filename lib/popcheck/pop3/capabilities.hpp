@@ -1,20 +1,18 @@
 #pragma once
 
-// The replies nginx 1.22.1 precomputes for a POP3 server (ngx_mail_pop3_module.c, spec section 3):
+// The replies nginx 1.22.1 precomputes for a POP3 server (ngx_mail_pop3_merge_srv_conf() in
+// src/mail/ngx_mail_pop3_module.c):
 // the greeting, the three CAPA variants and the bare-AUTH list. Byte-exact.
 
+#include <popcheck/model/auth_methods.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace popcheck::pop3 {
 
-enum AuthMethod : unsigned {
-  k_auth_plain = 1,
-  k_auth_apop = 2,
-  k_auth_cram_md5 = 4,
-  k_auth_external = 8,
-};
+using model::AuthMethod;
+using model::AuthMethods; // pop3_auth: plain, apop, cram_md5, external
 
 enum class Starttls { off, on, only };
 
@@ -24,21 +22,21 @@ inline constexpr std::string_view k_err_internal = "-ERR internal server error\r
 
 // The SASL names in nginx's fixed order PLAIN, LOGIN, CRAM-MD5, EXTERNAL; `plain` implies LOGIN and
 // `apop` has no SASL name.
-std::vector<std::string_view> sasl_names(unsigned methods);
+std::vector<std::string_view> sasl_names(AuthMethods methods);
 
 // Normal CAPA: the items verbatim, then a SASL line that is always present (bare "SASL" when no
 // SASL name is enabled).
-std::string capa_normal(const std::vector<std::string>& caps, unsigned methods);
+std::string capa_normal(const std::vector<std::string>& caps, AuthMethods methods);
 // `starttls on` before TLS: the normal reply with "STLS" just before the terminating dot.
-std::string capa_starttls_on(const std::vector<std::string>& caps, unsigned methods);
+std::string capa_starttls_on(const std::vector<std::string>& caps, AuthMethods methods);
 // `starttls only` before TLS: items except those equal to USER (case-insensitive, whole item),
 // then STLS; no SASL line.
 std::string capa_starttls_only(const std::vector<std::string>& caps);
 // Reply to AUTH without arguments: one SASL name per line.
-std::string auth_list(unsigned methods);
+std::string auth_list(AuthMethods methods);
 
 // The greeting carries the APOP/CRAM-MD5 salt when either method is enabled.
-bool greeting_is_salted(unsigned methods);
+bool greeting_is_salted(AuthMethods methods);
 // "+OK POP3 ready\r\n", or with a salt "<R.T@S>": "+OK POP3 ready <R.T@S>\r\n".
 std::string greeting(std::string_view salt);
 // A regular expression (ECMAScript and Python compatible) for the salted greeting of server_name.

@@ -1,7 +1,7 @@
 #pragma once
 
-// Every byte nginx 1.22.1 writes to a POP3 client before login (ngx_mail_pop3_handler.c,
-// ngx_mail_handler.c; spec 4.3), and the fixed limits of the pre-login session. The greeting, CAPA
+// Every byte nginx 1.22.1 writes to a POP3 client before login (src/mail/ngx_mail_pop3_handler.c,
+// src/mail/ngx_mail_handler.c), and the fixed limits of the pre-login session. The greeting, CAPA
 // and AUTH-list builders live in capabilities.hpp (k_ok, k_err_invalid, k_err_internal too).
 
 #include <popcheck/pop3/capabilities.hpp>
@@ -17,10 +17,12 @@ inline constexpr std::string_view k_plain_continue = "+ \r\n";
 inline constexpr std::string_view k_username_prompt = "+ VXNlcm5hbWU6\r\n";
 // `AUTH LOGIN` second prompt: base64 of "Password:".
 inline constexpr std::string_view k_password_prompt = "+ UGFzc3dvcmQ6\r\n";
-// ssl_verify_client failures (spec 7.3); the connection is closed after them.
+// ssl_verify_client failures (ngx_mail_verify_cert() in src/mail/ngx_mail_handler.c); the
+// connection is closed after them.
 inline constexpr std::string_view k_err_cert = "-ERR SSL certificate error\r\n";
 inline constexpr std::string_view k_err_no_cert = "-ERR No required SSL certificate\r\n";
-// Prefix of an auth server refusal: "-ERR " + Auth-Status text + CR LF (spec 5.3).
+// Prefix of an auth server refusal: "-ERR " + Auth-Status text + CR LF
+// (ngx_mail_auth_http_process_headers() in src/mail/ngx_mail_auth_http_module.c).
 inline constexpr std::string_view k_err_prefix = "-ERR ";
 inline constexpr std::string_view k_crlf = "\r\n";
 
@@ -32,9 +34,5 @@ inline constexpr std::size_t k_max_arguments = 3;
 inline constexpr std::size_t k_cram_md5_digest_octets = 32;
 // The auth_http response header must fit in this buffer (ngx_create_temp_buf(pool, 1024)).
 inline constexpr std::size_t k_max_auth_http_response_octets = 1024;
-// nginx's defaults for `max_errors`, `timeout` (ms) and `proxy_buffer` (one page).
-inline constexpr unsigned k_default_max_errors = 5;
-inline constexpr unsigned k_default_timeout_ms = 60000;
-inline constexpr std::size_t k_default_proxy_buffer = 4096;
 
 } // namespace popcheck::pop3

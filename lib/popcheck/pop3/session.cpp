@@ -21,10 +21,21 @@ std::string_view auth_method_name(AuthMethodName method) {
   return "plain";
 }
 
+SessionSettings session_settings(const model::EffectiveServer& s) {
+  SessionSettings out;
+  out.capabilities = s.pop3_capabilities.value;
+  out.auth_methods = s.pop3_auth.value;
+  out.starttls = static_cast<Starttls>(s.tls.starttls.value);
+  out.max_errors = static_cast<unsigned>(s.max_errors.value);
+  out.timeout = std::chrono::milliseconds(s.timeout_ms.value);
+  out.server_name = s.server_name.value;
+  return out;
+}
+
 std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings) {
   auto shared = std::make_shared<SessionShared>();
   const auto& caps = settings.capabilities;
-  const unsigned methods = settings.auth_methods;
+  const AuthMethods methods = settings.auth_methods;
   shared->capa_normal = capa_normal(caps, methods);
   shared->capa_start = shared->capa_normal;
   if (settings.tls_supported && settings.starttls == Starttls::on) {
@@ -133,7 +144,8 @@ Session::Result Session::handle_start_command() {
   }
 }
 
-// Anything but PASS, CAPA, NOOP and QUIT answers -ERR and returns to START (spec 4.4).
+// Anything but PASS, CAPA, NOOP and QUIT answers -ERR and returns to START
+// (ngx_mail_pop3_auth_state() in src/mail/ngx_mail_pop3_handler.c).
 Session::Result Session::handle_user_state_command() {
   switch (m_parser.command()) {
   case Command::pass:
@@ -178,7 +190,7 @@ Session::Result Session::cmd_pass() {
 
 Session::Result Session::cmd_apop() {
   if (starttls_only() || m_parser.argument_count() != 2 ||
-      !(settings().auth_methods & k_auth_apop)) {
+      !settings().auth_methods.has(AuthMethod::apop)) {
     return Result::invalid;
   }
   m_login = arg(0);

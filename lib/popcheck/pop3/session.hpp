@@ -1,7 +1,8 @@
 #pragma once
 
-// nginx 1.22.1's (Debian) POP3 pre-authentication session as a sans-IO state machine (spec 4, 5.3,
-// 7.1-7.4; ngx_mail_pop3_handler.c, ngx_mail_handler.c, ngx_mail_auth_http_module.c).
+// nginx 1.22.1's (Debian) POP3 pre-authentication session as a sans-IO state machine
+// (src/mail/ngx_mail_pop3_handler.c: ngx_mail_pop3_init_session(), ngx_mail_pop3_auth_state();
+// src/mail/ngx_mail_handler.c; the outcomes of ngx_mail_auth_http_module.c; STLS per RFC 2595).
 //
 // The session owns nginx's fixed 128-byte client buffer. The driver mirrors nginx's read loop:
 //   while wants_input(): n = recv(input_space()) (skipped when it is empty);
@@ -12,19 +13,19 @@
 // commands ends the session as it does in nginx. Timers, TLS and auth_http are the driver's; their
 // outcomes come back through on_timer(), on_tls_*() and on_auth_*().
 
-#include <popcheck/pop3/auth_http_response.hpp>
-#include <popcheck/pop3/capabilities.hpp>
-#include <popcheck/pop3/command_parser.hpp>
-#include <popcheck/pop3/replies.hpp>
-#include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session_events.hpp>
-
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <popcheck/model/merge.hpp>
+#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/pop3/capabilities.hpp>
+#include <popcheck/pop3/command_parser.hpp>
+#include <popcheck/pop3/replies.hpp>
+#include <popcheck/pop3/sasl.hpp>
+#include <popcheck/pop3/session_events.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,17 +33,22 @@
 
 namespace popcheck::pop3 {
 
+// A server's settings, taken from its merged configuration (session_settings()); nginx's defaults
+// live in the directive table, not here.
 struct SessionSettings {
-  std::vector<std::string> capabilities{"TOP", "USER", "UIDL"}; // pop3_capabilities
-  unsigned auth_methods = k_auth_plain;                        // pop3_auth (AuthMethod bits)
-  Starttls starttls = Starttls::off;
+  std::vector<std::string> capabilities; // pop3_capabilities
+  AuthMethods auth_methods;              // pop3_auth
+  Starttls starttls{};
   bool tls_supported = true;      // false: like nginx built without mail SSL (STLS is unknown)
   bool connection_is_tls = false; // `listen ... ssl` / `ssl on`: TLS before the greeting
-  unsigned max_errors = k_default_max_errors;
-  std::chrono::milliseconds timeout{k_default_timeout_ms};
+  unsigned max_errors = 0;
+  std::chrono::milliseconds timeout{};
   std::string server_name;        // the salt's S
   std::string auth_server_name;   // auth_http peer "host:port", for log texts
 };
+
+// The settings of a merged server (the driver adds connection_is_tls and auth_server_name).
+SessionSettings session_settings(const model::EffectiveServer& server);
 
 // Injectable sources for the salt <R.T@S>.
 struct SessionEnvironment {
@@ -101,7 +107,8 @@ public:
   void on_timer();
 
   void on_tls_established();
-  // Certificate check failure (spec 7.3): the error reply, then close. Also valid before start()
+  // Certificate check failure (ngx_mail_verify_cert() in src/mail/ngx_mail_handler.c): the error
+  // reply, then close. Also valid before start()
   // for `listen ... ssl`. For verify_failed the driver passes nginx's log text (it has the code).
   void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
 

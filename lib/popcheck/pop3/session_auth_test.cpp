@@ -15,8 +15,8 @@ using popcheck::pop3::testing::refusal;
 
 namespace {
 
-SessionSettings settings(unsigned methods = k_auth_plain) {
-  SessionSettings s;
+SessionSettings settings(AuthMethods methods = {AuthMethod::plain}) {
+  SessionSettings s = popcheck::pop3::testing::default_settings();
   s.auth_methods = methods;
   s.server_name = "mail.example.test";
   s.auth_server_name = "127.0.0.1:9000";
@@ -79,7 +79,7 @@ TEST_CASE("session 4.5: PLAIN, CRAM-MD5, EXTERNAL and unknown mechanisms") {
   CHECK(d.auth[0].password == "");
   CHECK_FALSE(d.auth[0].salt.has_value()); // unsalted session
 
-  Driver e(settings(k_auth_plain | k_auth_cram_md5 | k_auth_external));
+  Driver e(settings(AuthMethods{AuthMethod::plain, AuthMethod::cram_md5, AuthMethod::external}));
   CHECK(e.send("AUTH CRAM-MD5 x\r\n") == k_err);
   CHECK(e.send("AUTH external\r\n") == "+ VXNlcm5hbWU6\r\n");
   CHECK(e.send("=\r\n") == "");
@@ -90,7 +90,7 @@ TEST_CASE("session 4.5: PLAIN, CRAM-MD5, EXTERNAL and unknown mechanisms") {
 }
 
 TEST_CASE("session 4.5: CRAM-MD5") {
-  Driver d(settings(k_auth_plain | k_auth_cram_md5));
+  Driver d(settings(AuthMethods{AuthMethod::plain, AuthMethod::cram_md5}));
   CHECK(d.send("AUTH CRAM-MD5\r\n") ==
         "+ PDQzNDM0NzcwMi4xNzk1Nzg2MDAzQG1haWwuZXhhbXBsZS50ZXN0Pg==\r\n");
   // "alice " + 31 bytes: wrong digest length.
@@ -113,7 +113,7 @@ TEST_CASE("session 4.5: CRAM-MD5") {
 TEST_CASE("session 4.6: APOP needs its bit and two arguments; the digest is not checked") {
   Driver d(settings());
   CHECK(d.send("APOP alice 0123\r\n") == k_err);
-  Driver e(settings(k_auth_apop));
+  Driver e(settings(AuthMethods{AuthMethod::apop}));
   CHECK(e.send("APOP alice\r\nAPOP a b c\r\n") == k_err + k_err);
   CHECK(e.send("APOP alice 0123456789abcdef0123456789abcdef\r\n") == "");
   REQUIRE(e.auth.size() == 1);
@@ -248,7 +248,7 @@ TEST_CASE("session: stale passwords reach later attempts (Debian 1.22.1)") {
   CHECK(d.auth[1].password == "secret");
 
   // CRAM-MD5 without a space passes the 32-byte check with a refused 32-byte PASS password.
-  Driver e(settings(k_auth_plain | k_auth_cram_md5));
+  Driver e(settings(AuthMethods{AuthMethod::plain, AuthMethod::cram_md5}));
   e.send("USER a\r\nPASS 0123456789abcdef0123456789abcdef\r\n");
   e.auth_result(refusal("no", 1));
   e.timer_fires();
@@ -259,7 +259,7 @@ TEST_CASE("session: stale passwords reach later attempts (Debian 1.22.1)") {
   CHECK(e.auth[1].password == "0123456789abcdef0123456789abcdef");
 
   // After a salted request the password is gone: a second CRAM-MD5 without a space is refused.
-  Driver f(settings(k_auth_plain | k_auth_cram_md5));
+  Driver f(settings(AuthMethods{AuthMethod::plain, AuthMethod::cram_md5}));
   f.send("AUTH CRAM-MD5\r\n");
   f.send("YWxpY2UgZTUyZWQ2Yjk5NjQxOTIyYjk0NjEzNTY4YjM0YzFlYzU=\r\n");
   f.auth_result(refusal("no", 1));
@@ -268,7 +268,7 @@ TEST_CASE("session: stale passwords reach later attempts (Debian 1.22.1)") {
   CHECK(f.send("YWxpY2U=\r\n") == k_err);
 
   // A WAIT retry of APOP sends an empty Auth-Pass.
-  Driver g(settings(k_auth_apop));
+  Driver g(settings(AuthMethods{AuthMethod::apop}));
   g.send("APOP alice 0123456789abcdef0123456789abcdef\r\n");
   AuthHttpResponse wait;
   wait.wait = true;

@@ -1,4 +1,6 @@
-// The SASL half of pop3::Session: the AUTH command and its continuation lines (spec 4.4-4.7).
+// The SASL half of pop3::Session: the AUTH command and its continuation lines
+// (ngx_mail_pop3_auth() in src/mail/ngx_mail_pop3_handler.c, ngx_mail_auth_*() in
+// src/mail/ngx_mail_handler.c).
 
 #include <popcheck/pop3/session.hpp>
 
@@ -9,7 +11,8 @@ constexpr std::string_view k_in_auth_state = "in auth state";
 
 } // namespace
 
-// ngx_mail_pop3_auth + ngx_mail_auth_parse (spec 4.5).
+// ngx_mail_pop3_auth() + ngx_mail_auth_parse() (src/mail/ngx_mail_pop3_handler.c,
+// ngx_mail_parse.c).
 Session::Result Session::cmd_auth() {
   if (starttls_only()) {
     return Result::invalid;
@@ -48,21 +51,22 @@ Session::Result Session::cmd_auth() {
     return Result::auth;
   }
   case AuthStart::cram_md5:
-    if (!(settings().auth_methods & k_auth_cram_md5)) {
+    if (!settings().auth_methods.has(AuthMethod::cram_md5)) {
       return Result::invalid;
     }
     m_out = cram_md5_challenge(m_salt);
     m_mail_state = MailState::auth_cram_md5;
     return Result::ok;
   case AuthStart::external:
-    if (!(settings().auth_methods & k_auth_external)) {
+    if (!settings().auth_methods.has(AuthMethod::external)) {
       return Result::invalid;
     }
     m_out = k_username_prompt;
     m_mail_state = MailState::auth_external;
     return Result::ok;
   case AuthStart::external_response: {
-    // No external-bit check on this path (spec 4.6).
+    // No external-bit check on this path: ngx_mail_pop3_auth() calls ngx_mail_auth_external()
+    // for an initial response whatever pop3_auth says.
     auto login = decode_sasl_text(arg(1));
     if (!login) {
       return sasl_failed(login.error(), SaslMechanism::external);

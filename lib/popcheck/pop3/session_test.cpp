@@ -15,8 +15,9 @@ using popcheck::pop3::testing::refusal;
 
 namespace {
 
-SessionSettings settings(unsigned methods = k_auth_plain, Starttls starttls = Starttls::off) {
-  SessionSettings s;
+SessionSettings settings(AuthMethods methods = {AuthMethod::plain},
+                         Starttls starttls = Starttls::off) {
+  SessionSettings s = popcheck::pop3::testing::default_settings();
   s.auth_methods = methods;
   s.starttls = starttls;
   s.server_name = "mail.example.test";
@@ -40,7 +41,7 @@ TEST_CASE("session 3.5 A: defaults") {
 }
 
 TEST_CASE("session 3.5 B: starttls on, salted greeting, STLS then normal CAPA") {
-  auto s = settings(k_auth_plain | k_auth_cram_md5, Starttls::on);
+  auto s = settings(AuthMethods{AuthMethod::plain, AuthMethod::cram_md5}, Starttls::on);
   s.capabilities = {"TOP", "USER", "UIDL", "PIPELINING"};
   Driver d(s);
   CHECK(d.wire == "+OK POP3 ready <434347702.1795786003@mail.example.test>\r\n");
@@ -62,7 +63,7 @@ TEST_CASE("session 3.5 B: starttls on, salted greeting, STLS then normal CAPA") 
 }
 
 TEST_CASE("session 3.5 C and 7.1: starttls only") {
-  auto s = settings(k_auth_plain | k_auth_cram_md5, Starttls::only);
+  auto s = settings(AuthMethods{AuthMethod::plain, AuthMethod::cram_md5}, Starttls::only);
   s.capabilities = {"TOP", "USER", "UIDL", "PIPELINING"};
   Driver d(s);
   CHECK(d.send("CAPA\r\n") ==
@@ -86,7 +87,7 @@ TEST_CASE("session 3.5 C and 7.1: starttls only") {
 }
 
 TEST_CASE("session 3.5 D: apop cram-md5 cannot switch off the plain methods") {
-  Driver d(settings(k_auth_apop | k_auth_cram_md5));
+  Driver d(settings(AuthMethods{AuthMethod::apop, AuthMethod::cram_md5}));
   CHECK(d.send("CAPA\r\n") ==
         "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\nSASL CRAM-MD5\r\n.\r\n");
   CHECK(d.send("AUTH\r\n") == "+OK methods supported:\r\nCRAM-MD5\r\n.\r\n");
@@ -105,12 +106,12 @@ TEST_CASE("session 3.5 D: apop cram-md5 cannot switch off the plain methods") {
 }
 
 TEST_CASE("session 3.5 E: listed SASL and STLS items; STLS refused with starttls off") {
-  auto s = settings(k_auth_plain);
+  auto s = settings(AuthMethods{AuthMethod::plain});
   s.capabilities = {"TOP", "USER", "UIDL", "SASL", "PIPELINING"};
   Driver d(s);
   CHECK(d.send("CAPA\r\n") == "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\nSASL\r\n"
                               "PIPELINING\r\nSASL PLAIN LOGIN\r\n.\r\n");
-  auto s2 = settings(k_auth_apop);
+  auto s2 = settings(AuthMethods{AuthMethod::apop});
   s2.capabilities = {"TOP", "STLS", "UIDL"};
   Driver e(s2);
   CHECK(e.send("CAPA\r\n") == "+OK Capability list follows\r\nTOP\r\nSTLS\r\nUIDL\r\nSASL\r\n.\r\n");
@@ -229,7 +230,7 @@ TEST_CASE("session 4.2 and 4.8: lines behind a refused login run after the Auth-
 }
 
 TEST_CASE("session 4.2 and 7.2: data pipelined behind STLS is discarded") {
-  Driver d(settings(k_auth_plain, Starttls::on));
+  Driver d(settings(AuthMethods{AuthMethod::plain}, Starttls::on));
   CHECK(d.send("STLS\r\nUSER evil\r\nPASS x\r\n") == "+OK\r\n");
   CHECK(d.session.pending_input().empty());
   d.tls_established();
@@ -273,13 +274,13 @@ TEST_CASE("session 4.4: USER state") {
   CHECK(f.closed);
 
   // CAPA in the USER state is the normal one even before STLS.
-  Driver g(settings(k_auth_plain, Starttls::on));
+  Driver g(settings(AuthMethods{AuthMethod::plain}, Starttls::on));
   CHECK(g.send("USER a\r\nCAPA\r\n") ==
         "+OK\r\n+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\nSASL PLAIN LOGIN\r\n.\r\n");
 }
 
 TEST_CASE("session 7.1: an implicit-TLS connection never offers STLS") {
-  auto s = settings(k_auth_plain, Starttls::on);
+  auto s = settings(AuthMethods{AuthMethod::plain}, Starttls::on);
   s.connection_is_tls = true;
   Driver d(s);
   CHECK(d.send("CAPA\r\n") ==
@@ -290,7 +291,7 @@ TEST_CASE("session 7.1: an implicit-TLS connection never offers STLS") {
 }
 
 TEST_CASE("session 7.3: certificate rejections") {
-  auto s = settings(k_auth_plain, Starttls::on);
+  auto s = settings(AuthMethods{AuthMethod::plain}, Starttls::on);
   Driver d(s);
   d.send("STLS\r\n");
   d.session.on_tls_rejected(CertificateProblem::missing);

@@ -12,6 +12,17 @@
 
 namespace popcheck::pop3::testing {
 
+// The settings of a server that sets nothing: nginx's defaults, from the directive table through
+// the merge.
+inline SessionSettings default_settings() {
+  const model::ContextConf mail;
+  const model::ServerConf server;
+  model::MailMerger merger(mail, {});
+  model::EffectiveServer merged;
+  merger.merge(server, merged);
+  return session_settings(merged);
+}
+
 inline SessionEnvironment fixed_environment() {
   return {[] { return 434347702U; }, [] { return std::int64_t{1795786003}; }};
 }

@@ -19,7 +19,7 @@ const std::string k_mail_parse = "src/mail/ngx_mail_parse.c ";
 // Derivation context: what this listener does, in nginx's terms.
 struct Facts {
   const model::EffectiveServer& s;
-  unsigned methods;
+  model::AuthMethods methods;
   bool salted;
   bool implicit;         // TLS from the first byte (listen ... ssl, or `ssl on`)
   StarttlsMode mode;     // meaningful on plain listeners only
@@ -197,7 +197,7 @@ void add_method_checks(const Facts& f, std::vector<Script>& out) {
                              "AUTH LOGIN with a user name gets the Password: prompt (" +
                                  k_pop3_handler + "ngx_mail_pop3_auth())",
                              "AUTH LOGIN cHJvYmU=", expect_bytes(pop3::k_password_prompt)));
-  if (f.methods & pop3::k_auth_cram_md5) {
+  if (f.methods.has(model::AuthMethod::cram_md5)) {
     out.push_back(continuation(f, "auth-cram-md5",
                                "AUTH CRAM-MD5 (enabled) gets the greeting's salt as challenge (" +
                                    k_mail_handler + "ngx_mail_auth_cram_md5_salt())",
@@ -208,7 +208,7 @@ void add_method_checks(const Facts& f, std::vector<Script>& out) {
                               k_pop3_handler + "ngx_mail_pop3_auth())",
                           "AUTH CRAM-MD5"));
   }
-  if (f.methods & pop3::k_auth_external) {
+  if (f.methods.has(model::AuthMethod::external)) {
     out.push_back(continuation(f, "auth-external",
                                "AUTH EXTERNAL (enabled) gets the Username: prompt (" +
                                    k_pop3_handler + "ngx_mail_pop3_auth())",
@@ -220,7 +220,7 @@ void add_method_checks(const Facts& f, std::vector<Script>& out) {
                               k_pop3_handler + "ngx_mail_pop3_auth())",
                           "AUTH EXTERNAL"));
   }
-  if (!(f.methods & pop3::k_auth_apop)) {
+  if (!f.methods.has(model::AuthMethod::apop)) {
     out.push_back(refusal(f, f.usable, "apop-disabled",
                           "APOP is refused: apop is not in pop3_auth (" + k_pop3_handler +
                               "ngx_mail_pop3_apop())",
@@ -301,13 +301,13 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
             "ngx_mail_auth_parse()); needs an auth server that "
             "accepts it",
         {send("AUTH EXTERNAL ${base64(user)}"), expect_status("+OK")});
-  if (f.methods & pop3::k_auth_apop) {
+  if (f.methods.has(model::AuthMethod::apop)) {
     login("login-apop",
           "APOP with the digest of the greeting's salt logs in (" + k_pop3_handler +
               "ngx_mail_pop3_apop())",
           {send("APOP ${user} ${apop(salt, password)}"), expect_status("+OK")});
   }
-  if (f.methods & pop3::k_auth_cram_md5) {
+  if (f.methods.has(model::AuthMethod::cram_md5)) {
     login("login-cram-md5",
           "AUTH CRAM-MD5 with the HMAC of the challenge logs in (" + k_mail_handler +
               "ngx_mail_auth_cram_md5())",

@@ -156,13 +156,8 @@ void resolve_tls_paths(model::EffectiveTls& tls, const std::string& conf_prefix)
 ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_prefix) {
   ServerPlan plan;
   auto& session = plan.session;
-  session.capabilities = s.pop3_capabilities.value;
-  session.auth_methods = s.pop3_auth.value;
-  session.starttls = static_cast<pop3::Starttls>(s.tls.starttls.value);
+  session = pop3::session_settings(s);
   session.tls_supported = true;
-  session.max_errors = static_cast<unsigned>(s.max_errors.value);
-  session.timeout = std::chrono::milliseconds(s.timeout_ms.value);
-  session.server_name = s.server_name.value;
   if (s.auth_http.value) {
     const auto& target = *s.auth_http.value;
     AuthHttpPlan auth;
@@ -291,7 +286,7 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
   top_level(tree, 0, main);
   std::optional<unsigned> worker_processes;
   for (const auto* d : main) {
-    const std::string arg = d->args.empty() ? "" : d->args[0].value;
+    const std::string arg = d->args.empty() ? "" : d->args[0].value.str();
     if (d->name == "worker_processes") {
       worker_processes = arg == "auto" ? cores : static_cast<unsigned>(parse_u64(arg).value_or(1));
     } else if (d->name == "worker_rlimit_nofile") {

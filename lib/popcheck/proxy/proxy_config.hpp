@@ -58,7 +58,7 @@ struct AuthHttpPlan {
   std::string url;             // what libcurl connects to ("http://host:port/")
   std::optional<std::string> unix_path;
   std::string peer;            // "host:port" / "unix:/path", nginx's name in log texts
-  std::chrono::milliseconds timeout{60000};
+  std::chrono::milliseconds timeout{}; // auth_http_timeout
   // The socket address when it needs no resolving (an IP literal or a unix path): connected
   // directly on the worker's loop, without libcurl (nginx resolves auth_http at parse time too).
   std::optional<sockaddr_storage> address;
@@ -68,6 +68,7 @@ struct AuthHttpPlan {
 // The protocol a server{} speaks (its `protocol` directive); the proxy serves POP3 so far.
 enum class MailProtocol : std::uint8_t { pop3 };
 
+// Every value comes from the merged server (nginx's defaults are the directive table's).
 struct ServerPlan {
   MailProtocol protocol = MailProtocol::pop3;
   pop3::SessionSettings session; // connection_is_tls is set per listener
@@ -75,8 +76,8 @@ struct ServerPlan {
   std::shared_ptr<const pop3::SessionShared> shared_plain;
   std::shared_ptr<const pop3::SessionShared> shared_tls;
   std::optional<AuthHttpPlan> auth_http;
-  std::chrono::milliseconds proxy_timeout{24 * 3600 * 1000};
-  std::size_t proxy_buffer = pop3::k_default_proxy_buffer;
+  std::chrono::milliseconds proxy_timeout{};
+  std::size_t proxy_buffer = 0;
   bool pass_error_message = false;
   bool proxy_protocol = false; // PROXY v1 header to the backend
   std::vector<std::string> ticket_key_files; // ssl_session_ticket_key, absolute paths

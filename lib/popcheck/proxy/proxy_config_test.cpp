@@ -103,7 +103,8 @@ mail {
   REQUIRE(plan.servers.size() == 1);
   const ServerPlan& s = plan.servers[0];
   CHECK(s.session.server_name == "mail.example.test");
-  CHECK(s.session.auth_methods == (pop3::k_auth_plain | pop3::k_auth_apop));
+  CHECK(s.session.auth_methods ==
+        pop3::AuthMethods{pop3::AuthMethod::plain, pop3::AuthMethod::apop});
   CHECK(s.session.starttls == pop3::Starttls::on);
   CHECK(s.session.max_errors == 3);
   CHECK(s.session.timeout == std::chrono::seconds(10));
