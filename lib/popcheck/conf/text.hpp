@@ -1,8 +1,8 @@
 #pragma once
 
-// The text of a token in the syntax tree: a view into the tree's arena that reads like the
-// std::string it used to be (concatenation for messages, conversion where a string is stored),
-// so nodes stay two words wide without every message site spelling out a conversion.
+// The text of a token in the syntax tree: a view into the tree's arena, two words wide. It
+// concatenates into messages like a string; a copy is made only where one is asked for (str(), or
+// an explicit std::string(text)), never behind a conversion the reader cannot see.
 
 #include <string>
 #include <string_view>
@@ -17,7 +17,7 @@ public:
   Text(const std::string&) = delete; // a view of a temporary string would dangle
 
   std::string str() const { return std::string(*this); }
-  operator std::string() const { return str(); } // NOLINT: where a copy is kept
+  explicit operator std::string() const { return str(); }
 
   friend std::string operator+(std::string a, Text b) { return a.append(b); }
   friend std::string operator+(const char* a, Text b) { return std::string(a).append(b); }

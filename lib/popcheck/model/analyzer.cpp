@@ -221,17 +221,18 @@ bool Walker::check_error_log(const conf::Directive& d) {
   static constexpr std::string_view debug_levels[] = {"debug_core",  "debug_alloc", "debug_mutex",
                                                       "debug_event", "debug_http",  "debug_mail",
                                                       "debug_stream"};
-  const std::string& target = d.args[0].value;
+  const conf::Text target = d.args[0].value;
   if (target.starts_with("memory:")) {
-    if (const auto size = parse_size(std::string_view(target).substr(7)); !size || *size < 4096) {
-      error(rules::k_invalid_value, d, "invalid buffer size \"" + target.substr(7) + "\"");
+    if (const auto size = parse_size(target.substr(7)); !size || *size < 4096) {
+      error(rules::k_invalid_value, d,
+            "invalid buffer size \"" + conf::Text(target.substr(7)) + "\"");
       return false;
     }
   }
   bool level_set = false;
   bool debug_set = false;
   for (std::size_t i = 1; i < d.args.size(); ++i) {
-    const std::string& word = d.args[i].value;
+    const conf::Text word = d.args[i].value;
     bool found = false;
     for (const auto level : levels) {
       if (word == level) {
@@ -277,7 +278,7 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
     return;
   }
   auto& seen = ctx == k_ctx_main ? main_seen : events_dup;
-  if (spec->repeat == Repeat::dup && d.name != "mail" && !seen.insert(d.name).second) {
+  if (spec->repeat == Repeat::dup && d.name != "mail" && !seen.insert(d.name.str()).second) {
     error(rules::k_duplicate, d, "\"" + d.name + "\" directive is duplicate");
     return;
   }
@@ -307,7 +308,7 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
     if (check_error_log(d)) {
       out.main_error_log.push_back({{}, location(d)});
       for (const auto& a : d.args) {
-        out.main_error_log.back().args.push_back(a.value);
+        out.main_error_log.back().args.push_back(a.value.str());
       }
     }
   } else if (d.name == "worker_processes") {

@@ -13,7 +13,7 @@ Entry entry_of(const conf::Directive& d, Location where) {
   e.where = std::move(where);
   e.args.reserve(d.args.size());
   for (const auto& a : d.args) {
-    e.args.push_back(a.value);
+    e.args.push_back(a.value.str());
   }
   return e;
 }
@@ -141,13 +141,13 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
     if (server != nullptr) {
       server->protocol_seen = true;
     }
-    const std::string& name = d.args[0].value;
+    const conf::Text name = d.args[0].value;
     if (name != "pop3" && name != "imap" && name != "smtp") {
       error(rules::k_unknown_protocol, d, "unknown protocol \"" + name + "\"");
       return;
     }
     if (server != nullptr) {
-      server->protocol = name;
+      server->protocol = name.str();
       server->protocol_by_port = false;
     }
     break;
@@ -195,7 +195,7 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
   }
   case MailId::ssl_password_file:
     if (options.files != nullptr) {
-      const std::string path = full_path(tree.conf_prefix, d.args[0].value);
+      const std::string path = full_path(tree.conf_prefix, d.args[0].value.str());
       if (auto ok = options.files->check_readable(path); !ok) {
         error(rules::k_password_file, d,
               "open() \"" + path + "\" failed (" + std::to_string(ok.error().code) + ": " +
@@ -236,7 +236,7 @@ void Walker::resolver_directive(const conf::Directive& d) {
   bool ipv4 = true;
   bool ipv6 = true;
   for (const auto& arg : d.args) {
-    const std::string& v = arg.value;
+    const conf::Text v = arg.value;
     if (has_ipv4 && v.starts_with("ipv4=")) {
       if (v != "ipv4=on" && v != "ipv4=off") {
         error(rules::k_resolver, d, "invalid parameter: " + v);
@@ -246,7 +246,7 @@ void Walker::resolver_directive(const conf::Directive& d) {
       continue;
     }
     if (v.starts_with("valid=")) {
-      if (!parse_time(std::string_view(v).substr(6), true)) {
+      if (!parse_time(v.substr(6), true)) {
         error(rules::k_resolver, d, "invalid parameter: " + v);
         return;
       }
@@ -330,7 +330,7 @@ void Walker::auth_http(const conf::Directive& d, ContextConf& conf) {
 }
 
 void Walker::set_real_ip_from(const conf::Directive& d) {
-  const std::string& v = d.args[0].value;
+  const conf::Text v = d.args[0].value;
   if (v == "unix:") {
     return;
   }
@@ -341,7 +341,7 @@ void Walker::set_real_ip_from(const conf::Directive& d) {
     }
     return;
   }
-  const auto found = resolver().resolve(v);
+  const auto found = resolver().resolve(v.str());
   if (found && found->empty()) {
     error(rules::k_real_ip, d, "host not found in set_real_ip_from \"" + v + "\"");
   }
