@@ -1,6 +1,6 @@
-// The compile document: wire bytes per spec section 3.5 (verified on nginx 1.22.1), per-listener
-// TLS, sources, errors in nginx's order. (It includes pop3/compile_json.hpp: a test may see both
-// layers; the library code of model never does.)
+// The compile document: wire bytes as ngx_mail_pop3_merge_srv_conf() builds them (verified on
+// nginx 1.22.1), per-listener TLS, sources, errors in nginx's order. (It includes
+// pop3/compile_json.hpp: a test may see both layers; the library code of model never does.)
 
 #include <doctest/doctest.h>
 #include <popcheck/model/test_support.hpp>

@@ -1,5 +1,6 @@
-// `listen` in a mail server (ngx_mail_core_listen, 1.22.1; spec 2.2): the address, the protocol by
-// port, the parameters left to right, then the duplicate check against every earlier mail listen.
+// `listen` in a mail server (ngx_mail_core_listen() in src/mail/ngx_mail_core_module.c, 1.22.1):
+// the address, the protocol by port, the parameters left to right, then the duplicate check against
+// every earlier mail listen.
 
 #include <popcheck/model/values.hpp>
 #include <popcheck/model/walker.hpp>

@@ -1,5 +1,6 @@
-// `listen` (spec 2.2): address forms and their errors, parameters, nginx's normalised address
-// text, duplicates across all mail servers, protocol by port. Texts from nginx -t 1.22.1.
+// `listen` (ngx_mail_core_listen() in src/mail/ngx_mail_core_module.c): address forms and their
+// errors, parameters, nginx's normalised address text, duplicates across all mail servers, protocol
+// by port. Texts from nginx -t 1.22.1.
 
 #include <doctest/doctest.h>
 #include <popcheck/model/test_support.hpp>

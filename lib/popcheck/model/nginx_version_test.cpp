@@ -1,5 +1,6 @@
-// The analyzer per target release (spec 9.1). The 1.22.1 texts were produced by nginx -t 1.22.1
-// (Debian); the later ones follow the upstream sources of the release that changed them.
+// The analyzer per target release (nginx's CHANGES for 1.23 … 1.28, src/mail). The 1.22.1 texts
+// were produced by nginx -t 1.22.1 (Debian); the later ones follow the upstream sources of the
+// release that changed them.
 
 #include <doctest/doctest.h>
 #include <popcheck/model/test_support.hpp>

@@ -1,7 +1,8 @@
 #pragma once
 
-// The auth_http request exactly as nginx 1.22.1 builds it for POP3 (ngx_mail_auth_http_module.c,
-// spec 5.1): HTTP/1.0, fixed header order, Auth-User/Auth-Pass/Auth-SSL-Cert escaped.
+// The auth_http request exactly as nginx 1.22.1 builds it for POP3
+// (ngx_mail_auth_http_create_request() in src/mail/ngx_mail_auth_http_module.c): HTTP/1.0, fixed
+// header order, Auth-User/Auth-Pass/Auth-SSL-Cert escaped.
 
 #include <popcheck/pop3/session_events.hpp>
 

@@ -1,9 +1,10 @@
 #pragma once
 
-// The auth_http response as nginx 1.22.1 reads it (ngx_mail_auth_http_module.c, spec 5.2): an
+// The auth_http response as nginx 1.22.1 reads it (ngx_mail_auth_http_process_headers()
+// in src/mail/ngx_mail_auth_http_module.c): an
 // optional "HTTP/" status line that is skipped whatever its code, then header lines until an empty
-// line, all within 1024 bytes. Values are kept raw. What the session does with them is spec 5.3
-// (Session::on_auth_result).
+// line, all within 1024 bytes. Values are kept raw. What the session does with them is
+// Session::on_auth_result.
 
 #include <popcheck/pop3/replies.hpp>
 

@@ -1,9 +1,9 @@
 #pragma once
 
-// nginx 1.22.1's POP3 line parser (ngx_mail_pop3_parse_command, spec 4.2), working in place on the
-// session's fixed buffer with nginx's pos/last semantics: `pos` advances over what was parsed, a
-// partial line leaves `pos == last` and the parser's state remembers where it was. Arguments are
-// offsets into the buffer, valid until the session rewinds it.
+// nginx 1.22.1's POP3 line parser (ngx_mail_pop3_parse_command() in src/mail/ngx_mail_parse.c),
+// working in place on the session's fixed buffer with nginx's pos/last semantics: `pos` advances
+// over what was parsed, a partial line leaves `pos == last` and the parser's state remembers where
+// it was. Arguments are offsets into the buffer, valid until the session rewinds it.
 
 #include <popcheck/pop3/replies.hpp>
 

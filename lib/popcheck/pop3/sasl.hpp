@@ -1,8 +1,9 @@
 #pragma once
 
-// SASL for POP3 `AUTH` as nginx 1.22.1 (Debian) does it (ngx_mail_auth_parse and the
-// ngx_mail_auth_* decoders, spec 4.5-4.7): which mechanism an AUTH line starts, and the decoding of
-// each response. Decoded credentials are secrets: callers must not log them.
+// SASL for POP3 `AUTH` as nginx 1.22.1 (Debian) does it (ngx_mail_auth_parse() in
+// src/mail/ngx_mail_parse.c and the ngx_mail_auth_*() decoders of src/mail/ngx_mail_handler.c; RFC
+// 4616 PLAIN, RFC 2195 CRAM-MD5, RFC 4422 EXTERNAL): which mechanism an AUTH line starts, and the
+// decoding of each response. Decoded credentials are secrets: callers must not log them.
 
 #include <expected>
 #include <optional>

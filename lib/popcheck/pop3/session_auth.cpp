@@ -1,5 +1,7 @@
 // The authentication half of pop3::Session: ngx_mail_auth, the auth_http request's effect on the
-// session, the outcome of the response (spec 5.3), and the timers (spec 4.8, 4.9).
+// session, the outcome of the response (ngx_mail_auth_http_process_headers() in
+// src/mail/ngx_mail_auth_http_module.c), and the timers (ngx_mail_auth_sleep_handler(), the
+// `timeout` of ngx_mail_read_command() in src/mail/ngx_mail_handler.c).
 
 #include <popcheck/pop3/session.hpp>
 

@@ -23,8 +23,9 @@ struct SendEvent {
 // Start the TLS handshake after flushing; call on_tls_established() or on_tls_rejected() after it.
 struct StartTlsEvent {};
 
-// Run one auth_http request (spec 5.1) and then call on_auth_result() / on_auth_error().
-// login and password are secrets-bearing data: never log the password.
+// Run one auth_http request (ngx_mail_auth_http_init() in src/mail/ngx_mail_auth_http_module.c) and
+// then call on_auth_result() / on_auth_error(). login and password are secrets-bearing data: never
+// log the password.
 struct AuthRequestEvent {
   AuthMethodName method = AuthMethodName::plain;
   std::string login;
