@@ -4,11 +4,13 @@
 // named flags: nginx keeps one bit set for all three protocols (NGX_MAIL_AUTH_*_ENABLED in
 // src/mail/ngx_mail.h), each directive accepting its own subset of the words.
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 namespace popcheck::model {
 
