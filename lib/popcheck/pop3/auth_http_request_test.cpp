@@ -1,4 +1,5 @@
-// The spec's verified auth_http requests (5.1, 7.4), byte for byte.
+// auth_http requests as nginx 1.22.1 sends them (ngx_mail_auth_http_create_request(); with a
+// client certificate for AUTH EXTERNAL), verified on the wire, byte for byte.
 
 #include <popcheck/pop3/auth_http_request.hpp>
 

@@ -1,4 +1,6 @@
-// Spec 4.5-4.9 through the session seam, plus the Debian 1.22.1 corners verified on the wire
+// AUTH, APOP, SASL decoding, the auth_http outcome and the timeouts (ngx_mail_pop3_auth(),
+// ngx_mail_auth_*() in src/mail/ngx_mail_handler.c, ngx_mail_auth_http_process_headers()) through
+// the session seam, plus the Debian 1.22.1 corners verified on the wire
 // (notes/findings.md): stale passwords, sticky WAIT, refusal texts.
 
 #include <popcheck/pop3/session_test_driver.hpp>
@@ -28,7 +30,7 @@ const std::string k_salt = "<434347702.1795786003@mail.example.test>";
 
 } // namespace
 
-TEST_CASE("session 4.5: AUTH LOGIN, and keywords are data in a continuation") {
+TEST_CASE("session, AUTH: AUTH LOGIN, and keywords are data in a continuation") {
   Driver d(settings());
   CHECK(d.send("AUTH LOGIN\r\n") == "+ VXNlcm5hbWU6\r\n");
   CHECK(d.send("*\r\n") == k_err); // no SASL cancel, but the same effect
@@ -42,7 +44,7 @@ TEST_CASE("session 4.5: AUTH LOGIN, and keywords are data in a continuation") {
   CHECK_FALSE(d.closed);
 }
 
-TEST_CASE("session 4.5: SASL continuation words") {
+TEST_CASE("session, AUTH: SASL continuation words") {
   Driver d(settings());
   CHECK(d.send("AUTH PLAIN\r\n") == "+ \r\n");
   CHECK(d.send("AGFsaWNlAHNlY3JldA== ignored words\r\n") == "");
@@ -61,7 +63,7 @@ TEST_CASE("session 4.5: SASL continuation words") {
   CHECK(f.auth[0].password == "");
 }
 
-TEST_CASE("session 4.5: PLAIN, CRAM-MD5, EXTERNAL and unknown mechanisms") {
+TEST_CASE("session, AUTH: PLAIN, CRAM-MD5, EXTERNAL and unknown mechanisms") {
   Driver d(settings());
   CHECK(d.send("AUTH PLAIN a b\r\n") == k_err);
   CHECK(d.send("AUTH LOGIN a b\r\n") == k_err);
@@ -89,7 +91,7 @@ TEST_CASE("session 4.5: PLAIN, CRAM-MD5, EXTERNAL and unknown mechanisms") {
   CHECK(e.auth[0].salt == k_salt); // 1.22.1: Auth-Salt with external too
 }
 
-TEST_CASE("session 4.5: CRAM-MD5") {
+TEST_CASE("session, AUTH: CRAM-MD5") {
   Driver d(settings(AuthMethods{AuthMethod::plain, AuthMethod::cram_md5}));
   CHECK(d.send("AUTH CRAM-MD5\r\n") ==
         "+ PDQzNDM0NzcwMi4xNzk1Nzg2MDAzQG1haWwuZXhhbXBsZS50ZXN0Pg==\r\n");
@@ -110,7 +112,7 @@ TEST_CASE("session 4.5: CRAM-MD5") {
   CHECK(d.closed);
 }
 
-TEST_CASE("session 4.6: APOP needs its bit and two arguments; the digest is not checked") {
+TEST_CASE("session, APOP: APOP needs its bit and two arguments; the digest is not checked") {
   Driver d(settings());
   CHECK(d.send("APOP alice 0123\r\n") == k_err);
   Driver e(settings(AuthMethods{AuthMethod::apop}));
@@ -125,7 +127,7 @@ TEST_CASE("session 4.6: APOP needs its bit and two arguments; the digest is not 
   CHECK(e.granted[0].password == "backendpw");
 }
 
-TEST_CASE("session 4.7: base64 and AUTH PLAIN decoding") {
+TEST_CASE("session, SASL decoding: base64 and AUTH PLAIN decoding") {
   Driver d(settings());
   CHECK(d.send("AUTH PLAIN !!!not-base64!!!\r\n") == k_err);
   CHECK(d.logs.back().message == "client sent invalid base64 encoding in AUTH PLAIN command");
@@ -149,7 +151,7 @@ TEST_CASE("session 4.7: base64 and AUTH PLAIN decoding") {
   CHECK(e.auth[0].password == "secret");
 }
 
-TEST_CASE("session 4.8: refusal without Auth-Wait closes") {
+TEST_CASE("session, auth outcome: refusal without Auth-Wait closes") {
   Driver d(settings());
   d.send("USER alice\r\nPASS pw\r\n");
   CHECK(d.auth_result(refusal("Invalid login or password")) ==
@@ -159,7 +161,7 @@ TEST_CASE("session 4.8: refusal without Auth-Wait closes") {
   CHECK(d.logs.back().action == "in http auth state");
 }
 
-TEST_CASE("session 4.8 and 4.9: refusal with Auth-Wait, then a second attempt") {
+TEST_CASE("session, auth outcome and timeout: refusal with Auth-Wait, then a second attempt") {
   Driver d(settings());
   d.send("USER alice\r\nPASS wrong\r\n");
   CHECK(d.timers.back() == std::nullopt); // the deadline is cancelled during auth
@@ -173,7 +175,7 @@ TEST_CASE("session 4.8 and 4.9: refusal with Auth-Wait, then a second attempt") 
   CHECK(d.auth[1].password == "secret");
 }
 
-TEST_CASE("session 4.8: WAIT re-sends the same request") {
+TEST_CASE("session, auth outcome: WAIT re-sends the same request") {
   Driver d(settings());
   d.send("USER a\r\nPASS b\r\n");
   AuthHttpResponse wait;
@@ -188,7 +190,7 @@ TEST_CASE("session 4.8: WAIT re-sends the same request") {
   CHECK(d.granted.size() == 1);
 }
 
-TEST_CASE("session 4.8: WAIT without Auth-Wait keeps re-asking, even after OK (Debian 1.22.1)") {
+TEST_CASE("session, auth outcome: WAIT without Auth-Wait keeps re-asking, even after OK (Debian 1.22.1)") {
   Driver d(settings());
   d.send("USER a\r\nPASS b\r\n");
   AuthHttpResponse wait;
@@ -201,7 +203,7 @@ TEST_CASE("session 4.8: WAIT without Auth-Wait keeps re-asking, even after OK (D
   CHECK(d.granted.empty());
 }
 
-TEST_CASE("session 5.3: success checks") {
+TEST_CASE("session, auth_http outcome: success checks") {
   auto run = [](AuthHttpResponse response) {
     Driver d(settings());
     d.send("USER a\r\nPASS b\r\n");
@@ -280,7 +282,7 @@ TEST_CASE("session: stale passwords reach later attempts (Debian 1.22.1)") {
   CHECK(g.auth[1].salt == k_salt);
 }
 
-TEST_CASE("session 4.9: timeout closes without a word; EOF closes") {
+TEST_CASE("session, timeout: timeout closes without a word; EOF closes") {
   Driver d(settings());
   CHECK(d.timers.front() == std::chrono::milliseconds(60000));
   d.send("NOOP\r\n");
