@@ -14,7 +14,7 @@ json or_null(bool present, std::string_view bytes) {
 } // namespace
 
 json wire_json(const model::EffectiveServer& s) {
-  const unsigned methods = s.pop3_auth.value;
+  const AuthMethods methods = s.pop3_auth.value;
   const auto& caps = s.pop3_capabilities.value;
   const bool salted = greeting_is_salted(methods);
   const bool plain = model::has_plain_listener(s);
