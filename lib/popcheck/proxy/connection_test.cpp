@@ -26,6 +26,7 @@ struct Harness {
     ServerPlan server;
     server.session.timeout = std::chrono::milliseconds(5000);
     server.proxy_timeout = std::chrono::milliseconds(60000);
+    server.proxy_buffer = 4096; // the plan carries every value: no defaults of its own
     if (backend_port != 0) {
       plan.backend = BackendOverride{"127.0.0.1", backend_port}; // no auth_http
     }

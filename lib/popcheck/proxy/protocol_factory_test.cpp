@@ -77,6 +77,7 @@ TEST_CASE("protocol factory: a POP3 server gets the POP3 session, placed in the 
 
 TEST_CASE("protocol factory: a POP3 server's backend login sends USER first") {
   ServerPlan server;
+  server.proxy_buffer = 4096; // the plan carries every value: no defaults of its own
   auto login = make_upstream_login(server, "alice", "secret");
   const std::string greeting = "+OK ready\r\n";
   auto space = login->input_space();
