@@ -1,10 +1,16 @@
 #include <popcheck/imap/capabilities.hpp>
+#include <utility>
 
 namespace popcheck::imap {
 namespace {
 
-constexpr std::string_view k_items[] = {"AUTH=PLAIN", "AUTH=LOGIN", "AUTH=CRAM-MD5",
-                                        "AUTH=EXTERNAL"};
+using model::AuthMethod;
+// nginx's fixed order, whatever the configuration's.
+constexpr std::pair<AuthMethod, std::string_view> k_items[] = {
+    {AuthMethod::plain, "AUTH=PLAIN"},
+    {AuthMethod::login, "AUTH=LOGIN"},
+    {AuthMethod::cram_md5, "AUTH=CRAM-MD5"},
+    {AuthMethod::external, "AUTH=EXTERNAL"}};
 
 std::string head(const std::vector<std::string>& caps) {
   std::string out = "* CAPABILITY";
@@ -15,7 +21,7 @@ std::string head(const std::vector<std::string>& caps) {
   return out;
 }
 
-std::string with_auth(const std::vector<std::string>& caps, unsigned methods) {
+std::string with_auth(const std::vector<std::string>& caps, model::AuthMethods methods) {
   std::string out = head(caps);
   for (const auto item : auth_items(methods)) {
     out += ' ';
@@ -26,21 +32,22 @@ std::string with_auth(const std::vector<std::string>& caps, unsigned methods) {
 
 } // namespace
 
-std::vector<std::string_view> auth_items(unsigned methods) {
+std::vector<std::string_view> auth_items(model::AuthMethods methods) {
   std::vector<std::string_view> out;
-  for (unsigned bit = 0; bit < 4; ++bit) {
-    if (methods & (1u << bit)) {
-      out.push_back(k_items[bit]);
+  for (const auto& [method, item] : k_items) {
+    if (methods.has(method)) {
+      out.push_back(item);
     }
   }
   return out;
 }
 
-std::string capability_normal(const std::vector<std::string>& caps, unsigned methods) {
+std::string capability_normal(const std::vector<std::string>& caps, model::AuthMethods methods) {
   return with_auth(caps, methods) + "\r\n";
 }
 
-std::string capability_starttls_on(const std::vector<std::string>& caps, unsigned methods) {
+std::string capability_starttls_on(const std::vector<std::string>& caps,
+                                   model::AuthMethods methods) {
   return with_auth(caps, methods) + " STARTTLS\r\n";
 }
 
@@ -48,7 +55,7 @@ std::string capability_starttls_only(const std::vector<std::string>& caps) {
   return head(caps) + " STARTTLS LOGINDISABLED\r\n";
 }
 
-std::string capability_line(const std::vector<std::string>& caps, unsigned methods,
+std::string capability_line(const std::vector<std::string>& caps, model::AuthMethods methods,
                             Starttls starttls, bool tls) {
   if (tls || starttls == Starttls::off) {
     return capability_normal(caps, methods);

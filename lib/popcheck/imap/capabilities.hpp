@@ -6,19 +6,12 @@
 // ngx_mail_imap_handler.c). Byte-exact; docs/nginx-behaviour.md (IMAP: greeting and CAPABILITY)
 // says it in words.
 
+#include <popcheck/model/auth_methods.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace popcheck::imap {
-
-// imap_auth as nginx stores it: bit i is the i-th of plain, login, cram-md5, external.
-enum AuthMethod : unsigned {
-  k_auth_plain = 1,
-  k_auth_login = 2,
-  k_auth_cram_md5 = 4,
-  k_auth_external = 8,
-};
 
 enum class Starttls { off, on, only };
 
@@ -26,18 +19,19 @@ inline constexpr std::string_view k_greeting = "* OK IMAP4 ready\r\n";
 
 // The AUTH= items in nginx's fixed order PLAIN, LOGIN, CRAM-MD5, EXTERNAL (the configuration's
 // order does not matter; unlike POP3, plain does not imply LOGIN).
-std::vector<std::string_view> auth_items(unsigned methods);
+std::vector<std::string_view> auth_items(model::AuthMethods methods);
 
 // "* CAPABILITY" + each capability verbatim (a quoted token with a space stays one token that
 // reads as two) + each AUTH= item + CRLF.
-std::string capability_normal(const std::vector<std::string>& caps, unsigned methods);
+std::string capability_normal(const std::vector<std::string>& caps, model::AuthMethods methods);
 // `starttls on` before TLS: the normal line with " STARTTLS" before the CRLF.
-std::string capability_starttls_on(const std::vector<std::string>& caps, unsigned methods);
+std::string capability_starttls_on(const std::vector<std::string>& caps,
+                                   model::AuthMethods methods);
 // `starttls only` before TLS: the capabilities, then " STARTTLS LOGINDISABLED", no AUTH= item.
 std::string capability_starttls_only(const std::vector<std::string>& caps);
 // The untagged line CAPABILITY returns: on a TLS connection (after STARTTLS or on an ssl port)
 // always the normal line.
-std::string capability_line(const std::vector<std::string>& caps, unsigned methods,
+std::string capability_line(const std::vector<std::string>& caps, model::AuthMethods methods,
                             Starttls starttls, bool tls);
 // The tagged completion nginx sends after it: "TAG OK completed\r\n".
 std::string tagged_ok(std::string_view tag);

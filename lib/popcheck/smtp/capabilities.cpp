@@ -1,14 +1,20 @@
 #include <popcheck/smtp/capabilities.hpp>
+#include <utility>
 
 namespace popcheck::smtp {
 namespace {
 
-constexpr std::string_view k_names[] = {"PLAIN", "LOGIN", "CRAM-MD5", "EXTERNAL"};
+using model::AuthMethod;
+// nginx's fixed order; `none` has no name.
+constexpr std::pair<AuthMethod, std::string_view> k_names[] = {{AuthMethod::plain, "PLAIN"},
+                                                               {AuthMethod::login, "LOGIN"},
+                                                               {AuthMethod::cram_md5, "CRAM-MD5"},
+                                                               {AuthMethod::external, "EXTERNAL"}};
 
 // The reply's lines before their "250-"/"250 " prefixes.
 std::vector<std::string> ehlo_lines(std::string_view server_name,
-                                    const std::vector<std::string>& caps, unsigned methods,
-                                    bool with_auth) {
+                                    const std::vector<std::string>& caps,
+                                    model::AuthMethods methods, bool with_auth) {
   std::vector<std::string> lines{std::string(server_name)};
   lines.insert(lines.end(), caps.begin(), caps.end());
   const auto names = auth_names(methods);
@@ -35,11 +41,11 @@ std::string join(const std::vector<std::string>& lines) {
 
 } // namespace
 
-std::vector<std::string_view> auth_names(unsigned methods) {
+std::vector<std::string_view> auth_names(model::AuthMethods methods) {
   std::vector<std::string_view> out;
-  for (unsigned bit = 0; bit < 4; ++bit) {
-    if (methods & (1u << bit)) {
-      out.push_back(k_names[bit]);
+  for (const auto& [method, name] : k_names) {
+    if (methods.has(method)) {
+      out.push_back(name);
     }
   }
   return out;
@@ -54,25 +60,25 @@ std::string helo_reply(std::string_view server_name) {
 }
 
 std::string ehlo_normal(std::string_view server_name, const std::vector<std::string>& caps,
-                        unsigned methods) {
+                        model::AuthMethods methods) {
   return join(ehlo_lines(server_name, caps, methods, true));
 }
 
 std::string ehlo_starttls_on(std::string_view server_name, const std::vector<std::string>& caps,
-                             unsigned methods) {
+                             model::AuthMethods methods) {
   auto lines = ehlo_lines(server_name, caps, methods, true);
   lines.emplace_back("STARTTLS");
   return join(lines);
 }
 
 std::string ehlo_starttls_only(std::string_view server_name, const std::vector<std::string>& caps) {
-  auto lines = ehlo_lines(server_name, caps, 0, false);
+  auto lines = ehlo_lines(server_name, caps, {}, false);
   lines.emplace_back("STARTTLS");
   return join(lines);
 }
 
 std::string ehlo_reply(std::string_view server_name, const std::vector<std::string>& caps,
-                       unsigned methods, Starttls starttls, bool tls) {
+                       model::AuthMethods methods, Starttls starttls, bool tls) {
   if (tls || starttls == Starttls::off) {
     return ehlo_normal(server_name, caps, methods);
   }

@@ -5,25 +5,17 @@
 // which EHLO reply a connection gets (ngx_mail_smtp_helo() in ngx_mail_smtp_handler.c).
 // Byte-exact; docs/nginx-behaviour.md (SMTP: greeting, HELO and EHLO) says it in words.
 
+#include <popcheck/model/auth_methods.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace popcheck::smtp {
 
-// smtp_auth as nginx stores it: bit i is the i-th of plain, login, cram-md5, external, none.
-enum AuthMethod : unsigned {
-  k_auth_plain = 1,
-  k_auth_login = 2,
-  k_auth_cram_md5 = 4,
-  k_auth_external = 8,
-  k_auth_none = 16, // no authentication at the proxy: MAIL FROM goes straight to auth_http
-};
-
 enum class Starttls { off, on, only };
 
 // The AUTH names in nginx's fixed order PLAIN LOGIN CRAM-MD5 EXTERNAL (`none` has none).
-std::vector<std::string_view> auth_names(unsigned methods);
+std::vector<std::string_view> auth_names(model::AuthMethods methods);
 
 // "220 SERVER_NAME ESMTP ready\r\n"
 std::string greeting(std::string_view server_name);
@@ -32,14 +24,14 @@ std::string helo_reply(std::string_view server_name);
 // Lines SERVER_NAME, each capability verbatim (one line each, spaces kept), then
 // "AUTH NAME..." when a method has a name; "250-" on every line but the last, "250 " on it.
 std::string ehlo_normal(std::string_view server_name, const std::vector<std::string>& caps,
-                        unsigned methods);
+                        model::AuthMethods methods);
 // `starttls on` before TLS: the normal reply continued with "250 STARTTLS".
 std::string ehlo_starttls_on(std::string_view server_name, const std::vector<std::string>& caps,
-                             unsigned methods);
+                             model::AuthMethods methods);
 // `starttls only` before TLS: the lines before the AUTH line, then "250 STARTTLS".
 std::string ehlo_starttls_only(std::string_view server_name, const std::vector<std::string>& caps);
 // The reply to EHLO: on a TLS connection (after STARTTLS or on an ssl port) the normal one.
 std::string ehlo_reply(std::string_view server_name, const std::vector<std::string>& caps,
-                       unsigned methods, Starttls starttls, bool tls);
+                       model::AuthMethods methods, Starttls starttls, bool tls);
 
 } // namespace popcheck::smtp
