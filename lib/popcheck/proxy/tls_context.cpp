@@ -1,11 +1,10 @@
-#include <popcheck/proxy/tls_context.hpp>
-
 #include <fstream>
 #include <iterator>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <popcheck/proxy/tls_context.hpp>
 #include <vector>
 
 namespace popcheck::proxy {
@@ -99,7 +98,9 @@ std::expected<void, std::string> use_certificate(SSL_CTX* ctx, const std::string
   return std::unexpected("cannot load certificate key \"" + key + "\"" + openssl_errors());
 }
 
-int accept_any_certificate(int, X509_STORE_CTX*) { return 1; } // checked after the handshake
+int accept_any_certificate(int, X509_STORE_CTX*) {
+  return 1;
+} // checked after the handshake
 
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
                 unsigned int inlen, void*) {
@@ -117,8 +118,7 @@ bool optional_no_ca_error(long code) {
   return code == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
          code == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
          code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
-         code == X509_V_ERR_CERT_UNTRUSTED ||
-         code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+         code == X509_V_ERR_CERT_UNTRUSTED || code == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
 }
 
 std::string bio_text(BIO* bio) {
@@ -135,7 +135,9 @@ std::string name_text(X509_NAME* name) {
 
 } // namespace
 
-void SslCtxFree::operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+void SslCtxFree::operator()(SSL_CTX* ctx) const {
+  SSL_CTX_free(ctx);
+}
 
 std::string openssl_errors() {
   std::string out;
@@ -158,9 +160,8 @@ std::expected<SslCtxPtr, std::string> make_server_context(const model::Effective
   const unsigned p = tls.protocols.value;
   // IGNORE_UNEXPECTED_EOF as nginx 1.22.1 sets it with OpenSSL 3: a peer that closes without
   // close_notify is a zero return ("peer closed connection"), not an error.
-  std::uint64_t options = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                          SSL_OP_SINGLE_DH_USE | SSL_OP_SINGLE_ECDH_USE |
-                          SSL_OP_IGNORE_UNEXPECTED_EOF;
+  std::uint64_t options = SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_SINGLE_DH_USE |
+                          SSL_OP_SINGLE_ECDH_USE | SSL_OP_IGNORE_UNEXPECTED_EOF;
   const std::uint64_t no_bits[] = {SSL_OP_NO_SSLv2,   SSL_OP_NO_SSLv3,   SSL_OP_NO_TLSv1,
                                    SSL_OP_NO_TLSv1_1, SSL_OP_NO_TLSv1_2, SSL_OP_NO_TLSv1_3};
   for (unsigned i = 0; i < 6; ++i) {
@@ -181,9 +182,8 @@ std::expected<SslCtxPtr, std::string> make_server_context(const model::Effective
                           SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
   SSL_CTX_set_read_ahead(c, 1);
 
-  const auto passwords = tls.password_file.value.empty()
-                             ? std::vector<std::string>{}
-                             : read_passwords(tls.password_file.value);
+  const auto passwords = tls.password_file.value.empty() ? std::vector<std::string>{}
+                                                         : read_passwords(tls.password_file.value);
   const auto& certs = tls.certificates.value;
   const auto& keys = tls.certificate_keys.value;
   for (std::size_t i = 0; i < certs.size() && i < keys.size(); ++i) {
@@ -213,7 +213,8 @@ std::expected<SslCtxPtr, std::string> make_server_context(const model::Effective
                            openssl_errors());
   }
 
-  // Client certificates: requested, never refused during the handshake (spec 7.3).
+  // Client certificates: requested, never refused during the handshake: nginx decides after it
+  // (src/mail/ngx_mail_handler.c ngx_mail_verify_cert()).
   const auto verify = tls.verify_client.value;
   if (verify != model::VerifyClient::off) {
     SSL_CTX_set_verify(c, SSL_VERIFY_PEER, accept_any_certificate);
@@ -276,7 +277,8 @@ std::optional<CertificateRejection> check_client_certificate(SSL* ssl, model::Ve
     return std::nullopt;
   }
   const long rc = SSL_get_verify_result(ssl);
-  if (rc != X509_V_OK && (mode != model::VerifyClient::optional_no_ca || !optional_no_ca_error(rc))) {
+  if (rc != X509_V_OK &&
+      (mode != model::VerifyClient::optional_no_ca || !optional_no_ca_error(rc))) {
     return CertificateRejection{pop3::CertificateProblem::verify_failed,
                                 "client SSL certificate verify error: (" + std::to_string(rc) +
                                     ":" + X509_verify_cert_error_string(rc) + ")"};

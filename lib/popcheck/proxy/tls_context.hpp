@@ -4,15 +4,15 @@
 // ngx_event_openssl.c do (protocols as SSL_OP_NO_* bits, ciphers, builtin session cache and its
 // timeout, tickets, client verification with an always-accepting callback checked after the
 // handshake, ALPN "pop3", DH parameters, curves, ssl_conf_command), and the per-connection facts
-// nginx puts into Auth-SSL-* headers and checks for ssl_verify_client (spec 5.1, 7.3).
-
-#include <popcheck/model/merge.hpp>
-#include <popcheck/pop3/auth_http_request.hpp>
-#include <popcheck/pop3/session.hpp>
+// nginx puts into Auth-SSL-* headers and checks for ssl_verify_client
+// (ngx_mail_auth_http_create_request(), ngx_mail_verify_cert()).
 
 #include <expected>
 #include <memory>
 #include <optional>
+#include <popcheck/model/merge.hpp>
+#include <popcheck/pop3/auth_http_request.hpp>
+#include <popcheck/pop3/session.hpp>
 #include <string>
 
 using SSL_CTX = struct ssl_ctx_st;
