@@ -12,4 +12,10 @@ void prefer_huge_pages() {
 #endif
 }
 
+void keep_freed_pages() {
+#ifdef POPCHECK_MIMALLOC
+  mi_option_set(mi_option_decommit_delay, 10000); // milliseconds
+#endif
+}
+
 } // namespace popcheck::cli

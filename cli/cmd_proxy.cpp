@@ -2,6 +2,7 @@
 // configuration is linted first; any error-severity finding is printed and the proxy never starts
 // (exit 2). SIGTERM/SIGINT stop accepting, let sessions finish for --grace seconds, exit 0.
 
+#include "allocator.hpp"
 #include "commands.hpp"
 #include "exit_codes.hpp"
 
@@ -54,6 +55,7 @@ std::string config_path(const ProxyCliOptions& o) {
 }
 
 int run_proxy(const ProxyCliOptions& o) {
+  keep_freed_pages(); // sessions come and go: their pages are reused
   proxy::ProxyOptions options;
   for (const auto& text : o.overrides) {
     auto parsed = proxy::parse_listen_override(text);

@@ -2,8 +2,11 @@
 #include <popcheck/proxy/stream_io.hpp>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <curl/curl.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +19,55 @@ std::string errno_text(long code) {
 }
 
 } // namespace
+
+bool resolve_auth_http_host(AuthHttpPlan& plan) {
+  if (plan.address || plan.unix_path) {
+    return false;
+  }
+  // plan.peer is "host:port" (an IPv6 literal, in brackets, has its address already).
+  const auto colon = plan.peer.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return false;
+  }
+  unsigned port = 0;
+  const char* first = plan.peer.data() + colon + 1;
+  const char* last = plan.peer.data() + plan.peer.size();
+  if (const auto r = std::from_chars(first, last, port);
+      r.ec != std::errc() || r.ptr != last || port == 0 || port > 65535) {
+    return false;
+  }
+  const std::string host = plan.peer.substr(0, colon);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_ADDRCONFIG;
+  addrinfo* list = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &list) != 0) {
+    return false;
+  }
+  const addrinfo* chosen = nullptr;
+  for (const int family : {AF_INET, AF_INET6}) {
+    for (const addrinfo* a = list; a != nullptr && chosen == nullptr; a = a->ai_next) {
+      if (a->ai_family == family && a->ai_addrlen <= sizeof(sockaddr_storage)) {
+        chosen = a;
+      }
+    }
+  }
+  if (chosen != nullptr) {
+    sockaddr_storage storage{};
+    std::memcpy(&storage, chosen->ai_addr, chosen->ai_addrlen);
+    const auto net_port = htons(static_cast<std::uint16_t>(port));
+    if (chosen->ai_family == AF_INET) {
+      reinterpret_cast<sockaddr_in*>(&storage)->sin_port = net_port;
+    } else {
+      reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port = net_port;
+    }
+    plan.address = storage;
+    plan.address_length = static_cast<socklen_t>(chosen->ai_addrlen);
+  }
+  freeaddrinfo(list);
+  return chosen != nullptr;
+}
 
 // curl's view of one of its sockets while it connects (or resolves).
 struct AuthHttpClient::CurlSocket final : EventHandler {

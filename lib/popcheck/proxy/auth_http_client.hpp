@@ -7,10 +7,11 @@
 // (pop3/auth_http_request, pop3/auth_http_response): nginx's exact bytes (HTTP/1.0, its header
 // order, Host without port, nothing else) and its lenient reading (no status line needed, 1024
 // bytes, odd header names) cannot be had from libcurl's own HTTP engine.
-// An auth server given as an IP literal or a unix path (the usual case; nginx itself resolves
-// names once, at parse time) needs none of that: it is connected directly, as nginx does, with
-// half the system calls of a libcurl connection (no fcntl, getsockname, getpeername, poll,
-// getsockopt and re-registrations) and no per-request easy handle.
+// An auth server given as an IP literal or a unix path (the usual case) needs none of that: it is
+// connected directly, as nginx does, with half the system calls of a libcurl connection (no
+// fcntl, getsockname, getpeername, poll, getsockopt and re-registrations) and no per-request easy
+// handle. A host name is resolved once at start (resolve_auth_http_host), as nginx resolves it at
+// parse time, and then connected directly too; libcurl is left for a name that did not resolve.
 
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/proxy/event_loop.hpp>
@@ -31,6 +32,12 @@ using AuthHttpOutcome = std::expected<pop3::AuthHttpResponse, std::string>;
 using AuthHttpCallback = std::function<void(AuthHttpOutcome)>;
 
 class AuthHttpClient;
+
+// ngx_parse_url + ngx_inet_resolve_host for an auth_http host name: getaddrinfo (AF_UNSPEC,
+// SOCK_STREAM, AI_ADDRCONFIG), IPv4 addresses before IPv6 ones, and nginx's auth_http uses the
+// first. Fills plan.address; false (plan unchanged) for a unix path, an address already set, a
+// name that does not resolve, or a peer text without a port.
+bool resolve_auth_http_host(AuthHttpPlan& plan);
 
 // One request on its own connection. Destroying it cancels it; the callback runs at most once and
 // the request must not be destroyed from inside it (defer that to the loop).

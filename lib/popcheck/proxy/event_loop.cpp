@@ -1,8 +1,6 @@
 #include <popcheck/proxy/event_loop.hpp>
 
-#include <array>
 #include <cerrno>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 namespace popcheck::proxy {
@@ -11,14 +9,14 @@ void Timer::arm(std::chrono::milliseconds after) { arm_at(m_loop->now() + after)
 
 void Timer::arm_at(Clock::time_point when) {
   cancel();
-  m_it = m_loop->m_timers.emplace(when, this);
-  m_armed = true;
+  m_deadline = when;
+  m_sequence = ++m_loop->m_armed_count;
+  m_loop->heap_push(this);
 }
 
 void Timer::cancel() {
-  if (m_armed) {
-    m_loop->m_timers.erase(m_it);
-    m_armed = false;
+  if (armed()) {
+    m_loop->heap_remove(this);
   }
 }
 
@@ -33,11 +31,71 @@ EventLoop::EventLoop(const TimeSource* time)
       m_now(m_time->now()) {}
 
 EventLoop::~EventLoop() {
-  for (auto& [when, timer] : m_timers) {
-    timer->m_armed = false;
+  for (Timer* timer : m_timers) {
+    timer->m_slot = Timer::k_unarmed;
   }
   if (m_epoll >= 0) {
     close(m_epoll);
+  }
+}
+
+void EventLoop::place(Timer* timer, std::size_t slot) {
+  m_timers[slot] = timer;
+  timer->m_slot = slot;
+}
+
+void EventLoop::sift_up(std::size_t slot) {
+  Timer* timer = m_timers[slot];
+  while (slot > 0) {
+    const std::size_t parent = (slot - 1) / 2;
+    if (!timer->before(*m_timers[parent])) {
+      break;
+    }
+    place(m_timers[parent], slot);
+    slot = parent;
+  }
+  place(timer, slot);
+}
+
+void EventLoop::sift_down(std::size_t slot) {
+  Timer* timer = m_timers[slot];
+  const std::size_t size = m_timers.size();
+  for (;;) {
+    std::size_t child = 2 * slot + 1;
+    if (child >= size) {
+      break;
+    }
+    if (child + 1 < size && m_timers[child + 1]->before(*m_timers[child])) {
+      ++child;
+    }
+    if (!m_timers[child]->before(*timer)) {
+      break;
+    }
+    place(m_timers[child], slot);
+    slot = child;
+  }
+  place(timer, slot);
+}
+
+void EventLoop::heap_push(Timer* timer) {
+  m_timers.push_back(timer);
+  sift_up(m_timers.size() - 1);
+}
+
+void EventLoop::heap_remove(Timer* timer) {
+  const std::size_t slot = timer->m_slot;
+  timer->m_slot = Timer::k_unarmed;
+  Timer* last = m_timers.back();
+  m_timers.pop_back();
+  if (last == timer) {
+    return;
+  }
+  place(last, slot);
+  // The moved timer may belong above or below the slot it was given.
+  if (slot > 0 && last->before(*m_timers[(slot - 1) / 2])) {
+    sift_up(slot);
+  } else {
+    sift_down(slot);
   }
 }
 
@@ -55,7 +113,9 @@ bool EventLoop::modify(int fd, std::uint32_t events, EventHandler* handler, bool
   return epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev) == 0;
 }
 
-void EventLoop::remove(int fd) { epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr); }
+void EventLoop::remove(int fd) {
+  epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
+}
 
 void EventLoop::run_once(std::chrono::milliseconds max_wait) {
   update_time();
@@ -63,15 +123,15 @@ void EventLoop::run_once(std::chrono::milliseconds max_wait) {
   if (!m_deferred.empty()) {
     wait = std::chrono::milliseconds(0);
   } else if (!m_timers.empty()) {
-    const auto next = std::chrono::ceil<std::chrono::milliseconds>(m_timers.begin()->first - m_now);
+    const auto next =
+        std::chrono::ceil<std::chrono::milliseconds>(m_timers.front()->m_deadline - m_now);
     wait = std::max(std::chrono::milliseconds(0), std::min(wait, next));
   }
-  std::array<epoll_event, 256> events{};
-  const int n = epoll_wait(m_epoll, events.data(), static_cast<int>(events.size()),
+  const int n = epoll_wait(m_epoll, m_events.data(), static_cast<int>(m_events.size()),
                            static_cast<int>(wait.count()));
   update_time();
   for (int i = 0; i < n; ++i) {
-    static_cast<EventHandler*>(events[i].data.ptr)->on_events(events[i].events);
+    static_cast<EventHandler*>(m_events[i].data.ptr)->on_events(m_events[i].events);
   }
   run_timers();
   run_deferred();
@@ -79,22 +139,22 @@ void EventLoop::run_once(std::chrono::milliseconds max_wait) {
 
 void EventLoop::run_timers() {
   update_time();
-  while (!m_timers.empty() && m_timers.begin()->first <= m_now) {
-    Timer* timer = m_timers.begin()->second;
-    m_timers.erase(m_timers.begin());
-    timer->m_armed = false;
+  while (!m_timers.empty() && m_timers.front()->m_deadline <= m_now) {
+    Timer* timer = m_timers.front();
+    heap_remove(timer);
     timer->m_callback();
   }
 }
 
 void EventLoop::run_deferred() {
   // Deferred work may defer more (a close that frees a session that closes its auth request).
+  // The two vectors trade places and keep their capacity: no allocation per iteration.
   while (!m_deferred.empty()) {
-    std::vector<std::function<void()>> batch;
-    batch.swap(m_deferred);
-    for (auto& work : batch) {
+    m_running.swap(m_deferred);
+    for (auto& work : m_running) {
       work();
     }
+    m_running.clear();
   }
 }
 

@@ -3,15 +3,19 @@
 // One worker's event loop: epoll (edge-triggered registrations), a timer set and a queue of work
 // run after the current batch of events. epoll rather than Asio: the proxy needs splice(), direct
 // control of edge-triggered readiness and libcurl's socket callbacks on the same loop, and no
-// per-operation allocation; a few dozen lines of epoll give all of that.
+// per-operation allocation; a few dozen lines of epoll give all of that. Timers are an intrusive
+// binary heap (each Timer knows its slot), so arming one allocates nothing: a session arms and
+// cancels several per login.
 
 #include <popcheck/proxy/time_source.hpp>
 
+#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
+#include <sys/epoll.h>
 #include <vector>
 
 namespace popcheck::proxy {
@@ -39,15 +43,23 @@ public:
   void arm(std::chrono::milliseconds after);
   void arm_at(Clock::time_point when);
   void cancel();
-  bool armed() const { return m_armed; }
-  Clock::time_point deadline() const { return m_it->first; }
+  bool armed() const { return m_slot != k_unarmed; }
+  Clock::time_point deadline() const { return m_deadline; }
 
 private:
   friend class EventLoop;
+  static constexpr std::size_t k_unarmed = static_cast<std::size_t>(-1);
+  // Heap order: deadline, then arming order (timers due at the same instant fire in the order
+  // they were armed).
+  bool before(const Timer& other) const {
+    return m_deadline < other.m_deadline ||
+           (m_deadline == other.m_deadline && m_sequence < other.m_sequence);
+  }
   EventLoop* m_loop;
   std::function<void()> m_callback;
-  std::multimap<Clock::time_point, Timer*>::iterator m_it;
-  bool m_armed = false;
+  Clock::time_point m_deadline{};
+  std::uint64_t m_sequence = 0;
+  std::size_t m_slot = k_unarmed; // index in the loop's heap
 };
 
 class EventLoop {
@@ -80,12 +92,20 @@ private:
   friend class Timer;
   void run_timers();
   void run_deferred();
+  void heap_push(Timer* timer);
+  void heap_remove(Timer* timer);
+  void sift_up(std::size_t slot);
+  void sift_down(std::size_t slot);
+  void place(Timer* timer, std::size_t slot);
 
   int m_epoll = -1;
   const TimeSource* m_time;
   Clock::time_point m_now;
-  std::multimap<Clock::time_point, Timer*> m_timers;
+  std::vector<Timer*> m_timers; // a min-heap on Timer::before
+  std::uint64_t m_armed_count = 0;
   std::vector<std::function<void()>> m_deferred;
+  std::vector<std::function<void()>> m_running; // the batch being run, kept for its capacity
+  std::array<epoll_event, 256> m_events;        // not value-initialized: epoll_wait fills it
 };
 
 } // namespace popcheck::proxy

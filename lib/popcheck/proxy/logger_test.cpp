@@ -3,6 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <fcntl.h>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
 namespace popcheck::proxy {
 
 TEST_CASE("proxy log: nginx's mail context, with and without login and upstream") {
@@ -40,6 +47,130 @@ TEST_CASE("proxy log: access lines quote the login and never carry secrets") {
   CHECK(format_access_line("T", r) ==
         "T [access] *3 client=127.0.0.1:5000 server=127.0.0.1:110 user=\"al\\x22ice\\x01\" "
         "method=plain tls=none result=done upstream=- in=10 out=20 duration=1.500");
+}
+
+TEST_CASE("proxy log: the access line's duration is printf's %.3f") {
+  AccessRecord r;
+  std::mt19937_64 random(11);
+  std::uniform_real_distribution<double> spread(0, 100000);
+  std::vector<double> values = {0,           0.0005, 0.0015,        0.0025, 1.0005,
+                                2.5,         0.9995, 0.99949999999, 1e-9,   86399.9995,
+                                123456789.0, 5e-4,   4.9999999e-4};
+  for (int i = 0; i < 20000; ++i) {
+    values.push_back(spread(random));
+    values.push_back(spread(random) / 1e5);
+  }
+  for (const double v : values) {
+    r.seconds = v;
+    char want[64];
+    std::snprintf(want, sizeof want, "%.3f", v);
+    const auto line = format_access_line("T", r);
+    REQUIRE(line.substr(line.rfind('=') + 1) == want);
+  }
+}
+
+namespace {
+
+struct Pipe {
+  int fds[2] = {-1, -1};
+  Pipe() { REQUIRE(pipe2(fds, O_NONBLOCK) == 0); }
+  ~Pipe() {
+    close(fds[0]);
+    close(fds[1]);
+  }
+  std::string drain() const {
+    std::string out;
+    char buffer[8192];
+    ssize_t n = 0;
+    while ((n = read(fds[0], buffer, sizeof buffer)) > 0) {
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return out;
+  }
+};
+
+AccessRecord record(std::uint64_t connection) {
+  AccessRecord r;
+  r.connection = connection;
+  r.client = "127.0.0.1:5000";
+  r.server = "127.0.0.1:110";
+  r.login = "alice";
+  r.method = "plain";
+  r.tls = "none";
+  r.result = "done";
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("proxy log: the shared logger writes each access line at once") {
+  Pipe access;
+  const Logger logger(-1, LogLevel::error, access.fds[1]);
+  logger.access(record(1));
+  const auto out = access.drain();
+  CHECK(out.ends_with(" [access] *1 client=127.0.0.1:5000 server=127.0.0.1:110 user=\"alice\" "
+                      "method=plain tls=none result=done upstream=- in=0 out=0 duration=0.000\n"));
+  CHECK(!logger.has_batched());
+}
+
+TEST_CASE("proxy log: a worker's logger batches access lines up to PIPE_BUF, cut at line ends") {
+  Pipe access;
+  const Logger shared(-1, LogLevel::error, access.fds[1]);
+  const Logger worker = shared.for_worker();
+  worker.access(record(1));
+  CHECK(worker.has_batched());
+  CHECK(access.drain().empty());
+  worker.flush();
+  const auto one = access.drain();
+  CHECK(one.find(" [access] *1 ") != std::string::npos);
+  CHECK(one.ends_with("duration=0.000\n"));
+  CHECK(!worker.has_batched());
+
+  // Fill a batch: nothing is written until the next line would not fit; then the full lines
+  // (at most PIPE_BUF bytes) go in one write and the new line waits.
+  const std::size_t line = one.size();
+  const std::size_t per_batch = Logger::k_batch_bytes / line;
+  for (std::size_t i = 0; i < per_batch; ++i) {
+    worker.access(record(1));
+  }
+  CHECK(access.drain().empty());
+  worker.access(record(2));
+  const auto batch = access.drain();
+  CHECK(batch.size() == per_batch * line);
+  CHECK(batch.size() <= Logger::k_batch_bytes);
+  CHECK(batch.find("*2 ") == std::string::npos);
+  worker.flush();
+  CHECK(access.drain().find(" [access] *2 ") != std::string::npos);
+
+  // A line longer than a batch goes alone.
+  worker.access(record(3));
+  AccessRecord big = record(4);
+  const std::string login(Logger::k_batch_bytes, 'x');
+  big.login = login;
+  worker.access(big);
+  const auto both = access.drain();
+  CHECK(both.find("*3 ") < both.find("*4 "));
+  CHECK(!worker.has_batched());
+}
+
+TEST_CASE("proxy log: an error line first writes the worker's batched access lines") {
+  Pipe log;
+  const Logger worker = Logger(log.fds[1], LogLevel::info, log.fds[1]).for_worker();
+  worker.access(record(1));
+  worker.log(LogLevel::info, 2, "client logged in");
+  const auto out = log.drain();
+  CHECK(out.find(" [access] *1 ") < out.find("*2 client logged in"));
+  // Below the level nothing is written and the batch waits.
+  worker.access(record(3));
+  worker.log(LogLevel::debug, 4, "quiet");
+  CHECK(log.drain().empty());
+  CHECK(worker.has_batched());
+}
+
+TEST_CASE("proxy log: with the access log off nothing is batched") {
+  const Logger worker = Logger(-1, LogLevel::error, -1).for_worker();
+  worker.access(record(1));
+  CHECK(!worker.has_batched());
 }
 
 TEST_CASE("proxy log: levels by name") {

@@ -1,4 +1,5 @@
 #include <popcheck/proxy/proxy_server.hpp>
+#include <popcheck/proxy/auth_http_client.hpp>
 #include <popcheck/proxy/socket_address.hpp>
 #include <popcheck/proxy/stream_io.hpp>
 #include <popcheck/proxy/tls_server_extras.hpp>
@@ -101,6 +102,11 @@ ProxyServer::create(ProxyPlan plan, int access_fd, std::vector<std::string>& war
   }
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
+  for (auto& s : p.servers) {
+    if (s.auth_http) {
+      resolve_auth_http_host(*s.auth_http); // else libcurl resolves it per request
+    }
+  }
   for (const auto& s : p.servers) {
     if (!s.tls_needed) {
       server->m_contexts.emplace_back();

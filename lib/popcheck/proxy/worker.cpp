@@ -25,12 +25,18 @@ bool matches(const model::SockAddr& want, const sockaddr_storage& local) {
   return false;
 }
 
+// How long an access line may wait in its worker's batch: long enough to gather the lines of a
+// busy worker into few writes, short enough that someone watching the log sees no delay.
+constexpr auto k_access_flush = std::chrono::milliseconds(100);
+
 } // namespace
 
 Worker::Worker(WorkerShared& shared)
-    : m_shared(shared), m_loop(shared.time), m_auth(std::make_unique<AuthHttpClient>(m_loop)),
+    : m_shared(shared), m_logger(shared.logger->for_worker()), m_loop(shared.time),
+      m_auth(std::make_unique<AuthHttpClient>(m_loop)),
       m_wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      m_resume_timer(m_loop, [this] { resume_accepting(); }), m_random(std::random_device{}()) {
+      m_resume_timer(m_loop, [this] { resume_accepting(); }),
+      m_flush_timer(m_loop, [this] { m_logger.flush(); }), m_random(std::random_device{}()) {
   m_waker.worker = this;
   m_loop.add(m_wake_fd, EPOLLIN, &m_waker, true);
   m_acceptors.resize(shared.listeners.size());
@@ -45,6 +51,7 @@ Worker::~Worker() {
   for (auto* c : m_connections) {
     delete c;
   }
+  m_logger.flush();
   if (m_wake_fd >= 0) {
     close(m_wake_fd);
   }
@@ -157,8 +164,13 @@ void Worker::on_wake() {
 void Worker::run() {
   while (!(m_stopping && m_connections.empty())) {
     m_loop.run_once(std::chrono::milliseconds(1000));
+    if (m_logger.has_batched() && !m_flush_timer.armed()) {
+      m_flush_timer.arm(k_access_flush);
+    }
   }
   m_loop.run_once(std::chrono::milliseconds(0)); // free what the last iteration released
+  m_flush_timer.cancel();
+  m_logger.flush();
 }
 
 } // namespace popcheck::proxy

@@ -53,7 +53,8 @@ public:
   void request_abort();
 
   EventLoop& loop() { return m_loop; }
-  const Logger& logger() const { return *m_shared.logger; }
+  // The shared sinks, with this worker's access lines batched (see Logger::for_worker).
+  const Logger& logger() const { return m_logger; }
   // nginx numbers every connection it opens too (auth_http, upstream): the `*N` of log lines.
   std::uint64_t next_connection_number() { return ++m_shared.connection_numbers; }
   const ProxyPlan& plan() const { return *m_shared.plan; }
@@ -83,6 +84,7 @@ private:
   void on_wake();
 
   WorkerShared& m_shared;
+  Logger m_logger;
   EventLoop m_loop;
   std::unique_ptr<AuthHttpClient> m_auth;
   std::vector<Acceptor> m_acceptors;
@@ -92,6 +94,7 @@ private:
   bool m_stopping = false;
   bool m_accepting = false;
   Timer m_resume_timer;
+  Timer m_flush_timer; // writes batched access lines at most k_access_flush after the first
   std::mt19937 m_random;
   std::unordered_set<Connection*> m_connections;
 };
