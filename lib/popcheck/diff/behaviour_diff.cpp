@@ -100,8 +100,7 @@ std::string listener_breaking(const std::string& address, const std::string& bef
     return "clients that use STARTTLS on " + address;
   }
   if (after == "starttls_only" && before != "starttls_only") {
-    FieldInfo login{"", "", Audience::clients, Breaks::on_change, "{login}"};
-    return breaking_words(login, protocol);
+    return logins_before_tls(protocol);
   }
   return {};
 }

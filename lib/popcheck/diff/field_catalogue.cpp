@@ -157,9 +157,10 @@ bool is_location_field(std::string_view key) {
 }
 
 std::string breaking_words(const FieldInfo& info, std::string_view protocol) {
-  if (info.who != "{login}") {
-    return std::string(info.who);
-  }
+  return info.who == "{login}" ? logins_before_tls(protocol) : std::string(info.who);
+}
+
+std::string logins_before_tls(std::string_view protocol) {
   if (protocol == "imap") {
     return "clients that LOGIN or AUTHENTICATE before STARTTLS";
   }

@@ -39,6 +39,8 @@ bool is_secret_field(std::string_view path);
 bool is_location_field(std::string_view key);
 // "clients that use USER/PASS before STLS" for pop3, and the like for imap and smtp.
 std::string breaking_words(const FieldInfo& info, std::string_view protocol);
+// Whom `starttls only` breaks: the protocol's logins before TLS.
+std::string logins_before_tls(std::string_view protocol);
 // Whether the change from `before` to `after` breaks someone, by the row's rule.
 bool is_breaking(const FieldInfo& info, const nlohmann::json& before, const nlohmann::json& after);
 
