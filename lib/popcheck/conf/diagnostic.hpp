@@ -54,8 +54,7 @@ struct Location {
 };
 
 struct Diagnostic {
-  std::string
-      rule; // stable id: CONFxxx (syntax/dispatch), MAILxxx (nginx -t errors), POP3xxx (pitfalls)
+  std::string rule; // stable id (conf/rule_ids.hpp): CONF/MAIL0xx nginx -t errors, else pitfalls
   Severity severity = Severity::error;
   Location location;
   std::string message; // nginx's own wording, without the trailing " in FILE:LINE"
@@ -63,6 +62,10 @@ struct Diagnostic {
   // nginx prints this error without "in FILE:LINE" (certificate loading, ssl_verify_client, no
   // events); `location` still points at the directive responsible, for users and SARIF.
   bool unlocated_in_nginx = false;
+  // Findings about one mail server: which one, as users recognise it (its server_name, else its
+  // first listen address) and its protocol ("pop3", "imap", "smtp"); empty for the rest.
+  std::string server;
+  std::string protocol;
 
   // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when nginx
   // locates it.

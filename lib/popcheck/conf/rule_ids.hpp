@@ -5,6 +5,14 @@
 // the documentation of each rule (`popcheck explain`, docs/rules.md, SARIF) is lint/rules_*.cpp,
 // keyed by the same constants. Ids are stable forever: never reuse or renumber one.
 //
+// The scheme (decided once, with IMAP and SMTP): CONFxxx and MAIL001-099 are the errors nginx -t
+// reports; a pitfall that is the same whatever the protocol (TLS, auth_http, credentials in
+// clear, timeouts, logging, listeners) is one MAIL1xx rule whose findings name the server and
+// its protocol; POP3xxx, IMAPxxx and SMTPxxx are pitfalls of one protocol's own directives and
+// commands. A rule that began as POP3-only and now covers every protocol moved to MAIL1xx and
+// keeps its first id as `former_id`: --only/--skip, suppression comments, .popcheck.json and
+// explain accept both forever.
+//
 // It lives beside Diagnostic (conf/diagnostic.hpp) because every layer reports with it, the
 // lexer first; ids are names only, so conf still knows nothing of mail.
 
@@ -38,6 +46,7 @@ struct RuleId {
   std::string_view id; // a string literal, so id.data() is NUL-terminated
   RuleFamily family;
   Severity severity; // the default; .popcheck.json and --severity may override it per finding
+  std::string_view former_id = {}; // the id this rule had before it covered every protocol
 };
 
 // CONFxxx: the file does not tokenize, nest or dispatch as nginx -t requires (conf/, model/).

@@ -33,11 +33,19 @@ void format_json(const LintReport& report, int indent, const OutputSink& sink) {
     nginx_text.clear();
     d.append_nginx_text(nginx_text);
     json.value(nginx_text);
+    if (!d.protocol.empty()) {
+      json.key("protocol");
+      json.value(d.protocol);
+    }
     json.key("rule");
     json.value(d.rule);
     if (const auto* rule = find_rule(d.rule)) {
       json.key("rule_name");
       json.value(rule->name);
+    }
+    if (!d.server.empty()) {
+      json.key("server");
+      json.value(d.server);
     }
     json.key("severity");
     json.value(to_string(d.severity));

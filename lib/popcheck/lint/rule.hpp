@@ -40,7 +40,7 @@ struct Rule {
 std::span<const Rule> all_rules();
 const Rule* find_rule(std::string_view id);
 // What users may write wherever they name a rule (--only, suppressions, .popcheck.json,
-// explain): its id or its name.
+// explain): its id, its name, or the id it had before it covered every protocol (former_id).
 const Rule* find_rule_by_id_or_name(std::string_view text);
 
 } // namespace popcheck::lint

@@ -1,6 +1,5 @@
-#include <popcheck/lint/rule_tables.hpp>
-
 #include <algorithm>
+#include <popcheck/lint/rule_tables.hpp>
 #include <vector>
 
 namespace popcheck::lint {
@@ -26,8 +25,9 @@ const Rule* find_rule(std::string_view id) {
                      [](const Rule* a, const Rule* b) { return a->id() < b->id(); });
     return out;
   }();
-  const auto it = std::lower_bound(by_id.begin(), by_id.end(), id,
-                                   [](const Rule* rule, std::string_view key) { return rule->id() < key; });
+  const auto it =
+      std::lower_bound(by_id.begin(), by_id.end(), id,
+                       [](const Rule* rule, std::string_view key) { return rule->id() < key; });
   return it != by_id.end() && (*it)->id() == id ? *it : nullptr;
 }
 
@@ -36,8 +36,9 @@ const Rule* find_rule_by_id_or_name(std::string_view text) {
     return rule;
   }
   const auto rules = all_rules();
-  const auto it =
-      std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.name == text; });
+  const auto it = std::find_if(rules.begin(), rules.end(), [&](const Rule& r) {
+    return r.name == text || (!r.rule_id.former_id.empty() && r.rule_id.former_id == text);
+  });
   return it == rules.end() ? nullptr : &*it;
 }
 
