@@ -34,6 +34,8 @@ include(${CMAKE_CURRENT_LIST_DIR}/proxy/tests.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/probe.cmake OPTIONAL)
 # popcheck lint: differential tests vs live nginx -t and golden outputs (testdata/lint/).
 include(${CMAKE_CURRENT_LIST_DIR}/lint.cmake OPTIONAL)
+# The real-config corpus: hand-judged findings and the recorded nginx -t verdicts (testdata/corpus/).
+include(${CMAKE_CURRENT_LIST_DIR}/corpus.cmake OPTIONAL)
 # popcheck diff: goldens per behaviour change, and every adjacent pair of compile cases.
 include(${CMAKE_CURRENT_LIST_DIR}/diff.cmake OPTIONAL)
 include(${CMAKE_CURRENT_LIST_DIR}/ship.cmake OPTIONAL)

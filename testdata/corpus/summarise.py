@@ -17,28 +17,36 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 VERDICTS = ("TP", "TP-sev", "FP", "noise", "cascade")
 ROW = re.compile(r"^\| (\d+) \| (\w+) \| (\d+) \| (\w+) \| ([\w-]+) \| (.*) \|$")
+NOW_ROW = re.compile(r"^\| (\d+) \| (\w+) \| [^|]*?:(\d+) \| (\w+) \| ([\w-]+) \| (.*) \|$")
 MISS = re.compile(r"^- \[([A-Z0-9-]+)\] (.*)$")
 SERVERS = re.compile(r"^- Servers: pop3=(\d+) imap=(\d+) smtp=(\d+)")
 BEGIN, END = "<!-- GENERATED: summarise.py -->", "<!-- END GENERATED -->"
+NOW_BEGIN, NOW_END = "<!-- GENERATED NOW: summarise.py -->", "<!-- END GENERATED NOW -->"
 
 
-def load():
+def load(now=False):
+    """The verdicts before the #14/#16 work (judgement.md), or on today's findings (findings.md)."""
     cases = []
+    row_re = NOW_ROW if now else ROW
     for name in sorted(os.listdir(HERE)):
-        path = os.path.join(HERE, name, "judgement.md")
+        path = os.path.join(HERE, name, "findings.md" if now else "judgement.md")
         if not os.path.isfile(path):
             continue
         rows, misses, servers = [], [], (0, 0, 0)
+        judgement = os.path.join(HERE, name, "judgement.md")
+        for line in open(judgement, encoding="utf-8"):
+            if m := SERVERS.match(line):
+                servers = tuple(int(x) for x in m.groups())
         for line in open(path, encoding="utf-8"):
             line = line.rstrip("\n")
-            if m := ROW.match(line):
+            if m := row_re.match(line):
                 rows.append(dict(rule=m[2], line=int(m[3]), severity=m[4], verdict=m[5], why=m[6]))
             elif m := MISS.match(line):
                 misses.append((m[1], m[2]))
             elif m := SERVERS.match(line):
                 servers = tuple(int(x) for x in m.groups())
         for r in rows:
-            if r["verdict"] not in VERDICTS:
+            if r["verdict"] not in VERDICTS + (("UNJUDGED",) if now else ()):
                 sys.exit(f"{name}: unknown verdict {r['verdict']}")
         nginx = open(os.path.join(HERE, name, "nginx-t.txt"), encoding="utf-8").read().splitlines()
         first = next((l[8:] for l in nginx[1:] if l.startswith("[emerg]")), "")
@@ -51,7 +59,7 @@ def pct(a, b):
     return f"{100 * a / b:.0f}%" if b else "-"
 
 
-def render(cases):
+def render(cases, now=False):
     out = []
     n = len(cases)
     srv = [sum(c["servers"][i] for c in cases) for i in range(3)]
@@ -63,7 +71,7 @@ def render(cases):
     out += [f"{n} configurations; servers: POP3 {srv[0]} (in {with_proto[0]} configs), IMAP {srv[1]} "
             f"(in {with_proto[1]}), SMTP {srv[2]} (in {with_proto[2]}); {mixed} configs mix protocols.",
             f"Real nginx -t 1.22.1: {passed} pass, {n - passed} fail.",
-            f"popcheck lint (before): {sum(total.values())} findings: " +
+            f"popcheck lint ({'now' if now else 'before'}): {sum(total.values())} findings: " +
             ", ".join(f"{v} {total[v]}" for v in VERDICTS) +
             f"; {nmiss} misses. Overall precision (TP+TP-sev)/(TP+TP-sev+FP): "
             f"{pct(total['TP'] + total['TP-sev'], total['TP'] + total['TP-sev'] + total['FP'])}.", ""]
@@ -126,17 +134,24 @@ def render(cases):
     return "\n".join(out)
 
 
+def replace_block(readme, begin, end, text):
+    head, rest = readme.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return head + begin + "\n" + text + "\n" + end + tail
+
+
 def main():
-    text = render(load())
+    before, now = render(load()), render(load(now=True), now=True)
     if "--write" not in sys.argv:
-        print(text)
+        print(now if "--now" in sys.argv else before)
         return 0
     path = os.path.join(HERE, "README.md")
     readme = open(path, encoding="utf-8").read()
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
+    readme = replace_block(readme, BEGIN, END, before)
+    if NOW_BEGIN in readme:
+        readme = replace_block(readme, NOW_BEGIN, NOW_END, now)
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(head + BEGIN + "\n" + text + "\n" + END + tail)
+        fh.write(readme)
     return 0
 
 
