@@ -142,16 +142,36 @@ def main():
             conf2 = os.path.join(tmp, "backend.conf")
             port = h.free_port()
             with open(conf2, "w") as fh:
-                fh.write(HEAD + f"mail {{ server {{ listen 127.0.0.1:{port}; protocol pop3; }} }}\n")
+                fh.write(HEAD + "error_log stderr info;\n" +
+                         f"mail {{ server {{ listen 127.0.0.1:{port}; protocol pop3; "
+                         "pop3_auth plain apop cram-md5; } }\n")
             proc = start(conf2, [port], ["--backend", f"127.0.0.1:{env.backend_port}"])
             try:
                 p = poplib.POP3("127.0.0.1", port, timeout=10)
+                check("--backend: no APOP timestamp (no auth server to check a digest)",
+                      b"<" not in p.getwelcome(), p.getwelcome())
                 p.user("alice")
                 p.pass_("secret")
                 check("--backend: USER/PASS straight to dovecot", p.stat() == (2, 262))
                 p.quit()
+                # EXTERNAL with an initial response is always accepted by nginx's front end, but
+                # there is no password to log in with: a refused login, no "auth http server".
+                p = poplib.POP3("127.0.0.1", port, timeout=10)
+                capa = p.capa()
+                check("--backend: CRAM-MD5 not offered", "CRAM-MD5" not in " ".join(capa.get("SASL", [])),
+                      capa)
+                try:
+                    p._shortcmd("AUTH EXTERNAL YWxpY2U=")
+                    check("--backend: EXTERNAL refused", False, "accepted")
+                except poplib.error_proto as e:
+                    check("--backend: EXTERNAL refused as a failed login",
+                          b"no auth server to check this login" in e.args[0], e.args[0])
             finally:
                 check("--backend: exit 0", proc.stop() == 0)
+            logs = proc.log()
+            check("--backend: start-up warning about apop and cram-md5",
+                  "enables apop and cram-md5" in logs, logs[-800:])
+            check("--backend: no auth server in the log", "auth http server" not in logs, logs[-800:])
 
             # A bad configuration: the lint errors, exit 2, nothing bound.
             conf3 = os.path.join(tmp, "bad.conf")

@@ -40,6 +40,10 @@ public:
   constexpr AuthMethods operator|(AuthMethods other) const {
     return from_bits(static_cast<std::uint8_t>(m_bits | other.m_bits));
   }
+  // The methods of this set that are not in `other`.
+  constexpr AuthMethods without(AuthMethods other) const {
+    return from_bits(static_cast<std::uint8_t>(m_bits & ~other.m_bits));
+  }
   constexpr bool operator==(const AuthMethods&) const = default;
 
 private:
@@ -54,19 +58,30 @@ private:
   std::uint8_t m_bits = 0;
 };
 
-// The method a directive word names ("plain", "login", "apop", "cram-md5", "external", "none"),
-// as ngx_mail_*_auth_methods[] spell them; nullopt for any other word.
+// The directive words of the methods, as ngx_mail_*_auth_methods[] spell them.
+inline constexpr std::pair<std::string_view, AuthMethod> k_auth_method_names[] = {
+    {"plain", AuthMethod::plain},       {"login", AuthMethod::login},
+    {"apop", AuthMethod::apop},         {"cram-md5", AuthMethod::cram_md5},
+    {"external", AuthMethod::external}, {"none", AuthMethod::none}};
+
+// The method a directive word names ("plain", ..., "none"); nullopt for any other word.
 constexpr std::optional<AuthMethod> auth_method_named(std::string_view word) {
-  constexpr std::pair<std::string_view, AuthMethod> k_names[] = {
-      {"plain", AuthMethod::plain},       {"login", AuthMethod::login},
-      {"apop", AuthMethod::apop},         {"cram-md5", AuthMethod::cram_md5},
-      {"external", AuthMethod::external}, {"none", AuthMethod::none}};
-  for (const auto& [name, method] : k_names) {
+  for (const auto& [name, method] : k_auth_method_names) {
     if (name == word) {
       return method;
     }
   }
   return std::nullopt;
+}
+
+// The directive word of a method ("cram-md5").
+constexpr std::string_view auth_method_name(AuthMethod method) {
+  for (const auto& [name, m] : k_auth_method_names) {
+    if (m == method) {
+      return name;
+    }
+  }
+  return {};
 }
 
 // The methods of a stored bitmask whose bit i is words[i] (the analyzer's bitmask kind).

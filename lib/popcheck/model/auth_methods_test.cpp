@@ -20,6 +20,8 @@ TEST_CASE("model: AuthMethods set operations") {
   const AuthMethods salted{AuthMethod::apop, AuthMethod::cram_md5};
   CHECK(AuthMethods{AuthMethod::cram_md5}.has_any(salted));
   CHECK_FALSE(AuthMethods{AuthMethod::plain, AuthMethod::external}.has_any(salted));
+  CHECK(AuthMethods{AuthMethod::plain, AuthMethod::apop, AuthMethod::cram_md5}.without(salted) ==
+        AuthMethods{AuthMethod::plain});
   CHECK((salted & AuthMethods{AuthMethod::apop, AuthMethod::plain}) ==
         AuthMethods{AuthMethod::apop});
   CHECK((salted | AuthMethods{AuthMethod::plain}) ==

@@ -147,11 +147,18 @@ void Connection::start_auth(const AuthRequestEvent& request) {
   m_method = m_session->method_name(request);
   const ServerPlan& server = m_worker.plan().servers[m_server];
   if (const auto& backend = m_worker.plan().backend) {
-    // --backend: no auth server; the client's own credentials go to the backend.
-    pop3::AuthHttpResponse accepted;
-    accepted.server = backend->address;
-    accepted.port = std::to_string(backend->port);
-    m_auth_outcome = std::make_unique<AuthHttpOutcome>(accepted);
+    // --backend: no auth server; the client's own credentials go to the backend. A login that
+    // carries no password (EXTERNAL, which nginx always accepts with an initial response; APOP
+    // and CRAM-MD5 are not offered in this mode) has nothing to log in with: it fails as a
+    // refused login, not as an auth server that "did not send password".
+    pop3::AuthHttpResponse outcome;
+    if (request.password.empty()) {
+      outcome.error = std::string(k_backend_cannot_check);
+    } else {
+      outcome.server = backend->address;
+      outcome.port = std::to_string(backend->port);
+    }
+    m_auth_outcome = std::make_unique<AuthHttpOutcome>(outcome);
     return;
   }
   pop3::AuthHttpClient client;

@@ -1,14 +1,13 @@
-#include <popcheck/proxy/proxy_config.hpp>
-#include <popcheck/proxy/socket_address.hpp>
-
 #include <array>
 #include <charconv>
+#include <popcheck/proxy/proxy_config.hpp>
+#include <popcheck/proxy/socket_address.hpp>
 
 namespace popcheck::proxy {
 namespace {
 
-constexpr std::array<std::string_view, 8> k_level_names = {"debug", "info",  "notice", "warn",
-                                                           "error", "crit",  "alert",  "emerg"};
+constexpr std::array<std::string_view, 8> k_level_names = {"debug", "info", "notice", "warn",
+                                                           "error", "crit", "alert",  "emerg"};
 
 // An IP literal or a unix path as a socket address; false for a host name.
 bool literal_address(AuthHttpPlan& auth, const std::string& host, std::uint16_t port,
@@ -145,18 +144,46 @@ void resolve_tls_paths(model::EffectiveTls& tls, const std::string& conf_prefix)
       }
     }
   }
-  for (auto* text : {&tls.client_certificate.value, &tls.trusted_certificate.value,
-                     &tls.crl.value, &tls.dhparam.value, &tls.password_file.value}) {
+  for (auto* text : {&tls.client_certificate.value, &tls.trusted_certificate.value, &tls.crl.value,
+                     &tls.dhparam.value, &tls.password_file.value}) {
     if (!text->empty()) {
       *text = full_name(conf_prefix, *text);
     }
   }
 }
 
-ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_prefix) {
+// --backend logs in with the password the client typed. APOP and CRAM-MD5 send a digest instead,
+// which only an auth server that knows the password can check (it answers with Auth-Pass): with
+// no auth server those logins could never succeed, so this mode neither advertises nor accepts
+// them (the greeting loses its APOP timestamp), and says so at start-up.
+void without_digest_methods(ServerPlan& plan, const model::EffectiveServer& s,
+                            std::vector<std::string>& warnings) {
+  constexpr model::AuthMethods k_digest{model::AuthMethod::apop, model::AuthMethod::cram_md5};
+  auto& methods = plan.session.auth_methods;
+  if (!methods.has_any(k_digest)) {
+    return;
+  }
+  std::string names;
+  for (const auto m : {model::AuthMethod::apop, model::AuthMethod::cram_md5}) {
+    if (methods.has(m)) {
+      names += (names.empty() ? "" : " and ") + std::string(model::auth_method_name(m));
+    }
+  }
+  warnings.push_back("--backend: the pop3 server at " + s.where.file + ":" +
+                     std::to_string(s.where.line) + " enables " + names +
+                     ", which only an auth server can check (they send a digest, not the "
+                     "password): not offered in this mode");
+  methods = methods.without(k_digest);
+}
+
+ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_prefix,
+                       bool backend_override, std::vector<std::string>& warnings) {
   ServerPlan plan;
   auto& session = plan.session;
   session = pop3::session_settings(s);
+  if (backend_override) {
+    without_digest_methods(plan, s, warnings);
+  }
   session.tls_supported = true;
   if (s.auth_http.value) {
     const auto& target = *s.auth_http.value;
@@ -310,8 +337,8 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
 
   for (const auto& s : analysis.servers) {
     if (s.protocol != "pop3") {
-      plan.warnings.push_back("the " + s.protocol.value_or(std::string("unknown")) +
-                              " server at " + s.where.file + ":" + std::to_string(s.where.line) +
+      plan.warnings.push_back("the " + s.protocol.value_or(std::string("unknown")) + " server at " +
+                              s.where.file + ":" + std::to_string(s.where.line) +
                               " is not served: popcheck proxies POP3 only");
       continue;
     }
@@ -320,7 +347,8 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
                              std::to_string(s.where.line) + " (or pass --backend)");
     }
     const std::size_t index = plan.servers.size();
-    plan.servers.push_back(server_plan(s, tree.conf_prefix));
+    plan.servers.push_back(
+        server_plan(s, tree.conf_prefix, options.backend.has_value(), plan.warnings));
     for (const auto& l : s.listeners) {
       ListenPlan listen;
       listen.address = apply_overrides(l.sockaddr, options.listen_overrides);

@@ -5,19 +5,18 @@
 // settings) and one ListenPlan per socket to bind. Pure data: no sockets, no OpenSSL, so that it
 // can be tested without either.
 
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <memory>
+#include <optional>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/pop3/auth_http_request.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/proxy/proxy_protocol.hpp>
-
-#include <chrono>
-#include <cstdint>
-#include <expected>
-#include <sys/socket.h>
-#include <memory>
-#include <optional>
 #include <string>
+#include <sys/socket.h>
 #include <vector>
 
 namespace popcheck::proxy {
@@ -32,7 +31,7 @@ std::string_view log_level_name(LogLevel level);
 struct ListenOverride {
   std::optional<model::SockAddr> from_address; // nullopt: any address
   std::uint16_t from_port = 0;
-  std::optional<model::SockAddr> to_address;   // nullopt: keep the address
+  std::optional<model::SockAddr> to_address; // nullopt: keep the address
   std::uint16_t to_port = 0;
 };
 std::expected<ListenOverride, std::string> parse_listen_override(std::string_view text);
@@ -43,21 +42,25 @@ struct BackendOverride {
   std::uint16_t port = 0;
 };
 std::expected<BackendOverride, std::string> parse_backend(std::string_view text);
+// Under --backend, the refusal of a login that carries no password to log in with (EXTERNAL),
+// sent as "-ERR " + this and logged as a failed login.
+inline constexpr std::string_view k_backend_cannot_check =
+    "no auth server to check this login (popcheck proxy --backend)";
 
 struct ProxyOptions {
   std::vector<ListenOverride> listen_overrides;
-  std::string prefix;                       // -p; empty: the config file's directory
-  std::optional<BackendOverride> backend;   // --backend: skip auth_http
-  std::optional<unsigned> workers;          // --workers
-  std::optional<LogLevel> log_level;        // --log-level
-  std::optional<std::string> error_log;     // -e / --error-log
+  std::string prefix;                     // -p; empty: the config file's directory
+  std::optional<BackendOverride> backend; // --backend: skip auth_http
+  std::optional<unsigned> workers;        // --workers
+  std::optional<LogLevel> log_level;      // --log-level
+  std::optional<std::string> error_log;   // -e / --error-log
 };
 
 struct AuthHttpPlan {
   pop3::AuthHttpTarget target; // uri, Host, headers, pass_client_cert
   std::string url;             // what libcurl connects to ("http://host:port/")
   std::optional<std::string> unix_path;
-  std::string peer;            // "host:port" / "unix:/path", nginx's name in log texts
+  std::string peer;                    // "host:port" / "unix:/path", nginx's name in log texts
   std::chrono::milliseconds timeout{}; // auth_http_timeout
   // The socket address when it needs no resolving (an IP literal or a unix path): connected
   // directly on the worker's loop, without libcurl (nginx resolves auth_http at parse time too).
@@ -79,20 +82,20 @@ struct ServerPlan {
   std::chrono::milliseconds proxy_timeout{};
   std::size_t proxy_buffer = 0;
   bool pass_error_message = false;
-  bool proxy_protocol = false; // PROXY v1 header to the backend
+  bool proxy_protocol = false;               // PROXY v1 header to the backend
   std::vector<std::string> ticket_key_files; // ssl_session_ticket_key, absolute paths
   std::vector<std::pair<std::string, std::string>> conf_commands; // ssl_conf_command
   std::vector<RealIpFrom> real_ip_from; // set_real_ip_from (literal addresses, CIDRs, unix:)
-  bool tls_needed = false;     // a TLS context must be built (ssl listener, ssl on, starttls)
+  bool tls_needed = false; // a TLS context must be built (ssl listener, ssl on, starttls)
   bool ssl_on = false;
-  model::EffectiveTls tls;     // file paths already resolved against the conf prefix
+  model::EffectiveTls tls; // file paths already resolved against the conf prefix
 };
 
 struct ListenPlan {
-  model::SockAddr address;   // what is bound (after --listen-override)
-  std::string name;          // "127.0.0.1:110": nginx's `server:` text for this address
-  std::size_t server = 0;    // index into ProxyPlan::servers
-  bool ssl = false;          // listen ... ssl (or ssl on)
+  model::SockAddr address; // what is bound (after --listen-override)
+  std::string name;        // "127.0.0.1:110": nginx's `server:` text for this address
+  std::size_t server = 0;  // index into ProxyPlan::servers
+  bool ssl = false;        // listen ... ssl (or ssl on)
   bool proxy_protocol = false;
   // A wildcard listener also serves the specific addresses of its port that are not bound on
   // their own (nginx binds only the wildcard then and picks the server by the local address).
@@ -113,8 +116,7 @@ struct ProxyPlan {
 // `tree` and `analysis` must be free of errors. `cores` is the default for worker_processes auto.
 std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tree,
                                                        const model::Analysis& analysis,
-                                                       const ProxyOptions& options,
-                                                       unsigned cores);
+                                                       const ProxyOptions& options, unsigned cores);
 
 // ngx_conf_full_name: a relative path joined to `prefix` (which ends in '/').
 std::string full_name(const std::string& prefix, const std::string& path);

@@ -1,9 +1,7 @@
-#include <popcheck/proxy/proxy_config.hpp>
-
+#include <doctest/doctest.h>
 #include <popcheck/conf/parse_config.hpp>
 #include <popcheck/model/analyzer.hpp>
-
-#include <doctest/doctest.h>
+#include <popcheck/proxy/proxy_config.hpp>
 
 namespace popcheck::proxy {
 namespace {
@@ -93,7 +91,7 @@ mail {
   }
 }
 )",
-                        {.listen_overrides = {*parse_listen_override("110=24110")}});
+                       {.listen_overrides = {*parse_listen_override("110=24110")}});
   REQUIRE(b.plan);
   const ProxyPlan& plan = *b.plan;
   CHECK(plan.workers == 3);
@@ -176,6 +174,33 @@ TEST_CASE("proxy: a POP3 server without auth_http needs --backend") {
   ProxyOptions with_backend;
   with_backend.backend = *parse_backend("127.0.0.1:2110");
   CHECK(build_proxy_plan(tree, analysis, with_backend, 1).has_value());
+}
+
+TEST_CASE("proxy: --backend neither offers nor accepts APOP/CRAM-MD5, and says so at start-up") {
+  MemoryFileReader files;
+  const auto tree =
+      conf::parse_config_text(k_head + "mail { server { listen 127.0.0.1:110; protocol pop3;\n"
+                                       "  pop3_auth plain apop cram-md5; } }\n",
+                              "/t/n.conf", files);
+  const auto analysis = model::analyze(tree, {});
+  ProxyOptions with_backend;
+  with_backend.backend = *parse_backend("127.0.0.1:2110");
+  const auto plan = build_proxy_plan(tree, analysis, with_backend, 1);
+  REQUIRE(plan.has_value());
+  CHECK(plan->servers[0].session.auth_methods == pop3::AuthMethods{pop3::AuthMethod::plain});
+  REQUIRE(plan->warnings.size() == 1);
+  CHECK(plan->warnings[0] ==
+        "--backend: the pop3 server at /t/n.conf:3 enables apop and cram-md5, which only an auth "
+        "server can check (they send a digest, not the password): not offered in this mode");
+  // With an auth server they stay as configured.
+  const auto tree2 = conf::parse_config_text(
+      k_head + "mail { auth_http 127.0.0.1:9/a; server { listen 127.0.0.1:110; protocol pop3;\n"
+               "  pop3_auth plain apop cram-md5; } }\n",
+      "/t/n.conf", files);
+  const auto plan2 = build_proxy_plan(tree2, model::analyze(tree2, {}), {}, 1);
+  REQUIRE(plan2.has_value());
+  CHECK(plan2->servers[0].session.auth_methods.has(pop3::AuthMethod::apop));
+  CHECK(plan2->warnings.empty());
 }
 
 } // namespace popcheck::proxy
