@@ -1,6 +1,6 @@
 # End-to-end tests over testdata/compile/<case>/ (included from the top CMakeLists.txt).
 #   golden: compile/<case>      popcheck parse/compile output vs the case's goldens (scripts/golden.py)
-#   nginx-wire: compile/<case>  real nginx's POP3 replies vs compile's "wire" bytes, for cases with a
+#   nginx-wire: compile/<case>  real nginx's POP3/IMAP/SMTP replies vs compile's "wire" bytes, for cases with a
 #                               `wire` marker file (scripts/nginx_wire_test.py); label `nginx`, skipped
 #                               (exit 77) when nginx or its mail module is not installed.
 # Debian's python3 carries python3-jsonschema, which golden.py needs.
