@@ -99,6 +99,9 @@ def test_listener(report, server, listener, host, port, prefix):
         t = tag()
         ask(conn, "B: literal {3}", f"{t} NOOP {{3}}", wire_bytes(wire["literals"]["continuation"]))
         ask(conn, "B: literal data", "abc", tagged(t, ok))
+        if wire["literals"]["non_synchronizing_accepted"]:
+            t = tag()  # {N+}: no continuation, the data follows at once
+            ask(conn, "B: literal {3+}", f"{t} NOOP {{3+}}\r\nabc", tagged(t, ok))
         if 16 < octets <= 65536:
             t = tag()
             head = f"{t} NOOP "
