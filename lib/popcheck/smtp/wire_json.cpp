@@ -97,54 +97,48 @@ json client_host_json(const model::EffectiveServer& s) {
 }
 
 // What nginx sends the backend after auth_http said yes, before relaying
-// (ngx_mail_proxy_smtp_handler() in src/mail/ngx_mail_proxy_module.c); each line waits for a
-// 2xx/3xx reply. <...> are the session's values: XCLIENT's are sent raw, not xtext-encoded.
-json backend_login_json(const model::EffectiveServer& s) {
+// (ngx_mail_proxy_smtp_handler() in src/mail/ngx_mail_proxy_module.c), for one kind of client;
+// each line waits for a 2xx/3xx reply. The <...> are the session's values, sent raw (1.22.1 does
+// not xtext-encode XCLIENT values): <client address> (IPV6:... for an IPv6 client), <login>,
+// <helo> (the client's last HELO/EHLO argument), <auth plain> (base64 of NUL login NUL password),
+// <mail> and <rcpt> (the client's whole MAIL and first RCPT commands).
+std::vector<std::string> backend_lines(const model::EffectiveServer& s, bool esmtp, bool none) {
   const std::string& name = s.server_name.value;
   const bool xclient = s.xclient.value;
-  const bool none = s.smtp_auth.value.has(AuthMethod::none);
   const std::string host =
       resolver_configured(s) ? "<client host>" : std::string(k_host_unavailable);
-  json lines = json::array();
+  std::vector<std::string> lines;
+  lines.push_back((esmtp || xclient ? "EHLO " : "HELO ") + name);
   if (xclient) {
-    lines.push_back({{"send", "EHLO " + name}, {"when", "always"}});
-    // ADDR is IPV6:<address> for an IPv6 client; LOGIN is left out without a login and with
-    // proxy_smtp_auth (then the login goes in AUTH PLAIN).
-    if (s.proxy_smtp_auth.value) {
-      lines.push_back({{"send", "XCLIENT ADDR=<client address> NAME=" + host}, {"when", "always"}});
-    } else {
-      lines.push_back({{"send", "XCLIENT ADDR=<client address> LOGIN=<login> NAME=" + host},
-                       {"when", "the client authenticated"}});
-      if (none) {
-        lines.push_back({{"send", "XCLIENT ADDR=<client address> NAME=" + host},
-                         {"when", "smtp_auth none, no AUTH"}});
-      }
-    }
-    lines.push_back({{"send", "EHLO <the client's last HELO/EHLO argument>"},
-                     {"when", "the client sent EHLO"}});
-    lines.push_back({{"send", "HELO <the client's HELO argument>"},
-                     {"when", "the client sent HELO, never EHLO"}});
-  } else {
-    lines.push_back({{"send", "EHLO " + name}, {"when", "the client sent EHLO"}});
-    lines.push_back({{"send", "HELO " + name}, {"when", "the client never sent EHLO"}});
-  }
-  if (s.proxy_smtp_auth.value) {
-    lines.push_back({{"send", "AUTH PLAIN <base64 of NUL login NUL password>"},
-                     {"when", "the client authenticated"}});
+    // No LOGIN without a login (none) or with proxy_smtp_auth (the login goes in AUTH PLAIN).
+    const bool login = !none && !s.proxy_smtp_auth.value;
+    lines.push_back("XCLIENT ADDR=<client address>" + std::string(login ? " LOGIN=<login>" : "") +
+                    " NAME=" + host);
+    lines.push_back(esmtp ? "EHLO <helo>" : "HELO <helo>");
   }
   if (none) {
-    lines.push_back({{"send", "<the client's MAIL command>"}, {"when", "smtp_auth none, no AUTH"}});
-    lines.push_back(
-        {{"send", "<the client's first RCPT command>"}, {"when", "smtp_auth none, no AUTH"}});
+    lines.emplace_back("<mail>");
+    lines.emplace_back("<rcpt>");
+  } else if (s.proxy_smtp_auth.value) {
+    lines.emplace_back("AUTH PLAIN <auth plain>");
   }
+  return lines;
+}
+
+json backend_login_json(const model::EffectiveServer& s) {
+  const bool none = s.smtp_auth.value.has(AuthMethod::none);
   json attributes = json::array();
-  if (xclient) {
+  if (s.xclient.value) {
     attributes = {"ADDR", "LOGIN", "NAME"};
   }
-  return {{"xclient", xclient},
+  return {{"xclient", s.xclient.value},
           {"xclient_attributes", std::move(attributes)},
           {"proxy_smtp_auth", s.proxy_smtp_auth.value},
-          {"lines", std::move(lines)}};
+          // A client that sent EHLO <helo> (or HELO <helo>) and then authenticated.
+          {"ehlo_then_auth", backend_lines(s, true, false)},
+          {"helo_then_auth", backend_lines(s, false, false)},
+          // With smtp_auth none: a client that sent EHLO <helo>, MAIL and RCPT without AUTH.
+          {"ehlo_then_mail_rcpt", none ? json(backend_lines(s, true, true)) : json(nullptr)}};
 }
 
 } // namespace

@@ -48,8 +48,11 @@ TEST_CASE("smtp wire: defaults, example S-A") {
   CHECK(w["auth"]["plain_connection"]["PLAIN"]["reply"] == "334 \r\n");
   CHECK(w["accepted_not_advertised"] == json({"AUTH EXTERNAL with initial response"}));
   CHECK(w["client_host"]["values"] == json({"[UNAVAILABLE]"}));
-  CHECK(w["backend_login"]["lines"][1]["send"] ==
-        "XCLIENT ADDR=<client address> LOGIN=<login> NAME=[UNAVAILABLE]");
+  CHECK(w["backend_login"]["ehlo_then_auth"] ==
+        json({"EHLO mail.example.test",
+              "XCLIENT ADDR=<client address> LOGIN=<login> NAME=[UNAVAILABLE]", "EHLO <helo>"}));
+  CHECK(w["backend_login"]["helo_then_auth"][2] == "HELO <helo>");
+  CHECK(w["backend_login"]["ehlo_then_mail_rcpt"].is_null());
   CHECK(s["auth"]["methods"] == json({"plain", "login"}));
   CHECK(s["auth"]["sasl"] == json({"PLAIN", "LOGIN"}));
   CHECK(s["capabilities"]["items"] == json::array());
@@ -90,8 +93,10 @@ TEST_CASE("smtp wire: none, xclient, greeting delay, resolver") {
   CHECK(w["client_host"]["resolver"] == true);
   CHECK(w["client_host"]["greeting_waits_ms_max"] == 6000);
   CHECK(w["backend_login"]["xclient"] == false);
-  CHECK(w["backend_login"]["lines"][0]["send"] == "EHLO mail.example.test");
-  CHECK(w["backend_login"]["lines"][1]["send"] == "HELO mail.example.test");
+  CHECK(w["backend_login"]["ehlo_then_auth"] == json({"EHLO mail.example.test"}));
+  CHECK(w["backend_login"]["helo_then_auth"] == json({"HELO mail.example.test"}));
+  CHECK(w["backend_login"]["ehlo_then_mail_rcpt"] ==
+        json({"EHLO mail.example.test", "<mail>", "<rcpt>"}));
   CHECK(w["accepted_not_advertised"] ==
         json({"AUTH PLAIN", "AUTH LOGIN", "AUTH EXTERNAL with initial response"}));
   const auto names = header_names(w);
