@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Differential test: the POP3 bytes real nginx sends vs the "wire" bytes `popcheck compile` predicts.
+"""Differential test: the bytes real nginx sends vs the "wire" bytes `popcheck compile` predicts.
 
 For one case directory (testdata/compile/<case>/, marked with a `wire` file):
   1. `popcheck compile --hostname test-host --no-resolve CASE/nginx.conf` gives the expected bytes;
@@ -10,6 +10,13 @@ For one case directory (testdata/compile/<case>/, marked with a `wire` file):
        A: greeting, CAPA, AUTH, STLS on an ssl listener (all after the implicit handshake), QUIT
        B: greeting (salted: a different salt than A's), USER x, CAPA in the USER state, QUIT
        C (plain listeners): greeting, STLS, and if +OK: handshake, CAPA, AUTH, STLS, USER x, CAPA, QUIT
+     for every listener of every IMAP server (scripts/lib/wire_imap.py): greeting, tagged CAPABILITY,
+     NOOP, a refused LOGIN (`starttls only`), AUTHENTICATE per mechanism, STARTTLS and the same on
+     TLS, LOGOUT; a line without tag, a literal and the imap_client_buffer boundary;
+     for every listener of every SMTP server (scripts/lib/wire_smtp.py): a client that talks before a
+     delayed greeting, greeting, EHLO, HELO, AUTH per mechanism, MAIL before AUTH, RCPT without
+     MAIL, EHLO without argument, NOOP, STARTTLS and the same on TLS, QUIT; the smtp_client_buffer
+     boundary;
      and compares every reply byte for byte. No login happens, so auth_http is never contacted.
 Prints one line per check, a readable diff per mismatch, and `N passed, N failed`.
 Exit: 0 all passed, 1 a check failed, 2 setup error, 77 nginx or its mail module is not installed.
@@ -19,10 +26,8 @@ Run: /usr/bin/python3 scripts/nginx_wire_test.py --popcheck build/popcheck testd
 """
 
 import argparse
-import difflib
 import json
 import os
-import re
 import socket
 import ssl
 import subprocess
@@ -31,17 +36,15 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import nginx_runner  # noqa: E402
+import wire_imap  # noqa: E402
+import wire_smtp  # noqa: E402
+from wire_common import IO_TIMEOUT, Report, client_context, listener_is_tls, wire_bytes  # noqa: E402
 
 PORT_RANGE = (22000, 22999)
-IO_TIMEOUT = 5.0
 SKIP = 77
 OK = b"+OK\r\n"
 ERR = b"-ERR invalid command\r\n"
 MULTILINE = {"CAPA", "AUTH"}  # exact lines whose +OK reply is a dot-terminated list
-
-
-class Mismatch(Exception):
-    pass
 
 
 class Pop3Connection:
@@ -98,70 +101,7 @@ class Pop3Connection:
             pass
 
 
-def show(data):
-    """Bytes as readable lines: CR LF shown as ⏎, other control bytes escaped."""
-    if data is None:
-        return ["(null: compile predicts no such reply)"]
-    text = data.decode("latin-1")
-    lines = text.split("\r\n")
-    out = [repr(line)[1:-1] + "⏎" for line in lines[:-1]]
-    if lines[-1]:
-        out.append(repr(lines[-1])[1:-1])
-    return out or ["(nothing)"]
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, label, expected, got, pattern=None):
-        if pattern is not None:
-            ok = re.search(pattern, got.decode("latin-1")) is not None
-        else:
-            ok = expected is not None and expected == got
-        if ok:
-            self.passed += 1
-            print(f"PASS {label}")
-            return True
-        self.failed += 1
-        print(f"FAIL {label}")
-        if pattern is not None:
-            print(f"  expected to match /{pattern}/")
-            print("  got: " + " ".join(show(got)))
-        else:
-            diff = difflib.unified_diff(show(expected), show(got), "expected (popcheck compile)",
-                                        "got (nginx)", lineterm="")
-            for line in diff:
-                print("  " + line)
-        return False
-
-    def fail(self, label, why):
-        self.failed += 1
-        print(f"FAIL {label}\n  {why}")
-
-
-def wire_bytes(value):
-    """compile's wire strings are the exact bytes; JSON strings carry them as text (bytes < 0x100)."""
-    return None if value is None else value.encode("latin-1")
-
-
-def listener_is_tls(server, listener):
-    """compile marks each listener's mode: "implicit" (listen ... ssl, or 1.22.1 `ssl on`) is TLS from
-    the first byte; anything else ("starttls", "none") starts in plain text."""
-    if "tls" in listener:
-        return listener["tls"] == "implicit"
-    return bool(listener.get("ssl"))
-
-
-def client_context():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def test_listener(report, server, listener, host, port, prefix):
+def test_pop3_listener(report, server, listener, host, port, prefix):
     wire = server["wire"]
     tls = listener_is_tls(server, listener)
     side = "tls_connection" if tls else "plain_connection"
@@ -240,6 +180,9 @@ def test_listener(report, server, listener, host, port, prefix):
         conn.close()
 
 
+TESTERS = {"pop3": test_pop3_listener, "imap": wire_imap.test_listener, "smtp": wire_smtp.test_listener}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -264,9 +207,9 @@ def main():
         print(f"ERROR {label}: popcheck compile exited {r.returncode}\n{r.stderr.decode(errors='replace')}")
         return 2
     compiled = json.loads(r.stdout)
-    servers = [s for s in compiled.get("servers", []) if s.get("protocol") == "pop3"]
+    servers = [s for s in compiled.get("servers", []) if s.get("protocol") in TESTERS and s.get("wire")]
     if not servers:
-        print(f"ERROR {label}: compile reports no pop3 server")
+        print(f"ERROR {label}: compile reports no server with a wire section")
         return 2
 
     taken = set()
@@ -293,7 +236,7 @@ def main():
                     prefix = f"{label} {server.get('file', '?').rsplit('/', 1)[-1]}:{server.get('line')} " \
                              f"listen {listener.get('text', port)} ({kind})"
                     try:
-                        test_listener(report, server, listener, host, port_map[port], prefix)
+                        TESTERS[server["protocol"]](report, server, listener, host, port_map[port], prefix)
                     except (OSError, ssl.SSLError) as e:
                         report.fail(prefix, f"connection error: {e!r}")
         finally:

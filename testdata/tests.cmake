@@ -1,8 +1,12 @@
 # End-to-end tests over testdata/compile/<case>/ (included from the top CMakeLists.txt).
 #   golden: compile/<case>      popcheck parse/compile output vs the case's goldens (scripts/golden.py)
-#   nginx-wire: compile/<case>  real nginx's POP3 replies vs compile's "wire" bytes, for cases with a
+#   nginx-wire: compile/<case>  real nginx's POP3/IMAP/SMTP replies vs compile's "wire" bytes, for cases with a
 #                               `wire` marker file (scripts/nginx_wire_test.py); label `nginx`, skipped
 #                               (exit 77) when nginx or its mail module is not installed.
+#   nginx-backend: compile/<case>  for the imap-*/smtp-* wire cases: the auth_http header names and
+#                               the SMTP backend login lines real nginx sends vs compile's
+#                               (scripts/nginx_backend_login_test.py, a recording auth_http stub and
+#                               backend); label `nginx`.
 # Debian's python3 carries python3-jsonschema, which golden.py needs.
 find_program(POPCHECK_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(NOT POPCHECK_PYTHON)
@@ -25,6 +29,13 @@ foreach(case_dir IN LISTS popcheck_compile_cases)
              COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/nginx_wire_test.py
                      --popcheck $<TARGET_FILE:popcheck> ${case_dir})
     set_tests_properties("nginx-wire: compile/${case_name}" PROPERTIES
+                         LABELS nginx SKIP_RETURN_CODE 77 TIMEOUT 120)
+  endif()
+  if(EXISTS ${case_dir}/wire AND case_name MATCHES "^(imap|smtp)-")
+    add_test(NAME "nginx-backend: compile/${case_name}"
+             COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/nginx_backend_login_test.py
+                     --popcheck $<TARGET_FILE:popcheck> ${case_dir})
+    set_tests_properties("nginx-backend: compile/${case_name}" PROPERTIES
                          LABELS nginx SKIP_RETURN_CODE 77 TIMEOUT 120)
   endif()
 endforeach()

@@ -98,11 +98,12 @@ TEST_CASE("model: compile, an ssl listener is implicit TLS, the others stay plai
   CHECK(all["wire"]["user_command_before_tls"].is_null());
 }
 
-TEST_CASE("model: compile, non-POP3 servers have no wire; errors keep nginx's order") {
+TEST_CASE("model: compile, a server without protocol has no wire; errors keep nginx's order") {
   const auto doc = compile("server {\nlisten 143;\n}\nserver {\nlisten 127.0.0.1:11110;\n}\n");
   REQUIRE(doc["servers"].size() == 2);
   CHECK(doc["servers"][0]["protocol"] == "imap");
-  CHECK(doc["servers"][0]["wire"].is_null());
+  CHECK(doc["servers"][0]["wire"]["greeting"] == "* OK IMAP4 ready\r\n");
+  CHECK(doc["servers"][1]["wire"].is_null());
   CHECK(doc["servers"][1]["protocol"].is_null());
   REQUIRE(doc["errors"].size() == 3);
   CHECK(doc["errors"][0]["text"] == "unknown mail protocol for server in /t/t.conf:7");

@@ -109,6 +109,62 @@ json auth_http_json(const EffectiveServer& s) {
           {"pass_client_cert", s.auth_http_pass_client_cert.value}};
 }
 
+// The server's own protocol directives: imap_* for IMAP, smtp_* for SMTP, pop3_* otherwise (also
+// without a protocol, as nginx's default is pop3). The others are merged but never read.
+enum class Family { pop3, imap, smtp };
+Family family(const EffectiveServer& s) {
+  if (s.protocol == std::optional<std::string>("imap")) {
+    return Family::imap;
+  }
+  if (s.protocol == std::optional<std::string>("smtp")) {
+    return Family::smtp;
+  }
+  return Family::pop3;
+}
+
+std::vector<std::string> method_names(AuthMethods methods,
+                                      std::span<const std::string_view> words) {
+  std::vector<std::string> out;
+  for (const auto word : words) {
+    if (methods.has(*auth_method_named(word))) {
+      out.emplace_back(word);
+    }
+  }
+  return out;
+}
+
+// The commands that never consult the *_auth directive: POP3 ngx_mail_pop3_auth_state(), IMAP
+// ngx_mail_imap_authenticate(), SMTP ngx_mail_smtp_auth() (PLAIN, LOGIN and EXTERNAL with an
+// initial response are taken whatever the directive says).
+json auth_json(const EffectiveServer& s) {
+  switch (family(s)) {
+  case Family::imap:
+    return {{"methods", method_names(s.imap_auth.value, k_imap_auth_words)},
+            {"always_accepted",
+             {"LOGIN", "AUTHENTICATE PLAIN", "AUTHENTICATE LOGIN",
+              "AUTHENTICATE EXTERNAL with initial response"}},
+            {"source", to_string(s.imap_auth.source)}};
+  case Family::smtp:
+    return {
+        {"methods", method_names(s.smtp_auth.value, k_smtp_auth_words)},
+        {"always_accepted", {"AUTH PLAIN", "AUTH LOGIN", "AUTH EXTERNAL with initial response"}},
+        {"source", to_string(s.smtp_auth.source)}};
+  case Family::pop3:
+    break;
+  }
+  return {{"methods", pop3_method_names(s.pop3_auth.value)},
+          {"always_accepted",
+           {"USER/PASS", "AUTH PLAIN", "AUTH LOGIN", "AUTH EXTERNAL with initial response"}},
+          {"source", to_string(s.pop3_auth.source)}};
+}
+
+json capabilities_json(const EffectiveServer& s) {
+  const auto& caps = family(s) == Family::imap   ? s.imap_capabilities
+                     : family(s) == Family::smtp ? s.smtp_capabilities
+                                                 : s.pop3_capabilities;
+  return {{"items", caps.value}, {"source", to_string(caps.source)}};
+}
+
 } // namespace
 
 json diagnostic_json(const Diagnostic& d) {
@@ -169,13 +225,7 @@ bool tls_reachable(const EffectiveServer& s) {
 }
 
 std::vector<std::string> pop3_method_names(AuthMethods methods) {
-  std::vector<std::string> out;
-  for (const auto word : k_pop3_auth_words) {
-    if (methods.has(*auth_method_named(word))) {
-      out.emplace_back(word);
-    }
-  }
-  return out;
+  return method_names(methods, k_pop3_auth_words);
 }
 
 json server_json(const EffectiveServer& s, const std::vector<Entry>& main_error_log) {
@@ -203,15 +253,8 @@ json server_json(const EffectiveServer& s, const std::vector<Entry>& main_error_
        {{"value", s.server_name.value}, {"source", to_string(s.server_name.source)}}},
       {"listeners", std::move(listeners)},
       {"tls", tls_json(s)},
-      {"auth",
-       {{"methods", pop3_method_names(s.pop3_auth.value)},
-        // USER/PASS, AUTH PLAIN, AUTH LOGIN and AUTH EXTERNAL with an initial response never
-        // consult pop3_auth (ngx_mail_pop3_auth_state() in src/mail/ngx_mail_pop3_handler.c).
-        {"always_accepted",
-         {"USER/PASS", "AUTH PLAIN", "AUTH LOGIN", "AUTH EXTERNAL with initial response"}},
-        {"source", to_string(s.pop3_auth.source)}}},
-      {"capabilities",
-       {{"items", s.pop3_capabilities.value}, {"source", to_string(s.pop3_capabilities.source)}}},
+      {"auth", auth_json(s)},
+      {"capabilities", capabilities_json(s)},
       {"wire", nullptr},
       {"auth_http", auth_http_json(s)},
       {"timeouts",

@@ -1,8 +1,9 @@
 #pragma once
 
 // JSON of the model for `popcheck compile` (schemas/compile.schema.json): diagnostics and each
-// effective server without its "wire" member, which pop3/compile_json.cpp adds (layering: the
-// model knows nothing of POP3 bytes), and auth.sasl.
+// effective server without its "wire" member and auth.sasl, which pop3/compile_json.cpp adds
+// (layering: the model knows nothing of protocol bytes). "auth" and "capabilities" are the
+// server's own protocol's directives (imap_*, smtp_*, else pop3_*).
 
 #include <nlohmann/json.hpp>
 #include <popcheck/conf/diagnostic.hpp>
@@ -22,7 +23,7 @@ std::string server_tls_mode(const EffectiveServer& server);
 bool has_plain_listener(const EffectiveServer& server);
 bool tls_reachable(const EffectiveServer& server);
 
-// Canonical order plain, apop, cram-md5, external.
+// Canonical order plain, apop, cram-md5, external (POP3's words).
 std::vector<std::string> pop3_method_names(AuthMethods methods);
 
 nlohmann::json server_json(const EffectiveServer& server, const std::vector<Entry>& main_error_log);

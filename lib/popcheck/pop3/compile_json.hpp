@@ -1,9 +1,9 @@
 #pragma once
 
 // The `popcheck compile` document (schemas/compile.schema.json): the model's view of every mail
-// server plus the exact bytes nginx would send ("wire"), from each protocol's hook (POP3:
-// wire_json.hpp; null for a protocol without one). It lives in pop3/ because it needs both the
-// model and the protocols' wire builders; with IMAP and SMTP it moves above all three.
+// server plus the exact bytes nginx would send ("wire"), from each protocol's hook (pop3/, imap/,
+// smtp/ wire_json.hpp; null for a server without a protocol). It lives in pop3/ because it needs
+// both the model and the protocols' wire builders (a later move above all three is only a path).
 
 #include <nlohmann/json.hpp>
 #include <popcheck/model/analyzer.hpp>
