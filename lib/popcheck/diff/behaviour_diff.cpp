@@ -62,7 +62,7 @@ Change make_change(std::string path, const json& before, const json& after,
   change.after = after;
   change.wire = path.starts_with("wire.");
   if (const FieldInfo* info = find_field(path)) {
-    change.what = std::string(info->what);
+    change.what = field_words(*info, path);
     change.audience = info->audience;
     if (is_breaking(*info, before, after)) {
       change.breaking = breaking_words(*info, protocol);

@@ -75,6 +75,45 @@ constexpr std::array k_fields{
     FieldInfo{"wire.stls.tls_connection", "reply to STLS on TLS", clients, never, ""},
     FieldInfo{"wire.user_command_before_tls", "reply to USER before STLS", clients, on_change,
               "clients that use USER/PASS before STLS"},
+    // IMAP (imap/wire_json.cpp)
+    FieldInfo{"wire.capability.plain_connection", "CAPABILITY before STARTTLS", clients, never, ""},
+    FieldInfo{"wire.capability.tls_connection", "CAPABILITY on TLS", clients, never, ""},
+    FieldInfo{"wire.auth_items.*", "AUTH= items advertised", clients, never, ""},
+    FieldInfo{"wire.logindisabled", "LOGINDISABLED before STARTTLS", clients, never, ""},
+    FieldInfo{"wire.login.plain_connection", "reply to LOGIN before STARTTLS", clients, on_change,
+              "clients that LOGIN before STARTTLS"},
+    FieldInfo{"wire.login.tls_connection", "reply to LOGIN on TLS", clients, never, ""},
+    FieldInfo{"wire.authenticate.*.*.*", "reply to AUTHENTICATE", clients, never, ""},
+    FieldInfo{"wire.literals.*", "IMAP literals", clients, never, ""},
+    FieldInfo{"wire.tagged_ok", "tagged OK", clients, never, ""},
+    FieldInfo{"wire.tagged_bad", "tagged BAD", clients, never, ""},
+    FieldInfo{"wire.untagged_bad", "untagged BAD", clients, never, ""},
+    FieldInfo{"wire.logout", "reply to LOGOUT", clients, never, ""},
+    // SMTP (smtp/wire_json.cpp)
+    FieldInfo{"wire.greeting_delay_ms", "smtp_greeting_delay (ms)", clients, never, ""},
+    FieldInfo{"wire.early_talker", "reply to a client that talks before the greeting", clients,
+              never, ""},
+    FieldInfo{"wire.client_host.*", "client host name lookup", backend, never, ""},
+    FieldInfo{"wire.ehlo.plain_connection", "EHLO before STARTTLS", clients, never, ""},
+    FieldInfo{"wire.ehlo.tls_connection", "EHLO on TLS", clients, never, ""},
+    FieldInfo{"wire.helo", "reply to HELO", clients, never, ""},
+    FieldInfo{"wire.helo_without_argument", "reply to HELO without a name", clients, never, ""},
+    FieldInfo{"wire.auth.*.*.*", "reply to AUTH", clients, never, ""},
+    FieldInfo{"wire.mail_before_auth", "reply to MAIL before AUTH", clients, on_change,
+              "clients that send mail without AUTH"},
+    FieldInfo{"wire.rcpt_without_mail", "reply to RCPT without MAIL", clients, never, ""},
+    FieldInfo{"wire.invalid_command", "reply to an unknown command", clients, never, ""},
+    FieldInfo{"wire.noop", "reply to NOOP", clients, never, ""},
+    FieldInfo{"wire.quit", "reply to QUIT", clients, never, ""},
+    FieldInfo{"wire.backend_login.*", "what nginx sends the backend at login", backend, never, ""},
+    // IMAP and SMTP
+    FieldInfo{"wire.starttls.*", "reply to STARTTLS", clients, never, ""},
+    FieldInfo{"wire.accepted_not_advertised", "methods accepted though not advertised", clients,
+              on_removal, "clients that use a removed method"},
+    FieldInfo{"wire.client_buffer.*", "client buffer (imap/smtp_client_buffer)", clients, never,
+              ""},
+    FieldInfo{"wire.auth_http_request_headers", "auth_http request headers", auth_server, never,
+              ""},
 };
 
 bool matches(std::string_view pattern, std::string_view path) {
@@ -120,6 +159,27 @@ int strictness(const nlohmann::json& value, std::initializer_list<std::string_vi
 }
 
 } // namespace
+
+std::string field_words(const FieldInfo& info, std::string_view path) {
+  std::string words(info.what);
+  std::string_view pattern = info.path;
+  std::string matched;
+  while (!pattern.empty() && !path.empty()) {
+    const auto p_end = pattern.find('.');
+    const auto f_end = path.find('.');
+    if (pattern.substr(0, p_end) == "*") {
+      std::string segment(path.substr(0, f_end));
+      std::replace(segment.begin(), segment.end(), '_', ' ');
+      matched += (matched.empty() ? "" : ", ") + segment;
+    }
+    if (p_end == std::string_view::npos || f_end == std::string_view::npos) {
+      break;
+    }
+    pattern.remove_prefix(p_end + 1);
+    path.remove_prefix(f_end + 1);
+  }
+  return matched.empty() ? words : words + " (" + matched + ")";
+}
 
 std::size_t field_rank(std::string_view path) {
   const auto it = std::find_if(k_fields.begin(), k_fields.end(),

@@ -28,6 +28,9 @@ struct FieldInfo {
 
 // The row for a path, or nullptr for a field the table does not name.
 const FieldInfo* find_field(std::string_view path);
+// The row's words for this path: `what`, then the path segments its "*"s matched
+// ("reply to AUTHENTICATE (plain connection, CRAM-MD5, cancel reply)").
+std::string field_words(const FieldInfo& info, std::string_view path);
 // The row's place in the table (reports list changes in this order); past the end for none.
 std::size_t field_rank(std::string_view path);
 // A field computed from another one that is shown instead when both change (auth_http.port
