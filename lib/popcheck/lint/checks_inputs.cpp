@@ -25,10 +25,13 @@ bool include_error_on(const conf::ConfFile& file, int line) {
   return false;
 }
 
-bool any_include_error(const conf::ConfTree& tree) {
+// Whether the tree may not show every server: a file could not be read (CONF002), or did not
+// parse (CONF001: after a syntax error nginx reads nothing more, and popcheck's recovery may nest
+// what follows differently, as in a template).
+bool tree_incomplete(const conf::ConfTree& tree) {
   for (const auto& file : tree.files) {
     for (const auto& e : file.errors) {
-      if (e.rule == rules::k_include_error.id) {
+      if (e.rule == rules::k_include_error.id || e.rule == rules::k_syntax_error.id) {
         return true;
       }
     }
@@ -90,8 +93,8 @@ void each_include(const conf::ConfTree& tree, std::span<const conf::Directive> l
 
 void check_no_mail_server(const LintContext& context, Diagnostics& out) {
   const auto& tree = context.tree;
-  if (tree.files.empty() || any_include_error(tree)) {
-    return; // a file that could not be read may hold the servers
+  if (tree.files.empty() || tree_incomplete(tree)) {
+    return; // the servers may be in what could not be read or parsed
   }
   MailCounter counter{tree};
   counter.walk(tree.files.front().parsed, false, 0);

@@ -281,7 +281,7 @@ constexpr Rule k_rules[] = {
          "nginx -t accepts a configuration without mail servers, and so a lint of the wrong file, "
          "or of a main file whose mail servers sit in includes that matched nothing, would pass "
          "CI without having looked at any server. Not reported when a file of the configuration "
-         "could not be read (its servers are unknown).",
+         "could not be read or has a syntax error (the servers may be in what was not read).",
      .example = "events {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}",
      .fix = "Lint the file that holds (or includes) the mail {} block; with --path-map, make the "
             "includes written for the server's paths resolve in the checkout.",
