@@ -81,7 +81,8 @@ std::expected<std::string, IoError> RecordingFileReader::read(const std::string&
   }
   // A NUL byte: not a configuration. Read as empty so nothing cascades from it; the caller
   // refuses the input (binary()).
-  if (const auto nul = text->find('\0'); nul != std::string::npos) {
+  if (const auto nul = m_refuse_binary ? text->find('\0') : std::string::npos;
+      nul != std::string::npos) {
     if (!m_binary) {
       m_binary = BinaryFile{real, line_of(*text, nul)};
     }
@@ -176,6 +177,7 @@ InputFailure binary_failure(const BinaryFile& binary) {
 
 std::expected<conf::ConfTree, InputFailure> load_lint_input(const std::string& input, bool dump,
                                                             RecordingFileReader& reader) {
+  reader.refuse_binary_files();
   reader.clear_binary();
   std::string text;
   std::string path = "stdin"; // the tree's main file, as nginx on the server would name it

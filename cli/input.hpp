@@ -68,7 +68,10 @@ public:
   std::string server_path(const std::string& path) const {
     return m_map != nullptr ? m_map->to_server(path) : path;
   }
-  // The first binary file read since the last call of clear_binary(); its text was read as empty.
+  // lint refuses binary files: from this call on, a file with a NUL byte reads as empty and is
+  // recorded in binary() (the other verbs read it as nginx would).
+  void refuse_binary_files() { m_refuse_binary = true; }
+  // The first binary file read since the last call of clear_binary().
   const std::optional<BinaryFile>& binary() const { return m_binary; }
   void clear_binary() { m_binary.reset(); }
 
@@ -76,6 +79,7 @@ private:
   DiskFileReader m_disk;
   bool m_keep_texts;
   const PathMap* m_map = nullptr;
+  bool m_refuse_binary = false;
   std::optional<BinaryFile> m_binary;
   std::map<std::string, std::string> m_texts;
   // Offsets of each line's first byte, per file, made on first use: a report of 100k findings
@@ -84,7 +88,7 @@ private:
 };
 
 enum class Unreadable {
-  fail,        // lint: an unreadable main file is an input error (exit 2, no report)
+  fail,        // an unreadable main file is an input error (exit 2); lint: load_lint_input
   in_the_tree, // parse/compile: the tree's only error is nginx's `open() "..." failed`
 };
 
