@@ -6,6 +6,7 @@
 #include "input.hpp"
 #include "progress.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -37,7 +38,9 @@ struct LintCliOptions {
   bool no_color = false;
   bool show_suppressed = false;
   std::string base_dir;
-  std::string config; // --config FILE: this project file instead of searching
+  std::vector<std::string> path_map; // FROM=TO, repeatable
+  std::size_t max_findings = 1000;   // text: past this, a summary line; 0 = all
+  std::string config;                // --config FILE: this project file instead of searching
   bool no_config = false;
   bool no_progress = false;
   // Which options the command line set: those win over the project file.
@@ -68,6 +71,25 @@ int fail_rank(const std::string& fail_on) {
     return 1;
   }
   return 4; // none
+}
+
+// --fail-on as the lowest failing severity; none: nothing fails.
+std::optional<Severity> fail_severity(const std::string& fail_on) {
+  if (fail_on == "error") {
+    return Severity::error;
+  }
+  if (fail_on == "warning") {
+    return Severity::warning;
+  }
+  if (fail_on == "info") {
+    return Severity::info;
+  }
+  return std::nullopt;
+}
+
+bool dumb_terminal() {
+  const char* term = std::getenv("TERM");
+  return term != nullptr && std::string_view(term) == "dumb";
 }
 
 // The project file that applies: --config, else the nearest .popcheck.json above the first input
@@ -113,18 +135,64 @@ LintCliOptions with_project_config(LintCliOptions cli, const lint::ProjectConfig
   return cli;
 }
 
-// --base-dir made absolute and normal ("." and ".." resolved lexically), default the cwd: report
-// URIs are relative to it.
+// --base-dir made absolute and normal ("." and ".." resolved lexically), default the top of the
+// git work tree around the current directory, else the current directory: report paths are
+// relative to it.
 std::string base_dir(const std::string& option) {
-  std::error_code ec;
   const std::filesystem::path base = option.empty()
-                                         ? std::filesystem::current_path(ec)
+                                         ? std::filesystem::path(default_base_dir())
                                          : std::filesystem::path(conf::absolute_path(option));
   auto normal = base.lexically_normal().string();
   while (normal.size() > 1 && normal.ends_with('/')) {
     normal.pop_back();
   }
   return normal;
+}
+
+// FileProbe through --path-map: a certificate written as /etc/nginx/tls/x.pem is checked in the
+// checkout.
+class MappedFileProbe final : public model::FileProbe {
+public:
+  MappedFileProbe(model::FileProbe& disk, const PathMap& map) : m_disk(disk), m_map(map) {}
+  std::expected<void, IoError> check_readable(const std::string& path) override {
+    return m_disk.check_readable(m_map.to_checkout(path));
+  }
+
+private:
+  model::FileProbe& m_disk;
+  const PathMap& m_map;
+};
+
+// Colour: --color forces it, --no-color forbids it; otherwise only on a terminal, and not when
+// NO_COLOR is set (https://no-color.org: any non-empty value) or TERM is "dumb".
+bool use_color(const LintCliOptions& cli, bool to_terminal) {
+  if (cli.no_color) {
+    return false;
+  }
+  if (cli.color) {
+    return true;
+  }
+  const char* no_color = std::getenv("NO_COLOR");
+  return to_terminal && (no_color == nullptr || *no_color == '\0') && !dumb_terminal();
+}
+
+// Every finding and input on the file it is in, with --path-map: the checkout's.
+void map_to_checkout(lint::LintReport& report, const PathMap& map) {
+  if (map.empty()) {
+    return;
+  }
+  for (auto& input : report.inputs) {
+    input = map.to_checkout(input);
+  }
+  for (auto& input : report.failed_inputs) {
+    input = map.to_checkout(input);
+  }
+  for (auto& finding : report.findings) {
+    auto& file = finding.diagnostic.location.file;
+    if (!file.empty()) {
+      file = map.to_checkout(file.str());
+    }
+  }
 }
 
 int run_lint(const LintCliOptions& given) {
@@ -147,23 +215,46 @@ int run_lint(const LintCliOptions& given) {
   options.severity = cli.severity;
   options.only = cli.only;
   options.skip = cli.skip;
+  PathMap path_map;
+  for (const auto& spec : cli.path_map) {
+    if (auto added = path_map.add(spec); !added) {
+      std::cerr << "popcheck: " << added.error() << "\n";
+      return k_exit_usage;
+    }
+  }
   model::SystemResolver system_resolver;
   model::DiskFileProbe disk_probe;
+  MappedFileProbe mapped_probe(disk_probe, path_map);
   options.analyze.resolver = cli.no_resolve ? nullptr : &system_resolver;
-  options.analyze.files = cli.no_file_checks ? nullptr : &disk_probe;
+  options.analyze.files = cli.no_file_checks ? nullptr
+                          : path_map.empty() ? static_cast<model::FileProbe*>(&disk_probe)
+                                             : &mapped_probe;
   options.analyze.hostname = cli.hostname;
 
   const bool to_terminal = (cli.output.empty() || cli.output == "-") && isatty(STDOUT_FILENO);
   // Source lines are shown under findings on a terminal only: otherwise no text is kept.
   RecordingFileReader reader(cli.format == "text" && to_terminal);
+  reader.set_path_map(&path_map);
   lint::LintReport report;
-  Progress progress("lint", cli.inputs.size(), k_progress_min_files, !cli.no_progress);
+  Progress progress("lint", cli.inputs.size(), k_progress_min_files,
+                    !cli.no_progress && !dumb_terminal());
   for (const auto& input : cli.inputs) {
     progress.step(input);
-    auto tree = load_config(input, cli.dump, reader);
+    auto tree = load_lint_input(input, cli.dump, reader);
     if (!tree) {
-      std::cerr << "popcheck: " << tree.error() << "\n";
-      return k_exit_input;
+      // Recorded in the report (which is still written), and said on stderr unless that report
+      // is the text on stdout, which already says it; exit 2.
+      if (cli.format != "text" || !(cli.output.empty() || cli.output == "-")) {
+        if (progress.active()) {
+          std::cerr << "\r\x1b[K"; // the progress line is redrawn at the next file
+        }
+        std::cerr << "popcheck: " << tree.error().message << "\n";
+      }
+      const std::string file = tree.error().finding.location.file.str();
+      report.inputs.push_back(file);
+      report.failed_inputs.push_back(file);
+      report.findings.push_back(lint::Finding{std::move(tree.error().finding)});
+      continue;
     }
     report.inputs.push_back(tree->files.empty() ? input : tree->files.front().path);
     auto findings = lint::lint_tree(std::move(*tree), options);
@@ -175,6 +266,7 @@ int run_lint(const LintCliOptions& given) {
   }
 
   progress.finish();
+  map_to_checkout(report, path_map);
 
   // Every format is written block by block as it is made: a report of 100k findings is tens of
   // MB of output that never sits in memory whole.
@@ -184,20 +276,23 @@ int run_lint(const LintCliOptions& given) {
   } else if (cli.format == "sarif") {
     lint::format_sarif(report, {.base_dir = base_dir(cli.base_dir)}, output.sink());
   } else if (cli.format == "junit") {
-    lint::format_junit(report, output.sink());
+    lint::format_junit(report,
+                       {.base_dir = base_dir(cli.base_dir), .fail_on = fail_severity(cli.fail_on)},
+                       output.sink());
   } else if (cli.format == "codequality") {
     lint::format_codequality(report, {.base_dir = base_dir(cli.base_dir)}, output.sink());
   } else {
     lint::TextOptions text_options;
-    text_options.color = !cli.no_color && (cli.color || to_terminal);
+    text_options.color = use_color(cli, to_terminal);
     text_options.show_source = to_terminal;
     text_options.show_suppressed = cli.show_suppressed;
+    text_options.max_findings = cli.max_findings;
     text_options.source = [&reader](const std::string& file, int line) {
       return reader.line(file, line);
     };
     lint::format_text(report, text_options, output.sink());
   }
-  if (!output.finish()) {
+  if (!output.finish() || !report.failed_inputs.empty()) {
     return k_exit_input;
   }
 
@@ -217,7 +312,8 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "lint", "Report every error nginx -t 1.22.1 would report for the configuration, plus POP3 "
               "pitfalls nginx accepts silently. Exit 0 clean, 1 findings at or above --fail-on, "
-              "2 input unreadable, 3 usage error.");
+              "2 an input could not be linted (unreadable or binary; the report is still "
+              "written), 3 usage error.");
   command->add_option("FILE", options->inputs, "nginx.conf files to lint; - reads stdin")
       ->required();
   command->add_option("--format", options->format, "output format")
@@ -248,8 +344,18 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_flag("--show-suppressed", options->show_suppressed,
                     "text format: list suppressed findings too");
   command->add_option("--base-dir", options->base_dir,
-                      "SARIF and codequality: make file paths relative to this directory "
-                      "(default: the current directory, i.e. run it from the repository root)");
+                      "SARIF, JUnit and codequality: make file paths relative to this directory "
+                      "(default: the top of the git work tree around the current directory, "
+                      "else the current directory)");
+  command
+      ->add_option("--path-map", options->path_map,
+                   "FROM=TO: the configuration was written for directory FROM on the server; "
+                   "read its files from TO and report findings there (repeatable)")
+      ->allow_extra_args(false);
+  command
+      ->add_option("--max-findings", options->max_findings,
+                   "text format: show this many findings, then one line for the rest (0: all)")
+      ->capture_default_str();
   command->add_option("--config", options->config,
                       "project file to use instead of the nearest .popcheck.json above FILE");
   command->add_flag("--no-config", options->no_config, "ignore .popcheck.json files");

@@ -65,7 +65,7 @@ void run_pipeline(const conf::ConfTree& tree, lint::TargetVersion version, Outpu
     (void)lint::format_sarif(report, {.base_dir = "/fuzz"});
     break;
   case Output::junit:
-    (void)lint::format_junit(report);
+    (void)lint::format_junit(report, {});
     break;
   default:
     (void)lint::format_codequality(report, {.base_dir = "/fuzz"});

@@ -227,12 +227,20 @@ def validate(repo, path, cmd, env):
                f"{path}: GitLab Code Quality, {len(doc)} issues, paths relative to the checkout"
                + (f": {errors[0].message}" if errors else ""))
     elif fmt == "junit":
-        # lint: one failed test case per finding (exit 0 below fail_on); probe/selftest: none.
+        # lint: one failed test case per finding at or above the fail_on in force (the command
+        # line's, else .popcheck.json's, else warning), as the exit code; probe/selftest: none.
         want = 0
         if cmd.startswith("popcheck lint"):
             r = subprocess.run(["popcheck", "lint", "--format", "json", "nginx/nginx.conf"],
                                cwd=repo, env=env, capture_output=True, text=True)
-            want = sum(not f["suppressed"] for f in json.loads(r.stdout)["findings"])
+            m = re.search(r"--fail-on (\w+)", cmd)
+            project = os.path.join(repo, ".popcheck.json")
+            fail_on = m.group(1) if m else (json.load(open(project)).get("fail_on", "warning")
+                                            if os.path.exists(project) else "warning")
+            failing = {"error": {"error"}, "warning": {"error", "warning"},
+                       "info": {"error", "warning", "info"}, "none": set()}[fail_on]
+            want = sum(not f["suppressed"] and f["severity"] in failing
+                       for f in json.loads(r.stdout)["findings"])
         try:
             root = ET.parse(full).getroot()
             failed = root.findall(".//failure") + root.findall(".//error")

@@ -123,8 +123,13 @@ inline constexpr RuleId k_pass_client_cert_without_verification{"POP3031", RuleF
 inline constexpr RuleId k_session_events_not_logged{"POP3032", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_user_capability_missing{"POP3033", RuleFamily::pop3, Severity::info};
 
-// LINTxxx: problems with popcheck's own suppression comments (lint/suppressions.cpp).
+// LINTxxx: problems with popcheck's own suppression comments (lint/suppressions.cpp) ...
 inline constexpr RuleId k_bad_suppression_comment{"LINT001", RuleFamily::lint, Severity::warning};
+// ... and with what popcheck was given to lint, where nginx -t stays silent or says nothing useful
+// (lint/checks_inputs.cpp; LINT004 by the CLI, which reads the files).
+inline constexpr RuleId k_no_mail_server{"LINT002", RuleFamily::lint, Severity::warning};
+inline constexpr RuleId k_include_matched_nothing{"LINT003", RuleFamily::lint, Severity::warning};
+inline constexpr RuleId k_binary_input{"LINT004", RuleFamily::lint, Severity::error};
 
 // Every id above, in id order within each family.
 inline constexpr const RuleId* k_all[] = {
@@ -189,6 +194,9 @@ inline constexpr const RuleId* k_all[] = {
     &k_session_events_not_logged,
     &k_user_capability_missing,
     &k_bad_suppression_comment,
+    &k_no_mail_server,
+    &k_include_matched_nothing,
+    &k_binary_input,
 };
 
 // An id is its family's prefix and three digits.

@@ -42,5 +42,8 @@ void check_pass_client_cert(const ServerContext& c, Diagnostics& out);
 void check_session_events_not_logged_server(const ServerContext& c, Diagnostics& out);
 void check_session_events_not_logged(const LintContext& context, Diagnostics& out); // main log
 void check_user_capability(const ServerContext& c, Diagnostics& out);
+// What was linted at all (checks_inputs.cpp).
+void check_no_mail_server(const LintContext& context, Diagnostics& out);
+void check_include_matched_nothing(const LintContext& context, Diagnostics& out);
 
 } // namespace popcheck::lint

@@ -3,10 +3,9 @@
 // What `popcheck lint` reports: every diagnostic of every input, with its suppression state. The
 // formatters turn a LintReport into text, JSON, SARIF or JUnit without deciding anything.
 
-#include <popcheck/conf/diagnostic.hpp>
-
 #include <functional>
 #include <optional>
+#include <popcheck/conf/diagnostic.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +21,9 @@ struct Finding {
 struct LintReport {
   std::vector<std::string> inputs; // the files linted, as given on the command line
   std::vector<Finding> findings;   // sorted: file, line, column, rule
+  // Inputs that could not be processed (unreadable, binary): each has one error finding, and the
+  // report says the run failed (SARIF invocation, JUnit <error>, JSON failed_inputs).
+  std::vector<std::string> failed_inputs;
 };
 
 struct Counts {
@@ -33,6 +35,7 @@ struct Counts {
 Counts count(const LintReport& report);
 
 // Source text for carets in the text format; returns nothing when the line is unknown.
-using SourceLines = std::function<std::optional<std::string_view>(const std::string& file, int line)>;
+using SourceLines =
+    std::function<std::optional<std::string_view>(const std::string& file, int line)>;
 
 } // namespace popcheck::lint

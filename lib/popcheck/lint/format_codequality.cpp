@@ -26,15 +26,6 @@ const char* codequality_severity(Severity severity) {
   return by_severity(severity, "major", "minor", "info");
 }
 
-// GitLab paths are relative to the repository root; files outside base_dir stay absolute.
-// `base` ends in '/' or is empty.
-std::string_view relative_path(std::string_view file, std::string_view base) {
-  if (!base.empty() && file.starts_with(base)) {
-    return file.substr(base.size());
-  }
-  return file;
-}
-
 // MD5 (as GitLab's documentation suggests) of rule, path, message and the occurrence number of
 // that triple: stable when lines move, unique within a report (GitLab merges equal fingerprints).
 class Fingerprinter {
@@ -105,18 +96,12 @@ std::vector<std::uint32_t> occurrences(const LintReport& report,
 
 void format_codequality(const LintReport& report, const CodeQualityOptions& options,
                         const OutputSink& sink) {
-  std::string base = options.base_dir;
-  if (!base.empty() && base.back() != '/') {
-    base += '/';
-  }
-  // A finding without a file is reported on the first input. Views into the report.
+  // Relative to the repository root where under it (GitLab's paths are); a finding without a
+  // file is reported on the first input. Views into `report_paths`.
+  ReportPaths report_paths(report, options.base_dir);
   std::vector<std::string_view> paths(report.findings.size());
   for (std::size_t i = 0; i < report.findings.size(); ++i) {
-    const auto& file = report.findings[i].diagnostic.location.file;
-    const std::string_view name = !file.empty()            ? std::string_view(file.str())
-                                  : !report.inputs.empty() ? std::string_view(report.inputs.front())
-                                                           : std::string_view("-");
-    paths[i] = relative_path(name, base);
+    paths[i] = report_paths(report.findings[i].diagnostic.location.file);
   }
   const auto occurrence = occurrences(report, paths);
   Fingerprinter fingerprint;

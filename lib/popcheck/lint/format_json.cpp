@@ -11,6 +11,14 @@ void format_json(const LintReport& report, int indent, const OutputSink& sink) {
   BlockOutput output(sink);
   JsonWriter json(output.text(), indent);
   json.begin_object();
+  if (!report.failed_inputs.empty()) {
+    json.key("failed_inputs");
+    json.begin_array();
+    for (const auto& input : report.failed_inputs) {
+      json.value(input);
+    }
+    json.end_array();
+  }
   json.key("findings");
   json.begin_array();
   std::string nginx_text;

@@ -81,6 +81,8 @@ void rule_descriptor(JsonWriter& json, std::string_view id) {
     help += "\n\nFix: " + std::string(rule->fix);
   }
   text_object(json, "help", help);
+  json.key("helpUri");
+  json.value(rule_help_url(rule->id()));
   json.key("id");
   json.value(rule->id());
   json.key("name");
@@ -107,10 +109,11 @@ void rule_descriptor(JsonWriter& json, std::string_view id) {
   json.end_object();
 }
 
-// One result; `base` is the base directory with a trailing '/', or empty.
+// One result. Every result has a location with a start line (GitHub drops results without
+// one): a finding about a whole file is at its line 1, one without a file at the first input's.
 class ResultWriter {
 public:
-  ResultWriter(JsonWriter& json, std::string_view base) : m_json(json), m_base(base) {}
+  ResultWriter(JsonWriter& json, ReportPaths& paths) : m_json(json), m_paths(paths) {}
 
   void write(const Finding& finding, int rule_index) {
     const auto& d = finding.diagnostic;
@@ -119,28 +122,24 @@ public:
     json.key("level");
     json.value(sarif_level(d.severity));
     m_uri.clear();
-    if (!d.location.file.empty()) {
-      json.key("locations");
-      json.begin_array();
-      json.begin_object();
-      json.key("physicalLocation");
-      json.begin_object();
-      artifact_location(d.location.file.str());
-      if (d.location.line > 0) {
-        json.key("region");
-        json.begin_object();
-        if (d.location.column > 0) {
-          json.key("startColumn");
-          json.value(d.location.column);
-        }
-        json.key("startLine");
-        json.value(d.location.line);
-        json.end_object();
-      }
-      json.end_object();
-      json.end_object();
-      json.end_array();
+    json.key("locations");
+    json.begin_array();
+    json.begin_object();
+    json.key("physicalLocation");
+    json.begin_object();
+    artifact_location(m_paths(d.location.file));
+    json.key("region");
+    json.begin_object();
+    if (d.location.line > 0 && d.location.column > 0) {
+      json.key("startColumn");
+      json.value(d.location.column);
     }
+    json.key("startLine");
+    json.value(d.location.line > 0 ? d.location.line : 1);
+    json.end_object();
+    json.end_object();
+    json.end_object();
+    json.end_array();
     m_text.assign(d.message);
     if (!d.hint.empty()) {
       m_text += " (";
@@ -154,6 +153,19 @@ public:
     char hash[17];
     json.value(fingerprint(d, m_uri, hash));
     json.end_object();
+    if (!d.protocol.empty() || !d.server.empty()) {
+      json.key("properties");
+      json.begin_object();
+      if (!d.protocol.empty()) {
+        json.key("protocol");
+        json.value(d.protocol);
+      }
+      if (!d.server.empty()) {
+        json.key("server");
+        json.value(d.server);
+      }
+      json.end_object();
+    }
     json.key("ruleId");
     json.value(d.rule);
     json.key("ruleIndex");
@@ -175,12 +187,12 @@ public:
 private:
   // Repository-relative under the base directory, else an absolute file: URI. Leaves the URI
   // in m_uri for the fingerprint.
-  void artifact_location(const std::string& file) {
-    const bool relative = !m_base.empty() && file.starts_with(m_base);
+  void artifact_location(const std::string& path) {
+    const bool relative = !path.starts_with('/');
     if (!relative) {
       m_uri = "file://";
     }
-    append_uri_path(m_uri, relative ? std::string_view(file).substr(m_base.size()) : file);
+    append_uri_path(m_uri, path);
     m_json.key("artifactLocation");
     m_json.begin_object();
     m_json.key("uri");
@@ -193,7 +205,7 @@ private:
   }
 
   JsonWriter& m_json;
-  std::string_view m_base;
+  ReportPaths& m_paths;
   std::string m_uri;
   std::string m_text;
 };
@@ -205,6 +217,7 @@ void format_sarif(const LintReport& report, const SarifOptions& options, const O
   if (!base.empty() && base.back() != '/') {
     base += '/';
   }
+  ReportPaths paths(report, options.base_dir);
   BlockOutput output(sink);
   JsonWriter json(output.text(), 2);
   json.begin_object();
@@ -215,6 +228,27 @@ void format_sarif(const LintReport& report, const SarifOptions& options, const O
   json.begin_object();
   json.key("columnKind");
   json.value("unicodeCodePoints");
+  // Whether every input could be linted; those that could not are notifications as well as
+  // results (GitHub shows results, other consumers read executionSuccessful).
+  json.key("invocations");
+  json.begin_array();
+  json.begin_object();
+  json.key("executionSuccessful");
+  json.value(report.failed_inputs.empty());
+  if (!report.failed_inputs.empty()) {
+    json.key("toolExecutionNotifications");
+    json.begin_array();
+    for (const auto& input : report.failed_inputs) {
+      json.begin_object();
+      json.key("level");
+      json.value("error");
+      text_object(json, "message", "could not be linted: " + report_path(input, options.base_dir));
+      json.end_object();
+    }
+    json.end_array();
+  }
+  json.end_object();
+  json.end_array();
   if (!base.empty()) {
     json.key("originalUriBaseIds");
     json.begin_object();
@@ -230,7 +264,7 @@ void format_sarif(const LintReport& report, const SarifOptions& options, const O
   // Rules in the order of their first result.
   std::map<std::string_view, int> rule_index;
   std::vector<std::string_view> rules;
-  ResultWriter result(json, base);
+  ResultWriter result(json, paths);
   json.key("results");
   json.begin_array();
   for (const auto& finding : report.findings) {
@@ -247,6 +281,8 @@ void format_sarif(const LintReport& report, const SarifOptions& options, const O
   json.begin_object();
   json.key("driver");
   json.begin_object();
+  json.key("informationUri");
+  json.value(docs_url("lint.md"));
   json.key("name");
   json.value("popcheck");
   json.key("rules");

@@ -8,9 +8,79 @@ const char* colour_of(Severity severity) {
   return by_severity(severity, "\x1b[1;31m", "\x1b[1;33m", "\x1b[1;36m");
 }
 
+// Length of the valid UTF-8 sequence at the start of `text`, 0 when it is not one.
+std::size_t utf8_length(std::string_view text) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(0);
+  std::size_t n = 0;
+  unsigned char min2 = 0x80; // the smallest second byte (no overlong forms, no surrogates)
+  unsigned char max2 = 0xbf;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    n = 2;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    n = 3;
+    min2 = lead == 0xe0 ? 0xa0 : 0x80;
+    max2 = lead == 0xed ? 0x9f : 0xbf;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    n = 4;
+    min2 = lead == 0xf0 ? 0x90 : 0x80;
+    max2 = lead == 0xf4 ? 0x8f : 0xbf;
+  } else {
+    return 0;
+  }
+  if (text.size() < n || byte(1) < min2 || byte(1) > max2) {
+    return 0;
+  }
+  for (std::size_t i = 2; i < n; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xbf) {
+      return 0;
+    }
+  }
+  // U+0080-U+009F are C1 controls: some terminals obey them (CSI is U+009B).
+  return lead == 0xc2 && byte(1) <= 0x9f ? 0 : n;
+}
+
+// Appends `text` with every byte a terminal could take as a command (C0, DEL, C1, a byte of
+// invalid UTF-8) as \xNN; a TAB only where `keep_tab` (source lines, so the caret lines up).
+// Calls `width(bytes, columns)` for each piece written, for the caret under a source line.
+template <class Width>
+void append_escaped(std::string& out, std::string_view text, bool keep_tab, Width&& width) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+      width(1, 1);
+      ++i;
+    } else if (c == '\t' && keep_tab) {
+      out += '\t';
+      width(1, -1); // a TAB: the caret line repeats it
+      ++i;
+    } else if (const std::size_t n = c >= 0x80 ? utf8_length(text.substr(i)) : 0; n > 0) {
+      out.append(text.substr(i, n));
+      width(n, 1);
+      i += n;
+    } else {
+      out += "\\x";
+      out += k_hex[c >> 4];
+      out += k_hex[c & 0xf];
+      width(1, 4);
+      ++i;
+    }
+  }
+}
+
+void append_escaped(std::string& out, std::string_view text) {
+  append_escaped(out, text, false, [](std::size_t, int) {});
+}
+
 void append_location(std::string& out, const Location& location) {
-  out +=
-      location.file.empty() ? std::string_view("<config>") : std::string_view(location.file.str());
+  if (location.file.empty()) {
+    out += "<config>";
+  } else {
+    append_escaped(out, location.file.str());
+  }
   if (location.line > 0) {
     out += ':';
     out += std::to_string(location.line);
@@ -21,15 +91,19 @@ void append_location(std::string& out, const Location& location) {
   }
 }
 
-// The source line with tabs kept (so the caret lines up) and a caret under the column.
+// The source line (escaped, tabs kept) and a caret under the byte column.
 void append_source(std::string& out, std::string_view line, int column, bool color) {
+  std::string caret = "  ";
+  std::size_t bytes = 0;
   out += "  ";
-  out += line;
+  append_escaped(out, line, true, [&](std::size_t n, int columns) {
+    if (bytes + 1 < static_cast<std::size_t>(column)) {
+      caret.append(columns < 0 ? 1 : static_cast<std::size_t>(columns), columns < 0 ? '\t' : ' ');
+    }
+    bytes += n;
+  });
   out += '\n';
-  out += "  ";
-  for (int i = 1; i < column && static_cast<std::size_t>(i - 1) < line.size(); ++i) {
-    out += line[i - 1] == '\t' ? '\t' : ' ';
-  }
+  out += caret;
   out += color ? "\x1b[1;32m^\x1b[0m\n" : "^\n";
 }
 
@@ -37,16 +111,28 @@ std::string plural(int n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+std::string counts_text(const Counts& counts) {
+  return plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning") + ", " +
+         std::to_string(counts.infos) + " info";
+}
+
 } // namespace
 
 void format_text(const LintReport& report, const TextOptions& options, const OutputSink& sink) {
   BlockOutput output(sink);
   std::string& out = output.text();
+  std::size_t shown = 0;
+  Counts hidden; // past max_findings
   for (const auto& finding : report.findings) {
     if (finding.suppressed && !options.show_suppressed) {
       continue;
     }
     const auto& d = finding.diagnostic;
+    if (options.max_findings > 0 && shown >= options.max_findings) {
+      ++by_severity<int&>(d.severity, hidden.errors, hidden.warnings, hidden.infos);
+      continue;
+    }
+    ++shown;
     if (options.color) {
       out += "\x1b[1m";
       append_location(out, d.location);
@@ -60,7 +146,7 @@ void format_text(const LintReport& report, const TextOptions& options, const Out
       out += to_string(d.severity);
       out += ": ";
     }
-    out += d.message;
+    append_escaped(out, d.message);
     out += " [";
     out += d.rule;
     out += ']';
@@ -75,17 +161,23 @@ void format_text(const LintReport& report, const TextOptions& options, const Out
     }
     if (!d.hint.empty()) {
       out += "  hint: ";
-      out += d.hint;
+      append_escaped(out, d.hint);
       out += '\n';
     }
     output.item_done();
   }
+  if (const int more = hidden.errors + hidden.warnings + hidden.infos; more > 0) {
+    out += "... " + std::to_string(more) + " more finding" + (more == 1 ? "" : "s") +
+           " not shown (" + counts_text(hidden) + "): --max-findings 0 shows all\n";
+  }
   const auto counts = count(report);
-  out += plural(counts.errors, "error") + ", " + plural(counts.warnings, "warning") + ", " +
-         std::to_string(counts.infos) + " info" + " in " +
-         plural(static_cast<int>(report.inputs.size()), "file");
+  out += counts_text(counts) + " in " + plural(static_cast<int>(report.inputs.size()), "file");
   if (counts.suppressed > 0) {
     out += " (" + std::to_string(counts.suppressed) + " suppressed)";
+  }
+  if (!report.failed_inputs.empty()) {
+    out += "; " + plural(static_cast<int>(report.failed_inputs.size()), "file") +
+           " could not be linted";
   }
   out += '\n';
   output.flush();

@@ -148,7 +148,7 @@ TEST_CASE("lint sarif format: repo-relative URIs, rules and in-source suppressio
 }
 
 TEST_CASE("lint junit format: escaped, one suite per file, suppressed as skipped") {
-  const auto xml = format_junit(sample_report());
+  const auto xml = format_junit(sample_report(), {});
   CHECK(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
   CHECK(xml.find("name=\"/repo/inc dir/a&amp;b.conf\"") != std::string::npos);
   CHECK(xml.find("<skipped message=\"suppressed: # popcheck disable=CONF007\"/>") !=
@@ -173,7 +173,11 @@ TEST_CASE("lint sarif format: the bytes nlohmann's DOM dump writes, optional par
         nlohmann::json::parse(R"({"id": "X999", "shortDescription": {"text": "X999"}})"));
   const auto& results = run["results"];
   REQUIRE(results.size() == 6);
-  CHECK(!results[0].contains("locations"));
+  // No file: on the first input, at line 1 (every result has a start line).
+  CHECK(results[0]["locations"][0]["physicalLocation"] ==
+        nlohmann::json::parse(
+            R"({"artifactLocation": {"uri": "nginx.conf", "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": 1}})"));
   CHECK(results[0]["ruleIndex"] == 0);
   CHECK(results[3]["message"]["text"] ==
         "tab\there \x01 bad \xef\xbf\xbd\xef\xbf\xbd (caf\xc3\xa9 \\ \"q\")");
@@ -214,30 +218,40 @@ TEST_CASE("lint junit format: exact document") {
   LintReport report = odd_report();
   report.findings.resize(3);
   report.inputs.push_back("/repo/other.conf");
-  CHECK(format_junit(report) ==
+  Finding below; // info, below --fail-on warning: passes, its text in <system-out>
+  below.diagnostic = {.rule = "POP3019",
+                      .severity = Severity::info,
+                      .location = {"/repo/nginx.conf", 4, 9},
+                      .message = "\"starttls on\" lets clients log in without STLS",
+                      .server = "mail.example.test",
+                      .protocol = "pop3"};
+  report.findings.push_back(below);
+  CHECK(format_junit(report, {.base_dir = "/repo", .fail_on = Severity::warning}) ==
         R"(<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="popcheck lint" tests="7" failures="2">
-  <testsuite name="" tests="2" failures="1" errors="0" skipped="0">
-    <testcase classname="popcheck.lint" name=" parsed"/>
-    <testcase classname="popcheck.lint.CONF010" name="CONF010 :0" file="" line="0">
-      <failure type="error" message="no &quot;events&quot; section in configuration">:0: error: no &quot;events&quot; section in configuration [CONF010]</failure>
-    </testcase>
-  </testsuite>
-  <testsuite name="/repo/inc dir/a&amp;b.conf" tests="2" failures="0" errors="0" skipped="1">
-    <testcase classname="popcheck.lint" name="/repo/inc dir/a&amp;b.conf parsed"/>
-    <testcase classname="popcheck.lint.CONF007" name="CONF007 /repo/inc dir/a&amp;b.conf:3" file="/repo/inc dir/a&amp;b.conf" line="3">
+<testsuites name="popcheck lint" tests="7" failures="2" errors="0">
+  <testsuite name="inc dir/a&amp;b.conf" tests="2" failures="0" errors="0" skipped="1" file="inc dir/a&amp;b.conf">
+    <testcase classname="popcheck.lint" name="inc dir/a&amp;b.conf linted"/>
+    <testcase classname="popcheck.lint.CONF007" name="CONF007 inc dir/a&amp;b.conf:3">
       <skipped message="suppressed: # popcheck disable=CONF007"/>
     </testcase>
   </testsuite>
-  <testsuite name="/repo/nginx.conf" tests="2" failures="1" errors="0" skipped="0">
-    <testcase classname="popcheck.lint" name="/repo/nginx.conf parsed"/>
-    <testcase classname="popcheck.lint.CONF004" name="CONF004 /repo/nginx.conf:7" file="/repo/nginx.conf" line="7">
-      <failure type="error" message="&quot;proxy_pass&quot; directive is not allowed here">/repo/nginx.conf:7: error: &quot;proxy_pass&quot; directive is not allowed here [CONF004]
+  <testsuite name="nginx.conf" tests="4" failures="2" errors="0" skipped="0" file="nginx.conf">
+    <testcase classname="popcheck.lint" name="nginx.conf linted"/>
+    <testcase classname="popcheck.lint.CONF010" name="CONF010 nginx.conf:1">
+      <failure type="error" message="no &quot;events&quot; section in configuration">nginx.conf:1: error: no &quot;events&quot; section in configuration [CONF010]</failure>
+    </testcase>
+    <testcase classname="popcheck.lint.CONF004" name="CONF004 nginx.conf:7">
+      <failure type="error" message="&quot;proxy_pass&quot; directive is not allowed here">nginx.conf:7: error: &quot;proxy_pass&quot; directive is not allowed here [CONF004]
 hint: the backend comes from auth_http</failure>
     </testcase>
+    <testcase classname="popcheck.lint.POP3019" name="POP3019 nginx.conf:4">
+      <system-out>nginx.conf:4: info: &quot;starttls on&quot; lets clients log in without STLS [POP3019]
+server: mail.example.test
+protocol: pop3</system-out>
+    </testcase>
   </testsuite>
-  <testsuite name="/repo/other.conf" tests="1" failures="0" errors="0" skipped="0">
-    <testcase classname="popcheck.lint" name="/repo/other.conf parsed"/>
+  <testsuite name="other.conf" tests="1" failures="0" errors="0" skipped="0" file="other.conf">
+    <testcase classname="popcheck.lint" name="other.conf linted"/>
   </testsuite>
 </testsuites>
 )");
@@ -247,7 +261,8 @@ TEST_CASE("lint formats: sink versions hand on blocks that make the whole docume
   const LintReport report = large_report();
   check_blocks([&](const OutputSink& sink) { format_sarif(report, {.base_dir = "/repo"}, sink); },
                format_sarif(report, {.base_dir = "/repo"}));
-  check_blocks([&](const OutputSink& sink) { format_junit(report, sink); }, format_junit(report));
+  check_blocks([&](const OutputSink& sink) { format_junit(report, {}, sink); },
+               format_junit(report, {}));
   check_blocks(
       [&](const OutputSink& sink) { format_codequality(report, {.base_dir = "/repo"}, sink); },
       format_codequality(report, {.base_dir = "/repo"}));

@@ -98,7 +98,7 @@ std::string render_rules_markdown() {
       "Every finding of `popcheck lint` carries one of these ids. Ids never change meaning.\n"
       "`CONF` and `MAIL` rules are errors and warnings `nginx -t` reports too; `POP3` rules are "
       "pitfalls nginx accepts silently; `LINT` rules are about popcheck's own suppression "
-      "comments.\n\n"
+      "comments and about what it was given to lint.\n\n"
       "Suppress a finding with a comment on the line before the directive (or at the end of its "
       "line): `# popcheck disable=POP3001`, or for a whole file `# popcheck "
       "disable-file=POP3014`. Ids and names both work.\n\n"

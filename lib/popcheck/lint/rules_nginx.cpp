@@ -1,5 +1,6 @@
 // Metadata of the nginx -t error classes. The parser and the model report them; no check here.
 
+#include <popcheck/lint/checks.hpp>
 #include <popcheck/lint/rule_tables.hpp>
 
 namespace popcheck::lint {
@@ -273,6 +274,46 @@ constexpr Rule k_rules[] = {
      .fix = "Use an id or name from `popcheck explain --list`, and put the comment on the line "
             "before the directive (or at the end of its line).",
      .references = "docs/rules.md"},
+    {.rule_id = rules::k_no_mail_server,
+     .name = "no-mail-server",
+     .summary = "Nothing was linted: the configuration has no server in a mail {} block",
+     .rationale =
+         "nginx -t accepts a configuration without mail servers, and so a lint of the wrong file, "
+         "or of a main file whose mail servers sit in includes that matched nothing, would pass "
+         "CI without having looked at any server. Not reported when a file of the configuration "
+         "could not be read or has a syntax error (the servers may be in what was not read).",
+     .example = "events {}\nhttp {\n    include /etc/nginx/conf.d/*.conf;\n}",
+     .fix = "Lint the file that holds (or includes) the mail {} block; with --path-map, make the "
+            "includes written for the server's paths resolve in the checkout.",
+     .references = "docs/lint.md#inputs",
+     .check = check_no_mail_server},
+    {.rule_id = rules::k_include_matched_nothing,
+     .name = "include-matched-nothing",
+     .summary = "An include with a wildcard matched no file",
+     .rationale =
+         "nginx treats an include pattern that matches nothing as an empty include, silently "
+         "(ngx_conf_include() in src/core/ngx_conf_file.c): a typo in the pattern, or a "
+         "configuration linted away from the paths it was written for, drops every server the "
+         "files would have held without an error.",
+     .example = "mail {\n    include /etc/nginx/mail.d/*.conf;\n}",
+     .fix =
+         "Correct the pattern, or map the server's paths to the checkout with "
+         "`--path-map /etc/nginx=deploy/nginx`; suppress the finding where an empty directory is "
+         "intended.",
+     .references = "docs/lint.md#inputs; nginx src/core/ngx_conf_file.c ngx_conf_include()",
+     .check = check_include_matched_nothing},
+    {.rule_id = rules::k_binary_input,
+     .name = "binary-input",
+     .summary = "A file of the configuration is not text (it has NUL bytes); it is not linted",
+     .rationale =
+         "A NUL byte means a binary file (a compressed archive, a module, a key store) was "
+         "given or matched by an include. nginx would read it as directives and stop at the first "
+         "nonsense token; popcheck refuses the whole input with this one error instead of a "
+         "cascade, and `popcheck lint` exits 2 (input could not be processed).",
+     .example = "include /etc/nginx/modules/*;",
+     .fix = "Lint the configuration file itself, and narrow include patterns to configuration "
+            "files (`*.conf`).",
+     .references = "docs/lint.md#inputs"},
 };
 
 } // namespace

@@ -1,0 +1,51 @@
+#include <cctype>
+#include <filesystem>
+#include <popcheck/lint/formatters.hpp>
+
+#ifndef POPCHECK_DOCS_URL
+#define POPCHECK_DOCS_URL "https://popcheck.invalid/docs"
+#endif
+
+namespace popcheck::lint {
+
+std::string docs_url(std::string_view page) {
+  return std::string(POPCHECK_DOCS_URL) + "/" + std::string(page);
+}
+
+std::string rule_help_url(std::string_view rule_id) {
+  std::string url = docs_url("rules.md") + "#";
+  for (const char c : rule_id) {
+    url += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return url;
+}
+
+std::string report_path(std::string_view file, std::string_view base) {
+  if (base.empty() || !file.starts_with('/')) {
+    return std::string(file);
+  }
+  const auto normal = std::filesystem::path(file).lexically_normal();
+  auto relative = normal.lexically_relative(std::filesystem::path(base).lexically_normal());
+  const std::string text = relative.string();
+  if (relative.empty() || text == "." || text == ".." || text.starts_with("../")) {
+    return normal.string(); // outside the base (or the base itself): absolute
+  }
+  return text;
+}
+
+ReportPaths::ReportPaths(const LintReport& report, std::string base)
+    : m_base(std::move(base)),
+      m_fallback(report_path(report.inputs.empty() ? "-" : report.inputs.front(), m_base)) {}
+
+const std::string& ReportPaths::operator()(const FilePath& file) {
+  if (file.empty()) {
+    return m_fallback;
+  }
+  const auto [it, inserted] = m_paths.try_emplace(&file.str());
+  if (inserted) {
+    it->second = report_path(file.str(), m_base);
+  }
+  return it->second;
+}
+
+} // namespace popcheck::lint
