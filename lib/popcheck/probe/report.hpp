@@ -23,10 +23,12 @@ struct Report {
 
 struct Counts {
   int passed = 0, failed = 0, errors = 0;
+  int warned = 0, info = 0, skipped = 0; // the generic suite's SHOULD, MAY and skipped checks
 };
 Counts count(const Report& report);
 
-// Exit status of run/probe: 1 when a check failed, else 2 when one could not run, else 0.
+// Exit status of run/probe: 1 when a check failed, else 2 when one could not run, else 0
+// (warnings, information and skipped checks do not change it).
 int report_exit_code(const Report& report);
 
 struct TextOptions {
