@@ -57,6 +57,33 @@ struct FakeBehaviour {
   bool close_after_failed_login = false;
   bool no_uidl = false;
   bool no_top = false;
+  bool pass_without_user_ok = false;    // PASS first: +OK
+  bool any_user_ok = false;             // every USER/PASS logs in (as alice)
+  bool apop_any_ok = false;             // every APOP digest logs in
+  bool apop_broken = false;             // APOP always -ERR
+  bool stls_unadvertised_ok = false;    // STLS not advertised, yet +OK
+  bool stls_listed_after_tls = false;   // CAPA over TLS still lists STLS
+  bool stls_in_transaction_ok = false;  // STLS after login: +OK
+  bool capa_transaction_err = false;    // CAPA after login: -ERR
+  bool sasl_login_broken = false;       // advertised LOGIN: -ERR
+  bool auth_ir_broken = false;          // an initial response: -ERR
+  bool auth_any_ok = false;             // any AUTH PLAIN initial response logs in
+  bool auth_in_transaction_ok = false;  // AUTH after login: a continuation
+  bool bad_resp_code = false;           // "-ERR [AUTH wrong": an unclosed code
+  bool pipelining_login_breaks = false; // lines pipelined after PASS are lost (courier)
+  bool bad_login_delay = false;
+  bool empty_implementation = false;
+  bool top_broken = false;      // TOP advertised, always -ERR
+  bool top_extra_blank = false; // TOP n (n > 0): an extra blank line after the header (mailutils)
+  bool stat_off = false;        // STAT's octets one more than LIST's sum
+  bool list_offset = false;     // LIST numbers messages from 2
+  bool list_n_off = false;      // LIST n: one octet more than LIST
+  bool uidl_n_off = false;      // UIDL n: another unique-id than UIDL
+  bool lenient_args = false;    // RETR without a number: +OK
+  bool truncate_large = false;  // RETR of a message over 1000 octets: closes half-way
+  bool noop_err = false;
+  bool user_in_transaction_ok = false;
+  bool deleted_visible = false; // TOP and UIDL of a deleted message answer
   std::string password = "secret";
   std::vector<std::string> messages = {
       "Subject: one\r\nFrom: a@example.test\r\n\r\nbody line 1\r\n.dotted line\r\nlast\r\n",
@@ -104,6 +131,7 @@ private:
     int sasl_step = 0; // 1: waiting for a SASL response
     std::set<std::size_t> deleted;
     std::set<std::size_t> retrieved;
+    bool just_logged_in = false; // for pipelining_login_breaks
   };
 
   static std::string upper(std::string_view s) {
@@ -121,11 +149,12 @@ private:
       out = "+OK\r\nUIDL\r\nUSER\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\nPIPELINING\r\n";
     }
     out += m_b.bad_expire ? "EXPIRE soon\r\n" : "EXPIRE NEVER\r\n";
-    out += "LOGIN-DELAY 0\r\nIMPLEMENTATION fake\r\n";
+    out += m_b.bad_login_delay ? "LOGIN-DELAY soon\r\n" : "LOGIN-DELAY 0\r\n";
+    out += m_b.empty_implementation ? "IMPLEMENTATION\r\n" : "IMPLEMENTATION fake\r\n";
     if (s.tls || m_b.sasl_before_tls || !m_b.stls) {
       out += "SASL PLAIN LOGIN\r\n";
     }
-    if (m_b.stls && !s.tls) {
+    if (m_b.stls && (!s.tls || m_b.stls_listed_after_tls)) {
       out += "STLS\r\n";
     }
     return out + ".\r\n";
@@ -175,6 +204,9 @@ private:
       if (in_body && top_lines && !m_b.top_sends_body && body_lines++ >= *top_lines) {
         break;
       }
+      if (line.empty() && !in_body && m_b.top_extra_blank && top_lines && *top_lines > 0) {
+        out += "\r\n";
+      }
       if (line.empty()) {
         in_body = true;
       }
@@ -186,6 +218,93 @@ private:
     return out + ".\r\n";
   }
 
+  // The deviations that replace a whole answer; true when it answered.
+  bool deviation(MemoryTransport& peer, Session& s, const std::string& keyword,
+                 const std::string& arg, const std::string& first_arg) {
+    const bool in = s.logged_in;
+    auto say = [&](std::string text) {
+      peer.reply(text + "\r\n");
+      return true;
+    };
+    if (keyword == "PASS" && !in && s.user.empty() && m_b.pass_without_user_ok) {
+      return say("+OK");
+    }
+    if (keyword == "PASS" && !in && !s.user.empty() && m_b.any_user_ok) {
+      s.logged_in = true;
+      return say("+OK");
+    }
+    if (keyword == "PASS" && !in && !s.user.empty() && arg != m_b.password && m_b.bad_resp_code) {
+      s.user.clear();
+      return say("-ERR [AUTH wrong");
+    }
+    if (keyword == "APOP" && !in && (m_b.apop_any_ok || m_b.apop_broken)) {
+      s.logged_in = m_b.apop_any_ok;
+      return say(m_b.apop_any_ok ? "+OK" : "-ERR no APOP here");
+    }
+    if (keyword == "STLS" && !in && !s.tls && !m_b.stls && m_b.stls_unadvertised_ok) {
+      s.tls = true;
+      return say("+OK");
+    }
+    if (keyword == "STLS" && in && m_b.stls_in_transaction_ok) {
+      return say("+OK");
+    }
+    if (keyword == "CAPA" && in && m_b.capa_transaction_err) {
+      return say("-ERR not now");
+    }
+    if (keyword == "AUTH" && !in && upper(first_arg) == "LOGIN" && m_b.sasl_login_broken) {
+      return say("-ERR no LOGIN");
+    }
+    if (keyword == "AUTH" && !in && arg.find(' ') != std::string::npos &&
+        (m_b.auth_ir_broken || m_b.auth_any_ok)) {
+      s.logged_in = m_b.auth_any_ok;
+      return say(m_b.auth_any_ok ? "+OK" : "-ERR no initial response");
+    }
+    if (keyword == "AUTH" && in && m_b.auth_in_transaction_ok) {
+      s.sasl_step = 1;
+      return say("+ ");
+    }
+    if (!in) {
+      return false;
+    }
+    if ((keyword == "NOOP" && m_b.noop_err)) {
+      return say("-ERR no");
+    }
+    if ((keyword == "USER" || keyword == "PASS") && m_b.user_in_transaction_ok) {
+      return say("+OK");
+    }
+    if (keyword == "RETR" && arg.empty() && m_b.lenient_args) {
+      return say("+OK\r\n.");
+    }
+    if (keyword == "TOP" && m_b.top_broken) {
+      return say("-ERR no TOP");
+    }
+    auto n = message(first_arg, s, true);
+    if (!n) {
+      return false;
+    }
+    const std::string number = std::to_string(*n + 1);
+    if (keyword == "LIST" && !arg.empty() && m_b.list_n_off && !s.deleted.contains(*n)) {
+      return say("+OK " + number + " " + std::to_string(size_of(*n, s) + 1));
+    }
+    if (keyword == "UIDL" && !arg.empty() && m_b.uidl_n_off && !s.deleted.contains(*n)) {
+      return say("+OK " + number + " other");
+    }
+    if (s.deleted.contains(*n) && m_b.deleted_visible) {
+      if (keyword == "TOP") {
+        return say("+OK\r\n.");
+      }
+      if (keyword == "UIDL") {
+        return say("+OK " + number + " " + uid_of(*n, s));
+      }
+    }
+    if (keyword == "RETR" && m_b.truncate_large && m_b.messages[*n].size() > 1000) {
+      peer.reply("+OK\r\n" + m_b.messages[*n].substr(0, 500));
+      peer.close();
+      return true;
+    }
+    return false;
+  }
+
   void handle(MemoryTransport& peer, Session& s, std::string_view raw) {
     {
       std::lock_guard lock(m_mutex);
@@ -193,6 +312,12 @@ private:
     }
     if (m_b.pipelining_breaks && peer.unread() > 0) {
       return; // a line sent before the last reply was read: dropped
+    }
+    if (s.just_logged_in) {
+      if (peer.unread() > 0) {
+        return; // pipelined behind PASS: lost, as courier's login process loses it
+      }
+      s.just_logged_in = false;
     }
     if (m_b.drop_long_commands && raw.size() > 100) {
       peer.close();
@@ -219,6 +344,9 @@ private:
     const auto first_arg = arg.substr(0, arg.find(' '));
     const std::string auth_code = m_b.no_auth_code ? "" : "[AUTH] ";
     const bool txn = s.logged_in || m_b.transaction_before_login;
+    if (deviation(peer, s, keyword, arg, first_arg)) {
+      return;
+    }
 
     if (keyword == "QUIT") {
       peer.reply("+OK bye\r\n");
@@ -238,6 +366,7 @@ private:
     } else if (keyword == "PASS" && !s.logged_in && !s.user.empty()) {
       if (s.user == "alice" && (arg == m_b.password || m_b.wrong_password_ok)) {
         s.logged_in = true;
+        s.just_logged_in = m_b.pipelining_login_breaks;
         peer.reply("+OK logged in\r\n");
       } else {
         s.user.clear();
@@ -283,6 +412,7 @@ private:
           octets += size_of(i, s);
         }
       }
+      octets += m_b.stat_off ? 1 : 0;
       peer.reply("+OK " + std::to_string(count) + " " + std::to_string(octets) + "\r\n");
     } else if ((keyword == "LIST" || keyword == "UIDL") && txn &&
                !(keyword == "UIDL" && m_b.no_uidl)) {
@@ -291,7 +421,7 @@ private:
         std::string out = "+OK\r\n";
         for (std::size_t i = 0; i < m_b.messages.size(); ++i) {
           if (!s.deleted.contains(i)) {
-            out += std::to_string(i + 1) + " " +
+            out += std::to_string(i + 1 + (m_b.list_offset && list ? 1 : 0)) + " " +
                    (list ? std::to_string(size_of(i, s)) : uid_of(i, s)) + "\r\n";
           }
         }

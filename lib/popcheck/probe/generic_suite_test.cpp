@@ -8,6 +8,7 @@
 #include <popcheck/probe/generic_check.hpp>
 #include <popcheck/probe/generic_suite.hpp>
 #include <popcheck/probe/report.hpp>
+#include <set>
 
 namespace popcheck::probe {
 namespace {
@@ -264,6 +265,95 @@ const Deviation k_deviations[] = {
      Outcome::skip, "the greeting has no <timestamp>"},
     {"TOP not supported and not advertised", [](FakeBehaviour& b) { b.no_top = true; },
      "top-headers", Outcome::skip, "TOP got -ERR and is not advertised"},
+    {"PASS without USER: +OK", [](FakeBehaviour& b) { b.pass_without_user_ok = true; },
+     "pass-before-user", Outcome::fail, "PASS without USER: expected -ERR"},
+    {"any user logs in", [](FakeBehaviour& b) { b.any_user_ok = true; }, "unknown-user",
+     Outcome::fail, "PASS with a wrong password: expected -ERR"},
+    {"any APOP digest logs in", [](FakeBehaviour& b) { b.apop_any_ok = true; }, "apop-wrong-digest",
+     Outcome::fail, "APOP with a wrong digest: expected -ERR"},
+    {"APOP refused", [](FakeBehaviour& b) { b.apop_broken = true; }, "apop-login", Outcome::info,
+     "APOP with the right digest got \"-ERR no APOP here\""},
+    {"STLS not advertised, yet +OK",
+     [](FakeBehaviour& b) {
+       b.stls = false;
+       b.stls_unadvertised_ok = true;
+     },
+     "stls-not-advertised", Outcome::warn, "STLS: expected -ERR, got \"+OK\""},
+    {"STLS listed after TLS", [](FakeBehaviour& b) { b.stls_listed_after_tls = true; },
+     "capa-after-stls", Outcome::info, "CAPA over TLS still advertises STLS"},
+    {"STLS after login", [](FakeBehaviour& b) { b.stls_in_transaction_ok = true; },
+     "stls-in-transaction", Outcome::warn, "STLS after login: expected -ERR"},
+    {"CAPA -ERR after login", [](FakeBehaviour& b) { b.capa_transaction_err = true; },
+     "capa-in-transaction", Outcome::fail, "CAPA after login got \"-ERR not now\""},
+    {"advertised LOGIN refused", [](FakeBehaviour& b) { b.sasl_login_broken = true; },
+     "sasl-mechanisms", Outcome::fail, "advertised mechanism LOGIN"},
+    {"initial response refused", [](FakeBehaviour& b) { b.auth_ir_broken = true; },
+     "auth-initial-response", Outcome::fail, "AUTH PLAIN with an initial response: expected +OK"},
+    {"any AUTH PLAIN logs in", [](FakeBehaviour& b) { b.auth_any_ok = true; },
+     "auth-wrong-password", Outcome::fail, "AUTH PLAIN with a wrong password: expected -ERR"},
+    {"AUTH after login", [](FakeBehaviour& b) { b.auth_in_transaction_ok = true; },
+     "auth-in-transaction", Outcome::warn, "AUTH after login: expected -ERR"},
+    {"unclosed response code", [](FakeBehaviour& b) { b.bad_resp_code = true; }, "resp-codes",
+     Outcome::fail, "a malformed response code: \"-ERR [AUTH wrong\""},
+    {"courier: lines pipelined after PASS lost",
+     [](FakeBehaviour& b) { b.pipelining_login_breaks = true; }, "pipelining-login", Outcome::fail,
+     "timed out while waiting for a reply line"},
+    {"pipelined lines dropped after login", [](FakeBehaviour& b) { b.pipelining_breaks = true; },
+     "pipelining-transaction", Outcome::fail, "timed out"},
+    {"LOGIN-DELAY soon", [](FakeBehaviour& b) { b.bad_login_delay = true; }, "capa-login-delay",
+     Outcome::fail, "LOGIN-DELAY \"soon\""},
+    {"IMPLEMENTATION without text", [](FakeBehaviour& b) { b.empty_implementation = true; },
+     "capa-implementation", Outcome::info, "IMPLEMENTATION without a text"},
+    {"TOP advertised, -ERR", [](FakeBehaviour& b) { b.top_broken = true; }, "capa-top",
+     Outcome::fail, "TOP is advertised but TOP 2 0 got \"-ERR no TOP\""},
+    {"UIDL advertised, -ERR", [](FakeBehaviour& b) { b.no_uidl = true; }, "capa-uidl",
+     Outcome::fail, "UIDL is advertised but UIDL got -ERR"},
+    {"mailutils: TOP n 1 with an extra blank line",
+     [](FakeBehaviour& b) { b.top_extra_blank = true; }, "top-one-line", Outcome::fail,
+     "TOP 2 1 sent 4 lines"},
+    {"mailutils: TOP n N with an extra blank line",
+     [](FakeBehaviour& b) { b.top_extra_blank = true; }, "top-whole-message", Outcome::fail,
+     "is not the whole message"},
+    {"STAT octets off", [](FakeBehaviour& b) { b.stat_off = true; }, "stat-list-consistent",
+     Outcome::fail, "STAT says"},
+    {"LIST numbers from 2", [](FakeBehaviour& b) { b.list_offset = true; }, "list-numbering",
+     Outcome::fail, "messages are numbered from 1 on"},
+    {"LIST n off", [](FakeBehaviour& b) { b.list_n_off = true; }, "list-per-message", Outcome::fail,
+     "LIST 1 says 72 octets, LIST in the same session said 71"},
+    {"UIDL n off", [](FakeBehaviour& b) { b.uidl_n_off = true; }, "uidl-per-message", Outcome::fail,
+     "UIDL 1 got \"+OK 1 other\""},
+    {"RETR without a number: +OK", [](FakeBehaviour& b) { b.lenient_args = true; },
+     "invalid-arguments", Outcome::warn, "RETR: expected -ERR"},
+    {"large message cut",
+     [](FakeBehaviour& b) {
+       b.truncate_large = true;
+       b.messages.push_back("Subject: big\r\n\r\n" + std::string(2000, 'y') + "\r\n");
+     },
+     "retr-largest", Outcome::fail, "connection closed"},
+    {"NOOP -ERR", [](FakeBehaviour& b) { b.noop_err = true; }, "noop", Outcome::fail,
+     "NOOP: expected +OK"},
+    {"USER after login", [](FakeBehaviour& b) { b.user_in_transaction_ok = true; },
+     "user-pass-in-transaction", Outcome::warn, "USER after login: expected -ERR"},
+    {"TOP of a deleted message", [](FakeBehaviour& b) { b.deleted_visible = true; },
+     "dele-then-top", Outcome::fail, "TOP 2 0 of the deleted message got \"+OK\""},
+    {"UIDL of a deleted message", [](FakeBehaviour& b) { b.deleted_visible = true; },
+     "dele-then-uidl", Outcome::fail, "UIDL 2 of the deleted message"},
+    {"+OK for missing messages: LIST", [](FakeBehaviour& b) { b.out_of_range_ok = true; },
+     "list-out-of-range", Outcome::fail, "LIST 3: expected -ERR"},
+    {"+OK for missing messages: TOP", [](FakeBehaviour& b) { b.out_of_range_ok = true; },
+     "top-out-of-range", Outcome::fail, "TOP 3 0: expected -ERR"},
+    {"+OK for missing messages: UIDL", [](FakeBehaviour& b) { b.out_of_range_ok = true; },
+     "uidl-out-of-range", Outcome::fail, "UIDL 3: expected -ERR"},
+    {"+OK for missing messages: DELE", [](FakeBehaviour& b) { b.out_of_range_ok = true; },
+     "dele-out-of-range", Outcome::fail, "DELE 3: expected -ERR"},
+    {"QUIT after login without close", [](FakeBehaviour& b) { b.quit_no_close = true; },
+     "quit-transaction", Outcome::fail, "the connection stayed open"},
+    {"case-sensitive keywords after login", [](FakeBehaviour& b) { b.case_sensitive = true; },
+     "keyword-case-transaction", Outcome::fail, "noop: expected +OK"},
+    {"+OK to an unknown command after login", [](FakeBehaviour& b) { b.unknown_ok = true; },
+     "unknown-command-transaction", Outcome::fail, "XYZZY: expected -ERR"},
+    {"LIST before login", [](FakeBehaviour& b) { b.transaction_before_login = true; },
+     "list-before-login", Outcome::warn, "LIST: expected -ERR"},
 };
 
 TEST_CASE("probe generic: each deviation is caught by its own check") {
@@ -276,6 +366,29 @@ TEST_CASE("probe generic: each deviation is caught by its own check") {
     const auto& c = r[d.check];
     CHECK_MESSAGE(c.outcome == d.outcome, to_string(c.outcome) << ": " << c.message);
     CHECK_MESSAGE(c.message.find(d.message) != std::string::npos, c.message);
+  }
+}
+
+TEST_CASE("probe generic: every check is exercised by a deviation of its own or is skipped "
+          "only for a reason a test covers") {
+  std::set<std::string> covered;
+  for (const auto& d : k_deviations) {
+    covered.insert(d.check);
+  }
+  // Passing on the conforming server is not enough: each check must also be shown to catch.
+  const std::set<std::string> pass_only = {"greeting",
+                                           "capa",
+                                           "stls",
+                                           "login-user-pass",
+                                           "capa-user",
+                                           "retr-before-login",
+                                           "dele-before-login",
+                                           "noop-before-login",
+                                           "rset-before-login",
+                                           "uidl-before-login",
+                                           "top-before-login"};
+  for (const auto& c : run({}).results) {
+    CHECK_MESSAGE((covered.contains(c.name) || pass_only.contains(c.name)), c.name);
   }
 }
 
