@@ -51,7 +51,7 @@ _popcheck() {
       if [[ $verb == lint ]]; then
         COMPREPLY=($(compgen -W "text json sarif junit codequality" -- "$cur"))
       else
-        COMPREPLY=($(compgen -W "text json junit" -- "$cur"))
+        COMPREPLY=($(compgen -W "text json junit openmetrics" -- "$cur"))
       fi
       return
       ;;

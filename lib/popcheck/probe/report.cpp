@@ -251,4 +251,72 @@ std::string format_junit(const Report& report) {
   return out;
 }
 
+namespace {
+
+// OpenMetrics label values: backslash, double quote and line feed escaped.
+std::string label(std::string_view value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string format_openmetrics(const Report& report) {
+  const std::string target = "target=\"" + label(report.target) + "\"";
+  std::string passed, duration;
+  std::optional<long> days_left;
+  for (const auto& c : report.checks) {
+    const std::string labels = "{" + target + ",check=\"" + label(c.name) + "\"}";
+    const bool ok = c.outcome != Outcome::fail && c.outcome != Outcome::error;
+    passed += "popcheck_check_passed" + labels + (ok ? " 1\n" : " 0\n");
+    duration += "popcheck_check_duration_seconds" + labels + " " +
+                std::to_string(c.duration_ms / 1000) + "." +
+                std::to_string(1000 + c.duration_ms % 1000).substr(1) + "\n";
+    if (c.tls && !c.tls->not_after.empty()) {
+      days_left = std::min(days_left.value_or(c.tls->days_left), c.tls->days_left);
+    }
+  }
+  std::string out;
+  out += "# TYPE popcheck_check_passed gauge\n";
+  out += "# HELP popcheck_check_passed 1 when the check held (pass, warn, info or skip), 0 when it "
+         "failed or could not run\n";
+  out += passed;
+  out += "# TYPE popcheck_check_duration_seconds gauge\n";
+  out += "# UNIT popcheck_check_duration_seconds seconds\n";
+  out += "# HELP popcheck_check_duration_seconds how long the check took\n";
+  out += duration;
+  const auto n = count(report);
+  out += "# TYPE popcheck_checks gauge\n";
+  out += "# HELP popcheck_checks checks of the report by result\n";
+  for (const auto& [result, number] :
+       std::vector<std::pair<const char*, int>>{{"pass", n.passed},
+                                                {"fail", n.failed},
+                                                {"error", n.errors},
+                                                {"warn", n.warned},
+                                                {"info", n.info},
+                                                {"skip", n.skipped}}) {
+    out += "popcheck_checks{" + target + ",result=\"" + result + "\"} " + std::to_string(number) +
+           "\n";
+  }
+  if (days_left) {
+    out += "# TYPE popcheck_tls_certificate_expiry_days gauge\n";
+    out += "# HELP popcheck_tls_certificate_expiry_days days until the certificate the server sent "
+           "expires (the soonest, if several)\n";
+    out +=
+        "popcheck_tls_certificate_expiry_days{" + target + "} " + std::to_string(*days_left) + "\n";
+  }
+  out += "# EOF\n";
+  return out;
+}
+
 } // namespace popcheck::probe

@@ -38,5 +38,9 @@ struct TextOptions {
 std::string format_text(const Report& report, const TextOptions& options);
 std::string format_json(const Report& report);
 std::string format_junit(const Report& report);
+// OpenMetrics text for a Prometheus textfile collector: per check popcheck_check_passed (1 unless
+// it failed or could not run) and popcheck_check_duration_seconds, per report the counts by
+// result and the fewest days any TLS certificate seen has left.
+std::string format_openmetrics(const Report& report);
 
 } // namespace popcheck::probe
