@@ -212,8 +212,11 @@ class Courier:
         if not os.path.exists("/etc/courier/authdaemonrc"):
             with open("/etc/courier/authdaemonrc", "w") as fh:
                 fh.write('authmodulelist="authpam"\ndaemons=2\nauthdaemonvar=/run/courier/authdaemon\n')
+        modules = os.path.join(root, "usr/lib/courier-authlib")
+        if os.path.islink("/usr/lib/courier-authlib") and os.readlink("/usr/lib/courier-authlib") != modules:
+            os.unlink("/usr/lib/courier-authlib")  # ours, from a run with another --root
         if not os.path.exists("/usr/lib/courier-authlib"):
-            os.symlink(os.path.join(root, "usr/lib/courier-authlib"), "/usr/lib/courier-authlib")
+            os.symlink(modules, "/usr/lib/courier-authlib")
         os.makedirs("/run/courier/authdaemon", exist_ok=True)
         env = dict(os.environ, LD_LIBRARY_PATH=library_path(root))
         self.authd = subprocess.Popen([os.path.join(root, "usr/lib/courier/courier-authlib/authdaemond")],
