@@ -7,6 +7,7 @@
 #include "input.hpp"
 #include "probe_common.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <popcheck/model/analyzer.hpp>
@@ -23,6 +24,7 @@ struct ProbeCliOptions {
   std::string server;
   std::string hostname;
   bool tls = false;
+  bool read_only = false;
 };
 
 int run_probe(const ProbeCliOptions& o) {
@@ -46,7 +48,14 @@ int run_probe(const ProbeCliOptions& o) {
     }
     report.suite = "generic";
     report.checks = probe::run_generic_suite(*probe::find_protocol("pop3"), connector, variables,
-                                             run_options, time, {o.tls, credentials});
+                                             run_options, time, {o.tls, credentials, o.read_only});
+    const bool deleted = std::any_of(report.checks.begin(), report.checks.end(), [](const auto& c) {
+      return c.name.starts_with("dele-") && c.outcome != probe::Outcome::skip;
+    });
+    if (deleted) {
+      report.warnings.push_back("the DELE checks marked a message deleted in sessions that ended "
+                                "with RSET and QUIT (nothing was deleted); --read-only skips them");
+    }
     return finish_probe_report(report, o.common);
   }
 
@@ -92,6 +101,8 @@ void add_probe_command(CLI::App& app, int& exit_code) {
                       "nginx's default server_name (the host name of the nginx machine)");
   command->add_flag("--tls", options->tls,
                     "generic suite: the target is a TLS port (TLS from the first byte)");
+  command->add_flag("--read-only", options->read_only,
+                    "generic suite: never send DELE (the DELE/RSET checks are skipped)");
   add_probe_common_options(*command, options->common, true);
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }

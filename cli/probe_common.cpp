@@ -14,7 +14,7 @@ void add_probe_common_options(CLI::App& command, ProbeCommonOptions& o, bool wit
     command.add_option("--target", o.target, "HOST:PORT of the POP3 server")->required();
   }
   command.add_option("--format", o.format, "report format")
-      ->check(CLI::IsMember({"text", "json", "junit"}));
+      ->check(CLI::IsMember({"text", "json", "junit", "openmetrics"}));
   command.add_option("-o,--output", o.output, "write the report to FILE instead of stdout");
   command.add_flag("--no-color", o.no_color, "never colour the text output");
   command.add_flag("-v,--verbose", o.verbose, "text: show the transcripts of passing checks too");
@@ -93,6 +93,8 @@ int finish_probe_report(probe::Report& report, const ProbeCommonOptions& o) {
     text = probe::format_json(report);
   } else if (o.format == "junit") {
     text = probe::format_junit(report);
+  } else if (o.format == "openmetrics") {
+    text = probe::format_openmetrics(report);
   } else {
     const bool terminal = (o.output.empty() || o.output == "-") && isatty(STDOUT_FILENO);
     text = probe::format_text(report, {terminal && !o.no_color, o.verbose});

@@ -28,8 +28,10 @@ struct ProbeCommonOptions {
   bool insecure = false;
   std::string ca, sni, client_cert, client_key;
   unsigned jobs = 4;
-  int step_timeout_ms = 5000;
-  int check_timeout_ms = 30000;
+  // Real servers answer a failed login after an anti-guessing delay (cyrus, courier and
+  // perdition wait 3 to 5 s): a step waits well beyond that by default.
+  int step_timeout_ms = 15000;
+  int check_timeout_ms = 60000;
 };
 
 // Adds the shared options; `with_target` adds --target (selftest picks its own).

@@ -1,10 +1,9 @@
 // libFuzzer target: what the probe does with a hostile server's bytes. The reply reader on its
 // own (lines, multi-line bodies, exact bytes, close) with small limits, and the generic RFC
-// suite's scripts run against a server whose every reply is fuzzed (status parsing, CAPA
-// discovery, captures, regex matching, transcripts and masking).
+// suite run against a server whose every reply is fuzzed (status parsing, CAPA and mailbox
+// discovery, every check of the table, transcripts and masking).
 #include "probe_support.hpp"
 
-#include <array>
 #include <popcheck/probe/generic_suite.hpp>
 #include <popcheck/probe/pop3_protocol.hpp>
 #include <popcheck/probe/reply_reader.hpp>
@@ -46,39 +45,29 @@ void read_replies(FuzzedDataProvider& in) {
 }
 
 void run_generic(FuzzedDataProvider& in) {
-  // The suite depends on four booleans only: its 16 variants are built once (building them was
-  // over a quarter of the time per input).
-  static const auto suites = [] {
-    std::array<std::vector<Script>, 16> all;
-    for (unsigned bits = 0; bits < all.size(); ++bits) {
-      Advertised advertised{
-          .stls = (bits & 1) != 0, .user = (bits & 2) != 0, .sasl = {"PLAIN", "LOGIN", "CRAM-MD5"}};
-      all[bits] =
-          generic_suite(advertised, {.tls = (bits & 4) != 0, .credentials = (bits & 8) != 0});
-    }
-    return all;
-  }();
-  unsigned bits = 0;
-  for (unsigned bit = 1; bit < 16; bit <<= 1) {
-    bits |= in.ConsumeBool() ? bit : 0;
+  const bool credentials = in.ConsumeBool();
+  Variables variables;
+  if (credentials) {
+    variables = {{"user", {"alice", false}}, {"password", {"s3cret-pass", true}}};
   }
-  const auto& scripts = suites[bits];
-  if (scripts.empty()) {
-    return;
-  }
-  const auto& script = scripts[in.ConsumeIntegralInRange<std::size_t>(0, scripts.size() - 1)];
-  const Variables variables{{"user", {"alice", false}}, {"password", {"s3cret-pass", true}}};
+  GenericOptions options;
+  options.tls = in.ConsumeBool();
+  options.credentials = credentials;
+  options.read_only = in.ConsumeBool();
   MemoryConnector connector([&in] { return fuzz::fuzzed_server(in); });
   fuzz::FakeTime time;
   RunOptions run;
+  run.jobs = 1; // the fuzzed server reads `in`: one check at a time
   run.max_line_octets = 512;
   run.max_reply_octets = 8192;
-  auto result = run_script(script, connector, variables, run, time);
-  (void)parse_capa(in.ConsumeRandomLengthString(512));
+  const auto results = run_pop3_generic_suite(connector, variables, run, time, options);
   // Secrets never reach a report, even when the server echoes them back.
-  bool leaked = result.message.find("s3cret-pass") != std::string::npos;
-  for (const auto& entry : result.transcript) {
-    leaked = leaked || entry.text.find("s3cret-pass") != std::string::npos;
+  bool leaked = false;
+  for (const auto& result : results) {
+    leaked = leaked || result.message.find("s3cret-pass") != std::string::npos;
+    for (const auto& entry : result.transcript) {
+      leaked = leaked || entry.text.find("s3cret-pass") != std::string::npos;
+    }
   }
   if (leaked) {
     std::abort();

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """The probe against hostile servers (issue 6): for each mode of scripts/lib/hostile_server.py
 (a server that never answers, endless lines, a line that never ends, a 1 GB multi-line reply, a
-line without CR LF then a close or a stall, a one-byte-per-second drip, TLS garbage (also after
-STLS), a close in the middle of the handshake, a silent TLS peer, a self-signed certificate
-without --insecure),
+line without CR LF then a close or a stall, a one-byte-per-second drip, binary garbage, a close in
+the middle of a CAPA line, TLS garbage (also after STLS), a fatal TLS alert (also after STLS), a
+close in the middle of the handshake, a silent TLS peer, a self-signed certificate without
+--insecure),
 `popcheck probe` runs the generic suite on 127.0.0.1 (and `popcheck run` a script that keeps
 writing to a TLS server that closed, and one with the regex `(a*)*b` against 8000 a's) and must
 
@@ -47,17 +48,23 @@ ASAN_RSS_BOUND_MIB = 512  # ASan alone takes ~145 MiB here
 # mode, --tls (or a script for `popcheck run --insecure`), what the first failing check's message
 # must contain, what its transcript must show
 CASES = [
-    ("silent", False, "timed out while waiting for a reply line", None),
+    ("silent", False, "timed out while waiting for the greeting", None),
     ("endless-lines", False, "multi-line reply longer than 1048576 bytes while waiting for the end "
      "of the multi-line reply", "more lines ("),
-    ("endless-line", False, "reply line longer than 8192 bytes while waiting for a multi-line reply",
-     None),
+    ("endless-line", False, "reply line longer than 8192 bytes while waiting for a reply line", None),
     ("gigabyte", False, "multi-line reply longer than 1048576 bytes while waiting for the end of "
      "the multi-line reply", "more lines ("),
-    ("no-crlf-close", False, "connection closed while waiting for a reply line",
+    ("no-crlf-close", False, "connection closed while waiting for the greeting",
      "+OK hostile [incomplete]"),
-    ("no-crlf-stall", False, "timed out while waiting for a reply line", "+OK hostile [incomplete]"),
-    ("drip", False, "timed out while waiting for a reply line", "[incomplete]"),
+    ("no-crlf-stall", False, "timed out while waiting for the greeting", "+OK hostile [incomplete]"),
+    ("drip", False, "timed out while waiting for the greeting", "[incomplete]"),
+    # binary garbage instead of a greeting, then a close in the middle of a line
+    ("garbage", False, "the greeting is not +OK", None),
+    ("close-mid-line", False, "connection closed while waiting for the end of the multi-line reply",
+     "[incomplete]"),
+    # a fatal TLS alert in answer to the ClientHello (port 995 style, and after STLS)
+    ("tls-alert", True, ": handshake: error:", None),
+    ("stls-alert", False, "TLS handshake failed: handshake: error:", None),
     ("tls-garbage", True, ": handshake: error:", None),
     ("stls-garbage", False, "TLS handshake failed: handshake: error:", None),
     ("tls-close-mid", True, ": handshake: connection closed", None),

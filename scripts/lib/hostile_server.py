@@ -32,7 +32,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CERTS = os.path.join(REPO, "testdata", "certs")
 MODES = ("silent", "endless-lines", "endless-line", "gigabyte", "no-crlf-close", "no-crlf-stall",
          "drip", "many-a", "tls-garbage", "stls-garbage", "tls-close-mid", "tls-silent",
-         "tls-self-signed", "tls-close-early")
+         "tls-self-signed", "tls-close-early", "garbage", "close-mid-line", "tls-alert", "stls-alert")
 GIGABYTE = 1 << 30
 _CHUNK = b"".join(b"%07d hostile body line\r\n" % i for i in range(2048))  # 61440 bytes
 
@@ -199,6 +199,44 @@ class HostileServer:
             elif verb == "STLS":
                 self._send(conn, b"+OK begin TLS\r\n")
                 self._mode_tls_garbage(conn)
+                return
+            elif verb == "QUIT":
+                self._send(conn, b"+OK bye\r\n")
+                return
+            else:
+                self._send(conn, b"-ERR no\r\n")
+
+    def _mode_garbage(self, conn):
+        self._send(conn, bytes(range(256)) + b"\r\n" + bytes(range(255, -1, -1)) + b"\r\n")
+        self._idle(conn)
+
+    def _mode_close_mid_line(self, conn):
+        """A greeting, then CAPA's list ends in the middle of a line with a close."""
+        self._send(conn, b"+OK hostile\r\n")
+        for command in self._commands(conn):
+            if command.upper() == "CAPA":
+                self._send(conn, b"+OK\r\nUSER\r\nTO")
+                return
+            self._send(conn, b"-ERR no\r\n")
+
+    # A fatal handshake_failure alert record (TLS 1.2 framing, as servers send it to a ClientHello
+    # they refuse).
+    _ALERT = bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28])
+
+    def _mode_tls_alert(self, conn):
+        if self._client_hello(conn):
+            self._send(conn, self._ALERT)
+        self._idle(conn)
+
+    def _mode_stls_alert(self, conn):
+        self._send(conn, b"+OK hostile\r\n")
+        for command in self._commands(conn):
+            verb = command.upper()
+            if verb == "CAPA":
+                self._send(conn, b"+OK\r\nUSER\r\nSTLS\r\n.\r\n")
+            elif verb == "STLS":
+                self._send(conn, b"+OK begin TLS\r\n")
+                self._mode_tls_alert(conn)
                 return
             elif verb == "QUIT":
                 self._send(conn, b"+OK bye\r\n")

@@ -37,7 +37,7 @@ _popcheck() {
       ;;
     explain) opts="--list --markdown" ;;
     run) opts="--target $dialogue" ;;
-    probe) opts="--config --dump --server --hostname --tls --target $dialogue" ;;
+    probe) opts="--config --dump --server --hostname --tls --read-only --target $dialogue" ;;
     selftest) opts="--backend --hostname --ports $dialogue" ;;
     proxy)
       opts="-c -p --prefix --listen-override --backend --workers --log-level -e --error-log
@@ -51,7 +51,7 @@ _popcheck() {
       if [[ $verb == lint ]]; then
         COMPREPLY=($(compgen -W "text json sarif junit codequality" -- "$cur"))
       else
-        COMPREPLY=($(compgen -W "text json junit" -- "$cur"))
+        COMPREPLY=($(compgen -W "text json junit openmetrics" -- "$cur"))
       fi
       return
       ;;

@@ -132,19 +132,3 @@ TEST_CASE("probe derived: implicit TLS listener, defaults, no credentials") {
   CHECK(find(suite, "capa").steps[2].raw.source ==
         "+OK Capability list follows\r\nTOP\r\nUSER\r\nUIDL\r\nSASL PLAIN LOGIN\r\n.\r\n");
 }
-
-TEST_CASE("probe generic: CAPA parsing decides the checks") {
-  const auto a = parse_capa("TOP\nUSER\nSASL plain LOGIN\nstls\nUIDL");
-  CHECK(a.stls);
-  CHECK(a.user);
-  CHECK(a.sasl == std::vector<std::string>{"PLAIN", "LOGIN"});
-  const auto suite = generic_suite(a, {false, true});
-  CHECK(names(suite) == std::vector<std::string>{"greeting", "unknown-command", "pass-before-user",
-                                                 "line-length-255", "stls", "auth-cancel",
-                                                 "auth-invalid-base64", "auth-unknown-mechanism",
-                                                 "login-user-pass", "login-auth-plain"});
-  CHECK(find(suite, "auth-cancel").connection == ConnectionKind::starttls);
-  const auto bare = generic_suite(parse_capa("TOP"), {true, false});
-  CHECK(names(bare) == std::vector<std::string>{"greeting", "unknown-command", "pass-before-user",
-                                                "line-length-255", "stls-on-tls"});
-}

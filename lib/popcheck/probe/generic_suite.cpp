@@ -1,13 +1,19 @@
+// The generic suite's runner: discovery (greeting, CAPA, STLS and CAPA again, the mailbox
+// listing of a first login), then every check of the tables (generic_checks_*.cpp) whose needs
+// are met, --jobs at a time; the checks that log in run one at a time, since most servers lock
+// the maildrop for a session (RFC 1939 section 4).
+
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <mutex>
+#include <popcheck/probe/generic_check.hpp>
 #include <popcheck/probe/generic_suite.hpp>
-#include <popcheck/probe/suite_builder.hpp>
 #include <sstream>
+#include <thread>
 
 namespace popcheck::probe {
 namespace {
-
-using namespace build;
 
 std::string upper(std::string text) {
   for (char& c : text) {
@@ -16,143 +22,323 @@ std::string upper(std::string text) {
   return text;
 }
 
-std::vector<Step> with(std::vector<Step> steps, const std::vector<Step>& more) {
-  steps.insert(steps.end(), more.begin(), more.end());
-  return steps;
+long long ms_between(Deadline from, Deadline to) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
 }
 
-// The greeting on plain/tls connections (starttls connections read it before the steps).
-std::vector<Step> greeting(ConnectionKind kind) {
-  if (kind == ConnectionKind::starttls) {
-    return {};
+Outcome outcome_of(const Verdict& v, Level level) {
+  switch (v.kind) {
+  case Verdict::Kind::ok:
+    return Outcome::pass;
+  case Verdict::Kind::skipped:
+    return Outcome::skip;
+  case Verdict::Kind::error:
+    return Outcome::error;
+  case Verdict::Kind::violated:
+    break;
   }
-  return {expect_status("+OK")};
+  return level == Level::must     ? Outcome::fail
+         : level == Level::should ? Outcome::warn
+                                  : Outcome::info;
 }
 
-std::vector<Step> quit() {
-  return {send("QUIT"), expect_status("+OK"), expect_close()};
-}
+struct Runner {
+  Connector& connector;
+  const RunOptions& run;
+  TimeSource& time;
+  const SuiteOptions& options;
+  const Variables& secrets;
+
+  CheckResult run_check(const CheckSpec& spec, const Facts& facts) {
+    CheckResult result;
+    result.name = spec.name;
+    result.description =
+        spec.requirement + " (" + spec.reference + ", " + to_string(spec.level) + ")";
+    result.reference = spec.reference;
+    result.level = to_string(spec.level);
+    const auto start = time.now();
+    Verdict verdict;
+    if (auto why = unmet(spec.needs, facts)) {
+      verdict = skipped(*why);
+    } else {
+      CheckContext context(facts, options, result, connector, run, time, start + run.check_deadline,
+                           secrets);
+      verdict = spec.run(context);
+    }
+    result.outcome = outcome_of(verdict, spec.level);
+    result.message = scrub(verdict.message, secrets);
+    if (result.outcome != Outcome::pass && result.outcome != Outcome::skip) {
+      result.transcript.push_back({TranscriptEntry::Direction::info, false,
+                                   std::string(result.outcome == Outcome::fail   ? "FAILED: "
+                                               : result.outcome == Outcome::warn ? "WARNING: "
+                                               : result.outcome == Outcome::info ? "NOTE: "
+                                                                                 : "ERROR: ") +
+                                       result.message,
+                                   ms_between(start, time.now())});
+    }
+    result.duration_ms = ms_between(start, time.now());
+    return result;
+  }
+
+  std::optional<std::string> unmet(const Needs& n, const Facts& facts) const {
+    if (n.credentials && (!options.user || !options.password)) {
+      return "needs --user and --password";
+    }
+    if (n.writes && options.read_only) {
+      return "--read-only: DELE is never sent";
+    }
+    if (n.apop && !facts.apop_timestamp) {
+      return "the greeting has no <timestamp>: the server does not offer APOP (RFC 1939 section 7)";
+    }
+    if (n.capa && !facts.capa_supported) {
+      return "CAPA is not supported (-ERR, allowed by RFC 2449 section 5): nothing to honour";
+    }
+    if (!n.capability.empty()) {
+      // Logins and SASL follow the list a careful client has when it logs in: the one read
+      // again after STLS (RFC 2595 section 4).
+      const bool login_side = n.credentials || n.capability == "SASL" || n.capability == "USER";
+      const auto& capa = login_side ? facts.login_capa() : facts.capa;
+      if (!facts.capa_supported) {
+        return "CAPA is not supported (-ERR, allowed by RFC 2449 section 5): " + n.capability +
+               " is not advertised";
+      }
+      if (!capa.has(n.capability)) {
+        return n.capability + " is not advertised" +
+               std::string(facts.login_over_stls ? " after STLS" : "");
+      }
+    }
+    if ((n.message || n.mailbox) && !options.user) {
+      return "needs --user and --password";
+    }
+    if ((n.message || n.mailbox) && !facts.mailbox_known) {
+      return "the first login (login-user-pass) did not succeed: the mailbox is unknown";
+    }
+    if (n.message && facts.stat_count == 0) {
+      return "the mailbox is empty (STAT +OK 0 0): this check needs a message";
+    }
+    return std::nullopt;
+  }
+};
 
 } // namespace
 
-Script capa_discovery(ConnectionKind kind) {
-  Step capa = expect_multi("+OK");
-  capa.multi.each = "^[\\x21-\\x7e]+( [\\x20-\\x7e]*)?$"; // RFC 2449 section 5: tag [SP params]
-  capa.multi.capture_lines = "capa";
-  return script("capa",
-                "CAPA answers +OK and a dot-terminated list of printable capability lines "
-                "(RFC 2449 section 5)",
-                kind, with(greeting(kind), with({send("CAPA"), capa}, quit())));
+const char* to_string(Level level) {
+  return level == Level::must ? "MUST" : level == Level::should ? "SHOULD" : "MAY";
 }
 
-Advertised parse_capa(const std::string& lines) {
-  Advertised a;
-  std::istringstream in(lines);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream words(line);
-    std::string tag;
-    words >> tag;
-    tag = upper(tag);
-    if (tag == "STLS") {
-      a.stls = true;
-    } else if (tag == "USER") {
-      a.user = true;
-    } else if (tag == "SASL") {
-      for (std::string mech; words >> mech;) {
-        a.sasl.push_back(upper(mech));
-      }
-    }
-  }
-  return a;
-}
-
-std::vector<Script> generic_suite(const Advertised& a, const GenericOptions& options) {
-  const auto first = options.tls ? ConnectionKind::tls : ConnectionKind::plain;
-  // Authentication is tried where a careful client would: after STLS when it is offered.
-  const auto secure = !options.tls && a.stls ? ConnectionKind::starttls : first;
-  std::vector<Script> out;
-  out.push_back(script("greeting",
-                       "the greeting is a positive reply; QUIT gets +OK and the close "
-                       "(RFC 1939 sections 4, 6)",
-                       first, with(greeting(first), quit())));
-  out.push_back(
-      script("unknown-command",
-             "an unknown command gets -ERR and the session goes on (RFC 1939 "
-             "section 3)",
-             first, with(greeting(first), with({send("XYZZY"), expect_status("-ERR")}, quit()))));
-  out.push_back(
-      script("pass-before-user", "PASS without USER gets -ERR (RFC 1939 section 7)", first,
-             with(greeting(first), with({send("PASS x"), expect_status("-ERR")}, quit()))));
-  out.push_back(script("line-length-255",
-                       "a 255-octet command line (CR LF included) is read as one command and "
-                       "answered, the session goes on (RFC 2449 section 4)",
-                       first,
-                       with(greeting(first), with({send("USER " + std::string(248, 'x')),
-                                                   expect_regex("^(\\+OK|-ERR)( |$)")},
-                                                  quit()))));
-  if (options.tls) {
-    out.push_back(
-        script("stls-on-tls", "STLS on a TLS connection gets -ERR (RFC 2595 section 4)", first,
-               with(greeting(first), with({send("STLS"), expect_status("-ERR")}, quit()))));
-  } else if (a.stls) {
-    Step capa = expect_multi("+OK");
-    capa.multi.excludes.push_back(literal_template("STLS"));
-    out.push_back(script(
-        "stls",
-        "advertised STLS: +OK and a handshake; afterwards CAPA no longer lists "
-        "STLS and STLS gets -ERR (RFC 2595 section 4)",
-        first,
-        with(greeting(first),
-             with({starttls(), send("CAPA"), capa, send("STLS"), expect_status("-ERR")}, quit()))));
-  } else {
-    out.push_back(
-        script("stls-not-advertised",
-               "STLS is not advertised: STLS gets -ERR "
-               "(RFC 2595 section 4)",
-               first, with(greeting(first), with({send("STLS"), expect_status("-ERR")}, quit()))));
-  }
-  if (!a.sasl.empty()) {
-    const bool plain = std::find(a.sasl.begin(), a.sasl.end(), "PLAIN") != a.sasl.end();
-    const std::string mech = plain ? "PLAIN" : a.sasl.front();
-    out.push_back(script("auth-cancel",
-                         "AUTH " + mech +
-                             " gets a continuation; \"*\" cancels it with -ERR "
-                             "(RFC 5034 section 4)",
-                         secure,
-                         with(greeting(secure), with({send("AUTH " + mech), expect_status("+"),
-                                                      send("*"), expect_status("-ERR")},
-                                                     quit()))));
-    if (plain) {
-      out.push_back(script(
-          "auth-invalid-base64",
-          "a SASL response that is not base64 gets -ERR (RFC 5034 section 4)", secure,
-          with(greeting(secure),
-               with({send("AUTH PLAIN"), expect_status("+"), send("!!!!"), expect_status("-ERR")},
-                    quit()))));
-    }
-    out.push_back(
-        script("auth-unknown-mechanism",
-               "AUTH with an unknown mechanism gets -ERR (RFC 5034 section 4)", secure,
-               with(greeting(secure),
-                    with({send("AUTH X-POPCHECK-UNKNOWN"), expect_status("-ERR")}, quit()))));
-  }
-  if (options.credentials) {
-    auto login = [&](std::string name, std::string why, std::vector<Step> steps) {
-      auto all = with(greeting(secure), steps);
-      all = with(all, {send("STAT"), expect_regex("^\\+OK [0-9]+ [0-9]+"), send("RETR 1"),
-                       expect_multi("+OK")});
-      out.push_back(script(std::move(name), std::move(why), secure, with(all, quit())));
-    };
-    login("login-user-pass", "USER/PASS logs in; STAT and RETR 1 answer (RFC 1939 sections 5, 7)",
-          {send("USER ${user}"), expect_status("+OK"), send("PASS ${password}"),
-           expect_status("+OK")});
-    if (std::find(a.sasl.begin(), a.sasl.end(), "PLAIN") != a.sasl.end()) {
-      login("login-auth-plain", "AUTH PLAIN with an initial response logs in (RFC 5034)",
-            {send("AUTH PLAIN ${plain(user, password)}"), expect_status("+OK")});
+std::vector<std::string> Capabilities::sasl() const {
+  std::vector<std::string> out;
+  const auto it = tags.find("SASL");
+  if (it != tags.end()) {
+    std::istringstream words(it->second);
+    for (std::string mech; words >> mech;) {
+      out.push_back(upper(mech));
     }
   }
   return out;
+}
+
+Capabilities parse_capabilities(const std::vector<std::string>& lines) {
+  Capabilities c;
+  for (const auto& line : lines) {
+    const auto space = line.find(' ');
+    c.tags[upper(line.substr(0, space))] = space == std::string::npos ? "" : line.substr(space + 1);
+  }
+  return c;
+}
+
+std::optional<std::uint64_t> Facts::smallest() const {
+  std::optional<std::uint64_t> best;
+  for (const auto& [number, size] : sizes) {
+    if (!best || size < sizes.at(*best)) {
+      best = number;
+    }
+  }
+  return best;
+}
+
+Verdict expect_err(const Result& reply, std::string_view what) {
+  if (!reply) {
+    return reply.error();
+  }
+  if (reply->err()) {
+    return ok();
+  }
+  return violated(std::string(what) + ": expected -ERR, got " + quote(reply->line));
+}
+
+Verdict expect_ok(const Result& reply, std::string_view what) {
+  if (!reply) {
+    return reply.error();
+  }
+  if (reply->ok()) {
+    return ok();
+  }
+  return violated(std::string(what) + ": expected +OK, got " + quote(reply->line));
+}
+
+std::expected<std::unique_ptr<Pop3Session>, Verdict> CheckContext::connect(bool secure) {
+  auto session =
+      std::make_unique<Pop3Session>(m_record, m_connector, m_run, m_time, m_deadline, m_secrets);
+  auto greeting = session->open(options.tls);
+  if (!greeting) {
+    return std::unexpected(greeting.error());
+  }
+  if (!greeting->ok()) {
+    return std::unexpected(violated("the greeting is not +OK: " + quote(greeting->line)));
+  }
+  if (secure && facts.login_over_stls) {
+    if (auto tls = session->starttls(); !tls) {
+      return std::unexpected(tls.error());
+    }
+  }
+  return session;
+}
+
+std::expected<std::unique_ptr<Pop3Session>, Verdict> CheckContext::login() {
+  auto session = connect(true);
+  if (!session) {
+    return session;
+  }
+  auto& s = **session;
+  auto user = s.command("USER " + options.user.value_or(""));
+  if (!user) {
+    return std::unexpected(user.error());
+  }
+  auto pass = s.command("PASS " + options.password.value_or(""));
+  if (!pass) {
+    return std::unexpected(pass.error());
+  }
+  if (!user->ok() || !pass->ok()) {
+    return std::unexpected(violated("the login with --user/--password failed: " +
+                                    quote(user->ok() ? pass->line : user->line)));
+  }
+  return session;
+}
+
+Verdict CheckContext::quit(Pop3Session& s, bool reset) {
+  if (reset) {
+    auto rset = s.command("RSET");
+    if (!rset || !rset->ok()) {
+      s.drop(); // never reach the UPDATE state with a message still marked as deleted
+      return rset ? violated("RSET: expected +OK, got " + quote(rset->line)) : rset.error();
+    }
+  }
+  auto reply = s.command("QUIT");
+  if (auto v = expect_ok(reply, "QUIT"); v.kind != Verdict::Kind::ok) {
+    s.drop();
+    return v;
+  }
+  if (auto closed = s.expect_close(); !closed) {
+    return closed.error();
+  }
+  return ok();
+}
+
+Verdict in_transaction(CheckContext& c, bool reset,
+                       const std::function<Verdict(Pop3Session&)>& body) {
+  auto session = c.login();
+  if (!session) {
+    return session.error();
+  }
+  auto verdict = body(**session);
+  if (verdict.kind == Verdict::Kind::violated && !reset) {
+    (*session)->drop();
+    return verdict;
+  }
+  auto quit = c.quit(**session, reset);
+  return verdict.kind != Verdict::Kind::ok || quit.kind == Verdict::Kind::ok ? verdict : quit;
+}
+
+Verdict in_authorization(CheckContext& c, bool secure,
+                         const std::function<Verdict(Pop3Session&)>& body) {
+  auto session = c.connect(secure);
+  if (!session) {
+    return session.error();
+  }
+  auto verdict = body(**session);
+  if (verdict.kind == Verdict::Kind::violated) {
+    (*session)->drop();
+    return verdict;
+  }
+  auto quit = c.quit(**session);
+  return verdict.kind != Verdict::Kind::ok || quit.kind == Verdict::Kind::ok ? verdict : quit;
+}
+
+std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Variables& variables,
+                                                const RunOptions& run, TimeSource& time,
+                                                const GenericOptions& generic) {
+  SuiteOptions options;
+  options.tls = generic.tls;
+  options.read_only = generic.read_only;
+  if (const auto u = variables.find("user"); u != variables.end()) {
+    options.user = u->second.text;
+  }
+  if (const auto p = variables.find("password"); p != variables.end()) {
+    options.password = p->second.text;
+  }
+  Runner runner{connector, run, time, options, variables};
+  Facts facts;
+  facts.tls_port = options.tls;
+  std::vector<CheckResult> results;
+
+  // Discovery, in order: each step needs the facts of the one before.
+  for (const auto& spec : discovery_specs(facts)) {
+    results.push_back(runner.run_check(spec, facts));
+    if (spec.name != "login-user-pass" && results.back().outcome != Outcome::pass &&
+        results.back().outcome != Outcome::skip) {
+      // A server whose greeting, CAPA or STLS is broken would fail every other check the same
+      // way, each after a timeout: the run stops here, with the reason.
+      for (const auto& table :
+           {authorization_checks(), capability_checks(), transaction_checks(), update_checks()}) {
+        for (const auto& other : table) {
+          CheckResult skip;
+          skip.name = other.name;
+          skip.description =
+              other.requirement + " (" + other.reference + ", " + to_string(other.level) + ")";
+          skip.reference = other.reference;
+          skip.level = to_string(other.level);
+          skip.outcome = Outcome::skip;
+          skip.message = "the discovery check " + spec.name + " did not pass";
+          results.push_back(std::move(skip));
+        }
+      }
+      return results;
+    }
+  }
+
+  std::vector<CheckSpec> specs;
+  for (auto table :
+       {authorization_checks(), capability_checks(), transaction_checks(), update_checks()}) {
+    for (auto& spec : table) {
+      specs.push_back(std::move(spec));
+    }
+  }
+  std::vector<CheckResult> rest(specs.size());
+  std::mutex mailbox;
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < specs.size(); i = next++) {
+      if (specs[i].needs.mailbox_lock) {
+        std::lock_guard lock(mailbox);
+        rest[i] = runner.run_check(specs[i], facts);
+      } else {
+        rest[i] = runner.run_check(specs[i], facts);
+      }
+    }
+  };
+  const unsigned jobs = std::clamp<unsigned>(run.jobs, 1, 64);
+  std::vector<std::thread> threads;
+  for (unsigned j = 1; j < std::min<std::size_t>(jobs, specs.size()); ++j) {
+    threads.emplace_back(worker);
+  }
+  worker();
+  for (auto& t : threads) {
+    t.join();
+  }
+  results.insert(results.end(), std::make_move_iterator(rest.begin()),
+                 std::make_move_iterator(rest.end()));
+  return results;
 }
 
 } // namespace popcheck::probe

@@ -25,6 +25,8 @@ public:
   // Drops client bytes not yet handled (nginx after STLS: STARTTLS-injection protection).
   void discard_input() { m_line.clear(); }
   const std::string& written() const { return m_written; }
+  // Reply bytes the client has not read yet (a line arriving meanwhile was pipelined).
+  std::size_t unread() const { return m_pending.size() - m_pending_pos; }
 
   std::expected<void, NetError> write(std::string_view data, Deadline deadline) override;
   std::expected<std::size_t, NetError> read(std::string& out, std::size_t max,

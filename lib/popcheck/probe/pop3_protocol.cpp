@@ -48,11 +48,10 @@ public:
                               const DerivedOptions& options) const override {
     return derive_suite(server, listener, options);
   }
-  Script discovery(ConnectionKind kind) const override { return capa_discovery(kind); }
-  std::vector<Script> generic(const Variables& discovered,
-                              const GenericOptions& options) const override {
-    const auto capa = discovered.find("capa");
-    return generic_suite(parse_capa(capa == discovered.end() ? "" : capa->second.text), options);
+  std::optional<std::vector<CheckResult>>
+  run_generic(Connector& connector, const Variables& variables, const RunOptions& run,
+              TimeSource& time, const GenericOptions& options) const override {
+    return run_pop3_generic_suite(connector, variables, run, time, options);
   }
 };
 

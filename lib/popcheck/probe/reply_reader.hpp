@@ -63,6 +63,9 @@ public:
   // EOF (or a reset) with nothing buffered: ok; data: failure with the data in `partial`.
   std::expected<void, ReadFailure> read_close(Transport& transport, Deadline deadline);
 
+  // The line bound from now on (POP3 message bodies may have longer lines than replies).
+  void set_max_line(std::size_t max_line) { m_max_line = max_line; }
+
   // Drops bytes received but not consumed yet (pipelined replies): before a TLS handshake and
   // on a new connection.
   void discard() {

@@ -51,7 +51,26 @@ std::string transcript_text(const CheckResult& c) {
 Counts count(const Report& report) {
   Counts n;
   for (const auto& c : report.checks) {
-    (c.outcome == Outcome::pass ? n.passed : c.outcome == Outcome::fail ? n.failed : n.errors) += 1;
+    switch (c.outcome) {
+    case Outcome::pass:
+      ++n.passed;
+      break;
+    case Outcome::fail:
+      ++n.failed;
+      break;
+    case Outcome::error:
+      ++n.errors;
+      break;
+    case Outcome::warn:
+      ++n.warned;
+      break;
+    case Outcome::info:
+      ++n.info;
+      break;
+    case Outcome::skip:
+      ++n.skipped;
+      break;
+    }
   }
   return n;
 }
@@ -76,18 +95,43 @@ std::string format_text(const Report& report, const TextOptions& options) {
   for (const auto& w : report.warnings) {
     out += "warning: " + w + "\n";
   }
+  const std::string yellow = options.color ? "\033[33m" : "";
   for (const auto& c : report.checks) {
-    const bool bad = c.outcome != Outcome::pass;
-    const std::string label = c.outcome == Outcome::pass   ? green + "PASS" + reset
-                              : c.outcome == Outcome::fail ? red + "FAIL" + reset
-                                                           : red + "ERROR" + reset;
+    // Failures, errors and warnings show their transcript; information and skips one line.
+    const bool bad =
+        c.outcome == Outcome::fail || c.outcome == Outcome::error || c.outcome == Outcome::warn;
+    std::string label;
+    switch (c.outcome) {
+    case Outcome::pass:
+      label = green + "PASS" + reset;
+      break;
+    case Outcome::fail:
+      label = red + "FAIL" + reset;
+      break;
+    case Outcome::error:
+      label = red + "ERROR" + reset;
+      break;
+    case Outcome::warn:
+      label = yellow + "WARN" + reset;
+      break;
+    case Outcome::info:
+      label = "INFO";
+      break;
+    case Outcome::skip:
+      label = "SKIP";
+      break;
+    }
     out += std::string(bad || options.verbose ? "\n" : "") + label + " " + c.name + " (" +
-           std::to_string(c.duration_ms) + " ms)\n";
+           std::to_string(c.duration_ms) + " ms)";
+    if (!bad && !c.message.empty()) {
+      out += ": " + c.message;
+    }
+    out += "\n";
     if (!c.description.empty() && (bad || options.verbose)) {
       out += "   " + c.description + "\n";
     }
     if (bad) {
-      out += "   " + red + c.message + reset + "\n";
+      out += "   " + (c.outcome == Outcome::warn ? yellow : red) + c.message + reset + "\n";
     }
     if (bad || options.verbose) {
       for (const auto& e : c.transcript) {
@@ -100,7 +144,12 @@ std::string format_text(const Report& report, const TextOptions& options) {
   const auto n = count(report);
   out += "\n" + std::to_string(report.checks.size()) + " checks: " + std::to_string(n.passed) +
          " passed, " + std::to_string(n.failed) + " failed, " + std::to_string(n.errors) +
-         " errors\n";
+         " errors";
+  if (n.warned + n.info + n.skipped > 0) {
+    out += ", " + std::to_string(n.warned) + " warnings, " + std::to_string(n.info) +
+           " information, " + std::to_string(n.skipped) + " skipped";
+  }
+  out += "\n";
   return out;
 }
 
@@ -126,6 +175,10 @@ std::string format_json(const Report& report) {
                   {"transcript", transcript}};
     check["failed_step"] = c.failed_step >= 0 ? json(c.failed_step + 1) : json(nullptr);
     check["tls"] = c.tls ? tls_json(*c.tls) : json(nullptr);
+    if (!c.level.empty()) {
+      check["level"] = c.level;
+      check["reference"] = c.reference;
+    }
     checks.push_back(std::move(check));
   }
   const auto n = count(report);
@@ -142,6 +195,11 @@ std::string format_json(const Report& report) {
                 {"failed", n.failed},
                 {"errors", n.errors}}},
               {"checks", checks}};
+  if (report.suite == "generic") { // the requirement levels and skips of the generic suite
+    doc["summary"]["warnings"] = n.warned;
+    doc["summary"]["info"] = n.info;
+    doc["summary"]["skipped"] = n.skipped;
+  }
   return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
@@ -163,7 +221,7 @@ std::string format_junit(const Report& report) {
   out += "  <testsuite" + attr("name", suite) +
          attr("tests", std::to_string(report.checks.size())) +
          attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
-         attr("skipped", "0") + attr("time", seconds(total_ms)) + ">\n";
+         attr("skipped", std::to_string(n.skipped)) + attr("time", seconds(total_ms)) + ">\n";
   if (!report.warnings.empty()) {
     out += "    <properties>\n";
     for (const auto& w : report.warnings) {
@@ -174,7 +232,13 @@ std::string format_junit(const Report& report) {
   for (const auto& c : report.checks) {
     out += "    <testcase" + attr("classname", "popcheck." + report.suite) + attr("name", c.name) +
            attr("time", seconds(c.duration_ms)) + ">\n";
-    if (c.outcome != Outcome::pass) {
+    if (c.outcome == Outcome::skip) {
+      out += "      <skipped" + attr("message", c.message) + "/>\n";
+    } else if (c.outcome == Outcome::warn || c.outcome == Outcome::info) {
+      // Not failures: JUnit has no warning, the text goes to system-err.
+      out += "      <system-err>" +
+             xml_escape(std::string(to_string(c.outcome)) + ": " + c.message) + "</system-err>\n";
+    } else if (c.outcome != Outcome::pass) {
       const char* tag = c.outcome == Outcome::fail ? "failure" : "error";
       out += "      <" + std::string(tag) + attr("message", c.message) +
              attr("type", c.outcome == Outcome::fail ? "check failed" : "could not run") + ">" +
@@ -184,6 +248,74 @@ std::string format_junit(const Report& report) {
     out += "    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+namespace {
+
+// OpenMetrics label values: backslash, double quote and line feed escaped.
+std::string label(std::string_view value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::string format_openmetrics(const Report& report) {
+  const std::string target = "target=\"" + label(report.target) + "\"";
+  std::string passed, duration;
+  std::optional<long> days_left;
+  for (const auto& c : report.checks) {
+    const std::string labels = "{" + target + ",check=\"" + label(c.name) + "\"}";
+    const bool ok = c.outcome != Outcome::fail && c.outcome != Outcome::error;
+    passed += "popcheck_check_passed" + labels + (ok ? " 1\n" : " 0\n");
+    duration += "popcheck_check_duration_seconds" + labels + " " +
+                std::to_string(c.duration_ms / 1000) + "." +
+                std::to_string(1000 + c.duration_ms % 1000).substr(1) + "\n";
+    if (c.tls && !c.tls->not_after.empty()) {
+      days_left = std::min(days_left.value_or(c.tls->days_left), c.tls->days_left);
+    }
+  }
+  std::string out;
+  out += "# TYPE popcheck_check_passed gauge\n";
+  out += "# HELP popcheck_check_passed 1 when the check held (pass, warn, info or skip), 0 when it "
+         "failed or could not run\n";
+  out += passed;
+  out += "# TYPE popcheck_check_duration_seconds gauge\n";
+  out += "# UNIT popcheck_check_duration_seconds seconds\n";
+  out += "# HELP popcheck_check_duration_seconds how long the check took\n";
+  out += duration;
+  const auto n = count(report);
+  out += "# TYPE popcheck_checks gauge\n";
+  out += "# HELP popcheck_checks checks of the report by result\n";
+  for (const auto& [result, number] :
+       std::vector<std::pair<const char*, int>>{{"pass", n.passed},
+                                                {"fail", n.failed},
+                                                {"error", n.errors},
+                                                {"warn", n.warned},
+                                                {"info", n.info},
+                                                {"skip", n.skipped}}) {
+    out += "popcheck_checks{" + target + ",result=\"" + result + "\"} " + std::to_string(number) +
+           "\n";
+  }
+  if (days_left) {
+    out += "# TYPE popcheck_tls_certificate_expiry_days gauge\n";
+    out += "# HELP popcheck_tls_certificate_expiry_days days until the certificate the server sent "
+           "expires (the soonest, if several)\n";
+    out +=
+        "popcheck_tls_certificate_expiry_days{" + target + "} " + std::to_string(*days_left) + "\n";
+  }
+  out += "# EOF\n";
   return out;
 }
 

@@ -23,10 +23,12 @@ struct Report {
 
 struct Counts {
   int passed = 0, failed = 0, errors = 0;
+  int warned = 0, info = 0, skipped = 0; // the generic suite's SHOULD, MAY and skipped checks
 };
 Counts count(const Report& report);
 
-// Exit status of run/probe: 1 when a check failed, else 2 when one could not run, else 0.
+// Exit status of run/probe: 1 when a check failed, else 2 when one could not run, else 0
+// (warnings, information and skipped checks do not change it).
 int report_exit_code(const Report& report);
 
 struct TextOptions {
@@ -36,5 +38,9 @@ struct TextOptions {
 std::string format_text(const Report& report, const TextOptions& options);
 std::string format_json(const Report& report);
 std::string format_junit(const Report& report);
+// OpenMetrics text for a Prometheus textfile collector: per check popcheck_check_passed (1 unless
+// it failed or could not run) and popcheck_check_duration_seconds, per report the counts by
+// result and the fewest days any TLS certificate seen has left.
+std::string format_openmetrics(const Report& report);
 
 } // namespace popcheck::probe

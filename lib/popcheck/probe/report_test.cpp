@@ -80,3 +80,24 @@ TEST_CASE("probe report: JSON summary and nulls") {
   CHECK(json.find("\"failed_step\": null") != std::string::npos);
   CHECK(json.find("\"tls\": null") != std::string::npos);
 }
+
+TEST_CASE("probe report: OpenMetrics for a textfile collector") {
+  Report r = sample();
+  r.target = "mail\"x\":110";
+  TlsInfo tls;
+  tls.not_after = "2124-01-01T00:00:00Z";
+  tls.days_left = 42;
+  r.checks[0].tls = tls;
+  const auto text = format_openmetrics(r);
+  CHECK(text.find("popcheck_check_passed{target=\"mail\\\"x\\\":110\",check=\"greeting\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("popcheck_check_passed{target=\"mail\\\"x\\\":110\",check=\"stls\"} 0\n") !=
+        std::string::npos);
+  CHECK(text.find("popcheck_check_duration_seconds{target=\"mail\\\"x\\\":110\",check=\"stls\"} "
+                  "1.234\n") != std::string::npos);
+  CHECK(text.find("popcheck_checks{target=\"mail\\\"x\\\":110\",result=\"error\"} 1\n") !=
+        std::string::npos);
+  CHECK(text.find("popcheck_tls_certificate_expiry_days{target=\"mail\\\"x\\\":110\"} 42\n") !=
+        std::string::npos);
+  CHECK(text.ends_with("# EOF\n"));
+}

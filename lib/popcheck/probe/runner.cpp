@@ -9,7 +9,21 @@
 namespace popcheck::probe {
 
 const char* to_string(Outcome outcome) {
-  return outcome == Outcome::pass ? "pass" : outcome == Outcome::fail ? "fail" : "error";
+  switch (outcome) {
+  case Outcome::pass:
+    return "pass";
+  case Outcome::fail:
+    return "fail";
+  case Outcome::error:
+    return "error";
+  case Outcome::warn:
+    return "warn";
+  case Outcome::info:
+    return "info";
+  case Outcome::skip:
+    return "skip";
+  }
+  return "error";
 }
 
 std::vector<CheckResult> run_scripts(const std::vector<Script>& scripts, Connector& connector,
@@ -37,6 +51,9 @@ std::vector<CheckResult> run_scripts(const std::vector<Script>& scripts, Connect
 std::vector<CheckResult> run_generic_suite(const Protocol& protocol, Connector& connector,
                                            const Variables& variables, const RunOptions& run,
                                            TimeSource& time, const GenericOptions& options) {
+  if (auto own = protocol.suites.run_generic(connector, variables, run, time, options)) {
+    return std::move(*own);
+  }
   const auto first = options.tls ? ConnectionKind::tls : ConnectionKind::plain;
   std::vector<CheckResult> results;
   results.push_back(run_script(protocol.suites.discovery(first), connector, variables, run, time));

@@ -28,8 +28,10 @@ struct RunOptions {
 
 // pass: every expectation held. fail: the server did something else (a wrong reply, a close, a
 // timeout, a failed handshake). error: the check could not be carried out (no connection, an
-// undefined variable, an invalid capture).
-enum class Outcome { pass, fail, error };
+// undefined variable, an invalid capture). The generic suite grades what does not hold by the
+// RFC's requirement level: warn for a SHOULD, info for a MAY (only MUST fails); skip: the check
+// needs what the server or the run lacks (a message, credentials, an advertised capability).
+enum class Outcome { pass, fail, error, warn, info, skip };
 const char* to_string(Outcome outcome);
 
 struct TranscriptEntry {
@@ -45,8 +47,10 @@ struct CheckResult {
   std::string description;
   std::vector<std::string> expectation; // one line per expectation of the script
   Outcome outcome = Outcome::pass;
-  std::string message;  // why it failed (empty on pass)
-  int failed_step = -1; // index into the script's steps
+  std::string message;   // why it failed or was skipped; on pass a note (a measured delay) or empty
+  std::string reference; // generic suite: the RFC section ("RFC 1939 section 5 (DELE)")
+  std::string level;     // generic suite: "MUST", "SHOULD" or "MAY"
+  int failed_step = -1;  // index into the script's steps
   long long duration_ms = 0;
   std::vector<TranscriptEntry> transcript;
   std::optional<TlsInfo> tls; // the last handshake's facts

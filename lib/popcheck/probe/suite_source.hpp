@@ -5,7 +5,9 @@
 // is a capability query whose captures tell the rest what the server advertises. POP3
 // (derived_suite.cpp, generic_suite.cpp) is the first implementation.
 
+#include <optional>
 #include <popcheck/model/merge.hpp>
+#include <popcheck/probe/runner.hpp>
 #include <popcheck/probe/script.hpp>
 #include <popcheck/probe/template.hpp>
 #include <vector>
@@ -19,6 +21,7 @@ struct DerivedOptions {
 struct GenericOptions {
   bool tls = false;         // the target is a TLS port
   bool credentials = false; // ${user}/${password} given: the login checks
+  bool read_only = false;   // never send a command that changes the mailbox (DELE)
 };
 
 class SuiteSource {
@@ -29,11 +32,20 @@ public:
                                       const model::Listener& listener,
                                       const DerivedOptions& options) const = 0;
 
+  // A protocol whose generic suite is more than scripts (POP3: a table of checks that read the
+  // mailbox, generic_check.hpp) runs it here; nullopt: run discovery() and generic().
+  virtual std::optional<std::vector<CheckResult>>
+  run_generic(Connector& /*connector*/, const Variables& /*variables*/, const RunOptions& /*run*/,
+              TimeSource& /*time*/, const GenericOptions& /*options*/) const {
+    return std::nullopt;
+  }
   // The capability query the generic suite runs first, on a connection of `kind`.
-  virtual Script discovery(ConnectionKind kind) const = 0;
+  virtual Script discovery(ConnectionKind /*kind*/) const { return {}; }
   // The rest of the generic suite, given the variables the discovery check captured.
-  virtual std::vector<Script> generic(const Variables& discovered,
-                                      const GenericOptions& options) const = 0;
+  virtual std::vector<Script> generic(const Variables& /*discovered*/,
+                                      const GenericOptions& /*options*/) const {
+    return {};
+  }
 };
 
 } // namespace popcheck::probe
