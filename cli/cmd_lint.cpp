@@ -36,6 +36,7 @@ struct LintCliOptions {
   bool color = false;
   bool no_color = false;
   bool show_suppressed = false;
+  bool show_defaults = false;
   std::string base_dir;
   std::string config; // --config FILE: this project file instead of searching
   bool no_config = false;
@@ -147,6 +148,7 @@ int run_lint(const LintCliOptions& given) {
   options.severity = cli.severity;
   options.only = cli.only;
   options.skip = cli.skip;
+  options.show_defaults = cli.show_defaults;
   model::SystemResolver system_resolver;
   model::DiskFileProbe disk_probe;
   options.analyze.resolver = cli.no_resolve ? nullptr : &system_resolver;
@@ -227,9 +229,11 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_option("--fail-on", options->fail_on, "lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "info", "none"}))
       ->capture_default_str();
-  command->add_option("--only", options->only, "report only these rules (ids or names)")
+  command
+      ->add_option("--only", options->only,
+                   "report only these rules (ids, names or families: IMAP, SMTP, ...)")
       ->delimiter(',');
-  command->add_option("--skip", options->skip, "never report these rules (ids or names)")
+  command->add_option("--skip", options->skip, "never report these rules (ids, names or families)")
       ->delimiter(',');
   command
       ->add_option("--target-version", options->target_version,
@@ -247,6 +251,9 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_flag("--no-color", options->no_color, "never colour the text output");
   command->add_flag("--show-suppressed", options->show_suppressed,
                     "text format: list suppressed findings too");
+  command->add_flag(
+      "--show-defaults", options->show_defaults,
+      "also report findings that only restate nginx's defaults (once per mail block)");
   command->add_option("--base-dir", options->base_dir,
                       "SARIF and codequality: make file paths relative to this directory "
                       "(default: the current directory, i.e. run it from the repository root)");

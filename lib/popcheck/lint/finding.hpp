@@ -3,10 +3,9 @@
 // What `popcheck lint` reports: every diagnostic of every input, with its suppression state. The
 // formatters turn a LintReport into text, JSON, SARIF or JUnit without deciding anything.
 
-#include <popcheck/conf/diagnostic.hpp>
-
 #include <functional>
 #include <optional>
+#include <popcheck/conf/diagnostic.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +32,7 @@ struct Counts {
 Counts count(const LintReport& report);
 
 // Source text for carets in the text format; returns nothing when the line is unknown.
-using SourceLines = std::function<std::optional<std::string_view>(const std::string& file, int line)>;
+using SourceLines =
+    std::function<std::optional<std::string_view>(const std::string& file, int line)>;
 
 } // namespace popcheck::lint
