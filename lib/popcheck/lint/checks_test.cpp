@@ -175,7 +175,7 @@ TEST_CASE("lint POP3012-POP3015: TLS settings") {
   }
 }
 
-TEST_CASE("lint MAIL141 (was POP3016): POP3 timeouts; the threshold is the hint's") {
+TEST_CASE("lint MAIL141 (was POP3016): POP3 timeouts, the threshold is the hint's") {
   CHECK(count(config("        timeout 2s;\n        proxy_timeout 30m;\n"), "MAIL141") == 1);
   CHECK(count(config("        timeout 30s;\n        proxy_timeout 5m;\n"), "MAIL141") == 1);
   CHECK(count(config("        timeout 30s;\n        proxy_timeout 30m;\n"), "MAIL141") == 0);
