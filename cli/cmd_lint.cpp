@@ -37,6 +37,7 @@ struct LintCliOptions {
   bool color = false;
   bool no_color = false;
   bool show_suppressed = false;
+  bool show_defaults = false;
   std::string base_dir;
   std::vector<std::string> path_map; // FROM=TO, repeatable
   std::size_t max_findings = 1000;   // text: past this, a summary line; 0 = all
@@ -222,6 +223,7 @@ int run_lint(const LintCliOptions& given) {
       return k_exit_usage;
     }
   }
+  options.show_defaults = cli.show_defaults;
   model::SystemResolver system_resolver;
   model::DiskFileProbe disk_probe;
   MappedFileProbe mapped_probe(disk_probe, path_map);
@@ -323,9 +325,11 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_option("--fail-on", options->fail_on, "lowest severity that makes the exit code 1")
       ->check(CLI::IsMember({"error", "warning", "info", "none"}))
       ->capture_default_str();
-  command->add_option("--only", options->only, "report only these rules (ids or names)")
+  command
+      ->add_option("--only", options->only,
+                   "report only these rules (ids, names or families: IMAP, SMTP, ...)")
       ->delimiter(',');
-  command->add_option("--skip", options->skip, "never report these rules (ids or names)")
+  command->add_option("--skip", options->skip, "never report these rules (ids, names or families)")
       ->delimiter(',');
   command
       ->add_option("--target-version", options->target_version,
@@ -343,6 +347,9 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_flag("--no-color", options->no_color, "never colour the text output");
   command->add_flag("--show-suppressed", options->show_suppressed,
                     "text format: list suppressed findings too");
+  command->add_flag(
+      "--show-defaults", options->show_defaults,
+      "also report findings that only restate nginx's defaults (once per mail block)");
   command->add_option("--base-dir", options->base_dir,
                       "SARIF, JUnit and codequality: make file paths relative to this directory "
                       "(default: the top of the git work tree around the current directory, "

@@ -98,16 +98,17 @@ def config_tests(popcheck, tmp):
     with open(os.path.join(repo, ".popcheck.json"), "w") as f:
         json.dump({"fail_on": "none", "skip": ["CONF003"],
                    "severity": {"cleartext-credentials": "info", "POP3016": "off"}}, f)
-    rc, rules, _ = lint_json(popcheck, ["--no-config", conf], repo)
+    # POP3016 is MAIL141's former id (the 24h proxy_timeout default, shown with --show-defaults).
+    rc, rules, _ = lint_json(popcheck, ["--no-config", "--show-defaults", conf], repo)
     expect(rc == 1 and rules.get("POP3003") == "warning" and "CONF003" in rules
-           and "POP3016" in rules, f"--no-config: built-in defaults (exit {rc})")
-    rc, rules, err = lint_json(popcheck, [conf], repo)
+           and "MAIL141" in rules, f"--no-config: built-in defaults (exit {rc})")
+    rc, rules, err = lint_json(popcheck, ["--show-defaults", conf], repo)
     expect(rc == 0 and rules.get("POP3003") == "info" and "CONF003" not in rules
-           and "POP3016" not in rules, f"file found from etc/nginx/ upwards applies (exit {rc}) {err}")
+           and "MAIL141" not in rules, f"file found from etc/nginx/ upwards applies (exit {rc}) {err}")
     rc, _, _ = lint_json(popcheck, ["--fail-on", "error", conf], repo)
     expect(rc == 1, f"--fail-on error beats the file's fail_on none (exit {rc})")
-    rc, rules, _ = lint_json(popcheck, ["--skip", "CONF004", conf], repo)
-    expect("CONF004" not in rules and "CONF003" in rules and "POP3016" not in rules,
+    rc, rules, _ = lint_json(popcheck, ["--skip", "CONF004", "--show-defaults", conf], repo)
+    expect("CONF004" not in rules and "CONF003" in rules and "MAIL141" not in rules,
            "--skip replaces the file's skip list; rules set to off stay off")
     with open(CONFIG) as f:
         rc, rules, _ = lint_json(popcheck, ["-"], repo, stdin=f.read())

@@ -32,8 +32,8 @@ _popcheck() {
     diff) opts="--format --dump --old-dump --new-dump --hostname --resolve --file-checks -o --output" ;;
     lint)
       opts="--format -o --output --fail-on --only --skip --target-version --dump --no-file-checks
-        --no-resolve --hostname --color --no-color --show-suppressed --base-dir --path-map
-        --max-findings --config --no-config --no-progress"
+        --no-resolve --hostname --color --no-color --show-suppressed --show-defaults --base-dir
+        --path-map --max-findings --config --no-config --no-progress"
       ;;
     explain) opts="--list --markdown" ;;
     run) opts="--target $dialogue" ;;

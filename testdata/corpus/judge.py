@@ -34,14 +34,15 @@ VERDICTS = ("TP", "TP-sev", "FP", "noise", "cascade", "UNJUDGED")
 ROW = re.compile(r"^\| (\d+) \| (\w+) \| ([^|]+) \| (\w+) \| ([\w-]+) \| (.*) \|$")
 OLD_ROW = re.compile(r"^\| (\d+) \| (\w+) \| (\d+) \| (\w+) \| ([\w-]+) \| (.*) \|$")
 MISS = re.compile(r"^- \[([A-Z0-9-]+)\] (.*)$")
-FORMER = re.compile(r'\{"(\w+)",\s*RuleFamily::\w+,\s*Severity::\w+,\s*"(\w+)"\}')
+FORMER = re.compile(r'\{"(\w+)",\s*RuleFamily::\w+,\s*Severity::\w+,\s*"(\w+)"(?:,\s*"(\w+)")?\}')
 HEADER = ["| # | rule | where | severity | verdict | why |", "|---|---|---|---|---|---|"]
 
 
 def former_ids():
-    """new id -> former id, read from the registry (conf/rule_ids.hpp) so no table is restated."""
+    """new id -> its former ids (one or two), read from the registry (conf/rule_ids.hpp) so no
+    table is restated."""
     text = open(os.path.join(REPO, "lib/popcheck/conf/rule_ids.hpp"), encoding="utf-8").read()
-    return {m[1]: m[2] for m in FORMER.finditer(re.sub(r"\s+", " ", text))}
+    return {m[1]: [i for i in (m[2], m[3]) if i] for m in FORMER.finditer(re.sub(r"\s+", " ", text))}
 
 
 def cases(names):
@@ -134,7 +135,9 @@ def update(popcheck, case, former):
         pool[(r["rule"], r["where"])].append(r)
     out, changes = [], []
     for f in lint(popcheck, case):
-        candidates = pool.get((f["rule"], f["where"])) or pool.get((former.get(f["rule"], "?"), f["where"]))
+        candidates = pool.get((f["rule"], f["where"]))
+        for old_id in former.get(f["rule"], []):
+            candidates = candidates or pool.get((old_id, f["where"]))
         if candidates:
             old = candidates.pop(0)
             verdict, why = old["verdict"], old["why"]

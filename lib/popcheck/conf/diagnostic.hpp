@@ -66,6 +66,10 @@ struct Diagnostic {
   // first listen address) and its protocol ("pop3", "imap", "smtp"); empty for the rest.
   std::string server;
   std::string protocol;
+  // The finding only restates what nginx does by default (nginx's own default value, or behaviour
+  // no directive changes): reported once per mail block and shown only with --show-defaults
+  // (docs/lint.md#defaults).
+  bool restates_default = false;
 
   // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when nginx
   // locates it.

@@ -21,7 +21,7 @@
 
 namespace popcheck::rules {
 
-// A family is the id's four-letter prefix. IMAP and SMTP are reserved for the protocols to come.
+// A family is the id's four-letter prefix.
 enum class RuleFamily { conf, mail, pop3, imap, smtp, lint };
 
 constexpr std::string_view prefix(RuleFamily family) {
@@ -47,6 +47,9 @@ struct RuleId {
   RuleFamily family;
   Severity severity; // the default; .popcheck.json and --severity may override it per finding
   std::string_view former_id = {}; // the id this rule had before it covered every protocol
+  // A second former id, for a rule that joined two protocol rules (POP3021 and POP3025 are both
+  // "a directive that does nothing where it is").
+  std::string_view also_former_id = {};
 };
 
 // CONFxxx: the file does not tokenize, nest or dispatch as nginx -t requires (conf/, model/).
@@ -83,16 +86,10 @@ inline constexpr RuleId k_tls_setup{"MAIL017", RuleFamily::mail, Severity::error
 // POP3xxx: pitfalls nginx -t accepts silently (lint/checks_*.cpp).
 inline constexpr RuleId k_plaintext_auth_always_enabled{"POP3001", RuleFamily::pop3,
                                                         Severity::warning};
-inline constexpr RuleId k_external_initial_response_always_accepted{"POP3002", RuleFamily::pop3,
-                                                                    Severity::info};
 inline constexpr RuleId k_cleartext_credentials{"POP3003", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_sasl_in_capabilities{"POP3004", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_stls_in_capabilities{"POP3005", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_starttls_on_implicit_tls{"POP3006", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_external_without_client_verification{"POP3007", RuleFamily::pop3,
                                                                Severity::warning};
-inline constexpr RuleId k_reversible_passwords_required{"POP3008", RuleFamily::pop3,
-                                                        Severity::info};
 inline constexpr RuleId k_bare_sasl_line{"POP3009", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_capability_not_honoured{"POP3010", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_resp_codes_with_verbatim_auth_errors{"POP3011", RuleFamily::pop3,
@@ -101,17 +98,13 @@ inline constexpr RuleId k_weak_tls_protocols{"POP3012", RuleFamily::pop3, Severi
 inline constexpr RuleId k_ciphers_allow_anonymous{"POP3013", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_no_ssl_session_cache{"POP3014", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_prefer_server_ciphers_off{"POP3015", RuleFamily::pop3, Severity::info};
-inline constexpr RuleId k_timeout_extreme{"POP3016", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_auth_http_cleartext_remote{"POP3017", RuleFamily::pop3,
                                                      Severity::warning};
 inline constexpr RuleId k_proxy_pass_error_message{"POP3018", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_starttls_optional{"POP3019", RuleFamily::pop3, Severity::info};
-inline constexpr RuleId k_broken_capability_item{"POP3020", RuleFamily::pop3, Severity::error};
-inline constexpr RuleId k_proxy_directive_noop{"POP3021", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_implicit_protocol{"POP3022", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_listen_without_port{"POP3023", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_max_errors_zero{"POP3024", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_ignored_in_pop3_server{"POP3025", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_real_ip_without_proxy_protocol{"POP3026", RuleFamily::pop3,
                                                          Severity::warning};
 inline constexpr RuleId k_server_replaces_mail_list{"POP3027", RuleFamily::pop3, Severity::info};
@@ -120,8 +113,36 @@ inline constexpr RuleId k_ssl_settings_unused{"POP3029", RuleFamily::pop3, Sever
 inline constexpr RuleId k_auth_http_hostname{"POP3030", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_pass_client_cert_without_verification{"POP3031", RuleFamily::pop3,
                                                                 Severity::warning};
-inline constexpr RuleId k_session_events_not_logged{"POP3032", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_user_capability_missing{"POP3033", RuleFamily::pop3, Severity::info};
+
+// MAIL140-179: pitfalls of the protocol directives that are one concept in every protocol
+// (lint/checks_*.cpp, documented in rules_mail_protocol.cpp). Each finding names its server and
+// protocol; rules that began as POP3 rules keep their first id.
+inline constexpr RuleId k_plaintext_password_methods{"MAIL140", RuleFamily::mail, Severity::info,
+                                                     "POP3008"};
+inline constexpr RuleId k_timeout_outside_protocol_norms{"MAIL141", RuleFamily::mail,
+                                                         Severity::warning, "POP3016"};
+inline constexpr RuleId k_directive_has_no_effect{"MAIL142", RuleFamily::mail, Severity::info,
+                                                  "POP3021", "POP3025"};
+inline constexpr RuleId k_capability_nginx_adds{"MAIL143", RuleFamily::mail, Severity::warning,
+                                                "POP3005", "POP3004"};
+inline constexpr RuleId k_broken_capability_item{"MAIL144", RuleFamily::mail, Severity::error,
+                                                 "POP3020"};
+inline constexpr RuleId k_external_initial_response_always_accepted{"MAIL145", RuleFamily::mail,
+                                                                    Severity::info, "POP3002"};
+inline constexpr RuleId k_logins_not_logged{"MAIL146", RuleFamily::mail, Severity::info, "POP3032"};
+
+// IMAPxxx: pitfalls of IMAP's own directives and commands (lint/checks_imap.cpp, rules_imap.cpp).
+inline constexpr RuleId k_imap_capability_not_honoured{"IMAP001", RuleFamily::imap, Severity::info};
+inline constexpr RuleId k_imap4rev1_not_advertised{"IMAP002", RuleFamily::imap, Severity::warning};
+
+// SMTPxxx: pitfalls of SMTP's own directives and commands (lint/checks_smtp.cpp, rules_smtp.cpp).
+inline constexpr RuleId k_smtp_capability_not_honoured{"SMTP001", RuleFamily::smtp, Severity::info};
+inline constexpr RuleId k_smtp_none_without_xclient{"SMTP002", RuleFamily::smtp, Severity::warning};
+inline constexpr RuleId k_smtp_none_on_submission_port{"SMTP003", RuleFamily::smtp,
+                                                       Severity::warning};
+inline constexpr RuleId k_smtp_port_25_requires_auth{"SMTP004", RuleFamily::smtp, Severity::info};
+inline constexpr RuleId k_smtp_client_host_unavailable{"SMTP005", RuleFamily::smtp, Severity::info};
 
 // LINTxxx: problems with popcheck's own suppression comments (lint/suppressions.cpp) ...
 inline constexpr RuleId k_bad_suppression_comment{"LINT001", RuleFamily::lint, Severity::warning};
@@ -161,13 +182,9 @@ inline constexpr const RuleId* k_all[] = {
     &k_password_file,
     &k_tls_setup,
     &k_plaintext_auth_always_enabled,
-    &k_external_initial_response_always_accepted,
     &k_cleartext_credentials,
-    &k_sasl_in_capabilities,
-    &k_stls_in_capabilities,
     &k_starttls_on_implicit_tls,
     &k_external_without_client_verification,
-    &k_reversible_passwords_required,
     &k_bare_sasl_line,
     &k_capability_not_honoured,
     &k_resp_codes_with_verbatim_auth_errors,
@@ -175,24 +192,33 @@ inline constexpr const RuleId* k_all[] = {
     &k_ciphers_allow_anonymous,
     &k_no_ssl_session_cache,
     &k_prefer_server_ciphers_off,
-    &k_timeout_extreme,
     &k_auth_http_cleartext_remote,
     &k_proxy_pass_error_message,
     &k_starttls_optional,
-    &k_broken_capability_item,
-    &k_proxy_directive_noop,
     &k_implicit_protocol,
     &k_listen_without_port,
     &k_max_errors_zero,
-    &k_ignored_in_pop3_server,
     &k_real_ip_without_proxy_protocol,
     &k_server_replaces_mail_list,
     &k_repeated_last_wins,
     &k_ssl_settings_unused,
     &k_auth_http_hostname,
     &k_pass_client_cert_without_verification,
-    &k_session_events_not_logged,
     &k_user_capability_missing,
+    &k_plaintext_password_methods,
+    &k_timeout_outside_protocol_norms,
+    &k_directive_has_no_effect,
+    &k_capability_nginx_adds,
+    &k_broken_capability_item,
+    &k_external_initial_response_always_accepted,
+    &k_logins_not_logged,
+    &k_imap_capability_not_honoured,
+    &k_imap4rev1_not_advertised,
+    &k_smtp_capability_not_honoured,
+    &k_smtp_none_without_xclient,
+    &k_smtp_none_on_submission_port,
+    &k_smtp_port_25_requires_auth,
+    &k_smtp_client_host_unavailable,
     &k_bad_suppression_comment,
     &k_no_mail_server,
     &k_include_matched_nothing,

@@ -60,18 +60,6 @@ void check_plaintext_auth_always_enabled(const ServerContext& c, Diagnostics& ou
                         "Auth-Method: plain in the auth server if they must not be used"));
 }
 
-void check_external_initial_response(const ServerContext& c, Diagnostics& out) {
-  const auto& s = c.server;
-  if (!is_pop3(s) || s.pop3_auth.value.has(AuthMethod::external)) {
-    return;
-  }
-  out.push_back(finding(rules::k_external_initial_response_always_accepted, where_of(c, s.pop3_auth),
-                        "\"AUTH EXTERNAL <initial-response>\" is accepted although pop3_auth "
-                        "does not enable \"external\"; the auth server receives "
-                        "Auth-Method: external",
-                        "make the auth server refuse Auth-Method: external"));
-}
-
 // A `listen` with a port range is a listener per port: one finding for the directive, not one
 // per port (`listen 127.0.0.1:1-65535` would otherwise give 65,535 warnings).
 void check_cleartext_credentials(const ServerContext& c, Diagnostics& out) {
@@ -105,30 +93,13 @@ void check_external_without_verification(const ServerContext& c, Diagnostics& ou
   if (!is_pop3(s) || !s.pop3_auth.value.has(AuthMethod::external) || verifies_clients(s)) {
     return;
   }
-  out.push_back(finding(rules::k_external_without_client_verification, where_of(c, s.pop3_auth),
+  out.push_back(finding(
+      rules::k_external_without_client_verification, where_of(c, s.pop3_auth),
       std::string("\"external\" is enabled but ") +
           (s.tls.enabled() ? "ssl_verify_client is off" : "TLS is not enabled for the server") +
           ": the auth server gets no certificate headers, so AUTH EXTERNAL "
           "proves nothing",
       "ssl_verify_client on; ssl_client_certificate CA.pem;"));
-}
-
-void check_reversible_passwords(const ServerContext& c, Diagnostics& out) {
-  const auto& s = c.server;
-  const bool apop = s.pop3_auth.value.has(AuthMethod::apop);
-  const bool cram_md5 = s.pop3_auth.value.has(AuthMethod::cram_md5);
-  if (!is_pop3(s) || (!apop && !cram_md5)) {
-    return;
-  }
-  const bool both = apop && cram_md5;
-  const std::string methods = both ? "apop and cram-md5" : apop ? "apop" : "cram-md5";
-  std::string message = methods + (both ? " need" : " needs") +
-                        " the auth server to return the plaintext backend password in "
-                        "Auth-Pass (nginx logs in to the backend with USER/PASS)";
-  if (s.server_name.source == model::Source::default_value) {
-    message += "; the salted greeting reveals this machine's host name (no server_name set)";
-  }
-  out.push_back(finding(rules::k_reversible_passwords_required, where_of(c, s.pop3_auth), std::move(message)));
 }
 
 void check_bare_sasl_line(const ServerContext& c, Diagnostics& out) {
@@ -159,7 +130,8 @@ void check_pass_client_cert(const ServerContext& c, Diagnostics& out) {
   if (!is_pop3(s) || !s.auth_http_pass_client_cert.value || verifies_clients(s)) {
     return;
   }
-  out.push_back(finding(rules::k_pass_client_cert_without_verification, where_of(c, s.auth_http_pass_client_cert),
+  out.push_back(finding(rules::k_pass_client_cert_without_verification,
+                        where_of(c, s.auth_http_pass_client_cert),
                         "auth_http_pass_client_cert has no effect without client certificate "
                         "verification (ssl_verify_client on|optional on a TLS server)"));
 }

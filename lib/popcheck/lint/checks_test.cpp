@@ -1,11 +1,9 @@
 // Each pitfall rule with a configuration that triggers it and a close one that does not.
 
+#include <algorithm>
+#include <doctest/doctest.h>
 #include <popcheck/conf/parse_config.hpp>
 #include <popcheck/lint/linter.hpp>
-
-#include <doctest/doctest.h>
-
-#include <algorithm>
 
 using namespace popcheck;
 
@@ -30,11 +28,12 @@ std::string config(const std::string& server_body, const std::string& mail_body 
 constexpr const char* k_tls = "        ssl_certificate cert.pem;\n"
                               "        ssl_certificate_key key.pem;\n";
 
-std::vector<lint::Finding> lint_text(const std::string& text) {
+std::vector<lint::Finding> lint_text(const std::string& text, bool show_defaults = false) {
   MemoryFileReader files;
   const auto tree = conf::parse_config_text(text, "/etc/nginx/nginx.conf", files);
   lint::LintOptions options;
   options.analyze.hostname = "host";
+  options.show_defaults = show_defaults;
   return lint::lint_tree(tree, options);
 }
 
@@ -46,8 +45,8 @@ std::vector<lint::Finding> of_rule(const std::vector<lint::Finding>& findings,
   return out;
 }
 
-int count(const std::string& text, std::string_view rule) {
-  return static_cast<int>(of_rule(lint_text(text), rule).size());
+int count(const std::string& text, std::string_view rule, bool show_defaults = false) {
+  return static_cast<int>(of_rule(lint_text(text, show_defaults), rule).size());
 }
 
 std::vector<std::string> nginx_errors(const std::string& text) {
@@ -75,11 +74,16 @@ TEST_CASE("lint POP3001: pop3_auth without plain") {
   CHECK(count(config(""), "POP3001") == 0);
 }
 
-TEST_CASE("lint POP3002: external not enabled") {
-  CHECK(count(config(""), "POP3002") == 1);
+TEST_CASE("lint MAIL145 (was POP3002): external not enabled, a default said once") {
+  CHECK(count(config(""), "MAIL145") == 0); // hidden without --show-defaults
+  const auto shown = of_rule(lint_text(config(""), true), "MAIL145");
+  REQUIRE(shown.size() == 1);
+  CHECK(shown[0].diagnostic.location.line == 3); // mail {
+  CHECK(shown[0].diagnostic.message.starts_with("POP3 AUTH EXTERNAL <response> is accepted"));
   CHECK(count(config(std::string("        pop3_auth plain external;\n        starttls only;\n") +
-                     k_tls + "        ssl_verify_client on;\n        ssl_client_certificate ca.pem;\n"),
-              "POP3002") == 0);
+                     k_tls +
+                     "        ssl_verify_client on;\n        ssl_client_certificate ca.pem;\n"),
+              "MAIL145", true) == 0);
 }
 
 TEST_CASE("lint POP3003: cleartext listener") {
@@ -99,12 +103,10 @@ TEST_CASE("lint POP3003: a listen with a port range is reported once, with its r
   CHECK(findings[2].diagnostic.message.starts_with("POP3 listener 127.0.0.3:3000 has no TLS"));
 }
 
-TEST_CASE("lint POP3004/POP3005: SASL and STLS written in pop3_capabilities") {
+TEST_CASE("lint MAIL143 (was POP3004/POP3005): SASL and STLS written in pop3_capabilities") {
   const auto text = config("        pop3_capabilities TOP USER UIDL SASL STLS;\n");
-  CHECK(count(text, "POP3004") == 1);
-  CHECK(count(text, "POP3005") == 1);
-  CHECK(count(config("        pop3_capabilities TOP USER UIDL;\n"), "POP3004") == 0);
-  CHECK(count(config("        pop3_capabilities TOP USER UIDL;\n"), "POP3005") == 0);
+  CHECK(count(text, "MAIL143") == 2);
+  CHECK(count(config("        pop3_capabilities TOP USER UIDL;\n"), "MAIL143") == 0);
 }
 
 TEST_CASE("lint POP3006: starttls on an implicit-TLS-only server") {
@@ -118,7 +120,8 @@ TEST_CASE("lint POP3006: starttls on an implicit-TLS-only server") {
 }
 
 TEST_CASE("lint POP3007/POP3031: external and client certificates without verification") {
-  const auto text = config("        pop3_auth plain external;\n        auth_http_pass_client_cert on;\n");
+  const auto text =
+      config("        pop3_auth plain external;\n        auth_http_pass_client_cert on;\n");
   CHECK(count(text, "POP3007") == 1);
   CHECK(count(text, "POP3031") == 1);
   const auto verified = config(std::string("        pop3_auth plain external;\n"
@@ -131,16 +134,17 @@ TEST_CASE("lint POP3007/POP3031: external and client certificates without verifi
   CHECK(count(verified, "POP3031") == 0);
 }
 
-TEST_CASE("lint POP3008/POP3009: salted methods and the bare SASL line") {
+TEST_CASE("lint MAIL140 (was POP3008)/POP3009: salted methods and the bare SASL line") {
   const auto apop = lint_text(config("        pop3_auth apop;\n"));
-  CHECK(of_rule(apop, "POP3008").size() == 1);
+  CHECK(of_rule(apop, "MAIL140").size() == 1);
   CHECK(of_rule(apop, "POP3009").size() == 1);
-  CHECK(count(config(""), "POP3008") == 0);
+  CHECK(count(config(""), "MAIL140") == 0);
   CHECK(count(config("        pop3_auth apop cram-md5;\n"), "POP3009") == 0);
 }
 
-TEST_CASE("lint POP3010/POP3011/POP3020: capability items") {
-  const auto text = config("        pop3_capabilities TOP top UTF8 FOO XFOO RESP-CODES \".\" \"\";\n");
+TEST_CASE("lint POP3010/POP3011/MAIL144 (was POP3020): capability items") {
+  const auto text =
+      config("        pop3_capabilities TOP top UTF8 FOO XFOO RESP-CODES \".\" \"\";\n");
   const auto findings = lint_text(text);
   const auto honoured = of_rule(findings, "POP3010");
   REQUIRE(honoured.size() == 3);
@@ -150,13 +154,13 @@ TEST_CASE("lint POP3010/POP3011/POP3020: capability items") {
   CHECK(honoured[1].diagnostic.message == "capability \"top\" is listed twice (also as \"TOP\")");
   CHECK(honoured[2].diagnostic.message.starts_with("unknown capability \"FOO\""));
   CHECK(of_rule(findings, "POP3011").size() == 1);
-  CHECK(of_rule(findings, "POP3020").size() == 2);
+  CHECK(of_rule(findings, "MAIL144").size() == 2);
   CHECK(count(config("        pop3_capabilities TOP USER UIDL PIPELINING;\n"), "POP3010") == 0);
 }
 
 TEST_CASE("lint POP3012-POP3015: TLS settings") {
-  const auto weak = lint_text(config(std::string("        starttls only;\n") + k_tls +
-                                     "        ssl_ciphers HIGH;\n"));
+  const auto weak = lint_text(
+      config(std::string("        starttls only;\n") + k_tls + "        ssl_ciphers HIGH;\n"));
   CHECK(of_rule(weak, "POP3012").size() == 1); // the 1.22 default protocols
   CHECK(of_rule(weak, "POP3013").size() == 1);
   CHECK(of_rule(weak, "POP3014").size() == 1);
@@ -171,13 +175,21 @@ TEST_CASE("lint POP3012-POP3015: TLS settings") {
   }
 }
 
-TEST_CASE("lint POP3016: timeouts") {
-  CHECK(count(config("        timeout 2s;\n        proxy_timeout 30m;\n"), "POP3016") == 1);
-  CHECK(count(config("        timeout 30s;\n        proxy_timeout 5m;\n"), "POP3016") == 1);
-  CHECK(count(config("        timeout 30s;\n        proxy_timeout 30m;\n"), "POP3016") == 0);
-  const auto by_default = of_rule(lint_text(config("")), "POP3016");
+TEST_CASE("lint MAIL141 (was POP3016): POP3 timeouts, the threshold is the hint's") {
+  CHECK(count(config("        timeout 2s;\n        proxy_timeout 30m;\n"), "MAIL141") == 1);
+  CHECK(count(config("        timeout 30s;\n        proxy_timeout 5m;\n"), "MAIL141") == 1);
+  CHECK(count(config("        timeout 30s;\n        proxy_timeout 30m;\n"), "MAIL141") == 0);
+  const auto long_timeout =
+      of_rule(lint_text(config("        timeout 6m;\n        proxy_timeout 30m;\n")), "MAIL141");
+  REQUIRE(long_timeout.size() == 1);
+  CHECK(long_timeout[0].diagnostic.hint ==
+        "timeout between 10s and 5m (a number without a unit is seconds)");
+  CHECK(count(config("        timeout 5m;\n        proxy_timeout 30m;\n"), "MAIL141") == 0);
+  CHECK(count(config(""), "MAIL141") == 0); // the 24h default: with --show-defaults only
+  const auto by_default = of_rule(lint_text(config(""), true), "MAIL141");
   REQUIRE(by_default.size() == 1);
   CHECK(by_default[0].diagnostic.severity == Severity::info);
+  CHECK(by_default[0].diagnostic.restates_default);
 }
 
 TEST_CASE("lint POP3017/POP3030: auth_http hosts") {
@@ -188,16 +200,15 @@ TEST_CASE("lint POP3017/POP3030: auth_http hosts") {
   CHECK(count(config("        auth_http unix:/run/auth.sock:/auth;\n"), "POP3017") == 0);
 }
 
-TEST_CASE("lint POP3018/POP3019/POP3021-POP3025: single-directive pitfalls") {
+TEST_CASE("lint POP3018/POP3019/MAIL142/POP3024: single-directive pitfalls") {
   CHECK(count(config("        proxy_pass_error_message on;\n"), "POP3018") == 1);
   CHECK(count(config(std::string("        starttls on;\n") + k_tls), "POP3019") == 1);
   CHECK(count(config(std::string("        starttls only;\n") + k_tls), "POP3019") == 0);
-  CHECK(count(config("        proxy off;\n"), "POP3021") == 1);
-  CHECK(count(config(""), "POP3021") == 0);
+  CHECK(count(config("        proxy off;\n"), "MAIL142") == 1);
+  CHECK(count(config(""), "MAIL142") == 0);
   CHECK(count(config("        max_errors 0;\n"), "POP3024") == 1);
   CHECK(count(config("        max_errors 1;\n"), "POP3024") == 0);
-  CHECK(count(config("        imap_client_buffer 16k;\n"), "POP3025") == 1);
-  CHECK(count(config(""), "POP3025") == 0);
+  CHECK(count(config("        imap_client_buffer 16k;\n"), "MAIL142") == 1);
 }
 
 TEST_CASE("lint POP3022/POP3023: protocol by port, listen without port") {
@@ -230,11 +241,18 @@ TEST_CASE("lint POP3027/POP3028: lists replaced, last occurrence wins") {
   CHECK(count(config(""), "POP3028") == 0);
 }
 
-TEST_CASE("lint POP3029/POP3032/POP3033: unused ssl, logging, USER capability") {
+TEST_CASE("lint POP3029/MAIL146/POP3033: unused ssl, logging, USER capability") {
   CHECK(count(config("        ssl_protocols TLSv1.2;\n"), "POP3029") == 1);
   CHECK(count(config(""), "POP3029") == 0);
-  CHECK(count(config(""), "POP3032") == 1);
-  CHECK(count(config("", "    error_log /var/log/nginx/mail.log info;\n"), "POP3032") == 0);
+  CHECK(count(config(""), "MAIL146") == 0);       // no error_log anywhere: nginx's default
+  CHECK(count(config(""), "MAIL146", true) == 1); // ... shown with --show-defaults
+  const auto chosen =
+      of_rule(lint_text(config("", "    error_log /var/log/nginx/mail.log;\n")), "MAIL146");
+  REQUIRE(chosen.size() == 1);
+  CHECK(chosen[0].diagnostic.message ==
+        "logins are not recorded: error_log level is `error`, logins, failed logins and session "
+        "ends are logged at `info`");
+  CHECK(count(config("", "    error_log /var/log/nginx/mail.log info;\n"), "MAIL146", true) == 0);
   CHECK(count(config("        pop3_capabilities TOP UIDL;\n"), "POP3033") == 1);
   CHECK(count(config("        pop3_capabilities TOP user UIDL;\n"), "POP3033") == 1);
   CHECK(count(config(""), "POP3033") == 0);
@@ -259,17 +277,30 @@ TEST_CASE("lint: hints for tutorial mistakes, --only/--skip, suppressions") {
   CHECK(not_allowed[0].diagnostic.hint.find("auth_http") != std::string::npos);
 
   MemoryFileReader files;
-  const auto tree = conf::parse_config_text(
-      config("", "") + "# popcheck disable=POP3032\n", "/etc/nginx/nginx.conf", files);
+  const auto tree = conf::parse_config_text(config("", "") + "# popcheck disable=POP3032\n",
+                                            "/etc/nginx/nginx.conf", files);
+  // POP3032 is MAIL146's former id: the old suppression comment is still a known rule.
   lint::LintOptions options;
   options.only = {"cleartext-credentials"};
   auto only = lint::lint_tree(tree, options);
   REQUIRE(only.size() == 1);
   CHECK(only[0].diagnostic.rule == "POP3003");
   options.only.clear();
-  options.skip = {"POP3003", "POP3016"};
+  options.skip = {"POP3003", "POP3016"}; // a former id skips the rule it became (MAIL141)
+  options.show_defaults = true;
   for (const auto& f : lint::lint_tree(tree, options)) {
     CHECK(f.diagnostic.rule != "POP3003");
-    CHECK(f.diagnostic.rule != "POP3016");
+    CHECK(f.diagnostic.rule != "MAIL141");
+  }
+  options.skip = {"POP3"}; // a whole family
+  for (const auto& f : lint::lint_tree(tree, options)) {
+    CHECK_FALSE(f.diagnostic.rule.starts_with("POP3"));
+  }
+  options.skip.clear();
+  options.only = {"MAIL"};
+  const auto mail = lint::lint_tree(tree, options);
+  CHECK_FALSE(mail.empty());
+  for (const auto& f : mail) {
+    CHECK(f.diagnostic.rule.starts_with("MAIL"));
   }
 }

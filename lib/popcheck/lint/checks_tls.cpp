@@ -82,7 +82,8 @@ void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out) {
     return;
   }
   const bool by_default = s.tls.protocols.source == model::Source::default_value;
-  out.push_back(finding(rules::k_weak_tls_protocols, by_default ? tls_where(s) : s.tls.protocols.where,
+  out.push_back(finding(rules::k_weak_tls_protocols,
+                        by_default ? tls_where(s) : s.tls.protocols.where,
                         "TLS allows deprecated protocol versions (" + weak + ")" +
                             (by_default ? ": the default ssl_protocols of this nginx version" : ""),
                         "ssl_protocols TLSv1.2 TLSv1.3;"));
@@ -114,7 +115,8 @@ void check_no_session_cache(const ServerContext& c, Diagnostics& out) {
     return;
   }
   const bool explicit_value = s.tls.session_cache.source != model::Source::default_value;
-  out.push_back(finding(rules::k_no_ssl_session_cache, explicit_value ? s.tls.session_cache.where : tls_where(s),
+  out.push_back(finding(rules::k_no_ssl_session_cache,
+                        explicit_value ? s.tls.session_cache.where : tls_where(s),
                         "TLS sessions are not cached: every reconnect pays a full handshake",
                         "ssl_session_cache shared:MAIL:10m;"));
 }

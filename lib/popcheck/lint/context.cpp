@@ -45,15 +45,25 @@ const Location& default_location(const ServerContext& c) {
   return c.mail.where.line > 0 ? c.mail.where : c.server.where;
 }
 
-bool LintNotes::first_with_capability_list(const model::EffectiveServer& s) {
-  const auto& list = s.pop3_capabilities;
+bool LintNotes::first_with_list(const model::Sourced<std::vector<std::string>>& list,
+                                const Location& server) {
   if (list.source == model::Source::default_value) {
-    return true; // the built-in list has no location: checked with every server
+    return true;
   }
   const auto [it, added] =
-      m_capability_lists.try_emplace({list.where.file, list.where.line}, s.where);
+      m_capability_lists.try_emplace({list.where.file, list.where.line}, server);
   const Location& first = it->second;
-  return first.file == s.where.file && first.line == s.where.line && first.column == s.where.column;
+  return first.file == server.file && first.line == server.line && first.column == server.column;
+}
+
+unsigned LintNotes::protocol_bit(const std::optional<std::string>& protocol) {
+  if (!protocol) {
+    return 0;
+  }
+  return *protocol == "pop3"   ? k_pop3
+         : *protocol == "imap" ? k_imap
+         : *protocol == "smtp" ? k_smtp
+                               : 0;
 }
 
 void LintNotes::add_main_log_user(const Location& fallback) {

@@ -27,13 +27,33 @@ model::NginxVersion nginx_version(TargetVersion version);
 // afterwards.
 class LintNotes {
 public:
-  // Whether `s` is the first POP3 server seen with its capability list (by the list's location);
-  // true for every call about that server, so each rule can ask.
-  bool first_with_capability_list(const model::EffectiveServer& s);
-  // A POP3 server logs to the main error_log: a main-level error_log after mail{} still counts,
-  // so POP3032 decides at the end. `fallback` is where the finding goes when there is none.
+  // A mail server logs to the main error_log: a main-level error_log after mail{} still counts,
+  // so MAIL146 decides at the end. `fallback` is where the finding goes when there is none.
   void add_main_log_user(const Location& fallback);
   std::vector<Location> main_log_users() const;
+
+  // Whether `server` is the first seen with a capability list (pop3_, imap_ or smtp_capabilities,
+  // by the list's location; every server with the built-in list): true for every call about that
+  // server, so each rule can ask.
+  bool first_with_list(const model::Sourced<std::vector<std::string>>& list,
+                       const Location& server);
+
+  // Protocols as bits, for the notes below.
+  static unsigned protocol_bit(const std::optional<std::string>& protocol);
+  static constexpr unsigned k_pop3 = 1, k_imap = 2, k_smtp = 4;
+
+  // What servers share and the whole-configuration checks report once per mail block
+  // (docs/lint.md#defaults): which protocols have servers, which of them accept AUTH EXTERNAL
+  // with an initial response without `external`, keep nginx's 24h proxy_timeout, or (SMTP) look
+  // up no client host name; and where `proxy` was written.
+  struct Shared {
+    unsigned protocols = 0;
+    unsigned external_initial_response = 0;
+    unsigned default_proxy_timeout = 0;
+    bool smtp_without_resolver = false;
+    std::vector<Location> proxy_directives;
+  };
+  Shared shared;
 
 private:
   std::map<std::pair<FilePath, int>, Location> m_capability_lists; // list -> first server
@@ -63,6 +83,12 @@ Diagnostic finding(const rules::RuleId& rule, const Location& where, std::string
 // POP3 servers only: every pitfall check is about POP3. Inline: every check asks, for every server.
 inline bool is_pop3(const model::EffectiveServer& server) {
   return server.protocol && std::string_view(*server.protocol) == "pop3";
+}
+inline bool is_imap(const model::EffectiveServer& server) {
+  return server.protocol && std::string_view(*server.protocol) == "imap";
+}
+inline bool is_smtp(const model::EffectiveServer& server) {
+  return server.protocol && std::string_view(*server.protocol) == "smtp";
 }
 
 // Where a finding about an effective value goes: the directive that set it, or for a default the

@@ -10,8 +10,7 @@ Counts count(const LintReport& report) {
       ++counts.suppressed;
       continue;
     }
-    ++by_severity<int&>(finding.diagnostic.severity, counts.errors, counts.warnings,
-                        counts.infos);
+    ++by_severity<int&>(finding.diagnostic.severity, counts.errors, counts.warnings, counts.infos);
   }
   return counts;
 }

@@ -1,6 +1,5 @@
 #include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/lint/known_mistakes.hpp>
-
 #include <string_view>
 
 namespace popcheck::lint {
@@ -28,7 +27,8 @@ constexpr Mistake k_mistakes[] = {
     {"proxy_connect_timeout", "use `timeout`: it also bounds the backend connect and login"},
     {"proxy_read_timeout", "use `proxy_timeout` (idle timeout of the relay)"},
     {"pop3_client_buffer", "POP3 has a fixed 128-byte command buffer; no directive changes it"},
-    {"pop3_greeting", "the POP3 greeting is fixed: `+OK POP3 ready` (plus a salt with apop/cram-md5)"},
+    {"pop3_greeting",
+     "the POP3 greeting is fixed: `+OK POP3 ready` (plus a salt with apop/cram-md5)"},
     {"mail", "load the mail module first: `load_module modules/ngx_mail_module.so;` at the top",
      &rules::k_unknown_directive},
     {"mail",

@@ -21,7 +21,7 @@ private:
   static std::set<std::string_view, std::less<>> ids(const std::vector<std::string>& list) {
     std::set<std::string_view, std::less<>> out;
     for (const auto& item : list) {
-      if (const Rule* rule = find_rule_by_id_or_name(item)) {
+      for (const Rule* rule : find_rules(item)) { // an id, a name or a family
         out.insert(rule->id());
       }
     }
@@ -89,7 +89,7 @@ std::vector<Finding> lint(const conf::ConfTree& tree, const LintOptions& options
   }
 
   auto findings = store.take_sorted([&](Diagnostic& d) {
-    if (!filter.reports(d.rule)) {
+    if (!filter.reports(d.rule) || (d.restates_default && !options.show_defaults)) {
       return false;
     }
     if (const auto it = options.severity.find(d.rule); it != options.severity.end()) {
@@ -106,7 +106,7 @@ std::vector<Finding> lint(const conf::ConfTree& tree, const LintOptions& options
 std::vector<std::string> unknown_rules(const std::vector<std::string>& ids_or_names) {
   std::vector<std::string> unknown;
   for (const auto& item : ids_or_names) {
-    if (find_rule_by_id_or_name(item) == nullptr) {
+    if (find_rules(item).empty()) {
       unknown.push_back(item);
     }
   }

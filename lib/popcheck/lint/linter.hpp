@@ -3,11 +3,10 @@
 // `popcheck lint` as a library call: nginx -t's errors (parser + model) plus the POP3 pitfall
 // checks, with --only/--skip, severity overrides and inline suppressions applied.
 
+#include <map>
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/lint/context.hpp>
 #include <popcheck/lint/finding.hpp>
-
-#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +18,7 @@ struct LintOptions {
   std::vector<std::string> only; // rule ids or names; empty = every rule
   std::vector<std::string> skip;
   std::map<std::string, Severity> severity; // per rule id
+  bool show_defaults = false; // also report findings that only restate nginx's defaults
 };
 
 // Ids (or names) that no rule has; for the CLI's usage errors.

@@ -14,12 +14,15 @@ std::expected<std::vector<std::string>, std::string> rule_list(const json& value
   }
   std::vector<std::string> ids;
   for (const auto& item : value) {
-    const Rule* rule = item.is_string() ? find_rule_by_id_or_name(item.get<std::string>()) : nullptr;
-    if (rule == nullptr) {
+    const auto rules =
+        item.is_string() ? find_rules(item.get<std::string>()) : std::vector<const Rule*>{};
+    if (rules.empty()) {
       return std::unexpected("\"" + key + "\": unknown rule " + item.dump() +
                              " (see `popcheck explain --list`)");
     }
-    ids.emplace_back(rule->id());
+    for (const Rule* rule : rules) {
+      ids.emplace_back(rule->id());
+    }
   }
   return ids;
 }

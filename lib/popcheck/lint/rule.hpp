@@ -9,6 +9,7 @@
 #include <popcheck/conf/rule_ids.hpp>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace popcheck::lint {
 
@@ -42,5 +43,8 @@ const Rule* find_rule(std::string_view id);
 // What users may write wherever they name a rule (--only, suppressions, .popcheck.json,
 // explain): its id, its name, or the id it had before it covered every protocol (former_id).
 const Rule* find_rule_by_id_or_name(std::string_view text);
+// What --only/--skip and .popcheck.json accept: one rule as find_rule_by_id_or_name() finds it, or
+// a whole family by its prefix ("IMAP", "SMTP", "POP3", "MAIL", "CONF", "LINT"); empty if neither.
+std::vector<const Rule*> find_rules(std::string_view text);
 
 } // namespace popcheck::lint

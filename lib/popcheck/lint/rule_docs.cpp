@@ -61,6 +61,15 @@ std::string linked_references(std::string_view refs) {
   return out;
 }
 
+// "POP3008" or "POP3021, POP3025": the ids a rule had before it covered every protocol.
+std::string former_ids(const Rule& rule) {
+  std::string out(rule.rule_id.former_id);
+  if (!rule.rule_id.also_former_id.empty()) {
+    out += ", " + std::string(rule.rule_id.also_former_id);
+  }
+  return out;
+}
+
 } // namespace
 
 std::string render_rule_text(const Rule& rule) {
@@ -71,6 +80,9 @@ std::string render_rule_text(const Rule& rule) {
                     "\n\nReferences: " + std::string(rule.references) + "\n";
   if (const auto security = security_text(rule); !security.empty()) {
     out += "Security severity: " + security + "\n";
+  }
+  if (const auto former = former_ids(rule); !former.empty()) {
+    out += "Formerly: " + former + " (still accepted wherever rules are named)\n";
   }
   if (rule.check == nullptr && rule.check_server == nullptr) {
     out +=
@@ -96,9 +108,14 @@ std::string render_rules_markdown() {
       "<!-- Generated from lib/popcheck/lint/rules_*.cpp by `popcheck explain --markdown`; a test "
       "keeps it in sync. Do not edit by hand. -->\n\n"
       "Every finding of `popcheck lint` carries one of these ids. Ids never change meaning.\n"
-      "`CONF` and `MAIL` rules are errors and warnings `nginx -t` reports too; `POP3` rules are "
-      "pitfalls nginx accepts silently; `LINT` rules are about popcheck's own suppression "
-      "comments and about what it was given to lint.\n\n"
+      "`CONF` and `MAIL001`-`MAIL099` rules are errors and warnings `nginx -t` reports too; "
+      "`MAIL1xx` rules are pitfalls nginx accepts silently that are the same in every protocol "
+      "(their findings name the server and its protocol); `POP3`, `IMAP` and `SMTP` rules are "
+      "pitfalls of one protocol's own directives; `LINT` rules are about popcheck's own "
+      "suppression comments and about what it was given to lint. A rule that began as a POP3 rule "
+      "and now covers every protocol keeps "
+      "its first id as a former id, accepted wherever rules are named. `--only`/`--skip` also "
+      "take a whole family (`--skip POP3`).\n\n"
       "Suppress a finding with a comment on the line before the directive (or at the end of its "
       "line): `# popcheck disable=POP3001`, or for a whole file `# popcheck "
       "disable-file=POP3014`. Ids and names both work.\n\n"
@@ -114,9 +131,12 @@ std::string render_rules_markdown() {
     if (const auto security = security_text(rule); !security.empty()) {
       out += ", security severity " + security;
     }
-    out += ". " + std::string(rule.summary) + ".\n\n" + std::string(rule.rationale) +
-           "\n\nExample:\n\n```nginx\n" + std::string(rule.example) +
-           "\n```\n\nFix: " + std::string(rule.fix) +
+    out += ". " + std::string(rule.summary) + ".";
+    if (const auto former = former_ids(rule); !former.empty()) {
+      out += " Formerly " + former + ".";
+    }
+    out += "\n\n" + std::string(rule.rationale) + "\n\nExample:\n\n```nginx\n" +
+           std::string(rule.example) + "\n```\n\nFix: " + std::string(rule.fix) +
            "\n\nReferences: " + linked_references(rule.references) + ".\n";
   }
   return out;

@@ -4,7 +4,6 @@
 // (a test checks that the committed docs/rules.md equals render_rules_markdown()).
 
 #include <popcheck/lint/rule.hpp>
-
 #include <string>
 
 namespace popcheck::lint {

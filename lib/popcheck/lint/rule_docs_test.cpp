@@ -1,9 +1,7 @@
-#include <popcheck/lint/rule_docs.hpp>
-
 #include <doctest/doctest.h>
-
 #include <fstream>
 #include <iterator>
+#include <popcheck/lint/rule_docs.hpp>
 #include <string>
 
 TEST_CASE("rule docs: docs/rules.md is generated from the registry and up to date") {

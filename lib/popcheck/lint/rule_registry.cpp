@@ -8,6 +8,9 @@ std::span<const Rule> all_rules() {
   static const std::vector<Rule> rules = [] {
     std::vector<Rule> all(nginx_rules().begin(), nginx_rules().end());
     all.insert(all.end(), pop3_rules().begin(), pop3_rules().end());
+    for (const auto table : {mail_protocol_rules(), imap_rules(), smtp_rules()}) {
+      all.insert(all.end(), table.begin(), table.end());
+    }
     return all;
   }();
   return rules;
@@ -37,9 +40,23 @@ const Rule* find_rule_by_id_or_name(std::string_view text) {
   }
   const auto rules = all_rules();
   const auto it = std::find_if(rules.begin(), rules.end(), [&](const Rule& r) {
-    return r.name == text || (!r.rule_id.former_id.empty() && r.rule_id.former_id == text);
+    return r.name == text || (!r.rule_id.former_id.empty() && r.rule_id.former_id == text) ||
+           (!r.rule_id.also_former_id.empty() && r.rule_id.also_former_id == text);
   });
   return it == rules.end() ? nullptr : &*it;
+}
+
+std::vector<const Rule*> find_rules(std::string_view text) {
+  if (const Rule* rule = find_rule_by_id_or_name(text)) {
+    return {rule};
+  }
+  std::vector<const Rule*> family;
+  for (const Rule& rule : all_rules()) {
+    if (rules::prefix(rule.family()) == text) {
+      family.push_back(&rule);
+    }
+  }
+  return family;
 }
 
 } // namespace popcheck::lint

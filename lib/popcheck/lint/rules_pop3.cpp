@@ -25,19 +25,6 @@ constexpr Rule k_pop3_rules[] = {
          "ngx_mail_pop3_auth_state(), ngx_mail_pop3_auth(); nginx docs: pop3_auth",
      .security_severity = 5.3,
      .check_server = check_plaintext_auth_always_enabled},
-    {.rule_id = rules::k_external_initial_response_always_accepted,
-     .name = "external-initial-response-always-accepted",
-     .summary = "AUTH EXTERNAL with an initial response is accepted even without `external`",
-     .rationale = "The `external` bit is checked only for AUTH EXTERNAL without an initial "
-                  "response. `AUTH EXTERNAL <base64>` reaches the auth server (Auth-Method: "
-                  "external, empty Auth-Pass) whatever pop3_auth says.",
-     .example = "pop3_auth plain;",
-     .fix = "Make the auth server reject Auth-Method: external unless it checks the client "
-            "certificate headers.",
-     .references = "docs/nginx-behaviour.md#pop3-auth, #auth-always-enabled; nginx "
-                   "src/mail/ngx_mail_parse.c ngx_mail_auth_parse()",
-     .security_severity = 3.1,
-     .check_server = check_external_initial_response},
     {.rule_id = rules::k_cleartext_credentials,
      .name = "cleartext-credentials",
      .summary = "Passwords cross the network in clear on a listener without TLS",
@@ -51,26 +38,6 @@ constexpr Rule k_pop3_rules[] = {
          "docs/nginx-behaviour.md#auth-always-enabled, #tls-modes; RFC 2595 section 2.1; RFC 8314",
      .security_severity = 7.5,
      .check_server = check_cleartext_credentials},
-    {.rule_id = rules::k_sasl_in_capabilities,
-     .name = "sasl-in-capabilities",
-     .summary = "`SASL` written in pop3_capabilities gives a second, bare SASL line",
-     .rationale = "nginx copies pop3_capabilities verbatim and always appends its own `SASL ...` "
-                  "line, so CAPA lists SASL twice, once without mechanisms.",
-     .example = "pop3_capabilities TOP USER UIDL SASL;",
-     .fix = "Remove SASL from pop3_capabilities; nginx builds the SASL line from pop3_auth.",
-     .references = "docs/nginx-behaviour.md#capa, #capa-user-items; nginx "
-                   "src/mail/ngx_mail_pop3_module.c ngx_mail_pop3_merge_srv_conf()",
-     .check_server = check_sasl_in_capabilities},
-    {.rule_id = rules::k_stls_in_capabilities,
-     .name = "stls-in-capabilities",
-     .summary = "`STLS` written in pop3_capabilities is duplicated or false",
-     .rationale = "With `starttls on|only` nginx adds STLS itself, so it appears twice; with "
-                  "`starttls off` CAPA advertises a command that answers -ERR invalid command.",
-     .example = "pop3_capabilities TOP USER UIDL STLS;",
-     .fix = "Remove STLS from pop3_capabilities and set `starttls on|only` instead.",
-     .references = "docs/nginx-behaviour.md#capa-user-items; nginx src/mail/ngx_mail_pop3_module.c "
-                   "ngx_mail_pop3_merge_srv_conf()",
-     .check_server = check_stls_in_capabilities},
     {.rule_id = rules::k_starttls_on_implicit_tls,
      .name = "starttls-on-implicit-tls",
      .summary = "starttls on|only in a server whose every listener is already `ssl`",
@@ -94,19 +61,6 @@ constexpr Rule k_pop3_rules[] = {
                    "src/mail/ngx_mail_handler.c ngx_mail_auth_external()",
      .security_severity = 6.5,
      .check_server = check_external_without_verification},
-    {.rule_id = rules::k_reversible_passwords_required,
-     .name = "reversible-passwords-required",
-     .summary = "apop/cram-md5 need the plaintext password from the auth server",
-     .rationale = "nginx logs in to the backend with USER/PASS only, so for APOP and CRAM-MD5 "
-                  "clients the auth server must return the backend password in Auth-Pass "
-                  "(passwords must be stored reversibly). The salted greeting also reveals the "
-                  "server_name (default: the host name) and the clock.",
-     .example = "pop3_auth plain apop cram-md5;",
-     .fix = "Prefer `plain` over TLS; keep apop/cram-md5 only if the auth server can return "
-            "Auth-Pass, and set server_name explicitly.",
-     .references = "docs/nginx-behaviour.md#greeting, #auth-http-response, #backend-login; nginx "
-                   "src/mail/ngx_mail_proxy_module.c ngx_mail_proxy_pop3_handler()",
-     .check_server = check_reversible_passwords},
     {.rule_id = rules::k_bare_sasl_line,
      .name = "bare-sasl-line",
      .summary = "CAPA advertises a bare `SASL` line with no mechanism",
@@ -179,18 +133,6 @@ constexpr Rule k_pop3_rules[] = {
      .references = "docs/nginx-behaviour.md#mail-directives; nginx src/mail/ngx_mail_ssl_module.c "
                    "ngx_mail_ssl_merge_conf()",
      .check_server = check_prefer_server_ciphers},
-    {.rule_id = rules::k_timeout_extreme,
-     .name = "timeout-extreme",
-     .summary = "timeout or proxy_timeout is extremely short or long",
-     .rationale = "`timeout` is a deadline for the whole pre-login dialogue and the backend login, "
-                  "not an idle timer: a few seconds cut off slow clients and STLS handshakes. "
-                  "`proxy_timeout` is the idle timer of a logged-in session: RFC 1939 requires at "
-                  "least 10 minutes of inactivity before autologout, and the 24 h default keeps "
-                  "dead sessions for a day.",
-     .example = "timeout 2s;\nproxy_timeout 30s;",
-     .fix = "timeout between 10s and 5m; proxy_timeout between 10m and 1h.",
-     .references = "docs/nginx-behaviour.md#timeouts, #relay; RFC 1939 section 3",
-     .check_server = check_timeout_extremes},
     {.rule_id = rules::k_auth_http_cleartext_remote,
      .name = "auth-http-cleartext-remote",
      .summary = "auth_http sends passwords over plain HTTP to a non-local host",
@@ -227,26 +169,6 @@ constexpr Rule k_pop3_rules[] = {
                    "src/mail/ngx_mail_handler.c ngx_mail_starttls_only()",
      .security_severity = 4.3,
      .check_server = check_starttls_optional},
-    {.rule_id = rules::k_broken_capability_item,
-     .name = "broken-capability-item",
-     .summary = "An empty, `.` or CR/LF capability item corrupts the CAPA reply",
-     .rationale = "Items are sent verbatim, one per line: `\"\"` gives an empty line, `.` ends the "
-                  "multi-line reply early, and a CR or LF inside an item breaks the framing.",
-     .example = "pop3_capabilities TOP \".\" UIDL;",
-     .fix = "Remove the item.",
-     .references = "docs/nginx-behaviour.md#capa-user-items; nginx src/mail/ngx_mail_pop3_module.c "
-                   "ngx_mail_pop3_merge_srv_conf()",
-     .check_server = check_broken_capability_item},
-    {.rule_id = rules::k_proxy_directive_noop,
-     .name = "proxy-directive-noop",
-     .summary = "`proxy on|off` does nothing",
-     .rationale = "The mail `proxy` directive is parsed and merged but never read: sessions are "
-                  "always proxied after login, even with `proxy off`.",
-     .example = "proxy off;",
-     .fix = "Remove it.",
-     .references = "docs/nginx-behaviour.md#mail-directives",
-     .check = check_proxy_noop,
-     .check_server = check_proxy_noop_server},
     {.rule_id = rules::k_implicit_protocol,
      .name = "implicit-protocol",
      .summary = "A POP3 server relies on the 110/995 port heuristic",
@@ -277,16 +199,6 @@ constexpr Rule k_pop3_rules[] = {
      .references = "docs/nginx-behaviour.md#command-lines; nginx src/mail/ngx_mail_handler.c "
                    "ngx_mail_read_command()",
      .check_server = check_max_errors_zero},
-    {.rule_id = rules::k_ignored_in_pop3_server,
-     .name = "ignored-in-pop3-server",
-     .summary = "IMAP/SMTP-only directive in a POP3 server",
-     .rationale = "imap_*, smtp_*, xclient, proxy_smtp_auth, resolver and resolver_timeout are "
-                  "accepted in any mail server but have no effect on POP3 (no POP3 buffer "
-                  "directive exists: the command buffer is a fixed 128 bytes).",
-     .example = "imap_client_buffer 16k;   # in a pop3 server",
-     .fix = "Remove it from POP3 servers.",
-     .references = "docs/nginx-behaviour.md#mail-directives, #misconceptions",
-     .check_server = check_ignored_in_pop3_server},
     {.rule_id = rules::k_real_ip_without_proxy_protocol,
      .name = "real-ip-without-proxy-protocol",
      .summary = "set_real_ip_from without listen ... proxy_protocol, or the reverse",
@@ -345,16 +257,6 @@ constexpr Rule k_pop3_rules[] = {
      .references = "docs/nginx-behaviour.md#auth-http-request, #auth-external; nginx "
                    "src/mail/ngx_mail_auth_http_module.c ngx_mail_auth_http_create_request()",
      .check_server = check_pass_client_cert},
-    {.rule_id = rules::k_session_events_not_logged,
-     .name = "session-events-not-logged",
-     .summary = "The mail error_log level hides logins and logouts",
-     .rationale = "`client logged in`, `client login failed` and `proxied session done` are "
-                  "logged at info; the default level `error` records none of them.",
-     .example = "error_log /var/log/nginx/mail.log;",
-     .fix = "error_log /var/log/nginx/mail.log info;",
-     .references = "docs/nginx-behaviour.md#logging",
-     .check = check_session_events_not_logged,
-     .check_server = check_session_events_not_logged_server},
     {.rule_id = rules::k_user_capability_missing,
      .name = "user-capability-missing",
      .summary = "USER left out of pop3_capabilities (or lower-case) does not disable USER",

@@ -1,10 +1,9 @@
-#include <popcheck/lint/rule.hpp>
-#include <popcheck/lint/suppressions.hpp>
-
 #include <algorithm>
 #include <limits>
-#include <tuple>
+#include <popcheck/lint/rule.hpp>
+#include <popcheck/lint/suppressions.hpp>
 #include <string_view>
+#include <tuple>
 
 namespace popcheck::lint {
 namespace {
@@ -138,7 +137,8 @@ std::vector<Suppression> collect_suppressions(const conf::ConfTree& tree, Diagno
   return out;
 }
 
-void apply_suppressions(const std::vector<Suppression>& suppressions, std::vector<Finding>& findings) {
+void apply_suppressions(const std::vector<Suppression>& suppressions,
+                        std::vector<Finding>& findings) {
   for (auto& finding : findings) {
     const auto& d = finding.diagnostic;
     for (const auto& s : suppressions) {

@@ -8,7 +8,6 @@
 
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/lint/finding.hpp>
-
 #include <string>
 #include <vector>
 
@@ -27,6 +26,7 @@ struct Suppression {
 std::vector<Suppression> collect_suppressions(const conf::ConfTree& tree, Diagnostics& problems);
 
 // Marks the findings that a suppression covers (same file, line in range, rule listed).
-void apply_suppressions(const std::vector<Suppression>& suppressions, std::vector<Finding>& findings);
+void apply_suppressions(const std::vector<Suppression>& suppressions,
+                        std::vector<Finding>& findings);
 
 } // namespace popcheck::lint

@@ -1,7 +1,6 @@
+#include <doctest/doctest.h>
 #include <popcheck/conf/parse_config.hpp>
 #include <popcheck/lint/suppressions.hpp>
-
-#include <doctest/doctest.h>
 
 using namespace popcheck;
 using namespace popcheck::lint;
