@@ -11,8 +11,8 @@ the golden file and the exit code with `exit`. `schema` validates stdout against
 Without case.json there is one run: `lint --no-color --hostname test-host --no-resolve
 --fail-on none nginx.conf` against expected.txt, exit 0.
 
-Cases under rules/ are named POP3xxx-<what>-positive or -negative. Lines of their config files
-marked `# expect: POP3xxx` are where that rule must be reported: the rule's findings (file, line)
+Cases under rules/ are named RULE-<what>-positive or -negative (RULE: POP3xxx, MAILxxx, ...). Lines
+of their config files marked `# expect: RULE` are where that rule must be reported: the rule's findings (file, line)
 must be exactly the marked lines, at least one in a positive case, none in a negative one.
 
 `--update` rewrites the goldens (REVIEW them: a golden is an assertion). Ends with
@@ -36,7 +36,7 @@ SETS = ("rules", "multi", "formats", "cli")
 DEFAULT_RUN = {"golden": "expected.txt", "exit": 0,
                "args": ["lint", "--no-color", "--hostname", "test-host", "--no-resolve",
                         "--fail-on", "none", "nginx.conf"]}
-RULE_CASE = re.compile(r"^(POP3\d{3})-.*-(positive|negative)$")
+RULE_CASE = re.compile(r"^((?:POP3|IMAP|SMTP|MAIL)\d{3})-.*-(positive|negative)$")
 MARKER = re.compile(r"#\s*expect:\s*(\w+)")
 TIMEOUT = 30
 
@@ -68,7 +68,7 @@ def check_rule_lines(popcheck, case_dir):
     """The rule of a rules/ case is reported exactly at its marked lines."""
     m = RULE_CASE.match(os.path.basename(case_dir))
     if not m:
-        return [f"a rules/ case is named POP3xxx-<what>-positive|negative, not {os.path.basename(case_dir)}"]
+        return [f"a rules/ case is named RULE-<what>-positive|negative, not {os.path.basename(case_dir)}"]
     rule, polarity = m.groups()
     code, out, err = run_popcheck(popcheck, case_dir, ["lint", "--format", "json", "--hostname", "test-host",
                                                         "--no-resolve", "--fail-on", "none", "nginx.conf"])

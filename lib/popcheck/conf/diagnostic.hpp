@@ -66,6 +66,9 @@ struct Diagnostic {
   // first listen address) and its protocol ("pop3", "imap", "smtp"); empty for the rest.
   std::string server;
   std::string protocol;
+  // A finding about a value the server inherits: the mail{} directive the value comes from (the
+  // finding itself points at the server). A suppression comment there covers the finding too.
+  Location origin;
 
   // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when nginx
   // locates it.

@@ -9,23 +9,14 @@ namespace popcheck::lint {
 
 void check_plaintext_auth_always_enabled(const ServerContext& c, Diagnostics& out);
 void check_external_initial_response(const ServerContext& c, Diagnostics& out);
-void check_cleartext_credentials(const ServerContext& c, Diagnostics& out);
 void check_sasl_in_capabilities(const ServerContext& c, Diagnostics& out);
 void check_stls_in_capabilities(const ServerContext& c, Diagnostics& out);
-void check_starttls_on_implicit_tls(const ServerContext& c, Diagnostics& out);
-void check_external_without_verification(const ServerContext& c, Diagnostics& out);
 void check_reversible_passwords(const ServerContext& c, Diagnostics& out);
 void check_bare_sasl_line(const ServerContext& c, Diagnostics& out);
 void check_capability_not_honoured(const ServerContext& c, Diagnostics& out);
 void check_resp_codes(const ServerContext& c, Diagnostics& out);
-void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out);
-void check_ciphers_allow_anonymous(const ServerContext& c, Diagnostics& out);
-void check_no_session_cache(const ServerContext& c, Diagnostics& out);
-void check_prefer_server_ciphers(const ServerContext& c, Diagnostics& out);
 void check_timeout_extremes(const ServerContext& c, Diagnostics& out);
-void check_auth_http_cleartext(const ServerContext& c, Diagnostics& out);
 void check_proxy_pass_error_message(const ServerContext& c, Diagnostics& out);
-void check_starttls_optional(const ServerContext& c, Diagnostics& out);
 void check_broken_capability_item(const ServerContext& c, Diagnostics& out);
 void check_proxy_noop(const LintContext& context, Diagnostics& out); // mail{} itself
 void check_proxy_noop_server(const ServerContext& c, Diagnostics& out);
@@ -36,9 +27,6 @@ void check_ignored_in_pop3_server(const ServerContext& c, Diagnostics& out);
 void check_real_ip_proxy_protocol(const ServerContext& c, Diagnostics& out);
 void check_server_replaces_mail_list(const ServerContext& c, Diagnostics& out);
 void check_repeated_last_wins(const LintContext& context, Diagnostics& out);
-void check_ssl_settings_unused(const ServerContext& c, Diagnostics& out);
-void check_auth_http_hostname(const ServerContext& c, Diagnostics& out);
-void check_pass_client_cert(const ServerContext& c, Diagnostics& out);
 void check_session_events_not_logged_server(const ServerContext& c, Diagnostics& out);
 void check_session_events_not_logged(const LintContext& context, Diagnostics& out); // main log
 void check_user_capability(const ServerContext& c, Diagnostics& out);

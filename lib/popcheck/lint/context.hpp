@@ -74,4 +74,43 @@ const Location& where_of(const ServerContext& c, const model::Sourced<T>& value)
   return value.where.line > 0 ? value.where : default_location(c);
 }
 
+// How users recognise a server: the server_name it sets itself, else its first listen address
+// (a server_name set once in mail{} names every server alike, so it does not tell them apart).
+std::string server_label(const model::EffectiveServer& s);
+// "POP3", "IMAP", "SMTP" as messages write it; "mail" for a server without a protocol.
+std::string protocol_upper(const model::EffectiveServer& s);
+// The harness fills Diagnostic::server and ::protocol of every finding a per-server check made
+// (those it left empty), so that no rule has to.
+void name_server_findings(const model::EffectiveServer& s, Diagnostics& findings);
+
+// Findings about a value the server inherits point at the server that inherits it: the directive
+// when the server sets the value itself, else the server's `server {` line.
+template <class T>
+const Location& server_where(const ServerContext& c, const model::Sourced<T>& value) {
+  return value.source == model::Source::server && value.where.line > 0 ? value.where
+                                                                       : c.server.where;
+}
+// Where a value came from, for messages: "" when the server sets it itself, else "inherited from
+// mail{} at nginx.conf:12" or "nginx's default". The file is named by its base name when it is
+// in the server's file's directory, else in full.
+std::string origin_text(const ServerContext& c, model::Source source, const Location& where);
+template <class T> std::string origin_text(const ServerContext& c, const model::Sourced<T>& value) {
+  return origin_text(c, value.source, value.where);
+}
+
+// Records in `d` the mail{} directive an inherited value comes from (Diagnostic::origin), so that
+// a suppression comment there still covers a finding that points at the server.
+template <class T> Diagnostic note_origin(Diagnostic d, const model::Sourced<T>& value) {
+  if (value.source == model::Source::mail && value.where.line > 0) {
+    d.origin = value.where;
+  }
+  return d;
+}
+
+// A listener that is not reachable across the network: 127.0.0.0/8, [::1] (also as
+// ::ffff:127.x), a unix: socket. `localhost` is 127.0.0.1 once parsed, as nginx resolves it.
+bool is_loopback_listener(const model::Listener& l);
+// A listener that speaks TLS from the first byte (listen ... ssl, or the deprecated `ssl on`).
+bool is_implicit_tls_listener(const model::EffectiveServer& s, const model::Listener& l);
+
 } // namespace popcheck::lint

@@ -72,6 +72,9 @@ std::string render_rule_text(const Rule& rule) {
   if (const auto security = security_text(rule); !security.empty()) {
     out += "Security severity: " + security + "\n";
   }
+  if (!rule.rule_id.former_id.empty()) {
+    out += "Former id: " + std::string(rule.rule_id.former_id) + " (still accepted)\n";
+  }
   if (rule.check == nullptr && rule.check_server == nullptr) {
     out +=
         "Reported by: nginx -t as well (popcheck reports every occurrence, not just the first)\n";
@@ -96,9 +99,11 @@ std::string render_rules_markdown() {
       "<!-- Generated from lib/popcheck/lint/rules_*.cpp by `popcheck explain --markdown`; a test "
       "keeps it in sync. Do not edit by hand. -->\n\n"
       "Every finding of `popcheck lint` carries one of these ids. Ids never change meaning.\n"
-      "`CONF` and `MAIL` rules are errors and warnings `nginx -t` reports too; `POP3` rules are "
-      "pitfalls nginx accepts silently; `LINT` rules are about popcheck's own suppression "
-      "comments.\n\n"
+      "`CONF` and `MAIL001`-`MAIL099` rules are errors and warnings `nginx -t` reports too; "
+      "`MAIL1xx` rules are pitfalls nginx accepts silently that are the same in every protocol "
+      "(their findings name the server and protocol), `POP3` rules pitfalls of POP3's own "
+      "directives; `LINT` rules are about popcheck's own suppression comments. A rule that moved "
+      "to `MAIL1xx` still answers to its former id everywhere ids are written.\n\n"
       "Suppress a finding with a comment on the line before the directive (or at the end of its "
       "line): `# popcheck disable=POP3001`, or for a whole file `# popcheck "
       "disable-file=POP3014`. Ids and names both work.\n\n"
@@ -114,9 +119,12 @@ std::string render_rules_markdown() {
     if (const auto security = security_text(rule); !security.empty()) {
       out += ", security severity " + security;
     }
-    out += ". " + std::string(rule.summary) + ".\n\n" + std::string(rule.rationale) +
-           "\n\nExample:\n\n```nginx\n" + std::string(rule.example) +
-           "\n```\n\nFix: " + std::string(rule.fix) +
+    out += ". " + std::string(rule.summary) + ".";
+    if (!rule.rule_id.former_id.empty()) {
+      out += " Former id: " + std::string(rule.rule_id.former_id) + " (still accepted).";
+    }
+    out += "\n\n" + std::string(rule.rationale) + "\n\nExample:\n\n```nginx\n" +
+           std::string(rule.example) + "\n```\n\nFix: " + std::string(rule.fix) +
            "\n\nReferences: " + linked_references(rule.references) + ".\n";
   }
   return out;

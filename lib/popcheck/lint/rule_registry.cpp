@@ -8,6 +8,7 @@ std::span<const Rule> all_rules() {
   static const std::vector<Rule> rules = [] {
     std::vector<Rule> all(nginx_rules().begin(), nginx_rules().end());
     all.insert(all.end(), pop3_rules().begin(), pop3_rules().end());
+    all.insert(all.end(), mail_rules().begin(), mail_rules().end());
     return all;
   }();
   return rules;

@@ -74,7 +74,9 @@ TEST_CASE("rule registry: every id has its section in docs/rules.md") {
 
 TEST_CASE("rule registry: the parser and the model's rules have no lint check") {
   for (const rules::RuleId* id : rules::k_all) {
-    if (id->family != rules::RuleFamily::conf && id->family != rules::RuleFamily::mail) {
+    // MAIL1xx are pitfalls checked by lint, not nginx -t errors.
+    if (id->family != rules::RuleFamily::conf &&
+        (id->family != rules::RuleFamily::mail || id->id >= "MAIL100")) {
       continue;
     }
     CAPTURE(id->id);

@@ -7,6 +7,7 @@
 namespace popcheck::lint {
 
 std::span<const Rule> nginx_rules(); // CONFxxx, MAILxxx: reported by the parser and the model
-std::span<const Rule> pop3_rules(); // POP3xxx: the pitfall checks (rules_pop3.cpp)
+std::span<const Rule> pop3_rules();  // POP3xxx: the pitfall checks (rules_pop3.cpp)
+std::span<const Rule> mail_rules();  // MAIL101-139: transport and TLS pitfalls (rules_mail.cpp)
 
 } // namespace popcheck::lint
