@@ -159,13 +159,16 @@ void check_starttls_optional(const ServerContext& c, Diagnostics& out) {
 void check_auth_http_cleartext(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
   const auto& target = s.auth_http.value;
-  if (!s.protocol || !target || target->unix_path || is_loopback_host(target->host)) {
+  if (!s.protocol || !target || target->unix_path || is_loopback_host(target->host) ||
+      !reports_value(c, rules::k_auth_http_cleartext_remote, Severity::warning, s.auth_http)) {
     return;
   }
-  const std::string origin = origin_text(c, s.auth_http);
+  const std::string origin = origin_text(c, s.auth_http) + inherited_by_all(s.auth_http);
   const std::string what =
       takes_passwords(s)
-          ? "every " + protocol_upper(s) + " login's Auth-User and Auth-Pass cross the network"
+          ? "every " +
+                (s.auth_http.source == model::Source::server ? protocol_upper(s) + " " : "") +
+                "login's Auth-User and Auth-Pass cross the network"
           : "every SMTP relay request (client address, MAIL FROM, RCPT TO) "
             "and the answer that names the backend cross the network";
   out.push_back(note_origin(

@@ -32,10 +32,11 @@ void check_external_without_verification(const ServerContext& c, Diagnostics& ou
   const auto& s = c.server;
   std::string directive;
   const auto* auth = auth_of(s, &directive);
-  if (auth == nullptr || !auth->value.has(AuthMethod::external) || verifies_clients(s)) {
+  if (auth == nullptr || !auth->value.has(AuthMethod::external) || verifies_clients(s) ||
+      !reports_value(c, rules::k_external_without_client_verification, Severity::warning, *auth)) {
     return;
   }
-  const std::string origin = origin_text(c, *auth);
+  const std::string origin = origin_text(c, *auth) + inherited_by_all(*auth);
   const std::string command = *s.protocol == "imap" ? "AUTHENTICATE EXTERNAL" : "AUTH EXTERNAL";
   out.push_back(note_origin(
       finding(
@@ -51,10 +52,13 @@ void check_external_without_verification(const ServerContext& c, Diagnostics& ou
 
 void check_pass_client_cert(const ServerContext& c, Diagnostics& out) {
   const auto& s = c.server;
-  if (!s.protocol || !s.auth_http_pass_client_cert.value || verifies_clients(s)) {
+  if (!s.protocol || !s.auth_http_pass_client_cert.value || verifies_clients(s) ||
+      !reports_value(c, rules::k_pass_client_cert_without_verification, Severity::warning,
+                     s.auth_http_pass_client_cert)) {
     return;
   }
-  const std::string origin = origin_text(c, s.auth_http_pass_client_cert);
+  const std::string origin =
+      origin_text(c, s.auth_http_pass_client_cert) + inherited_by_all(s.auth_http_pass_client_cert);
   out.push_back(note_origin(
       finding(rules::k_pass_client_cert_without_verification,
               server_where(c, s.auth_http_pass_client_cert),

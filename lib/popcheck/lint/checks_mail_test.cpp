@@ -154,12 +154,13 @@ TEST_CASE("MAIL104: weak protocols at the server that inherits them; info on loo
   CHECK(by_default[0].location.line == 6); // server {
   CHECK(by_default[0].message ==
         "IMAP TLS allows deprecated protocol versions TLSv1 TLSv1.1 (the default ssl_protocols of "
-        "this nginx version): clients that offer nothing newer get a TLS with known attacks (RFC "
-        "8996)");
+        "this nginx version, for this and every other server that does not set it): clients that "
+        "offer nothing newer get a TLS with known attacks (RFC 8996)");
   const auto from_mail = of_rule(
       server("smtp", "465 ssl", no_protocols, "    ssl_protocols TLSv1 TLSv1.2;\n"), "MAIL104");
   REQUIRE(from_mail.size() == 1);
-  CHECK(from_mail[0].message.find("(ssl_protocols inherited from mail{} at nginx.conf:6)") !=
+  CHECK(from_mail[0].message.find("(ssl_protocols inherited from mail{} at nginx.conf:6, for this "
+                                  "and every other server that does not set it)") !=
         std::string::npos);
   CHECK(from_mail[0].origin.line == 6);
   const auto local = of_rule(server("imap", "127.0.0.1:993 ssl", no_protocols), "MAIL104");
@@ -233,22 +234,28 @@ TEST_CASE("MAIL109: auth_http in clear to another host, whether or not the name 
   }
 }
 
-TEST_CASE("MAIL109: a mail{} auth_http is reported at each server; a suppression there holds") {
+TEST_CASE("MAIL109: a mail{} auth_http is reported once, at the first server that inherits it") {
   std::string text = "load_module modules/ngx_mail_module.so;\nevents {}\nmail {\n"
                      "    auth_http 10.1.2.3:80/a;\n";
   for (int i = 0; i < 3; ++i) {
     text += "    server { listen 127.0.0.1:1111" + std::to_string(i) + "; protocol imap; }\n";
   }
-  text += "}\n";
+  text += "    server { listen 127.0.0.1:11113; protocol pop3; auth_http 10.9.9.9:80/b; }\n}\n";
   const auto findings = of_rule(text, "MAIL109");
-  REQUIRE(findings.size() == 3);
-  CHECK(findings[0].location.line == 5);
+  REQUIRE(findings.size() == 2);
+  CHECK(findings[0].location.line == 5); // the first server's `server {`
   CHECK(findings[0].server == "127.0.0.1:11110");
-  CHECK(findings[2].server == "127.0.0.1:11112");
-  CHECK(findings[0].message.find("(inherited from mail{} at nginx.conf:4)") != std::string::npos);
+  CHECK(findings[0].protocol == "imap");
+  CHECK(findings[0].message ==
+        "auth_http 10.1.2.3:80/a (inherited from mail{} at nginx.conf:4, for this and every other "
+        "server that does not set it) is plain HTTP to 10.1.2.3, not this host: every login's "
+        "Auth-User and Auth-Pass cross the network in clear");
+  CHECK(findings[1].location.line == 8); // a server's own auth_http: its own finding
   std::string suppressed = text;
   suppressed.replace(suppressed.find("    auth_http"), 0, "    # popcheck disable=POP3017\n");
-  CHECK(of_rule(suppressed, "MAIL109").empty());
+  const auto left = of_rule(suppressed, "MAIL109");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].location.line == 9);
 }
 
 TEST_CASE("MAIL111/MAIL112: client certificates nobody checks, in every protocol") {

@@ -79,10 +79,11 @@ unsigned effective_protocols(const EffectiveServer& s, TargetVersion version) {
                                                          : s.tls.protocols.value;
 }
 
-// " (inherited from mail{} at tls.conf:3)", " (nginx's default)" or "".
+// " (inherited from mail{} at tls.conf:3, for this and every other server that does not set
+// it)", " (nginx's default, ...)" or "".
 template <class T> std::string origin_suffix(const ServerContext& c, const model::Sourced<T>& v) {
   const std::string origin = origin_text(c, v);
-  return origin.empty() ? origin : " (" + origin + ")";
+  return origin.empty() ? origin : " (" + origin + inherited_by_all(v) + ")";
 }
 
 std::string joined(const std::vector<std::string>& names) {
@@ -122,6 +123,9 @@ void check_starttls_on_implicit_tls(const ServerContext& c, Diagnostics& out) {
                           "remove starttls from this server"));
     return;
   }
+  if (!reports_value(c, rules::k_starttls_on_implicit_tls, Severity::info, s.tls.starttls)) {
+    return;
+  }
   auto d = note_origin(
       finding(rules::k_starttls_on_implicit_tls, c.server.where,
               "this server's listeners are all implicit TLS, so the starttls it has " +
@@ -156,11 +160,18 @@ void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out) {
   // weak TLS beats the plain text the peer falls back to). Both stay worth knowing: info.
   const bool local = loopback_only(s);
   const bool mx = mx_only(s);
+  if (!reports_value(c, rules::k_weak_tls_protocols,
+                     local || mx ? Severity::info : Severity::warning, s.tls.protocols)) {
+    return;
+  }
   std::string origin = origin_text(c, s.tls.protocols);
   if (s.tls.protocols.source == Source::default_value) {
     origin = "the default ssl_protocols of this nginx version";
   } else if (!origin.empty()) {
     origin = "ssl_protocols " + origin;
+  }
+  if (!origin.empty()) {
+    origin += inherited_by_all(s.tls.protocols);
   }
   auto d = note_origin(
       finding(rules::k_weak_tls_protocols, server_where(c, s.tls.protocols),
@@ -187,7 +198,8 @@ void check_ciphers_allow_anonymous(const ServerContext& c, Diagnostics& out) {
     return;
   }
   const auto& enabled = enabled_ciphers(c);
-  if (!enabled.valid || enabled.anonymous.empty()) {
+  if (!enabled.valid || enabled.anonymous.empty() ||
+      !reports_value(c, rules::k_ciphers_allow_anonymous, Severity::warning, s.tls.ciphers)) {
     return; // an invalid string is nginx -t's error (MAIL017)
   }
   out.push_back(note_origin(
@@ -231,7 +243,8 @@ void check_prefer_server_ciphers(const ServerContext& c, Diagnostics& out) {
     return; // TLSv1.3 only: the client's order is fine
   }
   const auto& enabled = enabled_ciphers(c);
-  if (!enabled.valid || enabled.weak.empty()) {
+  if (!enabled.valid || enabled.weak.empty() ||
+      !reports_value(c, rules::k_prefer_server_ciphers_off, Severity::info, s.tls.ciphers)) {
     return;
   }
   out.push_back(

@@ -153,6 +153,10 @@ void LintNotes::add_main_log_user(const Location& fallback) {
   m_main_log_users.insert({fallback.file, fallback.line, fallback.column});
 }
 
+bool LintNotes::first_inheritor(std::string_view rule, Severity severity, const Location& origin) {
+  return m_inherited_reported.insert({std::string(rule), severity, origin.file, origin.line}).second;
+}
+
 std::vector<Location> LintNotes::main_log_users() const {
   std::vector<Location> out;
   for (const auto& [file, line, column] : m_main_log_users) {

@@ -34,10 +34,15 @@ public:
   // so POP3032 decides at the end. `fallback` is where the finding goes when there is none.
   void add_main_log_user(const Location& fallback);
   std::vector<Location> main_log_users() const;
+  // Whether no server reported `rule` at `severity` yet for the value set at `origin` (a mail{}
+  // directive, or the mail{} block for a default): a value every server inherits is reported at
+  // the first server that inherits it, not once per server.
+  bool first_inheritor(std::string_view rule, Severity severity, const Location& origin);
 
 private:
   std::map<std::pair<FilePath, int>, Location> m_capability_lists; // list -> first server
   std::set<std::tuple<FilePath, int, int>> m_main_log_users;
+  std::set<std::tuple<std::string, Severity, FilePath, int>> m_inherited_reported;
 };
 
 struct LintContext {
@@ -90,6 +95,25 @@ const Location& server_where(const ServerContext& c, const model::Sourced<T>& va
   return value.source == model::Source::server && value.where.line > 0 ? value.where
                                                                        : c.server.where;
 }
+// Whether a finding about `value` is this server's to report: always when the server sets the value
+// itself; for an inherited value or a default only at the first server that inherits it (the
+// message then says so, with inherited_by_all()).
+template <class T>
+bool reports_value(const ServerContext& c, const rules::RuleId& rule, Severity severity,
+                   const model::Sourced<T>& value) {
+  if (value.source == model::Source::server) {
+    return true;
+  }
+  const Location& origin = value.where.line > 0 ? value.where : c.mail.where;
+  return c.notes.first_inheritor(rule.id, severity, origin);
+}
+// ", for this and every other server that does not set it" for an inherited value or a default.
+template <class T> std::string inherited_by_all(const model::Sourced<T>& value) {
+  return value.source == model::Source::server
+             ? std::string()
+             : ", for this and every other server that does not set it";
+}
+
 // Where a value came from, for messages: "" when the server sets it itself, else "inherited from
 // mail{} at nginx.conf:12" or "nginx's default". The file is named by its base name when it is
 // in the server's file's directory, else in full.

@@ -1,5 +1,6 @@
 // Metadata of the MAIL101-139 rules: transport and TLS pitfalls that are the same whatever the
-// protocol (docs/nginx-behaviour.md says why). Findings name their server and protocol; the
+// protocol (docs/nginx-behaviour.md says why). Findings name their server and protocol; one about a
+// value servers inherit is reported once, at the first server that inherits it; the
 // checks live in checks_cleartext.cpp, checks_tls.cpp, checks_tls_ports.cpp and
 // checks_client_cert.cpp. Rules that began as POP3 rules answer to their first id too.
 
