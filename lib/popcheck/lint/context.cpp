@@ -154,7 +154,8 @@ void LintNotes::add_main_log_user(const Location& fallback) {
 }
 
 bool LintNotes::first_inheritor(std::string_view rule, Severity severity, const Location& origin) {
-  return m_inherited_reported.insert({std::string(rule), severity, origin.file, origin.line}).second;
+  return m_inherited_reported.insert({std::string(rule), severity, origin.file, origin.line})
+      .second;
 }
 
 std::vector<Location> LintNotes::main_log_users() const {
