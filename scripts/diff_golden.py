@@ -105,7 +105,7 @@ def check_git(args):
                                 cwd=os.path.join(tmp, "conf"), capture_output=True, text=True, timeout=60)
         want = read(os.path.join(case, "expected.txt"))
         got = by_git.stdout.replace("git:HEAD:conf/nginx.conf -> nginx.conf", "old.conf -> new.conf")
-        got = got.replace("- info POP3019 nginx.conf:", "- info POP3019 old.conf:")
+        got = got.replace("- warning MAIL102 nginx.conf:", "- warning MAIL102 old.conf:")
         bad = subprocess.run([args.popcheck, "diff", "git:no-such-rev:conf/nginx.conf", "conf/nginx.conf"],
                              cwd=tmp, capture_output=True, text=True, timeout=60)
         left = [p for p in glob.glob(os.path.join(tempfile.gettempdir(), "popcheck-diff-*"))
@@ -131,7 +131,7 @@ def check_cli(args):
                            capture_output=True, text=True, timeout=60)
     want = read(os.path.join(case, "expected.txt")).replace("old.conf -> new.conf", "- -> new.conf")
     # stdin has no file name: the lint finding that went names it as the parser does
-    got = re.sub(r"(POP3019 )[^:\s]*:", r"\1old.conf:", r.stdout)
+    got = re.sub(r"(MAIL102 )[^:\s]*:", r"\1old.conf:", r.stdout)
     if r.returncode != 1 or got != want:
         problems.append(f"stdin: exit {r.returncode}\n" + diff(want, got, "expected.txt", "stdin"))
     with open(os.path.join(case, "old.conf")) as stdin:

@@ -31,7 +31,7 @@ import sys
 import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# No TLS (POP3003 warning) and nginx -t errors (no events, no auth_http, proxy_pass, mail_log).
+# No TLS (MAIL101 warning, formerly POP3003) and nginx -t errors (no events, no auth_http, proxy_pass, mail_log).
 CONFIG = os.path.join(REPO, "testdata", "compile", "seed-plain-load-module", "nginx.conf")
 failures = []
 
@@ -100,10 +100,10 @@ def config_tests(popcheck, tmp):
                    "severity": {"cleartext-credentials": "info", "POP3016": "off"}}, f)
     # POP3016 is MAIL141's former id (the 24h proxy_timeout default, shown with --show-defaults).
     rc, rules, _ = lint_json(popcheck, ["--no-config", "--show-defaults", conf], repo)
-    expect(rc == 1 and rules.get("POP3003") == "warning" and "CONF003" in rules
+    expect(rc == 1 and rules.get("MAIL101") == "warning" and "CONF003" in rules
            and "MAIL141" in rules, f"--no-config: built-in defaults (exit {rc})")
     rc, rules, err = lint_json(popcheck, ["--show-defaults", conf], repo)
-    expect(rc == 0 and rules.get("POP3003") == "info" and "CONF003" not in rules
+    expect(rc == 0 and rules.get("MAIL101") == "info" and "CONF003" not in rules
            and "MAIL141" not in rules, f"file found from etc/nginx/ upwards applies (exit {rc}) {err}")
     rc, _, _ = lint_json(popcheck, ["--fail-on", "error", conf], repo)
     expect(rc == 1, f"--fail-on error beats the file's fail_on none (exit {rc})")
@@ -112,12 +112,12 @@ def config_tests(popcheck, tmp):
            "--skip replaces the file's skip list; rules set to off stay off")
     with open(CONFIG) as f:
         rc, rules, _ = lint_json(popcheck, ["-"], repo, stdin=f.read())
-    expect(rc == 0 and rules.get("POP3003") == "info", "stdin: the file is found from the cwd")
+    expect(rc == 0 and rules.get("MAIL101") == "info", "stdin: the file is found from the cwd")
     other = os.path.join(tmp, "other.json")
     with open(other, "w") as f:
         json.dump({"only": ["POP3003"], "target_version": "1.26"}, f)
     rc, rules, _ = lint_json(popcheck, ["--config", other, conf], repo)
-    expect(rc == 1 and list(rules) == ["POP3003"], f"--config FILE is used instead ({rules})")
+    expect(rc == 1 and list(rules) == ["MAIL101"], f"--config FILE is used instead ({rules})")
     with open(os.path.join(repo, "etc", ".popcheck.json"), "w") as f:
         f.write('{"fail_on": "sometimes"}')
     rc, rules, err = lint_json(popcheck, [conf], repo)

@@ -70,6 +70,9 @@ struct Diagnostic {
   // no directive changes): reported once per mail block and shown only with --show-defaults
   // (docs/lint.md#defaults).
   bool restates_default = false;
+  // A finding about a value the server inherits: the mail{} directive the value comes from (the
+  // finding itself points at the server). A suppression comment there covers the finding too.
+  Location origin;
 
   // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when nginx
   // locates it.

@@ -83,25 +83,45 @@ inline constexpr RuleId k_real_ip{"MAIL015", RuleFamily::mail, Severity::error};
 inline constexpr RuleId k_password_file{"MAIL016", RuleFamily::mail, Severity::error};
 inline constexpr RuleId k_tls_setup{"MAIL017", RuleFamily::mail, Severity::error};
 
-// POP3xxx: pitfalls nginx -t accepts silently (lint/checks_*.cpp).
+// MAIL101-139: pitfalls of transport and TLS that are the same whatever the protocol (credentials
+// in clear, TLS settings, auth_http's transport, client certificates), checked on every mail
+// server; each finding names its server and protocol. Rules that began as POP3 rules keep their
+// first id as former_id.
+inline constexpr RuleId k_cleartext_credentials{"MAIL101", RuleFamily::mail, Severity::warning,
+                                                "POP3003"};
+inline constexpr RuleId k_starttls_optional{"MAIL102", RuleFamily::mail, Severity::warning,
+                                            "POP3019"};
+inline constexpr RuleId k_starttls_on_implicit_tls{"MAIL103", RuleFamily::mail, Severity::warning,
+                                                   "POP3006"};
+inline constexpr RuleId k_weak_tls_protocols{"MAIL104", RuleFamily::mail, Severity::warning,
+                                             "POP3012"};
+inline constexpr RuleId k_ciphers_allow_anonymous{"MAIL105", RuleFamily::mail, Severity::warning,
+                                                  "POP3013"};
+inline constexpr RuleId k_no_ssl_session_cache{"MAIL106", RuleFamily::mail, Severity::info,
+                                               "POP3014"};
+inline constexpr RuleId k_prefer_server_ciphers_off{"MAIL107", RuleFamily::mail, Severity::info,
+                                                    "POP3015"};
+inline constexpr RuleId k_ssl_settings_unused{"MAIL108", RuleFamily::mail, Severity::info,
+                                              "POP3029"};
+inline constexpr RuleId k_auth_http_cleartext_remote{"MAIL109", RuleFamily::mail, Severity::warning,
+                                                     "POP3017"};
+inline constexpr RuleId k_auth_http_hostname{"MAIL110", RuleFamily::mail, Severity::info,
+                                             "POP3030"};
+inline constexpr RuleId k_external_without_client_verification{"MAIL111", RuleFamily::mail,
+                                                               Severity::warning, "POP3007"};
+inline constexpr RuleId k_pass_client_cert_without_verification{"MAIL112", RuleFamily::mail,
+                                                                Severity::warning, "POP3031"};
+inline constexpr RuleId k_tls_port_mismatch{"MAIL113", RuleFamily::mail, Severity::warning};
+
+// POP3xxx: pitfalls nginx -t accepts silently (lint/checks_*.cpp). POP3003, 006, 007, 012-015, 017,
+// 019, 029-031 moved to MAIL101-112 (former_id).
 inline constexpr RuleId k_plaintext_auth_always_enabled{"POP3001", RuleFamily::pop3,
                                                         Severity::warning};
-inline constexpr RuleId k_cleartext_credentials{"POP3003", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_starttls_on_implicit_tls{"POP3006", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_external_without_client_verification{"POP3007", RuleFamily::pop3,
-                                                               Severity::warning};
 inline constexpr RuleId k_bare_sasl_line{"POP3009", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_capability_not_honoured{"POP3010", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_resp_codes_with_verbatim_auth_errors{"POP3011", RuleFamily::pop3,
                                                                Severity::info};
-inline constexpr RuleId k_weak_tls_protocols{"POP3012", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_ciphers_allow_anonymous{"POP3013", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_no_ssl_session_cache{"POP3014", RuleFamily::pop3, Severity::info};
-inline constexpr RuleId k_prefer_server_ciphers_off{"POP3015", RuleFamily::pop3, Severity::info};
-inline constexpr RuleId k_auth_http_cleartext_remote{"POP3017", RuleFamily::pop3,
-                                                     Severity::warning};
 inline constexpr RuleId k_proxy_pass_error_message{"POP3018", RuleFamily::pop3, Severity::info};
-inline constexpr RuleId k_starttls_optional{"POP3019", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_implicit_protocol{"POP3022", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_listen_without_port{"POP3023", RuleFamily::pop3, Severity::warning};
 inline constexpr RuleId k_max_errors_zero{"POP3024", RuleFamily::pop3, Severity::warning};
@@ -109,10 +129,6 @@ inline constexpr RuleId k_real_ip_without_proxy_protocol{"POP3026", RuleFamily::
                                                          Severity::warning};
 inline constexpr RuleId k_server_replaces_mail_list{"POP3027", RuleFamily::pop3, Severity::info};
 inline constexpr RuleId k_repeated_last_wins{"POP3028", RuleFamily::pop3, Severity::warning};
-inline constexpr RuleId k_ssl_settings_unused{"POP3029", RuleFamily::pop3, Severity::info};
-inline constexpr RuleId k_auth_http_hostname{"POP3030", RuleFamily::pop3, Severity::info};
-inline constexpr RuleId k_pass_client_cert_without_verification{"POP3031", RuleFamily::pop3,
-                                                                Severity::warning};
 inline constexpr RuleId k_user_capability_missing{"POP3033", RuleFamily::pop3, Severity::info};
 
 // MAIL140-179: pitfalls of the protocol directives that are one concept in every protocol
@@ -181,30 +197,19 @@ inline constexpr const RuleId* k_all[] = {
     &k_real_ip,
     &k_password_file,
     &k_tls_setup,
-    &k_plaintext_auth_always_enabled,
     &k_cleartext_credentials,
+    &k_starttls_optional,
     &k_starttls_on_implicit_tls,
-    &k_external_without_client_verification,
-    &k_bare_sasl_line,
-    &k_capability_not_honoured,
-    &k_resp_codes_with_verbatim_auth_errors,
     &k_weak_tls_protocols,
     &k_ciphers_allow_anonymous,
     &k_no_ssl_session_cache,
     &k_prefer_server_ciphers_off,
-    &k_auth_http_cleartext_remote,
-    &k_proxy_pass_error_message,
-    &k_starttls_optional,
-    &k_implicit_protocol,
-    &k_listen_without_port,
-    &k_max_errors_zero,
-    &k_real_ip_without_proxy_protocol,
-    &k_server_replaces_mail_list,
-    &k_repeated_last_wins,
     &k_ssl_settings_unused,
+    &k_auth_http_cleartext_remote,
     &k_auth_http_hostname,
+    &k_external_without_client_verification,
     &k_pass_client_cert_without_verification,
-    &k_user_capability_missing,
+    &k_tls_port_mismatch,
     &k_plaintext_password_methods,
     &k_timeout_outside_protocol_norms,
     &k_directive_has_no_effect,
@@ -212,6 +217,18 @@ inline constexpr const RuleId* k_all[] = {
     &k_broken_capability_item,
     &k_external_initial_response_always_accepted,
     &k_logins_not_logged,
+    &k_plaintext_auth_always_enabled,
+    &k_bare_sasl_line,
+    &k_capability_not_honoured,
+    &k_resp_codes_with_verbatim_auth_errors,
+    &k_proxy_pass_error_message,
+    &k_implicit_protocol,
+    &k_listen_without_port,
+    &k_max_errors_zero,
+    &k_real_ip_without_proxy_protocol,
+    &k_server_replaces_mail_list,
+    &k_repeated_last_wins,
+    &k_user_capability_missing,
     &k_imap_capability_not_honoured,
     &k_imap4rev1_not_advertised,
     &k_smtp_capability_not_honoured,

@@ -10,28 +10,16 @@
 namespace popcheck::lint {
 
 void check_plaintext_auth_always_enabled(const ServerContext& c, Diagnostics& out);
-void check_cleartext_credentials(const ServerContext& c, Diagnostics& out);
-void check_starttls_on_implicit_tls(const ServerContext& c, Diagnostics& out);
-void check_external_without_verification(const ServerContext& c, Diagnostics& out);
 void check_bare_sasl_line(const ServerContext& c, Diagnostics& out);
 void check_capability_not_honoured(const ServerContext& c, Diagnostics& out);
 void check_resp_codes(const ServerContext& c, Diagnostics& out);
-void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out);
-void check_ciphers_allow_anonymous(const ServerContext& c, Diagnostics& out);
-void check_no_session_cache(const ServerContext& c, Diagnostics& out);
-void check_prefer_server_ciphers(const ServerContext& c, Diagnostics& out);
-void check_auth_http_cleartext(const ServerContext& c, Diagnostics& out);
 void check_proxy_pass_error_message(const ServerContext& c, Diagnostics& out);
-void check_starttls_optional(const ServerContext& c, Diagnostics& out);
 void check_implicit_protocol(const ServerContext& c, Diagnostics& out);
 void check_listen_without_port(const ServerContext& c, Diagnostics& out);
 void check_max_errors_zero(const ServerContext& c, Diagnostics& out);
 void check_real_ip_proxy_protocol(const ServerContext& c, Diagnostics& out);
 void check_server_replaces_mail_list(const ServerContext& c, Diagnostics& out);
 void check_repeated_last_wins(const LintContext& context, Diagnostics& out);
-void check_ssl_settings_unused(const ServerContext& c, Diagnostics& out);
-void check_auth_http_hostname(const ServerContext& c, Diagnostics& out);
-void check_pass_client_cert(const ServerContext& c, Diagnostics& out);
 void check_user_capability(const ServerContext& c, Diagnostics& out);
 // What was linted at all (checks_inputs.cpp).
 void check_no_mail_server(const LintContext& context, Diagnostics& out);

@@ -386,6 +386,24 @@ void check_real_ip_proxy_protocol(const ServerContext& c, Diagnostics& out) {
   }
 }
 
+namespace {
+
+// The same values in the same order (a server repeating mail{}'s ssl_certificate replaces it with
+// itself: nothing changes).
+bool same_values(const model::Setting& a, const model::Setting& b) {
+  if (a.entries.size() != b.entries.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.entries.size(); ++i) {
+    if (a.entries[i].args != b.entries[i].args) {
+      return false;
+    }
+  }
+  return !a.entries.empty() || a.number == b.number;
+}
+
+} // namespace
+
 void check_server_replaces_mail_list(const ServerContext& c, Diagnostics& out) {
   constexpr MailId k_lists[] = {MailId::pop3_auth,           MailId::pop3_capabilities,
                                 MailId::auth_http_header,    MailId::ssl_certificate,
@@ -397,7 +415,7 @@ void check_server_replaces_mail_list(const ServerContext& c, Diagnostics& out) {
   for (auto id : k_lists) {
     const auto& here = c.conf.conf[id];
     const auto& above = c.mail[id];
-    if (here.set && above.set) {
+    if (here.set && above.set && !same_values(here, above)) {
       const auto name = std::string(model::spec(id).name);
       out.push_back(finding(rules::k_server_replaces_mail_list, here.where,
                             "\"" + name + "\" here replaces the mail-level \"" + name + "\" at " +

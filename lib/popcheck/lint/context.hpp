@@ -31,6 +31,10 @@ public:
   // so MAIL146 decides at the end. `fallback` is where the finding goes when there is none.
   void add_main_log_user(const Location& fallback);
   std::vector<Location> main_log_users() const;
+  // Whether no server reported `rule` at `severity` yet for the value set at `origin` (a mail{}
+  // directive, or the mail{} block for a default): a value every server inherits is reported at
+  // the first server that inherits it, not once per server.
+  bool first_inheritor(std::string_view rule, Severity severity, const Location& origin);
 
   // Whether `server` is the first seen with a capability list (pop3_, imap_ or smtp_capabilities,
   // by the list's location; every server with the built-in list): true for every call about that
@@ -58,6 +62,7 @@ public:
 private:
   std::map<std::pair<FilePath, int>, Location> m_capability_lists; // list -> first server
   std::set<std::tuple<FilePath, int, int>> m_main_log_users;
+  std::set<std::tuple<std::string, Severity, FilePath, int>> m_inherited_reported;
 };
 
 struct LintContext {
@@ -99,5 +104,63 @@ template <class T>
 const Location& where_of(const ServerContext& c, const model::Sourced<T>& value) {
   return value.where.line > 0 ? value.where : default_location(c);
 }
+
+// How users recognise a server: the server_name it sets itself, else its first listen address
+// (a server_name set once in mail{} names every server alike, so it does not tell them apart).
+std::string server_label(const model::EffectiveServer& s);
+// "POP3", "IMAP", "SMTP" as messages write it; "mail" for a server without a protocol.
+std::string protocol_upper(const model::EffectiveServer& s);
+// The harness fills Diagnostic::server and ::protocol of every finding a per-server check made
+// (those it left empty), so that no rule has to.
+void name_server_findings(const model::EffectiveServer& s, Diagnostics& findings);
+
+// Findings about a value the server inherits point at the server that inherits it: the directive
+// when the server sets the value itself, else the server's `server {` line.
+template <class T>
+const Location& server_where(const ServerContext& c, const model::Sourced<T>& value) {
+  return value.source == model::Source::server && value.where.line > 0 ? value.where
+                                                                       : c.server.where;
+}
+// Whether a finding about `value` is this server's to report: always when the server sets the value
+// itself; for an inherited value or a default only at the first server that inherits it (the
+// message then says so, with inherited_by_all()).
+template <class T>
+bool reports_value(const ServerContext& c, const rules::RuleId& rule, Severity severity,
+                   const model::Sourced<T>& value) {
+  if (value.source == model::Source::server) {
+    return true;
+  }
+  const Location& origin = value.where.line > 0 ? value.where : c.mail.where;
+  return c.notes.first_inheritor(rule.id, severity, origin);
+}
+// ", for this and every other server that does not set it" for an inherited value or a default.
+template <class T> std::string inherited_by_all(const model::Sourced<T>& value) {
+  return value.source == model::Source::server
+             ? std::string()
+             : ", for this and every other server that does not set it";
+}
+
+// Where a value came from, for messages: "" when the server sets it itself, else "inherited from
+// mail{} at nginx.conf:12" or "nginx's default". The file is named by its base name when it is
+// in the server's file's directory, else in full.
+std::string origin_text(const ServerContext& c, model::Source source, const Location& where);
+template <class T> std::string origin_text(const ServerContext& c, const model::Sourced<T>& value) {
+  return origin_text(c, value.source, value.where);
+}
+
+// Records in `d` the mail{} directive an inherited value comes from (Diagnostic::origin), so that
+// a suppression comment there still covers a finding that points at the server.
+template <class T> Diagnostic note_origin(Diagnostic d, const model::Sourced<T>& value) {
+  if (value.source == model::Source::mail && value.where.line > 0) {
+    d.origin = value.where;
+  }
+  return d;
+}
+
+// A listener that is not reachable across the network: 127.0.0.0/8, [::1] (also as
+// ::ffff:127.x), a unix: socket. `localhost` is 127.0.0.1 once parsed, as nginx resolves it.
+bool is_loopback_listener(const model::Listener& l);
+// A listener that speaks TLS from the first byte (listen ... ssl, or the deprecated `ssl on`).
+bool is_implicit_tls_listener(const model::EffectiveServer& s, const model::Listener& l);
 
 } // namespace popcheck::lint

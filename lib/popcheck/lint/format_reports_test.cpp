@@ -111,7 +111,7 @@ TEST_CASE("lint sarif format: start lines, rule links, server and protocol, fail
   LintReport report;
   report.inputs = {"/repo/deploy/nginx.conf"};
   auto file_level = make("LINT002", Severity::warning, {"/repo/deploy/nginx.conf", 0, 0}, "none");
-  auto server = make("POP3003", Severity::warning, {"/repo/deploy/mail.conf", 3, 9}, "clear");
+  auto server = make("MAIL101", Severity::warning, {"/repo/deploy/mail.conf", 3, 9}, "clear");
   server.diagnostic.server = "mail.example.test";
   server.diagnostic.protocol = "pop3";
   report.findings = {file_level, server};

@@ -15,6 +15,23 @@
 namespace popcheck::lint {
 namespace {
 
+// A rule's tag: its protocol for a protocol's own pitfalls, "mail" for the pitfalls of every
+// protocol (MAIL1xx), "nginx" for what nginx -t reports.
+std::string_view tag_of(const Rule& rule) {
+  switch (rule.family()) {
+  case rules::RuleFamily::pop3:
+    return "pop3";
+  case rules::RuleFamily::imap:
+    return "imap";
+  case rules::RuleFamily::smtp:
+    return "smtp";
+  case rules::RuleFamily::mail:
+    return rule.id() >= "MAIL100" ? "mail" : "nginx";
+  default:
+    return "nginx";
+  }
+}
+
 const char* sarif_level(Severity severity) {
   return by_severity(severity, "error", "warning", "note");
 }
@@ -99,7 +116,7 @@ void rule_descriptor(JsonWriter& json, std::string_view id) {
   }
   json.key("tags");
   json.begin_array();
-  json.value(rule->family() == rules::RuleFamily::pop3 ? "pop3" : "nginx");
+  json.value(tag_of(*rule));
   if (rule->security_severity > 0) {
     json.value("security");
   }

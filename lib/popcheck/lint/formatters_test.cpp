@@ -36,7 +36,7 @@ LintReport odd_report() {
                           .severity = Severity::error,
                           .message = "no \"events\" section in configuration"};
   Finding no_column;
-  no_column.diagnostic = {.rule = "POP3003",
+  no_column.diagnostic = {.rule = "MAIL101",
                           .severity = Severity::info,
                           .location = {"/elsewhere/x.conf", 4, 0},
                           .message = "tab\there \x01 bad \xff\xc3",
@@ -166,8 +166,8 @@ TEST_CASE("lint sarif format: the bytes nlohmann's DOM dump writes, optional par
   const auto& rules = run["tool"]["driver"]["rules"];
   REQUIRE(rules.size() == 5);
   CHECK(rules[0]["id"] == "CONF010");
-  CHECK(rules[3]["id"] == "POP3003");
-  CHECK(rules[3]["properties"]["tags"] == nlohmann::json::parse(R"(["pop3", "security"])"));
+  CHECK(rules[3]["id"] == "MAIL101");
+  CHECK(rules[3]["properties"]["tags"] == nlohmann::json::parse(R"(["mail", "security"])"));
   CHECK(rules[3]["properties"].contains("security-severity"));
   CHECK(rules[4] ==
         nlohmann::json::parse(R"({"id": "X999", "shortDescription": {"text": "X999"}})"));

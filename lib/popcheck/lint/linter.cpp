@@ -64,6 +64,7 @@ std::vector<Finding> lint(const conf::ConfTree& tree, const LintOptions& options
         rule->check_server(server, scratch);
       }
     }
+    name_server_findings(view.server, scratch);
     for (auto& d : scratch) {
       store.add_unique(std::move(d));
     }

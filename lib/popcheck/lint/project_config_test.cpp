@@ -17,9 +17,9 @@ TEST_CASE("project config: every key, names resolved to ids") {
   REQUIRE(config.has_value());
   CHECK(config->path == "/repo/.popcheck.json");
   CHECK(config->fail_on == "error");
-  CHECK(config->only == std::vector<std::string>{"POP3001", "POP3003"});
+  CHECK(config->only == std::vector<std::string>{"POP3001", "MAIL101"});
   CHECK(config->skip == std::vector<std::string>{"CONF004"});
-  CHECK(config->off == std::vector<std::string>{"POP3003"});
+  CHECK(config->off == std::vector<std::string>{"MAIL101"}); // by its former id
   CHECK(config->severity == std::map<std::string, Severity>{{"CONF004", Severity::warning},
                                                             {"POP3001", Severity::info}});
   CHECK(config->target_version == TargetVersion::v1_26);

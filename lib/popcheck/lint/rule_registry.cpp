@@ -8,7 +8,7 @@ std::span<const Rule> all_rules() {
   static const std::vector<Rule> rules = [] {
     std::vector<Rule> all(nginx_rules().begin(), nginx_rules().end());
     all.insert(all.end(), pop3_rules().begin(), pop3_rules().end());
-    for (const auto table : {mail_protocol_rules(), imap_rules(), smtp_rules()}) {
+    for (const auto table : {mail_rules(), mail_protocol_rules(), imap_rules(), smtp_rules()}) {
       all.insert(all.end(), table.begin(), table.end());
     }
     return all;

@@ -11,5 +11,6 @@ std::span<const Rule> pop3_rules();  // POP3xxx: the pitfall checks (rules_pop3.
 std::span<const Rule> mail_protocol_rules(); // MAIL140-179 (rules_mail_protocol.cpp)
 std::span<const Rule> imap_rules();          // IMAPxxx (rules_imap.cpp)
 std::span<const Rule> smtp_rules();          // SMTPxxx (rules_smtp.cpp)
+std::span<const Rule> mail_rules(); // MAIL101-139: transport and TLS pitfalls (rules_mail.cpp)
 
 } // namespace popcheck::lint

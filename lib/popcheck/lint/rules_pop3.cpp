@@ -25,42 +25,6 @@ constexpr Rule k_pop3_rules[] = {
          "ngx_mail_pop3_auth_state(), ngx_mail_pop3_auth(); nginx docs: pop3_auth",
      .security_severity = 5.3,
      .check_server = check_plaintext_auth_always_enabled},
-    {.rule_id = rules::k_cleartext_credentials,
-     .name = "cleartext-credentials",
-     .summary = "Passwords cross the network in clear on a listener without TLS",
-     .rationale =
-         "A listen without `ssl` in a server with `starttls off` offers no TLS at all, and "
-         "USER/PASS, AUTH PLAIN and AUTH LOGIN cannot be disabled.",
-     .example = "server { listen 110; protocol pop3; }",
-     .fix = "Add `starttls only;` (with ssl_certificate/ssl_certificate_key), or serve POP3S with "
-            "`listen 995 ssl;` only.",
-     .references =
-         "docs/nginx-behaviour.md#auth-always-enabled, #tls-modes; RFC 2595 section 2.1; RFC 8314",
-     .security_severity = 7.5,
-     .check_server = check_cleartext_credentials},
-    {.rule_id = rules::k_starttls_on_implicit_tls,
-     .name = "starttls-on-implicit-tls",
-     .summary = "starttls on|only in a server whose every listener is already `ssl`",
-     .rationale = "On a TLS connection nginx never offers STLS and answers it with -ERR, so the "
-                  "directive does nothing there (it still forces certificate checks).",
-     .example = "listen 995 ssl;\nstarttls on;",
-     .fix = "Remove starttls from implicit-TLS servers, or add a plain listener (port 110) for it.",
-     .references = "docs/nginx-behaviour.md#capa, #tls-modes; nginx "
-                   "src/mail/ngx_mail_pop3_handler.c ngx_mail_pop3_stls()",
-     .check_server = check_starttls_on_implicit_tls},
-    {.rule_id = rules::k_external_without_client_verification,
-     .name = "external-without-client-verification",
-     .summary = "`external` is enabled but no client certificate is verified",
-     .rationale = "nginx does not tie the AUTH EXTERNAL identity to a certificate. Without "
-                  "ssl_verify_client (and TLS) the auth server gets no Auth-SSL-Verify/Subject "
-                  "headers, so EXTERNAL proves nothing.",
-     .example = "pop3_auth plain external;",
-     .fix = "Enable TLS with `ssl_verify_client on;` and ssl_client_certificate, and check "
-            "Auth-SSL-Verify/Auth-SSL-Subject in the auth server.",
-     .references = "docs/nginx-behaviour.md#client-certificates, #auth-external; nginx "
-                   "src/mail/ngx_mail_handler.c ngx_mail_auth_external()",
-     .security_severity = 6.5,
-     .check_server = check_external_without_verification},
     {.rule_id = rules::k_bare_sasl_line,
      .name = "bare-sasl-line",
      .summary = "CAPA advertises a bare `SASL` line with no mechanism",
@@ -92,59 +56,6 @@ constexpr Rule k_pop3_rules[] = {
             "[SYS/TEMP].",
      .references = "docs/nginx-behaviour.md#auth-http-response; RFC 2449 section 8, RFC 3206",
      .check_server = check_resp_codes},
-    {.rule_id = rules::k_weak_tls_protocols,
-     .name = "weak-tls-protocols",
-     .summary = "TLS allows SSLv2/SSLv3/TLSv1/TLSv1.1",
-     .rationale = "Those protocol versions are deprecated (RFC 8996). nginx 1.22.1's mail default "
-                  "is `TLSv1 TLSv1.1 TLSv1.2` and excludes TLSv1.3.",
-     .example = "ssl_protocols TLSv1 TLSv1.1 TLSv1.2;",
-     .fix = "ssl_protocols TLSv1.2 TLSv1.3;",
-     .references = "docs/nginx-behaviour.md#mail-directives, #tls-modes, #versions; RFC 8996",
-     .security_severity = 5.9,
-     .check_server = check_weak_tls_protocols},
-    {.rule_id = rules::k_ciphers_allow_anonymous,
-     .name = "ciphers-allow-anonymous",
-     .summary = "ssl_ciphers does not exclude anonymous (aNULL) suites",
-     .rationale = "Anonymous cipher suites have no server authentication, so a man in the middle "
-                  "can read the passwords. nginx's default `HIGH:!aNULL:!MD5` excludes them.",
-     .example = "ssl_ciphers HIGH;",
-     .fix = "Keep `!aNULL` in the cipher string (e.g. `HIGH:!aNULL:!MD5`).",
-     .references = "docs/nginx-behaviour.md#mail-directives; nginx src/mail/ngx_mail_ssl_module.c "
-                   "ngx_mail_ssl_merge_conf()",
-     .security_severity = 5.9,
-     .check_server = check_ciphers_allow_anonymous},
-    {.rule_id = rules::k_no_ssl_session_cache,
-     .name = "no-ssl-session-cache",
-     .summary = "A TLS server without ssl_session_cache",
-     .rationale = "The mail default is `none`: every reconnecting client (mail clients poll often) "
-                  "pays a full handshake.",
-     .example = "listen 995 ssl;",
-     .fix = "ssl_session_cache shared:MAIL:10m;",
-     .references = "docs/nginx-behaviour.md#mail-directives; nginx src/mail/ngx_mail_ssl_module.c "
-                   "ngx_mail_ssl_merge_conf()",
-     .check_server = check_no_session_cache},
-    {.rule_id = rules::k_prefer_server_ciphers_off,
-     .name = "prefer-server-ciphers-off",
-     .summary = "TLS below 1.3 enabled with ssl_prefer_server_ciphers off",
-     .rationale = "For TLSv1.2 and older, the client's cipher order wins by default; old clients "
-                  "then pick weak suites first.",
-     .example = "ssl_protocols TLSv1.2;",
-     .fix = "ssl_prefer_server_ciphers on; (or TLSv1.3 only)",
-     .references = "docs/nginx-behaviour.md#mail-directives; nginx src/mail/ngx_mail_ssl_module.c "
-                   "ngx_mail_ssl_merge_conf()",
-     .check_server = check_prefer_server_ciphers},
-    {.rule_id = rules::k_auth_http_cleartext_remote,
-     .name = "auth-http-cleartext-remote",
-     .summary = "auth_http sends passwords over plain HTTP to a non-local host",
-     .rationale = "Every login sends Auth-User and Auth-Pass in an HTTP/1.0 request without TLS "
-                  "(nginx cannot use https:// here).",
-     .example = "auth_http 10.1.2.3:9000/auth;",
-     .fix = "Run the auth server on the same host (127.0.0.1 or a unix: socket), or behind a "
-            "local TLS-terminating forwarder.",
-     .references = "docs/nginx-behaviour.md#auth-http-request; nginx "
-                   "src/mail/ngx_mail_auth_http_module.c ngx_mail_auth_http_create_request()",
-     .security_severity = 6.5,
-     .check_server = check_auth_http_cleartext},
     {.rule_id = rules::k_proxy_pass_error_message,
      .name = "proxy-pass-error-message",
      .summary = "proxy_pass_error_message on shows backend error texts to clients",
@@ -157,18 +68,6 @@ constexpr Rule k_pop3_rules[] = {
                    "ngx_mail_proxy_read_response()",
      .security_severity = 2.7,
      .check_server = check_proxy_pass_error_message},
-    {.rule_id = rules::k_starttls_optional,
-     .name = "starttls-optional",
-     .summary = "starttls on lets clients log in without TLS",
-     .rationale = "With `on` (not `only`) STLS is offered but not required: clients may "
-                  "authenticate in clear, and client-certificate checks apply only to those that "
-                  "send STLS.",
-     .example = "starttls on;",
-     .fix = "starttls only;",
-     .references = "docs/nginx-behaviour.md#tls-modes, #client-certificates; nginx "
-                   "src/mail/ngx_mail_handler.c ngx_mail_starttls_only()",
-     .security_severity = 4.3,
-     .check_server = check_starttls_optional},
     {.rule_id = rules::k_implicit_protocol,
      .name = "implicit-protocol",
      .summary = "A POP3 server relies on the 110/995 port heuristic",
@@ -227,36 +126,6 @@ constexpr Rule k_pop3_rules[] = {
      .fix = "Keep one.",
      .references = "docs/nginx-behaviour.md#mail-directives",
      .check = check_repeated_last_wins},
-    {.rule_id = rules::k_ssl_settings_unused,
-     .name = "ssl-settings-unused",
-     .summary = "ssl_* directives in a server without TLS are neither used nor checked",
-     .rationale = "nginx validates certificates and TLS settings only for servers with listen "
-                  "... ssl, ssl on or starttls; elsewhere errors stay hidden until TLS is enabled.",
-     .example = "server { listen 110; ssl_certificate /missing.pem; }",
-     .fix = "Enable TLS for the server or remove the ssl_* directives.",
-     .references = "docs/nginx-behaviour.md#tls-checks; nginx src/mail/ngx_mail_ssl_module.c "
-                   "ngx_mail_ssl_merge_conf()",
-     .check_server = check_ssl_settings_unused},
-    {.rule_id = rules::k_auth_http_hostname,
-     .name = "auth-http-hostname",
-     .summary = "auth_http names a host: resolved once at start, first address only",
-     .rationale = "nginx resolves the name when reading the configuration and uses only its first "
-                  "address for the life of the process; DNS changes need a reload.",
-     .example = "auth_http auth.example.com:9000/auth;",
-     .fix = "Use an IP address or a unix: socket.",
-     .references = "docs/nginx-behaviour.md#mail-directives; nginx "
-                   "src/mail/ngx_mail_auth_http_module.c ngx_mail_auth_http()",
-     .check_server = check_auth_http_hostname},
-    {.rule_id = rules::k_pass_client_cert_without_verification,
-     .name = "pass-client-cert-without-verification",
-     .summary = "auth_http_pass_client_cert on without ssl_verify_client",
-     .rationale = "Certificate headers are sent only when client verification is on; otherwise "
-                  "the directive has no effect.",
-     .example = "auth_http_pass_client_cert on;",
-     .fix = "Set ssl_verify_client on|optional with ssl_client_certificate, or remove it.",
-     .references = "docs/nginx-behaviour.md#auth-http-request, #auth-external; nginx "
-                   "src/mail/ngx_mail_auth_http_module.c ngx_mail_auth_http_create_request()",
-     .check_server = check_pass_client_cert},
     {.rule_id = rules::k_user_capability_missing,
      .name = "user-capability-missing",
      .summary = "USER left out of pop3_capabilities (or lower-case) does not disable USER",

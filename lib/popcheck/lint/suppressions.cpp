@@ -142,8 +142,10 @@ void apply_suppressions(const std::vector<Suppression>& suppressions,
   for (auto& finding : findings) {
     const auto& d = finding.diagnostic;
     for (const auto& s : suppressions) {
-      const bool covers = s.file == d.location.file && d.location.line >= s.first_line &&
-                          d.location.line <= s.last_line &&
+      const auto in_range = [&](const Location& where) {
+        return s.file == where.file && where.line >= s.first_line && where.line <= s.last_line;
+      };
+      const bool covers = (in_range(d.location) || (d.origin.line > 0 && in_range(d.origin))) &&
                           std::any_of(s.rules.begin(), s.rules.end(), [&](const std::string& r) {
                             return r == "all" || r == d.rule;
                           });

@@ -313,7 +313,12 @@ void Walker::auth_http(const conf::Directive& d, ContextConf& conf) {
   const auto u = parse_url(url, UrlOptions{.uri_part = true, .default_port = 80}, resolver());
   if (!u.error.empty()) {
     error(rules::k_auth_http_url, d, u.error + " in auth_http \"" + std::string(url) + "\"");
-    return;
+    // A name that does not resolve here is still the server's auth_http (it may resolve where
+    // the configuration is deployed): keep it, so that what lint says about it (plain HTTP to a
+    // remote host) does not depend on DNS, and no "no auth_http" error follows.
+    if (u.error != "host not found") {
+      return;
+    }
   }
   AuthHttpTarget target;
   target.url = d.args[0].value;
