@@ -1,3 +1,4 @@
+#include <map>
 #include <popcheck/lint/input_notes.hpp>
 #include <set>
 
@@ -21,6 +22,20 @@ void find_http_blocks(const conf::ConfTree& tree, std::span<const conf::Directiv
   }
 }
 
+// The lines (nginx's: the line of the ';' or '{') of the directives in `list` that hold a
+// ${NAME} placeholder.
+void placeholder_lines(std::span<const conf::Directive> list, std::set<int>& out) {
+  for (const auto& d : list) {
+    for (const auto& a : d.args) {
+      if (a.value.find("${") != std::string_view::npos) {
+        out.insert(d.end_line);
+        break;
+      }
+    }
+    placeholder_lines(d.block, out);
+  }
+}
+
 } // namespace
 
 void check_template_files(const LintContext& context, Diagnostics& out) {
@@ -32,8 +47,10 @@ void check_template_files(const LintContext& context, Diagnostics& out) {
     out.push_back(finding(
         rules::k_template_file, Location{file.path, mark.line, mark.column},
         "this file is a template, not yet a configuration: nginx reads `" + mark.text +
-            "` literally; its errors past the first are left out, they follow from the "
-            "placeholders",
+            "` literally; " +
+            (mark.text.starts_with("${")
+                 ? "errors past the first on a line with a placeholder are left out"
+                 : "its errors past the first are left out, they follow from the placeholders"),
         "lint the rendered file (the output of the template engine, or `nginx -T` on the host)"));
   }
 }
@@ -56,21 +73,31 @@ void check_http_blocks(const LintContext& context, Diagnostics& out) {
 }
 
 void drop_template_knock_ons(const conf::ConfTree& tree, Diagnostics& nginx) {
-  std::set<std::string_view> templates;
+  // Jinja-style placeholders ({{ }}, {% %}) break the file's structure: every error after the
+  // first may follow from them. envsubst names (${NAME}) only stand for values: an error is
+  // theirs when it quotes one.
+  std::map<std::string_view, bool> structural;     // template file -> Jinja-style
+  std::map<std::string_view, std::set<int>> lines; // envsubst file -> lines with a placeholder
   for (const auto& file : tree.files) {
     if (file.template_mark) {
-      templates.insert(file.path);
+      structural[file.path] = !file.template_mark->text.starts_with("${");
+      placeholder_lines(file.parsed, lines[file.path]);
     }
   }
-  if (templates.empty()) {
+  if (structural.empty()) {
     return;
   }
   std::set<std::string_view> first_seen;
   std::erase_if(nginx, [&](const Diagnostic& d) {
-    if (d.severity != Severity::error || !templates.contains(d.location.file.str())) {
+    const auto it = structural.find(d.location.file.str());
+    if (d.severity != Severity::error || it == structural.end()) {
       return false;
     }
-    return !first_seen.insert(d.location.file.str()).second;
+    if (first_seen.insert(it->first).second) {
+      return false; // the error nginx -t prints for this file
+    }
+    return it->second || d.message.find("${") != std::string::npos ||
+           lines[it->first].contains(d.location.line);
   });
 }
 

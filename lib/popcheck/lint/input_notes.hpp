@@ -14,8 +14,8 @@ void check_template_files(const LintContext& context, Diagnostics& out);
 void check_http_blocks(const LintContext& context, Diagnostics& out);
 
 // A template file's nginx errors past its first are knock-ons of its placeholders: keeps, of the
-// nginx messages located in each template file, the first error only (`nginx` is in nginx's
-// order).
+// nginx errors located in each template file, the first, and after it (`nginx` is in nginx's
+// order) none for a Jinja-style template, those of lines without a ${NAME} for an envsubst one.
 void drop_template_knock_ons(const conf::ConfTree& tree, Diagnostics& nginx);
 
 } // namespace popcheck::lint

@@ -362,7 +362,8 @@ constexpr Rule k_rules[] = {
      .rationale = "nginx reads placeholders literally: a Jinja statement is a syntax error, an "
                   "envsubst name becomes the SMTP greeting or an invalid port. One placeholder "
                   "usually breaks many lines, so popcheck reports nginx's first error in the file, "
-                  "this finding, and none of the errors after it.",
+                  "this finding, and none of the errors after it (for ${NAME} placeholders, "
+                  "which break no structure, none on a line with a placeholder).",
      .example = "server_name {{ HOSTNAME }};\nlisten ${SMTP_PORT};",
      .fix = "Lint the rendered file: the template engine's output, or `nginx -T` on the host "
             "piped into `popcheck lint --dump -`.",
