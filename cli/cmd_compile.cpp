@@ -19,6 +19,7 @@ struct CompileOptions {
   std::string hostname;
   bool no_resolve = false;
   bool no_file_checks = false;
+  bool check_users = false;
   std::string output;
   int indent = 2;
 };
@@ -38,6 +39,8 @@ int run_compile(const CompileOptions& options) {
   model::AnalyzeOptions analyze;
   analyze.resolver = options.no_resolve ? nullptr : &resolver;
   analyze.files = options.no_file_checks ? nullptr : &probe;
+  model::SystemUserDatabase users;
+  analyze.users = options.check_users ? &users : nullptr;
   if (!options.hostname.empty()) {
     analyze.hostname = options.hostname;
   }
@@ -66,6 +69,8 @@ void add_compile_command(CLI::App& app, int& exit_code) {
                     "do not look up host names (listen, auth_http, resolver)");
   command->add_flag("--no-file-checks", options->no_file_checks,
                     "do not check that certificate, key and password files can be read");
+  command->add_flag("--check-users", options->check_users,
+                    "look up `user`'s user and group on this machine, as nginx -t run as root");
   command->add_option("-o,--output", options->output, "write the JSON to FILE instead of stdout");
   command->add_option("--indent", options->indent, "JSON indentation (-1: one line)")
       ->check(CLI::Range(-1, 16));

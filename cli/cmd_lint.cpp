@@ -32,6 +32,7 @@ struct LintCliOptions {
   std::string target_version = "1.22";
   bool dump = false;
   bool no_file_checks = false;
+  bool check_users = false;
   bool no_resolve = false;
   std::optional<std::string> hostname;
   bool color = false;
@@ -231,6 +232,8 @@ int run_lint(const LintCliOptions& given) {
   options.analyze.files = cli.no_file_checks ? nullptr
                           : path_map.empty() ? static_cast<model::FileProbe*>(&disk_probe)
                                              : &mapped_probe;
+  model::SystemUserDatabase users;
+  options.analyze.users = cli.check_users ? &users : nullptr;
   options.analyze.hostname = cli.hostname;
 
   const bool to_terminal = (cli.output.empty() || cli.output == "-") && isatty(STDOUT_FILENO);
@@ -339,6 +342,8 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_flag("--dump", options->dump, "FILE is the output of `nginx -T`");
   command->add_flag("--no-file-checks", options->no_file_checks,
                     "do not check that certificate, key and password files exist");
+  command->add_flag("--check-users", options->check_users,
+                    "look up `user`'s user and group on this machine, as nginx -t run as root");
   command->add_flag("--no-resolve", options->no_resolve,
                     "do not resolve host names (listen, auth_http, resolver)");
   command->add_option("--hostname", options->hostname,

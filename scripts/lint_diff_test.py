@@ -3,15 +3,22 @@
 run live on each case: testdata/lint/<set>/<case>/nginx.conf, unmodified.
 
 nginx stops at its first error, popcheck reports them all, so for each case:
-  * nginx fails: popcheck's error set must contain nginx's [emerg] text, message and `in FILE:LINE`
-    alike (certificate-load errors compared up to nginx's `": `, popcheck omits OpenSSL's tail);
-    `popcheck compile` (which lists errors in nginx's reading order) must put it first;
+  * nginx fails: popcheck's first error must be nginx's [emerg] text, message and `in FILE:LINE`
+    alike (certificate-load errors compared up to nginx's `": `, popcheck omits OpenSSL's tail):
+    lint lists nginx -t's messages first, in nginx's order, and `popcheck compile` lists its
+    errors in that order too;
   * nginx passes: popcheck reports no CONF/MAIL0xx error (pitfalls, MAIL1xx and POP3/IMAP/SMTP, are allowed);
   * every nginx [warn] printed before it stopped is among popcheck's warnings;
   * the exit codes agree (lint --fail-on error: 1 iff nginx fails).
+Both run as root on this machine, so popcheck looks up `user` as nginx does (--check-users).
 nginx -t binds every listen: it runs inside `unshare -n` (a private network namespace) when that
 works; otherwise only cases whose listens are 127.0.0.1 ports 26000-26999 run, the rest are skipped.
 Exit 0 all passed, 1 a case failed, 77 nginx or its mail module is missing (ctest skip).
+
+--recorded judges each case against its recorded verdict (CASE/nginx-t.txt: `exit N`, then
+nginx -t's stderr with the case directory written $CASE, as testdata/corpus/record.py writes it)
+instead of running nginx; popcheck then runs with --no-resolve, since the recording resolved
+names through a private /etc/hosts.
 
 Run: /usr/bin/python3 scripts/lint_diff_test.py --popcheck build/popcheck [CASE_DIR...]
 """
@@ -44,13 +51,22 @@ def popcheck_json(popcheck, args, case_dir):
         return r.returncode, None, r.stderr.decode(errors="replace")
 
 
-def check_case(popcheck, case_dir):
+def recorded_verdict(case_dir):
+    """(exit status, stderr lines) from CASE/nginx-t.txt."""
+    with open(os.path.join(case_dir, "nginx-t.txt"), encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    status = int(lines[0].split()[1])
+    return status, [line.replace("$CASE", case_dir) for line in lines[1:]]
+
+
+def check_case(popcheck, case_dir, recorded=False):
     """(failures, notes); failures empty = pass. None for a case that cannot run here."""
     conf = os.path.join(case_dir, "nginx.conf")
-    verdict = nginx_runner.test_in_place(conf)
+    verdict = recorded_verdict(case_dir) if recorded else nginx_runner.test_in_place(conf)
     if verdict is None:
         return None
     nginx_exit, lines = verdict
+    extra = ["--no-resolve"] if recorded else []
     # The fatal line is [emerg], except a few I/O errors ([crit] pread() of a directory).
     emerg = [m for line in lines for level in ("emerg", "alert", "crit")
              for m in nginx_messages([line], level)]
@@ -58,8 +74,8 @@ def check_case(popcheck, case_dir):
     failures = []
 
     lint_exit, lint, err = popcheck_json(
-        popcheck, ["lint", "--format", "json", "--fail-on", "error", "--hostname", HOSTNAME, conf],
-        case_dir)
+        popcheck, ["lint", "--format", "json", "--fail-on", "error", "--hostname", HOSTNAME,
+                   "--check-users", conf] + extra, case_dir)
     if lint is None:
         return [f"popcheck lint printed no JSON (exit {lint_exit}): {err.strip()}"], []
     findings = lint["findings"]
@@ -70,12 +86,12 @@ def check_case(popcheck, case_dir):
     if nginx_exit != 0 and not emerg:
         failures.append("nginx -t failed without an [emerg] line:\n" + "\n".join(lines))
     if emerg:
-        if not any(same_nginx_error(emerg[0], e) for e in errors):
-            failures.append(f"nginx's error is not among popcheck's:\n  nginx:    {emerg[0]}\n"
+        if not errors or not same_nginx_error(emerg[0], errors[0]):
+            failures.append(f"popcheck's first error is not nginx's:\n  nginx:    {emerg[0]}\n"
                             + "".join(f"  popcheck: {e}\n" for e in errors).rstrip("\n")
                             + ("" if errors else "  popcheck: (no error)"))
         compile_exit, compiled, err = popcheck_json(
-            popcheck, ["compile", "--hostname", HOSTNAME, conf], case_dir)
+            popcheck, ["compile", "--hostname", HOSTNAME, "--check-users", conf] + extra, case_dir)
         first = [e["text"] for e in (compiled or {}).get("errors", []) if e["severity"] == "error"]
         if not first or not same_nginx_error(emerg[0], first[0]):
             failures.append(f"compile's first error is not nginx's:\n  nginx:   {emerg[0]}\n"
@@ -97,9 +113,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--popcheck", default=os.path.join(REPO, "build", "popcheck"), help="popcheck binary")
     ap.add_argument("-v", "--verbose", action="store_true", help="print nginx's verdict of each case")
+    ap.add_argument("--recorded", action="store_true",
+                    help="judge against each case's nginx-t.txt instead of running nginx -t")
     ap.add_argument("cases", nargs="*", help=f"case directories (default: testdata/lint/{{{','.join(SETS)}}}/*)")
     args = ap.parse_args()
-    why = nginx_runner.available()
+    why = None if args.recorded else nginx_runner.available()
     if why:
         print(f"SKIP: {why}")
         return 77
@@ -112,7 +130,7 @@ def main():
     passed = failed = skipped = 0
     for case_dir in cases:
         label = os.path.relpath(case_dir, os.path.join(REPO, "testdata"))
-        result = check_case(popcheck, case_dir)
+        result = check_case(popcheck, case_dir, args.recorded)
         if result is None:
             print(f"SKIP {label}: its listens need `unshare -n`, which does not work here")
             skipped += 1

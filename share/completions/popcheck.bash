@@ -28,10 +28,10 @@ _popcheck() {
   local opts=""
   case $verb in
     parse) opts="--dump --indent -o --output" ;;
-    compile) opts="--dump --hostname --no-resolve --no-file-checks -o --output --indent" ;;
+    compile) opts="--dump --hostname --no-resolve --no-file-checks --check-users -o --output --indent" ;;
     diff) opts="--format --dump --old-dump --new-dump --hostname --resolve --file-checks -o --output" ;;
     lint)
-      opts="--format -o --output --fail-on --only --skip --target-version --dump --no-file-checks
+      opts="--format -o --output --fail-on --only --skip --target-version --dump --no-file-checks --check-users
         --no-resolve --hostname --color --no-color --show-suppressed --show-defaults --base-dir
         --path-map --max-findings --config --no-config --no-progress"
       ;;

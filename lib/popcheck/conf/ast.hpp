@@ -7,7 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <popcheck/conf/diagnostic.hpp>
+#include <popcheck/conf/template_mark.hpp>
 #include <popcheck/conf/text.hpp>
 #include <popcheck/util/arena.hpp>
 #include <span>
@@ -54,6 +56,9 @@ struct ConfFile {
   std::span<const Directive> parsed; // in ConfTree::arena
   std::vector<Comment> comments;
   Diagnostics errors; // syntax and include errors found while reading this file
+  // The file's first template placeholder ({{ }}, {% %}, ${NAME}), if any: it still needs
+  // rendering, and its errors past the first are knock-ons of the placeholders.
+  std::optional<TemplateMark> template_mark;
 };
 
 struct ConfTree {

@@ -4,6 +4,7 @@
 // keeps going; only the CLI decides how to print them and which exit code follows.
 
 #include <compare>
+#include <cstdint>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -73,6 +74,10 @@ struct Diagnostic {
   // A finding about a value the server inherits: the mail{} directive the value comes from (the
   // finding itself points at the server). A suppression comment there covers the finding too.
   Location origin;
+  // Where nginx -t meets this message while reading the configuration (1 = first); set by the
+  // analyzer on nginx -t's own errors and warnings, 0 on popcheck's findings. Lint lists nginx's
+  // messages first in this order, so that its first error is the one nginx -t prints.
+  std::uint32_t nginx_order = 0;
 
   // The line as `nginx -t` prints it after "[emerg] ": MESSAGE, plus " in FILE:LINE" when nginx
   // locates it.

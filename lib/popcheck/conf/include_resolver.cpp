@@ -26,6 +26,7 @@ std::size_t IncludeResolver::add_file(const std::string& path, std::string_view 
   file.parsed = parsed.parsed;
   file.comments = std::move(parsed.comments);
   file.errors = std::move(parsed.errors);
+  file.template_mark = find_template_mark(text);
   return index;
 }
 
@@ -42,7 +43,7 @@ std::vector<std::size_t> IncludeResolver::include(const Directive& directive, Di
   };
 
   const std::string full = arg.value.starts_with('/') ? std::string(arg.value)
-                                                     : m_tree.conf_prefix + std::string(arg.value);
+                                                      : m_tree.conf_prefix + std::string(arg.value);
   std::vector<std::string> paths;
   if (full.find_first_of("*?[") == std::string::npos) {
     paths.push_back(full);

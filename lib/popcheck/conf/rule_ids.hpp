@@ -168,7 +168,15 @@ inline constexpr RuleId k_no_mail_server{"LINT002", RuleFamily::lint, Severity::
 inline constexpr RuleId k_include_matched_nothing{"LINT003", RuleFamily::lint, Severity::warning};
 inline constexpr RuleId k_binary_input{"LINT004", RuleFamily::lint, Severity::error};
 
-// Every id above, in id order within each family.
+// Added with the core/events init checks and the knock-on work (#14, #16): nginx -t's checks of a
+// whole configuration once it is read, and popcheck's notes on input it cannot judge.
+inline constexpr RuleId k_worker_connections{"CONF011", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_log_file{"CONF012", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_user_lookup{"CONF013", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_template_file{"LINT005", RuleFamily::lint, Severity::warning};
+inline constexpr RuleId k_http_not_checked{"LINT006", RuleFamily::lint, Severity::info};
+
+// Every id above, in id order within each family (later additions at the end).
 inline constexpr const RuleId* k_all[] = {
     &k_syntax_error,
     &k_include_error,
@@ -240,6 +248,11 @@ inline constexpr const RuleId* k_all[] = {
     &k_no_mail_server,
     &k_include_matched_nothing,
     &k_binary_input,
+    &k_worker_connections,
+    &k_log_file,
+    &k_user_lookup,
+    &k_template_file,
+    &k_http_not_checked,
 };
 
 // An id is its family's prefix and three digits.

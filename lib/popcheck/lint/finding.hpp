@@ -20,7 +20,7 @@ struct Finding {
 
 struct LintReport {
   std::vector<std::string> inputs; // the files linted, as given on the command line
-  std::vector<Finding> findings;   // sorted: file, line, column, rule
+  std::vector<Finding> findings;   // nginx -t messages in its order, then file, line, column, rule
   // Inputs that could not be processed (unreadable, binary): each has one error finding, and the
   // report says the run failed (SARIF invocation, JUnit <error>, JSON failed_inputs).
   std::vector<std::string> failed_inputs;

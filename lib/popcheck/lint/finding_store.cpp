@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -25,9 +26,11 @@ std::size_t place_hash(const Diagnostic& d) {
   return h;
 }
 
-// A finding's place in the report: file (its rank among the files' names), line, column; `index`
+// A finding's place in the report: nginx -t's messages first, in the order nginx meets them
+// (Diagnostic::nginx_order), then file (its rank among the files' names), line, column; `index`
 // is where the finding is kept.
 struct SortKey {
+  std::uint32_t order; // nginx_order, or past every nginx message for popcheck's own findings
   std::uint32_t file;
   int line;
   int column;
@@ -142,12 +145,16 @@ std::vector<Finding> FindingStore::take_sorted(const Keep& keep) {
   keys.reserve(order.size());
   for (const std::uint32_t i : order) {
     const Location& where = at(i).location;
-    keys.push_back({ranks.of(where.file), where.line, where.column, i});
+    const std::uint32_t nginx = at(i).nginx_order;
+    keys.push_back(
+        {nginx != 0 ? nginx : UINT32_MAX, ranks.of(where.file), where.line, where.column, i});
   }
   std::vector<std::uint32_t>().swap(order);
   std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
-    if (std::tie(a.file, a.line, a.column) != std::tie(b.file, b.line, b.column)) {
-      return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+    if (std::tie(a.order, a.file, a.line, a.column) !=
+        std::tie(b.order, b.file, b.line, b.column)) {
+      return std::tie(a.order, a.file, a.line, a.column) <
+             std::tie(b.order, b.file, b.line, b.column);
     }
     const Diagnostic& da = at(a.index);
     const Diagnostic& db = at(b.index);
@@ -156,10 +163,21 @@ std::vector<Finding> FindingStore::take_sorted(const Keep& keep) {
   std::vector<Finding> findings;
   findings.reserve(keys.size());
   advise_huge_pages(findings.data(), findings.capacity() * sizeof(Finding));
+  // Equal findings are neighbours once sorted, except nginx's messages, which keep their own
+  // order (the same error met twice, e.g. in a file included twice): those are looked up.
+  UniqueDiagnostics seen_nginx;
   for (const SortKey& key : keys) {
-    if (findings.empty() || !same_finding(findings.back().diagnostic, at(key.index))) {
-      findings.push_back({.diagnostic = std::move(at(key.index))});
+    Diagnostic& d = at(key.index);
+    if (d.nginx_order != 0) {
+      const std::size_t before = seen_nginx.size();
+      seen_nginx.add(Diagnostic(d));
+      if (seen_nginx.size() == before) {
+        continue;
+      }
+    } else if (!findings.empty() && same_finding(findings.back().diagnostic, d)) {
+      continue;
     }
+    findings.push_back({.diagnostic = std::move(d)});
   }
   // Moved from: give the memory back before the report grows.
   m_unique = UniqueDiagnostics();

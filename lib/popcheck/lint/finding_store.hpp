@@ -48,8 +48,9 @@ public:
 
   // Decides per finding whether the report has it (and may change it, e.g. its severity).
   using Keep = std::function<bool(Diagnostic&)>;
-  // Every finding `keep` accepts, per-server ones first in arrival order, sorted as
-  // sort_diagnostics does (file, line, column, rule, message), the first of equal findings only.
+  // Every finding `keep` accepts, the first of equal findings only: nginx -t's messages first in
+  // nginx's order (Diagnostic::nginx_order), then the rest sorted as sort_diagnostics does
+  // (file, line, column, rule, message; per-server ones first among equals).
   // The store is empty afterwards and its memory given back.
   std::vector<Finding> take_sorted(const Keep& keep);
 

@@ -139,3 +139,29 @@ TEST_CASE("finding store: empty after take_sorted") {
   CHECK(store.take_sorted(k_keep_all).size() == 1);
   CHECK(store.take_sorted(k_keep_all).empty());
 }
+
+TEST_CASE("finding store: nginx -t's messages first in nginx's order, then the rest by place") {
+  FindingStore store;
+  store.add_unique(diag("POP3003", "/a.conf", 2, 1, "pitfall"));
+  Diagnostics rest;
+  auto merge_error = diag("MAIL007", "/a.conf", 5, 5, "no auth_http");
+  merge_error.nginx_order = 2;
+  auto syntax_error = diag("CONF005", "/a.conf", 10, 5, "arguments");
+  syntax_error.nginx_order = 1;
+  auto no_events = diag("CONF010", "/a.conf", 0, 0, "no events");
+  no_events.nginx_order = 3;
+  rest.push_back(no_events);
+  rest.push_back(merge_error);
+  rest.push_back(syntax_error);
+  rest.push_back(diag("LINT003", "/a.conf", 1, 1, "note"));
+  // The same nginx message twice (a file included twice): kept once, where nginx meets it first.
+  auto again = syntax_error;
+  again.nginx_order = 4;
+  rest.push_back(again);
+  store.add_rest(std::move(rest));
+  CHECK(texts(store.take_sorted(k_keep_all)) ==
+        std::vector<std::string>{"/a.conf:10:5 CONF005 arguments",
+                                 "/a.conf:5:5 MAIL007 no auth_http",
+                                 "/a.conf:0:0 CONF010 no events", "/a.conf:1:1 LINT003 note",
+                                 "/a.conf:2:1 POP3003 pitfall"});
+}

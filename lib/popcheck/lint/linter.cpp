@@ -1,5 +1,6 @@
 #include <iterator>
 #include <popcheck/lint/finding_store.hpp>
+#include <popcheck/lint/input_notes.hpp>
 #include <popcheck/lint/known_mistakes.hpp>
 #include <popcheck/lint/linter.hpp>
 #include <popcheck/lint/suppressions.hpp>
@@ -65,7 +66,14 @@ std::vector<Finding> lint(const conf::ConfTree& tree, const LintOptions& options
       }
     }
     name_server_findings(view.server, scratch);
+    // A server whose block or mail{} lost statements (an unreadable include, a syntax error):
+    // its findings rest on values that may be set where popcheck cannot see.
+    const std::string& because =
+        !view.conf.conf.lost_because.empty() ? view.conf.conf.lost_because : view.mail.lost_because;
     for (auto& d : scratch) {
+      if (!because.empty()) {
+        d.message += " (uncertain: " + because + ")";
+      }
       store.add_unique(std::move(d));
     }
     scratch.clear();
@@ -81,6 +89,7 @@ std::vector<Finding> lint(const conf::ConfTree& tree, const LintOptions& options
     }
   }
   Diagnostics rest = std::move(analysis.diagnostics);
+  drop_template_knock_ons(tree, rest);
   std::move(checked.begin(), checked.end(), std::back_inserter(rest));
   add_known_mistake_hints(rest); // CONF003/CONF004: the analyzer's, never a server check's
   const auto suppressions = collect_suppressions(tree, rest);

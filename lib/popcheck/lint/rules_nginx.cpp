@@ -1,6 +1,9 @@
-// Metadata of the nginx -t error classes. The parser and the model report them; no check here.
+// Metadata of the nginx -t error classes (the parser and the model report them; no check here)
+// and of popcheck's notes about its input (LINTxxx; checks in suppressions.cpp, checks_inputs.cpp,
+// input_notes.cpp).
 
 #include <popcheck/lint/checks.hpp>
+#include <popcheck/lint/input_notes.hpp>
 #include <popcheck/lint/rule_tables.hpp>
 
 namespace popcheck::lint {
@@ -314,6 +317,72 @@ constexpr Rule k_rules[] = {
      .fix = "Lint the configuration file itself, and narrow include patterns to configuration "
             "files (`*.conf`).",
      .references = "docs/lint.md#inputs"},
+    {.rule_id = rules::k_worker_connections,
+     .name = "worker-connections-too-few",
+     .summary = "worker_connections does not leave one connection beyond the listening sockets",
+     .rationale =
+         "Once the configuration is read, nginx -t checks that each worker has more connections "
+         "than there are listening sockets (`N worker_connections are not enough for M "
+         "listening sockets`, no file or line). Mail listens on one port share a socket when "
+         "a wildcard address is among them, unless they carry `bind` or a socket option. "
+         "popcheck counts mail sockets only: with an http{} block in the file it does not "
+         "check this.",
+     .example = "events { worker_connections 1; }\nmail { server { listen 25; } }",
+     .fix = "Leave worker_connections at its default (512) or raise it well above the number of "
+            "listening sockets.",
+     .references = "docs/nginx-behaviour.md#init-checks; nginx src/event/ngx_event.c "
+                   "ngx_event_init_conf()"},
+    {.rule_id = rules::k_log_file,
+     .name = "log-file-cannot-open",
+     .summary = "An error_log file cannot be opened for writing",
+     .rationale =
+         "nginx -t opens every error_log file once the configuration is read and fails with "
+         "`open() \"F\" failed (2: No such file or directory)` (no file or line) when its "
+         "directory is missing or not writable. popcheck asks the file system it runs on; "
+         "`--no-file-checks` turns this off.",
+     .example = "mail { error_log /var/log/nginx/mail/error.log info; }   # no such directory",
+     .fix = "Create the directory, or log where nginx can write.",
+     .references = "docs/nginx-behaviour.md#init-checks; nginx src/core/ngx_cycle.c "
+                   "ngx_init_cycle(), src/core/ngx_log.c ngx_log_set_log()"},
+    {.rule_id = rules::k_user_lookup,
+     .name = "unknown-user-or-group",
+     .summary = "The user or group named by `user` does not exist on this machine",
+     .rationale = "Run as root, nginx -t looks the user up while reading `user` (`getpwnam(\"U\") "
+                  "failed`), then the group, which is the user's name when none is given "
+                  "(`getgrnam(\"G\") failed`: `user nobody;` fails on Debian, whose group is "
+                  "`nogroup`). The answer depends on the machine, so popcheck asks only with "
+                  "`--check-users`, on the machine it runs on.",
+     .example = "user nginx;   # Debian's user is www-data",
+     .fix = "Name a user (and group) that exists where nginx runs: `user www-data;`, `user "
+            "nobody nogroup;`.",
+     .references = "docs/nginx-behaviour.md#init-checks; nginx src/core/nginx.c ngx_set_user()"},
+    {.rule_id = rules::k_template_file,
+     .name = "template-not-rendered",
+     .summary = "The file is a template ({{ }}, {% %}, ${NAME}), not yet a configuration",
+     .rationale = "nginx reads placeholders literally: a Jinja statement is a syntax error, an "
+                  "envsubst name becomes the SMTP greeting or an invalid port. One placeholder "
+                  "usually breaks many lines, so popcheck reports nginx's first error in the file, "
+                  "this finding, and none of the errors after it (for ${NAME} placeholders, "
+                  "which break no structure, none on a line with a placeholder).",
+     .example = "server_name {{ HOSTNAME }};\nlisten ${SMTP_PORT};",
+     .fix = "Lint the rendered file: the template engine's output, or `nginx -T` on the host "
+            "piped into `popcheck lint --dump -`.",
+     .references = "docs/rules.md#LINT005",
+     .check = check_template_files},
+    {.rule_id = rules::k_http_not_checked,
+     .name = "http-not-checked",
+     .summary = "popcheck does not check the values inside http{}",
+     .rationale =
+         "popcheck models nginx's mail module. Inside http{} it checks only that each "
+         "directive exists and is allowed where it stands; nginx -t also rejects proxy_pass "
+         "URLs without a scheme, unknown variables, duplicate locations and listen options, "
+         "which popcheck does not see. One finding per http{} block says so rather than "
+         "passing it silently.",
+     .example = "http {\n    server { location / { proxy_pass backend:8080; } }\n}",
+     .fix = "Run `nginx -t` (or a linter for http configurations) for the http part; skip this "
+            "note with `--skip LINT006`.",
+     .references = "docs/rules.md#LINT006",
+     .check = check_http_blocks},
 };
 
 } // namespace

@@ -17,6 +17,35 @@ bool Analysis::has_errors() const {
 namespace detail {
 namespace {
 
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The words of a directive name, sorted: `http_auth` and `auth_http` have the same.
+std::vector<std::string_view> name_words(std::string_view name) {
+  std::vector<std::string_view> words;
+  for (std::size_t start = 0; start <= name.size();) {
+    const auto end = std::min(name.find('_', start), name.size());
+    words.push_back(name.substr(start, end - start));
+    start = end + 1;
+  }
+  std::sort(words.begin(), words.end());
+  return words;
+}
+
 // Deeper include nesting than this is a cycle (nginx itself recurses until it runs out of fds).
 constexpr int k_max_include_depth = 64;
 
@@ -76,12 +105,113 @@ bool Walker::check_shape(const conf::Directive& d, ArgClass args, bool block) {
   return true;
 }
 
+std::uint64_t misspelt_mail_directives(std::string_view name) {
+  // Close enough to be a slip of the keyboard (`auth_htp`, `ssl_certficate`, `http_auth`), not
+  // a directive of another server (`mail_log`, `proxy_pass`).
+  std::uint64_t ids = 0;
+  const auto words = name_words(name);
+  for (const auto& spec : mail_directives()) {
+    const std::size_t limit = std::min<std::size_t>(2, spec.name.size() / 4);
+    if (edit_distance(name, spec.name) <= limit || name_words(spec.name) == words) {
+      ids |= mail_id_bit(mail_id(spec));
+    }
+  }
+  return ids;
+}
+
 void Walker::unknown_or_not_allowed(const conf::Directive& d) {
   if (name_contexts(d.name, mail_loaded) != 0 && !removed_in_version(d.name)) {
     error(rules::k_not_allowed, d, "\"" + d.name + "\" directive is not allowed here");
   } else {
     error(rules::k_unknown_directive, d, "unknown directive \"" + d.name + "\"");
+    if (current_conf != nullptr) {
+      // Perhaps a misspelt mail directive: what it was meant to set is unknown.
+      current_conf->lost |= misspelt_mail_directives(d.name);
+    }
   }
+}
+
+const Diagnostic* Walker::tree_errors_in(std::size_t file, std::span<const conf::Directive> list,
+                                         std::pair<int, int> from, std::pair<int, int> to,
+                                         bool skip_servers_inside) const {
+  if (file >= tree.files.size()) {
+    return nullptr;
+  }
+  // The file's error positions, sorted once: asked for each of 100k servers.
+  if (error_positions.size() != tree.files.size()) {
+    error_positions.assign(tree.files.size(), {});
+    error_positions_built.assign(tree.files.size(), false);
+  }
+  const auto& errors = tree.files[file].errors;
+  auto& positions = error_positions[file];
+  if (!error_positions_built[file]) {
+    error_positions_built[file] = true;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+      // A lone ';' is reported and skipped: no statement is lost with it.
+      if (errors[i].message != "unexpected \";\"") {
+        positions.emplace_back(errors[i].location.line, errors[i].location.column, i);
+      }
+    }
+    std::sort(positions.begin(), positions.end());
+  }
+  const auto first_between = [&](std::pair<int, int> a,
+                                 std::pair<int, int> b) -> const Diagnostic* {
+    const auto it = std::lower_bound(positions.begin(), positions.end(),
+                                     std::tuple(a.first, a.second, std::size_t{0}));
+    if (it == positions.end() || std::pair(std::get<0>(*it), std::get<1>(*it)) >= b) {
+      return nullptr;
+    }
+    return &errors[std::get<2>(*it)];
+  };
+  if (positions.empty()) {
+    from = to; // only the included files can still have errors
+  }
+  for (const auto& c : list) {
+    if (c.name == "include") {
+      for (const auto index : c.includes) {
+        if (index == file || index >= tree.files.size()) {
+          continue;
+        }
+        if (const auto* e = tree_errors_in(index, tree.files[index].parsed, {0, 0},
+                                           {INT_MAX, INT_MAX}, skip_servers_inside)) {
+          return e;
+        }
+      }
+      continue; // its own open() errors lie in the gap that goes on past it
+    }
+    if (skip_servers_inside && c.has_block && c.name == "server") {
+      if (const auto* e = first_between(from, {c.line, c.column})) {
+        return e;
+      }
+      from = {c.block_end_line > 0 ? c.block_end_line : INT_MAX, INT_MAX};
+    }
+  }
+  return first_between(from, to);
+}
+
+void Walker::mark_lost(ContextConf& conf, const Diagnostic& because) const {
+  conf.lost = k_all_lost;
+  if (!conf.lost_because.empty()) {
+    return;
+  }
+  // An unreadable include: name the file, whose settings are unknown.
+  const std::string_view text = because.message;
+  if (because.rule == rules::k_include_error.id && text.starts_with("open() \"")) {
+    const auto end = text.find('"', 8);
+    conf.lost_because =
+        "depends on " + std::string(text.substr(8, end - 8)) + ", which could not be read";
+    return;
+  }
+  conf.lost_because = "nginx stops at the error at " + because.location.file.str() + ":" +
+                      std::to_string(because.location.line) +
+                      " and reads nothing of this block after it";
+}
+
+const Diagnostic* Walker::tree_errors_in_block(const conf::Directive& d,
+                                               bool skip_servers_inside) const {
+  return tree_errors_in(d.file, d.block, {d.end_line, d.end_column},
+                        {d.block_end_line > 0 ? d.block_end_line : INT_MAX, 0},
+                        skip_servers_inside);
 }
 
 void Walker::flush_pending_syntax(std::size_t file, int line, int column) {
@@ -113,6 +243,14 @@ void Walker::walk_block(const conf::Directive& d, Context ctx, ContextConf* conf
 
 void Walker::walk(std::span<const conf::Directive> list, Context ctx, ContextConf* conf,
                   ServerConf* server) {
+  ContextConf* const outer_conf = current_conf;
+  current_conf = conf;
+  walk_list(list, ctx, conf, server);
+  current_conf = outer_conf;
+}
+
+void Walker::walk_list(std::span<const conf::Directive> list, Context ctx, ContextConf* conf,
+                       ServerConf* server) {
   for (const auto& d : list) {
     flush_syntax(d.file, d.line, d.column);
     if (d.name == "include") {
@@ -155,7 +293,15 @@ void Walker::walk(std::span<const conf::Directive> list, Context ctx, ContextCon
           removed_in_version(d.name)) {
         unknown_or_not_allowed(d);
       } else {
+        const std::size_t errors_before = out.diagnostics.size();
         mail_directive(d, *spec, ctx, *conf, server);
+        const MailId id = mail_id(*spec);
+        if (id != MailId::server &&
+            std::any_of(out.diagnostics.begin() + static_cast<std::ptrdiff_t>(errors_before),
+                        out.diagnostics.end(),
+                        [](const Diagnostic& e) { return e.severity == Severity::error; })) {
+          conf->lost |= mail_id_bit(id);
+        }
       }
       break;
     }
@@ -304,8 +450,11 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
     walk_block(d, k_ctx_http, nullptr, nullptr);
   } else if (d.name == "mail") {
     mail_block(d);
+  } else if (d.name == "user") {
+    user_directive(d);
   } else if (d.name == "error_log") {
     if (check_error_log(d)) {
+      add_log_file(d);
       out.main_error_log.push_back({{}, location(d)});
       for (const auto& a : d.args) {
         out.main_error_log.back().args.push_back(a.value.str());
@@ -316,12 +465,16 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
       error(rules::k_invalid_value, d, "\"worker_processes\" directive invalid value");
     }
   } else if (d.name == "worker_priority") {
-    const std::string_view digits = arg.starts_with('-') ? std::string_view(arg).substr(1) : std::string_view(arg);
+    const std::string_view digits =
+        arg.starts_with('-') ? std::string_view(arg).substr(1) : std::string_view(arg);
     if (!parse_number(digits)) {
       error(rules::k_invalid_value, d, "\"worker_priority\" directive invalid number");
     }
   } else if (d.name == "worker_connections") {
-    if (!parse_number(arg)) {
+    if (const auto n = parse_number(arg)) {
+      worker_connections = *n;
+      worker_connections_where = location(d);
+    } else {
       error(rules::k_invalid_value, d, "invalid number \"" + arg + "\"");
     }
   } else if (d.name == "use") {
@@ -378,6 +531,9 @@ ContextConf Walker::read_mail_settings(const conf::Directive& d) {
   ContextConf settings;
   settings.where = location(d);
   reader.walk(d.block, k_ctx_mail, &settings, nullptr);
+  if (const auto* e = tree_errors_in_block(d, true)) {
+    mark_lost(settings, *e);
+  }
   return settings;
 }
 
@@ -438,6 +594,11 @@ Analysis analyze(const conf::ConfTree& tree, const AnalyzeOptions& options) {
     diag.location.file = tree.files[0].path; // the main file, no line: nginx names none
     diag.unlocated_in_nginx = true;
     out.diagnostics.push_back(std::move(diag));
+  }
+  walker.init_checks();
+  std::uint32_t order = 0;
+  for (auto& d : out.diagnostics) {
+    d.nginx_order = ++order;
   }
   return out;
 }

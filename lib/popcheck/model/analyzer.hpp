@@ -13,6 +13,7 @@
 #include <popcheck/model/merge.hpp>
 #include <popcheck/model/net_url.hpp>
 #include <popcheck/model/nginx_version.hpp>
+#include <popcheck/model/user_database.hpp>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ using ServerSink = std::function<void(const ServerView& view)>;
 
 struct AnalyzeOptions {
   Resolver* resolver = nullptr;        // null: host names are not looked up (nothing is reported)
-  FileProbe* files = nullptr;          // null: certificate, key and password files are not checked
+  FileProbe* files = nullptr;          // null: certificate, key, password and log files are not checked
+  UserDatabase* users = nullptr;       // null: `user` is not looked up (as nginx -t run by non-root)
   std::optional<std::string> hostname; // default server_name; unset = system_hostname()
   NginxVersion version = k_nginx_1_22_1; // whose messages and directives to follow
   // Also put the tree's own (syntax, include) errors into Analysis::diagnostics, each where nginx

@@ -142,6 +142,7 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
     l.address = u.host + ":" + std::to_string(u.port);
     l.port = u.port;
     server.listeners.push_back(std::move(l));
+    unresolved_listen = true;
     return;
   }
   for (std::size_t i = 0; i < u.addresses.size(); ++i) {
@@ -151,12 +152,13 @@ void Walker::listen(const conf::Directive& d, ServerConf& server) {
       return;
     }
     // One address is the usual case: the prototype itself is kept, not a copy of it.
-    Listener& l = server.listeners.emplace_back(
-        i + 1 == u.addresses.size() ? std::move(proto) : Listener(proto));
+    Listener& l = server.listeners.emplace_back(i + 1 == u.addresses.size() ? std::move(proto)
+                                                                            : Listener(proto));
     l.address = std::move(named.name);
     l.sockaddr = std::move(named.address);
     l.port = l.sockaddr.port;
     l.wildcard = l.sockaddr.is_wildcard();
+    add_listen_socket(l);
   }
 }
 

@@ -24,8 +24,8 @@ struct Entry {
 
 struct Setting {
   bool set = false;
-  Location where;             // the last directive that set or extended it
-  std::int64_t number = 0;    // flag 0/1, msec, sec, size, number, enum index, bitmask (1 << word)
+  Location where;          // the last directive that set or extended it
+  std::int64_t number = 0; // flag 0/1, msec, sec, size, number, enum index, bitmask (1 << word)
   // Every occurrence, in order (lists: each argument is one item), of the directives whose words
   // the merge reads; empty for numbers, flags, masks, server, listen and protocol.
   std::vector<Entry> entries;
@@ -58,6 +58,8 @@ constexpr std::uint64_t mail_id_bit(MailId id) {
 }
 static_assert(k_mail_directive_count <= 64, "one bit of a std::uint64_t per directive");
 
+constexpr std::uint64_t k_all_lost = ~std::uint64_t{0};
+
 // The value of every directive a context does not name (NGX_CONF_UNSET).
 inline const Setting k_unset_setting{};
 
@@ -71,6 +73,15 @@ public:
   bool listen_ssl = false;
   std::optional<AuthHttpTarget> auth_http;
   bool auth_http_seen = false; // an auth_http directive, even an invalid one
+  // What nginx -t might have set here had it not stopped first: mail_id_bit of each directive
+  // written here and rejected, every bit (k_all_lost) when any directive may be missing (a
+  // syntax error or an unreadable include in the block, an unknown directive). An error about a
+  // missing directive (no auth_http, no ssl_certificate, ...) is then a knock-on of the first
+  // error, which nginx would never reach: the merge leaves it out.
+  std::uint64_t lost = 0;
+  // With every bit lost: why, for findings that depend on this context ("depends on FILE,
+  // which could not be read").
+  std::string lost_because;
 
   // Creates the entry: a reference from it is invalidated by the next creating call.
   Setting& operator[](MailId id) {

@@ -125,7 +125,11 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
     const std::size_t index = out.mail->servers.size() - 1;
     walk_block(d, k_ctx_mail_server, &srv.conf, &srv);
     ServerConf& done = out.mail->servers[index];
-    if (!done.listen_seen) {
+    if (const auto* e = tree_errors_in_block(d, false)) {
+      mark_lost(done.conf, *e);
+    }
+    const std::uint64_t lost = done.conf.lost | (mail_settings ? mail_settings->lost : 0);
+    if (!done.listen_seen && (lost & mail_id_bit(MailId::listen)) == 0) {
       error(rules::k_no_listen, d, "no \"listen\" is defined for server");
       out.diagnostics.back().location.column = 0;
     }
@@ -156,6 +160,7 @@ void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s
     if (!check_error_log(d)) {
       return;
     }
+    add_log_file(d);
     break;
   case MailId::resolver:
     resolver_directive(d);

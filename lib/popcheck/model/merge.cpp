@@ -1,8 +1,9 @@
 #include <climits>
+#include <initializer_list>
 #include <iterator>
+#include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/model/openssl_checks.hpp>
-#include <popcheck/conf/rule_ids.hpp>
 #include <unistd.h>
 
 namespace popcheck::model {
@@ -190,7 +191,7 @@ void merge_server(const Picker& p, const ServerConf& sc, const MergeOptions& opt
   if (!p.current(auth_http)) { // the server's auth_http side effects come with its id
     const ContextConf& from = sc.conf[auth_http].set ? sc.conf : p.mail;
     s.auth_http.value = from.auth_http;
-    s.auth_http.source = &from == &sc.conf          ? Source::server
+    s.auth_http.source = &from == &sc.conf       ? Source::server
                          : p.mail[auth_http].set ? Source::mail
                                                  : Source::default_value;
     s.auth_http.where = from[auth_http].where;
@@ -391,7 +392,7 @@ std::string system_hostname() {
 
 void MailMerger::merge(const ServerConf& server, EffectiveServer& s) {
   merge_server(Picker{server.conf, m_mail}, server, m_options, s);
-  check(s);
+  check(s, server.conf.lost | m_mail.lost);
 }
 
 const EffectiveServer& MailMerger::merge_next(const ServerConf& server) {
@@ -402,21 +403,33 @@ const EffectiveServer& MailMerger::merge_next(const ServerConf& server) {
   merge_server(p, server, m_options, m_next);
   m_next_merged = true;
   m_next_present = server.conf.present();
-  check(m_next);
+  check(m_next, server.conf.lost | m_mail.lost);
   return m_next;
 }
 
-void MailMerger::check(const EffectiveServer& s) {
+void MailMerger::check(const EffectiveServer& s, std::uint64_t lost) {
+  using enum MailId;
+  const auto may_be_lost = [&](std::initializer_list<MailId> ids) {
+    for (const MailId id : ids) {
+      if (lost & mail_id_bit(id)) {
+        return true;
+      }
+    }
+    return false;
+  };
   // Module order: core, ssl, (pop3, imap, smtp: no errors), auth_http.
-  if (!s.protocol && !s.protocol_seen) {
+  if (!s.protocol && !s.protocol_seen && !may_be_lost({protocol, listen})) {
     m_core.push_back(
         make(rules::k_unknown_mail_protocol, "unknown mail protocol for server", s.where));
   }
-  if (s.tls.enabled() && check_certificates(s, m_options, m_ssl) &&
+  const bool tls_maybe_incomplete =
+      may_be_lost({ssl_certificate, ssl_certificate_key, ssl_client_certificate,
+                   ssl_trusted_certificate, ssl_verify_client, ssl_ciphers, ssl_ecdh_curve});
+  if (s.tls.enabled() && !tls_maybe_incomplete && check_certificates(s, m_options, m_ssl) &&
       check_verify_client(s, m_options, m_ssl)) {
     check_tls_rest(s, m_options, m_ssl);
   }
-  if (!s.auth_http.value && !s.auth_http_seen) {
+  if (!s.auth_http.value && !s.auth_http_seen && !may_be_lost({auth_http})) {
     m_auth_http.push_back(
         make(rules::k_no_auth_http, "no \"auth_http\" is defined for server", s.where));
   }

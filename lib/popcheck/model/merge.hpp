@@ -105,7 +105,9 @@ public:
   void finish(Diagnostics& out);
 
 private:
-  void check(const EffectiveServer& s); // nginx's merge-time errors of one merged server
+  // nginx's merge-time errors of one merged server, but no error about a directive that is
+  // missing when it may be missing only because nginx stops first (`lost`, ContextConf::lost).
+  void check(const EffectiveServer& s, std::uint64_t lost);
 
   const ContextConf& m_mail;
   MergeOptions m_options;

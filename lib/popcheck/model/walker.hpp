@@ -3,13 +3,18 @@
 // Internal to the analyzer: the walk state shared by analyzer.cpp (dispatch, core and events
 // directives) and mail_handlers.cpp (mail directives).
 
+#include <map>
+#include <optional>
+#include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/model/directive_table.hpp>
-#include <popcheck/conf/rule_ids.hpp>
 #include <popcheck/util/flat_string_set.hpp>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace popcheck::model::detail {
 
@@ -25,17 +30,30 @@ struct Walker {
   bool http_seen = false;
   bool mail_seen = false;
   int include_depth = 0;
-  std::vector<std::size_t> syntax_next;        // per file: its first tree error not yet put out
-  std::size_t syntax_left = 0;                 // tree errors not yet put out, in all files
-  std::vector<FilePath> file_paths;            // per file: its path, interned once
-  std::unordered_set<std::string> main_seen;   // dup checks of core directives
-  std::unordered_set<std::string> events_dup;  // dup checks of events directives
-  FlatStringSet listen_keys;                   // every mail listen address so far
+  std::vector<std::size_t> syntax_next;       // per file: its first tree error not yet put out
+  std::size_t syntax_left = 0;                // tree errors not yet put out, in all files
+  std::vector<FilePath> file_paths;           // per file: its path, interned once
+  std::unordered_set<std::string> main_seen;  // dup checks of core directives
+  std::unordered_set<std::string> events_dup; // dup checks of events directives
+  FlatStringSet listen_keys;                  // every mail listen address so far
   // Inside mail{}: merges each server at its '}' (see mail_block).
   MailMerger* merger = nullptr;
   const ContextConf* mail_settings = nullptr;
-  ServerConf spare_server;   // a handed-on server's record, recycled for the next one
-  bool skip_servers = false; // reading mail{}'s own settings only
+  ServerConf spare_server;             // a handed-on server's record, recycled for the next one
+  bool skip_servers = false;           // reading mail{}'s own settings only
+  ContextConf* current_conf = nullptr; // the innermost mail context being walked
+
+  // For the checks nginx makes once the configuration is read (init_checks).
+  struct SocketGroup { // the mail listens of one address family and port
+    bool wildcard = false;
+    unsigned bound = 0;    // specific addresses with their own socket (bind or a socket option)
+    unsigned specific = 0; // every specific address
+  };
+  std::map<std::pair<int, int>, SocketGroup> socket_groups;
+  bool unresolved_listen = false;        // a listen kept as written (--no-resolve)
+  std::int64_t worker_connections = 512; // ngx_event_core_init_conf's default
+  std::optional<Location> worker_connections_where;
+  std::vector<std::pair<std::string, Location>> log_files; // error_log files, in nginx's order
 
   Resolver& resolver() { return options.resolver ? *options.resolver : no_resolver; }
   bool version_at_least(const NginxVersion& v) const { return options.version >= v; }
@@ -52,6 +70,8 @@ struct Walker {
 
   void walk(std::span<const conf::Directive> list, Context ctx, ContextConf* conf,
             ServerConf* server);
+  void walk_list(std::span<const conf::Directive> list, Context ctx, ContextConf* conf,
+                 ServerConf* server);
   // walk() over d's block, then the tree errors met before its '}'.
   void walk_block(const conf::Directive& d, Context ctx, ContextConf* conf, ServerConf* server);
   // With include_syntax_errors: put out the tree errors of `file` that nginx reads before
@@ -68,8 +88,24 @@ struct Walker {
   // The generic checks of ngx_conf_handler: terminator, opening brace, argument count.
   bool check_shape(const conf::Directive& d, ArgClass args, bool block);
   void unknown_or_not_allowed(const conf::Directive& d);
+  // The first tree error (syntax, include) in `list` between `from` and `to`, child blocks
+  // included unless `skip_servers_inside`, and in the files `list` includes: a statement nginx
+  // would have read there is missing from the tree. Null if there is none.
+  const Diagnostic* tree_errors_in(std::size_t file, std::span<const conf::Directive> list,
+                                   std::pair<int, int> from, std::pair<int, int> to,
+                                   bool skip_servers_inside) const;
+  const Diagnostic* tree_errors_in_block(const conf::Directive& d, bool skip_servers_inside) const;
+  mutable std::vector<std::vector<std::tuple<int, int, std::size_t>>> error_positions; // sorted
+  mutable std::vector<bool> error_positions_built;
+  // Anything may be missing from `conf` because of `because` (ContextConf::lost).
+  void mark_lost(ContextConf& conf, const Diagnostic& because) const;
 
   void main_directive(const conf::Directive& d, Context ctx);
+  void user_directive(const conf::Directive& d);
+  void add_log_file(const conf::Directive& d);
+  void add_listen_socket(const Listener& l);
+  // After "no events": ngx_event_init_conf's socket count, then the log files nginx opens.
+  void init_checks();
   void mail_directive(const conf::Directive& d, const MailDirectiveSpec& spec, Context ctx,
                       ContextConf& conf, ServerConf* server);
   // Shared by core and mail: value checks of the simple kinds. Returns false after an error.
@@ -90,5 +126,7 @@ struct Walker {
 };
 
 std::string join_args(const conf::Directive& d);
+// The mail directives an unknown name may be a misspelling of (mail_id_bit of each).
+std::uint64_t misspelt_mail_directives(std::string_view name);
 
 } // namespace popcheck::model::detail
