@@ -123,14 +123,14 @@ void format_text(const LintReport& report, const TextOptions& options, const Out
   std::string& out = output.text();
   std::size_t shown = 0;
   Counts hidden; // past max_findings
-  for (const auto& finding : report.findings) {
-    if (finding.suppressed && !options.show_suppressed) {
-      continue;
-    }
+  // Errors, then warnings, then infos, each in the report's order (nginx -t's messages first, then
+  // by file and line): a reader sees what breaks and what is risky before the notes, however
+  // many there are. The machine formats keep the report's order.
+  const auto print = [&](const Finding& finding) {
     const auto& d = finding.diagnostic;
     if (options.max_findings > 0 && shown >= options.max_findings) {
       ++by_severity<int&>(d.severity, hidden.errors, hidden.warnings, hidden.infos);
-      continue;
+      return;
     }
     ++shown;
     if (options.color) {
@@ -165,6 +165,14 @@ void format_text(const LintReport& report, const TextOptions& options, const Out
       out += '\n';
     }
     output.item_done();
+  };
+  for (const Severity severity : {Severity::error, Severity::warning, Severity::info}) {
+    for (const auto& finding : report.findings) {
+      if (finding.diagnostic.severity == severity &&
+          (!finding.suppressed || options.show_suppressed)) {
+        print(finding);
+      }
+    }
   }
   if (const int more = hidden.errors + hidden.warnings + hidden.infos; more > 0) {
     out += "... " + std::to_string(more) + " more finding" + (more == 1 ? "" : "s") +
