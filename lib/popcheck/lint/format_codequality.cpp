@@ -127,7 +127,7 @@ void format_codequality(const LintReport& report, const CodeQualityOptions& opti
     json.key("description");
     json.value(description);
     json.key("fingerprint");
-    json.value(fingerprint(d.rule, paths[i], d.message, occurrence[i]));
+    json.value(fingerprint(d.rule, paths[i], report_paths.location_free(d.message), occurrence[i]));
     json.key("location");
     json.begin_object();
     json.key("lines");

@@ -35,7 +35,32 @@ std::string report_path(std::string_view file, std::string_view base) {
 
 ReportPaths::ReportPaths(const LintReport& report, std::string base)
     : m_base(std::move(base)),
-      m_fallback(report_path(report.inputs.empty() ? "-" : report.inputs.front(), m_base)) {}
+      m_fallback(report_path(report.inputs.empty() ? "-" : report.inputs.front(), m_base)) {
+  if (!m_base.empty()) {
+    std::error_code error;
+    const auto absolute = std::filesystem::absolute(m_base, error);
+    m_base_prefix = (error ? std::filesystem::path(m_base) : absolute).lexically_normal().string();
+    if (!m_base_prefix.ends_with('/')) {
+      m_base_prefix += '/';
+    }
+  }
+}
+
+std::string_view ReportPaths::location_free(std::string_view message) {
+  if (m_base_prefix.size() < 2 || message.find(m_base_prefix) == std::string_view::npos) {
+    return message;
+  }
+  m_message.clear();
+  for (std::size_t at = 0;;) {
+    const auto found = message.find(m_base_prefix, at);
+    m_message.append(message.substr(at, found - at));
+    if (found == std::string_view::npos) {
+      break;
+    }
+    at = found + m_base_prefix.size();
+  }
+  return m_message;
+}
 
 const std::string& ReportPaths::operator()(const FilePath& file) {
   if (file.empty()) {

@@ -53,10 +53,12 @@ void append_uri_path(std::string& out, std::string_view path) {
 }
 
 // A fingerprint that survives lines moving and checkouts in other directories: rule, the file's
-// URI as reported (repository-relative under --base-dir) and message, FNV-1a 64.
-std::string_view fingerprint(const Diagnostic& d, std::string_view uri, char (&buf)[17]) {
+// URI as reported (repository-relative under --base-dir) and message (paths in it also relative to
+// the base: ReportPaths::location_free), FNV-1a 64.
+std::string_view fingerprint(const Diagnostic& d, std::string_view uri, std::string_view message,
+                             char (&buf)[17]) {
   std::uint64_t hash = 1469598103934665603ull;
-  for (const std::string_view part : {std::string_view(d.rule), uri, std::string_view(d.message)}) {
+  for (const std::string_view part : {std::string_view(d.rule), uri, message}) {
     for (unsigned char c : part) {
       hash = (hash ^ c) * 1099511628211ull;
     }
@@ -168,7 +170,7 @@ public:
     json.begin_object();
     json.key("popcheckFindingHash/v1");
     char hash[17];
-    json.value(fingerprint(d, m_uri, hash));
+    json.value(fingerprint(d, m_uri, m_paths.location_free(d.message), hash));
     json.end_object();
     if (!d.protocol.empty() || !d.server.empty()) {
       json.key("properties");

@@ -30,9 +30,15 @@ class ReportPaths {
 public:
   ReportPaths(const LintReport& report, std::string base);
   const std::string& operator()(const FilePath& file);
+  // The message with the base directory taken out of the absolute paths it quotes (nginx's
+  // messages do: `include /repo/mail.d/*.conf matched no file`), for fingerprints that stay the
+  // same in a checkout elsewhere. A view of `message` or of a buffer kept until the next call.
+  std::string_view location_free(std::string_view message);
 
 private:
   std::string m_base;
+  std::string m_base_prefix; // the absolute base directory and '/', or "" without a base
+  std::string m_message;
   std::string m_fallback;
   std::map<const std::string*, std::string> m_paths; // interned name -> path
 };
