@@ -34,7 +34,12 @@ std::string most_verbose_level(const std::vector<model::Entry>& logs) {
   std::size_t best = 4; // error
   for (const auto& entry : logs) {
     for (std::size_t i = 1; i < entry.args.size(); ++i) {
-      const std::string_view level = entry.args[i].starts_with("debug_") ? "debug" : entry.args[i];
+      // Not `cond ? "debug" : args[i]`: that is a temporary std::string, gone before the view is
+      // read.
+      std::string_view level = entry.args[i];
+      if (level.starts_with("debug_")) {
+        level = "debug";
+      }
       for (std::size_t rank = 0; rank < std::size(k_levels); ++rank) {
         if (level == k_levels[rank]) {
           best = std::min(best, rank);
