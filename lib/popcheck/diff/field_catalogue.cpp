@@ -116,7 +116,9 @@ constexpr std::array k_fields{
               ""},
 };
 
-bool matches(std::string_view pattern, std::string_view path) {
+// Whether `path` is one the row's `pattern` names; the segments its "*"s matched are appended to
+// `wildcards` (words for people: '_' read as a space, ", " between them) when it is given.
+bool matches(std::string_view pattern, std::string_view path, std::string* wildcards = nullptr) {
   while (!pattern.empty() && !path.empty()) {
     const auto p_end = pattern.find('.');
     const auto f_end = path.find('.');
@@ -124,6 +126,11 @@ bool matches(std::string_view pattern, std::string_view path) {
     const auto f_seg = path.substr(0, f_end);
     if (p_seg != "*" && p_seg != f_seg) {
       return false;
+    }
+    if (p_seg == "*" && wildcards != nullptr) {
+      std::string segment(f_seg);
+      std::replace(segment.begin(), segment.end(), '_', ' ');
+      *wildcards += (wildcards->empty() ? "" : ", ") + segment;
     }
     if ((p_end == std::string_view::npos) != (f_end == std::string_view::npos)) {
       return false;
@@ -161,24 +168,9 @@ int strictness(const nlohmann::json& value, std::initializer_list<std::string_vi
 } // namespace
 
 std::string field_words(const FieldInfo& info, std::string_view path) {
-  std::string words(info.what);
-  std::string_view pattern = info.path;
   std::string matched;
-  while (!pattern.empty() && !path.empty()) {
-    const auto p_end = pattern.find('.');
-    const auto f_end = path.find('.');
-    if (pattern.substr(0, p_end) == "*") {
-      std::string segment(path.substr(0, f_end));
-      std::replace(segment.begin(), segment.end(), '_', ' ');
-      matched += (matched.empty() ? "" : ", ") + segment;
-    }
-    if (p_end == std::string_view::npos || f_end == std::string_view::npos) {
-      break;
-    }
-    pattern.remove_prefix(p_end + 1);
-    path.remove_prefix(f_end + 1);
-  }
-  return matched.empty() ? words : words + " (" + matched + ")";
+  matches(info.path, path, &matched);
+  return matched.empty() ? std::string(info.what) : std::string(info.what) + " (" + matched + ")";
 }
 
 std::size_t field_rank(std::string_view path) {
