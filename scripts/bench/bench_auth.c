@@ -1,8 +1,8 @@
 /* The auth_http stub of scripts/bench-proxy: every request (read up to its blank line) gets
- * Auth-Status OK and the backend's address, then the connection is closed, as an HTTP/1.0
- * server does.
+ * Auth-Status OK and the address of its protocol's backend (by its Auth-Protocol header), then
+ * the connection is closed, as an HTTP/1.0 server does.
  *
- *   bench_auth PORT BACKEND_PORT */
+ *   bench_auth PORT POP3_BACKEND_PORT [IMAP_BACKEND_PORT SMTP_BACKEND_PORT] */
 #include "bench_net.h"
 
 #include <sys/epoll.h>
@@ -14,11 +14,13 @@ struct conn {
   size_t in_len;
   size_t sent; /* of the reply; 0 until the request is complete */
   int replying;
+  int protocol; /* index into replies */
 };
 
 static struct conn* conns[k_max_fd];
-static char reply[256];
-static size_t reply_len;
+static const char* const protocols[] = {"pop3", "imap", "smtp"};
+static char replies[3][256];
+static size_t reply_lens[3];
 
 static void drop(int fd) {
   close(fd);
@@ -40,12 +42,20 @@ static int serve(int fd, struct conn* c) {
     c->in[c->in_len] = '\0';
     if (strstr(c->in, "\r\n\r\n") != NULL) {
       c->replying = 1;
+      for (int i = 0; i < 3; ++i) {
+        char header[32];
+        snprintf(header, sizeof header, "Auth-Protocol: %s\r\n", protocols[i]);
+        if (strstr(c->in, header) != NULL) {
+          c->protocol = i;
+        }
+      }
     } else if (c->in_len == sizeof c->in - 1) {
       return 0;
     }
   }
-  while (c->sent < reply_len) {
-    ssize_t n = send(fd, reply + c->sent, reply_len - c->sent, MSG_NOSIGNAL);
+  const char* reply = replies[c->protocol];
+  while (c->sent < reply_lens[c->protocol]) {
+    ssize_t n = send(fd, reply + c->sent, reply_lens[c->protocol] - c->sent, MSG_NOSIGNAL);
     if (n < 0) {
       return errno == EAGAIN;
     }
@@ -55,14 +65,16 @@ static int serve(int fd, struct conn* c) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: bench_auth PORT BACKEND_PORT\n");
+  if (argc != 3 && argc != 5) {
+    fprintf(stderr, "usage: bench_auth PORT POP3_BACKEND_PORT [IMAP_BACKEND_PORT SMTP_BACKEND_PORT]\n");
     return 2;
   }
-  reply_len = (size_t)snprintf(reply, sizeof reply,
-                               "HTTP/1.0 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\n"
-                               "Auth-Port: %d\r\n\r\n",
-                               atoi(argv[2]));
+  for (int i = 0; i < 3; ++i) {
+    reply_lens[i] = (size_t)snprintf(replies[i], sizeof replies[i],
+                                     "HTTP/1.0 200 OK\r\nAuth-Status: OK\r\n"
+                                     "Auth-Server: 127.0.0.1\r\nAuth-Port: %d\r\n\r\n",
+                                     atoi(argv[argc == 5 ? 2 + i : 2]));
+  }
   int lfd = bench_listen(atoi(argv[1]));
   int ep = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};

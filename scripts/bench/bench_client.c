@@ -1,11 +1,16 @@
-/* The POP3 clients of scripts/bench-proxy.
+/* The clients of scripts/bench-proxy, for each protocol of bench_dialogue.h.
  *
- *   bench_client retr PORT                 one login + RETR 1; prints "bytes seconds"
- *   bench_client logins PORT CONC SECONDS  CONC clients loop connect/USER/PASS/QUIT (one epoll
- *                                          loop); prints the number of completed logins
- *   bench_client idle PORT N [login]       N sessions that read the greeting (and log in), then
- *                                          print "ready" and hold them until stdin closes */
+ *   bench_client PROTO retr PORT                 one login + the relay command (POP3 RETR 1,
+ *                                                IMAP FETCH 1 BODY[]); prints "bytes seconds"
+ *   bench_client PROTO logins PORT CONC SECONDS  CONC clients loop connect/login/logout (one
+ *                                                epoll loop); prints the number of completed
+ *                                                sessions
+ *   bench_client PROTO idle PORT N [login]       N sessions that read the greeting (and log in),
+ *                                                then print "ready" and hold them until stdin
+ *                                                closes */
 #include "bench_net.h"
+
+#include "bench_dialogue.h"
 
 #include <sys/epoll.h>
 #include <sys/time.h>
@@ -35,38 +40,60 @@ static void send_all(int fd, const char* text) {
   }
 }
 
-static int run_retr(int port) {
+/* Reads reply lines until one that is not skipped (the greeting never is); 0 if it lacks
+ * `expect`. */
+static int await_reply(int fd, const struct bench_protocol* p, const char* expect, char* line,
+                       size_t size, int greeting) {
+  do {
+    if (read_line(fd, line, size) == 0) {
+      return 0;
+    }
+  } while (!greeting && p->skip(line));
+  return strncmp(line, expect, strlen(expect)) == 0;
+}
+
+/* Reads the greeting and runs the login steps; 0 on any unexpected reply. */
+static int log_in(int fd, const struct bench_protocol* p, char* line, size_t size) {
+  if (!await_reply(fd, p, p->greeting, line, size, 1)) {
+    return 0;
+  }
+  for (int i = 0; i < p->login_steps; ++i) {
+    send_all(fd, p->steps[i].send);
+    if (!await_reply(fd, p, p->steps[i].expect, line, size, 0)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int run_retr(const struct bench_protocol* p, int port) {
   char line[512];
   int fd = bench_connect(port, 0);
-  read_line(fd, line, sizeof line);
-  send_all(fd, "USER bench\r\nPASS bench\r\n");
-  read_line(fd, line, sizeof line);
-  read_line(fd, line, sizeof line);
-  if (strncmp(line, "+OK", 3) != 0) {
-    fprintf(stderr, "login failed: %s\n", line);
+  if (p->relay_command == NULL || !log_in(fd, p, line, sizeof line)) {
+    fprintf(stderr, "%s: no relay run or login failed: %s\n", p->name, line);
     return 1;
   }
   const double start = bench_now();
-  send_all(fd, "RETR 1\r\n");
+  send_all(fd, p->relay_command);
   static char buf[1 << 20];
   size_t total = 0;
-  char tail[5] = {0};
+  const size_t end_len = strlen(p->relay_end);
+  char tail[32] = {0};
   for (;;) {
     ssize_t n = recv(fd, buf, sizeof buf, 0);
     if (n <= 0) {
       break;
     }
     total += (size_t)n;
-    for (ssize_t i = n > 5 ? n - 5 : 0; i < n; ++i) {
-      memmove(tail, tail + 1, 4);
-      tail[4] = buf[i];
+    for (ssize_t i = n > (ssize_t)end_len ? n - (ssize_t)end_len : 0; i < n; ++i) {
+      memmove(tail, tail + 1, end_len - 1);
+      tail[end_len - 1] = buf[i];
     }
-    if (memcmp(tail, "\r\n.\r\n", 5) == 0) {
+    if (memcmp(tail, p->relay_end, end_len) == 0) {
       break;
     }
   }
   const double seconds = bench_now() - start;
-  send_all(fd, "QUIT\r\n");
   close(fd);
   printf("%zu %.6f\n", total, seconds);
   return 0;
@@ -74,21 +101,29 @@ static int run_retr(int port) {
 
 struct client {
   int fd;
-  int state; /* 0 greeting, 1 USER reply, 2 PASS reply, 3 QUIT reply, then EOF */
+  int state; /* the step whose reply is awaited (-1: the greeting); past the last: EOF */
   size_t len;
-  char in[256];
+  char in[1024];
 };
 
 static void open_client(int ep, struct client* c, int port, unsigned index) {
   c->fd = bench_connect(port, 1);
-  c->state = 0;
+  c->state = -1;
   c->len = 0;
   struct epoll_event ev = {.events = EPOLLIN, .data.u32 = index};
   epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
 }
 
-static int run_logins(int port, int conc, double seconds) {
-  static const char* const next[] = {"USER bench\r\n", "PASS bench\r\n", "QUIT\r\n"};
+static int step_count(const struct bench_protocol* p) {
+  int n = 0;
+  while (p->steps[n].send != NULL) {
+    ++n;
+  }
+  return n;
+}
+
+static int run_logins(const struct bench_protocol* p, int port, int conc, double seconds) {
+  const int steps = step_count(p);
   int ep = epoll_create1(EPOLL_CLOEXEC);
   struct client* clients = calloc((size_t)conc, sizeof *clients);
   for (int i = 0; i < conc; ++i) {
@@ -106,9 +141,11 @@ static int run_logins(int port, int conc, double seconds) {
         continue;
       }
       if (r <= 0) {
-        if (c->state != 3) {
+        /* The closing command was sent: the server may close before or after its reply. */
+        if (c->state < steps - 1) {
           c->in[c->len] = '\0';
-          fprintf(stderr, "unexpected close in state %d: %s\n", c->state, c->in);
+          fprintf(stderr, "%s: unexpected close awaiting step %d: %s\n", p->name, c->state,
+                  c->in);
           return 1;
         }
         close(c->fd);
@@ -121,15 +158,20 @@ static int run_logins(int port, int conc, double seconds) {
       char* start = c->in;
       char* eol;
       while ((eol = strstr(start, "\r\n")) != NULL) {
-        if (c->state == 2 && strncmp(start, "+OK", 3) != 0) {
-          *eol = '\0';
-          fprintf(stderr, "login refused: %s\n", start);
+        *eol = '\0';
+        const char* line = start;
+        start = eol + 2;
+        if (c->state >= steps || (c->state >= 0 && p->skip(line))) {
+          continue;
+        }
+        const char* expect = c->state < 0 ? p->greeting : p->steps[c->state].expect;
+        if (strncmp(line, expect, strlen(expect)) != 0) {
+          fprintf(stderr, "%s: step %d answered: %s\n", p->name, c->state, line);
           return 1;
         }
-        start = eol + 2;
-        if (c->state < 3) {
-          send_all(c->fd, next[c->state]);
-          ++c->state;
+        ++c->state;
+        if (c->state < steps) {
+          send_all(c->fd, p->steps[c->state].send);
         }
       }
       c->len -= (size_t)(start - c->in);
@@ -140,26 +182,18 @@ static int run_logins(int port, int conc, double seconds) {
   return 0;
 }
 
-static int run_idle(int port, int count, int login) {
+static int run_idle(const struct bench_protocol* p, int port, int count, int login) {
   int* fds = calloc((size_t)count, sizeof *fds);
   char line[512];
   for (int i = 0; i < count; ++i) {
     int fd = bench_connect(port, 0);
     struct timeval tv = {10, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    read_line(fd, line, sizeof line);
-    if (strncmp(line, "+OK", 3) != 0) {
-      fprintf(stderr, "session %d: no greeting\n", i);
+    const int ok = login ? log_in(fd, p, line, sizeof line)
+                         : await_reply(fd, p, p->greeting, line, sizeof line, 1);
+    if (!ok) {
+      fprintf(stderr, "%s session %d: %s failed\n", p->name, i, login ? "login" : "greeting");
       return 1;
-    }
-    if (login) {
-      send_all(fd, "USER bench\r\nPASS bench\r\n");
-      read_line(fd, line, sizeof line);
-      read_line(fd, line, sizeof line);
-      if (strncmp(line, "+OK", 3) != 0) {
-        fprintf(stderr, "session %d: login failed\n", i);
-        return 1;
-      }
     }
     fds[i] = fd;
   }
@@ -174,19 +208,20 @@ static int run_idle(int port, int count, int login) {
 }
 
 int main(int argc, char** argv) {
-  if (argc < 3) {
+  const struct bench_protocol* p = argc > 1 ? bench_find_protocol(argv[1]) : NULL;
+  if (p == NULL || argc < 4) {
     fprintf(stderr, "usage: see the header of bench_client.c\n");
     return 2;
   }
-  const int port = atoi(argv[2]);
-  if (strcmp(argv[1], "retr") == 0) {
-    return run_retr(port);
+  const int port = atoi(argv[3]);
+  if (strcmp(argv[2], "retr") == 0) {
+    return run_retr(p, port);
   }
-  if (strcmp(argv[1], "logins") == 0 && argc == 5) {
-    return run_logins(port, atoi(argv[3]), atof(argv[4]));
+  if (strcmp(argv[2], "logins") == 0 && argc == 6) {
+    return run_logins(p, port, atoi(argv[4]), atof(argv[5]));
   }
-  if (strcmp(argv[1], "idle") == 0 && argc >= 4) {
-    return run_idle(port, atoi(argv[3]), argc > 4 && strcmp(argv[4], "login") == 0);
+  if (strcmp(argv[2], "idle") == 0 && argc >= 5) {
+    return run_idle(p, port, atoi(argv[4]), argc > 5 && strcmp(argv[5], "login") == 0);
   }
   fprintf(stderr, "usage: see the header of bench_client.c\n");
   return 2;
