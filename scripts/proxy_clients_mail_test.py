@@ -1,0 +1,462 @@
+#!/usr/bin/env python3
+"""Real IMAP and SMTP clients through real nginx 1.22.1 and through `popcheck proxy`, with the same
+configuration (testdata/proxy/clients-mail/), the same auth_http stub and the same backends: a
+private dovecot (IMAP) and an SMTP sink that records what it receives. Each client must work
+against nginx, and get the same result through popcheck (what it fetched or its exit status and
+error text, and for SMTP every byte the backend received, XCLIENT included, once the clients' own
+Date/Message-ID values are masked).
+
+Clients: curl imap:// (AUTHENTICATE PLAIN, LOGIN, CRAM-MD5; STARTTLS; imaps://; a wrong
+password), Python imaplib (STARTTLS, IMAP4_SSL, CRAM-MD5, a wrong password), fetchmail (IMAP with
+STARTTLS); curl smtp:// (STARTTLS, smtps://, a wrong password), Python smtplib (STARTTLS with its
+preferred CRAM-MD5, SMTP_SSL with LOGIN, a wrong password), swaks (STARTTLS, AUTH PLAIN) and msmtp
+(STARTTLS, AUTH LOGIN). A client that is not installed is reported as skipped.
+
+Exit 0 pass, 1 failure, 77 skipped (nginx, its mail module or dovecot missing).
+usage: proxy_clients_mail_test.py --popcheck BUILD/popcheck [--only nginx]
+"""
+
+import argparse
+import imaplib
+import os
+import re
+import shutil
+import smtplib
+import socketserver
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402
+import auth_stub  # noqa: E402
+import dovecot_runner  # noqa: E402
+import nginx_runner  # noqa: E402
+import proxy_harness as h  # noqa: E402
+
+CASE = os.path.join(h.REPO, "testdata", "proxy", "clients-mail")
+IMAP_PLAIN, IMAP_TLS, SMTP_PLAIN, SMTP_TLS = 11143, 11993, 11587, 11465
+check = Checks()
+MAIL = (b"From: alice@example.test\r\nTo: bob@example.test\r\nSubject: through the proxy\r\n"
+        b"\r\nhello\r\n.leading dot\r\n")
+
+
+class SmtpSink:
+    """An SMTP backend that accepts everything (XCLIENT answered with a new greeting, as Postfix
+    does) and records, per connection, every byte it received."""
+
+    def __init__(self, port):
+        self.sessions = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                with sink.lock:
+                    sink.sessions.append(b"")
+                    index = len(sink.sessions) - 1
+                self.wfile.write(b"220 sink.example.test ESMTP\r\n")
+                in_data = False
+                for line in self.rfile:
+                    with sink.lock:
+                        sink.sessions[index] += line
+                    if in_data:
+                        if line == b".\r\n":
+                            in_data = False
+                            self.wfile.write(b"250 2.0.0 queued\r\n")
+                        continue
+                    verb = line[:4].upper()
+                    if verb in (b"EHLO",):
+                        self.wfile.write(b"250-sink.example.test\r\n250-PIPELINING\r\n"
+                                         b"250 8BITMIME\r\n")
+                    elif verb == b"XCLI":
+                        self.wfile.write(b"220 sink.example.test ESMTP\r\n")
+                    elif verb == b"DATA":
+                        in_data = True
+                        self.wfile.write(b"354 go ahead\r\n")
+                    elif verb == b"QUIT":
+                        self.wfile.write(b"221 2.0.0 bye\r\n")
+                        return
+                    else:
+                        self.wfile.write(b"250 2.0.0 ok\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def take(self):
+        with self.lock:
+            taken, self.sessions = self.sessions, []
+        return taken
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RoutingAuth(auth_stub.AuthStub):
+    """The auth stub's policy, with the backend chosen by Auth-Protocol."""
+
+    def __init__(self, port, backends, users):
+        super().__init__(port, backends["imap"], users)
+        self.backends = backends
+
+    def answer(self, raw):
+        reply = super().answer(raw)
+        protocol = self.headers(raw).get("auth-protocol", "imap")
+        return reply.replace(f"Auth-Port: {self.backend_port}\r\n".encode(),
+                             f"Auth-Port: {self.backends[protocol]}\r\n".encode())
+
+
+def imap_dovecot(port, pop3_port):
+    """The shared dovecot runner with its IMAP listener on `port` (POP3 stays on pop3_port, which
+    is what start() waits for)."""
+    d = dovecot_runner.Dovecot(pop3_port, h.USERS, h.MESSAGES)
+    with open(d.conf) as fh:
+        text = fh.read()
+    text = text.replace("protocols = pop3", "protocols = pop3 imap")
+    text = text.replace("  inet_listener imap {\n    port = 0",
+                        f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}")
+    with open(d.conf, "w") as fh:
+        fh.write(text)
+    return d
+
+
+def message(n):
+    body = h.MESSAGES["alice"][n - 1]
+    return (f"From: sender{n}@example.test\r\nTo: user@example.test\r\nSubject: message {n}\r\n"
+            f"Message-ID: <{n}@example.test>\r\n\r\n{body}").encode()
+
+
+def tls_context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def run(argv, stdin=None):
+    r = subprocess.run(argv, input=stdin, capture_output=True, timeout=30)
+    return r.returncode, r.stdout, r.stderr.decode(errors="replace")
+
+
+def curl(*args, user="alice:secret"):
+    return run(["curl", "-sS", "--max-time", "10", "-k", "-u", user] + list(args))
+
+
+# Each client returns (works, outcome): `works` judges the client's result against nginx (the
+# fetched message, an accepted delivery, the refusal it must get); `outcome` is compared between
+# nginx and popcheck.
+
+CLIENTS = []
+
+
+def client(protocol, program):
+    def register(fn):
+        CLIENTS.append((protocol, program, fn.__name__.replace("_", " "), fn))
+        return fn
+    return register
+
+
+@client("imap", "curl")
+def curl_imap_authenticate_plain(p):
+    rc, out, err = curl(f"imap://127.0.0.1:{p[IMAP_PLAIN]}/INBOX;UID=1")
+    return rc == 0 and out == message(1), (rc, out, err)
+
+
+@client("imap", "curl")
+def curl_imap_login_starttls(p):
+    rc, out, err = curl("--ssl-reqd", "--login-options", "AUTH=LOGIN",
+                        f"imap://127.0.0.1:{p[IMAP_PLAIN]}/INBOX;UID=2")
+    return rc == 0 and out == message(2), (rc, out, err)
+
+
+@client("imap", "curl")
+def curl_imap_cram_md5(p):
+    rc, out, err = curl("--login-options", "AUTH=CRAM-MD5",
+                        f"imap://127.0.0.1:{p[IMAP_PLAIN]}/INBOX;UID=1")
+    return rc == 0 and out == message(1), (rc, out, err)
+
+
+@client("imap", "curl")
+def curl_imaps(p):
+    rc, out, err = curl(f"imaps://127.0.0.1:{p[IMAP_TLS]}/INBOX;UID=2")
+    return rc == 0 and out == message(2), (rc, out, err)
+
+
+@client("imap", "curl")
+def curl_imap_wrong_password(p):
+    rc, out, err = curl(f"imap://127.0.0.1:{p[IMAP_PLAIN]}/INBOX;UID=1", user="alice:wrong")
+    return rc == 67, (rc, out, err)  # CURLE_LOGIN_DENIED
+
+
+def imaplib_session(m, login):
+    try:
+        login(m)
+        typ, count = m.select("INBOX")
+        typ2, data = m.fetch("2", "(BODY.PEEK[])")
+        m.logout()
+        return typ == "OK" and data[0][1] == message(2), (typ, count, typ2, data)
+    except imaplib.IMAP4.error as e:
+        return False, ("error", str(e))
+
+
+@client("imap", "imaplib")
+def imaplib_starttls_login(p):
+    m = imaplib.IMAP4("127.0.0.1", p[IMAP_PLAIN], timeout=10)
+    m.starttls(tls_context())
+    return imaplib_session(m, lambda m: m.login("alice", "secret"))
+
+
+@client("imap", "imaplib")
+def imaplib_ssl_cram_md5(p):
+    m = imaplib.IMAP4_SSL("127.0.0.1", p[IMAP_TLS], ssl_context=tls_context(), timeout=10)
+    return imaplib_session(m, lambda m: m.login_cram_md5("alice", "secret"))
+
+
+@client("imap", "imaplib")
+def imaplib_wrong_password(p):
+    m = imaplib.IMAP4("127.0.0.1", p[IMAP_PLAIN], timeout=10)
+    try:
+        m.login("alice", "wrong")
+        return False, "accepted"
+    except imaplib.IMAP4.error as e:
+        return "Invalid login or password" in str(e), str(e)
+
+
+@client("imap", "fetchmail")
+def fetchmail_imap_starttls(p):
+    tmp = tempfile.mkdtemp(prefix="popcheck-fetchmail-")
+    try:
+        rc_file = os.path.join(tmp, "fetchmailrc")
+        box = os.path.join(tmp, "box")
+        with open(rc_file, "w") as fh:
+            fh.write(f'poll 127.0.0.1 service {p[IMAP_PLAIN]} protocol IMAP auth password\n'
+                     f'  user "alice" password "secret" keep fetchall sslproto "TLS1.2+"\n'
+                     f'  no sslcertck mda "/bin/sh -c \'cat >> {box}\'"\n')
+        os.chmod(rc_file, 0o600)
+        rc, out, err = run(["fetchmail", "-f", rc_file, "--idfile", os.path.join(tmp, "ids"),
+                            "--pidfile", os.path.join(tmp, "pid"), "--nosyslog"],
+                           stdin=b"")
+        got = open(box, "rb").read() if os.path.exists(box) else b""
+        # fetchmail adds a Received: line naming its run: keep only the messages' own lines
+        got = re.sub(rb"(?m)^Received: from .*\r?\n(?:[ \t].*\r?\n)*", b"", got)
+        bodies = got.replace(b"\r\n", b"\n")
+        want = all(message(n).replace(b"\r\n", b"\n") in bodies for n in (1, 2))
+        return rc == 0 and want, (rc, bodies)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def smtp_ok(sessions, sender, mail=MAIL):
+    """One backend session that got the envelope (smtplib writes its verbs in lower case) and
+    the message, dot-stuffed."""
+    verb = re.compile(rb"(?mi)^MAIL FROM:<" + re.escape(sender.encode()) + rb">\r$")
+    return (len(sessions) == 1 and verb.search(sessions[0]) is not None
+            and mail.replace(b"\r\n.", b"\r\n..") in sessions[0])
+
+
+MASK = re.compile(rb"(?m)^(Date|Message-Id|Message-ID|X-Mailer): [^\r\n]*")
+
+
+def masked(sessions):
+    return [MASK.sub(lambda m: m.group(1) + b": *", s) for s in sessions]
+
+
+def with_message(fn):
+    tmp = tempfile.NamedTemporaryFile(prefix="popcheck-mail-", delete=False)
+    try:
+        tmp.write(MAIL)
+        tmp.close()
+        return fn(tmp.name)
+    finally:
+        os.unlink(tmp.name)
+
+
+@client("smtp", "curl")
+def curl_smtp_starttls(p, sink):
+    rc, out, err = with_message(lambda f: curl(
+        "--ssl-reqd", "--mail-from", "alice@example.test", "--mail-rcpt", "bob@example.test",
+        "-T", f, f"smtp://127.0.0.1:{p[SMTP_PLAIN]}/client.example.test"))
+    sessions = sink.take()
+    return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, err, masked(sessions))
+
+
+@client("smtp", "curl")
+def curl_smtps_login(p, sink):
+    rc, out, err = with_message(lambda f: curl(
+        "--login-options", "AUTH=LOGIN", "--mail-from", "alice@example.test",
+        "--mail-rcpt", "bob@example.test", "-T", f,
+        f"smtps://127.0.0.1:{p[SMTP_TLS]}/client.example.test"))
+    sessions = sink.take()
+    return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, err, masked(sessions))
+
+
+@client("smtp", "curl")
+def curl_smtp_wrong_password(p, sink):
+    rc, out, err = with_message(lambda f: curl(
+        "--ssl-reqd", "--mail-from", "alice@example.test", "--mail-rcpt", "bob@example.test",
+        "-T", f, f"smtp://127.0.0.1:{p[SMTP_PLAIN]}/", user="alice:wrong"))
+    sessions = sink.take()
+    return rc == 67 and not sessions, (rc, err, sessions)
+
+
+def smtplib_send(s, login):
+    try:
+        login(s)
+        refused = s.sendmail("alice@example.test", ["bob@example.test"], MAIL)
+        s.quit()
+        return refused
+    except smtplib.SMTPException as e:
+        return ("error", repr(e))
+
+
+@client("smtp", "smtplib")
+def smtplib_starttls_preferred(p, sink):
+    s = smtplib.SMTP("127.0.0.1", p[SMTP_PLAIN], local_hostname="client.example.test", timeout=10)
+    s.starttls(context=tls_context())
+    result = smtplib_send(s, lambda s: s.login("alice", "secret"))  # CRAM-MD5 first
+    sessions = sink.take()
+    return result == {} and smtp_ok(sessions, "alice@example.test"), (result, masked(sessions))
+
+
+@client("smtp", "smtplib")
+def smtplib_ssl_login(p, sink):
+    s = smtplib.SMTP_SSL("127.0.0.1", p[SMTP_TLS], local_hostname="client.example.test",
+                         context=tls_context(), timeout=10)
+
+    def login(s):
+        s.ehlo()
+        s.user, s.password = "alice", "secret"
+        s.auth("LOGIN", s.auth_login)
+    result = smtplib_send(s, login)
+    sessions = sink.take()
+    return result == {} and smtp_ok(sessions, "alice@example.test"), (result, masked(sessions))
+
+
+@client("smtp", "smtplib")
+def smtplib_wrong_password(p, sink):
+    s = smtplib.SMTP("127.0.0.1", p[SMTP_PLAIN], local_hostname="client.example.test", timeout=10)
+    s.starttls(context=tls_context())
+    try:
+        s.ehlo()
+        s.user, s.password = "alice", "wrong"
+        s.auth("PLAIN", s.auth_plain)
+        result = "accepted"
+    except smtplib.SMTPAuthenticationError as e:
+        result = (e.smtp_code, e.smtp_error)
+    s.close()
+    sessions = sink.take()
+    return result[0] == 535 and not sessions, (result, sessions)
+
+
+@client("smtp", "swaks")
+def swaks_starttls_plain(p, sink):
+    rc, out, err = run(["swaks", "--server", "127.0.0.1", "--port", str(p[SMTP_PLAIN]),
+                        "--tls", "--auth", "PLAIN", "--auth-user", "alice", "--auth-password",
+                        "secret", "--helo", "client.example.test", "--from", "alice@example.test",
+                        "--to", "bob@example.test", "--data", "-"], stdin=MAIL)
+    sessions = sink.take()
+    return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, masked(sessions))
+
+
+@client("smtp", "msmtp")
+def msmtp_starttls_login(p, sink):
+    tmp = tempfile.mkdtemp(prefix="popcheck-msmtp-")
+    try:
+        rc_file = os.path.join(tmp, "msmtprc")
+        with open(rc_file, "w") as fh:
+            fh.write(f"account default\nhost 127.0.0.1\nport {p[SMTP_PLAIN]}\n"
+                     "domain client.example.test\nfrom alice@example.test\ntls on\n"
+                     "tls_starttls on\ntls_certcheck off\nauth login\nuser alice\n"
+                     "password secret\n")
+        os.chmod(rc_file, 0o600)
+        rc, out, err = run(["msmtp", "-C", rc_file, "bob@example.test"], stdin=MAIL)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sessions = sink.take()
+    return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, err, masked(sessions))
+
+
+def run_clients(ports, sink):
+    results = {}
+    for protocol, program, name, fn in CLIENTS:
+        if shutil.which(program) is None and program not in ("imaplib", "smtplib"):
+            continue
+        try:
+            results[name] = fn(ports, sink) if protocol == "smtp" else fn(ports)
+        except (OSError, imaplib.IMAP4.error, smtplib.SMTPException) as e:
+            results[name] = (False, ("exception", type(e).__name__, str(e)))
+        sink.take()
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--popcheck", required=True)
+    ap.add_argument("--only", choices=("nginx", "popcheck"),
+                    help="run one target and judge its results alone")
+    args = ap.parse_args()
+    for reason in (nginx_runner.available(), dovecot_runner.available()):
+        if reason:
+            print(f"SKIP: {reason}")
+            return 77
+    for program in sorted({p for _, p, _, _ in CLIENTS} - {"imaplib", "smtplib"}):
+        if shutil.which(program) is None:
+            print(f"skipped: {program} is not installed")
+    imap_port, pop3_port, smtp_port, auth_port = (h.free_port() for _ in range(4))
+    dovecot = imap_dovecot(imap_port, pop3_port)
+    sink = SmtpSink(smtp_port)
+    auth = RoutingAuth(auth_port, {"imap": imap_port, "smtp": smtp_port}, h.USERS)
+    env = type("Env", (), {"auth_port": auth_port, "backend_port": imap_port,
+                           "auth_socket": "", "sockets_dir": "", "closed_port": 0})()
+    tmp = h.prepare_case(CASE, env)
+    targets = (args.only,) if args.only else ("nginx", "popcheck")
+    results = {}
+    try:
+        dovecot.start()
+        auth.start()
+        for target in targets:
+            port_map = {p: h.free_port() for p in nginx_runner.ports_in(tmp)}
+            inst = nginx_runner.Instance(tmp, port_map, runnable=True)
+            try:
+                if target == "nginx":
+                    inst.start(list(port_map.values()))
+                    results[target] = run_clients(port_map, sink)
+                    inst.stop()
+                else:
+                    proc = h.Popcheck(os.path.abspath(args.popcheck), inst.conf,
+                                      list(port_map.values()), ["--log-level", "info"])
+                    proc.start()
+                    try:
+                        results[target] = run_clients(port_map, sink)
+                    finally:
+                        check("popcheck: exit 0 on SIGTERM", proc.stop() == 0, proc.log()[-800:])
+                    logs = proc.log()
+                    check("popcheck: no password in its log",
+                          "secret" not in logs and "wrong" not in logs)
+            finally:
+                inst.cleanup()
+    finally:
+        auth.stop()
+        sink.stop()
+        dovecot.cleanup()
+        shutil.rmtree(tmp, ignore_errors=True)
+    reference = results[targets[0]]
+    for name, (works, outcome) in reference.items():
+        check(f"{name}: works against {targets[0]}", works, repr(outcome)[:1500])
+        if len(targets) == 2:
+            other = results["popcheck"].get(name)
+            check(f"{name}: popcheck as nginx", other is not None and other[1] == outcome,
+                  f"nginx {outcome!r:.700} popcheck {other!r:.700}")
+    return check.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
