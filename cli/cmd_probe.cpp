@@ -25,6 +25,7 @@ struct ProbeCliOptions {
   std::string hostname;
   bool tls = false;
   bool read_only = false;
+  std::string protocol = "pop3"; // generic suite: which RFCs
 };
 
 int run_probe(const ProbeCliOptions& o) {
@@ -46,9 +47,14 @@ int run_probe(const ProbeCliOptions& o) {
       std::cerr << "popcheck: --server needs --config\n";
       return k_exit_usage;
     }
+    const auto* protocol = probe::find_protocol(o.protocol);
+    if (protocol == nullptr) {
+      std::cerr << "popcheck: --protocol: must be " << probe::protocol_list() << "\n";
+      return k_exit_usage;
+    }
     report.suite = "generic";
-    report.checks = probe::run_generic_suite(*probe::find_protocol("pop3"), connector, variables,
-                                             run_options, time, {o.tls, credentials, o.read_only});
+    report.checks = probe::run_generic_suite(*protocol, connector, variables, run_options, time,
+                                             {o.tls, credentials, o.read_only});
     const bool deleted = std::any_of(report.checks.begin(), report.checks.end(), [](const auto& c) {
       return c.name.starts_with("dele-") && c.outcome != probe::Outcome::skip;
     });
@@ -101,6 +107,10 @@ void add_probe_command(CLI::App& app, int& exit_code) {
                       "nginx's default server_name (the host name of the nginx machine)");
   command->add_flag("--tls", options->tls,
                     "generic suite: the target is a TLS port (TLS from the first byte)");
+  command->add_option("--protocol", options->protocol,
+                      "generic suite: the protocol to check, pop3 (RFC 1939...) or imap (RFC 9051, "
+                      "3501)")
+      ->default_str("pop3");
   command->add_flag("--read-only", options->read_only,
                     "generic suite: never send DELE (the DELE/RSET checks are skipped)");
   add_probe_common_options(*command, options->common, true);

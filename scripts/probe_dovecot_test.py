@@ -7,10 +7,12 @@ plain port (STLS offered) and a pop3s port, both on 127.0.0.1 in 25000-25999, th
   2. popcheck probe --tls --target POP3S (same credentials)
   3. popcheck run testdata/dialogues/* --target PLAIN (same credentials); the JSON dialogues are
      first validated against schemas/dialogue.schema.json
+With --protocol imap, the same against dovecot-imapd: the generic IMAP suite (`probe --protocol
+imap`) on the plain port (STARTTLS offered) and the imaps port, and testdata/dialogues/imap/*.
 each as JSON (validated against schemas/probe-report.schema.json) and JUnit (parsed). Every check
 must pass or be skipped (no failure, error or warning): that is the recorded result for Debian 12's
 dovecot 2.3.19 (docs/probe.md); a difference here means dovecot or popcheck changed. The password must not appear in any report.
-Exit: 0 passed, 1 failed, 2 setup error, 77 dovecot not installed.
+Exit: 0 passed, 1 failed, 2 setup error, 77 dovecot (dovecot-imapd for --protocol imap) not installed.
 """
 
 import argparse
@@ -39,9 +41,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--popcheck", default=os.path.join(REPO, "build", "popcheck"))
     ap.add_argument("--show", action="store_true", help="print the text reports")
+    ap.add_argument("--protocol", choices=("pop3", "imap"), default="pop3")
     args = ap.parse_args()
     popcheck = os.path.abspath(args.popcheck)
-    why = dovecot_runner.available()
+    imap = args.protocol == "imap"
+    why = dovecot_runner.available(imap=imap)
     if why:
         print(f"SKIP: {why}")
         return 77
@@ -51,22 +55,37 @@ def main():
     with open(os.path.join(REPO, "schemas", "dialogue.schema.json")) as fh:
         dialogue_validator = jsonschema.Draft202012Validator(json.load(fh))
     failures = 0
-    for path in sorted(glob.glob(os.path.join(REPO, "testdata", "dialogues", "*.json"))):
+    dialogue_dir = os.path.join(REPO, "testdata", "dialogues", *(["imap"] if imap else []))
+    for path in sorted(glob.glob(os.path.join(dialogue_dir, "*.json"))):
         with open(path) as fh:
             for e in dialogue_validator.iter_errors(json.load(fh)):
                 print(f"FAIL {path}: not a valid dialogue: {list(e.path)}: {e.message}")
                 failures += 1
-    plain = nginx_runner.free_port(25000, 25999)
-    tls = nginx_runner.free_port(25000, 25999, taken={plain})
-    dialogues = sorted(glob.glob(os.path.join(REPO, "testdata", "dialogues", "*")))
+    taken = set()
+    for _ in range(4 if imap else 2):
+        taken.add(nginx_runner.free_port(25000, 25999, taken=taken))
+    ports = sorted(taken)
+    plain, tls = ports[0], ports[1]
+    pop3_plain = pop3_tls = None
+    if imap:
+        pop3_plain, pop3_tls = ports[2], ports[3]
+    dialogues = sorted(p for p in glob.glob(os.path.join(dialogue_dir, "*")) if os.path.isfile(p))
+    protocol = ["--protocol", "imap"] if imap else []
+    name = "imap" if imap else "pop3"
     runs = [
-        ("generic plain+STLS", ["probe", "--target", f"127.0.0.1:{plain}"] + CRED_ARGS + TLS_ARGS),
-        ("generic pop3s", ["probe", "--tls", "--target", f"127.0.0.1:{tls}"] + CRED_ARGS + TLS_ARGS),
-        ("run testdata/dialogues", ["run"] + dialogues + ["--target", f"127.0.0.1:{plain}"] + CRED_ARGS),
+        ("generic plain+STLS" if not imap else "generic imap plain+STARTTLS",
+         ["probe"] + protocol + ["--target", f"127.0.0.1:{plain}"] + CRED_ARGS + TLS_ARGS),
+        (f"generic {name}s", ["probe"] + protocol + ["--tls", "--target", f"127.0.0.1:{tls}"] + CRED_ARGS + TLS_ARGS),
+        ("run " + os.path.relpath(dialogue_dir, REPO), ["run"] + dialogues + ["--target", f"127.0.0.1:{plain}"] + CRED_ARGS + TLS_ARGS),
     ]
-    with dovecot_runner.Dovecot(plain, {USER: PASSWORD}, {USER: ["Hello.\r\n", ".dot\r\nbye\r\n"]}) as dovecot, \
+    messages = {USER: ["Hello.\r\n", ".dot\r\nbye\r\n"]}
+    with dovecot_runner.Dovecot(pop3_plain if imap else plain, {USER: PASSWORD}, messages,
+                                imap_port=plain if imap else None) as dovecot, \
             tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
-        dovecot.enable_tls(tls, CERTS)
+        if imap:
+            dovecot.enable_tls(pop3_tls, CERTS, imaps_port=tls)
+        else:
+            dovecot.enable_tls(tls, CERTS)
         try:
             dovecot.start()
         except RuntimeError as e:

@@ -2,12 +2,13 @@
 """Derived-suite test: `popcheck probe --config CASE/nginx.conf` against the real nginx running CASE.
 
 For each case directory (testdata/compile/<case>/):
-  1. a private dovecot-pop3d (scripts/lib/dovecot_runner.py; user alice/secret with 2 messages) and
-     the auth_http stub (scripts/lib/auth_stub.py) answering with dovecot's address and the
-     plaintext password (Auth-Pass) for plain/apop/cram-md5/external;
+  1. a private dovecot (scripts/lib/dovecot_runner.py; POP3, and IMAP when dovecot-imapd is
+     installed; user alice/secret with 2 messages) and the auth_http stub (scripts/lib/auth_stub.py)
+     answering with dovecot's address (its POP3 or IMAP port, by Auth-Protocol) and the plaintext
+     password (Auth-Pass) for plain/apop/cram-md5/external;
   2. the real nginx 1.22.1 on a rewritten copy of the case (scripts/lib/nginx_runner.py): listens
      moved to free 127.0.0.1 ports in 25000-25999, auth_http pointed at the stub;
-  3. for every listener of every POP3 server (from `popcheck compile`):
+  3. for every listener of every POP3 and IMAP server (from `popcheck compile`):
        popcheck probe --config CASE/nginx.conf --server LISTEN --target 127.0.0.1:PORT
                       --user alice --password secret --ca certs/mail.crt --sni mail.example.test
      once with --format json (validated against schemas/probe-report.schema.json) and once with
@@ -17,7 +18,8 @@ With --expect-fail CHECK,... --config-from DIR, the expectations come from DIR/n
 deliberately wrong config) while nginx runs CASE: exit 1 and exactly those checks failed.
 With --proxy, the same checks run against `popcheck proxy CASE/nginx.conf` instead of nginx.
 
-Exit: 0 passed, 1 failed, 2 setup error, 77 nginx/dovecot not installed. Python 3 stdlib +
+Exit: 0 passed, 1 failed, 2 setup error, 77 nginx/dovecot (dovecot-imapd for a case with an IMAP
+server) not installed. Python 3 stdlib +
 python3-jsonschema.
 
 Run: /usr/bin/python3 scripts/probe_nginx_test.py --popcheck build/popcheck testdata/compile/starttls-on
@@ -68,15 +70,19 @@ def point_auth_http(conf_dir, stub_port):
                     fh.write(new)
 
 
-def pop3_listeners(popcheck, conf):
+PROTOCOLS = ("pop3", "imap")
+
+
+def probed_listeners(popcheck, conf):
+    """The listeners of the servers whose protocol the probe speaks, each with its protocol."""
     r = subprocess.run([popcheck, "compile", "--no-resolve", "--no-file-checks", conf],
                        capture_output=True, timeout=60, cwd=os.path.dirname(conf))
     if r.returncode != 0:
         raise RuntimeError(f"popcheck compile {conf} exited {r.returncode}: {r.stderr.decode()}")
     out = []
     for server in json.loads(r.stdout)["servers"]:
-        if server.get("protocol") == "pop3":
-            out += [listener for listener in server["listeners"]]
+        if server.get("protocol") in PROTOCOLS:
+            out += [dict(listener, protocol=server["protocol"]) for listener in server["listeners"]]
     return out
 
 
@@ -102,7 +108,7 @@ class Results:
 
 
 def check_listener(args, results, validator, config, listener, port, tmp):
-    label = f"{os.path.basename(os.path.dirname(config))} listen {listener['text']}"
+    label = f"{os.path.basename(os.path.dirname(config))} {listener['protocol']} listen {listener['text']}"
     json_path = os.path.join(tmp, "report.json")
     junit_path = os.path.join(tmp, "report.xml")
     rc, err = run_probe(args.popcheck, config, listener, port, "json", json_path)
@@ -177,8 +183,10 @@ def main():
         return p
 
     dovecot_port, stub_port = port(), port()
-    with dovecot_runner.Dovecot(dovecot_port, {USER: PASSWORD}, MESSAGES) as dovecot, \
-            auth_stub.AuthStub(stub_port, dovecot_port, {USER: PASSWORD}), \
+    imap_port = port() if dovecot_runner.available(imap=True) is None else None
+    with dovecot_runner.Dovecot(dovecot_port, {USER: PASSWORD}, MESSAGES, imap_port=imap_port) as dovecot, \
+            auth_stub.AuthStub(stub_port, dovecot_port, {USER: PASSWORD},
+                               protocol_ports={"imap": imap_port} if imap_port else None), \
             tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
         try:
             dovecot.start()
@@ -191,10 +199,14 @@ def main():
             config_dir = os.path.abspath(args.config_from) if args.config_from else case_dir
             config = os.path.join(config_dir, "nginx.conf")
             try:
-                listeners = pop3_listeners(args.popcheck, config)
+                listeners = probed_listeners(args.popcheck, config)
             except RuntimeError as e:
                 print(f"ERROR {case}: {e}")
                 return 2
+            if imap_port is None and any(l["protocol"] == "imap" for l in listeners):
+                print(f"SKIP {case}: {dovecot_runner.available(imap=True)}")
+                skipped += 1
+                continue
             server = None
             with nginx_runner.Instance(case_dir, port_map, runnable=True) as instance:
                 point_auth_http(instance.conf_dir, stub_port)

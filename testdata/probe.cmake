@@ -3,6 +3,12 @@
 #                            (+ dovecot-pop3d + auth_http stub), JSON schema and JUnit checked
 #   probe-nginx: wrong-capa  expectations from testdata/probe/wrong-capa must fail exactly the CAPA checks
 #   probe-dovecot: generic   the generic RFC suite against dovecot directly (plain+STLS and pop3s)
+#   probe-nginx-imap: CASE   the IMAP derived suite of testdata/compile/CASE against real nginx
+#                            (+ dovecot-imapd behind it); nginx-imap-cases.txt
+#   probe-nginx-imap: wrong-auth  expectations from testdata/probe/wrong-imap-auth must fail exactly
+#                            the CAPABILITY and CRAM-MD5 checks
+#   probe-dovecot: imap      the generic IMAP suite against dovecot-imapd directly (plain+STARTTLS,
+#                            imaps) and popcheck run over testdata/dialogues/imap/*
 #   probe-proxy: CASE        the same derived suite against `popcheck proxy` running CASE (skipped when
 #                            the proxy refuses the configuration for lint errors, e.g. capa-dot)
 #   selftest: CASE           popcheck selftest CASE/nginx.conf (embedded proxy, no logins)
@@ -54,3 +60,25 @@ add_test(NAME "selftest: untrusted-tls13"
                  $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_BINARY_DIR}/selftest-untrusted-tls13.txt
          WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/probe/selftest-untrusted-tls13)
 set_tests_properties("selftest: untrusted-tls13" PROPERTIES LABELS "probe;proxy" TIMEOUT 120)
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/probe/nginx-imap-cases.txt popcheck_probe_imap_cases
+     REGEX "^[^#]")
+foreach(case_name IN LISTS popcheck_probe_imap_cases)
+  add_test(NAME "probe-nginx-imap: ${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                   --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("probe-nginx-imap: ${case_name}" PROPERTIES
+                       LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
+add_test(NAME "probe-nginx-imap: wrong-auth"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>
+                 --config-from ${CMAKE_CURRENT_LIST_DIR}/probe/wrong-imap-auth
+                 --expect-fail capability,starttls,authenticate-cram-md5,login-authenticate-cram-md5
+                 ${CMAKE_CURRENT_LIST_DIR}/compile/imap-starttls-on)
+set_tests_properties("probe-nginx-imap: wrong-auth" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME "probe-dovecot: imap"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_dovecot_test.py
+                 --protocol imap --popcheck $<TARGET_FILE:popcheck>)
+set_tests_properties("probe-dovecot: imap" PROPERTIES
+                     LABELS probe SKIP_RETURN_CODE 77 TIMEOUT 300)

@@ -3,7 +3,8 @@
 It records every raw request and answers from a policy: users {name: password} are accepted for
 plain (password compared), apop (MD5 of salt + password), cram-md5 (HMAC-MD5 keyed with the
 password over the salt) and external (any known name), with Auth-Server/Auth-Port of the backend
-and Auth-Pass = the plaintext password. Anything else is refused with `refusal` (and Auth-Wait
+and Auth-Pass = the plaintext password (the backend port may differ by Auth-Protocol: `protocol_ports`
+{"imap": port}). Anything else is refused with `refusal` (and Auth-Wait
 `wait` when set). `responses` maps a login to a canned raw response to test odd answers.
 """
 
@@ -21,10 +22,11 @@ def _unescape(value):
 
 class AuthStub:
     def __init__(self, port, backend_port, users, refusal="Invalid login or password", wait=0,
-                 responses=None, backend_host="127.0.0.1"):
+                 responses=None, backend_host="127.0.0.1", protocol_ports=None):
         self.port = port
         self.backend_host = backend_host
         self.backend_port = backend_port
+        self.protocol_ports = protocol_ports or {}
         self.users = users
         self.refusal = refusal
         self.wait = wait
@@ -67,9 +69,10 @@ class AuthStub:
                 out[k.decode("latin-1").lower()] = v.decode("latin-1")
         return out
 
-    def ok(self, password):
+    def ok(self, password, protocol=""):
+        port = self.protocol_ports.get(protocol, self.backend_port)
         return (f"HTTP/1.0 200 OK\r\nAuth-Status: OK\r\nAuth-Server: {self.backend_host}\r\n"
-                f"Auth-Port: {self.backend_port}\r\nAuth-Pass: {password}\r\n\r\n").encode()
+                f"Auth-Port: {port}\r\nAuth-Pass: {password}\r\n\r\n").encode()
 
     def refuse(self):
         wait = f"Auth-Wait: {self.wait}\r\n" if self.wait else ""
@@ -95,7 +98,7 @@ class AuthStub:
             good = given == hmac.new(password.encode(), salt.encode(), hashlib.md5).hexdigest()
         elif method == "external":
             good = True
-        return self.ok(password) if good else self.refuse()
+        return self.ok(password, h.get("auth-protocol", "")) if good else self.refuse()
 
     def start(self):
         self.thread.start()

@@ -1,4 +1,4 @@
-"""Run a private dovecot POP3 server for a test: its own config, passwd-file and maildirs in a
+"""Run a private dovecot POP3 (and, with imap_port, IMAP) server for a test: its own config, passwd-file and maildirs in a
 temporary directory, listening on 127.0.0.1:<port>, never a system service. Python 3 stdlib only.
 
 Users get the uid/gid of `nobody` (dovecot refuses mail access as root) and a maildir with the
@@ -15,17 +15,22 @@ import tempfile
 import time
 
 DOVECOT = os.environ.get("POPCHECK_DOVECOT", "/usr/sbin/dovecot")
+IMAP = "/usr/lib/dovecot/imap"
 
 
-def available():
-    return None if os.access(DOVECOT, os.X_OK) else f"{DOVECOT} not installed"
+def available(imap=False):
+    if not os.access(DOVECOT, os.X_OK):
+        return f"{DOVECOT} not installed"
+    if imap and not os.access(IMAP, os.X_OK):
+        return f"{IMAP} not installed (dovecot-imapd)"
+    return None
 
 
 _CONF = """\
 base_dir = {tmp}/run
 state_dir = {tmp}/state
 instance_name = popcheck-{port}
-protocols = pop3
+protocols = {protocols}
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
@@ -59,7 +64,8 @@ service pop3-login {{
 }}
 service imap-login {{
   inet_listener imap {{
-    port = 0
+    address = 127.0.0.1
+    port = {imap_port}
   }}
   inet_listener imaps {{
     port = 0
@@ -87,8 +93,10 @@ def _message(n, body):
 class Dovecot:
     """users: {name: password}; messages: {name: [body, ...]}."""
 
-    def __init__(self, port, users, messages=None, failure_delay="0"):
+    def __init__(self, port, users, messages=None, failure_delay="0", imap_port=None):
+        """imap_port: also serve IMAP there (needs dovecot-imapd)."""
         self.port = port
+        self.imap_port = imap_port
         self.tmp = tempfile.mkdtemp(prefix="popcheck-dovecot-")
         os.chmod(self.tmp, 0o755)
         self.conf = os.path.join(self.tmp, "dovecot.conf")
@@ -120,17 +128,22 @@ class Dovecot:
         with open(self.conf, "w") as fh:
             fh.write(_CONF.format(tmp=self.tmp, port=port, uid=nobody.pw_uid, gid=nobody.pw_gid,
                                   login_user=login.pw_name, internal_user=internal.pw_name,
-                                  internal_group=internal_group, failure_delay=failure_delay))
+                                  internal_group=internal_group, failure_delay=failure_delay,
+                                  protocols="pop3 imap" if imap_port else "pop3",
+                                  imap_port=imap_port or 0))
 
 
-    def enable_tls(self, tls_port, certs):
+    def enable_tls(self, tls_port, certs, imaps_port=None):
         """Before start(): STLS on the plain port and a pop3s listener on tls_port, with
-        certs/mail.crt and certs/mail.key."""
+        certs/mail.crt and certs/mail.key (and STARTTLS on the IMAP port, imaps on imaps_port)."""
         with open(self.conf) as fh:
             text = fh.read()
         text = text.replace("ssl = no", f"ssl = yes\nssl_cert = <{certs}/mail.crt\nssl_key = <{certs}/mail.key")
         text = text.replace("  inet_listener pop3s {\n    port = 0",
                             f"  inet_listener pop3s {{\n    address = 127.0.0.1\n    port = {tls_port}")
+        if imaps_port:
+            text = text.replace("  inet_listener imaps {\n    port = 0",
+                                f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}")
         with open(self.conf, "w") as fh:
             fh.write(text)
     def start(self, timeout=10.0):

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cctype>
 #include <popcheck/probe/masker.hpp>
 #include <vector>
@@ -20,6 +21,35 @@ std::string ClientMasker::mask_line(std::string_view line) {
     --m_sasl_lines;
     return std::string(k_mask);
   }
+  if (!m_tagged) {
+    return mask_command(line);
+  }
+  // The tag stays as sent; the command after it is masked as a POP3 one would be, LOGIN's
+  // password as PASS's and AUTHENTICATE's initial response as AUTH's.
+  const auto tag_end = line.find(' ');
+  if (tag_end == std::string_view::npos) {
+    return std::string(line);
+  }
+  const auto rest = line.substr(tag_end + 1);
+  const auto word_end = std::min(rest.find(' '), rest.size());
+  const std::string word = upper(rest.substr(0, word_end));
+  const std::string head(line.substr(0, tag_end + 1 + word_end));
+  if (word == "LOGIN") {
+    // LOGIN user password: everything after the user name.
+    const auto user = rest.find_first_not_of(' ', word_end);
+    const auto user_end = user == std::string_view::npos ? user : rest.find(' ', user);
+    if (user_end == std::string_view::npos) {
+      return std::string(line);
+    }
+    return std::string(line.substr(0, tag_end + 1 + user_end + 1)) + std::string(k_mask);
+  }
+  if (word == "AUTHENTICATE") {
+    return head + mask_command("AUTH" + std::string(rest.substr(word_end))).substr(4);
+  }
+  return std::string(line);
+}
+
+std::string ClientMasker::mask_command(std::string_view line) {
   const auto space = line.find(' ');
   const std::string command = upper(line.substr(0, space));
   if (space == std::string_view::npos) {

@@ -24,6 +24,7 @@ public:
     return {false, line.substr(line.starts_with('.') ? 1 : 0)};
   }
   std::string_view end_of_reply() const override { return "\".\""; }
+  std::vector<std::string_view> statuses() const override { return {"+OK", "-ERR", "+"}; }
 };
 
 class Pop3SessionStart final : public SessionStart {

@@ -123,10 +123,9 @@ Script code_script(ConnectionKind kind, std::vector<Step> steps) {
 
 } // namespace
 
-TEST_CASE("probe protocol: the factory knows POP3 only, and scripts default to it") {
+TEST_CASE("probe protocol: the factory knows protocols by name, and scripts default to POP3") {
   CHECK(find_protocol("pop3") == &pop3_protocol());
-  CHECK(find_protocol("imap") == nullptr);
-  CHECK(find_protocol("smtp") == nullptr);
+  CHECK(find_protocol("x400") == nullptr);
   CHECK(Script{}.protocol == &pop3_protocol());
   CHECK(&default_protocol() == &pop3_protocol());
 }

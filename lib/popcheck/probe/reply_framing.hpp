@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace popcheck::probe {
 
@@ -37,6 +38,16 @@ public:
   // included (an IMAP literal, "{N}", RFC 9051 section 4.3): N, and the reader takes them and the
   // rest of the line into the same line. 0 (every POP3 line): the line ends at its LF.
   virtual std::size_t literal_octets(std::string_view /*line*/) const { return 0; }
+
+  // The statuses a script may expect (JSON `status`), as the parser's error lists them; empty:
+  // any word.
+  virtual std::vector<std::string_view> statuses() const { return {}; }
+
+  // Whether a multi-line reply's status is on its last line rather than its first: IMAP's
+  // untagged data lines come before the tagged completion that carries the status (RFC 9051
+  // section 2.2.2). Then a script's first-line expectations apply to that last line and its body
+  // expectations to the lines before it.
+  virtual bool status_last() const { return false; }
 };
 
 } // namespace popcheck::probe

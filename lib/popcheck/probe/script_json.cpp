@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <popcheck/probe/pattern.hpp>
+#include <popcheck/probe/protocol.hpp>
 #include <popcheck/probe/script_json.hpp>
 #include <set>
 
@@ -73,8 +75,20 @@ std::expected<void, std::string> check_regex(const std::string& regex, const std
   return {};
 }
 
-std::expected<LineExpect, std::string>
-parse_line_expect(const json& object, const std::string& path, std::set<std::string> allowed) {
+// The statuses of `framing` as an error lists them: "\"+OK\", \"-ERR\" or \"+\"".
+std::string status_list(const std::vector<std::string_view>& statuses) {
+  std::string out;
+  for (std::size_t i = 0; i < statuses.size(); ++i) {
+    out += i == 0 ? "" : i + 1 == statuses.size() ? " or " : ", ";
+    out += "\"" + std::string(statuses[i]) + "\"";
+  }
+  return out;
+}
+
+std::expected<LineExpect, std::string> parse_line_expect(const json& object,
+                                                         const std::string& path,
+                                                         std::set<std::string> allowed,
+                                                         const ReplyFraming& framing) {
   if (!object.is_object()) {
     return fail(path, "must be an object");
   }
@@ -88,8 +102,9 @@ parse_line_expect(const json& object, const std::string& path, std::set<std::str
     if (!s) {
       return Error(s.error());
     }
-    if (*s != "+OK" && *s != "-ERR" && *s != "+") {
-      return fail(path + ".status", "must be \"+OK\", \"-ERR\" or \"+\"");
+    const auto statuses = framing.statuses();
+    if (!statuses.empty() && std::find(statuses.begin(), statuses.end(), *s) == statuses.end()) {
+      return fail(path + ".status", "must be " + status_list(statuses));
     }
     e.status = *s;
   }
@@ -140,10 +155,10 @@ parse_line_expect(const json& object, const std::string& path, std::set<std::str
   return e;
 }
 
-std::expected<MultiExpect, std::string> parse_multi_expect(const json& object,
-                                                           const std::string& path) {
+std::expected<MultiExpect, std::string>
+parse_multi_expect(const json& object, const std::string& path, const ReplyFraming& framing) {
   auto first = parse_line_expect(
-      object, path, {"lines", "includes", "excludes", "ordered", "each", "capture_lines"});
+      object, path, {"lines", "includes", "excludes", "ordered", "each", "capture_lines"}, framing);
   if (!first) {
     return Error(first.error());
   }
@@ -195,7 +210,8 @@ const std::set<std::string> k_actions = {
     "send",         "send_raw",     "starttls",     "handshake", "pause",   "expect",
     "expect_lines", "expect_bytes", "expect_close", "reconnect", "distinct"};
 
-std::expected<Step, std::string> parse_step(const json& object, const std::string& path) {
+std::expected<Step, std::string> parse_step(const json& object, const std::string& path,
+                                            const ReplyFraming& framing) {
   if (!object.is_object()) {
     return fail(path, "must be an object");
   }
@@ -259,14 +275,14 @@ std::expected<Step, std::string> parse_step(const json& object, const std::strin
     step.kind = StepKind::pause;
     step.pause_ms = v.get<int>();
   } else if (action == "expect") {
-    auto line = parse_line_expect(v, vpath, {});
+    auto line = parse_line_expect(v, vpath, {}, framing);
     if (!line) {
       return Error(line.error());
     }
     step.kind = StepKind::expect_line;
     step.line = std::move(*line);
   } else if (action == "expect_lines") {
-    auto multi = parse_multi_expect(v, vpath);
+    auto multi = parse_multi_expect(v, vpath, framing);
     if (!multi) {
       return Error(multi.error());
     }
@@ -305,11 +321,19 @@ std::expected<Script, std::string> parse_script_json(std::string_view text) {
   if (!doc.is_object()) {
     return Error("the script must be a JSON object");
   }
-  if (auto ok = only_keys(doc, "script", {"$schema", "name", "description", "connection", "steps"});
+  if (auto ok = only_keys(doc, "script",
+                          {"$schema", "name", "description", "protocol", "connection", "steps"});
       !ok) {
     return Error(ok.error());
   }
   Script script;
+  if (doc.contains("protocol")) {
+    const std::string name = doc["protocol"].is_string() ? doc["protocol"].get<std::string>() : "";
+    script.protocol = find_protocol(name);
+    if (script.protocol == nullptr) {
+      return Error("protocol: must be " + protocol_list());
+    }
+  }
   if (!doc.contains("name") || !doc["name"].is_string() || doc["name"].get<std::string>().empty()) {
     return Error("name: required, a non-empty string");
   }
@@ -338,7 +362,8 @@ std::expected<Script, std::string> parse_script_json(std::string_view text) {
     return Error("steps: required, a non-empty array");
   }
   for (std::size_t i = 0; i < doc["steps"].size(); ++i) {
-    auto step = parse_step(doc["steps"][i], "steps[" + std::to_string(i) + "]");
+    auto step =
+        parse_step(doc["steps"][i], "steps[" + std::to_string(i) + "]", script.protocol->framing);
     if (!step) {
       return Error(step.error());
     }

@@ -23,7 +23,8 @@ public:
             const Variables& variables, const RunOptions& options, TimeSource& time)
       : m_script(script), m_protocol(protocol), m_connector(connector), m_vars(variables),
         m_options(options), m_time(time),
-        m_reader(protocol.framing, options.max_line_octets, options.max_reply_octets) {}
+        m_reader(protocol.framing, options.max_line_octets, options.max_reply_octets),
+        m_masker(!protocol.session.tag_prefix().empty()) {}
 
   CheckResult run() {
     m_start = m_time.now();
@@ -195,11 +196,14 @@ private:
       return read_failure(first.error(), "a multi-line reply");
     }
     received(*first);
-    if (auto wrong = match_line(step.multi.first, first->text, m_protocol.framing, m_vars)) {
-      return fail(*wrong);
+    const bool status_last = m_protocol.framing.status_last();
+    if (!status_last) {
+      if (auto wrong = match_line(step.multi.first, first->text, m_protocol.framing, m_vars)) {
+        return fail(*wrong);
+      }
     }
     if (!m_protocol.framing.continues(first->text)) {
-      return true;
+      return !status_last || completed(step.multi, first->text, Body());
     }
     // The transcript shows the first lines of a body and counts the rest: a server may send
     // up to max_reply_octets of one-byte lines, and the report must stay readable and small.
@@ -229,7 +233,29 @@ private:
       return read_failure(body.error(), "the end of the multi-line reply (" +
                                             std::string(m_protocol.framing.end_of_reply()) + ")");
     }
+    if (status_last) {
+      // The first line is data, the last the completion (ReplyFraming::status_last()).
+      Body data;
+      data.push_back(first->text);
+      for (std::size_t i = 0; i + 1 < body->size(); ++i) {
+        data.push_back((*body)[i]);
+      }
+      return completed(step.multi, std::string(body->size() > 0 ? (*body)[body->size() - 1] : ""),
+                       data);
+    }
     if (auto wrong = match_body(step.multi, *body, m_vars)) {
+      return fail(*wrong);
+    }
+    return true;
+  }
+
+  // A reply whose status line comes last: `completion` against the first-line expectations,
+  // the lines before it against the body's.
+  bool completed(const MultiExpect& expect, const std::string& completion, const Body& data) {
+    if (auto wrong = match_line(expect.first, completion, m_protocol.framing, m_vars)) {
+      return fail(*wrong);
+    }
+    if (auto wrong = match_body(expect, data, m_vars)) {
       return fail(*wrong);
     }
     return true;
@@ -303,6 +329,10 @@ private:
     case StepKind::send: {
       std::string bytes, masked;
       for (const auto& t : step.lines) {
+        const auto prefix = m_protocol.session.tag_prefix();
+        if (!prefix.empty() && uses_variable(t, "tag")) {
+          m_vars["tag"] = Value{std::string(prefix) + std::to_string(++m_tags), false};
+        }
         auto r = render(t, m_vars);
         if (!r) {
           return fail(r.error(), Outcome::error);
@@ -357,6 +387,7 @@ private:
   Deadline m_start, m_deadline;
   int m_step = -1;
   bool m_first_line = true;
+  unsigned m_tags = 0; // tags generated for `${tag}` (SessionStart::tag_prefix())
 };
 
 } // namespace

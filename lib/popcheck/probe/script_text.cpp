@@ -1,5 +1,6 @@
 #include <optional>
 #include <popcheck/probe/pattern.hpp>
+#include <popcheck/probe/protocol.hpp>
 #include <popcheck/probe/script_text.hpp>
 #include <vector>
 
@@ -105,6 +106,13 @@ std::expected<Script, std::string> parse_script_text(std::string_view text,
         }
         if (key == "description") {
           script.description = value;
+          continue;
+        }
+        if (key == "protocol") {
+          script.protocol = find_protocol(value);
+          if (script.protocol == nullptr) {
+            return fail("protocol: must be " + protocol_list());
+          }
           continue;
         }
         if (key == "connection") {

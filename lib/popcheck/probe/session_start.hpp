@@ -21,6 +21,11 @@ public:
   virtual std::string_view starttls_command() const = 0;
   // The status (ReplyFraming::has_status) of the reply that accepts it.
   virtual std::string_view starttls_accepted() const = 0;
+
+  // Non-empty for a protocol whose commands carry a client-chosen tag (IMAP, RFC 9051 section
+  // 2.2.1): each line a script sends that uses `${tag}` gets a fresh tag, this prefix and a
+  // number ("p1", "p2", ...), and the masker looks past a line's first word for the command.
+  virtual std::string_view tag_prefix() const { return {}; }
 };
 
 } // namespace popcheck::probe

@@ -296,4 +296,20 @@ std::expected<Rendered, std::string> render(const Template& tmpl, const Variable
   return out;
 }
 
+namespace {
+
+bool reads(const Expr& e, std::string_view name) {
+  if (e.kind == Expr::Kind::variable) {
+    return e.text == name;
+  }
+  return std::any_of(e.args.begin(), e.args.end(), [&](const Expr& a) { return reads(a, name); });
+}
+
+} // namespace
+
+bool uses_variable(const Template& tmpl, std::string_view name) {
+  return std::any_of(tmpl.pieces.begin(), tmpl.pieces.end(),
+                     [&](const Template::Piece& p) { return p.is_expr && reads(p.expr, name); });
+}
+
 } // namespace popcheck::probe

@@ -63,6 +63,9 @@ std::expected<Template, std::string> parse_template(std::string_view source);
 // A template without expressions (for values that must be taken literally).
 Template literal_template(std::string_view text);
 
+// Whether an expression of `tmpl` reads the variable `name` (in a call's arguments too).
+bool uses_variable(const Template& tmpl, std::string_view name);
+
 // Fails with a message such as `undefined variable "password"` or `b64decode: invalid base64`.
 std::expected<Rendered, std::string> render(const Template& tmpl, const Variables& variables);
 
