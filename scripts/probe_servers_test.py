@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The generic suite (`popcheck probe` without --config) against real Debian POP3 servers.
+"""The generic suite (`popcheck probe` without --config) against real Debian POP3 and IMAP servers.
 
 Each server runs on 127.0.0.1 (ports 26000-26999) with its own configuration in a temporary
 directory, never as a system service: dovecot-pop3d (installed; scripts/lib/dovecot_runner.py),
@@ -7,7 +7,9 @@ and, from Debian packages unpacked into a private directory (`apt-get download` 
 no maintainer scripts, nothing started by the package system): popa3d, solid-pop3d and
 mailutils-pop3d and courier-pop (with courier-authlib's authdaemond) inetd-style (this script
 accepts and hands each connection to the server as its stdin/stdout), perdition in front of
-dovecot. The mailbox is the same for all: three messages,
+dovecot; and the generic IMAP suite (`probe --protocol imap`) against dovecot-imapd (installed),
+courier-imap (imaplogin + imapd inetd-style, courier-authlib) and cyrus-imapd (its own master
+process, SASL users in a private sasldb). The mailbox is the same for all: three messages,
 one with a dot-stuffed line, one of 200 KiB.
 
 For each server the probe runs with credentials; the checks that fail, warn or inform must be
@@ -53,6 +55,10 @@ PACKAGES = {
     "perdition": ["perdition", "libvanessa-adt1", "libvanessa-logger0", "libvanessa-socket2",
                   "libpopt0"],
     "courier": ["courier-pop", "courier-base", "courier-authlib", "libcourier-unicode4"],
+    "courier-imap": ["courier-imap", "courier-base", "courier-authlib", "libcourier-unicode4",
+                     "libgamin0", "libltdl7"],
+    "cyrus-imap": ["cyrus-imapd", "cyrus-common", "libxapian30", "libical3", "sasl2-bin",
+                   "libsasl2-modules", "libsasl2-modules-db"],
 }
 HOME = "/var/tmp/popcheck-popchk-home"  # courier opens the Maildir in the user's home
 BIG = "".join(f"line {i:06d} " + "x" * 60 + "\r\n" for i in range(3000))  # ~200 KiB
@@ -107,7 +113,7 @@ def ensure_users():
 
 
 def maildir(path):
-    uid = pwd.getpwnam(USER).pw_uid
+    uid, gid = pwd.getpwnam(USER).pw_uid, pwd.getpwnam(USER).pw_gid
     for sub in ("cur", "new", "tmp"):
         os.makedirs(os.path.join(path, sub), exist_ok=True)
     for i, (msgid, body) in enumerate(MESSAGES, start=1):
@@ -115,7 +121,7 @@ def maildir(path):
             fh.write(message(i, msgid, body, "\n"))
     for dirpath, dirs, files in os.walk(path):
         for name in dirs + files + [""]:
-            os.chown(os.path.join(dirpath, name), uid, -1)
+            os.chown(os.path.join(dirpath, name), uid, gid)  # courier imapd checks both
 
 
 def mbox(path):
@@ -204,7 +210,7 @@ class Courier:
     compiled-in /etc/courier/authdaemonrc and loads its modules from /usr/lib/courier-authlib:
     both are written here when missing (the package's own files, never started as a service)."""
 
-    def __init__(self, root, tmp, port):
+    def __init__(self, root, tmp, port, imap=False):
         box = os.path.join(HOME, "Maildir")
         shutil.rmtree(box, ignore_errors=True)
         maildir(box)
@@ -230,9 +236,17 @@ class Courier:
         env.update(TCPREMOTEIP="127.0.0.1", TCPREMOTEPORT="1", TCPLOCALIP="127.0.0.1",
                    TCPLOCALPORT=str(port), POP3AUTH="PLAIN LOGIN")
         bin_dir = os.path.join(root, "usr/lib/courier/courier")
-        self.inetd = Inetd(port, [os.path.join(bin_dir, "courierpop3login"),
-                                  os.path.join(bin_dir, "courierpop3d"), "Maildir"], env,
-                           os.path.join(tmp, "courier.log"))
+        if imap:
+            # /etc/courier/imapd's settings as environment (no STARTTLS: no couriertls here);
+            # AUTH=PLAIN is advertised so that the AUTHENTICATE checks run.
+            env.update(IMAP_CAPABILITY="IMAP4rev1 UIDPLUS CHILDREN NAMESPACE IDLE AUTH=PLAIN",
+                       IMAP_KEYWORDS="1", IMAP_ACL="1", IMAP_TLS="0", IMAP_STARTTLS="NO",
+                       IMAPDSTARTTLS="NO", IMAP_USELOCKS="1", IMAP_PROXY="0")
+            argv = [os.path.join(bin_dir, "imaplogin"), os.path.join(root, "usr/bin/imapd"), "Maildir"]
+        else:
+            argv = [os.path.join(bin_dir, "courierpop3login"), os.path.join(bin_dir, "courierpop3d"),
+                    "Maildir"]
+        self.inetd = Inetd(port, argv, env, os.path.join(tmp, "courier.log"))
 
     def stop(self):
         self.inetd.stop()
@@ -244,6 +258,95 @@ class Courier:
         self.authd.wait(timeout=10)
 
 
+class Cyrus:
+    """cyrus-imapd 3.6 under its own master process, as the system user `cyrus`, with everything in
+    a private directory: imapd.conf, cyrus.conf (one imap service on 127.0.0.1:port), the spool
+    and a sasldb with the test user and the admin `cyrus`. The INBOX is created by the admin and
+    filled with APPEND by the user (Cyrus has no Maildir to prepare)."""
+
+    ADMIN_PASSWORD = "popchk-admin-1"
+
+    def __init__(self, root, tmp, port):
+        import imaplib
+        try:
+            pwd.getpwnam("cyrus")
+        except KeyError:
+            subprocess.run(["useradd", "-r", "-M", "-d", "/nonexistent", "-s", "/usr/sbin/nologin",
+                            "-g", "mail", "cyrus"], check=True)
+        cyrus = pwd.getpwnam("cyrus")
+        base = os.path.join(tmp, "cyrus")
+        for sub in ("config", "spool", "run"):
+            os.makedirs(os.path.join(base, sub), exist_ok=True)
+        bin_dir = os.path.join(root, "usr/lib/cyrus/bin")
+        conf = os.path.join(base, "imapd.conf")
+        with open(conf, "w") as fh:
+            fh.write(f"configdirectory: {base}/config\npartition-default: {base}/spool\n"
+                     "admins: cyrus\nsasl_pwcheck_method: auxprop\nsasl_auxprop_plugin: sasldb\n"
+                     f"sasl_sasldb_path: {base}/sasldb2\nsasl_mech_list: PLAIN LOGIN\n"
+                     "allowplaintext: yes\nunixhierarchysep: no\naltnamespace: no\n"
+                     "servername: mail.example.test\nsyslog_prefix: popcheck-cyrus\n"
+                     f"tls_server_cert: {base}/mail.crt\ntls_server_key: {base}/mail.key\n")
+        for name in ("mail.crt", "mail.key"):
+            shutil.copy(os.path.join(REPO, "testdata", "certs", name), os.path.join(base, name))
+        services = os.path.join(base, "cyrus.conf")
+        with open(services, "w") as fh:
+            fh.write(f'START {{\n  recover cmd="{bin_dir}/ctl_cyrusdb -C {conf} -r"\n}}\n'
+                     f'SERVICES {{\n  imap cmd="{bin_dir}/imapd -C {conf}" '
+                     f'listen="127.0.0.1:{port}" prefork=0\n}}\nEVENTS {{\n}}\n')
+        env = dict(os.environ, LD_LIBRARY_PATH=library_path(root),
+                   SASL_PATH=os.path.join(root, "usr/lib/x86_64-linux-gnu/sasl2"))
+        for user, password in ((USER, PASSWORD), ("cyrus", self.ADMIN_PASSWORD)):
+            subprocess.run([os.path.join(root, "usr/sbin/saslpasswd2"), "-f", f"{base}/sasldb2",
+                            "-p", "-c", "-u", "mail.example.test", user],
+                           input=password.encode(), env=env, check=True)
+        for dirpath, dirs, files in os.walk(base):
+            for name in dirs + files + [""]:
+                os.chown(os.path.join(dirpath, name), cyrus.pw_uid, cyrus.pw_gid)
+
+        def as_cyrus():
+            os.setsid()
+            os.setgid(cyrus.pw_gid)
+            os.setuid(cyrus.pw_uid)
+
+        self.log = open(os.path.join(tmp, "cyrus.log"), "ab")
+        self.master = subprocess.Popen([os.path.join(bin_dir, "master"), "-C", conf, "-M", services,
+                                        "-p", f"{base}/run/master.pid", "-D"], env=env,
+                                       stdout=self.log, stderr=self.log, preexec_fn=as_cyrus)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as probe_sock:
+                    probe_sock.settimeout(3)
+                    if probe_sock.recv(100).startswith(b"* OK"):
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.master.poll() is not None:
+                self.stop()
+                raise RuntimeError("cyrus master did not serve IMAP on %d" % port)
+            time.sleep(0.1)
+        admin = imaplib.IMAP4("127.0.0.1", port)
+        admin.login("cyrus", self.ADMIN_PASSWORD)
+        admin.create(f"user.{USER}")
+        admin.logout()
+        user = imaplib.IMAP4("127.0.0.1", port)
+        user.login(USER, PASSWORD)
+        for i, (msgid, body) in enumerate(MESSAGES, start=1):
+            user.append("INBOX", None, None, message(i, msgid, body).encode())
+        user.logout()
+
+    def stop(self):
+        import signal
+        if self.master.poll() is None:
+            try:
+                os.killpg(self.master.pid, signal.SIGTERM)
+                self.master.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.master.pid, signal.SIGKILL)
+                self.master.wait(timeout=10)
+        self.log.close()
+
+
 def dovecot(port):
     d = dovecot_runner.Dovecot(port, {USER: PASSWORD},
                                {USER: [f"{body}" for _, body in MESSAGES]}, failure_delay="2 secs")
@@ -251,9 +354,20 @@ def dovecot(port):
     return d
 
 
-def probe(popcheck, port, out):
-    cmd = [popcheck, "probe", "--target", f"127.0.0.1:{port}", "--user", USER, "--password", PASSWORD,
-           "--format", "json", "-o", out, "--jobs", "4"]
+def dovecot_imap(port, pop3_port):
+    d = dovecot_runner.Dovecot(pop3_port, {USER: PASSWORD},
+                               {USER: [f"{body}" for _, body in MESSAGES]}, failure_delay="2 secs",
+                               imap_port=port)
+    pop3s = nginx_runner.free_port(26000, 26999, taken={port, pop3_port})
+    d.enable_tls(pop3s, os.path.join(REPO, "testdata", "certs"))  # STARTTLS on the IMAP port
+    d.start()
+    return d
+
+
+def probe(popcheck, port, out, protocol="pop3"):
+    cmd = [popcheck, "probe", "--protocol", protocol, "--target", f"127.0.0.1:{port}", "--user",
+           USER, "--password", PASSWORD, "--format", "json", "-o", out, "--jobs", "4",
+           "--ca", os.path.join(REPO, "testdata", "certs", "mail.crt"), "--sni", "mail.example.test"]
     r = subprocess.run(cmd, capture_output=True, timeout=600)
     with open(out) as fh:
         return r.returncode, json.load(fh), r.stderr.decode()
@@ -295,7 +409,10 @@ def main():
                 continue
             binary = {"popa3d": "usr/sbin/popa3d", "solid-pop3d": "usr/sbin/solid-pop3d",
                       "mailutils": "usr/sbin/pop3d", "perdition": "usr/sbin/perdition.pop3",
-                      "courier": "usr/lib/courier/courier/courierpop3login"}.get(name)
+                      "courier": "usr/lib/courier/courier/courierpop3login",
+                      "courier-imap": "usr/lib/courier/courier/imaplogin",
+                      "cyrus-imap": "usr/lib/cyrus/bin/master"}.get(name)
+            protocol = expected[name].get("protocol", "pop3")
             if binary and not os.access(os.path.join(args.root, binary), os.X_OK):
                 print(f"skip {name}: {args.root}/{binary} missing (run with --fetch)")
                 continue
@@ -304,6 +421,12 @@ def main():
             try:
                 if name == "dovecot":
                     started = dovecot(port)
+                elif name == "dovecot-imap":
+                    started = dovecot_imap(port, backend)
+                elif name == "courier-imap":
+                    started = Courier(args.root, tmp, port, imap=True)
+                elif name == "cyrus-imap":
+                    started = Cyrus(args.root, tmp, port)
                 elif name == "perdition":
                     backend_dovecot = dovecot(backend)
                     started = start_perdition(args.root, tmp, port, backend)
@@ -315,7 +438,7 @@ def main():
                 time.sleep(0.2)
                 out = os.path.join(tmp, f"{name}.json")
                 start = time.monotonic()
-                rc, report, stderr = probe(popcheck, port, out)
+                rc, report, stderr = probe(popcheck, port, out, protocol)
                 seconds = time.monotonic() - start
             finally:
                 for s in (started, backend_dovecot):
@@ -342,7 +465,8 @@ def main():
                   f"got {got_info}, recorded {sorted(want['info'])}")
             check(f"{name}: exit {1 if want['fail'] else 0}", rc == (1 if want["fail"] else 0), f"exit {rc}: {stderr}")
             check(f"{name}: the password is not in the report", PASSWORD not in json.dumps(report))
-            delays = [c["message"] for c in report["checks"] if c["name"] == "wrong-password"]
+            delays = [c["message"] for c in report["checks"]
+                      if c["name"] in ("wrong-password", "login-wrong-password")]
             rows.append((name, want.get("version", ""), report, by, delays[0] if delays else ""))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -350,7 +474,7 @@ def main():
         print("\n| server | checks | passed | failed | warnings | information | skipped | failed-login delay |")
         print("|---|---|---|---|---|---|---|---|")
         for name, version, report, by, delay in rows:
-            ms = delay.replace("the failed login was answered after ", "")
+            ms = delay.replace("the failed login was answered after ", "").replace("refused after ", "")
             print(f"| {name} {version} | {len(report['checks'])} | {len(by['pass'])} | "
                   f"{len(by['fail']) + len(by['error'])} | {len(by['warn'])} | {len(by['info'])} | "
                   f"{len(by['skip'])} | {ms} |")

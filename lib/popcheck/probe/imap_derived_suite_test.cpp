@@ -97,7 +97,7 @@ TEST_CASE("probe imap derived: starttls only, the checks and their bytes") {
                                  imap::capability_starttls_only(caps) + imap::tagged_ok("a1"),
                                  imap::tagged_ok("a2"),
                                  std::string(imap::k_bye) + imap::tagged_ok("z")});
-  CHECK(expected_bytes(find(scripts, "starttls"))[3] ==
+  CHECK(expected_bytes(find(scripts, "starttls"))[2] ==
         imap::capability_normal(caps, methods) + imap::tagged_ok("a2"));
   CHECK(expected_bytes(find(scripts, "starttls-only-authenticate-plain"))[1] ==
         "a1 BAD invalid command\r\n");
@@ -137,4 +137,18 @@ TEST_CASE("probe imap derived: TLS port and starttls off refuse STARTTLS; no log
     CHECK(find(scripts, "greeting").connection ==
           (std::string(listen) == "993" ? ConnectionKind::tls : ConnectionKind::plain));
   }
+}
+
+TEST_CASE("probe imap derived: a server_name shared by a POP3 and an IMAP server picks the one on "
+          "the target's port") {
+  const auto a = analyze("  server { listen 127.0.0.1:110; protocol pop3; }\n"
+                         "  server { listen 127.0.0.1:143; protocol imap; }\n");
+  REQUIRE_FALSE(a.has_errors());
+  auto imap = select_server(a.servers, "mail.example.test", 143);
+  REQUIRE(imap.has_value());
+  CHECK(imap->protocol == &imap_protocol());
+  CHECK(imap->warning.empty());
+  auto pop3 = select_server(a.servers, "mail.example.test", 110);
+  REQUIRE(pop3.has_value());
+  CHECK(pop3->protocol->name == "pop3");
 }

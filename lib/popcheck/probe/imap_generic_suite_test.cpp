@@ -1,3 +1,4 @@
+#include <atomic>
 #include <doctest/doctest.h>
 #include <map>
 #include <popcheck/probe/imap_generic_suite.hpp>
@@ -141,7 +142,7 @@ std::map<std::string, Outcome> outcomes(const Quirks& q, bool credentials = true
     CHECK_MESSAGE(!r.reference.empty(), r.name);
     CHECK_MESSAGE((r.level == "MUST" || r.level == "SHOULD" || r.level == "MAY"), r.name);
     if (r.outcome != Outcome::pass && r.outcome != Outcome::skip) {
-      MESSAGE(r.name << ": " << to_string(r.outcome) << ": " << r.message);
+      MESSAGE(r.name << ": " << std::string(to_string(r.outcome)) << ": " << r.message);
     }
     for (const auto& t : r.transcript) {
       CHECK_MESSAGE(t.text.find("secret") == std::string::npos, t.text);

@@ -154,7 +154,7 @@ TEST_CASE("probe imap: scripts name their protocol, JSON and text") {
   const auto unknown =
       parse_script_json(R"J({"name": "n", "protocol": "x400", "steps": [{"send": "x"}]})J");
   REQUIRE_FALSE(unknown.has_value());
-  CHECK(unknown.error().starts_with("protocol: must be \"pop3\", "));
+  CHECK(unknown.error().starts_with("protocol: must be \"pop3\""));
   CHECK(unknown.error().find("\"imap\"") != std::string::npos);
   CHECK(parse_script_json(R"J({"name": "n", "protocol": 3, "steps": [{"send": "x"}]})J")
             .error()
@@ -229,7 +229,7 @@ TEST_CASE("probe imap: ${tag} is a fresh tag per line sent, matched by the compl
 
   // A completion with another tag does not meet `${tag}`.
   r = run(imap_text("protocol: imap\nS^ * OK\nC: ${tag} NOOP\nS^ p2 OK\n"));
-  CHECK(r.message == "step 3 (expect_line): expected a line starting with \"p2 OK\", got "
+  CHECK(r.message == "step 3 (expect): expected a line starting with \"p2 OK\", got "
                      "\"p1 OK NOOP completed\"");
   // POP3 scripts have no generated tag.
   auto pop3 = parse_script_text("C: ${tag} NOOP\n", "t");

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <popcheck/probe/server_selection.hpp>
 
 namespace popcheck::probe {
@@ -28,9 +29,16 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
       }
     }
   }
-  for (const auto* s : pop3) {
-    if (sel.server == nullptr && (selector.empty() || s->server_name.value == selector)) {
-      sel.server = s;
+  // By name: the server with a listener on the target's port first (a POP3 and an IMAP server
+  // often share a server_name), else the first.
+  for (const bool on_port : {true, false}) {
+    for (const auto* s : pop3) {
+      const bool named = selector.empty() || s->server_name.value == selector;
+      const bool listens = std::any_of(s->listeners.begin(), s->listeners.end(),
+                                       [&](const auto& l) { return l.port == target_port; });
+      if (sel.server == nullptr && named && (listens || !on_port)) {
+        sel.server = s;
+      }
     }
   }
   if (sel.server == nullptr) {
