@@ -205,7 +205,8 @@ Verdict in_not_authenticated(ImapCheckContext& c, bool secure,
     (*session)->drop();
     return verdict;
   }
-  return c.logout(**session);
+  auto logout = c.logout(**session);
+  return logout.kind == Verdict::Kind::ok ? verdict : logout; // the body's note (a delay) stays
 }
 
 Verdict in_authenticated(ImapCheckContext& c, const std::function<Verdict(ImapSession&)>& body) {
@@ -218,7 +219,8 @@ Verdict in_authenticated(ImapCheckContext& c, const std::function<Verdict(ImapSe
     (*session)->drop();
     return verdict;
   }
-  return c.logout(**session);
+  auto logout = c.logout(**session);
+  return logout.kind == Verdict::Kind::ok ? verdict : logout; // the body's note (a delay) stays
 }
 
 std::vector<CheckResult> run_imap_generic_suite(Connector& connector, const Variables& variables,
