@@ -56,7 +56,10 @@ std::vector<std::string> describe_expectations(const Script& script) {
       out.push_back("reply" + after + ": " + describe_line(step.line));
       break;
     case StepKind::expect_multi: {
-      std::string d = "multi-line reply" + after + ": " + describe_line(step.multi.first);
+      // IMAP: untagged lines, then the completion the first-line fields apply to.
+      const bool last = script.protocol->framing.status_last();
+      std::string d = (last ? "response" : "multi-line reply") + after + ": " +
+                      (last ? "completion " : "") + describe_line(step.multi.first);
       if (step.multi.lines) {
         d += ", lines";
         for (const auto& l : *step.multi.lines) {

@@ -92,6 +92,13 @@ struct ImapCheckSpec {
   std::function<Verdict(ImapCheckContext&)> run;
 };
 
+inline ImapCheckSpec imap_spec(std::string name, std::string reference, Level level,
+                               std::string requirement, ImapNeeds needs,
+                               std::function<Verdict(ImapCheckContext&)> run) {
+  return {std::move(name), std::move(reference), level, std::move(requirement), std::move(needs),
+          std::move(run)};
+}
+
 // Discovery, in order: greeting, capability, starttls, login (their functions fill `facts`).
 std::vector<ImapCheckSpec> imap_discovery_specs(ImapFacts& facts);
 // The rest, any order.

@@ -1,10 +1,9 @@
-// The IMAP generic suite's checks (imap_generic_check.hpp): discovery first, then the table.
-// Each requirement is quoted from RFC 9051 (IMAP4rev2) where RFC 3501 (IMAP4rev1) says the
+// The IMAP generic suite's table of checks (imap_generic_check.hpp; discovery is
+// imap_generic_discovery.cpp). Each requirement is quoted from RFC 9051 (IMAP4rev2) where RFC 3501 (IMAP4rev1) says the
 // same; the section numbers are RFC 9051's unless another RFC is named.
 
 #include <popcheck/probe/imap_generic_check.hpp>
 #include <popcheck/util/base64.hpp>
-#include <sstream>
 
 namespace popcheck::probe {
 namespace {
@@ -16,30 +15,6 @@ std::string upper(std::string text) {
     }
   }
   return text;
-}
-
-// "IMAP4rev1" or "IMAP4rev2" among the capabilities (RFC 9051 section 6.1.1, RFC 3501 6.1.1).
-bool has_imap4rev(const ImapCapabilities& caps) {
-  return caps.contains("IMAP4REV1") || caps.contains("IMAP4REV2");
-}
-
-// CAPABILITY: a single untagged CAPABILITY line naming IMAP4rev1/IMAP4rev2, then OK.
-std::expected<ImapCapabilities, Verdict> capability(ImapSession& s) {
-  auto reply = s.command("CAPABILITY");
-  if (auto v = expect_status(reply, "CAPABILITY", {"OK"}); v.kind != Verdict::Kind::ok) {
-    return std::unexpected(v);
-  }
-  const auto lines = reply->untagged("CAPABILITY");
-  if (lines.size() != 1) {
-    return std::unexpected(violated("CAPABILITY: expected a single untagged CAPABILITY response, got " +
-                                    std::to_string(lines.size())));
-  }
-  auto caps = parse_imap_capabilities(lines);
-  if (!has_imap4rev(caps)) {
-    return std::unexpected(violated("CAPABILITY lists neither IMAP4rev1 nor IMAP4rev2: \"" +
-                                    lines.front() + "\""));
-  }
-  return caps;
 }
 
 std::string login_line(const ImapOptions& o, std::string_view password) {
@@ -96,123 +71,24 @@ std::optional<std::uint64_t> body_octets(std::string_view line) {
   return std::nullopt;
 }
 
-ImapCheckSpec spec(std::string name, std::string reference, Level level, std::string requirement,
-                   ImapNeeds needs, std::function<Verdict(ImapCheckContext&)> run) {
-  return {std::move(name), std::move(reference), level, std::move(requirement), std::move(needs),
-          std::move(run)};
-}
-
 } // namespace
-
-ImapCapabilities parse_imap_capabilities(const std::vector<std::string>& lines) {
-  ImapCapabilities caps;
-  for (const auto& line : lines) {
-    std::istringstream words(line);
-    std::string star, name, atom;
-    words >> star >> name;
-    while (words >> atom) {
-      caps.insert(upper(atom));
-    }
-  }
-  return caps;
-}
-
-std::vector<ImapCheckSpec> imap_discovery_specs(ImapFacts& facts) {
-  std::vector<ImapCheckSpec> out;
-  out.push_back(spec(
-      "greeting", "RFC 9051 section 7.1 (greeting)", Level::must,
-      "the server greets with an untagged OK (or PREAUTH or BYE); the suite needs \"* OK\"", {},
-      [&facts](ImapCheckContext& c) -> Verdict {
-        auto s = c.session();
-        auto greeting = s->open(c.options.tls);
-        if (!greeting) {
-          return greeting.error();
-        }
-        facts.greeting = *greeting;
-        s->drop();
-        if (greeting->starts_with("* OK")) {
-          return ok();
-        }
-        if (greeting->starts_with("* PREAUTH") || greeting->starts_with("* BYE")) {
-          return skipped("the greeting is \"" + *greeting +
-                         "\": allowed, but the suite needs the not authenticated state");
-        }
-        return violated("the greeting is neither * OK, * PREAUTH nor * BYE: \"" + *greeting + "\"");
-      }));
-  out.push_back(spec(
-      "capability", "RFC 9051 section 6.1.1 (CAPABILITY); RFC 3501 section 6.1.1", Level::must,
-      "CAPABILITY: \"The server MUST send a single untagged CAPABILITY response with "
-      "\\\"IMAP4rev2\\\" [RFC 3501: IMAP4rev1] as one of the listed capabilities before the "
-      "(tagged) OK response\"",
-      {}, [&facts](ImapCheckContext& c) {
-        return in_not_authenticated(c, false, [&](ImapSession& s) -> Verdict {
-          auto caps = capability(s);
-          if (!caps) {
-            return caps.error();
-          }
-          facts.capabilities = *caps;
-          return ok();
-        });
-      }));
-  out.push_back(spec(
-      "starttls", "RFC 9051 section 6.2.1 (STARTTLS); RFC 2595 section 3.1", Level::must,
-      "STARTTLS, advertised on a plain port, gets \"OK - starttls completed, begin TLS "
-      "negotiation\"; after the handshake CAPABILITY is asked again (the client \"MUST discard "
-      "cached information about server capabilities\")",
-      {false, false, true, "STARTTLS", false}, [&facts](ImapCheckContext& c) {
-        return in_not_authenticated(c, false, [&](ImapSession& s) -> Verdict {
-          if (auto tls = s.starttls(); !tls) {
-            return tls.error();
-          }
-          auto caps = capability(s);
-          if (!caps) {
-            return caps.error();
-          }
-          facts.after_starttls = *caps;
-          facts.login_over_starttls = true;
-          return ok();
-        });
-      }));
-  out.push_back(spec(
-      "login", "RFC 9051 section 6.2.3 (LOGIN); section 6.3.3 (EXAMINE)", Level::must,
-      "LOGIN with the right password: \"OK - login completed, now in authenticated state\" (over "
-      "STARTTLS when advertised); then EXAMINE INBOX tells how many messages it has",
-      {true, false, false, "", false}, [&facts](ImapCheckContext& c) {
-        return in_authenticated(c, [&](ImapSession& s) -> Verdict {
-          auto reply = s.command("EXAMINE INBOX");
-          if (auto v = expect_status(reply, "EXAMINE INBOX", {"OK"}); v.kind != Verdict::Kind::ok) {
-            return v;
-          }
-          const auto exists = reply->untagged("EXISTS");
-          if (exists.empty()) {
-            return violated("EXAMINE INBOX: no untagged EXISTS");
-          }
-          std::istringstream words(exists.back());
-          std::string star;
-          words >> star >> facts.exists;
-          facts.mailbox_known = true;
-          return ok(std::to_string(facts.exists) + " messages in INBOX");
-        });
-      }));
-  return out;
-}
 
 std::vector<ImapCheckSpec> imap_checks() {
   std::vector<ImapCheckSpec> out;
-  out.push_back(spec("noop", "RFC 9051 section 6.1.2 (NOOP)", Level::must,
+  out.push_back(imap_spec("noop", "RFC 9051 section 6.1.2 (NOOP)", Level::must,
                      "\"The NOOP command always succeeds\"", {}, [](ImapCheckContext& c) {
                        return in_not_authenticated(c, false, [](ImapSession& s) {
                          return expect_status(s.command("NOOP"), "NOOP", {"OK"});
                        });
                      }));
-  out.push_back(spec("case-insensitive", "RFC 9051 section 9 (Formal Syntax)", Level::must,
+  out.push_back(imap_spec("case-insensitive", "RFC 9051 section 9 (Formal Syntax)", Level::must,
                      "\"all alphabetic characters are case insensitive\": \"noop\" is NOOP", {},
                      [](ImapCheckContext& c) {
                        return in_not_authenticated(c, false, [](ImapSession& s) {
                          return expect_status(s.command("noop"), "noop", {"OK"});
                        });
                      }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "logout", "RFC 9051 section 6.1.3 (LOGOUT)", Level::must,
       "\"The server MUST send a BYE untagged response before the (tagged) OK response, and then "
       "close the network connection\"",
@@ -225,7 +101,7 @@ std::vector<ImapCheckSpec> imap_checks() {
       }));
   // Every command's "Result:" list reads "BAD - command unknown or arguments invalid", but no
   // MUST says so: a NO (courier) is a warning.
-  out.push_back(spec("unknown-command", "RFC 9051 section 7.1.5 (BAD), section 6 (Result: BAD)",
+  out.push_back(imap_spec("unknown-command", "RFC 9051 section 7.1.5 (BAD), section 6 (Result: BAD)",
                      Level::should,
                      "an unknown command is \"a protocol-level error in the client's command\": "
                      "\"BAD - command unknown or arguments invalid\"",
@@ -235,7 +111,7 @@ std::vector<ImapCheckSpec> imap_checks() {
                                               {"BAD"});
                        });
                      }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "wrong-state-unauthenticated", "RFC 9051 section 3.1 (Not Authenticated State)", Level::must,
       "\"In the not authenticated state, the client MUST supply authentication credentials before "
       "most commands will be permitted\": EXAMINE before login is refused (NO or BAD)",
@@ -244,7 +120,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return expect_status(s.command("EXAMINE INBOX"), "EXAMINE before login", {"NO", "BAD"});
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "starttls-on-tls", "RFC 9051 section 6.2.1 (STARTTLS)", Level::must,
       "STARTTLS on a TLS connection: \"BAD - STARTTLS received after a successful TLS negotiation\" "
       "(never a second handshake)",
@@ -264,7 +140,7 @@ std::vector<ImapCheckSpec> imap_checks() {
         }
         return c.logout(**s);
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "logindisabled", "RFC 2595 section 3.2 (LOGINDISABLED); RFC 9051 section 6.2.3", Level::must,
       "with LOGINDISABLED advertised, \"the server will respond with a tagged NO response to any "
       "attempt to use the LOGIN command\" (checked with made-up credentials: no password is sent "
@@ -275,7 +151,7 @@ std::vector<ImapCheckSpec> imap_checks() {
                                "LOGIN under LOGINDISABLED", {"NO", "BAD"});
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "login-wrong-password", "RFC 9051 section 6.2.3 (LOGIN)", Level::must,
       "LOGIN with a wrong password: \"NO - login failure: user name or password rejected\"; the "
       "session stays usable",
@@ -294,7 +170,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return ok("refused after " + std::to_string(delay) + " ms");
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "authenticate-plain", "RFC 9051 section 6.2.2 (AUTHENTICATE); RFC 4959 section 3 (SASL-IR)",
       Level::must,
       "AUTHENTICATE PLAIN (with the initial response when SASL-IR is advertised) logs in: \"OK - "
@@ -320,7 +196,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return expect_status(reply, "AUTHENTICATE PLAIN", {"OK"});
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "authenticate-cancel", "RFC 9051 section 6.2.2 (AUTHENTICATE)", Level::must,
       "\"If the client wishes to cancel an authentication exchange, it issues a line consisting "
       "of a single \\\"*\\\". If the server receives such a response ... it MUST reject the "
@@ -338,7 +214,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return expect_status(s.respond("*"), "\"*\" (cancel)", {"BAD"});
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "examine", "RFC 9051 section 6.3.3 (EXAMINE), 6.3.2 (SELECT); RFC 3501 section 6.3.1",
       Level::must,
       "EXAMINE INBOX answers as SELECT does: the REQUIRED untagged FLAGS and EXISTS and the "
@@ -365,7 +241,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return ok();
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "examine-read-only", "RFC 9051 section 6.3.3 (EXAMINE)", Level::must,
       "\"The text of the tagged OK response to the EXAMINE command MUST begin with the "
       "\\\"[READ-ONLY]\\\" response code\"",
@@ -383,7 +259,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return ok();
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "fetch", "RFC 9051 section 6.4.5 (FETCH), 7.5.2 (FETCH response)", Level::must,
       "FETCH 1 (FLAGS RFC822.SIZE UID) returns an untagged FETCH of message 1 with each item",
       {true, true, false, "", false}, [](ImapCheckContext& c) {
@@ -406,7 +282,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return violated("FETCH 1: no untagged \"* 1 FETCH\" with FLAGS, RFC822.SIZE and UID");
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "fetch-body-size", "RFC 9051 section 2.3.4 (Size Message Attribute), 6.4.5 (BODY[])",
       Level::must,
       "the size of a message is \"the number of octets in the message\": BODY.PEEK[] of message 1 "
@@ -451,7 +327,7 @@ std::vector<ImapCheckSpec> imap_checks() {
           return violated("FETCH 1 (BODY.PEEK[]): no BODY[] in the response");
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "wrong-state-fetch-unselected", "RFC 9051 section 3.3 (Selected State), 6.4", Level::must,
       "FETCH is a selected-state command (\"In the selected state, commands that manipulate "
       "messages in a mailbox are permitted\"): without a selected mailbox it is refused",
@@ -461,7 +337,7 @@ std::vector<ImapCheckSpec> imap_checks() {
                                {"NO", "BAD"});
         });
       }));
-  out.push_back(spec(
+  out.push_back(imap_spec(
       "wrong-state-login-authenticated", "RFC 9051 section 6.2 (Not Authenticated State commands)",
       Level::must,
       "LOGIN is a command of the not authenticated state only: in the authenticated state it is "
