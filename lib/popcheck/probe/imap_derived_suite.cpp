@@ -279,6 +279,16 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
   login("login", "LOGIN user password logs in whatever imap_auth says (" + k_handler +
                      "ngx_mail_imap_login())",
         {send("a1 LOGIN ${user} ${password}")});
+  login("login-quoted",
+        "LOGIN with quoted strings logs in (" + k_parse + "ngx_mail_imap_parse_command())",
+        {send("a1 LOGIN \"${user}\" \"${password}\"")});
+  // Synchronizing literals: nginx answers each "{N}" with its own continuation.
+  login("login-literal",
+        "LOGIN with the user name and password as literals: each \"{N}\" gets \"+ OK\" (" +
+            k_parse + "ngx_mail_imap_parse_command(), " + k_handler + "ngx_mail_imap_login())",
+        {send("a1 LOGIN {${len(user)}}"), expect_bytes(imap::k_literal_continue),
+         send("${user} {${len(password)}}"), expect_bytes(imap::k_literal_continue),
+         send("${password}")});
   login("login-authenticate-plain-initial",
         "AUTHENTICATE PLAIN with an initial response logs in (" + k_mail_handler +
             "ngx_mail_auth_plain())",

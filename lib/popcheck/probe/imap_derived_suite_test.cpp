@@ -84,6 +84,8 @@ TEST_CASE("probe imap derived: starttls only, the checks and their bytes") {
                                  "client-buffer",
                                  "max-errors",
                                  "login",
+                                 "login-quoted",
+                                 "login-literal",
                                  "login-authenticate-plain-initial",
                                  "login-authenticate-plain",
                                  "login-authenticate-login",

@@ -66,12 +66,14 @@ public:
     if (open == std::string_view::npos || open + 2 > line.size() - 1) {
       return 0;
     }
+    // Past 2^40 the count stops growing: the reader refuses it as longer than any reply may be.
+    constexpr std::size_t k_huge = std::size_t{1} << 40;
     std::size_t n = 0;
     for (const char c : line.substr(open + 1, line.size() - open - 2)) {
-      if (c < '0' || c > '9' || n > (std::size_t{1} << 40)) {
+      if (c < '0' || c > '9') {
         return 0;
       }
-      n = n * 10 + static_cast<std::size_t>(c - '0');
+      n = n >= k_huge ? k_huge : n * 10 + static_cast<std::size_t>(c - '0');
     }
     return n;
   }

@@ -132,6 +132,14 @@ TEST_CASE("probe imap: a reply is the untagged lines up to the tagged completion
   REQUIRE(body->size() == 2);
   CHECK((*body)[0] == "* 2 EXISTS");
   CHECK((*body)[1] == "t1 OK done");
+
+  // A literal larger than a reply may be fails at once, however many digits it has.
+  for (const char* huge : {"* 1 FETCH (BODY[] {2000}\r\n", "* 1 FETCH (BODY[] {99999999999999999999999}\r\n"}) {
+    MemoryTransport big(huge, [](MemoryTransport&, std::string_view) {});
+    auto refused = reader.read_line(big, Deadline{});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().kind == ReadFailure::Kind::too_long);
+  }
 }
 
 TEST_CASE("probe imap: scripts name their protocol, JSON and text") {

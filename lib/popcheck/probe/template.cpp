@@ -16,7 +16,7 @@ struct Function {
 
 constexpr Function k_functions[] = {
     {"base64", 1, 16},  {"b64decode", 1, 1}, {"plain", 2, 3}, {"apop", 2, 2},
-    {"cram_md5", 3, 3}, {"repeat", 2, 2},    {"hex", 1, 1},
+    {"cram_md5", 3, 3}, {"repeat", 2, 2},    {"hex", 1, 1},     {"len", 1, 1},
 };
 
 const Function* find_function(std::string_view name) {
@@ -196,6 +196,9 @@ std::expected<Value, std::string> evaluate(const Expr& e, const Variables& varia
       out += args[0];
     }
     return Value{std::move(out), secret};
+  }
+  if (f == "len") {
+    return Value{std::to_string(args[0].size()), secret};
   }
   // hex
   std::string out;

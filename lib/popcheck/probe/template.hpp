@@ -10,6 +10,7 @@
 //   cram_md5(user, pass, challenge)  base64(user " " hex HMAC-MD5(pass, challenge)) (RFC 2195)
 //   repeat(text, n)         text n times
 //   hex(digits)             the bytes of a hex string ("0d0a")
+//   len(a)                  the octets of a, in decimal (an IMAP literal's "{N}")
 // A value derived from a secret (a secret variable, or a call with a secret argument) is secret:
 // reports show it as `****`.
 

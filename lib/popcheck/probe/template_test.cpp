@@ -50,6 +50,7 @@ TEST_CASE("probe template: AUTH computations") {
   CHECK(must_render("${base64(user)}", vars).text == "YWxpY2U=");
   CHECK(must_render("${b64decode('YWxpY2U=')}", vars).text == "alice");
   CHECK(must_render("${repeat('x', 3)}${hex('0d0a')}", vars).text == "xxx\r\n");
+  CHECK(must_render("{${len('alice')}}{${len('')}}", vars).text == "{5}{0}");
   CHECK(must_render("${base64(user)}", vars).masked == "YWxpY2U=");
   CHECK(must_render("${base64(password)}", vars).masked == "****");
 }
