@@ -4,7 +4,8 @@
 line without CR LF then a close or a stall, a one-byte-per-second drip, binary garbage, a close in
 the middle of a CAPA line, TLS garbage (also after STLS), a fatal TLS alert (also after STLS), a
 close in the middle of the handshake, a silent TLS peer, a self-signed certificate without
---insecure),
+--insecure; and for the IMAP suite endless untagged lines, a 4 GB literal, a close inside a
+literal),
 `popcheck probe` runs the generic suite on 127.0.0.1 (and `popcheck run` a script that keeps
 writing to a TLS server that closed, and one with the regex `(a*)*b` against 8000 a's) and must
 
@@ -70,6 +71,12 @@ CASES = [
     ("tls-close-mid", True, ": handshake: connection closed", None),
     ("tls-silent", True, ": handshake: timed out", None),
     ("tls-self-signed", True, "certificate verification failed: self-signed certificate", None),
+    # the generic IMAP suite (`probe --protocol imap`): a response without end, a 4 GB literal,
+    # a close inside a literal
+    ("imap-endless-untagged", "imap", "a response longer than 1048576 bytes", None),
+    ("imap-huge-literal", "imap", "literals longer than 1048576 bytes in one line", None),
+    ("imap-close-mid-literal", "imap", "connection closed while waiting for the completion of c1",
+     None),
     # `popcheck run`: writes after the server closed get EPIPE (OpenSSL's own socket BIO would
     # raise SIGPIPE and kill the probe without a report)
     ("tls-close-early", SCRIPTS + "writes-after-close.txt", "write failed: SSL_write: Broken pipe",
@@ -86,7 +93,10 @@ def sanitized(popcheck):
 
 def run_probe(popcheck, port, tls, fmt, out):
     """Runs the probe; returns (exit code, seconds, peak RSS in MiB, report)."""
-    verb = ["run", tls, "--insecure"] if isinstance(tls, str) else ["probe"] + (["--tls"] if tls else [])
+    if tls == "imap":
+        verb = ["probe", "--protocol", "imap"]
+    else:
+        verb = ["run", tls, "--insecure"] if isinstance(tls, str) else ["probe"] + (["--tls"] if tls else [])
     cmd = [popcheck] + verb + ["--target", f"127.0.0.1:{port}", "--format", fmt, "--no-color",
                                "-o", out] + LIMITS
     # GNU time's %M is the probe's own peak RSS; wait4's ru_maxrss would start from the RSS of

@@ -1,4 +1,4 @@
-"""A hostile POP3 server for the probe's reliability tests (issue 6): it listens on 127.0.0.1 and
+"""A hostile POP3 (or IMAP) server for the probe's reliability tests (issue 6): it listens on 127.0.0.1 and
 misbehaves in one way per instance, for every connection. Python 3 stdlib only; never a service.
 
 Modes (plain TCP unless named tls-*):
@@ -17,6 +17,9 @@ Modes (plain TCP unless named tls-*):
   tls-silent      reads the ClientHello and never answers
   tls-self-signed a working POP3-over-TLS server with the self-signed testdata/certs/mail.crt
   tls-close-early a TLS server (same certificate) that sends its greeting and closes at once
+  imap-endless-untagged   "* OK" greeting, then the first command gets untagged lines forever
+  imap-huge-literal       "* OK" greeting, then "* CAPABILITY {4000000000}" and bytes forever
+  imap-close-mid-literal  "* OK" greeting, then a literal of 100 bytes cut by a close after 9
 
 `sent` counts the bytes the server sent over all connections (the gigabyte test shows the probe
 stopped reading long before the end).
@@ -32,7 +35,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CERTS = os.path.join(REPO, "testdata", "certs")
 MODES = ("silent", "endless-lines", "endless-line", "gigabyte", "no-crlf-close", "no-crlf-stall",
          "drip", "many-a", "tls-garbage", "stls-garbage", "tls-close-mid", "tls-silent",
-         "tls-self-signed", "tls-close-early", "garbage", "close-mid-line", "tls-alert", "stls-alert")
+         "tls-self-signed", "tls-close-early", "garbage", "close-mid-line", "tls-alert", "stls-alert",
+         "imap-endless-untagged", "imap-huge-literal", "imap-close-mid-literal")
 GIGABYTE = 1 << 30
 _CHUNK = b"".join(b"%07d hostile body line\r\n" % i for i in range(2048))  # 61440 bytes
 
@@ -155,6 +159,30 @@ class HostileServer:
                     return
                 self._send(conn, _CHUNK)
             self._send(conn, b".\r\n")
+
+    # IMAP: "* OK" greeting, then the first command gets endless untagged lines, a literal of
+    # 4 GB, or a literal cut by a close.
+    def _imap(self, conn, answer):
+        self._send(conn, b"* OK hostile\r\n")
+        for _ in self._commands(conn):
+            answer()
+            return
+
+    def _mode_imap_endless_untagged(self, conn):
+        def answer():
+            while not self._stop.is_set():
+                self._send(conn, b"* 1 EXISTS\r\n" * 4096)
+        self._imap(conn, answer)
+
+    def _mode_imap_huge_literal(self, conn):
+        def answer():
+            self._send(conn, b"* CAPABILITY {4000000000}\r\n")
+            while not self._stop.is_set():
+                self._send(conn, b"x" * 65536)
+        self._imap(conn, answer)
+
+    def _mode_imap_close_mid_literal(self, conn):
+        self._imap(conn, lambda: self._send(conn, b"* 1 FETCH (BODY[] {100}\r\nonly this"))
 
     def _mode_no_crlf_close(self, conn):
         self._send(conn, b"+OK hostile")
