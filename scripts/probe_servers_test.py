@@ -8,8 +8,9 @@ no maintainer scripts, nothing started by the package system): popa3d, solid-pop
 mailutils-pop3d and courier-pop (with courier-authlib's authdaemond) inetd-style (this script
 accepts and hands each connection to the server as its stdin/stdout), perdition in front of
 dovecot; and the generic IMAP suite (`probe --protocol imap`) against dovecot-imapd (installed),
-courier-imap (imaplogin + imapd inetd-style, courier-authlib) and cyrus-imapd (its own master
-process, SASL users in a private sasldb). The mailbox is the same for all: three messages,
+courier-imap (imaplogin + imapd inetd-style, courier-authlib), cyrus-imapd (its own master
+process, SASL users in a private sasldb), and nginx 1.22.1 (testdata/compile/imap-starttls-only)
+in front of dovecot-imapd. The mailbox is the same for all: three messages,
 one with a dot-stuffed line, one of 200 KiB.
 
 For each server the probe runs with credentials; the checks that fail, warn or inform must be
@@ -364,6 +365,34 @@ def dovecot_imap(port, pop3_port):
     return d
 
 
+class NginxImap:
+    """Real nginx 1.22.1 with testdata/compile/imap-starttls-only (STARTTLS, LOGINDISABLED before
+    it) in front of dovecot-imapd, through the auth_http stub; listening on `port`."""
+
+    def __init__(self, port, backend_port, taken):
+        import auth_stub
+        ports = set(taken) | {port, backend_port}
+        self.stub_port = nginx_runner.free_port(26000, 26999, taken=ports)
+        pop3_port = nginx_runner.free_port(26000, 26999, taken=ports | {self.stub_port})
+        self.dovecot = dovecot_imap(backend_port, pop3_port)
+        self.stub = auth_stub.AuthStub(self.stub_port, pop3_port, {USER: PASSWORD},
+                                       protocol_ports={"imap": backend_port})
+        self.stub.start()
+        case = os.path.join(REPO, "testdata", "compile", "imap-starttls-only")
+        self.nginx = nginx_runner.Instance(case, {p: port for p in nginx_runner.ports_in(case)},
+                                           runnable=True)
+        self.nginx.__enter__()
+        import probe_nginx_test
+        probe_nginx_test.point_auth_http(self.nginx.conf_dir, self.stub_port)
+        self.nginx.start([port])
+
+    def stop(self):
+        self.nginx.stop()
+        self.nginx.__exit__(None, None, None)
+        self.stub.stop()
+        self.dovecot.cleanup()
+
+
 def probe(popcheck, port, out, protocol="pop3"):
     cmd = [popcheck, "probe", "--protocol", protocol, "--target", f"127.0.0.1:{port}", "--user",
            USER, "--password", PASSWORD, "--format", "json", "-o", out, "--jobs", "4",
@@ -427,6 +456,8 @@ def main():
                     started = Courier(args.root, tmp, port, imap=True)
                 elif name == "cyrus-imap":
                     started = Cyrus(args.root, tmp, port)
+                elif name == "nginx-imap":
+                    started = NginxImap(port, backend, set())
                 elif name == "perdition":
                     backend_dovecot = dovecot(backend)
                     started = start_perdition(args.root, tmp, port, backend)

@@ -15,6 +15,7 @@ struct Quirks {
   bool read_write_examine = false; // EXAMINE's tagged OK without [READ-ONLY]
   bool cancel_no = false;          // "*" during AUTHENTICATE gets NO instead of BAD
   bool size_off_by_two = false;    // RFC822.SIZE two octets more than BODY[]
+  bool close_after_refusal = false; // a refused LOGIN ends the connection (nginx does)
   int messages = 1;
 };
 
@@ -79,6 +80,9 @@ std::unique_ptr<MemoryTransport> imap_server(Quirks q) {
             reply("OK Logged in");
           } else {
             reply("NO [AUTHENTICATIONFAILED] no");
+            if (q.close_after_refusal) {
+              peer.close();
+            }
           }
         } else if (word == "AUTHENTICATE" && command.starts_with("AUTHENTICATE PLAIN")) {
           if (command == "AUTHENTICATE PLAIN " + plain) {
@@ -166,14 +170,15 @@ std::vector<std::string> not_passed(const std::map<std::string, Outcome>& result
 
 TEST_CASE("probe imap generic: a server that follows the RFCs passes every check") {
   const auto results = outcomes({});
-  CHECK(results.size() == 20);
+  CHECK(results.size() == 21);
   CHECK(not_passed(results) == std::vector<std::string>{});
 }
 
 TEST_CASE("probe imap generic: without credentials the login checks are skipped") {
   CHECK(not_passed(outcomes({}, false)) ==
         std::vector<std::string>{"authenticate-plain=skip", "examine=skip", "examine-read-only=skip", "fetch=skip",
-                                 "fetch-body-size=skip", "login=skip", "login-wrong-password=skip",
+                                 "fetch-body-size=skip", "login=skip", "login-after-failure=skip",
+                                 "login-wrong-password=skip",
                                  "wrong-state-fetch-unselected=skip",
                                  "wrong-state-login-authenticated=skip"});
 }
@@ -188,6 +193,9 @@ TEST_CASE("probe imap generic: each deviation fails its check, and only that one
   q = {};
   q.size_off_by_two = true;
   CHECK(not_passed(outcomes(q)) == std::vector<std::string>{"fetch-body-size=fail"});
+  q = {};
+  q.close_after_refusal = true;
+  CHECK(not_passed(outcomes(q)) == std::vector<std::string>{"login-after-failure=warn"});
   q = {};
   q.messages = 0;
   CHECK(not_passed(outcomes(q)) ==
