@@ -289,6 +289,17 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
         {send("a1 LOGIN {${len(user)}}"), expect_bytes(imap::k_literal_continue),
          send("${user} {${len(password)}}"), expect_bytes(imap::k_literal_continue),
          send("${password}")});
+  if (f.wire.at("literals").at("non_synchronizing_accepted").get<bool>()) {
+    // LITERAL+ (RFC 7888) literals need no continuation: the whole LOGIN goes in one write.
+    Step pipelined = send("a1 LOGIN {${len(user)}+}");
+    pipelined.lines.push_back(tmpl("${user} {${len(password)}+}"));
+    pipelined.lines.push_back(tmpl("${password}"));
+    login("login-literal-plus",
+          "LOGIN with non-synchronizing literals \"{N+}\" in one write logs in, LITERAL+ "
+          "advertised or not (" +
+              k_parse + "ngx_mail_imap_parse_command())",
+          {pipelined});
+  }
   login("login-authenticate-plain-initial",
         "AUTHENTICATE PLAIN with an initial response logs in (" + k_mail_handler +
             "ngx_mail_auth_plain())",

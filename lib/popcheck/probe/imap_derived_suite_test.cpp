@@ -86,6 +86,7 @@ TEST_CASE("probe imap derived: starttls only, the checks and their bytes") {
                                  "login",
                                  "login-quoted",
                                  "login-literal",
+                                 "login-literal-plus",
                                  "login-authenticate-plain-initial",
                                  "login-authenticate-plain",
                                  "login-authenticate-login",
