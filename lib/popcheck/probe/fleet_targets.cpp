@@ -318,7 +318,14 @@ void parse_json(std::string_view text, Collector& out) {
 std::span<const TargetOption> target_options() { return k_target_options; }
 
 std::string TargetsError::text() const {
-  return file + (line > 0 ? ":" + std::to_string(line) : "") + ": " + message;
+  std::string out = file;
+  if (line > 0) {
+    out += ':';
+    out += std::to_string(line);
+  }
+  out += ": ";
+  out += message;
+  return out;
 }
 
 std::expected<std::vector<FleetTarget>, std::vector<TargetsError>>
