@@ -59,6 +59,13 @@ foreach(variant IN ITEMS
   set_tests_properties("probe-nginx: ssl-verify-client ${variant_name}" PROPERTIES
                        LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+# The refusal check discriminates: nginx runs `optional`, the expectations are `on`'s.
+add_test(NAME "probe-nginx: ssl-verify-client wrong mode"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck> --no-sni --config-from ${popcheck_verify_on}
+                 --expect-fail client-certificate-required ${popcheck_verify_optional})
+set_tests_properties("probe-nginx: ssl-verify-client wrong mode" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME "probe-dovecot: generic"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_dovecot_test.py
                  --popcheck $<TARGET_FILE:popcheck>)
