@@ -45,6 +45,7 @@ set_tests_properties("probe-nginx: wrong-capa" PROPERTIES
 # ssl_verify_client against real nginx, without --sni (the server_name is the certificate's):
 # `on` without a certificate expects the refusal, with testdata/certs/client.crt runs everything
 # (AUTH EXTERNAL too); `optional` without one runs everything. The report says which mode ran.
+# The same against `popcheck proxy` (probe-proxy: ...).
 set(popcheck_verify_on ${CMAKE_CURRENT_LIST_DIR}/probe/ssl-verify-client-on)
 set(popcheck_verify_optional ${CMAKE_CURRENT_LIST_DIR}/probe/ssl-verify-client-optional)
 foreach(variant IN ITEMS
@@ -58,6 +59,11 @@ foreach(variant IN ITEMS
                    --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
   set_tests_properties("probe-nginx: ssl-verify-client ${variant_name}" PROPERTIES
                        LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  add_test(NAME "probe-proxy: ssl-verify-client ${variant_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py --proxy
+                   --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
+  set_tests_properties("probe-proxy: ssl-verify-client ${variant_name}" PROPERTIES
+                       LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
 # The refusal check discriminates: nginx runs `optional`, the expectations are `on`'s.
 add_test(NAME "probe-nginx: ssl-verify-client wrong mode"
