@@ -2,10 +2,12 @@
 
 #include "exit_codes.hpp"
 #include "input.hpp"
+#include "progress.hpp"
 
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 #include <popcheck/probe/client_certificate.hpp>
 #include <popcheck/probe/fleet_report.hpp>
 #include <popcheck/probe/fleet_targets.hpp>
@@ -19,6 +21,8 @@ namespace {
 
 // Each target's checks run as many at a time as a lone probe's default (--jobs is the fleet's).
 const unsigned k_checks_per_target = ProbeCommonOptions{}.jobs;
+// A fleet this large shows a progress line on a terminal (never in pipes or logs).
+constexpr std::size_t k_progress_min_targets = 3;
 
 // One target, ready to probe: everything that could fail on bad input already checked.
 struct Plan {
@@ -178,9 +182,16 @@ int run_probe_fleet(const FleetCliOptions& o) {
   probe::FleetReport fleet;
   fleet.targets_file = file_label;
   fleet.entries.resize(plans.size());
+  Progress progress("probe", plans.size(), k_progress_min_targets);
+  std::mutex progress_lock; // Progress is not thread-safe; targets start on several threads
   probe::run_bounded(plans.size(), common.jobs, [&](std::size_t i) {
+    {
+      std::lock_guard lock(progress_lock);
+      progress.step(plans[i].target.name);
+    }
     fleet.entries[i] = {plans[i].target.name, plans[i].target.line, probe_one(plans[i], o)};
   });
+  progress.finish();
   std::string out;
   if (common.format == "json") {
     out = probe::format_fleet_json(fleet);
