@@ -33,8 +33,8 @@ struct ProbeCliOptions {
 
 int run_probe(const ProbeCliOptions& o) {
   if (!o.targets.empty()) {
-    return run_probe_fleet({&o.common, o.targets, o.config, o.server, o.hostname, o.dump, o.tls,
-                            o.read_only});
+    return run_probe_fleet(
+        {&o.common, o.targets, o.config, o.server, o.hostname, o.dump, o.tls, o.read_only});
   }
   if (o.common.target.empty()) {
     std::cerr << "popcheck probe: --target HOST:PORT or --targets FILE is required\n";
@@ -122,9 +122,10 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   auto* target = command->get_option("--target");
   target->required(false);
   command
-      ->add_option("--targets", options->targets,
-                   "probe every HOST:PORT [options] line (or JSON) of FILE, --jobs targets at once; "
-                   "one report for all (docs/probe.md#fleet-probing)")
+      ->add_option(
+          "--targets", options->targets,
+          "probe every HOST:PORT [options] line (or JSON) of FILE, --jobs targets at once; "
+          "one report for all (docs/probe.md#fleet-probing)")
       ->excludes(target);
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }

@@ -100,8 +100,7 @@ probe::Report probe_one(Plan& plan, const FleetCliOptions& o) {
   report.target = plan.target.target.text();
   auto run = probe_run_options(*o.common);
   run.jobs = k_checks_per_target;
-  const bool credentials =
-      plan.variables.contains("user") && plan.variables.contains("password");
+  const bool credentials = plan.variables.contains("user") && plan.variables.contains("password");
   if (!plan.selection) {
     report.suite = "generic";
     report.checks =
@@ -200,8 +199,7 @@ int run_probe_fleet(const FleetCliOptions& o) {
   } else if (common.format == "openmetrics") {
     out = probe::format_fleet_openmetrics(fleet);
   } else {
-    const bool terminal =
-        (common.output.empty() || common.output == "-") && isatty(STDOUT_FILENO);
+    const bool terminal = (common.output.empty() || common.output == "-") && isatty(STDOUT_FILENO);
     out = probe::format_fleet_text(fleet, {terminal && !common.no_color, common.verbose});
   }
   if (!write_output(common.output, out)) {

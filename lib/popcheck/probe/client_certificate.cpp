@@ -13,8 +13,7 @@ std::optional<std::string> client_certificate_note(const model::EffectiveServer&
                            : mode == VerifyClient::optional ? "optional"
                                                             : "optional_no_ca";
   if (presented) {
-    return "ssl_verify_client " + word +
-           ": the TLS checks presented the --cert client certificate";
+    return "ssl_verify_client " + word + ": the TLS checks presented the --cert client certificate";
   }
   if (mode == VerifyClient::on) {
     return "ssl_verify_client on and no --cert: the TLS checks expected nginx's refusal after "

@@ -150,8 +150,7 @@ TEST_CASE("probe derived: SNI defaults to a server_name the configuration gives"
 TEST_CASE("probe derived: ssl_verify_client on without a certificate expects the refusal") {
   const std::string verify = "ssl_client_certificate ca.crt; ssl_verify_client on; ";
   SUBCASE("ssl port: the refusal instead of the greeting, nothing else can run") {
-    const auto a = analyze("  server { listen 127.0.0.1:995 ssl; protocol pop3; " + verify +
-                           "}\n");
+    const auto a = analyze("  server { listen 127.0.0.1:995 ssl; protocol pop3; " + verify + "}\n");
     REQUIRE_FALSE(a.has_errors());
     const auto& s = a.servers[0];
     const auto suite = derive_suite(s, s.listeners[0], {true, false});
@@ -163,8 +162,8 @@ TEST_CASE("probe derived: ssl_verify_client on without a certificate expects the
     CHECK(refusal.steps[1].kind == StepKind::expect_close);
   }
   SUBCASE("starttls on: the plain checks and logins run, STLS ends in the refusal") {
-    const auto a = analyze("  server { listen 127.0.0.1:110; protocol pop3; starttls on; " +
-                           verify + "}\n");
+    const auto a =
+        analyze("  server { listen 127.0.0.1:110; protocol pop3; starttls on; " + verify + "}\n");
     REQUIRE_FALSE(a.has_errors());
     const auto& s = a.servers[0];
     const auto suite = derive_suite(s, s.listeners[0], {true, false});
@@ -184,8 +183,8 @@ TEST_CASE("probe derived: ssl_verify_client on without a certificate expects the
     CHECK(refusal.steps[5].kind == StepKind::expect_close);
   }
   SUBCASE("starttls only: what needs TLS first is gone, the refusals before STLS stay") {
-    const auto a = analyze("  server { listen 127.0.0.1:110; protocol pop3; starttls only; " +
-                           verify + "}\n");
+    const auto a =
+        analyze("  server { listen 127.0.0.1:110; protocol pop3; starttls only; " + verify + "}\n");
     REQUIRE_FALSE(a.has_errors());
     const auto& s = a.servers[0];
     CHECK(names(derive_suite(s, s.listeners[0], {true, false})) ==
@@ -209,14 +208,13 @@ TEST_CASE("probe derived: with a client certificate, or optional, the suite runs
   REQUIRE_FALSE(optional.has_errors());
   REQUIRE_FALSE(off.has_errors());
   const auto plain_names = names(derive_suite(off.servers[0], off.servers[0].listeners[0], {true}));
-  CHECK(names(derive_suite(optional.servers[0], optional.servers[0].listeners[0],
-                           {true, false})) == plain_names);
+  CHECK(names(derive_suite(optional.servers[0], optional.servers[0].listeners[0], {true, false})) ==
+        plain_names);
   auto with_cert = plain_names;
   with_cert.push_back("login-auth-external");
   CHECK(names(derive_suite(on.servers[0], on.servers[0].listeners[0], {true, true})) == with_cert);
-  const auto external =
-      find(derive_suite(on.servers[0], on.servers[0].listeners[0], {true, true}),
-           "login-auth-external");
+  const auto external = find(derive_suite(on.servers[0], on.servers[0].listeners[0], {true, true}),
+                             "login-auth-external");
   CHECK(external.steps[1].lines[0].source == "AUTH EXTERNAL");
   CHECK(external.steps[2].raw.source == "+ VXNlcm5hbWU6\r\n");
   CHECK(external.steps[3].lines[0].source == "${base64(user)}");

@@ -47,9 +47,9 @@ const char* to_string(TargetVerdict verdict) {
 }
 
 int fleet_exit_code(const FleetReport& fleet) {
-  const bool all_passed = std::all_of(fleet.entries.begin(), fleet.entries.end(), [](const auto& e) {
-    return verdict(e.report) == TargetVerdict::pass;
-  });
+  const bool all_passed =
+      std::all_of(fleet.entries.begin(), fleet.entries.end(),
+                  [](const auto& e) { return verdict(e.report) == TargetVerdict::pass; });
   return all_passed ? 0 : 1;
 }
 

@@ -37,7 +37,12 @@ std::string where(const FleetReport& fleet, const FleetEntry& e) {
 }
 
 std::string attr(std::string_view name, std::string_view value) {
-  return " " + std::string(name) + "=\"" + xml_escape(value) + "\"";
+  std::string out = " ";
+  out += name;
+  out += "=\"";
+  append_xml_escaped(out, value);
+  out += '"';
+  return out;
 }
 
 } // namespace

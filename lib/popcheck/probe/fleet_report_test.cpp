@@ -129,19 +129,18 @@ TEST_CASE("probe fleet report: JUnit has one testsuite per target") {
 
 TEST_CASE("probe fleet report: one OpenMetrics exposition, each family once") {
   const auto e = parse(format_fleet_openmetrics(sample()));
-  CHECK(e.families ==
-        std::vector<std::string>{"popcheck_check_passed", "popcheck_check_duration_seconds",
-                                 "popcheck_checks", "popcheck_tls_certificate_expiry_days",
-                                 "popcheck_target_passed"});
+  CHECK(e.families == std::vector<std::string>{"popcheck_check_passed",
+                                               "popcheck_check_duration_seconds", "popcheck_checks",
+                                               "popcheck_tls_certificate_expiry_days",
+                                               "popcheck_target_passed"});
   CHECK(e.last == "# EOF");
   const std::vector<std::string> passed(e.samples.begin(), e.samples.begin() + 5);
-  CHECK(passed ==
-        std::vector<std::string>{
-            "popcheck_check_passed{target=\"127.0.0.1:1110\",check=\"greeting\"} 1",
-            "popcheck_check_passed{target=\"127.0.0.1:1110\",check=\"capa\"} 1",
-            "popcheck_check_passed{target=\"pop \\\"b\\\"\",check=\"greeting\"} 1",
-            "popcheck_check_passed{target=\"pop \\\"b\\\"\",check=\"capa\"} 0",
-            "popcheck_check_passed{target=\"dead\",check=\"greeting\"} 0"});
+  CHECK(passed == std::vector<std::string>{
+                      "popcheck_check_passed{target=\"127.0.0.1:1110\",check=\"greeting\"} 1",
+                      "popcheck_check_passed{target=\"127.0.0.1:1110\",check=\"capa\"} 1",
+                      "popcheck_check_passed{target=\"pop \\\"b\\\"\",check=\"greeting\"} 1",
+                      "popcheck_check_passed{target=\"pop \\\"b\\\"\",check=\"capa\"} 0",
+                      "popcheck_check_passed{target=\"dead\",check=\"greeting\"} 0"});
   const std::vector<std::string> tail(e.samples.end() - 4, e.samples.end());
   CHECK(tail == std::vector<std::string>{
                     "popcheck_tls_certificate_expiry_days{target=\"127.0.0.1:1110\"} 35000",

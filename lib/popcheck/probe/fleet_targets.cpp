@@ -315,7 +315,9 @@ void parse_json(std::string_view text, Collector& out) {
 
 } // namespace
 
-std::span<const TargetOption> target_options() { return k_target_options; }
+std::span<const TargetOption> target_options() {
+  return k_target_options;
+}
 
 std::string TargetsError::text() const {
   std::string out = file;

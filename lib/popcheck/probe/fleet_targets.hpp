@@ -19,7 +19,7 @@ namespace popcheck::probe {
 struct FleetTarget {
   std::string name; // the report's and the metrics' label: --name, else HOST:PORT as written
   Target target;
-  int line = 0; // in the targets file
+  int line = 0;                      // in the targets file
   std::optional<std::string> server; // --server: the config server of the derived suite
   std::optional<std::string> sni, ca, cert, key, user, password_env;
   std::optional<bool> tls, read_only, insecure;

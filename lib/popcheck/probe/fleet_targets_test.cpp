@@ -18,14 +18,15 @@ std::vector<std::string> errors_of(std::string_view text, const std::string& fil
 } // namespace
 
 TEST_CASE("probe targets: the line form") {
-  const auto parsed = parse_targets("# the mail fleet\n"
-                                    "\n"
-                                    "127.0.0.1:110\n"
-                                    "  mail.example.test:995 --tls --sni=pop.example.test  # TLS\n"
-                                    "[::1]:110 --name v6 --server mail.example.test --read-only\n"
-                                    "10.0.0.1:110 --user alice --password-env POP_PW --insecure\n"
-                                    "10.0.0.2:110 --ca certs/ca.crt --cert /abs/c.crt --key=k.pem\n",
-                                    "etc/fleet.txt");
+  const auto parsed =
+      parse_targets("# the mail fleet\n"
+                    "\n"
+                    "127.0.0.1:110\n"
+                    "  mail.example.test:995 --tls --sni=pop.example.test  # TLS\n"
+                    "[::1]:110 --name v6 --server mail.example.test --read-only\n"
+                    "10.0.0.1:110 --user alice --password-env POP_PW --insecure\n"
+                    "10.0.0.2:110 --ca certs/ca.crt --cert /abs/c.crt --key=k.pem\n",
+                    "etc/fleet.txt");
   REQUIRE(parsed);
   const auto& t = *parsed;
   REQUIRE(t.size() == 5);
@@ -130,13 +131,14 @@ TEST_CASE("probe targets: JSON errors name the element's line") {
             "f.json:5: targets[2]: expected an object with \"target\": \"HOST:PORT\"",
             "f.json:6: targets[3]: \"127.0.0.1:\"113\": invalid port \"\"113\"",
         });
-  const auto syntax = errors_of("{\"targets\": [\n  {\"target\": \"127.0.0.1:110\",}\n]}\n", "f.json");
+  const auto syntax =
+      errors_of("{\"targets\": [\n  {\"target\": \"127.0.0.1:110\",}\n]}\n", "f.json");
   REQUIRE(syntax.size() == 1);
   CHECK(syntax[0].starts_with("f.json:2: invalid JSON: "));
-  CHECK(errors_of("{\"servers\": []}", "f.json") ==
-        std::vector<std::string>{
-            "f.json:1: unknown key \"servers\" (expected {\"targets\": [...]})",
-            "f.json:1: expected an array of targets, or {\"targets\": [...]}"});
+  CHECK(
+      errors_of("{\"servers\": []}", "f.json") ==
+      std::vector<std::string>{"f.json:1: unknown key \"servers\" (expected {\"targets\": [...]})",
+                               "f.json:1: expected an array of targets, or {\"targets\": [...]}"});
 }
 
 TEST_CASE("probe targets: every option has a flag, a JSON key and a help text") {

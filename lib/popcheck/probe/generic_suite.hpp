@@ -6,9 +6,9 @@
 // and requirement level. It never destroys mail: sessions that send DELE end with RSET and QUIT.
 // run_generic_suite (runner.hpp) runs it as the POP3 protocol's suite (pop3_protocol.hpp).
 
+#include <optional>
 #include <popcheck/probe/runner.hpp>
 #include <popcheck/probe/suite_source.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 

@@ -204,8 +204,7 @@ nlohmann::json json_document(const Report& report) {
 }
 
 std::string format_json(const Report& report) {
-  return json_document(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-         "\n";
+  return json_document(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string junit_seconds(long long ms) {
@@ -220,12 +219,10 @@ std::string junit_testsuite(const Report& report, std::string_view name, std::st
     total_ms += c.duration_ms;
   }
   const std::string in(indent);
-  std::string out = in + "<testsuite" + attr("name", name) +
-                    attr("tests", std::to_string(report.checks.size())) +
-                    attr("failures", std::to_string(n.failed)) +
-                    attr("errors", std::to_string(n.errors)) +
-                    attr("skipped", std::to_string(n.skipped)) +
-                    attr("time", junit_seconds(total_ms)) + ">\n";
+  std::string out =
+      in + "<testsuite" + attr("name", name) + attr("tests", std::to_string(report.checks.size())) +
+      attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
+      attr("skipped", std::to_string(n.skipped)) + attr("time", junit_seconds(total_ms)) + ">\n";
   if (!report.warnings.empty()) {
     out += in + "  <properties>\n";
     for (const auto& w : report.warnings) {
