@@ -6,11 +6,14 @@
 #include "exit_codes.hpp"
 #include "input.hpp"
 #include "probe_common.hpp"
+#include "probe_fleet.hpp"
 
 #include <algorithm>
 #include <iostream>
 #include <memory>
 #include <popcheck/model/analyzer.hpp>
+#include <popcheck/probe/client_certificate.hpp>
+#include <popcheck/probe/generic_suite.hpp>
 #include <popcheck/probe/protocol.hpp>
 #include <popcheck/probe/server_selection.hpp>
 
@@ -26,9 +29,18 @@ struct ProbeCliOptions {
   bool tls = false;
   bool read_only = false;
   std::string protocol = "pop3"; // generic suite: which RFCs
+  std::string targets; // --targets FILE: probe_fleet.hpp
 };
 
 int run_probe(const ProbeCliOptions& o) {
+  if (!o.targets.empty()) {
+    return run_probe_fleet(
+        {&o.common, o.targets, o.config, o.server, o.hostname, o.dump, o.tls, o.read_only});
+  }
+  if (o.common.target.empty()) {
+    std::cerr << "popcheck probe: --target HOST:PORT or --targets FILE is required\n";
+    return k_exit_usage;
+  }
   auto target = open_probe_target(o.common);
   if (!target) {
     return target.error();
@@ -55,12 +67,8 @@ int run_probe(const ProbeCliOptions& o) {
     report.suite = "generic";
     report.checks = probe::run_generic_suite(*protocol, connector, variables, run_options, time,
                                              {o.tls, credentials, o.read_only});
-    const bool deleted = std::any_of(report.checks.begin(), report.checks.end(), [](const auto& c) {
-      return c.name.starts_with("dele-") && c.outcome != probe::Outcome::skip;
-    });
-    if (deleted) {
-      report.warnings.push_back("the DELE checks marked a message deleted in sessions that ended "
-                                "with RSET and QUIT (nothing was deleted); --read-only skips them");
+    if (auto warning = probe::dele_warning(report.checks)) {
+      report.warnings.push_back(*warning);
     }
     return finish_probe_report(report, o.common);
   }
@@ -79,14 +87,21 @@ int run_probe(const ProbeCliOptions& o) {
     std::cerr << "popcheck: " << o.config << ": " << selection.error() << "\n";
     return k_exit_input;
   }
+  if (o.common.sni.empty()) {
+    connector.default_server_name(selection->tls_name);
+  }
   report.suite = "derived";
   report.config = o.config;
   report.server = selection->label;
   if (!selection->warning.empty()) {
     report.warnings.push_back(selection->warning);
   }
-  const auto scripts =
-      selection->protocol->suites.derived(*selection->server, *selection->listener, {credentials});
+  const bool client_certificate = !o.common.client_cert.empty();
+  if (auto note = probe::client_certificate_note(*selection->server, client_certificate)) {
+    report.warnings.push_back(*note);
+  }
+  const auto scripts = selection->protocol->suites.derived(*selection->server, *selection->listener,
+                                                           {credentials, client_certificate});
   report.checks = probe::run_scripts(scripts, connector, variables, run_options, time);
   return finish_probe_report(report, o.common);
 }
@@ -114,6 +129,14 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   command->add_flag("--read-only", options->read_only,
                     "generic suite: never send DELE (the DELE/RSET checks are skipped)");
   add_probe_common_options(*command, options->common, true);
+  auto* target = command->get_option("--target");
+  target->required(false);
+  command
+      ->add_option(
+          "--targets", options->targets,
+          "probe every HOST:PORT [options] line (or JSON) of FILE, --jobs targets at once; "
+          "one report for all (docs/probe.md#fleet-probing)")
+      ->excludes(target);
   command->callback([options, &exit_code] { exit_code = run_probe(*options); });
 }
 

@@ -86,7 +86,7 @@ std::expected<ProbeTarget, int> open_probe_target(const ProbeCommonOptions& o) {
 
 int finish_probe_report(probe::Report& report, const ProbeCommonOptions& o) {
   if (o.insecure) {
-    report.warnings.push_back("--insecure: TLS certificates were not verified");
+    report.warnings.push_back(k_insecure_warning);
   }
   std::string text;
   if (o.format == "json") {

@@ -50,6 +50,8 @@ struct ProbeTarget {
 };
 std::expected<ProbeTarget, int> open_probe_target(const ProbeCommonOptions& options);
 
+inline constexpr const char* k_insecure_warning = "--insecure: TLS certificates were not verified";
+
 // Adds the --insecure warning, writes the report in --format to stdout or -o, returns the exit
 // code (0, 1 failed check, 2 a check could not run or the output could not be written).
 int finish_probe_report(probe::Report& report, const ProbeCommonOptions& options);

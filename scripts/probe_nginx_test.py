@@ -11,12 +11,16 @@ For each case directory (testdata/compile/<case>/):
   3. for every listener of every POP3 and IMAP server (from `popcheck compile`):
        popcheck probe --config CASE/nginx.conf --server LISTEN --target 127.0.0.1:PORT
                       --user alice --password secret --ca certs/mail.crt --sni mail.example.test
+                      [--cert certs/client.crt --key certs/client.key]  (with --cert)
      once with --format json (validated against schemas/probe-report.schema.json) and once with
      --format junit (parsed as XML; testcase count = checks); the password must not appear in any
      report. Expected: exit 0 and every check passed.
 With --expect-fail CHECK,... --config-from DIR, the expectations come from DIR/nginx.conf (a
 deliberately wrong config) while nginx runs CASE: exit 1 and exactly those checks failed.
 With --proxy, the same checks run against `popcheck proxy CASE/nginx.conf` instead of nginx.
+--no-sni leaves --sni out (the server's server_name must be used); --expect-warning TEXT,
+--expect-checks A,B and --only-checks A,B check the report's warnings and checks (ssl_verify_client:
+which mode ran).
 
 Exit: 0 passed, 1 failed, 2 setup error, 77 nginx/dovecot (dovecot-imapd for a case with an IMAP
 server) not installed. Python 3 stdlib +
@@ -86,11 +90,15 @@ def probed_listeners(popcheck, conf):
     return out
 
 
-def run_probe(popcheck, config, listener, port, fmt, out_path):
-    cmd = [popcheck, "probe", "--config", config, "--server", listener["text"],
+def run_probe(args, config, listener, port, fmt, out_path):
+    cmd = [args.popcheck, "probe", "--config", config, "--server", listener["text"],
            "--target", f"127.0.0.1:{port}", "--user", USER, "--password", PASSWORD,
-           "--ca", os.path.join(CERTS, "mail.crt"), "--sni", "mail.example.test",
+           "--ca", os.path.join(CERTS, "mail.crt"),
            "--format", fmt, "-o", out_path, "--jobs", "4"]
+    if not args.no_sni:
+        cmd += ["--sni", "mail.example.test"]
+    if args.cert:
+        cmd += ["--cert", os.path.join(CERTS, "client.crt"), "--key", os.path.join(CERTS, "client.key")]
     r = subprocess.run(cmd, capture_output=True, timeout=300, cwd=os.path.dirname(config))
     secrets_check.check(f"probe --format {fmt} stdout", r.stdout)
     secrets_check.check(f"probe --format {fmt} stderr", r.stderr)
@@ -111,7 +119,7 @@ def check_listener(args, results, validator, config, listener, port, tmp):
     label = f"{os.path.basename(os.path.dirname(config))} {listener['protocol']} listen {listener['text']}"
     json_path = os.path.join(tmp, "report.json")
     junit_path = os.path.join(tmp, "report.xml")
-    rc, err = run_probe(args.popcheck, config, listener, port, "json", json_path)
+    rc, err = run_probe(args, config, listener, port, "json", json_path)
     want_rc = 1 if args.expect_fail else 0
     try:
         with open(json_path, encoding="utf-8") as fh:
@@ -126,6 +134,14 @@ def check_listener(args, results, validator, config, listener, port, tmp):
     if secrets_check.leaks(text):
         results.fail(label, "a secret appears in the JSON report")
     failed = sorted(c["name"] for c in report["checks"] if c["result"] != "pass")
+    if args.expect_warning and not any(args.expect_warning in w for w in report["warnings"]):
+        results.fail(label, f"no report warning contains {args.expect_warning!r}: {report['warnings']}")
+    names = [c["name"] for c in report["checks"]]
+    for want in (args.expect_checks or "").split(","):
+        if want and want not in names:
+            results.fail(label, f"the check {want} did not run: {names}")
+    if args.only_checks and names != args.only_checks.split(","):
+        results.fail(label, f"expected exactly the checks {args.only_checks}, got {names}")
     if args.expect_fail:
         want = sorted(args.expect_fail.split(","))
         if failed != want or rc != want_rc:
@@ -143,7 +159,7 @@ def check_listener(args, results, validator, config, listener, port, tmp):
                     print(f"    {arrow} {t['text']}")
     else:
         print(f"PASS {label}: {len(report['checks'])} checks")
-    rc2, err2 = run_probe(args.popcheck, config, listener, port, "junit", junit_path)
+    rc2, err2 = run_probe(args, config, listener, port, "junit", junit_path)
     try:
         with open(junit_path, encoding="utf-8") as fh:
             xml_text = fh.read()
@@ -165,6 +181,13 @@ def main():
     ap.add_argument("--expect-fail", help="comma-separated checks that must fail")
     ap.add_argument("--config-from", help="derive expectations from DIR/nginx.conf instead")
     ap.add_argument("--proxy", action="store_true", help="run popcheck proxy instead of nginx")
+    ap.add_argument("--cert", action="store_true",
+                    help="present the test client certificate (testdata/certs/client.crt)")
+    ap.add_argument("--no-sni", action="store_true",
+                    help="no --sni: SNI and the host check default to the server's server_name")
+    ap.add_argument("--expect-warning", help="a report warning must contain this text")
+    ap.add_argument("--expect-checks", help="comma-separated checks that must have run")
+    ap.add_argument("--only-checks", help="comma-separated: exactly these checks, in this order")
     ap.add_argument("cases", nargs="+")
     args = ap.parse_args()
     args.popcheck = os.path.abspath(args.popcheck)

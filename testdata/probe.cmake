@@ -48,6 +48,36 @@ add_test(NAME "probe-nginx: wrong-capa"
                  ${CMAKE_CURRENT_LIST_DIR}/compile/capa-pipelining)
 set_tests_properties("probe-nginx: wrong-capa" PROPERTIES
                      LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+# ssl_verify_client against real nginx, without --sni (the server_name is the certificate's):
+# `on` without a certificate expects the refusal, with testdata/certs/client.crt runs everything
+# (AUTH EXTERNAL too); `optional` without one runs everything. The report says which mode ran.
+# The same against `popcheck proxy` (probe-proxy: ...).
+set(popcheck_verify_on ${CMAKE_CURRENT_LIST_DIR}/probe/ssl-verify-client-on)
+set(popcheck_verify_optional ${CMAKE_CURRENT_LIST_DIR}/probe/ssl-verify-client-optional)
+foreach(variant IN ITEMS
+        "on, no certificate|${popcheck_verify_on}|--expect-checks|client-certificate-required|--expect-warning|ssl_verify_client on and no --cert"
+        "on, client certificate|${popcheck_verify_on}|--cert|--expect-checks|login-auth-external,login-user-pass|--expect-warning|presented the --cert client certificate"
+        "optional, no certificate|${popcheck_verify_optional}|--expect-checks|login-user-pass,login-auth-external-initial|--expect-warning|ssl_verify_client optional and no --cert")
+  string(REPLACE "|" ";" variant_args "${variant}")
+  list(POP_FRONT variant_args variant_name)
+  add_test(NAME "probe-nginx: ssl-verify-client ${variant_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                   --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
+  set_tests_properties("probe-nginx: ssl-verify-client ${variant_name}" PROPERTIES
+                       LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  add_test(NAME "probe-proxy: ssl-verify-client ${variant_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py --proxy
+                   --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
+  set_tests_properties("probe-proxy: ssl-verify-client ${variant_name}" PROPERTIES
+                       LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
+# The refusal check discriminates: nginx runs `optional`, the expectations are `on`'s.
+add_test(NAME "probe-nginx: ssl-verify-client wrong mode"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck> --no-sni --config-from ${popcheck_verify_on}
+                 --expect-fail client-certificate-required ${popcheck_verify_optional})
+set_tests_properties("probe-nginx: ssl-verify-client wrong mode" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME "probe-dovecot: generic"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_dovecot_test.py
                  --popcheck $<TARGET_FILE:popcheck>)
@@ -82,3 +112,11 @@ add_test(NAME "probe-dovecot: imap"
                  --protocol imap --popcheck $<TARGET_FILE:popcheck>)
 set_tests_properties("probe-dovecot: imap" PROPERTIES
                      LABELS probe SKIP_RETURN_CODE 77 TIMEOUT 300)
+# Fleet probing: `popcheck probe --targets` over the three servers of testdata/probe/fleet run by
+# `popcheck proxy`, a wrong expectation, a dead port and a silent server: verdicts, order, exit
+# codes, JSON schema, JUnit against junit.xsd, OpenMetrics parsed, unusable input (exit 2).
+add_test(NAME "probe-fleet: targets"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_fleet_test.py
+                 --popcheck $<TARGET_FILE:popcheck>)
+set_tests_properties("probe-fleet: targets" PROPERTIES
+                     LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)

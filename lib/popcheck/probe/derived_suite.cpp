@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <popcheck/model/server_json.hpp>
 #include <popcheck/pop3/capabilities.hpp>
 #include <popcheck/pop3/replies.hpp>
@@ -266,6 +267,38 @@ void add_limit_checks(const Facts& f, std::vector<Script>& out) {
              f.first, std::move(steps)));
 }
 
+// `ssl_verify_client on` and no client certificate: after every TLS handshake, on an ssl port
+// and after STLS alike, nginx sends its refusal instead of going on and closes
+// (ngx_mail_verify_cert(), called by ngx_mail_ssl_handshake_handler()). The checks that need a
+// TLS session cannot run; one check expects the refusal where TLS starts.
+void expect_certificate_refusal(const Facts& f, std::vector<Script>& out) {
+  std::erase_if(out, [](const Script& s) {
+    return s.connection != ConnectionKind::plain ||
+           std::any_of(s.steps.begin(), s.steps.end(), [](const Step& step) {
+             return step.kind == StepKind::starttls || step.kind == StepKind::handshake;
+           });
+  });
+  if (!f.implicit && !f.stls) {
+    return; // no TLS on this listener: nothing to refuse
+  }
+  std::vector<Step> steps;
+  if (!f.implicit) {
+    steps = greeting(f, ConnectionKind::plain);
+    steps.push_back(send("STLS"));
+    steps.push_back(expect_bytes(pop3::k_ok));
+    steps.push_back(handshake());
+  }
+  steps.push_back(expect_bytes(pop3::k_err_no_cert));
+  steps.push_back(expect_close());
+  out.push_back(script("client-certificate-required",
+                       std::string("ssl_verify_client on, no client certificate: ") +
+                           (f.implicit ? "after the handshake, instead of the greeting, "
+                                       : "after STLS and the handshake, ") +
+                           "the refusal and the close (" + k_mail_handler +
+                           "ngx_mail_verify_cert())",
+                       f.implicit ? ConnectionKind::tls : ConnectionKind::plain, std::move(steps)));
+}
+
 void add_login_checks(const Facts& f, std::vector<Script>& out) {
   auto login = [&](std::string name, std::string why, std::vector<Step> steps) {
     auto all = greeting(f, f.usable);
@@ -320,6 +353,22 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
   }
 }
 
+// AUTH EXTERNAL through its prompt, with a client certificate: the identity goes to the auth
+// server with the certificate's Auth-SSL-* headers, which is what EXTERNAL is for
+// (ngx_mail_auth_external() in src/mail/ngx_mail_handler.c).
+void add_external_login(const Facts& f, std::vector<Script>& out) {
+  auto steps = greeting(f, f.usable);
+  steps = then(steps, {send("AUTH EXTERNAL"), expect_bytes(pop3::k_username_prompt),
+                       send("${base64(user)}"), expect_status("+OK"), send("STAT"),
+                       expect_regex("^\\+OK [0-9]+ [0-9]+"), send("QUIT"), expect_status("+OK"),
+                       expect_close()});
+  out.push_back(script("login-auth-external",
+                       "AUTH EXTERNAL, the Username: prompt, the identity: logs in with the client "
+                       "certificate presented (" +
+                           k_mail_handler + "ngx_mail_auth_external())",
+                       f.usable, std::move(steps)));
+}
+
 } // namespace
 
 std::vector<Script> derive_suite(const model::EffectiveServer& server,
@@ -342,6 +391,12 @@ std::vector<Script> derive_suite(const model::EffectiveServer& server,
   add_limit_checks(f, out);
   if (options.credentials) {
     add_login_checks(f, out);
+    if (options.client_certificate && f.methods.has(model::AuthMethod::external)) {
+      add_external_login(f, out);
+    }
+  }
+  if (server.tls.verify_client.value == model::VerifyClient::on && !options.client_certificate) {
+    expect_certificate_refusal(f, out);
   }
   return out;
 }

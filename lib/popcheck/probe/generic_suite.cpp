@@ -341,4 +341,15 @@ std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Vari
   return results;
 }
 
+std::optional<std::string> dele_warning(const std::vector<CheckResult>& checks) {
+  const bool deleted = std::any_of(checks.begin(), checks.end(), [](const auto& c) {
+    return c.name.starts_with("dele-") && c.outcome != Outcome::skip;
+  });
+  if (!deleted) {
+    return std::nullopt;
+  }
+  return "the DELE checks marked a message deleted in sessions that ended with RSET and QUIT "
+         "(nothing was deleted); --read-only skips them";
+}
+
 } // namespace popcheck::probe

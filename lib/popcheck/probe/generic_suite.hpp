@@ -6,8 +6,10 @@
 // and requirement level. It never destroys mail: sessions that send DELE end with RSET and QUIT.
 // run_generic_suite (runner.hpp) runs it as the POP3 protocol's suite (pop3_protocol.hpp).
 
+#include <optional>
 #include <popcheck/probe/runner.hpp>
 #include <popcheck/probe/suite_source.hpp>
+#include <string>
 #include <vector>
 
 namespace popcheck::probe {
@@ -16,5 +18,9 @@ namespace popcheck::probe {
 std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Variables& variables,
                                                 const RunOptions& run, TimeSource& time,
                                                 const GenericOptions& options);
+
+// The report's warning when DELE checks ran (they deleted nothing; --read-only skips them), or
+// nullopt. The same sentence in every report that runs the generic suite.
+std::optional<std::string> dele_warning(const std::vector<CheckResult>& checks);
 
 } // namespace popcheck::probe

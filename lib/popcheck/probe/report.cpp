@@ -153,7 +153,7 @@ std::string format_text(const Report& report, const TextOptions& options) {
   return out;
 }
 
-std::string format_json(const Report& report) {
+nlohmann::json json_document(const Report& report) {
   using nlohmann::json;
   json checks = json::array();
   for (const auto& c : report.checks) {
@@ -200,7 +200,56 @@ std::string format_json(const Report& report) {
     doc["summary"]["info"] = n.info;
     doc["summary"]["skipped"] = n.skipped;
   }
-  return doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return doc;
+}
+
+std::string format_json(const Report& report) {
+  return json_document(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string junit_seconds(long long ms) {
+  return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) +
+         std::to_string(ms % 100 / 10) + std::to_string(ms % 10);
+}
+
+std::string junit_testsuite(const Report& report, std::string_view name, std::string_view indent) {
+  const auto n = count(report);
+  long long total_ms = 0;
+  for (const auto& c : report.checks) {
+    total_ms += c.duration_ms;
+  }
+  const std::string in(indent);
+  std::string out =
+      in + "<testsuite" + attr("name", name) + attr("tests", std::to_string(report.checks.size())) +
+      attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
+      attr("skipped", std::to_string(n.skipped)) + attr("time", junit_seconds(total_ms)) + ">\n";
+  if (!report.warnings.empty()) {
+    out += in + "  <properties>\n";
+    for (const auto& w : report.warnings) {
+      out += in + "    <property" + attr("name", "warning") + attr("value", w) + "/>\n";
+    }
+    out += in + "  </properties>\n";
+  }
+  for (const auto& c : report.checks) {
+    out += in + "  <testcase" + attr("classname", "popcheck." + report.suite) +
+           attr("name", c.name) + attr("time", junit_seconds(c.duration_ms)) + ">\n";
+    if (c.outcome == Outcome::skip) {
+      out += in + "    <skipped" + attr("message", c.message) + "/>\n";
+    } else if (c.outcome == Outcome::warn || c.outcome == Outcome::info) {
+      // Not failures: JUnit has no warning, the text goes to system-err.
+      out += in + "    <system-err>" +
+             xml_escape(std::string(to_string(c.outcome)) + ": " + c.message) + "</system-err>\n";
+    } else if (c.outcome != Outcome::pass) {
+      const char* tag = c.outcome == Outcome::fail ? "failure" : "error";
+      out += in + "    <" + std::string(tag) + attr("message", c.message) +
+             attr("type", c.outcome == Outcome::fail ? "check failed" : "could not run") + ">" +
+             xml_escape(c.description + "\n" + c.message) + "</" + tag + ">\n";
+    }
+    out += in + "    <system-out>" + xml_escape(transcript_text(c)) + "</system-out>\n";
+    out += in + "  </testcase>\n";
+  }
+  out += in + "</testsuite>\n";
+  return out;
 }
 
 std::string format_junit(const Report& report) {
@@ -209,45 +258,13 @@ std::string format_junit(const Report& report) {
   for (const auto& c : report.checks) {
     total_ms += c.duration_ms;
   }
-  auto seconds = [](long long ms) {
-    return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) +
-           std::to_string(ms % 100 / 10) + std::to_string(ms % 10);
-  };
   const std::string suite = "popcheck " + report.tool + " " + report.target;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += "<testsuites" + attr("name", suite) + attr("tests", std::to_string(report.checks.size())) +
          attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
-         attr("time", seconds(total_ms)) + ">\n";
-  out += "  <testsuite" + attr("name", suite) +
-         attr("tests", std::to_string(report.checks.size())) +
-         attr("failures", std::to_string(n.failed)) + attr("errors", std::to_string(n.errors)) +
-         attr("skipped", std::to_string(n.skipped)) + attr("time", seconds(total_ms)) + ">\n";
-  if (!report.warnings.empty()) {
-    out += "    <properties>\n";
-    for (const auto& w : report.warnings) {
-      out += "      <property" + attr("name", "warning") + attr("value", w) + "/>\n";
-    }
-    out += "    </properties>\n";
-  }
-  for (const auto& c : report.checks) {
-    out += "    <testcase" + attr("classname", "popcheck." + report.suite) + attr("name", c.name) +
-           attr("time", seconds(c.duration_ms)) + ">\n";
-    if (c.outcome == Outcome::skip) {
-      out += "      <skipped" + attr("message", c.message) + "/>\n";
-    } else if (c.outcome == Outcome::warn || c.outcome == Outcome::info) {
-      // Not failures: JUnit has no warning, the text goes to system-err.
-      out += "      <system-err>" +
-             xml_escape(std::string(to_string(c.outcome)) + ": " + c.message) + "</system-err>\n";
-    } else if (c.outcome != Outcome::pass) {
-      const char* tag = c.outcome == Outcome::fail ? "failure" : "error";
-      out += "      <" + std::string(tag) + attr("message", c.message) +
-             attr("type", c.outcome == Outcome::fail ? "check failed" : "could not run") + ">" +
-             xml_escape(c.description + "\n" + c.message) + "</" + tag + ">\n";
-    }
-    out += "      <system-out>" + xml_escape(transcript_text(c)) + "</system-out>\n";
-    out += "    </testcase>\n";
-  }
-  out += "  </testsuite>\n</testsuites>\n";
+         attr("time", junit_seconds(total_ms)) + ">\n";
+  out += junit_testsuite(report, suite, "  ");
+  out += "</testsuites>\n";
   return out;
 }
 
@@ -271,20 +288,39 @@ std::string label(std::string_view value) {
 
 } // namespace
 
-std::string format_openmetrics(const Report& report) {
-  const std::string target = "target=\"" + label(report.target) + "\"";
-  std::string passed, duration;
-  std::optional<long> days_left;
-  for (const auto& c : report.checks) {
-    const std::string labels = "{" + target + ",check=\"" + label(c.name) + "\"}";
-    const bool ok = c.outcome != Outcome::fail && c.outcome != Outcome::error;
-    passed += "popcheck_check_passed" + labels + (ok ? " 1\n" : " 0\n");
-    duration += "popcheck_check_duration_seconds" + labels + " " +
-                std::to_string(c.duration_ms / 1000) + "." +
-                std::to_string(1000 + c.duration_ms % 1000).substr(1) + "\n";
-    if (c.tls && !c.tls->not_after.empty()) {
-      days_left = std::min(days_left.value_or(c.tls->days_left), c.tls->days_left);
+std::string format_openmetrics(std::span<const MetricsTarget> targets, bool verdicts) {
+  std::string passed, duration, checks, expiry, verdict;
+  for (const auto& [name, report] : targets) {
+    const std::string target = "target=\"" + label(name) + "\"";
+    std::optional<long> days_left;
+    for (const auto& c : report->checks) {
+      const std::string labels = "{" + target + ",check=\"" + label(c.name) + "\"}";
+      const bool ok = c.outcome != Outcome::fail && c.outcome != Outcome::error;
+      passed += "popcheck_check_passed" + labels + (ok ? " 1\n" : " 0\n");
+      duration += "popcheck_check_duration_seconds" + labels + " " +
+                  std::to_string(c.duration_ms / 1000) + "." +
+                  std::to_string(1000 + c.duration_ms % 1000).substr(1) + "\n";
+      if (c.tls && !c.tls->not_after.empty()) {
+        days_left = std::min(days_left.value_or(c.tls->days_left), c.tls->days_left);
+      }
     }
+    const auto n = count(*report);
+    for (const auto& [result, number] :
+         std::vector<std::pair<const char*, int>>{{"pass", n.passed},
+                                                  {"fail", n.failed},
+                                                  {"error", n.errors},
+                                                  {"warn", n.warned},
+                                                  {"info", n.info},
+                                                  {"skip", n.skipped}}) {
+      checks += "popcheck_checks{" + target + ",result=\"" + result + "\"} " +
+                std::to_string(number) + "\n";
+    }
+    if (days_left) {
+      expiry += "popcheck_tls_certificate_expiry_days{" + target + "} " +
+                std::to_string(*days_left) + "\n";
+    }
+    verdict += "popcheck_target_passed{" + target + "} " +
+               (report_exit_code(*report) == 0 ? "1\n" : "0\n");
   }
   std::string out;
   out += "# TYPE popcheck_check_passed gauge\n";
@@ -295,28 +331,28 @@ std::string format_openmetrics(const Report& report) {
   out += "# UNIT popcheck_check_duration_seconds seconds\n";
   out += "# HELP popcheck_check_duration_seconds how long the check took\n";
   out += duration;
-  const auto n = count(report);
   out += "# TYPE popcheck_checks gauge\n";
   out += "# HELP popcheck_checks checks of the report by result\n";
-  for (const auto& [result, number] :
-       std::vector<std::pair<const char*, int>>{{"pass", n.passed},
-                                                {"fail", n.failed},
-                                                {"error", n.errors},
-                                                {"warn", n.warned},
-                                                {"info", n.info},
-                                                {"skip", n.skipped}}) {
-    out += "popcheck_checks{" + target + ",result=\"" + result + "\"} " + std::to_string(number) +
-           "\n";
-  }
-  if (days_left) {
+  out += checks;
+  if (!expiry.empty()) {
     out += "# TYPE popcheck_tls_certificate_expiry_days gauge\n";
     out += "# HELP popcheck_tls_certificate_expiry_days days until the certificate the server sent "
            "expires (the soonest, if several)\n";
-    out +=
-        "popcheck_tls_certificate_expiry_days{" + target + "} " + std::to_string(*days_left) + "\n";
+    out += expiry;
+  }
+  if (verdicts) {
+    out += "# TYPE popcheck_target_passed gauge\n";
+    out += "# HELP popcheck_target_passed 1 when every check of the target held, 0 when one "
+           "failed or could not run\n";
+    out += verdict;
   }
   out += "# EOF\n";
   return out;
+}
+
+std::string format_openmetrics(const Report& report) {
+  const MetricsTarget one{report.target, &report};
+  return format_openmetrics(std::span(&one, 1), false);
 }
 
 } // namespace popcheck::probe

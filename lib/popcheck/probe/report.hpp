@@ -4,9 +4,12 @@
 // and every check's result; rendered as a swaks-like text transcript, JSON
 // (schemas/probe-report.schema.json) or JUnit XML. Transcripts are already masked by the runner.
 
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <popcheck/probe/runner.hpp>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace popcheck::probe {
@@ -42,5 +45,21 @@ std::string format_junit(const Report& report);
 // it failed or could not run) and popcheck_check_duration_seconds, per report the counts by
 // result and the fewest days any TLS certificate seen has left.
 std::string format_openmetrics(const Report& report);
+
+// The pieces a report of several targets (fleet_report.hpp) is made of.
+// The document format_json() writes.
+nlohmann::json json_document(const Report& report);
+// One <testsuite> element named `name`, each line indented by `indent`.
+std::string junit_testsuite(const Report& report, std::string_view name, std::string_view indent);
+// JUnit's seconds with three decimals ("1.234").
+std::string junit_seconds(long long ms);
+// One exposition for several reports, each labelled target="label": every metric family once,
+// its samples target by target (OpenMetrics allows no family twice). `verdicts`: also
+// popcheck_target_passed{target}, 1 when the target's exit status would be 0.
+struct MetricsTarget {
+  std::string label;
+  const Report* report = nullptr;
+};
+std::string format_openmetrics(std::span<const MetricsTarget> targets, bool verdicts);
 
 } // namespace popcheck::probe

@@ -65,6 +65,9 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
     }
   }
   sel.protocol = find_protocol(*sel.server->protocol);
+  if (sel.server->server_name.source != model::Source::default_value) {
+    sel.tls_name = sel.server->server_name.value;
+  }
   const auto& where = sel.server->where;
   sel.label = where.file + ":" + std::to_string(where.line) + " " + sel.server->server_name.value +
               " listen " + sel.listener->text;

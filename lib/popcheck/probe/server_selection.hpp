@@ -18,6 +18,10 @@ struct ServerSelection {
   const model::Listener* listener = nullptr;
   std::string label;   // "nginx.conf:12 mail.example.test listen 127.0.0.1:110"
   std::string warning; // set when the listener had to be guessed
+  // The server_name the configuration gives the server (empty when it names none: nginx's default,
+  // the host name, is the probing machine's here). A client reaching this server by name uses it
+  // for SNI, and the certificate must be valid for it: the default of --sni.
+  std::string tls_name;
 };
 
 // Among the servers whose protocol the probe speaks (find_protocol; POP3 so far):

@@ -38,6 +38,14 @@ public:
   std::expected<std::unique_ptr<Transport>, NetError> connect(bool tls, Deadline deadline) override;
   std::string target() const override { return m_target.text(); }
 
+  // The name SNI and the certificate host check use when none was given (--sni): the derived
+  // suite's server_name. Only before the first connect() (connections share the options).
+  void default_server_name(const std::string& name) {
+    if (m_tls.server_name.empty()) {
+      m_tls.server_name = name;
+    }
+  }
+
 private:
   SocketConnector(Target target, TlsClientOptions tls, void* ctx)
       : m_target(std::move(target)), m_tls(std::move(tls)), m_ctx(ctx) {}

@@ -16,6 +16,9 @@ namespace popcheck::probe {
 
 struct DerivedOptions {
   bool credentials = false; // ${user}/${password} are given: add the login checks
+  // A client certificate is presented (--cert): under `ssl_verify_client on` the TLS checks run;
+  // without one they expect nginx's refusal instead (ngx_mail_verify_cert()).
+  bool client_certificate = false;
 };
 
 struct GenericOptions {
