@@ -35,7 +35,8 @@ struct ProbeCliOptions {
 int run_probe(const ProbeCliOptions& o) {
   if (!o.targets.empty()) {
     return run_probe_fleet(
-        {&o.common, o.targets, o.config, o.server, o.hostname, o.dump, o.tls, o.read_only});
+        {&o.common, o.targets, o.config, o.server, o.hostname, o.protocol, o.dump, o.tls,
+         o.read_only});
   }
   if (o.common.target.empty()) {
     std::cerr << "popcheck probe: --target HOST:PORT or --targets FILE is required\n";

@@ -12,6 +12,7 @@
 #include <popcheck/probe/fleet_report.hpp>
 #include <popcheck/probe/fleet_targets.hpp>
 #include <popcheck/probe/generic_suite.hpp>
+#include <popcheck/probe/protocol.hpp>
 #include <popcheck/probe/server_selection.hpp>
 #include <popcheck/probe/suite_source.hpp>
 #include <unistd.h>
@@ -30,6 +31,7 @@ struct Plan {
   std::unique_ptr<probe::SocketConnector> connector;
   probe::Variables variables;
   std::optional<probe::ServerSelection> selection; // the derived suite's server
+  const probe::Protocol* protocol = nullptr; // the generic suite's
   bool insecure = false, tls = false, read_only = false;
 };
 
@@ -53,6 +55,11 @@ std::expected<Plan, std::string> make_plan(probe::FleetTarget t, const FleetCliO
   plan.insecure = t.insecure.value_or(common.insecure);
   plan.tls = t.tls.value_or(o.tls);
   plan.read_only = t.read_only.value_or(o.read_only);
+  const std::string protocol = t.protocol.value_or(o.protocol);
+  plan.protocol = probe::find_protocol(protocol);
+  if (plan.protocol == nullptr) {
+    return std::unexpected("--protocol " + protocol + ": must be " + probe::protocol_list());
+  }
   const std::string selector = t.server.value_or(o.server);
   if (analysis != nullptr) {
     auto selection = probe::select_server(analysis->servers, selector, t.target.port);
@@ -104,8 +111,8 @@ probe::Report probe_one(Plan& plan, const FleetCliOptions& o) {
   if (!plan.selection) {
     report.suite = "generic";
     report.checks =
-        probe::run_generic_suite(*probe::find_protocol("pop3"), *plan.connector, plan.variables,
-                                 run, time, {plan.tls, credentials, plan.read_only});
+        probe::run_generic_suite(*plan.protocol, *plan.connector, plan.variables, run, time,
+                                 {plan.tls, credentials, plan.read_only});
     if (auto warning = probe::dele_warning(report.checks)) {
       report.warnings.push_back(*warning);
     }

@@ -15,6 +15,7 @@ struct FleetCliOptions {
   const ProbeCommonOptions* common = nullptr; // --jobs: targets probed at once
   std::string targets_file;                   // "-": stdin
   std::string config, server, hostname;
+  std::string protocol = "pop3"; // the generic suite's, unless a target names its own
   bool dump = false, tls = false, read_only = false;
 };
 

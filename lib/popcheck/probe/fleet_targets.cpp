@@ -21,6 +21,8 @@ constexpr TargetOption k_target_options[] = {
     {"--server", "server", true,
      "with --config: the server to expect (server_name or listen address)", "NAME", false,
      set_text<&FleetTarget::server>},
+    {"--protocol", "protocol", true, "generic suite: the protocol's RFCs (pop3, imap, smtp)",
+     "NAME", false, set_text<&FleetTarget::protocol>},
     {"--tls", "tls", false, "generic suite: TLS from the first byte", "", false,
      set_switch<&FleetTarget::tls>},
     {"--read-only", "read_only", false, "generic suite: never send DELE", "", false,

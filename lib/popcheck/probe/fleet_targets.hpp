@@ -22,6 +22,7 @@ struct FleetTarget {
   int line = 0;                      // in the targets file
   std::optional<std::string> server; // --server: the config server of the derived suite
   std::optional<std::string> sni, ca, cert, key, user, password_env;
+  std::optional<std::string> protocol; // --protocol: the generic suite's (pop3, imap, smtp)
   std::optional<bool> tls, read_only, insecure;
 };
 

@@ -23,7 +23,7 @@ TEST_CASE("probe targets: the line form") {
                     "\n"
                     "127.0.0.1:110\n"
                     "  mail.example.test:995 --tls --sni=pop.example.test  # TLS\n"
-                    "[::1]:110 --name v6 --server mail.example.test --read-only\n"
+                    "[::1]:110 --name v6 --server mail.example.test --read-only --protocol imap\n"
                     "10.0.0.1:110 --user alice --password-env POP_PW --insecure\n"
                     "10.0.0.2:110 --ca certs/ca.crt --cert /abs/c.crt --key=k.pem\n",
                     "etc/fleet.txt");
@@ -44,6 +44,8 @@ TEST_CASE("probe targets: the line form") {
   CHECK(t[2].target.host == "::1");
   CHECK(t[2].server == "mail.example.test");
   CHECK(t[2].read_only == true);
+  CHECK(t[2].protocol == "imap");
+  CHECK_FALSE(t[1].protocol); // the command line's --protocol applies
   CHECK(t[3].user == "alice");
   CHECK(t[3].password_env == "POP_PW");
   CHECK(t[3].insecure == true);
