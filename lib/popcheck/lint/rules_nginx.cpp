@@ -377,7 +377,8 @@ constexpr Rule k_rules[] = {
          "directive exists and is allowed where it stands; nginx -t also rejects proxy_pass "
          "URLs without a scheme, unknown variables, duplicate locations and listen options, "
          "which popcheck does not see. One finding per http{} block says so rather than "
-         "passing it silently.",
+         "passing it silently. (The addresses of its `listen` directives are read, for "
+         "MAIL114: a mail listen that collides with one of them.)",
      .example = "http {\n    server { location / { proxy_pass backend:8080; } }\n}",
      .fix = "Run `nginx -t` (or a linter for http configurations) for the http part; skip this "
             "note with `--skip LINT006`.",
