@@ -405,8 +405,10 @@ constexpr Rule k_rules[] = {
          "fails with `open() \"F\" failed (2: No such file or directory)` (no file or line) "
          "when its directory is missing or not writable, or `(21: Is a directory)`. popcheck "
          "asks the file system it runs on, for an absolute `pid` only (the default "
-         "/run/nginx.pid and relative paths depend on how nginx was built and started); "
-         "`--no-file-checks` turns this off.",
+         "/run/nginx.pid and relative paths depend on how nginx was built and started), and "
+         "reports a missing directory or a directory named as the file, not a permission "
+         "(nginx's master runs as root, popcheck usually does not); `--no-file-checks` turns "
+         "this off.",
      .example = "pid /run/nginx/nginx.pid;   # no /run/nginx directory",
      .fix = "Point `pid` into a directory that exists and that nginx's master (root) can write, "
             "or leave the default.",

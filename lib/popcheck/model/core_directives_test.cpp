@@ -118,6 +118,22 @@ TEST_CASE("init checks: the pid file is created before the log files are opened"
   CHECK(texts(run(config("pid logs/nginx.pid;\n"))).empty());
 }
 
+TEST_CASE("init checks: a pid file popcheck's user may not write is not reported") {
+  // nginx's master runs as root; popcheck usually does not (Debian's stock `pid /run/nginx.pid;`).
+  struct Denied final : FileProbe {
+    std::expected<void, IoError> check_readable(const std::string&) override { return {}; }
+    std::expected<void, IoError> check_appendable(const std::string&) override {
+      return std::unexpected(IoError{EACCES, "Permission denied"});
+    }
+  } denied;
+  MemoryFileReader files;
+  const auto tree = conf::parse_config_text(config("pid /run/nginx.pid;\n"), "/t/t.conf", files);
+  AnalyzeOptions options;
+  options.files = &denied;
+  options.hostname = "testhost";
+  CHECK(texts(analyze(tree, options)).empty());
+}
+
 TEST_CASE("listening sockets: per block as it closes; bound addresses first, the wildcard last") {
   const std::string servers = "server {\nlisten 127.0.0.1:25 bind;\n}\nserver {\nlisten 25;\n}\n"
                               "server {\nlisten 127.0.0.2:25;\n}\nserver {\nlisten [::1]:587;\n}\n";
