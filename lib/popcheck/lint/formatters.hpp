@@ -14,7 +14,7 @@
 namespace popcheck::lint {
 
 // Where docs/ is published, if anywhere: popcheck has no website of its own, so by default
-// (CMake POPCHECK_DOCS_URL, empty unless a packager sets it) SARIF names no informationUri or
+// (CMake POPCHECK_DEFAULT_DOCS_URL, empty unless a packager sets it) SARIF names no informationUri or
 // helpUri and carries each rule's documentation in full instead; `--docs-url` sets one.
 std::string default_docs_url();
 // Whether `url` can be a SARIF informationUri/helpUri base: an absolute http(s) URL.
