@@ -43,7 +43,27 @@ void Walker::add_listen_socket(const Listener& l) {
       std::find(l.params.begin(), l.params.end(), "ipv6only=off") == l.params.end();
   listen.socket.where = l.where;
   listen.bind = l.bind;
-  block_listens.push_back(std::move(listen));
+  add_block_listen(std::move(listen));
+}
+
+void Walker::add_block_listen(BlockListen listen) {
+  const SockAddr& a = listen.socket.sockaddr;
+  const bool unix_socket = a.family == SockAddr::Family::unix_socket;
+  const auto key = std::make_tuple(static_cast<int>(a.family), unix_socket ? 0 : int{a.port},
+                                   unix_socket ? a.path : std::string());
+  const auto [it, added] = listen_group_index.try_emplace(key, listen_groups.size());
+  if (added) {
+    listen_groups.emplace_back();
+  }
+  ListenGroup& group = listen_groups[it->second];
+  if (listen.socket.wildcard) {
+    if (!group.wildcard) {
+      group.wildcard = std::move(listen.socket);
+      std::erase_if(group.specific, [](const BlockListen& b) { return !b.bind; });
+    }
+  } else if (!group.wildcard || listen.bind) {
+    group.specific.push_back(std::move(listen));
+  }
 }
 
 void Walker::http_listen(const conf::Directive& d) {
@@ -64,11 +84,7 @@ void Walker::http_listen(const conf::Directive& d) {
   }
   for (auto& named : u.addresses) {
     // Several servers may listen on one address: one socket.
-    const bool seen = std::any_of(block_listens.begin(), block_listens.end(),
-                                  [&](const BlockListen& b) {
-                                    return b.socket.sockaddr == named.address;
-                                  });
-    if (seen) {
+    if (!http_addresses.insert(named.name).second) {
       continue;
     }
     BlockListen listen;
@@ -79,44 +95,24 @@ void Walker::http_listen(const conf::Directive& d) {
     listen.socket.http = true;
     listen.socket.where = location(d);
     listen.bind = bind;
-    block_listens.push_back(std::move(listen));
+    add_block_listen(std::move(listen));
   }
 }
 
 void Walker::close_listen_block() {
-  // Ports in the order first listened on; per port the sockets of their own first, in order,
-  // then the wildcard, which takes every other address (ngx_*_cmp_conf_addrs sorts bind first and
-  // the wildcard last); without a wildcard every address has a socket.
-  std::vector<bool> done(block_listens.size(), false);
-  for (std::size_t i = 0; i < block_listens.size(); ++i) {
-    if (done[i]) {
-      continue;
+  // Per port the sockets of their own first, in order, then the wildcard, which takes every
+  // other address (ngx_*_cmp_conf_addrs sorts bind first and the wildcard last).
+  for (auto& group : listen_groups) {
+    for (auto& listen : group.specific) {
+      out.listening.push_back(std::move(listen.socket));
     }
-    const SockAddr& first = block_listens[i].socket.sockaddr;
-    std::vector<std::size_t> group;
-    for (std::size_t j = i; j < block_listens.size(); ++j) {
-      const SockAddr& a = block_listens[j].socket.sockaddr;
-      const bool same = a.family == first.family &&
-                        (a.family == SockAddr::Family::unix_socket ? a.path == first.path
-                                                                   : a.port == first.port);
-      if (!done[j] && same) {
-        group.push_back(j);
-        done[j] = true;
-      }
-    }
-    const auto wildcard = std::find_if(group.begin(), group.end(), [&](std::size_t j) {
-      return block_listens[j].socket.wildcard;
-    });
-    for (const auto j : group) {
-      if (wildcard == group.end() || (block_listens[j].bind && !block_listens[j].socket.wildcard)) {
-        out.listening.push_back(block_listens[j].socket);
-      }
-    }
-    if (wildcard != group.end()) {
-      out.listening.push_back(block_listens[*wildcard].socket);
+    if (group.wildcard) {
+      out.listening.push_back(std::move(*group.wildcard));
     }
   }
-  block_listens.clear();
+  listen_groups.clear();
+  listen_group_index.clear();
+  http_addresses.clear();
 }
 
 } // namespace popcheck::model::detail

@@ -62,12 +62,22 @@ struct Walker {
   std::optional<std::int64_t> worker_processes = 1; // nullopt: auto (the machine's CPU count)
   bool worker_priority_set = false;                 // ngx_set_priority: set and not 0
   std::vector<std::string> thread_pools;            // names defined so far
-  // The listens of the block being read (mail{} or http{}), made into sockets at its '}'.
+  // The listens of the block being read (mail{} or http{}), made into sockets at its '}': per
+  // address family and port (unix: per path), in the order first listened on. Specific addresses
+  // are kept until a wildcard comes, then only those with a socket of their own (`bind` or a
+  // socket option), so 100k addresses behind one wildcard keep one socket's memory.
   struct BlockListen {
     ListeningSocket socket;
-    bool bind = false; // a socket of its own even beside a wildcard
+    bool bind = false;
   };
-  std::vector<BlockListen> block_listens;
+  struct ListenGroup {
+    std::vector<BlockListen> specific;
+    std::optional<ListeningSocket> wildcard;
+  };
+  std::vector<ListenGroup> listen_groups;
+  std::map<std::tuple<int, int, std::string>, std::size_t> listen_group_index;
+  std::unordered_set<std::string> http_addresses; // http{}: several servers share one address
+  void add_block_listen(BlockListen listen);
 
   Resolver& resolver() { return options.resolver ? *options.resolver : no_resolver; }
   bool version_at_least(const NginxVersion& v) const { return options.version >= v; }
@@ -119,7 +129,7 @@ struct Walker {
   void add_log_file(const conf::Directive& d);
   void add_listen_socket(const Listener& l);
   void http_listen(const conf::Directive& d);
-  // ngx_mail_optimize_servers / ngx_http_optimize_servers: block_listens into Analysis::listening.
+  // ngx_mail_optimize_servers / ngx_http_optimize_servers: listen_groups into Analysis::listening.
   void close_listen_block();
   void worker_cpu_affinity(const conf::Directive& d);
   void thread_pool(const conf::Directive& d);
