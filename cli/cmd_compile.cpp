@@ -20,6 +20,7 @@ struct CompileOptions {
   bool no_resolve = false;
   bool no_file_checks = false;
   bool check_users = false;
+  bool check_binds = false;
   std::string output;
   int indent = 2;
 };
@@ -41,6 +42,8 @@ int run_compile(const CompileOptions& options) {
   analyze.files = options.no_file_checks ? nullptr : &probe;
   model::SystemUserDatabase users;
   analyze.users = options.check_users ? &users : nullptr;
+  model::SystemBindProbe sockets;
+  analyze.sockets = options.check_binds ? &sockets : nullptr;
   if (!options.hostname.empty()) {
     analyze.hostname = options.hostname;
   }
@@ -71,6 +74,9 @@ void add_compile_command(CLI::App& app, int& exit_code) {
                     "do not check that certificate, key and password files can be read");
   command->add_flag("--check-users", options->check_users,
                     "look up `user`'s user and group on this machine, as nginx -t run as root");
+  command->add_flag("--check-binds", options->check_binds,
+                    "bind each listening address on this machine (then close it), as nginx -t "
+                    "does: reports addresses the machine does not have");
   command->add_option("-o,--output", options->output, "write the JSON to FILE instead of stdout");
   command->add_option("--indent", options->indent, "JSON indentation (-1: one line)")
       ->check(CLI::Range(-1, 16));

@@ -33,6 +33,7 @@ struct LintCliOptions {
   bool dump = false;
   bool no_file_checks = false;
   bool check_users = false;
+  bool check_binds = false;
   bool no_resolve = false;
   std::optional<std::string> hostname;
   bool color = false;
@@ -40,6 +41,7 @@ struct LintCliOptions {
   bool show_suppressed = false;
   bool show_defaults = false;
   std::string base_dir;
+  std::string docs_url = lint::default_docs_url(); // SARIF links; empty: none
   std::vector<std::string> path_map; // FROM=TO, repeatable
   std::size_t max_findings = 1000;   // text: past this, a summary line; 0 = all
   std::string config;                // --config FILE: this project file instead of searching
@@ -50,6 +52,7 @@ struct LintCliOptions {
   bool cli_only = false;
   bool cli_skip = false;
   bool cli_target_version = false;
+  bool cli_docs_url = false;
   // From the project file.
   std::map<std::string, Severity> severity;
   std::optional<lint::TargetVersion> config_target;
@@ -134,6 +137,9 @@ LintCliOptions with_project_config(LintCliOptions cli, const lint::ProjectConfig
   if (!cli.cli_target_version && config.target_version) {
     cli.config_target = config.target_version;
   }
+  if (!cli.cli_docs_url && config.docs_url) {
+    cli.docs_url = *config.docs_url;
+  }
   return cli;
 }
 
@@ -212,6 +218,11 @@ int run_lint(const LintCliOptions& given) {
       return k_exit_usage;
     }
   }
+  if (!cli.docs_url.empty() && !lint::valid_docs_url(cli.docs_url)) {
+    std::cerr << "popcheck: --docs-url \"" << cli.docs_url
+              << "\" is not an absolute http(s) URL\n";
+    return k_exit_usage;
+  }
   lint::LintOptions options;
   options.version = cli.config_target.value_or(*lint::parse_target_version(cli.target_version));
   options.severity = cli.severity;
@@ -234,6 +245,8 @@ int run_lint(const LintCliOptions& given) {
                                              : &mapped_probe;
   model::SystemUserDatabase users;
   options.analyze.users = cli.check_users ? &users : nullptr;
+  model::SystemBindProbe sockets;
+  options.analyze.sockets = cli.check_binds ? &sockets : nullptr;
   options.analyze.hostname = cli.hostname;
 
   const bool to_terminal = (cli.output.empty() || cli.output == "-") && isatty(STDOUT_FILENO);
@@ -279,7 +292,8 @@ int run_lint(const LintCliOptions& given) {
   if (cli.format == "json") {
     lint::format_json(report, 2, output.sink());
   } else if (cli.format == "sarif") {
-    lint::format_sarif(report, {.base_dir = base_dir(cli.base_dir)}, output.sink());
+    lint::format_sarif(report, {.base_dir = base_dir(cli.base_dir), .docs_url = cli.docs_url},
+                       output.sink());
   } else if (cli.format == "junit") {
     lint::format_junit(report,
                        {.base_dir = base_dir(cli.base_dir), .fail_on = fail_severity(cli.fail_on)},
@@ -344,6 +358,9 @@ void add_lint_command(CLI::App& app, int& exit_code) {
                     "do not check that certificate, key and password files exist");
   command->add_flag("--check-users", options->check_users,
                     "look up `user`'s user and group on this machine, as nginx -t run as root");
+  command->add_flag("--check-binds", options->check_binds,
+                    "bind each listening address on this machine (then close it), as nginx -t "
+                    "does: reports addresses the machine does not have");
   command->add_flag("--no-resolve", options->no_resolve,
                     "do not resolve host names (listen, auth_http, resolver)");
   command->add_option("--hostname", options->hostname,
@@ -355,6 +372,10 @@ void add_lint_command(CLI::App& app, int& exit_code) {
   command->add_flag(
       "--show-defaults", options->show_defaults,
       "also report findings that only restate nginx's defaults (once per mail block)");
+  command->add_option("--docs-url", options->docs_url,
+                      "SARIF: link each rule's help (helpUri) and the tool (informationUri) to "
+                      "docs/ published at this http(s) URL (default: no links, the full help "
+                      "text only)");
   command->add_option("--base-dir", options->base_dir,
                       "SARIF, JUnit and codequality: make file paths relative to this directory "
                       "(default: the top of the git work tree around the current directory, "
@@ -378,6 +399,7 @@ void add_lint_command(CLI::App& app, int& exit_code) {
     options->cli_only = command->get_option("--only")->count() > 0;
     options->cli_skip = command->get_option("--skip")->count() > 0;
     options->cli_target_version = command->get_option("--target-version")->count() > 0;
+    options->cli_docs_url = command->get_option("--docs-url")->count() > 0;
     exit_code = run_lint(*options);
   });
 }

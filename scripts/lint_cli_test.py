@@ -203,10 +203,26 @@ def report_tests(popcheck, tmp):
            f"top, no LINT002/3 ({[(r['ruleId'], r['locations'][0]['physicalLocation']['artifactLocation']['uri']) for r in results]})")
     expect(all(set(res.get("properties", {})) <= {"server", "protocol"} for res in results),
            "sarif: result properties are server and protocol only")
-    rules = doc["runs"][0]["tool"]["driver"]["rules"]
-    expect(all(rule["helpUri"].endswith("/rules.md#" + rule["id"].lower()) for rule in rules)
-           and doc["runs"][0]["tool"]["driver"]["informationUri"].endswith("/lint.md"),
-           "sarif: informationUri and a helpUri per rule")
+    # popcheck has no website: no links unless --docs-url (or docs_url in .popcheck.json) says
+    # where docs/ is published; each rule carries its whole help either way.
+    driver = doc["runs"][0]["tool"]["driver"]
+    expect("informationUri" not in driver
+           and not [rule for rule in driver["rules"] if "helpUri" in rule]
+           and all(rule["help"]["text"].startswith(rule["id"] + " ")
+                   and "Fix" in rule["help"]["markdown"] for rule in driver["rules"]),
+           "sarif without --docs-url: no links, every rule's full help text and markdown")
+    r = run(popcheck, ["--format", "sarif", "--docs-url", "https://docs.example.test/popcheck"]
+            + args, os.path.join(repo, "sub"))
+    doc = json.loads(r.stdout)
+    sarif_valid(doc, "sarif with --docs-url")
+    driver = doc["runs"][0]["tool"]["driver"]
+    expect(driver.get("informationUri") == "https://docs.example.test/popcheck/lint.md"
+           and all(rule.get("helpUri") == "https://docs.example.test/popcheck/rules.md#"
+                   + rule["id"].lower() for rule in driver["rules"]),
+           "sarif --docs-url: informationUri and a helpUri per rule under it")
+    r = run(popcheck, ["--format", "sarif", "--docs-url", "docs/"] + args, os.path.join(repo, "sub"))
+    expect(r.returncode == 3 and b"not an absolute http(s) URL" in r.stderr,
+           f"a relative --docs-url is a usage error (exit {r.returncode})")
     r = run(popcheck, ["--format", "json", "--path-map", "etc=x", main], repo)
     expect(r.returncode == 3 and b"--path-map wants FROM=TO" in r.stderr,
            f"a relative FROM is a usage error (exit {r.returncode})")

@@ -10,7 +10,9 @@ nginx stops at its first error, popcheck reports them all, so for each case:
   * nginx passes: popcheck reports no CONF/MAIL0xx error (pitfalls, MAIL1xx and POP3/IMAP/SMTP, are allowed);
   * every nginx [warn] printed before it stopped is among popcheck's warnings;
   * the exit codes agree (lint --fail-on error: 1 iff nginx fails).
-Both run as root on this machine, so popcheck looks up `user` as nginx does (--check-users).
+Both run as root on this machine, so popcheck looks up `user` as nginx does (--check-users). A
+case whose first line names `--check-binds` also has popcheck bind its listening addresses (only
+those cases: a bind on the host could take a port another test is about to use).
 nginx -t binds every listen: it runs inside `unshare -n` (a private network namespace) when that
 works; otherwise only cases whose listens are 127.0.0.1 ports 26000-26999 run, the rest are skipped.
 Exit 0 all passed, 1 a case failed, 77 nginx or its mail module is missing (ctest skip).
@@ -67,6 +69,9 @@ def check_case(popcheck, case_dir, recorded=False):
         return None
     nginx_exit, lines = verdict
     extra = ["--no-resolve"] if recorded else []
+    with open(conf, encoding="utf-8", errors="surrogateescape") as f:
+        if "--check-binds" in f.readline():
+            extra.append("--check-binds")
     # The fatal line is [emerg], except a few I/O errors ([crit] pread() of a directory).
     emerg = [m for line in lines for level in ("emerg", "alert", "crit")
              for m in nginx_messages([line], level)]

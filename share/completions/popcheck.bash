@@ -28,11 +28,11 @@ _popcheck() {
   local opts=""
   case $verb in
     parse) opts="--dump --indent -o --output" ;;
-    compile) opts="--dump --hostname --no-resolve --no-file-checks --check-users -o --output --indent" ;;
+    compile) opts="--dump --hostname --no-resolve --no-file-checks --check-users --check-binds -o --output --indent" ;;
     diff) opts="--format --dump --old-dump --new-dump --hostname --resolve --file-checks -o --output" ;;
     lint)
       opts="--format -o --output --fail-on --only --skip --target-version --dump --no-file-checks --check-users
-        --no-resolve --hostname --color --no-color --show-suppressed --show-defaults --base-dir
+        --check-binds --no-resolve --hostname --color --no-color --show-suppressed --show-defaults --base-dir --docs-url
         --path-map --max-findings --config --no-config --no-progress"
       ;;
     explain) opts="--list --markdown" ;;

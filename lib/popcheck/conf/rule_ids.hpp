@@ -176,6 +176,15 @@ inline constexpr RuleId k_user_lookup{"CONF013", RuleFamily::conf, Severity::err
 inline constexpr RuleId k_template_file{"LINT005", RuleFamily::lint, Severity::warning};
 inline constexpr RuleId k_http_not_checked{"LINT006", RuleFamily::lint, Severity::info};
 
+// Added with the rest of the core/events init checks (#14): the core module's values, the pid
+// file, and the listening sockets nginx binds once the configuration is read.
+inline constexpr RuleId k_debug_connection{"CONF014", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_pid_file{"CONF015", RuleFamily::conf, Severity::error};
+inline constexpr RuleId k_cpu_affinity_masks{"CONF016", RuleFamily::conf, Severity::warning};
+inline constexpr RuleId k_bind_failed{"CONF017", RuleFamily::conf, Severity::error};
+// nginx -t passes (it ignores "address in use"), but nginx cannot start.
+inline constexpr RuleId k_listen_sockets_collide{"MAIL114", RuleFamily::mail, Severity::error};
+
 // Every id above, in id order within each family (later additions at the end).
 inline constexpr const RuleId* k_all[] = {
     &k_syntax_error,
@@ -253,6 +262,11 @@ inline constexpr const RuleId* k_all[] = {
     &k_user_lookup,
     &k_template_file,
     &k_http_not_checked,
+    &k_debug_connection,
+    &k_pid_file,
+    &k_cpu_affinity_masks,
+    &k_bind_failed,
+    &k_listen_sockets_collide,
 };
 
 // An id is its family's prefix and three digits.

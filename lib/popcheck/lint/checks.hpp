@@ -24,6 +24,8 @@ void check_user_capability(const ServerContext& c, Diagnostics& out);
 // What was linted at all (checks_inputs.cpp).
 void check_no_mail_server(const LintContext& context, Diagnostics& out);
 void check_include_matched_nothing(const LintContext& context, Diagnostics& out);
+// Listening sockets that collide when nginx starts (checks_sockets.cpp).
+void check_listen_sockets_collide(const LintContext& context, Diagnostics& out);
 
 // MAIL140-179: one concept in every protocol.
 void check_plaintext_password_methods(const ServerContext& c, Diagnostics& out);

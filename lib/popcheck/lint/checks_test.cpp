@@ -171,6 +171,13 @@ TEST_CASE("lint POP3027/POP3028: lists replaced, last occurrence wins") {
         "entirely; nothing is inherited from it");
   CHECK(count(config("", "    auth_http 127.0.0.1:9000/other;\n"), "POP3028") == 1);
   CHECK(count(config(""), "POP3028") == 0);
+  // A server repeating mail{}'s certificate and key exactly replaces them with themselves:
+  // nothing changes, nothing is reported; another certificate is.
+  const std::string mail_tls = "    ssl_certificate cert.pem;\n    ssl_certificate_key key.pem;\n";
+  CHECK(count(config(k_tls, mail_tls), "POP3027") == 0);
+  CHECK(count(config("        ssl_certificate other.pem;\n        ssl_certificate_key key.pem;\n",
+                     mail_tls),
+              "POP3027") == 1);
 }
 
 TEST_CASE("lint MAIL108/MAIL146/POP3033: unused ssl, logging, USER capability") {

@@ -1,19 +1,40 @@
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <popcheck/lint/formatters.hpp>
 
 #ifndef POPCHECK_DOCS_URL
-#define POPCHECK_DOCS_URL "https://popcheck.invalid/docs"
+#define POPCHECK_DOCS_URL ""
 #endif
 
 namespace popcheck::lint {
 
-std::string docs_url(std::string_view page) {
-  return std::string(POPCHECK_DOCS_URL) + "/" + std::string(page);
+std::string default_docs_url() {
+  return POPCHECK_DOCS_URL;
 }
 
-std::string rule_help_url(std::string_view rule_id) {
-  std::string url = docs_url("rules.md") + "#";
+bool valid_docs_url(std::string_view url) {
+  const auto host_at = url.starts_with("https://") ? 8 : url.starts_with("http://") ? 7 : 0;
+  if (host_at == 0 || url.size() == static_cast<std::size_t>(host_at) ||
+      url[static_cast<std::size_t>(host_at)] == '/') {
+    return false;
+  }
+  // A URI has no spaces, control bytes or quotes; '#' would cut the page off.
+  return std::none_of(url.begin(), url.end(), [](unsigned char c) {
+    return c <= ' ' || c >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '#';
+  });
+}
+
+std::string docs_page_url(std::string_view docs_url, std::string_view page) {
+  std::string url(docs_url);
+  if (!url.ends_with('/')) {
+    url += '/';
+  }
+  return url + std::string(page);
+}
+
+std::string rule_help_url(std::string_view docs_url, std::string_view rule_id) {
+  std::string url = docs_page_url(docs_url, "rules.md") + "#";
   for (const char c : rule_id) {
     url += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 #include <popcheck/lint/formatters.hpp>
+#include <popcheck/lint/rule_docs.hpp>
 
 using namespace popcheck;
 using namespace popcheck::lint;
@@ -40,9 +41,16 @@ TEST_CASE("report paths: relative under the base directory, normalised, absolute
   CHECK(report_path("/a.conf", "/") == "a.conf");
 }
 
-TEST_CASE("rule help links: docs/rules.md sections by lower-case id") {
-  CHECK(rule_help_url("POP3003").ends_with("/rules.md#pop3003"));
-  CHECK(docs_url("lint.md").ends_with("/lint.md"));
+TEST_CASE("rule help links: docs/rules.md sections by lower-case id, under --docs-url only") {
+  CHECK(rule_help_url("https://x.test/docs", "POP3003") == "https://x.test/docs/rules.md#pop3003");
+  CHECK(docs_page_url("https://x.test/docs/", "lint.md") == "https://x.test/docs/lint.md");
+  CHECK(valid_docs_url("https://x.test/docs"));
+  CHECK(valid_docs_url("http://localhost:8000/"));
+  CHECK_FALSE(valid_docs_url("docs/"));
+  CHECK_FALSE(valid_docs_url("file:///usr/share/doc/popcheck"));
+  CHECK_FALSE(valid_docs_url("https://"));
+  CHECK_FALSE(valid_docs_url("https://x.test/a b"));
+  CHECK_FALSE(valid_docs_url("https://x.test/docs#x"));
 }
 
 TEST_CASE("lint text format: control bytes from the configuration are escaped") {
@@ -118,12 +126,25 @@ TEST_CASE("lint sarif format: start lines, rule links, server and protocol, fail
   auto doc = nlohmann::json::parse(format_sarif(report, {.base_dir = "/repo"}));
   const auto& run = doc["runs"][0];
   CHECK(run["invocations"] == nlohmann::json::parse(R"([{"executionSuccessful": true}])"));
-  CHECK(run["tool"]["driver"]["informationUri"].get<std::string>().ends_with("/lint.md"));
+  // No published docs: no links, and each rule's help is its whole documentation.
+  CHECK(!run["tool"]["driver"].contains("informationUri"));
   for (const auto& rule : run["tool"]["driver"]["rules"]) {
+    CHECK(!rule.contains("helpUri"));
+    const Rule* known = find_rule(rule["id"].get<std::string>());
+    REQUIRE(known != nullptr);
+    CHECK(rule["help"]["text"] == render_rule_text(*known));
+    CHECK(rule["help"]["markdown"].get<std::string>().find(std::string(known->fix)) !=
+          std::string::npos);
+  }
+  const auto linked = nlohmann::json::parse(
+      format_sarif(report, {.base_dir = "/repo", .docs_url = "https://x.test/docs"}));
+  const auto& driver = linked["runs"][0]["tool"]["driver"];
+  CHECK(driver["informationUri"] == "https://x.test/docs/lint.md");
+  for (const auto& rule : driver["rules"]) {
     const auto id = rule["id"].get<std::string>();
     std::string anchor = "#" + id;
     std::transform(anchor.begin(), anchor.end(), anchor.begin(), ::tolower);
-    CHECK(rule["helpUri"].get<std::string>().ends_with("/rules.md" + anchor));
+    CHECK(rule["helpUri"] == "https://x.test/docs/rules.md" + anchor);
   }
   const auto& results = run["results"];
   CHECK(results[0]["locations"][0]["physicalLocation"] ==

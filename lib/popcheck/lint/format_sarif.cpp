@@ -4,6 +4,7 @@
 #include <popcheck/conf/severity.hpp>
 #include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/rule.hpp>
+#include <popcheck/lint/rule_docs.hpp>
 #include <popcheck/util/block_output.hpp>
 #include <popcheck/util/json_writer.hpp>
 #include <vector>
@@ -79,7 +80,7 @@ void text_object(JsonWriter& json, std::string_view key, std::string_view text) 
   json.end_object();
 }
 
-void rule_descriptor(JsonWriter& json, std::string_view id) {
+void rule_descriptor(JsonWriter& json, std::string_view id, std::string_view docs_url) {
   json.begin_object();
   const Rule* rule = find_rule(id);
   if (rule == nullptr) {
@@ -95,13 +96,19 @@ void rule_descriptor(JsonWriter& json, std::string_view id) {
   json.value(sarif_level(rule->default_severity()));
   json.end_object();
   text_object(json, "fullDescription", rule->rationale);
-  std::string help = std::string(rule->rationale);
-  if (!rule->fix.empty()) {
-    help += "\n\nFix: " + std::string(rule->fix);
+  // The rule's whole documentation (docs/rules.md's section, `popcheck explain`'s text): with no
+  // published docs to link to, the report must stand on its own.
+  json.key("help");
+  json.begin_object();
+  json.key("markdown");
+  json.value(render_rule_markdown(*rule, false));
+  json.key("text");
+  json.value(render_rule_text(*rule));
+  json.end_object();
+  if (!docs_url.empty()) {
+    json.key("helpUri");
+    json.value(rule_help_url(docs_url, rule->id()));
   }
-  text_object(json, "help", help);
-  json.key("helpUri");
-  json.value(rule_help_url(rule->id()));
   json.key("id");
   json.value(rule->id());
   json.key("name");
@@ -300,14 +307,16 @@ void format_sarif(const LintReport& report, const SarifOptions& options, const O
   json.begin_object();
   json.key("driver");
   json.begin_object();
-  json.key("informationUri");
-  json.value(docs_url("lint.md"));
+  if (!options.docs_url.empty()) {
+    json.key("informationUri");
+    json.value(docs_page_url(options.docs_url, "lint.md"));
+  }
   json.key("name");
   json.value("popcheck");
   json.key("rules");
   json.begin_array();
   for (const auto id : rules) {
-    rule_descriptor(json, id);
+    rule_descriptor(json, id, options.docs_url);
     output.item_done();
   }
   json.end_array();

@@ -13,11 +13,16 @@
 
 namespace popcheck::lint {
 
-// Where the rule documentation is published (CMake POPCHECK_DOCS_URL): SARIF's informationUri and
-// helpUri point into it.
-std::string docs_url(std::string_view page);
+// Where docs/ is published, if anywhere: popcheck has no website of its own, so by default
+// (CMake POPCHECK_DEFAULT_DOCS_URL, empty unless a packager sets it) SARIF names no informationUri or
+// helpUri and carries each rule's documentation in full instead; `--docs-url` sets one.
+std::string default_docs_url();
+// Whether `url` can be a SARIF informationUri/helpUri base: an absolute http(s) URL.
+bool valid_docs_url(std::string_view url);
+// `page` under `docs_url` ("https://x/docs" + "lint.md").
+std::string docs_page_url(std::string_view docs_url, std::string_view page);
 // docs/rules.md's section of a rule: its id in lower case, as Markdown renderers make heading ids.
-std::string rule_help_url(std::string_view rule_id);
+std::string rule_help_url(std::string_view docs_url, std::string_view rule_id);
 
 // `file` relative to `base` (an absolute directory) when it lies under it, else `file`; both
 // lexically normalised ("./" and "../" resolved), so an absolute input inside the repository is
@@ -64,6 +69,7 @@ void format_json(const LintReport& report, int indent, const OutputSink& sink);
 
 struct SarifOptions {
   std::string base_dir; // file URIs are made relative to this directory (repo root for GitHub)
+  std::string docs_url; // empty: no informationUri/helpUri (rules carry their full help text)
 };
 // SARIF 2.1.0 (schemas/sarif-2.1.0.json), suppressed findings included with `suppressions`.
 std::string format_sarif(const LintReport& report, const SarifOptions& options);

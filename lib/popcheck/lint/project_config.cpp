@@ -1,5 +1,6 @@
 #include <cerrno>
 #include <nlohmann/json.hpp>
+#include <popcheck/lint/formatters.hpp>
 #include <popcheck/lint/project_config.hpp>
 
 namespace popcheck::lint {
@@ -52,6 +53,14 @@ std::expected<void, std::string> apply(const std::string& key, const json& value
     config.fail_on = *level;
     return {};
   }
+  if (key == "docs_url") {
+    if (!value.is_string() || !valid_docs_url(value.get<std::string>())) {
+      return std::unexpected("\"docs_url\" must be an absolute http(s) URL (where docs/ is "
+                             "published)");
+    }
+    config.docs_url = value.get<std::string>();
+    return {};
+  }
   if (key == "only" || key == "skip") {
     auto ids = rule_list(value, key);
     if (!ids) {
@@ -98,7 +107,7 @@ std::expected<void, std::string> apply(const std::string& key, const json& value
     return {};
   }
   return std::unexpected("unknown key \"" + key +
-                         "\" (expected fail_on, only, skip, severity, target_version)");
+                         "\" (expected docs_url, fail_on, only, skip, severity, target_version)");
 }
 
 } // namespace

@@ -24,6 +24,7 @@ struct ProjectConfig {
   std::map<std::string, Severity> severity;     // per rule id
   std::vector<std::string> off;                 // rules whose severity is "off"
   std::optional<TargetVersion> target_version;
+  std::optional<std::string> docs_url; // SARIF informationUri/helpUri base (--docs-url)
 };
 
 // Parses the text of a project file (schemas/popcheck-config.schema.json). Unknown keys, rules

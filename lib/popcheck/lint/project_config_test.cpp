@@ -11,7 +11,8 @@ TEST_CASE("project config: every key, names resolved to ids") {
     "only": ["POP3001", "cleartext-credentials"],
     "skip": ["CONF004"],
     "severity": {"POP3001": "info", "directive-not-allowed-here": "warning", "POP3003": "off"},
-    "target_version": "1.26"
+    "target_version": "1.26",
+    "docs_url": "https://docs.example.test/popcheck"
   })",
                                            "/repo/.popcheck.json");
   REQUIRE(config.has_value());
@@ -23,6 +24,8 @@ TEST_CASE("project config: every key, names resolved to ids") {
   CHECK(config->severity == std::map<std::string, Severity>{{"CONF004", Severity::warning},
                                                             {"POP3001", Severity::info}});
   CHECK(config->target_version == TargetVersion::v1_26);
+  CHECK(config->docs_url == "https://docs.example.test/popcheck");
+  CHECK_FALSE(parse_project_config(R"({"docs_url": "docs/"})", "/r/.popcheck.json").has_value());
 }
 
 TEST_CASE("project config: an empty object changes nothing") {
@@ -45,8 +48,8 @@ TEST_CASE("project config: mistakes are errors naming the file") {
   CHECK(error("{") == "/r/.popcheck.json: not valid JSON");
   CHECK(error("[]") == "/r/.popcheck.json: must be a JSON object");
   CHECK(error(R"({"fail-on": "error"})") ==
-        "/r/.popcheck.json: unknown key \"fail-on\" (expected fail_on, only, skip, severity, "
-        "target_version)");
+        "/r/.popcheck.json: unknown key \"fail-on\" (expected docs_url, fail_on, only, skip, "
+        "severity, target_version)");
   CHECK(error(R"({"fail_on": "warn"})") ==
         "/r/.popcheck.json: \"fail_on\" must be one of error|warning|info|none, not \"warn\"");
   CHECK(error(R"({"only": "POP3001"})") ==

@@ -126,19 +126,26 @@ std::string render_rules_markdown() {
            std::string(rule.summary) + " |\n";
   }
   for (const auto& rule : all_rules()) {
-    out += "\n## " + std::string(rule.id()) + "\n\n**" + std::string(rule.name) + "**, default " +
-           to_string(rule.default_severity());
-    if (const auto security = security_text(rule); !security.empty()) {
-      out += ", security severity " + security;
-    }
-    out += ". " + std::string(rule.summary) + ".";
-    if (const auto former = former_ids(rule); !former.empty()) {
-      out += " Formerly " + former + ".";
-    }
-    out += "\n\n" + std::string(rule.rationale) + "\n\nExample:\n\n```nginx\n" +
-           std::string(rule.example) + "\n```\n\nFix: " + std::string(rule.fix) +
-           "\n\nReferences: " + linked_references(rule.references) + ".\n";
+    out += "\n## " + std::string(rule.id()) + "\n\n" + render_rule_markdown(rule, true);
   }
+  return out;
+}
+
+std::string render_rule_markdown(const Rule& rule, bool link_references) {
+  std::string out = "**" + std::string(rule.name) + "**, default " +
+                    to_string(rule.default_severity());
+  if (const auto security = security_text(rule); !security.empty()) {
+    out += ", security severity " + security;
+  }
+  out += ". " + std::string(rule.summary) + ".";
+  if (const auto former = former_ids(rule); !former.empty()) {
+    out += " Formerly " + former + ".";
+  }
+  out += "\n\n" + std::string(rule.rationale) + "\n\nExample:\n\n```nginx\n" +
+         std::string(rule.example) + "\n```\n\nFix: " + std::string(rule.fix) +
+         "\n\nReferences: " +
+         (link_references ? linked_references(rule.references) : std::string(rule.references)) +
+         ".\n";
   return out;
 }
 

@@ -4,6 +4,7 @@
 // checks live in checks_cleartext.cpp, checks_tls.cpp, checks_tls_ports.cpp and
 // checks_client_cert.cpp. Rules that began as POP3 rules answer to their first id too.
 
+#include <popcheck/lint/checks.hpp>
 #include <popcheck/lint/checks_mail.hpp>
 #include <popcheck/lint/rule_tables.hpp>
 
@@ -199,6 +200,25 @@ constexpr Rule k_mail_rules[] = {
                    "3.3 and 7.3; RFC 6409 section 3.1",
      .security_severity = 4.3,
      .check_server = check_tls_port_mismatch},
+    {.rule_id = rules::k_listen_sockets_collide,
+     .name = "listen-sockets-collide",
+     .summary = "Two listening sockets overlap: nginx -t passes, nginx cannot start",
+     .rationale =
+         "nginx -t ignores `address in use` when it binds (the running nginx holds its "
+         "sockets), so it accepts listens that collide with each other; nginx itself then fails "
+         "to start with `bind() to A failed (98: Address already in use)` five times and `still "
+         "could not bind()`. On Linux one port cannot be listened on by two sockets whose "
+         "addresses overlap (the same address, or either the wildcard): a mail listen on the "
+         "port of an http{} listen, or `listen 127.0.0.1:25 bind;` beside `listen 25;` (`bind` "
+         "and socket options give the specific address a socket of its own). popcheck reads "
+         "the addresses of http{}'s `listen` directives for this, not the rest of http{}; a "
+         "server without `listen` (port 80 by default) is not counted.",
+     .example = "http { server { listen 110; } }\nmail { server { listen 127.0.0.1:110; protocol pop3; } }",
+     .fix = "One owner per port: another port for mail or http, or specific addresses that do not "
+            "overlap; drop `bind` where a wildcard on the same port serves the address anyway.",
+     .references = "docs/nginx-behaviour.md#init-checks; nginx src/core/ngx_connection.c "
+                   "ngx_open_listening_sockets(), src/mail/ngx_mail.c ngx_mail_optimize_servers()",
+     .check = check_listen_sockets_collide},
 };
 
 } // namespace

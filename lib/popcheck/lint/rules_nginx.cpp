@@ -377,12 +377,72 @@ constexpr Rule k_rules[] = {
          "directive exists and is allowed where it stands; nginx -t also rejects proxy_pass "
          "URLs without a scheme, unknown variables, duplicate locations and listen options, "
          "which popcheck does not see. One finding per http{} block says so rather than "
-         "passing it silently.",
+         "passing it silently. (The addresses of its `listen` directives are read, for "
+         "MAIL114: a mail listen that collides with one of them.)",
      .example = "http {\n    server { location / { proxy_pass backend:8080; } }\n}",
      .fix = "Run `nginx -t` (or a linter for http configurations) for the http part; skip this "
             "note with `--skip LINT006`.",
      .references = "docs/rules.md#LINT006",
      .check = check_http_blocks},
+    {.rule_id = rules::k_debug_connection,
+     .name = "debug-connection-address",
+     .summary = "debug_connection names no address nginx can use",
+     .rationale =
+         "`debug_connection` takes an address, a CIDR block or `unix:`; anything else is looked "
+         "up as a host name while nginx reads the file, and nginx -t fails with `host not found "
+         "in debug_connection \"X\"` when it does not resolve (a mask longer than the address, "
+         "`all`, a typo). Bits set below the mask (`10.0.0.1/8`) are a warning: nginx clears "
+         "them. With `--no-resolve` host names are not looked up.",
+     .example = "events { debug_connection 10.0.0.0/33; }",
+     .fix = "Write the client's address or network (`10.0.0.0/8`, `::1`), or `unix:`.",
+     .references = "docs/nginx-behaviour.md#core-values; nginx src/event/ngx_event.c "
+                   "ngx_event_debug_connection()"},
+    {.rule_id = rules::k_pid_file,
+     .name = "pid-file-cannot-open",
+     .summary = "The pid file cannot be created",
+     .rationale =
+         "nginx -t creates the pid file named by `pid` (empty) before it opens the logs, and "
+         "fails with `open() \"F\" failed (2: No such file or directory)` (no file or line) "
+         "when its directory is missing or not writable, or `(21: Is a directory)`. popcheck "
+         "asks the file system it runs on, for an absolute `pid` only (the default "
+         "/run/nginx.pid and relative paths depend on how nginx was built and started), and "
+         "reports a missing directory or a directory named as the file, not a permission "
+         "(nginx's master runs as root, popcheck usually does not); `--no-file-checks` turns "
+         "this off.",
+     .example = "pid /run/nginx/nginx.pid;   # no /run/nginx directory",
+     .fix = "Point `pid` into a directory that exists and that nginx's master (root) can write, "
+            "or leave the default.",
+     .references = "docs/nginx-behaviour.md#init-checks; nginx src/core/ngx_cycle.c "
+                   "ngx_init_cycle(), ngx_create_pidfile()"},
+    {.rule_id = rules::k_cpu_affinity_masks,
+     .name = "cpu-affinity-mask-count",
+     .summary = "worker_cpu_affinity lists a different number of masks than there are workers",
+     .rationale =
+         "With more than one mask, nginx expects one per worker process: otherwise nginx -t "
+         "warns `the number of \"worker_processes\" is not equal to the number of "
+         "\"worker_cpu_affinity\" masks, using last mask for remaining worker processes`, and "
+         "the extra workers all share the last mask. With `worker_processes auto` the count is "
+         "the machine's CPUs, which popcheck does not know: not checked.",
+     .example = "worker_processes 4;\nworker_cpu_affinity 0001 0010;",
+     .fix = "Give one mask per worker, a single mask for all, or `worker_cpu_affinity auto;`.",
+     .references = "docs/nginx-behaviour.md#core-values; nginx src/core/nginx.c "
+                   "ngx_core_module_init_conf(), ngx_set_cpu_affinity()"},
+    {.rule_id = rules::k_bind_failed,
+     .name = "bind-fails-here",
+     .summary = "A listening address cannot be bound on this machine",
+     .rationale =
+         "nginx -t binds every listening socket and fails with `bind() to A failed (99: Cannot "
+         "assign requested address)` for an address the machine does not have, or `(13: "
+         "Permission denied)` for a port below 1024 when not run as root (no file or line). "
+         "It ignores `address in use` (the running nginx holds its sockets). The answer depends "
+         "on the machine, so popcheck binds (and at once closes, never listens) only with "
+         "`--check-binds`, on the machine and as the user it runs as; unix: sockets are not "
+         "checked.",
+     .example = "mail { server { listen 192.0.2.10:993 ssl; } }   # not an address of this host",
+     .fix = "Listen on an address the host has (or the wildcard), or lint on the host that "
+            "serves the configuration.",
+     .references = "docs/nginx-behaviour.md#init-checks; nginx src/core/ngx_connection.c "
+                   "ngx_open_listening_sockets()"},
 };
 
 } // namespace

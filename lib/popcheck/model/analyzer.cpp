@@ -281,6 +281,8 @@ void Walker::walk_list(std::span<const conf::Directive> list, Context ctx, Conte
         unknown_or_not_allowed(d);
       } else if (d.has_block && !is_opaque_http_block(d.name)) {
         walk_block(d, k_ctx_http, nullptr, nullptr);
+      } else if (d.name == "listen" && !d.args.empty()) {
+        http_listen(d);
       }
       break;
     case k_ctx_mail:
@@ -448,6 +450,7 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
     modules_used = true;
     http_seen = true;
     walk_block(d, k_ctx_http, nullptr, nullptr);
+    close_listen_block();
   } else if (d.name == "mail") {
     mail_block(d);
   } else if (d.name == "user") {
@@ -461,15 +464,34 @@ void Walker::main_directive(const conf::Directive& d, Context ctx) {
       }
     }
   } else if (d.name == "worker_processes") {
-    if (arg != "auto" && !parse_number(arg)) {
+    if (arg == "auto") {
+      worker_processes.reset();
+    } else if (const auto n = parse_number(arg)) {
+      worker_processes = *n;
+    } else {
       error(rules::k_invalid_value, d, "\"worker_processes\" directive invalid value");
     }
   } else if (d.name == "worker_priority") {
-    const std::string_view digits =
-        arg.starts_with('-') ? std::string_view(arg).substr(1) : std::string_view(arg);
-    if (!parse_number(digits)) {
+    // ngx_set_priority: a sign, then digits; only a priority other than 0 makes a second one
+    // a duplicate.
+    if (worker_priority_set) {
+      error(rules::k_duplicate, d, "\"worker_priority\" directive is duplicate");
+      return;
+    }
+    const bool sign = arg.starts_with('-') || arg.starts_with('+');
+    const auto n = parse_number(std::string_view(arg).substr(sign ? 1 : 0));
+    if (!n) {
       error(rules::k_invalid_value, d, "\"worker_priority\" directive invalid number");
     }
+    worker_priority_set = n && *n != 0;
+  } else if (d.name == "worker_cpu_affinity") {
+    worker_cpu_affinity(d);
+  } else if (d.name == "thread_pool") {
+    thread_pool(d);
+  } else if (d.name == "debug_connection") {
+    debug_connection(d);
+  } else if (d.name == "pid") {
+    pid_file.emplace(arg.str(), location(d));
   } else if (d.name == "worker_connections") {
     if (const auto n = parse_number(arg)) {
       worker_connections = *n;
@@ -518,6 +540,7 @@ void Walker::mail_block(const conf::Directive& d) {
   this->merger = nullptr;
   mail_settings = nullptr;
   merger.finish(out.diagnostics);
+  close_listen_block();
 }
 
 ContextConf Walker::read_mail_settings(const conf::Directive& d) {
@@ -586,6 +609,7 @@ Analysis analyze(const conf::ConfTree& tree, const AnalyzeOptions& options) {
   }
   walker.walk(tree.files[0].parsed, k_ctx_main, nullptr, nullptr);
   walker.flush_all_syntax();
+  walker.core_init_conf();
   if (!walker.events_seen) {
     Diagnostic diag;
     diag.rule = std::string(rules::k_no_events.id);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <popcheck/conf/ast.hpp>
+#include <popcheck/model/bind_probe.hpp>
 #include <popcheck/model/file_probe.hpp>
 #include <popcheck/model/mail_conf.hpp>
 #include <popcheck/model/merge.hpp>
@@ -32,6 +33,7 @@ struct AnalyzeOptions {
   Resolver* resolver = nullptr;        // null: host names are not looked up (nothing is reported)
   FileProbe* files = nullptr;          // null: certificate, key, password and log files are not checked
   UserDatabase* users = nullptr;       // null: `user` is not looked up (as nginx -t run by non-root)
+  BindProbe* sockets = nullptr;        // null: listening sockets are not bound (machine-dependent)
   std::optional<std::string> hostname; // default server_name; unset = system_hostname()
   NginxVersion version = k_nginx_1_22_1; // whose messages and directives to follow
   // Also put the tree's own (syntax, include) errors into Analysis::diagnostics, each where nginx
@@ -41,6 +43,17 @@ struct AnalyzeOptions {
   // so Analysis::servers and Analysis::mail->servers stay empty and memory stays flat however
   // many servers there are. Unset: they are kept.
   ServerSink on_server;
+};
+
+// A socket nginx binds once the configuration is read (cycle->listening): mail's, and http's as far
+// as popcheck reads http{} (the addresses of its `listen` directives).
+struct ListeningSocket {
+  SockAddr sockaddr;
+  std::string address;   // nginx's text: "0.0.0.0:110", "[::1]:993", "unix:/run/x"
+  bool wildcard = false; // 0.0.0.0 or [::]
+  bool ipv6only = true;  // AF_INET6 only: nginx sets IPV6_V6ONLY unless `ipv6only=off`
+  bool http = false;     // a socket of http{}, not of mail{}
+  Location where;        // the listen directive that made it
 };
 
 struct Analysis {
@@ -53,6 +66,10 @@ struct Analysis {
   std::optional<MailConf> mail; // the first mail{} block
   std::vector<EffectiveServer> servers;
   std::vector<Entry> main_error_log;
+  // In the order nginx binds them (block by block as each closes; within a block, per address
+  // family and port, sockets of their own first and a wildcard last). Host names not resolved
+  // (--no-resolve) are left out.
+  std::vector<ListeningSocket> listening;
 
   bool has_errors() const;
 };

@@ -117,7 +117,7 @@ constexpr CoreDirectiveSpec k_core[] = {
     {"worker_processes", k_main, A::take1, K::special, R::dup},
     {"debug_points", k_main, A::take1, K::enumeration, R::dup, false, false, k_debug_points_words},
     {"user", k_main, A::take12, K::special, R::dup},
-    {"worker_priority", k_main, A::take1, K::special, R::dup},
+    {"worker_priority", k_main, A::take1, K::special, R::acc}, // its own duplicate check
     {"worker_cpu_affinity", k_main, A::one_more, K::none, R::dup},
     {"worker_rlimit_nofile", k_main, A::take1, K::number, R::dup},
     {"worker_rlimit_core", k_main, A::take1, K::size, R::dup},

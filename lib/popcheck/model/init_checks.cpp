@@ -1,7 +1,9 @@
 // The checks nginx -t makes outside the directive handlers of the mail module: `user`'s lookups
 // while reading it (ngx_set_user), and once the whole configuration is read, the events module's
-// socket count (ngx_event_init_conf) and the opening of every log file (ngx_init_cycle).
+// socket count (ngx_event_init_conf), then in ngx_init_cycle the pid file (created in test mode),
+// the opening of every log file and the bind() of every listening socket.
 
+#include <cerrno>
 #include <popcheck/model/values.hpp>
 #include <popcheck/model/walker.hpp>
 
@@ -38,18 +40,6 @@ void Walker::add_log_file(const conf::Directive& d) {
   log_files.emplace_back(std::string(target), location(d));
 }
 
-void Walker::add_listen_socket(const Listener& l) {
-  // ngx_mail_optimize_servers: per family and port, a wildcard address takes every specific one
-  // without a socket option onto its own socket.
-  auto& group = socket_groups[{static_cast<int>(l.sockaddr.family), l.port}];
-  if (l.wildcard) {
-    group.wildcard = true;
-  } else {
-    ++group.specific;
-    group.bound += l.bind ? 1 : 0;
-  }
-}
-
 void Walker::init_checks() {
   // http{} has listening sockets of its own, which popcheck does not count.
   if (events_seen && !http_seen && !unresolved_listen) {
@@ -69,17 +59,53 @@ void Walker::init_checks() {
       out.diagnostics.push_back(std::move(diag));
     }
   }
-  if (options.files == nullptr) {
-    return;
+  if (options.files != nullptr) {
+    open_files();
+  }
+  if (options.sockets != nullptr) {
+    bind_sockets();
+  }
+}
+
+void Walker::open_files() {
+  const auto failed = [&](const rules::RuleId& rule, const std::string& path,
+                          const Location& where, const IoError& e) {
+    Diagnostic diag;
+    diag.rule = std::string(rule.id);
+    diag.severity = rule.severity;
+    diag.message =
+        "open() \"" + path + "\" failed (" + std::to_string(e.code) + ": " + e.message + ")";
+    diag.location = where;
+    diag.unlocated_in_nginx = true;
+    out.diagnostics.push_back(std::move(diag));
+  };
+  // ngx_create_pidfile: in test mode nginx creates the pid file (empty), before any log file.
+  // The default (/run/nginx.pid) and relative paths (against the -p prefix) are not checked, nor
+  // is permission: the pid file is the master's (root), and popcheck usually runs as someone else
+  // (`pid /run/nginx.pid;` is Debian's stock setting).
+  if (pid_file && pid_file->first.starts_with('/')) {
+    if (auto ok = options.files->check_appendable(pid_file->first);
+        !ok && ok.error().code != EACCES && ok.error().code != EPERM) {
+      failed(rules::k_pid_file, pid_file->first, pid_file->second, ok.error());
+    }
   }
   for (const auto& [path, where] : log_files) {
     if (auto ok = options.files->check_appendable(path); !ok) {
+      failed(rules::k_log_file, path, where, ok.error());
+    }
+  }
+}
+
+void Walker::bind_sockets() {
+  // ngx_open_listening_sockets: nginx -t stops at the first failure other than "address in use".
+  for (const auto& socket : out.listening) {
+    if (const auto e = options.sockets->try_bind(socket.sockaddr, socket.ipv6only)) {
       Diagnostic diag;
-      diag.rule = std::string(rules::k_log_file.id);
-      diag.severity = rules::k_log_file.severity;
-      diag.message = "open() \"" + path + "\" failed (" + std::to_string(ok.error().code) + ": " +
-                     ok.error().message + ")";
-      diag.location = where;
+      diag.rule = std::string(rules::k_bind_failed.id);
+      diag.severity = rules::k_bind_failed.severity;
+      diag.message = "bind() to " + socket.address + " failed (" + std::to_string(e->code) +
+                     ": " + e->message + ")";
+      diag.location = socket.where;
       diag.unlocated_in_nginx = true;
       out.diagnostics.push_back(std::move(diag));
     }

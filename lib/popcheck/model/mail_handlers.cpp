@@ -32,36 +32,6 @@ std::string full_path(const std::string& prefix, const std::string& path) {
   return path.starts_with('/') ? path : prefix + path;
 }
 
-// ngx_ptocidr: an address with an optional /bits. nullopt: not an address; true: low bits set.
-std::optional<bool> parse_cidr(std::string_view text) {
-  const auto slash = text.find('/');
-  const std::string_view addr = text.substr(0, slash);
-  std::array<std::uint8_t, 16> bytes{};
-  std::size_t bits_total = 0;
-  if (const auto v6 = parse_ipv6(addr)) {
-    bytes = *v6;
-    bits_total = 128;
-  } else if (const auto v4 = parse_ipv4(addr)) {
-    std::copy(v4->begin(), v4->end(), bytes.begin());
-    bits_total = 32;
-  } else {
-    return std::nullopt;
-  }
-  if (slash == std::string_view::npos) {
-    return false;
-  }
-  const auto shift = parse_number(text.substr(slash + 1));
-  if (!shift || static_cast<std::size_t>(*shift) > bits_total) {
-    return std::nullopt;
-  }
-  for (std::size_t bit = static_cast<std::size_t>(*shift); bit < bits_total; ++bit) {
-    if (bytes[bit / 8] & (0x80 >> (bit % 8))) {
-      return true;
-    }
-  }
-  return false;
-}
-
 } // namespace
 
 void Walker::mail_directive(const conf::Directive& d, const MailDirectiveSpec& s, Context ctx,

@@ -32,14 +32,17 @@ struct Run {
   MemoryFileReader files;
   StaticResolver resolver;
   MemoryFileProbe probe;
+  MemoryBindProbe binds;
   bool use_resolver = true;
   bool use_probe = false;
+  bool use_binds = false;
 
   Analysis operator()(const std::string& text) {
     auto tree = conf::parse_config_text(text, "/t/t.conf", files);
     AnalyzeOptions options;
     options.resolver = use_resolver ? &resolver : nullptr;
     options.files = use_probe ? &probe : nullptr;
+    options.sockets = use_binds ? &binds : nullptr;
     options.hostname = "testhost";
     return analyze(tree, options);
   }

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <limits>
+#include <popcheck/model/net_url.hpp>
 #include <popcheck/model/values.hpp>
 
 namespace popcheck::model {
@@ -225,5 +227,35 @@ std::optional<std::size_t> find_word(std::span<const std::string_view> words,
   }
   return std::nullopt;
 }
+
+std::optional<bool> parse_cidr(std::string_view text) {
+  const auto slash = text.find('/');
+  const std::string_view addr = text.substr(0, slash);
+  std::array<std::uint8_t, 16> bytes{};
+  std::size_t bits_total = 0;
+  if (const auto v6 = parse_ipv6(addr)) {
+    bytes = *v6;
+    bits_total = 128;
+  } else if (const auto v4 = parse_ipv4(addr)) {
+    std::copy(v4->begin(), v4->end(), bytes.begin());
+    bits_total = 32;
+  } else {
+    return std::nullopt;
+  }
+  if (slash == std::string_view::npos) {
+    return false;
+  }
+  const auto shift = parse_number(text.substr(slash + 1));
+  if (!shift || static_cast<std::size_t>(*shift) > bits_total) {
+    return std::nullopt;
+  }
+  for (std::size_t bit = static_cast<std::size_t>(*shift); bit < bits_total; ++bit) {
+    if (bytes[bit / 8] & (0x80 >> (bit % 8))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 
 } // namespace popcheck::model

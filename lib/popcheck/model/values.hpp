@@ -30,4 +30,8 @@ std::optional<std::size_t> find_word(std::span<const std::string_view> words,
 
 bool iequals(std::string_view a, std::string_view b);
 
+// ngx_ptocidr: an address with an optional /bits (set_real_ip_from, debug_connection). nullopt:
+// not an address; true: bits set below the mask ("low address bits ... are meaningless").
+std::optional<bool> parse_cidr(std::string_view text);
+
 } // namespace popcheck::model

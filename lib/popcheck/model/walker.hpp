@@ -54,6 +54,30 @@ struct Walker {
   std::int64_t worker_connections = 512; // ngx_event_core_init_conf's default
   std::optional<Location> worker_connections_where;
   std::vector<std::pair<std::string, Location>> log_files; // error_log files, in nginx's order
+  std::optional<std::pair<std::string, Location>> pid_file;
+  // worker_cpu_affinity's masks (cpu_affinity_n, "auto" counted) against worker_processes.
+  std::size_t cpu_affinity_masks = 0;
+  bool cpu_affinity_auto = false;
+  std::optional<Location> cpu_affinity_where;
+  std::optional<std::int64_t> worker_processes = 1; // nullopt: auto (the machine's CPU count)
+  bool worker_priority_set = false;                 // ngx_set_priority: set and not 0
+  std::vector<std::string> thread_pools;            // names defined so far
+  // The listens of the block being read (mail{} or http{}), made into sockets at its '}': per
+  // address family and port (unix: per path), in the order first listened on. Specific addresses
+  // are kept until a wildcard comes, then only those with a socket of their own (`bind` or a
+  // socket option), so 100k addresses behind one wildcard keep one socket's memory.
+  struct BlockListen {
+    ListeningSocket socket;
+    bool bind = false;
+  };
+  struct ListenGroup {
+    std::vector<BlockListen> specific;
+    std::optional<ListeningSocket> wildcard;
+  };
+  std::vector<ListenGroup> listen_groups;
+  std::map<std::tuple<int, int, std::string>, std::size_t> listen_group_index;
+  std::unordered_set<std::string> http_addresses; // http{}: several servers share one address
+  void add_block_listen(BlockListen listen);
 
   Resolver& resolver() { return options.resolver ? *options.resolver : no_resolver; }
   bool version_at_least(const NginxVersion& v) const { return options.version >= v; }
@@ -104,8 +128,18 @@ struct Walker {
   void user_directive(const conf::Directive& d);
   void add_log_file(const conf::Directive& d);
   void add_listen_socket(const Listener& l);
+  void http_listen(const conf::Directive& d);
+  // ngx_mail_optimize_servers / ngx_http_optimize_servers: listen_groups into Analysis::listening.
+  void close_listen_block();
+  void worker_cpu_affinity(const conf::Directive& d);
+  void thread_pool(const conf::Directive& d);
+  void debug_connection(const conf::Directive& d);
+  // ngx_core_module_init_conf, run before the events module's checks.
+  void core_init_conf();
   // After "no events": ngx_event_init_conf's socket count, then the log files nginx opens.
   void init_checks();
+  void open_files();    // the pid file, then every error_log file
+  void bind_sockets();  // with AnalyzeOptions::sockets
   void mail_directive(const conf::Directive& d, const MailDirectiveSpec& spec, Context ctx,
                       ContextConf& conf, ServerConf* server);
   // Shared by core and mail: value checks of the simple kinds. Returns false after an error.
