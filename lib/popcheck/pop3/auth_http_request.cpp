@@ -37,6 +37,11 @@ std::string escape_auth_value(std::string_view text) {
 
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
                                     const AuthHttpClient& client) {
+  return build_auth_http_request(target, request, client, "pop3");
+}
+
+std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
+                                    const AuthHttpClient& client, std::string_view protocol) {
   std::string out;
   out.reserve(512);
   out += "GET ";
@@ -49,7 +54,7 @@ std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequ
   if (request.salt) {
     line(out, "Auth-Salt", *request.salt);
   }
-  line(out, "Auth-Protocol", "pop3");
+  line(out, "Auth-Protocol", protocol);
   line(out, "Auth-Login-Attempt", std::to_string(request.attempt));
   line(out, "Client-IP", client.address);
   // Client-Host and the Auth-SMTP-* lines are SMTP only.

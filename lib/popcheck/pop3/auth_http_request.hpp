@@ -55,5 +55,9 @@ std::string escape_auth_value(std::string_view text);
 
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
                                     const AuthHttpClient& client);
+// The same request for another protocol's session: IMAP's differs from POP3's only in its
+// Auth-Protocol value (auth_http_headers.cpp's table: no Client-Host, no Auth-SMTP-* lines).
+std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
+                                    const AuthHttpClient& client, std::string_view protocol);
 
 } // namespace popcheck::pop3

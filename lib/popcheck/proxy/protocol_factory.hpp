@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <new>
+#include <popcheck/proxy/imap_protocol.hpp>
 #include <popcheck/proxy/mail_protocol.hpp>
 #include <popcheck/proxy/pop3_protocol.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
@@ -18,8 +19,8 @@ namespace popcheck::proxy {
 // Room for the largest protocol's pre-login session.
 class PreLoginSlot {
 public:
-  static constexpr std::size_t k_size = std::max({sizeof(Pop3PreLogin)});
-  static constexpr std::size_t k_align = std::max({alignof(Pop3PreLogin)});
+  static constexpr std::size_t k_size = std::max({sizeof(Pop3PreLogin), sizeof(ImapPreLogin)});
+  static constexpr std::size_t k_align = std::max({alignof(Pop3PreLogin), alignof(ImapPreLogin)});
 
   PreLoginSlot() = default;
   ~PreLoginSlot() { reset(); }
@@ -41,6 +42,7 @@ public:
   }
   explicit operator bool() const { return m_session != nullptr; }
   PreLoginSession* operator->() const { return m_session; }
+  PreLoginSession& operator*() const { return *m_session; }
 
 private:
   alignas(k_align) std::byte m_storage[k_size];
@@ -51,8 +53,10 @@ private:
 PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& server,
                                         bool tls_listener, pop3::SessionEnvironment environment);
 
-// The backend login of `server` with the credentials the auth server granted.
+// The backend login of `server` with the credentials the auth server granted. `session` is the
+// pre-login session that was granted (IMAP's backend LOGIN repeats the client's tag).
 std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server, std::string login,
-                                                   std::string password);
+                                                   std::string password,
+                                                   const PreLoginSession& session);
 
 } // namespace popcheck::proxy

@@ -78,13 +78,43 @@ TEST_CASE("protocol factory: a POP3 server gets the POP3 session, placed in the 
 TEST_CASE("protocol factory: a POP3 server's backend login sends USER first") {
   ServerPlan server;
   server.proxy_buffer = 4096; // the plan carries every value: no defaults of its own
-  auto login = make_upstream_login(server, "alice", "secret");
+  server.shared_plain = pop3::prepare_session(server.session);
+  PreLoginSlot slot;
+  const auto& session = make_pre_login_session(slot, server, false, {});
+  auto login = make_upstream_login(server, "alice", "secret", session);
   const std::string greeting = "+OK ready\r\n";
   auto space = login->input_space();
   std::copy(greeting.begin(), greeting.end(), space.begin());
   const auto step = login->on_input(greeting.size());
   CHECK(step.to_backend == "USER alice\r\n");
   CHECK_FALSE(login->logged_in());
+}
+
+TEST_CASE("protocol factory: an IMAP server gets the IMAP session, and a backend LOGIN with the "
+          "client's tag") {
+  ServerPlan server;
+  server.protocol = MailProtocol::imap;
+  server.proxy_buffer = 4096;
+  imap::SessionSettings settings;
+  settings.client_buffer = 4096;
+  settings.max_errors = 5;
+  server.imap_plain = imap::prepare_session(settings);
+  PreLoginSlot slot;
+  PreLoginSession& session = make_pre_login_session(slot, server, false, {});
+  session.start();
+  CHECK(std::get<SendEvent>(session.take_events().at(1)).bytes == "* OK IMAP4 ready\r\n");
+  const std::string line = "x7 LOGIN alice secret\r\n";
+  std::copy(line.begin(), line.end(), session.input_space().begin());
+  session.on_input(line.size());
+  CHECK(std::get<AuthRequestEvent>(session.take_events().at(1)).login == "alice");
+  pop3::AuthHttpResponse ok;
+  ok.server = "127.0.0.1";
+  ok.port = "143";
+  session.on_auth_result(ok);
+  auto login = make_upstream_login(server, "alice", "secret", session);
+  const std::string greeting = "* OK ready\r\n";
+  std::copy(greeting.begin(), greeting.end(), login->input_space().begin());
+  CHECK(login->on_input(greeting.size()).to_backend == "x7 LOGIN {5}\r\n");
 }
 
 TEST_CASE("protocol factory: another protocol fits the interface and the slot") {

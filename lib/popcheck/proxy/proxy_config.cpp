@@ -176,6 +176,25 @@ void without_digest_methods(ServerPlan& plan, const model::EffectiveServer& s,
   methods = methods.without(k_digest);
 }
 
+// The IMAP sessions of an imap server{}. Under --backend, CRAM-MD5 goes as in
+// without_digest_methods(); the cleartext methods cannot be disabled in IMAP anyway.
+void imap_sessions(ServerPlan& plan, const model::EffectiveServer& s, bool backend_override,
+                   std::vector<std::string>& warnings) {
+  plan.protocol = MailProtocol::imap;
+  auto settings = imap::session_settings(s);
+  settings.auth_server_name = plan.session.auth_server_name;
+  if (backend_override && settings.auth_methods.has(model::AuthMethod::cram_md5)) {
+    warnings.push_back("--backend: the imap server at " + s.where.file + ":" +
+                       std::to_string(s.where.line) +
+                       " enables cram-md5, which only an auth server can check (it sends a "
+                       "digest, not the password): not offered in this mode");
+    settings.auth_methods = settings.auth_methods.without({model::AuthMethod::cram_md5});
+  }
+  plan.imap_plain = imap::prepare_session(settings);
+  settings.connection_is_tls = true;
+  plan.imap_tls = imap::prepare_session(std::move(settings));
+}
+
 ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_prefix,
                        bool backend_override, std::vector<std::string>& warnings) {
   ServerPlan plan;
@@ -237,6 +256,9 @@ ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_
   auto tls_settings = plan.session;
   tls_settings.connection_is_tls = true;
   plan.shared_tls = pop3::prepare_session(std::move(tls_settings));
+  if (s.protocol == "imap") {
+    imap_sessions(plan, s, backend_override, warnings);
+  }
   return plan;
 }
 
@@ -336,10 +358,10 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
   }
 
   for (const auto& s : analysis.servers) {
-    if (s.protocol != "pop3") {
+    if (s.protocol != "pop3" && s.protocol != "imap") {
       plan.warnings.push_back("the " + s.protocol.value_or(std::string("unknown")) + " server at " +
                               s.where.file + ":" + std::to_string(s.where.line) +
-                              " is not served: popcheck proxies POP3 only");
+                              " is not served: popcheck proxies POP3 and IMAP only");
       continue;
     }
     if (!s.auth_http.value && !options.backend) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <popcheck/conf/ast.hpp>
+#include <popcheck/imap/session.hpp>
 #include <popcheck/model/analyzer.hpp>
 #include <popcheck/pop3/auth_http_request.hpp>
 #include <popcheck/pop3/session.hpp>
@@ -68,8 +69,8 @@ struct AuthHttpPlan {
   socklen_t address_length = 0;
 };
 
-// The protocol a server{} speaks (its `protocol` directive); the proxy serves POP3 so far.
-enum class MailProtocol : std::uint8_t { pop3 };
+// The protocol a server{} speaks (its `protocol` directive).
+enum class MailProtocol : std::uint8_t { pop3, imap };
 
 // Every value comes from the merged server (nginx's defaults are the directive table's).
 struct ServerPlan {
@@ -78,6 +79,10 @@ struct ServerPlan {
   // The same, prepared once for the sessions of plain and of `listen ... ssl` listeners.
   std::shared_ptr<const pop3::SessionShared> shared_plain;
   std::shared_ptr<const pop3::SessionShared> shared_tls;
+  // An IMAP server's sessions (protocol imap); `session` still carries the shared settings
+  // (timeout, auth_http peer) that the Connection reads.
+  std::shared_ptr<const imap::SessionShared> imap_plain;
+  std::shared_ptr<const imap::SessionShared> imap_tls;
   std::optional<AuthHttpPlan> auth_http;
   std::chrono::milliseconds proxy_timeout{};
   std::size_t proxy_buffer = 0;

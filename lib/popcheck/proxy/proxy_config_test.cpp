@@ -86,8 +86,8 @@ mail {
     proxy_pass_error_message on;
   }
   server {
-    listen 127.0.0.1:143;
-    protocol imap;
+    listen 127.0.0.1:25;
+    protocol smtp;
   }
 }
 )",
@@ -127,7 +127,8 @@ mail {
   CHECK(plan.listeners[1].ssl);
   REQUIRE(plan.warnings.size() == 1);
   CHECK(plan.warnings[0] ==
-        "the imap server at /etc/nginx/nginx.conf:25 is not served: popcheck proxies POP3 only");
+        "the smtp server at /etc/nginx/nginx.conf:25 is not served: popcheck proxies POP3 and "
+        "IMAP only");
 }
 
 TEST_CASE("proxy: workers default to the cores; --workers wins over worker_processes") {
@@ -204,3 +205,36 @@ TEST_CASE("proxy: --backend neither offers nor accepts APOP/CRAM-MD5, and says s
 }
 
 } // namespace popcheck::proxy
+
+TEST_CASE("proxy: an IMAP server is served with its own session settings") {
+  const auto b = build("mail { server_name mail.example.test; auth_http 127.0.0.1:9/a;\n"
+                       "server { listen 127.0.0.1:143; protocol imap; imap_client_buffer 64;\n"
+                       "imap_auth login cram-md5; starttls only; max_errors 2; timeout 7s;\n"
+                       "ssl_certificate a.crt; ssl_certificate_key a.key; } }\n");
+  REQUIRE(b.plan);
+  CHECK(b.plan->warnings.empty());
+  REQUIRE(b.plan->servers.size() == 1);
+  const ServerPlan& s = b.plan->servers[0];
+  CHECK(s.protocol == MailProtocol::imap);
+  REQUIRE(s.imap_plain);
+  REQUIRE(s.imap_tls);
+  CHECK(s.imap_plain->settings.client_buffer == 64);
+  CHECK(s.imap_plain->settings.max_errors == 2);
+  CHECK(s.imap_plain->settings.timeout == std::chrono::seconds(7));
+  CHECK(s.imap_plain->settings.auth_server_name == "127.0.0.1:9");
+  CHECK_FALSE(s.imap_plain->settings.connection_is_tls);
+  CHECK(s.imap_tls->settings.connection_is_tls);
+  CHECK(s.imap_plain->capability ==
+        "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS STARTTLS LOGINDISABLED\r\n");
+  CHECK(s.imap_plain->capability_tls ==
+        "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS AUTH=LOGIN AUTH=CRAM-MD5\r\n");
+
+  const auto backend = build("mail { server { listen 127.0.0.1:143; protocol imap;\n"
+                             "imap_auth plain cram-md5; } }\n",
+                             {.backend = *parse_backend("127.0.0.1:1143")});
+  REQUIRE(backend.plan);
+  REQUIRE(backend.plan->warnings.size() == 1);
+  CHECK(backend.plan->warnings[0].starts_with("--backend: the imap server at "));
+  CHECK(backend.plan->servers[0].imap_plain->capability ==
+        "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS AUTH=PLAIN\r\n");
+}

@@ -1,0 +1,298 @@
+#include <popcheck/imap/session.hpp>
+
+#include <popcheck/imap/replies.hpp>
+
+#include <algorithm>
+
+namespace popcheck::imap {
+namespace {
+
+constexpr std::string_view k_in_auth_state = "in auth state";
+
+Starttls starttls_of(model::StarttlsMode mode) {
+  switch (mode) {
+  case model::StarttlsMode::on:
+    return Starttls::on;
+  case model::StarttlsMode::only:
+    return Starttls::only;
+  case model::StarttlsMode::off:
+    break;
+  }
+  return Starttls::off;
+}
+
+} // namespace
+
+SessionSettings session_settings(const model::EffectiveServer& s) {
+  SessionSettings out;
+  out.capabilities = s.imap_capabilities.value;
+  out.auth_methods = s.imap_auth.value;
+  out.starttls = starttls_of(s.tls.starttls.value);
+  out.max_errors = static_cast<unsigned>(s.max_errors.value);
+  out.timeout = std::chrono::milliseconds(s.timeout_ms.value);
+  out.client_buffer = static_cast<std::size_t>(std::max<std::int64_t>(s.imap_client_buffer.value, 0));
+  out.server_name = s.server_name.value;
+  return out;
+}
+
+std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings) {
+  auto shared = std::make_shared<SessionShared>();
+  const auto& caps = settings.capabilities;
+  shared->capability = capability_line(caps, settings.auth_methods, settings.starttls, false);
+  shared->capability_tls = capability_line(caps, settings.auth_methods, settings.starttls, true);
+  shared->settings = std::move(settings);
+  return shared;
+}
+
+Session::Session(SessionSettings settings, SessionEnvironment environment)
+    : Session(prepare_session(std::move(settings)), std::move(environment)) {}
+
+Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
+    : m_shared(std::move(shared)), m_environment(std::move(environment)),
+      m_tls(m_shared->settings.connection_is_tls) {}
+
+// ngx_mail_imap_init_session: the greeting never changes; the buffer comes with the first read
+// in nginx, here with the greeting.
+void Session::start() {
+  m_buffer = std::make_unique<char[]>(std::max<std::size_t>(settings().client_buffer, 1));
+  arm_timer(settings().timeout);
+  send(std::string(k_greeting));
+  m_phase = SessionPhase::reading;
+}
+
+std::vector<SessionEvent> Session::take_events() {
+  std::vector<SessionEvent> out;
+  out.swap(m_events);
+  return out;
+}
+
+// ngx_mail_read_command + ngx_mail_imap_auth_state for one line.
+void Session::on_input(std::size_t n) {
+  if (m_phase != SessionPhase::reading) {
+    return;
+  }
+  const std::size_t size = settings().client_buffer;
+  m_last += std::min(n, size - m_last);
+  if (n == 0 && m_pos == m_last) {
+    return;
+  }
+  // nginx: tag = 1, no untagged text, "OK completed", whatever the line turns out to be.
+  m_text.clear();
+  m_out = k_tagged_ok;
+  m_tagged = true;
+  Result result = Result::invalid;
+  switch (m_parser.parse(m_buffer.get(), m_pos, m_last)) {
+  case ParseStatus::again:
+    if (m_last < size) {
+      return;
+    }
+    // Not counted as an error; the BAD is followed by the close.
+    log(pop3::LogLevel::info, "client sent too long command \"" + masked_buffer() + "\"",
+        k_in_auth_state);
+    m_quit = true;
+    break;
+  case ParseStatus::invalid:
+    if (m_parser.quit_requested()) {
+      m_parser.clear_quit();
+      m_quit = true;
+    }
+    if (++m_errors >= settings().max_errors) {
+      log(pop3::LogLevel::info, "client sent too many invalid commands", k_in_auth_state);
+      m_quit = true;
+    }
+    break;
+  case ParseStatus::literal:
+    result = Result::literal;
+    break;
+  case ParseStatus::ok:
+    result = handle_line();
+    break;
+  }
+  if (result == Result::auth) {
+    start_auth();
+    return;
+  }
+  finish_line(result);
+}
+
+Session::Result Session::handle_line() {
+  if (m_mail_state == MailState::start) {
+    return handle_start_command();
+  }
+  return handle_sasl_response();
+}
+
+Session::Result Session::handle_start_command() {
+  switch (m_parser.command()) {
+  case Command::login:
+    return cmd_login();
+  case Command::authenticate: {
+    const Result result = cmd_authenticate();
+    m_tagged = result != Result::ok;
+    return result;
+  }
+  case Command::capability:
+    m_text = m_tls ? m_shared->capability_tls : m_shared->capability;
+    return Result::ok;
+  case Command::logout:
+    m_quit = true;
+    m_text = k_bye;
+    return Result::ok;
+  case Command::noop:
+    return Result::ok;
+  case Command::starttls:
+    return cmd_starttls();
+  case Command::none:
+    break;
+  }
+  return Result::invalid;
+}
+
+bool Session::starttls_only() const {
+  return settings().starttls == Starttls::only && !m_tls;
+}
+
+// ngx_mail_imap_login: two arguments, a non-empty login; imap_auth is not consulted.
+Session::Result Session::cmd_login() {
+  if (starttls_only() || m_parser.argument_count() != 2 || arg(0).empty()) {
+    return Result::invalid;
+  }
+  m_login = arg(0);
+  m_password = std::string(arg(1));
+  return Result::auth;
+}
+
+Session::Result Session::cmd_starttls() {
+  if (m_tls || settings().starttls == Starttls::off) {
+    return Result::invalid;
+  }
+  // STARTTLS injection protection: whatever was pipelined behind the command is dropped.
+  m_pos = 0;
+  m_last = 0;
+  m_start_tls = true;
+  return Result::ok;
+}
+
+// The tag nginx puts before a tagged reply: the parsed one, or "* " when there is none. nginx
+// keeps a pointer into its buffer, so these are the bytes there now.
+std::string Session::tag() const {
+  if (m_parser.tag_length() == 0) {
+    return "* ";
+  }
+  return std::string(m_buffer.get() + m_parser.tag_offset(), m_parser.tag_length());
+}
+
+// The tail of ngx_mail_imap_auth_state for a line answered at once.
+void Session::finish_line(Result result) {
+  if (result == Result::literal) {
+    m_tagged = false;
+    m_out = k_literal_continue;
+    m_text.clear();
+  } else if (result == Result::invalid) {
+    m_parser.reset_state();
+    m_out = k_tagged_bad;
+    m_mail_state = MailState::start;
+    m_start_tls = false;
+  }
+  std::string reply = m_tagged ? m_text + tag() + m_out : m_out;
+  if (result != Result::literal) {
+    m_parser.clear_arguments();
+    if (!m_parser.in_start_state()) {
+      m_parser.set_argument_start(m_pos);
+    } else {
+      rewind_if_consumed();
+      m_parser.clear_tag();
+    }
+  }
+  m_text.clear();
+  m_out.clear();
+  send(std::move(reply));
+  if (m_quit) {
+    close_after_send();
+  } else if (m_start_tls) {
+    m_start_tls = false;
+    m_phase = SessionPhase::starttls;
+    m_events.emplace_back(pop3::StartTlsEvent{});
+  }
+}
+
+void Session::rewind_if_consumed() {
+  if (m_pos == m_last) {
+    m_pos = 0;
+    m_last = 0;
+  }
+}
+
+void Session::on_eof() {
+  if (m_phase == SessionPhase::closed) {
+    return;
+  }
+  m_phase = SessionPhase::closed;
+  m_events.emplace_back(pop3::CloseEvent{});
+}
+
+// After STARTTLS: back to the start state, no new greeting.
+void Session::on_tls_established() {
+  if (m_phase == SessionPhase::starttls) {
+    m_phase = SessionPhase::reading;
+    m_mail_state = MailState::start;
+  }
+  m_tls = true;
+}
+
+void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
+  if (problem == CertificateProblem::missing) {
+    log(pop3::LogLevel::info, "client sent no required SSL certificate", "SSL handshaking");
+    send(std::string(k_no_cert));
+  } else {
+    if (!verify_log_message.empty()) {
+      log(pop3::LogLevel::info, std::move(verify_log_message), "SSL handshaking");
+    }
+    send(std::string(k_cert_error));
+  }
+  close_after_send();
+}
+
+void Session::close_after_send() {
+  m_phase = SessionPhase::closed;
+  m_events.emplace_back(pop3::CloseEvent{});
+}
+
+void Session::internal_error() {
+  send(std::string(k_internal_error));
+  close_after_send();
+}
+
+void Session::log(pop3::LogLevel level, std::string message, std::string_view action) {
+  m_events.emplace_back(pop3::LogEvent{level, std::move(message), action});
+}
+
+void Session::arm_timer(std::chrono::milliseconds after) {
+  m_events.emplace_back(pop3::TimerEvent{after});
+}
+
+void Session::cancel_timer() { m_events.emplace_back(pop3::TimerEvent{std::nullopt}); }
+
+// nginx logs the whole buffer, which may hold a password, a literal or a SASL payload: only a
+// leading tag and command word are kept, the rest becomes "...".
+std::string Session::masked_buffer() const {
+  const std::string_view data(m_buffer.get(), m_last);
+  std::size_t tag_end = 0;
+  while (tag_end < data.size() && tag_end < k_max_tag_octets &&
+         data[tag_end] != ' ' && data[tag_end] != '\r' && data[tag_end] != '\n' &&
+         data[tag_end] != '"' && data[tag_end] != '{') {
+    ++tag_end;
+  }
+  std::size_t word = tag_end + 1;
+  while (word < data.size() &&
+         ((data[word] >= 'A' && data[word] <= 'Z') || (data[word] >= 'a' && data[word] <= 'z'))) {
+    ++word;
+  }
+  if (m_mail_state != MailState::start || tag_end == 0 || tag_end >= data.size() ||
+      data[tag_end] != ' ' || word == tag_end + 1 || word >= data.size() || data[word] != ' ') {
+    return "...";
+  }
+  return std::string(data.substr(0, word)) + " ...";
+}
+
+} // namespace popcheck::imap

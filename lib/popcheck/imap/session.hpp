@@ -1,0 +1,165 @@
+#pragma once
+
+// nginx 1.22.1's (Debian) IMAP pre-authentication session as a sans-IO state machine
+// (src/mail/ngx_mail_imap_handler.c: ngx_mail_imap_init_session(), ngx_mail_imap_auth_state(),
+// ngx_mail_imap_login(), ngx_mail_imap_authenticate(), ngx_mail_imap_starttls(); the
+// ngx_mail_auth_*() SASL decoders and ngx_mail_read_command() of src/mail/ngx_mail_handler.c; the
+// outcomes of ngx_mail_auth_http_module.c). The replies are imap/replies.hpp's and
+// imap/capabilities.hpp's, the tables `popcheck compile` shows.
+//
+// The driver's contract is pop3::Session's (pop3/session.hpp): read into input_space() only while
+// wants_input(), one on_input() per read (it handles at most one line, or one literal's "{N}"
+// line), and flush every Send of take_events() before calling in again. The buffer is
+// `imap_client_buffer` bytes, allocated at start(); like nginx it is rewound only when all of it
+// has been consumed, and not at all during an AUTHENTICATE exchange.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <popcheck/imap/capabilities.hpp>
+#include <popcheck/imap/command_parser.hpp>
+#include <popcheck/model/merge.hpp>
+#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/pop3/sasl.hpp>
+#include <popcheck/pop3/session.hpp>
+#include <popcheck/pop3/session_events.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace popcheck::imap {
+
+using pop3::AuthHttpResponse;
+using pop3::CertificateProblem;
+using pop3::SessionEnvironment;
+using pop3::SessionEvent;
+using pop3::SessionPhase;
+
+// A server's settings, from its merged configuration (session_settings()).
+struct SessionSettings {
+  std::vector<std::string> capabilities; // imap_capabilities
+  model::AuthMethods auth_methods;       // imap_auth
+  Starttls starttls = Starttls::off;
+  bool connection_is_tls = false; // `listen ... ssl` / `ssl on`: TLS before the greeting
+  unsigned max_errors = 0;
+  std::chrono::milliseconds timeout{};
+  std::size_t client_buffer = 0; // imap_client_buffer
+  std::string server_name;       // the CRAM-MD5 salt's S
+  std::string auth_server_name;  // auth_http peer "host:port", for log texts
+};
+
+SessionSettings session_settings(const model::EffectiveServer& server);
+
+// What every session of one server (and listener kind) shares.
+struct SessionShared {
+  SessionSettings settings;
+  std::string capability; // the untagged CAPABILITY line before TLS (capability_line())
+  std::string capability_tls;
+};
+std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings);
+
+enum class MailState {
+  start,
+  auth_login_username,
+  auth_login_password,
+  auth_plain,
+  auth_cram_md5,
+  auth_external
+};
+
+class Session {
+public:
+  Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment);
+  Session(SessionSettings settings, SessionEnvironment environment);
+
+  // Sends the greeting and arms the `timeout` deadline.
+  void start();
+
+  std::span<char> input_space() {
+    return {m_buffer.get() + m_last, settings().client_buffer - m_last};
+  }
+  bool wants_input() const { return m_phase == SessionPhase::reading; }
+  bool has_buffered_input() const { return m_pos < m_last; }
+
+  void on_input(std::size_t n);
+  void on_eof();
+  void on_timer();
+
+  void on_tls_established();
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+  void on_auth_result(const AuthHttpResponse& response);
+  void on_auth_error(std::string log_message);
+
+  std::vector<SessionEvent> take_events();
+
+  std::string_view pending_input() const { return {m_buffer.get() + m_pos, m_last - m_pos}; }
+
+  SessionPhase phase() const { return m_phase; }
+  MailState mail_state() const { return m_mail_state; }
+  const std::string& login() const { return m_login; }
+  // The tag of the command that started the granted login, with its trailing space: nginx
+  // sends it again in its LOGIN to the backend (ngx_mail_proxy_imap_handler()).
+  const std::string& login_tag() const { return m_login_tag; }
+  bool is_tls() const { return m_tls; }
+  unsigned errors() const { return m_errors; }
+  unsigned login_attempt() const { return m_attempt; }
+
+private:
+  enum class Result { ok, invalid, auth, literal };
+
+  Result handle_line();
+  Result handle_start_command();
+  Result handle_sasl_response();
+  Result cmd_login();
+  Result cmd_authenticate();
+  Result cmd_starttls();
+  bool starttls_only() const;
+  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.get(), i); }
+  Result sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
+  std::string tag() const;
+
+  void finish_line(Result result);
+  void rewind_if_consumed();
+  void start_auth();
+  void send_auth_request();
+  void internal_error();
+  void close_after_send();
+  void send(std::string bytes) { m_events.emplace_back(pop3::SendEvent{std::move(bytes)}); }
+  void log(pop3::LogLevel level, std::string message, std::string_view action);
+  void arm_timer(std::chrono::milliseconds after);
+  void cancel_timer();
+  std::string masked_buffer() const;
+
+  const SessionSettings& settings() const { return m_shared->settings; }
+
+  std::shared_ptr<const SessionShared> m_shared;
+  SessionEnvironment m_environment;
+  std::string m_salt; // made by the first AUTHENTICATE CRAM-MD5
+
+  std::unique_ptr<char[]> m_buffer;
+  std::size_t m_pos = 0;
+  std::size_t m_last = 0;
+  CommandParser m_parser;
+
+  SessionPhase m_phase = SessionPhase::not_started;
+  MailState m_mail_state = MailState::start;
+  pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
+  std::string m_text;          // untagged lines before the tagged one (CAPABILITY, BYE)
+  std::string m_out;           // the reply of the current line (after the tag when tagged)
+  bool m_tagged = true;
+  std::string m_pending_reply; // refusal sent after Auth-Wait
+  std::string m_login;
+  std::optional<std::string> m_password; // nullopt: nginx's passwd.data == NULL
+  std::string m_login_tag;
+  unsigned m_errors = 0;
+  unsigned m_attempt = 0;
+  bool m_quit = false;
+  bool m_auth_wait = false;
+  bool m_tls = false;
+  bool m_start_tls = false;
+  std::vector<SessionEvent> m_events;
+};
+
+} // namespace popcheck::imap
