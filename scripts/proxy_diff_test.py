@@ -28,8 +28,9 @@ def run_all(spec, port_map, env):
     for dialogue in spec["dialogues"]:
         with env.auth.lock:
             env.auth.requests.clear()
-        with env.fake.lock:
-            env.fake.received.clear()
+        for backend in (env.fake, env.imap):
+            with backend.lock:
+                backend.received.clear()
         listen = dialogue["listen"]
         if isinstance(listen, str) and listen.startswith("unix:"):
             listen = os.path.join(env.sockets_dir, listen[len("unix:"):])
@@ -40,9 +41,10 @@ def run_all(spec, port_map, env):
         with env.auth.lock:
             requests = [h.normalise(r) for r in env.auth.requests]
         if spec.get("compare_backend"):
-            with env.fake.lock:
-                requests += [b"backend received: " + backend_bytes(r, listen)
-                             for r in env.fake.received]
+            for backend in (env.fake, env.imap):
+                with backend.lock:
+                    requests += [b"backend received: " + backend_bytes(r, listen)
+                                 for r in backend.received]
         results.append((dialogue["name"], transcript, requests, runner.client))
     return results
 

@@ -94,6 +94,101 @@ class FakeBackend:
         self.server.server_close()
 
 
+class FakeImapBackend:
+    """An IMAP backend for the IMAP cases, exact and scripted: greets with "* OK", answers a
+    synchronizing literal with "+ go ahead", and a LOGIN with the tagged OK or NO of
+    `users` ({name: password}). Logged in, it answers NOOP, SELECT (one message), FETCH and LOGOUT
+    like a small server; everything else gets BAD. The login "untagged" gets an untagged line
+    before its OK (as some servers send), which nginx 1.22.1 refuses. `received` holds each
+    connection's bytes (PROXY header included)."""
+
+    def __init__(self, port, users):
+        import socketserver
+        import threading
+
+        self.received = []
+        self.lock = threading.Lock()
+        backend = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def command(self, index):
+                """One command with its literals (each synchronizing one gets "+ go ahead")."""
+                words = []
+                line = self.rfile.readline()
+                while line:
+                    with backend.lock:
+                        backend.received[index] += line
+                    m = re.search(rb"\{(\d+)(\+?)\}\r?\n$", line)
+                    if not m:
+                        words.append(line.rstrip(b"\r\n"))
+                        return b"".join(words)
+                    words.append(line[:m.start()])
+                    if not m.group(2):
+                        self.wfile.write(b"+ go ahead\r\n")
+                    data = self.rfile.read(int(m.group(1)))
+                    with backend.lock:
+                        backend.received[index] += data
+                    words.append(b"{" + data + b"}")
+                    line = self.rfile.readline()
+                return None
+
+            def handle(self):
+                self.wfile.write(b"* OK [CAPABILITY IMAP4rev1 LITERAL+] fake ready\r\n")
+                with backend.lock:
+                    backend.received.append(b"")
+                    index = len(backend.received) - 1
+                user = None
+                while True:
+                    text = self.command(index)
+                    if text is None:
+                        return
+                    if text.startswith(b"PROXY "):
+                        continue  # `proxy_protocol on`: the header gets no reply
+                    tag, _, rest = text.partition(b" ")
+                    verb, _, args = rest.partition(b" ")
+                    verb = verb.upper()
+                    if verb == b"LOGIN" and user is None:
+                        found = re.fullmatch(rb"(?:\{(.*)\}|(\S+)) ?(?:\{(.*)\}|(\S+))", args,
+                                             re.S)
+                        name = password = None
+                        if found:
+                            name = (found.group(1) or found.group(2) or b"").decode("latin-1")
+                            password = (found.group(3) or found.group(4) or b"").decode("latin-1")
+                        if name in users and users[name] == password:
+                            user = name
+                            extra = b"* CAPABILITY IMAP4rev1\r\n" if name == "untagged" else b""
+                            self.wfile.write(extra + tag + b" OK [CAPABILITY IMAP4rev1 IDLE] "
+                                             b"Logged in\r\n")
+                        else:
+                            self.wfile.write(tag + b" NO [AUTHENTICATIONFAILED] "
+                                             b"Authentication failed.\r\n")
+                    elif verb == b"LOGOUT":
+                        self.wfile.write(b"* BYE Logging out\r\n" + tag + b" OK Logout completed.\r\n")
+                        return
+                    elif verb == b"NOOP":
+                        self.wfile.write(tag + b" OK NOOP completed.\r\n")
+                    elif verb == b"SELECT" and user:
+                        self.wfile.write(b"* 1 EXISTS\r\n* 0 RECENT\r\n" + tag +
+                                         b" OK [READ-WRITE] Select completed.\r\n")
+                    elif verb == b"FETCH" and user:
+                        self.wfile.write(b"* 1 FETCH (RFC822.SIZE 7)\r\n" + tag +
+                                         b" OK Fetch completed.\r\n")
+                    else:
+                        self.wfile.write(tag + b" BAD Error in IMAP command.\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Environment:
     """dovecot + auth stub; `backend_users` are dovecot's passwords (a stub user whose password
     differs makes dovecot refuse the PASS nginx sends)."""
@@ -104,14 +199,19 @@ class Environment:
         self.dovecot = dovecot_runner.Dovecot(self.backend_port, backend_users or USERS, MESSAGES)
         self.fake_port = free_port()
         self.fake = FakeBackend(self.fake_port)
+        self.imap_port = free_port()
+        self.imap = FakeImapBackend(self.imap_port, dict(backend_users or USERS, untagged="pw"))
         canned = {user: text.replace("@BACKEND_PORT@", str(self.backend_port))
-                  .replace("@FAKE_PORT@", str(self.fake_port)).encode()
+                  .replace("@FAKE_PORT@", str(self.fake_port))
+                  .replace("@IMAP_PORT@", str(self.imap_port)).encode()
                   for user, text in (responses or {}).items()}
         kwargs = {"responses": canned, "wait": wait}
         if refusal:
             kwargs["refusal"] = refusal
-        self.auth = auth_stub.AuthStub(self.auth_port, self.backend_port, stub_users or USERS,
-                                       **kwargs)
+        # IMAP logins go to the fake IMAP backend (the stub picks it by Auth-Protocol).
+        kwargs["protocol_ports"] = {"imap": self.imap_port}
+        self.auth = auth_stub.AuthStub(self.auth_port, self.backend_port,
+                                       dict(stub_users or USERS, untagged="pw"), **kwargs)
 
     def __enter__(self):
         self.dovecot.start()
@@ -133,6 +233,7 @@ class Environment:
         shutil.rmtree(self.auth_socket_dir, ignore_errors=True)
         self.auth.stop()
         self.fake.stop()
+        self.imap.stop()
         self.dovecot.cleanup()
 
 
@@ -300,6 +401,14 @@ class Dialogue:
             m = SALT_RE.search(data)
             if m and not self.salt:
                 self.salt = m.group(0)
+            # IMAP's salt comes only base64-encoded, in the CRAM-MD5 challenge.
+            for b64 in re.findall(rb"(?m)^\+ ([A-Za-z0-9+/=]{8,})\r\n", data):
+                try:
+                    decoded = base64.b64decode(b64, validate=True)
+                except ValueError:
+                    continue
+                if SALT_RE.fullmatch(decoded):
+                    self.salt = decoded
             self.transcript.append(("S", data))
         if self.eof:
             self.transcript.append(("EOF", b""))
