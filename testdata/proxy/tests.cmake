@@ -26,6 +26,15 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
   set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180
                        RUN_SERIAL TRUE)
 endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py)
+  # curl imap:// and Python imaplib through `popcheck proxy` and through nginx, compared
+  # (testdata/proxy/imap-clients, dovecot-imapd as the backend).
+  add_test(NAME "proxy-clients: imap"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py
+                   --popcheck $<TARGET_FILE:popcheck>)
+  set_tests_properties("proxy-clients: imap" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
+                       TIMEOUT 180 RUN_SERIAL TRUE)
+endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py)
   add_test(NAME "proxy-tls-extras"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py

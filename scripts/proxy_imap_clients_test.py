@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Real IMAP clients through `popcheck proxy` and through real nginx 1.22.1 with the same
+configuration (testdata/proxy/imap-clients/nginx.conf), against a private dovecot-imapd and the
+auth_http stub: curl's imap:// (LOGIN or AUTHENTICATE, STARTTLS with --ssl-reqd, imaps://) and
+Python's imaplib (LOGIN, AUTHENTICATE PLAIN, STARTTLS, IMAP4_SSL, a refused login). Each client
+must get what it gets through nginx, and the expected mail. Exit 0 pass, 1 failure, 77 skipped.
+
+usage: proxy_imap_clients_test.py --popcheck BUILD/popcheck
+"""
+
+import argparse
+import imaplib
+import os
+import shutil
+import ssl
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402
+import auth_stub  # noqa: E402
+import dovecot_runner  # noqa: E402
+import nginx_runner  # noqa: E402
+import proxy_harness as h  # noqa: E402
+
+CASE = os.path.join(h.REPO, "testdata", "proxy", "imap-clients")
+check = Checks()
+
+
+def context():
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def message(n):
+    body = h.MESSAGES["alice"][n - 1]
+    return (f"From: sender{n}@example.test\r\nTo: user@example.test\r\nSubject: message {n}\r\n"
+            f"Message-ID: <{n}@example.test>\r\n\r\n{body}").encode()
+
+
+def curl(*args, user="alice:secret"):
+    r = subprocess.run(["curl", "-sS", "--max-time", "10", "-k", "-u", user] + list(args),
+                       capture_output=True, timeout=20)
+    return r.returncode, r.stdout
+
+
+def imaplib_session(connect, login):
+    """What one imaplib session sees: the login outcome, then SELECT and FETCH, or the error."""
+    try:
+        m = connect()
+        try:
+            login(m)
+            typ, data = m.select("INBOX")
+            out = [typ, data]
+            typ, data = m.fetch("2", "(BODY.PEEK[])")
+            out += [typ, data[0][1] if data and isinstance(data[0], tuple) else data]
+            out.append(m.logout()[0])
+            return out
+        except imaplib.IMAP4.error as e:
+            return ["error", str(e)]
+    except OSError as e:
+        return ["oserror", type(e).__name__]
+
+
+def clients(plain, tls):
+    """Every client outcome, by name."""
+    out = {}
+    out["curl imap:// FETCH UID 1"] = curl(f"imap://127.0.0.1:{plain}/INBOX;UID=1")
+    out["curl imap:// LIST"] = curl(f"imap://127.0.0.1:{plain}/")
+    out["curl --ssl-reqd (STARTTLS) FETCH UID 2"] = curl("--ssl-reqd",
+                                                          f"imap://127.0.0.1:{plain}/INBOX;UID=2")
+    out["curl imaps:// FETCH UID 2"] = curl(f"imaps://127.0.0.1:{tls}/INBOX;UID=2")
+    out["curl --login-options AUTH=LOGIN"] = curl("--login-options", "AUTH=LOGIN",
+                                                  f"imap://127.0.0.1:{plain}/INBOX;UID=1")
+    out["curl wrong password"] = curl(f"imap://127.0.0.1:{plain}/INBOX;UID=1",
+                                      user="alice:wrong")[0]
+    out["imaplib LOGIN"] = imaplib_session(
+        lambda: imaplib.IMAP4("127.0.0.1", plain, timeout=10),
+        lambda m: m.login("alice", "secret"))
+    out["imaplib AUTHENTICATE PLAIN"] = imaplib_session(
+        lambda: imaplib.IMAP4("127.0.0.1", plain, timeout=10),
+        lambda m: m.authenticate("PLAIN", lambda _: b"\0alice\0secret"))
+    out["imaplib STARTTLS then LOGIN"] = imaplib_session(
+        lambda: imaplib.IMAP4("127.0.0.1", plain, timeout=10),
+        lambda m: (m.starttls(context()), m.login("alice", "secret")))
+    out["imaplib IMAP4_SSL"] = imaplib_session(
+        lambda: imaplib.IMAP4_SSL("127.0.0.1", tls, ssl_context=context(), timeout=10),
+        lambda m: m.login("alice", "secret"))
+    out["imaplib refused"] = imaplib_session(
+        lambda: imaplib.IMAP4("127.0.0.1", plain, timeout=10),
+        lambda m: m.login("alice", "wrong"))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--popcheck", required=True)
+    args = ap.parse_args()
+    popcheck = os.path.abspath(args.popcheck)
+    for reason in (nginx_runner.available(), dovecot_runner.available(),
+                   dovecot_runner.imap_available(),
+                   None if shutil.which("curl") else "curl not installed"):
+        if reason:
+            print(f"SKIP: {reason}")
+            return 77
+    pop_port, imap_port, auth_port = h.free_port(), h.free_port(), h.free_port()
+    dovecot = dovecot_runner.Dovecot(pop_port, h.USERS, h.MESSAGES)
+    dovecot.enable_imap(imap_port)
+    results = {}
+    with dovecot, auth_stub.AuthStub(auth_port, imap_port, h.USERS) as stub:
+        dovecot.start()
+
+        class Env:
+            pass
+        env = Env()
+        env.auth_port, env.backend_port = auth_port, imap_port
+        env.auth_socket = env.sockets_dir = "/nonexistent"
+        env.closed_port = 0
+        tmp = h.prepare_case(CASE, env)
+        try:
+            for target in ("nginx", "popcheck"):
+                pm = {p: h.free_port() for p in nginx_runner.ports_in(tmp)}
+                inst = nginx_runner.Instance(tmp, pm, runnable=True)
+                plain, tls = pm[11160], pm[11161]
+                try:
+                    if target == "nginx":
+                        inst.start([plain, tls])
+                        results[target] = clients(plain, tls)
+                        inst.stop()
+                    else:
+                        proc = h.Popcheck(popcheck, inst.conf, [plain, tls])
+                        proc.start()
+                        try:
+                            results[target] = clients(plain, tls)
+                        finally:
+                            check("popcheck exits 0 on SIGTERM", proc.stop() == 0)
+                        check("no password in popcheck's log", "secret" not in proc.log())
+                finally:
+                    inst.cleanup()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        stub_requests = len(stub.requests)
+    pop = results["popcheck"]
+    for name, outcome in results["nginx"].items():
+        check(f"{name}: as through nginx", pop[name] == outcome,
+              f"\n  nginx:    {outcome!r}\n  popcheck: {pop[name]!r}")
+    check("curl imap:// FETCH UID 1: the message", pop["curl imap:// FETCH UID 1"] == (0, message(1)))
+    check("curl imaps://: the message", pop["curl imaps:// FETCH UID 2"] == (0, message(2)))
+    check("curl STARTTLS: the message", pop["curl --ssl-reqd (STARTTLS) FETCH UID 2"] ==
+          (0, message(2)))
+    check("curl wrong password fails", pop["curl wrong password"] != 0)
+    for name in ("imaplib LOGIN", "imaplib AUTHENTICATE PLAIN", "imaplib STARTTLS then LOGIN",
+                 "imaplib IMAP4_SSL"):
+        check(f"{name}: FETCH gives message 2", pop[name][3:] == [message(2), "BYE"],
+              repr(pop[name]))
+    check("imaplib refused: nginx's NO text", pop["imaplib refused"] ==
+          ["error", "b'Invalid login or password'"], repr(pop["imaplib refused"]))
+    check("auth_http asked for every login", stub_requests >= 2 * len(pop))
+    return check.summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
