@@ -30,7 +30,8 @@ TEST_CASE("imap backend login: LOGIN with literals, the tagged OK relayed as it 
   CHECK(feed(login, " [CAPABILITY IMAP4rev1] ready\r\n").to_backend == "a1 LOGIN {7}\r\n");
   CHECK(login.action() == "sending LOGIN command to upstream");
   CHECK(feed(login, "+ go ahead\r\n").to_backend == "al\r\nice {6}\r\n");
-  CHECK(feed(login, "+\r\n").to_backend == "bepass\r\n");
+  CHECK(feed(login, "+\r\n").to_backend.empty()); // under 4 bytes: nginx reads on
+  CHECK(feed(login, "+\r\n").to_backend == "bepass\r\n"); // "+\r\n+\r\n" starts with "+"
   CHECK(login.action() == "sending password to upstream");
   const auto done = feed(login, "a1 OK [CAPABILITY IMAP4rev1 X] Logged in\r\n* 1 EXISTS\r\n");
   CHECK(done.to_client == "a1 OK [CAPABILITY IMAP4rev1 X] Logged in\r\n* 1 EXISTS\r\n");

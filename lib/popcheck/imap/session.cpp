@@ -77,7 +77,7 @@ void Session::on_input(std::size_t n) {
     return;
   }
   // nginx: tag = 1, no untagged text, "OK completed", whatever the line turns out to be.
-  m_text.clear();
+  m_text = {};
   m_out = k_tagged_ok;
   m_tagged = true;
   Result result = Result::invalid;
@@ -187,14 +187,14 @@ void Session::finish_line(Result result) {
   if (result == Result::literal) {
     m_tagged = false;
     m_out = k_literal_continue;
-    m_text.clear();
+    m_text = {};
   } else if (result == Result::invalid) {
     m_parser.reset_state();
     m_out = k_tagged_bad;
     m_mail_state = MailState::start;
     m_start_tls = false;
   }
-  std::string reply = m_tagged ? m_text + tag() + m_out : m_out;
+  std::string reply = m_tagged ? std::string(m_text) + tag() + m_out : m_out;
   if (result != Result::literal) {
     m_parser.clear_arguments();
     if (!m_parser.in_start_state()) {
@@ -204,7 +204,7 @@ void Session::finish_line(Result result) {
       m_parser.clear_tag();
     }
   }
-  m_text.clear();
+  m_text = {};
   m_out.clear();
   send(std::move(reply));
   if (m_quit) {

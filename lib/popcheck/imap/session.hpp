@@ -78,6 +78,9 @@ public:
   void start();
 
   std::span<char> input_space() {
+    if (!m_buffer) {
+      return {};
+    }
     return {m_buffer.get() + m_last, settings().client_buffer - m_last};
   }
   bool wants_input() const { return m_phase == SessionPhase::reading; }
@@ -146,7 +149,7 @@ private:
   SessionPhase m_phase = SessionPhase::not_started;
   MailState m_mail_state = MailState::start;
   pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
-  std::string m_text;          // untagged lines before the tagged one (CAPABILITY, BYE)
+  std::string_view m_text;     // untagged lines before the tagged one (CAPABILITY, BYE)
   std::string m_out;           // the reply of the current line (after the tag when tagged)
   bool m_tagged = true;
   std::string m_pending_reply; // refusal sent after Auth-Wait
