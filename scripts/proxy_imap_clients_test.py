@@ -12,6 +12,7 @@ import argparse
 import imaplib
 import os
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -64,9 +65,22 @@ def imaplib_session(connect, login):
         return ["oserror", type(e).__name__]
 
 
+def alpn(port, offer):
+    """The ALPN protocol the server picks from `offer`, or why the handshake failed."""
+    ctx = context()
+    ctx.set_alpn_protocols(offer)
+    try:
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10)) as s:
+            return s.selected_alpn_protocol()
+    except (ssl.SSLError, OSError) as e:
+        return f"handshake failed: {type(e).__name__}"
+
+
 def clients(plain, tls):
     """Every client outcome, by name."""
     out = {}
+    out["ALPN imap offered"] = alpn(tls, ["pop3", "imap"])
+    out["ALPN without imap"] = alpn(tls, ["pop3"])
     out["curl imap:// FETCH UID 1"] = curl(f"imap://127.0.0.1:{plain}/INBOX;UID=1")
     out["curl imap:// LIST"] = curl(f"imap://127.0.0.1:{plain}/")
     out["curl --ssl-reqd (STARTTLS) FETCH UID 2"] = curl("--ssl-reqd",
@@ -150,6 +164,9 @@ def main():
     check("curl imaps://: the message", pop["curl imaps:// FETCH UID 2"] == (0, message(2)))
     check("curl STARTTLS: the message", pop["curl --ssl-reqd (STARTTLS) FETCH UID 2"] ==
           (0, message(2)))
+    check("ALPN: imap picked", pop["ALPN imap offered"] == "imap", pop["ALPN imap offered"])
+    check("ALPN: refused without imap", pop["ALPN without imap"].startswith("handshake failed"),
+          pop["ALPN without imap"])
     check("curl wrong password fails", pop["curl wrong password"] != 0)
     for name in ("imaplib LOGIN", "imaplib AUTHENTICATE PLAIN", "imaplib STARTTLS then LOGIN",
                  "imaplib IMAP4_SSL"):
@@ -157,7 +174,9 @@ def main():
               repr(pop[name]))
     check("imaplib refused: nginx's NO text", pop["imaplib refused"] ==
           ["error", "b'Invalid login or password'"], repr(pop["imaplib refused"]))
-    check("auth_http asked for every login", stub_requests >= 2 * len(pop))
+    logins = [name for name in pop if not name.startswith("ALPN")]
+    check("auth_http asked for every login", stub_requests == 2 * len(logins),
+          f"{stub_requests} requests for {len(logins)} logins, twice")
     return check.summary()
 
 

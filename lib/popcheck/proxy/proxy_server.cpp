@@ -112,7 +112,7 @@ ProxyServer::create(ProxyPlan plan, int access_fd, std::vector<std::string>& war
       server->m_contexts.emplace_back();
       continue;
     }
-    auto ctx = make_server_context(s.tls);
+    auto ctx = make_server_context(s.tls, s.protocol == MailProtocol::imap ? "imap" : "pop3");
     if (!ctx) {
       return std::unexpected(ctx.error());
     }

@@ -10,7 +10,13 @@
 namespace popcheck::proxy {
 namespace {
 
-constexpr unsigned char k_alpn_pop3[] = {4, 'p', 'o', 'p', '3'};
+// The ALPN protocol of each mail protocol, in wire form.
+struct AlpnName {
+  std::string_view protocol;
+  unsigned char wire[5];
+};
+constexpr AlpnName k_alpn_names[] = {{"pop3", {4, 'p', 'o', 'p', '3'}},
+                                     {"imap", {4, 'i', 'm', 'a', 'p'}}};
 
 struct BioFree {
   void operator()(BIO* bio) const { BIO_free(bio); }
@@ -103,9 +109,10 @@ int accept_any_certificate(int, X509_STORE_CTX*) {
 } // checked after the handshake
 
 int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-                unsigned int inlen, void*) {
+                unsigned int inlen, void* arg) {
+  const auto* name = static_cast<const AlpnName*>(arg);
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, outlen, k_alpn_pop3, sizeof k_alpn_pop3, in, inlen) !=
+  if (SSL_select_next_proto(&selected, outlen, name->wire, sizeof name->wire, in, inlen) !=
       OPENSSL_NPN_NEGOTIATED) {
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
@@ -150,7 +157,8 @@ std::string openssl_errors() {
   return out.empty() ? out : out + ")";
 }
 
-std::expected<SslCtxPtr, std::string> make_server_context(const model::EffectiveTls& tls) {
+std::expected<SslCtxPtr, std::string> make_server_context(const model::EffectiveTls& tls,
+                                                          std::string_view protocol) {
   SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
   if (!ctx) {
     return std::unexpected("SSL_CTX_new() failed" + openssl_errors());
@@ -268,7 +276,13 @@ std::expected<SslCtxPtr, std::string> make_server_context(const model::Effective
     }
     SSL_CTX_set_timeout(c, static_cast<long>(tls.session_timeout_s.value));
   }
-  SSL_CTX_set_alpn_select_cb(c, select_alpn, nullptr);
+  const AlpnName* alpn = &k_alpn_names[0];
+  for (const auto& name : k_alpn_names) {
+    if (name.protocol == protocol) {
+      alpn = &name;
+    }
+  }
+  SSL_CTX_set_alpn_select_cb(c, select_alpn, const_cast<AlpnName*>(alpn));
   return ctx;
 }
 

@@ -3,7 +3,7 @@
 // The OpenSSL server context of one mail server, set up as nginx 1.22.1's ngx_mail_ssl_module and
 // ngx_event_openssl.c do (protocols as SSL_OP_NO_* bits, ciphers, builtin session cache and its
 // timeout, tickets, client verification with an always-accepting callback checked after the
-// handshake, ALPN "pop3", DH parameters, curves, ssl_conf_command), and the per-connection facts
+// handshake, ALPN "pop3" or "imap" (ngx_mail_ssl_alpn_select()), DH parameters, curves, ssl_conf_command), and the per-connection facts
 // nginx puts into Auth-SSL-* headers and checks for ssl_verify_client
 // (ngx_mail_auth_http_create_request(), ngx_mail_verify_cert()).
 
@@ -26,7 +26,9 @@ struct SslCtxFree {
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
 // `tls` with file paths already absolute. The error text names the file and OpenSSL's reason.
-std::expected<SslCtxPtr, std::string> make_server_context(const model::EffectiveTls& tls);
+// `protocol` ("pop3", "imap") is the ALPN name a client that sends ALPN must offer.
+std::expected<SslCtxPtr, std::string> make_server_context(const model::EffectiveTls& tls,
+                                                          std::string_view protocol = "pop3");
 
 // The OpenSSL error queue as nginx appends it: " (SSL: error:...:reason)", then cleared.
 std::string openssl_errors();
