@@ -240,13 +240,17 @@ void Session::on_tls_established() {
   m_tls = true;
 }
 
+// ngx_mail_verify_cert() logs with the action of the handler that ran the handshake: the
+// STARTTLS one ("in starttls state") or ngx_mail_ssl_init_connection's ("SSL handshaking").
 void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
+  const std::string_view action =
+      m_phase == SessionPhase::starttls ? "in starttls state" : "SSL handshaking";
   if (problem == CertificateProblem::missing) {
-    log(pop3::LogLevel::info, "client sent no required SSL certificate", "SSL handshaking");
+    log(pop3::LogLevel::info, "client sent no required SSL certificate", action);
     send(std::string(k_no_cert));
   } else {
     if (!verify_log_message.empty()) {
-      log(pop3::LogLevel::info, std::move(verify_log_message), "SSL handshaking");
+      log(pop3::LogLevel::info, std::move(verify_log_message), action);
     }
     send(std::string(k_cert_error));
   }

@@ -211,3 +211,23 @@ TEST_CASE("imap session: the timeout closes without a word") {
   CHECK(d.closed);
   CHECK(d.log_text() == "client timed out (110: Connection timed out) while in auth state\n");
 }
+
+TEST_CASE("imap session: a rejected client certificate, on an ssl port and after STARTTLS") {
+  auto s = with(Starttls::on);
+  s.connection_is_tls = true;
+  Driver d(s);
+  d.session.on_tls_rejected(CertificateProblem::missing);
+  d.drain();
+  CHECK(d.wire == "* OK IMAP4 ready\r\n* BYE No required SSL certificate\r\n");
+  CHECK(d.closed);
+  CHECK(d.log_text() == "client sent no required SSL certificate while SSL handshaking\n");
+
+  Driver e(with(Starttls::on));
+  CHECK(e.send("a STARTTLS\r\n") == "a OK completed\r\n");
+  e.session.on_tls_rejected(CertificateProblem::verify_failed, "client SSL certificate verify "
+                                                               "error: (18:self signed)");
+  e.drain();
+  CHECK(e.wire.ends_with("* BYE SSL certificate error\r\n"));
+  CHECK(e.log_text() ==
+        "client SSL certificate verify error: (18:self signed) while in starttls state\n");
+}
