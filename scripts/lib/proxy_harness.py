@@ -99,7 +99,8 @@ class FakeImapBackend:
     synchronizing literal with "+ go ahead", and a LOGIN with the tagged OK or NO of
     `users` ({name: password}). Logged in, it answers NOOP, SELECT (one message), FETCH and LOGOUT
     like a small server; everything else gets BAD. The login "untagged" gets an untagged line
-    before its OK (as some servers send), which nginx 1.22.1 refuses. `received` holds each
+    before its OK (as some servers send), which nginx 1.22.1 refuses; a command tagged "slow" is
+never answered (the backend login's deadline). `received` holds each
     connection's bytes (PROXY header included)."""
 
     def __init__(self, port, users):
@@ -118,6 +119,9 @@ class FakeImapBackend:
                 while line:
                     with backend.lock:
                         backend.received[index] += line
+                    if line.startswith(b"slow "):
+                        self.rfile.read()  # a backend that never answers: wait for the close
+                        return None
                     m = re.search(rb"\{(\d+)(\+?)\}\r?\n$", line)
                     if not m:
                         words.append(line.rstrip(b"\r\n"))
