@@ -2,8 +2,9 @@
 """Real IMAP clients through `popcheck proxy` and through real nginx 1.22.1 with the same
 configuration (testdata/proxy/imap-clients/nginx.conf), against a private dovecot-imapd and the
 auth_http stub: curl's imap:// (LOGIN or AUTHENTICATE, STARTTLS with --ssl-reqd, imaps://) and
-Python's imaplib (LOGIN, AUTHENTICATE PLAIN, STARTTLS, IMAP4_SSL, a refused login). Each client
-must get what it gets through nginx, and the expected mail. Exit 0 pass, 1 failure, 77 skipped.
+Python's imaplib (LOGIN, AUTHENTICATE PLAIN, STARTTLS, IMAP4_SSL, a refused login), and ALPN. Each client must get what it gets
+through nginx, and the expected mail. Then popcheck's --backend mode (no auth server) for IMAP.
+Exit 0 pass, 1 failure, 77 skipped.
 
 usage: proxy_imap_clients_test.py --popcheck BUILD/popcheck
 """
@@ -108,6 +109,39 @@ def clients(plain, tls):
     return out
 
 
+def backend_mode(popcheck, tmp, imap_port):
+    """--backend: no auth server; the client's LOGIN goes straight to dovecot."""
+    conf = os.path.join(tmp, "backend.conf")
+    port = h.free_port()
+    with open(conf, "w") as fh:
+        fh.write(f"load_module {nginx_runner.MAIL_MODULE};\nevents {{}}\nerror_log stderr info;\n"
+                 f"mail {{ server {{ listen 127.0.0.1:{port}; protocol imap; "
+                 "imap_auth plain cram-md5; } }\n")
+    proc = h.Popcheck(popcheck, conf, [port], ["--backend", f"127.0.0.1:{imap_port}"])
+    proc.start()
+    try:
+        m = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+        check("--backend: CRAM-MD5 not advertised", "AUTH=CRAM-MD5" not in m.capabilities,
+              repr(m.capabilities))
+        m.login("alice", "secret")
+        check("--backend: LOGIN straight to dovecot", m.select("INBOX")[0] == "OK")
+        m.logout()
+        # EXTERNAL with an initial response is always taken by nginx's front end, but there is
+        # no password to log in with: a refused login.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            f = raw.makefile("rb")
+            f.readline()
+            raw.sendall(b"x AUTHENTICATE EXTERNAL YWxpY2U=\r\n")
+            reply = f.readline()
+        check("--backend: EXTERNAL refused as a failed login",
+              reply == b"x NO no auth server to check this login (popcheck proxy --backend)\r\n",
+              repr(reply))
+    finally:
+        check("--backend: exit 0", proc.stop() == 0)
+    logs = proc.log()
+    check("--backend: start-up warning about cram-md5", "enables cram-md5" in logs, logs[-800:])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--popcheck", required=True)
@@ -153,6 +187,7 @@ def main():
                         check("no password in popcheck's log", "secret" not in proc.log())
                 finally:
                     inst.cleanup()
+            backend_mode(popcheck, tmp, imap_port)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         stub_requests = len(stub.requests)
