@@ -1,8 +1,6 @@
-#include <popcheck/imap/backend_login.hpp>
-
-#include <popcheck/imap/replies.hpp>
-
 #include <algorithm>
+#include <popcheck/imap/backend_login.hpp>
+#include <popcheck/imap/replies.hpp>
 
 namespace popcheck::imap {
 namespace {
@@ -17,15 +15,17 @@ constexpr std::string_view k_sending_user = "sending user name to upstream";
 constexpr std::string_view k_sending_pass = "sending password to upstream";
 
 // nginx logs these with %s: the text stops at the first NUL.
-std::string up_to_nul(std::string_view text) { return std::string(text.substr(0, text.find('\0'))); }
+std::string up_to_nul(std::string_view text) {
+  return std::string(text.substr(0, text.find('\0')));
+}
 
 } // namespace
 
 BackendLogin::BackendLogin(BackendLoginSettings settings, std::string tag, std::string login,
                            std::string password)
     : m_settings(settings), m_tag(std::move(tag)), m_login(std::move(login)),
-      m_password(std::move(password)),
-      m_buffer(std::max<std::size_t>(settings.buffer_size, 4)), m_action(k_connecting) {}
+      m_password(std::move(password)), m_buffer(std::max<std::size_t>(settings.buffer_size, 4)),
+      m_action(k_connecting) {}
 
 BackendStep BackendLogin::fail(std::string to_client, std::optional<LogEvent> log) {
   m_state = BackendLoginState::failed;

@@ -10,7 +10,6 @@
 // buffer (at least 4 bytes ending in CR LF), so an untagged line before the tagged OK fails.
 
 #include <popcheck/pop3/backend_login.hpp>
-
 #include <span>
 #include <string>
 #include <vector>

@@ -1,11 +1,9 @@
 // imap::BackendLogin: nginx's LOGIN with two synchronizing literals and its reply checks
 // (ngx_mail_proxy_imap_handler(), ngx_mail_proxy_read_response()).
 
-#include <popcheck/imap/backend_login.hpp>
-
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
+#include <popcheck/imap/backend_login.hpp>
 #include <string>
 
 using namespace popcheck::imap;
@@ -30,7 +28,7 @@ TEST_CASE("imap backend login: LOGIN with literals, the tagged OK relayed as it 
   CHECK(feed(login, " [CAPABILITY IMAP4rev1] ready\r\n").to_backend == "a1 LOGIN {7}\r\n");
   CHECK(login.action() == "sending LOGIN command to upstream");
   CHECK(feed(login, "+ go ahead\r\n").to_backend == "al\r\nice {6}\r\n");
-  CHECK(feed(login, "+\r\n").to_backend.empty()); // under 4 bytes: nginx reads on
+  CHECK(feed(login, "+\r\n").to_backend.empty());         // under 4 bytes: nginx reads on
   CHECK(feed(login, "+\r\n").to_backend == "bepass\r\n"); // "+\r\n+\r\n" starts with "+"
   CHECK(login.action() == "sending password to upstream");
   const auto done = feed(login, "a1 OK [CAPABILITY IMAP4rev1 X] Logged in\r\n* 1 EXISTS\r\n");

@@ -6,7 +6,9 @@ namespace {
 constexpr char k_cr = '\r';
 constexpr char k_lf = '\n';
 
-bool is_letter(char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'); }
+bool is_letter(char ch) {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+}
 
 bool is_tag_byte(char ch) {
   return is_letter(ch) || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';

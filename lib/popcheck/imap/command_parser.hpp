@@ -9,11 +9,10 @@
 // byte (fixed upstream only in 1.29.6). The parser's flags (quoted, backslash, literal) live on
 // between lines as nginx's session fields do. Arguments are offsets into the buffer.
 
-#include <popcheck/imap/replies.hpp>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <popcheck/imap/replies.hpp>
 #include <string_view>
 
 namespace popcheck::imap {

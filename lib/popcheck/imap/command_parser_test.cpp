@@ -1,10 +1,8 @@
 // ngx_mail_imap_parse_command()'s grammar, quirks of 1.22.1 included (verified against Debian's
 // nginx by the proxy's differential suite, testdata/proxy/imap-*).
 
-#include <popcheck/imap/command_parser.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/imap/command_parser.hpp>
 #include <string>
 #include <vector>
 

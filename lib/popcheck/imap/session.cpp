@@ -1,8 +1,6 @@
-#include <popcheck/imap/session.hpp>
-
-#include <popcheck/imap/replies.hpp>
-
 #include <algorithm>
+#include <popcheck/imap/replies.hpp>
+#include <popcheck/imap/session.hpp>
 
 namespace popcheck::imap {
 namespace {
@@ -30,7 +28,8 @@ SessionSettings session_settings(const model::EffectiveServer& s) {
   out.starttls = starttls_of(s.tls.starttls.value);
   out.max_errors = static_cast<unsigned>(s.max_errors.value);
   out.timeout = std::chrono::milliseconds(s.timeout_ms.value);
-  out.client_buffer = static_cast<std::size_t>(std::max<std::int64_t>(s.imap_client_buffer.value, 0));
+  out.client_buffer =
+      static_cast<std::size_t>(std::max<std::int64_t>(s.imap_client_buffer.value, 0));
   out.server_name = s.server_name.value;
   return out;
 }
@@ -54,7 +53,8 @@ Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment
 // ngx_mail_imap_init_session: the greeting never changes; the buffer comes with the first read
 // in nginx, here with the greeting.
 void Session::start() {
-  m_buffer = std::make_unique<char[]>(std::max<std::size_t>(settings().client_buffer, 1));
+  m_buffer =
+      std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(settings().client_buffer, 1));
   arm_timer(settings().timeout);
   send(std::string(k_greeting));
   m_phase = SessionPhase::reading;
@@ -275,16 +275,18 @@ void Session::arm_timer(std::chrono::milliseconds after) {
   m_events.emplace_back(pop3::TimerEvent{after});
 }
 
-void Session::cancel_timer() { m_events.emplace_back(pop3::TimerEvent{std::nullopt}); }
+void Session::cancel_timer() {
+  m_events.emplace_back(pop3::TimerEvent{std::nullopt});
+}
 
 // nginx logs the whole buffer, which may hold a password, a literal or a SASL payload: only a
 // leading tag and command word are kept, the rest becomes "...".
 std::string Session::masked_buffer() const {
   const std::string_view data(m_buffer.get(), m_last);
   std::size_t tag_end = 0;
-  while (tag_end < data.size() && tag_end < k_max_tag_octets &&
-         data[tag_end] != ' ' && data[tag_end] != '\r' && data[tag_end] != '\n' &&
-         data[tag_end] != '"' && data[tag_end] != '{') {
+  while (tag_end < data.size() && tag_end < k_max_tag_octets && data[tag_end] != ' ' &&
+         data[tag_end] != '\r' && data[tag_end] != '\n' && data[tag_end] != '"' &&
+         data[tag_end] != '{') {
     ++tag_end;
   }
   std::size_t word = tag_end + 1;

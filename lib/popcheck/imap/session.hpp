@@ -149,8 +149,8 @@ private:
   SessionPhase m_phase = SessionPhase::not_started;
   MailState m_mail_state = MailState::start;
   pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
-  std::string_view m_text;     // untagged lines before the tagged one (CAPABILITY, BYE)
-  std::string m_out;           // the reply of the current line (after the tag when tagged)
+  std::string_view m_text; // untagged lines before the tagged one (CAPABILITY, BYE)
+  std::string m_out;       // the reply of the current line (after the tag when tagged)
   bool m_tagged = true;
   std::string m_pending_reply; // refusal sent after Auth-Wait
   std::string m_login;

@@ -5,11 +5,9 @@
 // src/mail/ngx_mail_auth_http_module.c) and the timers (ngx_mail_auth_sleep_handler()).
 // The SASL decoding and its log texts are pop3/sasl.hpp's: nginx shares them between protocols.
 
-#include <popcheck/imap/session.hpp>
-
-#include <popcheck/imap/replies.hpp>
-
 #include <limits>
+#include <popcheck/imap/replies.hpp>
+#include <popcheck/imap/session.hpp>
 
 namespace popcheck::imap {
 namespace {
@@ -70,8 +68,8 @@ Session::Result Session::cmd_authenticate() {
     if (m_salt.empty()) { // ngx_mail_salt(), once per session
       const auto r = m_environment.random ? m_environment.random() : 0U;
       const auto t = m_environment.unix_time ? m_environment.unix_time() : 0;
-      m_salt = "<" + std::to_string(r) + "." + std::to_string(t) + "@" + settings().server_name +
-               ">";
+      m_salt =
+          "<" + std::to_string(r) + "." + std::to_string(t) + "@" + settings().server_name + ">";
     }
     m_out = pop3::cram_md5_challenge(m_salt);
     m_mail_state = MailState::auth_cram_md5;

@@ -1,10 +1,8 @@
 // imap::Session on byte transcripts: the replies of ngx_mail_imap_auth_state() and friends, the
 // Debian 1.22.1 corners the differential suite checks against real nginx (testdata/proxy/imap-*).
 
-#include <popcheck/imap/session_test_driver.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/imap/session_test_driver.hpp>
 #include <string>
 
 using namespace popcheck::imap;

@@ -4,9 +4,8 @@
 // pop3/session_test_driver.hpp does for POP3): each packet is made available at once, read into
 // the session's free space, and every buffered line is handled before more is read. No sockets.
 
-#include <popcheck/imap/session.hpp>
-
 #include <algorithm>
+#include <popcheck/imap/session.hpp>
 #include <string>
 #include <vector>
 
