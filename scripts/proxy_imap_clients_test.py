@@ -147,15 +147,13 @@ def main():
     ap.add_argument("--popcheck", required=True)
     args = ap.parse_args()
     popcheck = os.path.abspath(args.popcheck)
-    for reason in (nginx_runner.available(), dovecot_runner.available(),
-                   dovecot_runner.imap_available(),
+    for reason in (nginx_runner.available(), dovecot_runner.available(imap=True),
                    None if shutil.which("curl") else "curl not installed"):
         if reason:
             print(f"SKIP: {reason}")
             return 77
     pop_port, imap_port, auth_port = h.free_port(), h.free_port(), h.free_port()
-    dovecot = dovecot_runner.Dovecot(pop_port, h.USERS, h.MESSAGES)
-    dovecot.enable_imap(imap_port)
+    dovecot = dovecot_runner.Dovecot(pop_port, h.USERS, h.MESSAGES, imap_port=imap_port)
     results = {}
     with dovecot, auth_stub.AuthStub(auth_port, imap_port, h.USERS) as stub:
         dovecot.start()

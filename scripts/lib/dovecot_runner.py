@@ -26,12 +26,6 @@ def available(imap=False):
     return None
 
 
-def imap_available():
-    """dovecot's IMAP server (Debian's dovecot-imapd) is there."""
-    imap = os.path.join(os.path.dirname(os.path.dirname(DOVECOT)), "lib", "dovecot", "imap")
-    return None if os.access(imap, os.X_OK) else "dovecot-imapd not installed"
-
-
 _CONF = """\
 base_dir = {tmp}/run
 state_dir = {tmp}/state
@@ -152,16 +146,6 @@ class Dovecot:
                                 f"  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {imaps_port}")
         with open(self.conf, "w") as fh:
             fh.write(text)
-    def enable_imap(self, imap_port):
-        """Before start(): an IMAP listener on imap_port as well (needs dovecot-imapd)."""
-        with open(self.conf) as fh:
-            text = fh.read()
-        text = text.replace("protocols = pop3", "protocols = pop3 imap")
-        text = text.replace("  inet_listener imap {\n    port = 0",
-                            f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {imap_port}")
-        with open(self.conf, "w") as fh:
-            fh.write(text)
-
     def start(self, timeout=10.0):
         self.process = subprocess.Popen([DOVECOT, "-F", "-c", self.conf], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE, start_new_session=True)
