@@ -260,13 +260,17 @@ void Session::on_tls_established() {
   m_tls = true;
 }
 
+// ngx_mail_verify_cert() logs with the action of the handler that ran the handshake: the STLS
+// one ("in starttls state") or ngx_mail_ssl_init_connection's ("SSL handshaking").
 void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
+  const std::string_view action =
+      m_phase == SessionPhase::starttls ? "in starttls state" : "SSL handshaking";
   if (problem == CertificateProblem::missing) {
-    log(LogLevel::info, "client sent no required SSL certificate", "SSL handshaking");
+    log(LogLevel::info, "client sent no required SSL certificate", action);
     send(std::string(k_err_no_cert));
   } else {
     if (!verify_log_message.empty()) {
-      log(LogLevel::info, std::move(verify_log_message), "SSL handshaking");
+      log(LogLevel::info, std::move(verify_log_message), action);
     }
     send(std::string(k_err_cert));
   }

@@ -302,12 +302,15 @@ TEST_CASE("session, client certificates: certificate rejections") {
   CHECK(d.wire.ends_with("+OK\r\n-ERR No required SSL certificate\r\n"));
   CHECK(d.closed);
   CHECK(d.logs.back().message == "client sent no required SSL certificate");
+  // Logged with the STLS handler's action, as nginx does (a real-nginx case in proxy-diff).
+  CHECK(d.logs.back().action == "in starttls state");
 
   Session early(s, testing::fixed_environment());
   early.on_tls_rejected(CertificateProblem::verify_failed,
                         "client SSL certificate verify error: (18:self-signed certificate)");
   auto events = early.take_events();
   REQUIRE(events.size() == 3);
+  CHECK(std::get<LogEvent>(events[0]).action == "SSL handshaking");
   CHECK(std::get<SendEvent>(events[1]).bytes == "-ERR SSL certificate error\r\n");
   CHECK(std::holds_alternative<CloseEvent>(events[2]));
 }
