@@ -124,8 +124,8 @@ void add_probe_command(CLI::App& app, int& exit_code) {
   command->add_flag("--tls", options->tls,
                     "generic suite: the target is a TLS port (TLS from the first byte)");
   command->add_option("--protocol", options->protocol,
-                      "generic suite: the protocol to check, pop3 (RFC 1939...) or imap (RFC 9051, "
-                      "3501)")
+                      "generic suite: the protocol to check, pop3 (RFC 1939...), imap (RFC 9051, "
+                      "3501) or smtp (RFC 5321, 6409, 3207, 4954)")
       ->default_str("pop3");
   command->add_flag("--read-only", options->read_only,
                     "generic suite: never send DELE (the DELE/RSET checks are skipped)");

@@ -48,6 +48,12 @@ public:
   // section 2.2.2). Then a script's first-line expectations apply to that last line and its body
   // expectations to the lines before it.
   virtual bool status_last() const { return false; }
+
+  // Every reply may have several lines, whatever its status (SMTP, RFC 5321 section 4.2.1): the
+  // runner reads a greeting and the replies of a STARTTLS exchange to their end, and a multi-line
+  // expectation whose reply has one line still checks its body conditions (on no lines). false
+  // (POP3): only an expect_multi reads past a first line.
+  virtual bool any_reply_continues() const { return false; }
 };
 
 } // namespace popcheck::probe

@@ -2,6 +2,34 @@
 #include <popcheck/probe/server_selection.hpp>
 
 namespace popcheck::probe {
+namespace {
+
+// Without a selector, a config with servers of several protocols (pop3 beside smtp) means the
+// protocol of the servers listening on the target's port when they all speak one; else POP3,
+// the probe's first protocol, as before there were others.
+std::vector<const model::EffectiveServer*>
+of_target_protocol(const std::vector<const model::EffectiveServer*>& servers, int target_port) {
+  std::optional<std::string> on_port;
+  bool mixed = false;
+  for (const auto* s : servers) {
+    for (const auto& l : s->listeners) {
+      if (l.port == target_port) {
+        mixed = mixed || (on_port && *on_port != *s->protocol);
+        on_port = *s->protocol;
+      }
+    }
+  }
+  const std::string protocol = on_port && !mixed ? *on_port : "pop3";
+  std::vector<const model::EffectiveServer*> out;
+  for (const auto* s : servers) {
+    if (*s->protocol == protocol) {
+      out.push_back(s);
+    }
+  }
+  return out.empty() ? servers : out;
+}
+
+} // namespace
 
 std::expected<ServerSelection, std::string>
 select_server(const std::vector<model::EffectiveServer>& servers, std::string_view selector,
@@ -14,6 +42,9 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
     if (s.protocol && find_protocol(*s.protocol) != nullptr) {
       pop3.push_back(&s);
     }
+  }
+  if (selector.empty()) {
+    pop3 = of_target_protocol(pop3, target_port);
   }
   if (selector.empty() && pop3.size() > 1) {
     return std::unexpected("the configuration has several POP3 servers: choose one with "
