@@ -3,18 +3,20 @@
 
 For each case directory (testdata/compile/<case>/):
   1. a private dovecot (scripts/lib/dovecot_runner.py; POP3, and IMAP when dovecot-imapd is
-     installed; user alice/secret with 2 messages) and the auth_http stub (scripts/lib/auth_stub.py)
-     answering with dovecot's address (its POP3 or IMAP port, by Auth-Protocol) and the plaintext
-     password (Auth-Pass) for plain/apop/cram-md5/external;
+     installed; user alice/secret with 2 messages), a scripted SMTP backend
+     (scripts/lib/smtp_backend.py, which refuses DATA) and the auth_http stub
+     (scripts/lib/auth_stub.py) answering with the backend's address (dovecot's POP3 or IMAP port
+     or the SMTP backend, by Auth-Protocol) and the plaintext password (Auth-Pass) for
+     plain/apop/cram-md5/external, and for smtp_auth none (Auth-Method: none, no user);
   2. the real nginx 1.22.1 on a rewritten copy of the case (scripts/lib/nginx_runner.py): listens
      moved to free 127.0.0.1 ports in 25000-25999, auth_http pointed at the stub;
-  3. for every listener of every POP3 and IMAP server (from `popcheck compile`):
+  3. for every listener of every POP3, IMAP and SMTP server (from `popcheck compile`):
        popcheck probe --config CASE/nginx.conf --server LISTEN --target 127.0.0.1:PORT
                       --user alice --password secret --ca certs/mail.crt --sni mail.example.test
                       [--cert certs/client.crt --key certs/client.key]  (with --cert)
      once with --format json (validated against schemas/probe-report.schema.json) and once with
      --format junit (parsed as XML; testcase count = checks); the password must not appear in any
-     report. Expected: exit 0 and every check passed.
+     report. Expected: exit 0 and every check passed; the SMTP backend never received DATA.
 With --expect-fail CHECK,... --config-from DIR, the expectations come from DIR/nginx.conf (a
 deliberately wrong config) while nginx runs CASE: exit 1 and exactly those checks failed.
 With --proxy, the same checks run against `popcheck proxy CASE/nginx.conf` instead of nginx.
@@ -45,6 +47,7 @@ import auth_stub  # noqa: E402
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
 import secrets_check  # noqa: E402
+import smtp_backend  # noqa: E402
 
 PORT_RANGE = (25000, 25999)
 SKIP = 77
@@ -74,7 +77,7 @@ def point_auth_http(conf_dir, stub_port):
                     fh.write(new)
 
 
-PROTOCOLS = ("pop3", "imap")
+PROTOCOLS = ("pop3", "imap", "smtp")
 
 
 def probed_listeners(popcheck, conf):
@@ -207,9 +210,15 @@ def main():
 
     dovecot_port, stub_port = port(), port()
     imap_port = port() if dovecot_runner.available(imap=True) is None else None
+    smtp_port = port()
+    # smtp_auth none: nginx asks with Auth-Method: none and no Auth-User (section 6.1 of the spec).
+    none_ok = (f"HTTP/1.0 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\n"
+               f"Auth-Port: {smtp_port}\r\n\r\n").encode()
+    ports = {"smtp": smtp_port, **({"imap": imap_port} if imap_port else {})}
     with dovecot_runner.Dovecot(dovecot_port, {USER: PASSWORD}, MESSAGES, imap_port=imap_port) as dovecot, \
-            auth_stub.AuthStub(stub_port, dovecot_port, {USER: PASSWORD},
-                               protocol_ports={"imap": imap_port} if imap_port else None), \
+            auth_stub.AuthStub(stub_port, dovecot_port, {USER: PASSWORD}, protocol_ports=ports,
+                               responses={"": none_ok}), \
+            smtp_backend.SmtpBackend(smtp_port) as backend, \
             tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
         try:
             dovecot.start()
@@ -227,7 +236,7 @@ def main():
                 print(f"ERROR {case}: {e}")
                 return 2
             if args.proxy:
-                # popcheck proxy serves POP3 only so far: its IMAP listeners are not started.
+                # popcheck proxy serves POP3 only so far: its IMAP and SMTP listeners are not started.
                 listeners = [l for l in listeners if l["protocol"] == "pop3"]
             if imap_port is None and any(l["protocol"] == "imap" for l in listeners):
                 print(f"SKIP {case}: {dovecot_runner.available(imap=True)}")
@@ -264,6 +273,9 @@ def main():
                     instance.stop()
                     if results.failed > failed_before:
                         print("server log (tail):\n  " + instance.log_tail().rstrip().replace("\n", "\n  "))
+        for session in backend.sessions:
+            if any(line.split(" ", 1)[0].upper() in ("DATA", "BDAT") for line in session):
+                results.fail("smtp backend", "the probe sent DATA through nginx: " + " | ".join(session))
     print(f"{'FAILED' if results.failed else 'OK'}: {results.failed} failures")
     if results.failed:
         return 1
