@@ -301,7 +301,9 @@ void add_starttls_checks(std::vector<SmtpCheck>& out) {
 }
 
 void add_auth_checks(std::vector<SmtpCheck>& out) {
-  out.push_back(check("auth-unknown-mechanism", "RFC 4954 section 4 (AUTH)", SmtpLevel::must,
+  // RFC 4954 section 4 says "the server rejects the AUTH command with a 504 reply" without a
+  // requirement keyword (unlike its 501 and 503 rules): a SHOULD.
+  out.push_back(check("auth-unknown-mechanism", "RFC 4954 section 4 (AUTH)", SmtpLevel::should,
                       "AUTH with a mechanism the server does not support gets 504",
                       [](const SmtpFacts& f, const GenericOptions& o) -> Built {
                         if (f.login_ehlo().auth().empty()) {
