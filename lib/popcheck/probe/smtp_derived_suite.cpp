@@ -193,11 +193,13 @@ void add_starttls_checks(const Facts& f, std::vector<Script>& out) {
   out.push_back(smtp_script(
       "starttls",
       "STARTTLS (after EHLO) gets 220, handshake, no new greeting; then EHLO gets the normal "
-      "reply and STARTTLS 500 (" +
+      "reply, HELO its reply and STARTTLS 500 (" +
           k_smtp_handler + "ngx_mail_smtp_starttls(), ngx_mail_smtp_helo())",
       ConnectionKind::plain,
       then({greeting(f), starttls(), send("EHLO " + std::string(k_smtp_client_domain)),
-            expect_bytes(ehlo(f, true)), send("STARTTLS"), expect_bytes(smtp::k_invalid_command)},
+            expect_bytes(ehlo(f, true)), send("HELO " + std::string(k_smtp_client_domain)),
+            expect_bytes(smtp::helo_reply(f.name)), send("STARTTLS"),
+            expect_bytes(smtp::k_invalid_command)},
            quit())));
   out.push_back(smtp_script(
       "starttls-injection",
@@ -349,6 +351,11 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
   login("login-auth-login-initial", "AUTH LOGIN with the user name as initial response logs in",
         {send("AUTH LOGIN ${base64(user)}"), expect_bytes(smtp::k_password_prompt),
          send("${base64(password)}")});
+  login("login-auth-external-initial",
+        "AUTH EXTERNAL with an initial response reaches the auth server even when external is not "
+        "enabled (" +
+            k_mail_parse + "ngx_mail_auth_parse()); needs an auth server that accepts it",
+        {send("AUTH EXTERNAL ${base64(user)}")});
   if (f.methods.has(AuthMethod::cram_md5)) {
     login("login-cram-md5", "AUTH CRAM-MD5 with the HMAC of the challenge logs in",
           {send("AUTH CRAM-MD5"), capture(expect_status("334"), "challenge", "^334 (.*)$", true),

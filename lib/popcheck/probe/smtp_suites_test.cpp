@@ -216,6 +216,7 @@ TEST_CASE("probe smtp derived: starttls only, PIPELINING, login plain cram-md5")
                                                  "login-auth-plain",
                                                  "login-auth-login",
                                                  "login-auth-login-initial",
+                                                 "login-auth-external-initial",
                                                  "login-cram-md5"});
   for (const auto& script : suite) {
     CHECK(script.protocol == &smtp_protocol());
