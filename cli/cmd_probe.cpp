@@ -1,6 +1,7 @@
 // `popcheck probe --target HOST:PORT [--config nginx.conf [--server NAME|ADDR]]`: with a config,
 // checks that the server behaves exactly as nginx 1.22.1 would for that configuration (the derived
-// suite); without one, runs the generic RFC 1939/2449/2595/5034 suite (docs/probe.md).
+// suite); without one, runs the generic suite of --protocol (POP3: RFC 1939/2449/2595/5034, SMTP:
+// RFC 5321/6409/3207/4954; docs/probe.md).
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -112,9 +113,10 @@ int run_probe(const ProbeCliOptions& o) {
 void add_probe_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ProbeCliOptions>();
   CLI::App* command = app.add_subcommand(
-      "probe", "Check a POP3 server: with --config, against the exact behaviour nginx 1.22.1 has "
-               "for that configuration; without, against RFC 1939/2449/2595/5034. Exit 0 all "
-               "passed, 1 a check failed, 2 could not connect or bad input, 3 usage.");
+      "probe", "Check a POP3 or SMTP server: with --config, against the exact behaviour nginx "
+               "1.22.1 has for that configuration; without, against RFC 1939/2449/2595/5034 "
+               "(--protocol smtp: RFC 5321/6409/3207/4954). Exit 0 all passed, 1 a check failed, "
+               "2 could not connect or bad input, 3 usage.");
   command->add_option("--config", options->config, "nginx.conf to derive the expectations from");
   command->add_flag("--dump", options->dump, "the --config file is the output of `nginx -T`");
   command->add_option("--server", options->server,
