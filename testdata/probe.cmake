@@ -5,7 +5,8 @@
 #   probe-nginx: CASE        (testdata/probe/nginx-smtp-cases.txt) the SMTP derived suite against real
 #                            nginx with a scripted SMTP backend (logins through to it, never DATA)
 #   probe-nginx: wrong-smtp-auth  expectations from testdata/probe/wrong-smtp-auth must fail exactly the
-#                            EHLO and CRAM-MD5 checks
+#                            EHLO and CRAM-MD5 checks; wrong-smtp-none (smtp_auth none expected) the
+#                            EHLO check and those that send MAIL without AUTH
 #   probe-dovecot: generic   the generic RFC suite against dovecot directly (plain+STLS and pop3s)
 #   probe-nginx-imap: CASE   the IMAP derived suite of testdata/compile/CASE against real nginx
 #                            (+ dovecot-imapd behind it); nginx-imap-cases.txt
@@ -46,6 +47,14 @@ add_test(NAME "probe-nginx: wrong-smtp-auth"
                  --expect-fail auth-cram-md5,ehlo-helo,login-cram-md5,starttls
                  ${CMAKE_CURRENT_LIST_DIR}/compile/smtp-starttls-on)
 set_tests_properties("probe-nginx: wrong-smtp-auth" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME "probe-nginx: wrong-smtp-none"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>
+                 --config-from ${CMAKE_CURRENT_LIST_DIR}/probe/wrong-smtp-none
+                 --expect-fail ehlo-helo,mail-without-auth,relay-without-auth
+                 ${CMAKE_CURRENT_LIST_DIR}/compile/smtp-defaults)
+set_tests_properties("probe-nginx: wrong-smtp-none" PROPERTIES
                      LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Each selftest owns a range of 100 ports (24000-24499) that no other test uses: the Python
 # tests lease theirs (scripts/lib/nginx_runner.py free_port), the popcheck binary cannot.
