@@ -10,7 +10,8 @@ delivering anything (no transport leads anywhere; the probe never sends DATA wit
                 after STARTTLS only (smtpd_tls_auth_only), relaying for authenticated clients;
   exim4 4.96    unpacked (`apt-get download` + `dpkg-deb -x` into --root): `exim4 -bdf -C`,
                 plaintext PLAIN/LOGIN authenticators advertised after STARTTLS, as Debian's
-                default configuration does;
+                default configuration does; and again as exim4-smtps with TLS from the first
+                byte (tls_on_connect_ports, port 465 style; probed with --tls);
   opensmtpd 6.8 unpacked: `smtpd -d -f`, `listen ... tls auth <creds>`.
 Each server gets the same user (popchk, password below) and the test certificate for
 mail.example.test. The checks that fail, warn or inform must be exactly those recorded in
@@ -187,12 +188,12 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, reject
                  env), log
 
 
-def start_exim(root, tmp, port):
+def start_exim(root, tmp, port, smtps=False):
     exim = os.path.join(root, "usr/sbin/exim4")
     if not os.access(exim, os.X_OK):
         raise FileNotFoundError(f"{exim} missing (run with --fetch)")
     system_user("Debian-exim")  # compiled in as the exim user
-    base = os.path.join(tmp, "exim")
+    base = os.path.join(tmp, "exim-smtps" if smtps else "exim")
     spool, logdir = os.path.join(base, "spool"), os.path.join(base, "log")
     for d in (spool, logdir):
         os.makedirs(d)
@@ -216,6 +217,7 @@ auth_advertise_hosts = ${{if eq{{$tls_in_cipher}}{{}}{{}}{{*}}}}
 tls_advertise_hosts = *
 tls_certificate = {crt}
 tls_privatekey = {key}
+{f"tls_on_connect_ports = {port}" if smtps else ""}
 begin acl
 acl_check_mail:
   accept
@@ -278,11 +280,18 @@ match auth from any for any action "nowhere"
     return spawn([smtpd, "-d", "-f", conf], log), log
 
 
-SERVERS = {"postfix": start_postfix, "exim4": start_exim, "opensmtpd": start_opensmtpd}
+# name -> (start, TLS from the first byte: probe --tls)
+SERVERS = {
+    "postfix": (start_postfix, False),
+    "exim4": (start_exim, False),
+    "exim4-smtps": (lambda root, tmp, port: start_exim(root, tmp, port, smtps=True), True),
+    "opensmtpd": (start_opensmtpd, False),
+}
 
 
-def probe(popcheck, port, out):
-    cmd = [popcheck, "probe", "--protocol", "smtp", "--target", f"127.0.0.1:{port}", "--user", USER,
+def probe(popcheck, port, out, tls):
+    cmd = [popcheck, "probe", "--protocol", "smtp"] + (["--tls"] if tls else []) + [
+           "--target", f"127.0.0.1:{port}", "--user", USER,
            "--password", PASSWORD, "--ca", os.path.join(CERTS, "mail.crt"), "--sni", HOST,
            "--format", "json", "-o", out, "--jobs", "4"]
     r = subprocess.run(cmd, capture_output=True, timeout=600)
@@ -317,7 +326,8 @@ def main():
                 continue
             port = nginx_runner.free_port(26000, 26999)
             try:
-                proc, log = SERVERS[name](args.root, tmp, port)
+                start, tls = SERVERS[name]
+                proc, log = start(args.root, tmp, port)
             except FileNotFoundError as e:
                 print(f"skip {name}: {e}")
                 missing += 1
@@ -326,7 +336,7 @@ def main():
                 wait_listening(port, proc, log)
                 out = os.path.join(tmp, f"{name}.json")
                 start = time.monotonic()
-                rc, report, stderr = probe(popcheck, port, out)
+                rc, report, stderr = probe(popcheck, port, out, tls)
                 seconds = time.monotonic() - start
             except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as e:
                 check(f"{name}: probed", False, str(e))
