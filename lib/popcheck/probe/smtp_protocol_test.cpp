@@ -154,3 +154,34 @@ TEST_CASE("probe smtp: a one-line reply has an empty body for a multi-line expec
                  connector, {}, RunOptions{}, time);
   CHECK_MESSAGE(r.outcome == Outcome::pass, r.message);
 }
+
+TEST_CASE("probe smtp: endless or unterminated replies in the STARTTLS exchange fail, bounded") {
+  FakeTime time;
+  RunOptions run;
+  run.max_reply_octets = 4096;
+  // An EHLO reply of "250-" lines without end: bounded by max_reply_octets.
+  MemoryConnector endless([] {
+    return std::make_unique<MemoryTransport>(
+        "220 mx\r\n", [](MemoryTransport& peer, std::string_view line) {
+          if (line.starts_with("EHLO")) {
+            std::string lines = "250-mx\r\n";
+            for (int i = 0; i < 1000; ++i) {
+              lines += "250-PADDING-PADDING-PADDING\r\n";
+            }
+            peer.reply(lines);
+          }
+        });
+  });
+  auto r = run_script(smtp(ConnectionKind::starttls, {}), endless, {}, run, time);
+  CHECK(r.outcome == Outcome::fail);
+  CHECK(r.message == "connect: multi-line reply longer than 4096 bytes while waiting for the end "
+                     "of the reply to EHLO popcheck.invalid");
+  // A greeting whose last line never comes: the wait ends (the memory peer times out at once).
+  MemoryConnector unterminated([] {
+    return std::make_unique<MemoryTransport>("220-mx\r\n220-still\r\n",
+                                             [](MemoryTransport&, std::string_view) {});
+  });
+  r = run_script(smtp(ConnectionKind::starttls, {}), unterminated, {}, run, time);
+  CHECK(r.outcome == Outcome::fail);
+  CHECK(r.message == "connect: timed out while waiting for the end of the greeting");
+}
