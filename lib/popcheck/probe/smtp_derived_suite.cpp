@@ -31,7 +31,7 @@ constexpr int k_greeting_margin_ms = 5000;
 // Derivation context: what this listener does, in nginx's terms.
 struct Facts {
   const model::EffectiveServer& s;
-  nlohmann::json wire;    // smtp::wire_json(s): what `popcheck compile` prints for the server
+  nlohmann::json wire; // smtp::wire_json(s): what `popcheck compile` prints for the server
   model::AuthMethods methods;
   std::string name;       // server_name
   bool implicit = false;  // TLS from the first byte (listen ... ssl)
@@ -131,17 +131,16 @@ void add_session_checks(const Facts& f, std::vector<Script>& out) {
             expect_bytes(ehlo(f, tls)), send("HELO " + std::string(k_smtp_client_domain)),
             expect_bytes(smtp::helo_reply(f.name))},
            quit())));
+  out.push_back(smtp_script("helo-invalid-argument",
+                            "HELO and EHLO without exactly one argument get 501 (" +
+                                k_smtp_handler + "ngx_mail_smtp_helo())",
+                            f.first,
+                            then({greeting(f), send("EHLO"), expect_bytes(smtp::k_invalid_argument),
+                                  send("HELO a b"), expect_bytes(smtp::k_invalid_argument)},
+                                 quit())));
   out.push_back(smtp_script(
-      "helo-invalid-argument",
-      "HELO and EHLO without exactly one argument get 501 (" + k_smtp_handler +
-          "ngx_mail_smtp_helo())",
+      "noop-rset", "NOOP and RSET get 250 (" + k_smtp_handler + "ngx_mail_smtp_auth_state())",
       f.first,
-      then({greeting(f), send("EHLO"), expect_bytes(smtp::k_invalid_argument), send("HELO a b"),
-            expect_bytes(smtp::k_invalid_argument)},
-           quit())));
-  out.push_back(smtp_script(
-      "noop-rset",
-      "NOOP and RSET get 250 (" + k_smtp_handler + "ngx_mail_smtp_auth_state())", f.first,
       then({greeting(f), send("NOOP"), expect_bytes(smtp::k_ok), send("RSET"),
             expect_bytes(smtp::k_ok)},
            quit())));
@@ -149,16 +148,16 @@ void add_session_checks(const Facts& f, std::vector<Script>& out) {
                         "a command nginx does not know (DATA before login too) gets 500 (" +
                             k_mail_parse + "ngx_mail_smtp_parse_command())",
                         "DATA"));
-  out.push_back(refusal(f, false, "vrfy-refused",
-                        "VRFY is refused before login (" + k_smtp_handler +
-                            "ngx_mail_smtp_auth_state())",
-                        "VRFY probe"));
-  out.push_back(smtp_script(
-      "rcpt-without-mail",
-      "RCPT before MAIL gets 503 (" + k_smtp_handler + "ngx_mail_smtp_rcpt())", f.first,
-      then({greeting(f), send("RCPT TO:<probe@popcheck.invalid>"),
-            expect_bytes(smtp::k_bad_sequence)},
-           quit())));
+  out.push_back(
+      refusal(f, false, "vrfy-refused",
+              "VRFY is refused before login (" + k_smtp_handler + "ngx_mail_smtp_auth_state())",
+              "VRFY probe"));
+  out.push_back(
+      smtp_script("rcpt-without-mail",
+                  "RCPT before MAIL gets 503 (" + k_smtp_handler + "ngx_mail_smtp_rcpt())", f.first,
+                  then({greeting(f), send("RCPT TO:<probe@popcheck.invalid>"),
+                        expect_bytes(smtp::k_bad_sequence)},
+                       quit())));
   if (f.none) {
     out.push_back(smtp_script(
         "mail-without-auth",
@@ -207,8 +206,7 @@ void add_starttls_checks(const Facts& f, std::vector<Script>& out) {
           k_smtp_handler + "ngx_mail_smtp_starttls())",
       ConnectionKind::plain,
       then({greeting(f), send_lines({"STARTTLS", "HELO injected.invalid"}),
-            expect_bytes(smtp::k_starttls_ok), handshake(), send("NOOP"),
-            expect_bytes(smtp::k_ok)},
+            expect_bytes(smtp::k_starttls_ok), handshake(), send("NOOP"), expect_bytes(smtp::k_ok)},
            quit())));
   if (f.only_gate) {
     const std::pair<const char*, const char*> refused[] = {
@@ -233,8 +231,8 @@ void add_method_checks(const Facts& f, std::vector<Script>& out) {
   const auto& side =
       f.wire["auth"][f.implicit || f.only_gate ? "tls_connection" : "plain_connection"];
   for (const auto& [mechanism, reply] : side.items()) {
-    const bool refused = reply["reply"].is_string() &&
-                         reply["reply"].get<std::string>() == smtp::k_invalid_command;
+    const bool refused =
+        reply["reply"].is_string() && reply["reply"].get<std::string>() == smtp::k_invalid_command;
     if (refused) {
       out.push_back(refusal(f, true, "auth-" + lower(mechanism) + "-disabled",
                             "AUTH " + mechanism + " is refused: it is not in smtp_auth (" +
@@ -255,14 +253,13 @@ void add_method_checks(const Facts& f, std::vector<Script>& out) {
     steps.push_back(std::move(first));
     steps.push_back(send("*"));
     steps.push_back(expect_bytes(smtp::k_invalid_command));
-    out.push_back(smtp_script("auth-" + lower(mechanism),
-                              "AUTH " + mechanism + " gets its first reply" +
-                                  std::string(reply["advertised"].get<bool>()
-                                                  ? ""
-                                                  : " though not advertised") +
-                                  "; \"*\" then gets 500 (" + k_smtp_handler +
-                                  "ngx_mail_smtp_auth(), " + k_mail_handler + "ngx_mail_auth_*())",
-                              f.first, then(steps, quit())));
+    out.push_back(smtp_script(
+        "auth-" + lower(mechanism),
+        "AUTH " + mechanism + " gets its first reply" +
+            std::string(reply["advertised"].get<bool>() ? "" : " though not advertised") +
+            "; \"*\" then gets 500 (" + k_smtp_handler + "ngx_mail_smtp_auth(), " + k_mail_handler +
+            "ngx_mail_auth_*())",
+        f.first, then(steps, quit())));
   }
   auto username = start(f, true);
   username.push_back(send("AUTH LOGIN cHJvYmU="));
@@ -280,10 +277,10 @@ void add_method_checks(const Facts& f, std::vector<Script>& out) {
   auto steps = start(f, true);
   steps.push_back(send("AUTH"));
   steps.push_back(expect_bytes(smtp::k_invalid_argument));
-  out.push_back(smtp_script("auth-no-mechanism",
-                            "AUTH without a mechanism gets 501 (" + k_smtp_handler +
-                                "ngx_mail_smtp_auth())",
-                            f.first, then(steps, quit())));
+  out.push_back(
+      smtp_script("auth-no-mechanism",
+                  "AUTH without a mechanism gets 501 (" + k_smtp_handler + "ngx_mail_smtp_auth())",
+                  f.first, then(steps, quit())));
 }
 
 void add_limit_checks(const Facts& f, std::vector<Script>& out) {
@@ -291,14 +288,14 @@ void add_limit_checks(const Facts& f, std::vector<Script>& out) {
   if (buffer >= 16 && buffer <= 65536) {
     // "NOOP x...x" CR LF filling the buffer exactly is read; one byte more is not.
     const std::string fits = "NOOP " + std::string(static_cast<std::size_t>(buffer) - 7, 'x');
-    out.push_back(smtp_script(
-        "line-limit",
-        "smtp_client_buffer " + std::to_string(buffer) + ": a " + std::to_string(buffer) +
-            "-byte line is accepted, a longer one gets 500 and the close (" + k_mail_handler +
-            "ngx_mail_read_command())",
-        f.first,
-        {greeting(f), send(fits), expect_bytes(smtp::k_ok), send(fits + "x"),
-         expect_bytes(smtp::k_invalid_command), expect_close()}));
+    out.push_back(smtp_script("line-limit",
+                              "smtp_client_buffer " + std::to_string(buffer) + ": a " +
+                                  std::to_string(buffer) +
+                                  "-byte line is accepted, a longer one gets 500 and the close (" +
+                                  k_mail_handler + "ngx_mail_read_command())",
+                              f.first,
+                              {greeting(f), send(fits), expect_bytes(smtp::k_ok), send(fits + "x"),
+                               expect_bytes(smtp::k_invalid_command), expect_close()}));
   }
   const auto max_errors = f.s.max_errors.value;
   if (max_errors > 20) {
@@ -321,9 +318,9 @@ void add_limit_checks(const Facts& f, std::vector<Script>& out) {
 // After nginx's own 235 the session is the backend's: MAIL, RCPT and RSET go there (never DATA:
 // the probe delivers no mail), QUIT gets the backend's 221.
 std::vector<Step> on_backend() {
-  return {send(k_mail_from), expect_multi("250"), send("RCPT TO:<${user}>"), expect_multi("2xx"),
-          send("RSET"),      expect_multi("250"), send("QUIT"), expect_multi("221"),
-          expect_close()};
+  return {send(k_mail_from),   expect_multi("250"), send("RCPT TO:<${user}>"),
+          expect_multi("2xx"), send("RSET"),        expect_multi("250"),
+          send("QUIT"),        expect_multi("221"), expect_close()};
 }
 
 void add_login_checks(const Facts& f, std::vector<Script>& out) {
@@ -335,16 +332,17 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
     steps.push_back(expect_bytes(smtp::k_auth_ok));
     out.push_back(smtp_script(std::move(name),
                               why + "; then MAIL, RCPT and RSET reach the backend (" +
-                                  k_smtp_handler + "ngx_mail_smtp_auth(), src/mail/"
-                                                   "ngx_mail_proxy_module.c "
-                                                   "ngx_mail_proxy_smtp_handler())",
+                                  k_smtp_handler +
+                                  "ngx_mail_smtp_auth(), src/mail/"
+                                  "ngx_mail_proxy_module.c "
+                                  "ngx_mail_proxy_smtp_handler())",
                               f.first, then(steps, on_backend())));
   };
   login("login-auth-plain-initial", "AUTH PLAIN with an initial response logs in",
         {send("AUTH PLAIN ${plain(user, password)}")});
-  login("login-auth-plain", "AUTH PLAIN, 334, the response logs in",
-        {send("AUTH PLAIN"), expect_bytes(smtp::k_plain_continue),
-         send("${plain(user, password)}")});
+  login(
+      "login-auth-plain", "AUTH PLAIN, 334, the response logs in",
+      {send("AUTH PLAIN"), expect_bytes(smtp::k_plain_continue), send("${plain(user, password)}")});
   login("login-auth-login", "AUTH LOGIN with the user name and password prompts logs in",
         {send("AUTH LOGIN"), expect_bytes(smtp::k_username_prompt), send("${base64(user)}"),
          expect_bytes(smtp::k_password_prompt), send("${base64(password)}")});
@@ -373,8 +371,8 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
         f.first,
         {greeting(f), send("EHLO " + std::string(k_smtp_client_domain)), expect_multi("250"),
          send(k_mail_from), expect_bytes(smtp::k_ok), send("RCPT TO:<${user}>"),
-         expect_multi("2xx"), send("RSET"), expect_multi("250"), send("QUIT"),
-         expect_multi("221"), expect_close()}));
+         expect_multi("2xx"), send("RSET"), expect_multi("250"), send("QUIT"), expect_multi("221"),
+         expect_close()}));
   }
 }
 

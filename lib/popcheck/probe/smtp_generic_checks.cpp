@@ -56,7 +56,8 @@ std::vector<Step> quit() {
 
 // One command on a fresh session after EHLO, its reply, QUIT.
 Built exchange(const SmtpFacts& f, const GenericOptions& o, const std::string& line, Step want) {
-  return script("", "", kind_of(o), then(then(open(f, false), {send(line), std::move(want)}), quit()));
+  return script("", "", kind_of(o),
+                then(then(open(f, false), {send(line), std::move(want)}), quit()));
 }
 
 SmtpCheck check(std::string name, std::string reference, SmtpLevel level, std::string requirement,
@@ -81,8 +82,8 @@ std::string not_advertised(const SmtpFacts& f, std::string_view what) {
 
 void add_session_checks(std::vector<SmtpCheck>& out) {
   out.push_back({"greeting-domain", "RFC 5321 section 4.2 (Greeting)", SmtpLevel::must,
-                 "the greeting names the server: \"220\" SP domain or address literal",
-                 nullptr, [](const SmtpFacts& f) -> std::optional<std::string> {
+                 "the greeting names the server: \"220\" SP domain or address literal", nullptr,
+                 [](const SmtpFacts& f) -> std::optional<std::string> {
                    if (f.greeting.size() > 4 && f.greeting[4] != ' ') {
                      return std::nullopt;
                    }
@@ -117,8 +118,7 @@ void add_session_checks(std::vector<SmtpCheck>& out) {
                                        send("QUIT"), expect_multi("221")});
                       }));
   out.push_back(check("noop", "RFC 5321 sections 4.1.1.9, 4.5.1 (NOOP)", SmtpLevel::must,
-                      "NOOP gets 250",
-                      [](const SmtpFacts& f, const GenericOptions& o) {
+                      "NOOP gets 250", [](const SmtpFacts& f, const GenericOptions& o) {
                         return exchange(f, o, "NOOP", expect_multi("250"));
                       }));
   out.push_back(check("noop-argument", "RFC 5321 section 4.1.1.9 (NOOP)", SmtpLevel::should,
@@ -131,8 +131,8 @@ void add_session_checks(std::vector<SmtpCheck>& out) {
                       [](const SmtpFacts& f, const GenericOptions& o) {
                         return exchange(f, o, "RSET", expect_multi("250"));
                       }));
-  out.push_back(check("case-insensitive", "RFC 5321 section 2.4 (command case)",
-                      SmtpLevel::must, "command verbs are case-insensitive: \"noop\" gets 250",
+  out.push_back(check("case-insensitive", "RFC 5321 section 2.4 (command case)", SmtpLevel::must,
+                      "command verbs are case-insensitive: \"noop\" gets 250",
                       [](const SmtpFacts& f, const GenericOptions& o) {
                         return exchange(f, o, "noop", expect_multi("250"));
                       }));
@@ -141,20 +141,17 @@ void add_session_checks(std::vector<SmtpCheck>& out) {
                       "an unknown command gets 500 (or 502), and the session goes on",
                       [](const SmtpFacts& f, const GenericOptions& o) -> Built {
                         return script("", "", kind_of(o),
-                                      then(open(f, false),
-                                           {send("XPOPCHECK"), reply("500|502"), send("NOOP"),
-                                            expect_multi("250"), send("QUIT"),
-                                            expect_multi("221")}));
+                                      then(open(f, false), {send("XPOPCHECK"), reply("500|502"),
+                                                            send("NOOP"), expect_multi("250"),
+                                                            send("QUIT"), expect_multi("221")}));
                       }));
-  out.push_back(check("rcpt-before-mail", "RFC 5321 sections 4.1.4, 4.3.2 (RCPT)",
-                      SmtpLevel::must,
+  out.push_back(check("rcpt-before-mail", "RFC 5321 sections 4.1.4, 4.3.2 (RCPT)", SmtpLevel::must,
                       "RCPT before MAIL is refused as a bad sequence (503; 530 when the server "
                       "requires authentication first, RFC 4954 section 6)",
                       [](const SmtpFacts& f, const GenericOptions& o) {
                         return exchange(f, o, k_rcpt_postmaster, reply("503|530"));
                       }));
-  out.push_back(check("data-before-mail", "RFC 5321 sections 4.1.4, 4.3.2 (DATA)",
-                      SmtpLevel::must,
+  out.push_back(check("data-before-mail", "RFC 5321 sections 4.1.4, 4.3.2 (DATA)", SmtpLevel::must,
                       "DATA without a transaction is refused with 503 or 554 (530 when "
                       "authentication is required), never 354",
                       [](const SmtpFacts& f, const GenericOptions& o) {
@@ -174,41 +171,37 @@ void add_session_checks(std::vector<SmtpCheck>& out) {
                         return exchange(f, o, "EXPN postmaster",
                                         reply("250|252|550|500|501|502|504|530"));
                       }));
-  out.push_back(check("line-512", "RFC 5321 sections 4.5.3.1, 4.5.3.1.4 (command line)",
-                      SmtpLevel::must,
-                      "a 512-octet command line (NOOP and a parameter, CR LF included) is "
-                      "received whole: it gets the reply a short NOOP with a parameter gets, "
-                      "and the next NOOP gets 250",
-                      [](const SmtpFacts& f, const GenericOptions& o) -> Built {
-                        // Whether NOOP takes a parameter is noop-argument's question: this
-                        // check compares the long line with a short one.
-                        Step same = expect_multi("xxx");
-                        same.multi.first.status.reset();
-                        same.multi.first.prefix = tmpl("${noop_code}");
-                        return script(
-                            "", "", kind_of(o),
+  out.push_back(
+      check("line-512", "RFC 5321 sections 4.5.3.1, 4.5.3.1.4 (command line)", SmtpLevel::must,
+            "a 512-octet command line (NOOP and a parameter, CR LF included) is "
+            "received whole: it gets the reply a short NOOP with a parameter gets, "
+            "and the next NOOP gets 250",
+            [](const SmtpFacts& f, const GenericOptions& o) -> Built {
+              // Whether NOOP takes a parameter is noop-argument's question: this
+              // check compares the long line with a short one.
+              Step same = expect_multi("xxx");
+              same.multi.first.status.reset();
+              same.multi.first.prefix = tmpl("${noop_code}");
+              return script("", "", kind_of(o),
                             then(open(f, false),
                                  {send("NOOP popcheck"),
                                   capture(expect_multi("xxx"), "noop_code", "^([0-9]{3})"),
                                   send("NOOP " + std::string(512 - 7, 'x')), same, send("NOOP"),
                                   expect_multi("250"), send("QUIT"), expect_multi("221")}));
-                      }));
-  out.push_back(check("mail-rcpt-without-auth", "RFC 5321 section 4.3.2, RFC 4954 section 6",
-                      SmtpLevel::must,
-                      "MAIL and RCPT without AUTH get replies from their allowed sets (a "
-                      "submission server may require AUTH: 530, RFC 6409 section 4.3); RSET "
-                      "then gets 250",
-                      [](const SmtpFacts& f, const GenericOptions& o) -> Built {
-                        return script(
-                            "", "", kind_of(o),
-                            then(open(f, false),
-                                 {send(k_mail_from),
-                                  reply("250|451|452|455|503|530|550|552|553|555"),
-                                  send(k_rcpt_postmaster),
-                                  reply("250|251|450|451|452|455|503|530|550|551|552|553|554|555"),
-                                  send("RSET"), expect_multi("250"), send("QUIT"),
-                                  expect_multi("221")}));
-                      }));
+            }));
+  out.push_back(check(
+      "mail-rcpt-without-auth", "RFC 5321 section 4.3.2, RFC 4954 section 6", SmtpLevel::must,
+      "MAIL and RCPT without AUTH get replies from their allowed sets (a "
+      "submission server may require AUTH: 530, RFC 6409 section 4.3); RSET "
+      "then gets 250",
+      [](const SmtpFacts& f, const GenericOptions& o) -> Built {
+        return script("", "", kind_of(o),
+                      then(open(f, false),
+                           {send(k_mail_from), reply("250|451|452|455|503|530|550|552|553|555"),
+                            send(k_rcpt_postmaster),
+                            reply("250|251|450|451|452|455|503|530|550|551|552|553|554|555"),
+                            send("RSET"), expect_multi("250"), send("QUIT"), expect_multi("221")}));
+      }));
   out.push_back(check("quit", "RFC 5321 section 4.1.1.10 (QUIT)", SmtpLevel::must,
                       "QUIT gets 221 and the server closes the connection",
                       [](const SmtpFacts& f, const GenericOptions& o) -> Built {
@@ -219,19 +212,19 @@ void add_session_checks(std::vector<SmtpCheck>& out) {
 }
 
 void add_extension_checks(std::vector<SmtpCheck>& out) {
-  out.push_back(check(
-      "pipelining", "RFC 2920 section 3.1 (PIPELINING)", SmtpLevel::must,
-      "with PIPELINING advertised, commands sent in one write get their replies in order",
-      [](const SmtpFacts& f, const GenericOptions& o) -> Built {
-        if (!f.ehlo.has("PIPELINING")) {
-          return std::unexpected("PIPELINING is not advertised");
-        }
-        return script("", "", kind_of(o),
-                      then(open(f, false),
-                           {send_lines({"NOOP", "XPOPCHECK", "RSET"}), expect_multi("250"),
-                            reply("500|502"), expect_multi("250"), send("QUIT"),
-                            expect_multi("221")}));
-      }));
+  out.push_back(
+      check("pipelining", "RFC 2920 section 3.1 (PIPELINING)", SmtpLevel::must,
+            "with PIPELINING advertised, commands sent in one write get their replies in order",
+            [](const SmtpFacts& f, const GenericOptions& o) -> Built {
+              if (!f.ehlo.has("PIPELINING")) {
+                return std::unexpected("PIPELINING is not advertised");
+              }
+              return script(
+                  "", "", kind_of(o),
+                  then(open(f, false),
+                       {send_lines({"NOOP", "XPOPCHECK", "RSET"}), expect_multi("250"),
+                        reply("500|502"), expect_multi("250"), send("QUIT"), expect_multi("221")}));
+            }));
   out.push_back(check(
       "enhanced-status-codes", "RFC 2034 section 3 (ENHANCEDSTATUSCODES)", SmtpLevel::must,
       "with ENHANCEDSTATUSCODES advertised, replies after EHLO carry a status code class.subject."
@@ -242,9 +235,9 @@ void add_extension_checks(std::vector<SmtpCheck>& out) {
         }
         Step noop = expect_multi("250");
         noop.multi.first.regex = "^250[ -][245]\\.[0-9]{1,3}\\.[0-9]{1,3}( |$)";
-        return script("", "", kind_of(o),
-                      then(open(f, false), {send("NOOP"), noop, send("QUIT"),
-                                            expect_multi("221")}));
+        return script(
+            "", "", kind_of(o),
+            then(open(f, false), {send("NOOP"), noop, send("QUIT"), expect_multi("221")}));
       }));
 }
 
@@ -261,21 +254,19 @@ void add_starttls_checks(std::vector<SmtpCheck>& out) {
     }
     return std::nullopt;
   };
-  out.push_back(check("starttls-injection", "RFC 3207 section 4.2 (state after TLS)",
-                      SmtpLevel::must,
-                      "a command pipelined behind STARTTLS in plaintext is discarded, never run "
-                      "on the TLS session (the server discards what it knew before TLS)",
-                      [offered](const SmtpFacts& f, const GenericOptions& o) -> Built {
-                        if (auto why = offered(f)) {
-                          return std::unexpected(*why);
-                        }
-                        return script("", "", kind_of(o),
-                                      then(open(f, false),
-                                           {send_lines({"STARTTLS", "XPOPCHECK"}),
-                                            expect_multi("220"), handshake(), send("NOOP"),
-                                            expect_multi("250"), send("QUIT"),
-                                            expect_multi("221")}));
-                      }));
+  out.push_back(check(
+      "starttls-injection", "RFC 3207 section 4.2 (state after TLS)", SmtpLevel::must,
+      "a command pipelined behind STARTTLS in plaintext is discarded, never run "
+      "on the TLS session (the server discards what it knew before TLS)",
+      [offered](const SmtpFacts& f, const GenericOptions& o) -> Built {
+        if (auto why = offered(f)) {
+          return std::unexpected(*why);
+        }
+        return script("", "", kind_of(o),
+                      then(open(f, false),
+                           {send_lines({"STARTTLS", "XPOPCHECK"}), expect_multi("220"), handshake(),
+                            send("NOOP"), expect_multi("250"), send("QUIT"), expect_multi("221")}));
+      }));
   out.push_back(check("starttls-argument", "RFC 3207 section 4 (STARTTLS syntax)",
                       SmtpLevel::should, "STARTTLS with a parameter is refused with 501",
                       [offered](const SmtpFacts& f, const GenericOptions& o) -> Built {
@@ -286,8 +277,8 @@ void add_starttls_checks(std::vector<SmtpCheck>& out) {
                       }));
   out.push_back({"auth-plaintext-before-tls", "RFC 4954 section 4 (plaintext mechanisms)",
                  SmtpLevel::should,
-                 "a server offering STARTTLS does not advertise PLAIN or LOGIN before it",
-                 nullptr, [](const SmtpFacts& f) -> std::optional<std::string> {
+                 "a server offering STARTTLS does not advertise PLAIN or LOGIN before it", nullptr,
+                 [](const SmtpFacts& f) -> std::optional<std::string> {
                    if (f.tls_port || !f.ehlo.has("STARTTLS")) {
                      return std::nullopt;
                    }
@@ -309,10 +300,10 @@ void add_auth_checks(std::vector<SmtpCheck>& out) {
                         if (f.login_ehlo().auth().empty()) {
                           return std::unexpected(not_advertised(f, "AUTH"));
                         }
-                        return script("", "", kind_of(o),
-                                      then(open(f, true), {send("AUTH XPOPCHECK"),
-                                                           expect_multi("504"), send("QUIT"),
-                                                           expect_multi("221")}));
+                        return script(
+                            "", "", kind_of(o),
+                            then(open(f, true), {send("AUTH XPOPCHECK"), expect_multi("504"),
+                                                 send("QUIT"), expect_multi("221")}));
                       }));
   const auto cancel = [](std::string response) {
     return [response](const SmtpFacts& f, const GenericOptions& o) -> Built {
@@ -320,10 +311,10 @@ void add_auth_checks(std::vector<SmtpCheck>& out) {
       if (!mech) {
         return std::unexpected(not_advertised(f, "AUTH PLAIN or LOGIN"));
       }
-      return script("", "", kind_of(o),
-                    then(open(f, true), {send("AUTH " + *mech), expect_multi("334"),
-                                         send_lines({response}), expect_multi("501"),
-                                         send("QUIT"), expect_multi("221")}));
+      return script(
+          "", "", kind_of(o),
+          then(open(f, true), {send("AUTH " + *mech), expect_multi("334"), send_lines({response}),
+                               expect_multi("501"), send("QUIT"), expect_multi("221")}));
     };
   };
   out.push_back(check("auth-cancel", "RFC 4954 section 4 (AUTH)", SmtpLevel::must,
@@ -356,8 +347,7 @@ void add_auth_checks(std::vector<SmtpCheck>& out) {
   out.push_back(check("auth-wrong-password", "RFC 4954 section 4 (AUTH)", SmtpLevel::must,
                       "AUTH with a wrong password is refused (4xx or 5xx, never 235)",
                       wrong("4[0-9][0-9]|5[0-9][0-9]")));
-  out.push_back(check("auth-wrong-password-535", "RFC 4954 sections 4, 6 (535)",
-                      SmtpLevel::should,
+  out.push_back(check("auth-wrong-password-535", "RFC 4954 sections 4, 6 (535)", SmtpLevel::should,
                       "a refused AUTH answers 535 unless a more specific code applies",
                       wrong("535|454|534|538")));
   for (const auto* mech : {"PLAIN", "LOGIN", "CRAM-MD5"}) {
@@ -367,10 +357,10 @@ void add_auth_checks(std::vector<SmtpCheck>& out) {
       c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     out.push_back(check(
-        "auth-" + lower, "RFC 4954 sections 4, 6 (AUTH), RFC 5321 section 4.3.2",
-        SmtpLevel::must,
-        "AUTH " + m + " with the right credentials gets 235; a second AUTH gets 503; then MAIL "
-        "and RCPT TO:<postmaster> are accepted and RSET ends the transaction (no DATA)",
+        "auth-" + lower, "RFC 4954 sections 4, 6 (AUTH), RFC 5321 section 4.3.2", SmtpLevel::must,
+        "AUTH " + m +
+            " with the right credentials gets 235; a second AUTH gets 503; then MAIL "
+            "and RCPT TO:<postmaster> are accepted and RSET ends the transaction (no DATA)",
         [m](const SmtpFacts& f, const GenericOptions& o) -> Built {
           if (!o.credentials) {
             return std::unexpected("needs --user and --password");

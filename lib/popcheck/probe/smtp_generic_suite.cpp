@@ -46,19 +46,17 @@ CheckResult skipped(const SmtpCheck& spec, std::string why) {
 
 // Discovery: the greeting and the EHLO reply, whose extensions decide the rest.
 SmtpCheck greeting_check() {
-  return {"greeting-ehlo", "RFC 5321 sections 3.1, 4.1.1.1, 4.2 (greeting, EHLO)",
-          SmtpLevel::must,
+  return {"greeting-ehlo", "RFC 5321 sections 3.1, 4.1.1.1, 4.2 (greeting, EHLO)", SmtpLevel::must,
           "the server greets with 220 and answers EHLO with 250, its domain on the first line "
           "and an extension per further line",
           [](const SmtpFacts& facts, const GenericOptions&) -> std::expected<Script, std::string> {
             Step ehlo = expect_multi("250");
             ehlo.multi.first.regex = "^250[ -][^ ]+";
             ehlo.multi.capture_lines = "ehlo";
-            auto s = script("greeting-ehlo", "", facts.tls_port ? ConnectionKind::tls
-                                                                : ConnectionKind::plain,
-                            {expect_multi("220"),
-                             send("EHLO " + std::string(k_smtp_client_domain)), ehlo,
-                             send("QUIT"), expect_multi("221")});
+            auto s = script("greeting-ehlo", "",
+                            facts.tls_port ? ConnectionKind::tls : ConnectionKind::plain,
+                            {expect_multi("220"), send("EHLO " + std::string(k_smtp_client_domain)),
+                             ehlo, send("QUIT"), expect_multi("221")});
             s.protocol = &smtp_protocol();
             return s;
           }};
@@ -74,8 +72,8 @@ SmtpCheck starttls_check() {
             ehlo.multi.excludes.push_back(literal_template("STARTTLS"));
             auto s = script("starttls", "", ConnectionKind::plain,
                             {expect_multi("220"), starttls(),
-                             send("EHLO " + std::string(k_smtp_client_domain)), ehlo,
-                             send("QUIT"), expect_multi("221")});
+                             send("EHLO " + std::string(k_smtp_client_domain)), ehlo, send("QUIT"),
+                             expect_multi("221")});
             s.protocol = &smtp_protocol();
             return s;
           }};

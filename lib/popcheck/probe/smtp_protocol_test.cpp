@@ -143,15 +143,15 @@ TEST_CASE("probe smtp: a one-line reply has an empty body for a multi-line expec
   FakeTime time;
   Step ehlo = build::expect_multi("250");
   ehlo.multi.includes = {literal_template("AUTH PLAIN")};
-  auto r = run_script(smtp(ConnectionKind::plain,
-                           {build::expect_multi("220"), build::send("EHLO c.test"), ehlo}),
-                      connector, {}, RunOptions{}, time);
+  auto r = run_script(
+      smtp(ConnectionKind::plain, {build::expect_multi("220"), build::send("EHLO c.test"), ehlo}),
+      connector, {}, RunOptions{}, time);
   CHECK(r.outcome == Outcome::fail);
   CHECK(r.message.find("AUTH PLAIN") != std::string::npos);
   ehlo.multi.includes.clear();
-  r = run_script(smtp(ConnectionKind::plain,
-                      {build::expect_multi("220"), build::send("EHLO c.test"), ehlo}),
-                 connector, {}, RunOptions{}, time);
+  r = run_script(
+      smtp(ConnectionKind::plain, {build::expect_multi("220"), build::send("EHLO c.test"), ehlo}),
+      connector, {}, RunOptions{}, time);
   CHECK_MESSAGE(r.outcome == Outcome::pass, r.message);
 }
 
@@ -161,16 +161,16 @@ TEST_CASE("probe smtp: endless or unterminated replies in the STARTTLS exchange 
   run.max_reply_octets = 4096;
   // An EHLO reply of "250-" lines without end: bounded by max_reply_octets.
   MemoryConnector endless([] {
-    return std::make_unique<MemoryTransport>(
-        "220 mx\r\n", [](MemoryTransport& peer, std::string_view line) {
-          if (line.starts_with("EHLO")) {
-            std::string lines = "250-mx\r\n";
-            for (int i = 0; i < 1000; ++i) {
-              lines += "250-PADDING-PADDING-PADDING\r\n";
-            }
-            peer.reply(lines);
-          }
-        });
+    return std::make_unique<MemoryTransport>("220 mx\r\n",
+                                             [](MemoryTransport& peer, std::string_view line) {
+                                               if (line.starts_with("EHLO")) {
+                                                 std::string lines = "250-mx\r\n";
+                                                 for (int i = 0; i < 1000; ++i) {
+                                                   lines += "250-PADDING-PADDING-PADDING\r\n";
+                                                 }
+                                                 peer.reply(lines);
+                                               }
+                                             });
   });
   auto r = run_script(smtp(ConnectionKind::starttls, {}), endless, {}, run, time);
   CHECK(r.outcome == Outcome::fail);

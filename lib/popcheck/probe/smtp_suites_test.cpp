@@ -3,9 +3,9 @@
 #include <map>
 #include <popcheck/model/test_support.hpp>
 #include <popcheck/probe/memory_transport.hpp>
+#include <popcheck/probe/server_selection.hpp>
 #include <popcheck/probe/smtp_derived_suite.hpp>
 #include <popcheck/probe/smtp_generic_suite.hpp>
-#include <popcheck/probe/server_selection.hpp>
 #include <popcheck/probe/smtp_protocol.hpp>
 #include <popcheck/probe/suite_builder.hpp>
 #include <popcheck/util/base64.hpp>
@@ -281,7 +281,8 @@ TEST_CASE("probe smtp derived: server selection follows the target's port across
 }
 
 TEST_CASE("probe smtp generic: extensions as EHLO lists them") {
-  const auto e = parse_smtp_extensions("PIPELINING\nSIZE 10240000\nauth PLAIN login\nAUTH=CRAM-MD5");
+  const auto e =
+      parse_smtp_extensions("PIPELINING\nSIZE 10240000\nauth PLAIN login\nAUTH=CRAM-MD5");
   CHECK(e.has("PIPELINING"));
   CHECK(e.keywords.at("SIZE") == "10240000");
   CHECK(e.auth() == std::vector<std::string>{"PLAIN", "LOGIN", "CRAM-MD5"});
