@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <popcheck/probe/server_selection.hpp>
 
 namespace popcheck::probe {
@@ -47,8 +48,13 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
     pop3 = of_target_protocol(pop3, target_port);
   }
   if (selector.empty() && pop3.size() > 1) {
-    return std::unexpected("the configuration has several POP3 servers: choose one with "
-                           "--server NAME|ADDRESS");
+    // Candidates of one protocol (of_target_protocol): name it ("several SMTP servers").
+    std::string protocol = *pop3.front()->protocol;
+    for (char& c : protocol) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return std::unexpected("the configuration has several " + protocol +
+                           " servers: choose one with --server NAME|ADDRESS");
   }
   for (const auto* s : pop3) {
     for (const auto& l : s->listeners) {

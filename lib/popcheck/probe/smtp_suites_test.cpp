@@ -278,6 +278,16 @@ TEST_CASE("probe smtp derived: server selection follows the target's port across
   auto other = select_server(a.servers, "", 2525); // no server on the port: POP3, as before
   REQUIRE(other);
   CHECK(other->protocol->name == "pop3");
+  const auto two = analyze("  server { listen 127.0.0.1:25; protocol smtp; }\n"
+                           "  server { listen 127.0.0.1:587; protocol smtp; }\n");
+  CHECK(select_server(two.servers, "", 2525).error() ==
+        "the configuration has several SMTP servers: choose one with --server NAME|ADDRESS");
+  REQUIRE_FALSE(two.has_errors());
+  // As for POP3: several servers of the target's protocol need --server, even if one has its port.
+  CHECK_FALSE(select_server(two.servers, "", 587).has_value());
+  const auto by_port = select_server(two.servers, "587", 587);
+  REQUIRE(by_port);
+  CHECK(by_port->listener->port == 587);
 }
 
 TEST_CASE("probe smtp generic: extensions as EHLO lists them") {
