@@ -20,6 +20,8 @@ For each case directory (testdata/compile/<case>/):
 With --expect-fail CHECK,... --config-from DIR, the expectations come from DIR/nginx.conf (a
 deliberately wrong config) while nginx runs CASE: exit 1 and exactly those checks failed.
 With --proxy, the same checks run against `popcheck proxy CASE/nginx.conf` instead of nginx.
+With --dialogues DIR, `popcheck run DIR/*` also runs on every SMTP listener (--dialogues-protocol)
+and every script must pass.
 --no-sni leaves --sni out (the server's server_name must be used); --expect-warning TEXT,
 --expect-checks A,B and --only-checks A,B check the report's warnings and checks (ssl_verify_client:
 which mode ran).
@@ -118,6 +120,47 @@ class Results:
         print(f"FAIL {label}: {why}")
 
 
+def run_dialogues(args, results, listener, port, tmp):
+    """`popcheck run` of the scripts in --dialogues (JSON ones valid dialogues) against the
+    listener: every script passes, no secret in the report."""
+    import glob
+    import jsonschema
+    label = f"run {os.path.relpath(args.dialogues, REPO)} on listen {listener['text']}"
+    with open(os.path.join(REPO, "schemas", "dialogue.schema.json")) as fh:
+        schema = jsonschema.Draft202012Validator(json.load(fh))
+    scripts = sorted(p for p in glob.glob(os.path.join(args.dialogues, "*")) if os.path.isfile(p))
+    for path in scripts:
+        if path.endswith(".json"):
+            with open(path) as fh:
+                for e in schema.iter_errors(json.load(fh)):
+                    results.fail(label, f"{path} is not a valid dialogue: {list(e.path)}: {e.message}")
+    out = os.path.join(tmp, "run.json")
+    cmd = [args.popcheck, "run"] + scripts + [
+        "--target", f"127.0.0.1:{port}", "--user", USER, "--password", PASSWORD,
+        "--ca", os.path.join(CERTS, "mail.crt"), "--sni", "mail.example.test",
+        "--format", "json", "-o", out]
+    r = subprocess.run(cmd, capture_output=True, timeout=300)
+    secrets_check.check("run stdout", r.stdout)
+    secrets_check.check("run stderr", r.stderr)
+    secrets_check.check_file("run report", out)
+    try:
+        with open(out) as fh:
+            report = json.load(fh)
+    except (OSError, ValueError) as e:
+        results.fail(label, f"no JSON report (exit {r.returncode}): {e} {r.stderr.decode()}")
+        return
+    failed = [c for c in report["checks"] if c["result"] != "pass"]
+    if r.returncode != 0 or failed or len(report["checks"]) != len(scripts):
+        results.fail(label, f"exit {r.returncode}, {len(report['checks'])} checks for "
+                            f"{len(scripts)} scripts, failed {[c['name'] for c in failed]}")
+        for c in failed:
+            print(f"  {c['name']}: {c['message']}")
+            for t in c["transcript"]:
+                print(f"    {t['dir']} {t['text']}")
+    else:
+        print(f"PASS {label}: {len(scripts)} scripts")
+
+
 def check_listener(args, results, validator, config, listener, port, tmp):
     label = f"{os.path.basename(os.path.dirname(config))} {listener['protocol']} listen {listener['text']}"
     json_path = os.path.join(tmp, "report.json")
@@ -191,6 +234,9 @@ def main():
     ap.add_argument("--expect-warning", help="a report warning must contain this text")
     ap.add_argument("--expect-checks", help="comma-separated checks that must have run")
     ap.add_argument("--only-checks", help="comma-separated: exactly these checks, in this order")
+    ap.add_argument("--dialogues", help="also `popcheck run DIR/*` on every listener of "
+                                        "--dialogues-protocol (exit 0 wanted)")
+    ap.add_argument("--dialogues-protocol", default="smtp")
     ap.add_argument("cases", nargs="+")
     args = ap.parse_args()
     args.popcheck = os.path.abspath(args.popcheck)
@@ -267,6 +313,8 @@ def main():
                             continue
                         check_listener(args, results, validator, config, listener,
                                        port_map[listener["port"]], tmp)
+                        if args.dialogues and listener["protocol"] == args.dialogues_protocol:
+                            run_dialogues(args, results, listener, port_map[listener["port"]], tmp)
                 finally:
                     if server is not None:
                         stop_proxy(server)

@@ -4,6 +4,7 @@
 #   probe-nginx: wrong-capa  expectations from testdata/probe/wrong-capa must fail exactly the CAPA checks
 #   probe-nginx: CASE        (testdata/probe/nginx-smtp-cases.txt) the SMTP derived suite against real
 #                            nginx with a scripted SMTP backend (logins through to it, never DATA)
+#   run-nginx: smtp dialogues  popcheck run testdata/dialogues/smtp/* against nginx running smtp-starttls-on
 #   probe-nginx: wrong-smtp-auth  expectations from testdata/probe/wrong-smtp-auth must fail exactly the
 #                            EHLO and CRAM-MD5 checks; wrong-smtp-none (smtp_auth none expected) the
 #                            EHLO check and those that send MAIL without AUTH
@@ -40,6 +41,13 @@ foreach(case_name IN LISTS popcheck_probe_smtp_cases)
   set_tests_properties("probe-nginx: ${case_name}" PROPERTIES
                        LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+add_test(NAME "run-nginx: smtp dialogues"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>
+                 --dialogues ${CMAKE_CURRENT_LIST_DIR}/dialogues/smtp
+                 ${CMAKE_CURRENT_LIST_DIR}/compile/smtp-starttls-on)
+set_tests_properties("run-nginx: smtp dialogues" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME "probe-nginx: wrong-smtp-auth"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
                  --popcheck $<TARGET_FILE:popcheck>

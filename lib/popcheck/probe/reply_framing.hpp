@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +43,11 @@ public:
   // The statuses a script may expect (JSON `status`), as the parser's error lists them; empty:
   // any word.
   virtual std::vector<std::string_view> statuses() const { return {}; }
+  // For a protocol whose statuses are a syntax rather than a list (SMTP's codes and classes):
+  // why `status` is not one, for the parser's error; nullopt: it is one (or any word goes).
+  virtual std::optional<std::string> status_error(std::string_view /*status*/) const {
+    return std::nullopt;
+  }
 
   // Whether a multi-line reply's status is on its last line rather than its first: IMAP's
   // untagged data lines come before the tagged completion that carries the status (RFC 9051

@@ -28,6 +28,26 @@ public:
   }
   std::string_view end_of_reply() const override { return "a last line \"NNN text\""; }
   bool any_reply_continues() const override { return true; }
+  std::optional<std::string> status_error(std::string_view status) const override {
+    if (is_code_or_class(status)) {
+      return std::nullopt;
+    }
+    return "must be a reply code or class: three digits, any of them x (\"250\", \"2xx\", "
+           "\"55x\")";
+  }
+
+private:
+  static bool is_code_or_class(std::string_view status) {
+    if (status.size() != 3) {
+      return false;
+    }
+    for (const char c : status) {
+      if (!is_digit(c) && c != 'x' && c != 'X') {
+        return false;
+      }
+    }
+    return true;
+  }
 };
 
 class SmtpSessionStart final : public SessionStart {

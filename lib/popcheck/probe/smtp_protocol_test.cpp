@@ -2,6 +2,8 @@
 #include <popcheck/probe/memory_transport.hpp>
 #include <popcheck/probe/protocol.hpp>
 #include <popcheck/probe/runner.hpp>
+#include <popcheck/probe/script_json.hpp>
+#include <popcheck/probe/script_text.hpp>
 #include <popcheck/probe/smtp_protocol.hpp>
 #include <popcheck/probe/suite_builder.hpp>
 
@@ -184,4 +186,25 @@ TEST_CASE("probe smtp: endless or unterminated replies in the STARTTLS exchange 
   r = run_script(smtp(ConnectionKind::starttls, {}), unterminated, {}, run, time);
   CHECK(r.outcome == Outcome::fail);
   CHECK(r.message == "connect: timed out while waiting for the end of the greeting");
+}
+
+TEST_CASE("probe smtp: scripts name the protocol; status is a code or a class") {
+  auto json = parse_script_json(R"J({"name": "n", "protocol": "smtp",
+      "steps": [{"expect_lines": {"status": "2xx", "includes": ["STARTTLS"]}},
+                {"expect": {"status": "334"}}]})J");
+  REQUIRE(json);
+  CHECK(json->protocol == &smtp_protocol());
+  CHECK(*json->steps[0].multi.first.status == "2xx");
+  for (const auto* bad : {"OK", "2500", "2y0", "+OK"}) {
+    CHECK(parse_script_json(
+              std::string(
+                  R"J({"name": "n", "protocol": "smtp", "steps": [{"expect": {"status": ")J") +
+              bad + "\"}}]}")
+              .error() == "steps[0].expect.status: must be a reply code or class: three digits, "
+                          "any of them x (\"250\", \"2xx\", \"55x\")");
+  }
+  auto text = parse_script_text("protocol: smtp\nconnection: starttls\nS^ 250\n", "t");
+  REQUIRE(text);
+  CHECK(text->protocol == &smtp_protocol());
+  CHECK(text->connection == ConnectionKind::starttls);
 }
