@@ -1,6 +1,7 @@
 // `popcheck probe --target HOST:PORT [--config nginx.conf [--server NAME|ADDR]]`: with a config,
 // checks that the server behaves exactly as nginx 1.22.1 would for that configuration (the derived
-// suite); without one, runs the generic RFC 1939/2449/2595/5034 suite (docs/probe.md).
+// suite); without one, runs the generic suite of --protocol (POP3: RFC 1939/2449/2595/5034, IMAP:
+// RFC 9051/3501, SMTP: RFC 5321/6409/3207/4954; docs/probe.md).
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -29,7 +30,7 @@ struct ProbeCliOptions {
   bool tls = false;
   bool read_only = false;
   std::string protocol = "pop3"; // generic suite: which RFCs
-  std::string targets; // --targets FILE: probe_fleet.hpp
+  std::string targets;           // --targets FILE: probe_fleet.hpp
 };
 
 int run_probe(const ProbeCliOptions& o) {
@@ -112,9 +113,9 @@ int run_probe(const ProbeCliOptions& o) {
 void add_probe_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ProbeCliOptions>();
   CLI::App* command = app.add_subcommand(
-      "probe", "Check a POP3 server: with --config, against the exact behaviour nginx 1.22.1 has "
-               "for that configuration; without, against RFC 1939/2449/2595/5034. Exit 0 all "
-               "passed, 1 a check failed, 2 could not connect or bad input, 3 usage.");
+      "probe", "Check a POP3, IMAP or SMTP server: with --config, against the exact behaviour "
+               "nginx 1.22.1 has for that configuration; without, against the RFCs of --protocol. "
+               "Exit 0 all passed, 1 a check failed, 2 could not connect or bad input, 3 usage.");
   command->add_option("--config", options->config, "nginx.conf to derive the expectations from");
   command->add_flag("--dump", options->dump, "the --config file is the output of `nginx -T`");
   command->add_option("--server", options->server,
@@ -123,9 +124,10 @@ void add_probe_command(CLI::App& app, int& exit_code) {
                       "nginx's default server_name (the host name of the nginx machine)");
   command->add_flag("--tls", options->tls,
                     "generic suite: the target is a TLS port (TLS from the first byte)");
-  command->add_option("--protocol", options->protocol,
-                      "generic suite: the protocol to check, pop3 (RFC 1939...) or imap (RFC 9051, "
-                      "3501)")
+  command
+      ->add_option("--protocol", options->protocol,
+                   "generic suite: the protocol to check, pop3 (RFC 1939...), imap (RFC 9051, "
+                   "3501) or smtp (RFC 5321, 6409, 3207, 4954)")
       ->default_str("pop3");
   command->add_flag("--read-only", options->read_only,
                     "generic suite: never send DELE (the DELE/RSET checks are skipped)");

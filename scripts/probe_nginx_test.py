@@ -3,21 +3,25 @@
 
 For each case directory (testdata/compile/<case>/):
   1. a private dovecot (scripts/lib/dovecot_runner.py; POP3, and IMAP when dovecot-imapd is
-     installed; user alice/secret with 2 messages) and the auth_http stub (scripts/lib/auth_stub.py)
-     answering with dovecot's address (its POP3 or IMAP port, by Auth-Protocol) and the plaintext
-     password (Auth-Pass) for plain/apop/cram-md5/external;
+     installed; user alice/secret with 2 messages), a scripted SMTP backend
+     (scripts/lib/smtp_backend.py, which refuses DATA) and the auth_http stub
+     (scripts/lib/auth_stub.py) answering with the backend's address (dovecot's POP3 or IMAP port
+     or the SMTP backend, by Auth-Protocol) and the plaintext password (Auth-Pass) for
+     plain/apop/cram-md5/external, and for smtp_auth none (Auth-Method: none, no user);
   2. the real nginx 1.22.1 on a rewritten copy of the case (scripts/lib/nginx_runner.py): listens
      moved to free 127.0.0.1 ports in 25000-25999, auth_http pointed at the stub;
-  3. for every listener of every POP3 and IMAP server (from `popcheck compile`):
+  3. for every listener of every POP3, IMAP and SMTP server (from `popcheck compile`):
        popcheck probe --config CASE/nginx.conf --server LISTEN --target 127.0.0.1:PORT
                       --user alice --password secret --ca certs/mail.crt --sni mail.example.test
                       [--cert certs/client.crt --key certs/client.key]  (with --cert)
      once with --format json (validated against schemas/probe-report.schema.json) and once with
      --format junit (parsed as XML; testcase count = checks); the password must not appear in any
-     report. Expected: exit 0 and every check passed.
+     report. Expected: exit 0 and every check passed; the SMTP backend never received DATA.
 With --expect-fail CHECK,... --config-from DIR, the expectations come from DIR/nginx.conf (a
 deliberately wrong config) while nginx runs CASE: exit 1 and exactly those checks failed.
 With --proxy, the same checks run against `popcheck proxy CASE/nginx.conf` instead of nginx.
+With --dialogues DIR, `popcheck run DIR/*` also runs on every SMTP listener (--dialogues-protocol)
+and every script must pass.
 --no-sni leaves --sni out (the server's server_name must be used); --expect-warning TEXT,
 --expect-checks A,B and --only-checks A,B check the report's warnings and checks (ssl_verify_client:
 which mode ran).
@@ -45,6 +49,7 @@ import auth_stub  # noqa: E402
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
 import secrets_check  # noqa: E402
+import smtp_backend  # noqa: E402
 
 PORT_RANGE = (25000, 25999)
 SKIP = 77
@@ -74,7 +79,7 @@ def point_auth_http(conf_dir, stub_port):
                     fh.write(new)
 
 
-PROTOCOLS = ("pop3", "imap")
+PROTOCOLS = ("pop3", "imap", "smtp")
 
 
 def probed_listeners(popcheck, conf):
@@ -113,6 +118,47 @@ class Results:
     def fail(self, label, why):
         self.failed += 1
         print(f"FAIL {label}: {why}")
+
+
+def run_dialogues(args, results, listener, port, tmp):
+    """`popcheck run` of the scripts in --dialogues (JSON ones valid dialogues) against the
+    listener: every script passes, no secret in the report."""
+    import glob
+    import jsonschema
+    label = f"run {os.path.relpath(args.dialogues, REPO)} on listen {listener['text']}"
+    with open(os.path.join(REPO, "schemas", "dialogue.schema.json")) as fh:
+        schema = jsonschema.Draft202012Validator(json.load(fh))
+    scripts = sorted(p for p in glob.glob(os.path.join(args.dialogues, "*")) if os.path.isfile(p))
+    for path in scripts:
+        if path.endswith(".json"):
+            with open(path) as fh:
+                for e in schema.iter_errors(json.load(fh)):
+                    results.fail(label, f"{path} is not a valid dialogue: {list(e.path)}: {e.message}")
+    out = os.path.join(tmp, "run.json")
+    cmd = [args.popcheck, "run"] + scripts + [
+        "--target", f"127.0.0.1:{port}", "--user", USER, "--password", PASSWORD,
+        "--ca", os.path.join(CERTS, "mail.crt"), "--sni", "mail.example.test",
+        "--format", "json", "-o", out]
+    r = subprocess.run(cmd, capture_output=True, timeout=300)
+    secrets_check.check("run stdout", r.stdout)
+    secrets_check.check("run stderr", r.stderr)
+    secrets_check.check_file("run report", out)
+    try:
+        with open(out) as fh:
+            report = json.load(fh)
+    except (OSError, ValueError) as e:
+        results.fail(label, f"no JSON report (exit {r.returncode}): {e} {r.stderr.decode()}")
+        return
+    failed = [c for c in report["checks"] if c["result"] != "pass"]
+    if r.returncode != 0 or failed or len(report["checks"]) != len(scripts):
+        results.fail(label, f"exit {r.returncode}, {len(report['checks'])} checks for "
+                            f"{len(scripts)} scripts, failed {[c['name'] for c in failed]}")
+        for c in failed:
+            print(f"  {c['name']}: {c['message']}")
+            for t in c["transcript"]:
+                print(f"    {t['dir']} {t['text']}")
+    else:
+        print(f"PASS {label}: {len(scripts)} scripts")
 
 
 def check_listener(args, results, validator, config, listener, port, tmp):
@@ -188,6 +234,9 @@ def main():
     ap.add_argument("--expect-warning", help="a report warning must contain this text")
     ap.add_argument("--expect-checks", help="comma-separated checks that must have run")
     ap.add_argument("--only-checks", help="comma-separated: exactly these checks, in this order")
+    ap.add_argument("--dialogues", help="also `popcheck run DIR/*` on every listener of "
+                                        "--dialogues-protocol (exit 0 wanted)")
+    ap.add_argument("--dialogues-protocol", default="smtp")
     ap.add_argument("cases", nargs="+")
     args = ap.parse_args()
     args.popcheck = os.path.abspath(args.popcheck)
@@ -207,9 +256,15 @@ def main():
 
     dovecot_port, stub_port = port(), port()
     imap_port = port() if dovecot_runner.available(imap=True) is None else None
+    smtp_port = port()
+    # smtp_auth none: nginx asks with Auth-Method: none and no Auth-User (section 6.1 of the spec).
+    none_ok = (f"HTTP/1.0 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\n"
+               f"Auth-Port: {smtp_port}\r\n\r\n").encode()
+    ports = {"smtp": smtp_port, **({"imap": imap_port} if imap_port else {})}
     with dovecot_runner.Dovecot(dovecot_port, {USER: PASSWORD}, MESSAGES, imap_port=imap_port) as dovecot, \
-            auth_stub.AuthStub(stub_port, dovecot_port, {USER: PASSWORD},
-                               protocol_ports={"imap": imap_port} if imap_port else None), \
+            auth_stub.AuthStub(stub_port, dovecot_port, {USER: PASSWORD}, protocol_ports=ports,
+                               responses={"": none_ok}), \
+            smtp_backend.SmtpBackend(smtp_port) as backend, \
             tempfile.TemporaryDirectory(prefix="popcheck-probe-") as tmp:
         try:
             dovecot.start()
@@ -227,7 +282,7 @@ def main():
                 print(f"ERROR {case}: {e}")
                 return 2
             if args.proxy:
-                # popcheck proxy serves POP3 only so far: its IMAP listeners are not started.
+                # popcheck proxy serves POP3 only so far: its IMAP and SMTP listeners are not started.
                 listeners = [l for l in listeners if l["protocol"] == "pop3"]
             if imap_port is None and any(l["protocol"] == "imap" for l in listeners):
                 print(f"SKIP {case}: {dovecot_runner.available(imap=True)}")
@@ -258,12 +313,17 @@ def main():
                             continue
                         check_listener(args, results, validator, config, listener,
                                        port_map[listener["port"]], tmp)
+                        if args.dialogues and listener["protocol"] == args.dialogues_protocol:
+                            run_dialogues(args, results, listener, port_map[listener["port"]], tmp)
                 finally:
                     if server is not None:
                         stop_proxy(server)
                     instance.stop()
                     if results.failed > failed_before:
                         print("server log (tail):\n  " + instance.log_tail().rstrip().replace("\n", "\n  "))
+        for session in backend.sessions:
+            if any(line.split(" ", 1)[0].upper() in ("DATA", "BDAT") for line in session):
+                results.fail("smtp backend", "the probe sent DATA through nginx: " + " | ".join(session))
     print(f"{'FAILED' if results.failed else 'OK'}: {results.failed} failures")
     if results.failed:
         return 1

@@ -2,6 +2,12 @@
 #   probe-nginx: CASE        the derived suite of testdata/compile/CASE against real nginx 1.22.1
 #                            (+ dovecot-pop3d + auth_http stub), JSON schema and JUnit checked
 #   probe-nginx: wrong-capa  expectations from testdata/probe/wrong-capa must fail exactly the CAPA checks
+#   probe-nginx: CASE        (testdata/probe/nginx-smtp-cases.txt) the SMTP derived suite against real
+#                            nginx with a scripted SMTP backend (logins through to it, never DATA)
+#   run-nginx: smtp dialogues  popcheck run testdata/dialogues/smtp/* against nginx running smtp-starttls-on
+#   probe-nginx: wrong-smtp-auth  expectations from testdata/probe/wrong-smtp-auth must fail exactly the
+#                            EHLO and CRAM-MD5 checks; wrong-smtp-none (smtp_auth none expected) the
+#                            EHLO check and those that send MAIL without AUTH
 #   probe-dovecot: generic   the generic RFC suite against dovecot directly (plain+STLS and pop3s)
 #   probe-nginx-imap: CASE   the IMAP derived suite of testdata/compile/CASE against real nginx
 #                            (+ dovecot-imapd behind it); nginx-imap-cases.txt
@@ -27,6 +33,37 @@ foreach(case_name IN LISTS popcheck_probe_cases)
   set_tests_properties("probe-proxy: ${case_name}" PROPERTIES
                        LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/probe/nginx-smtp-cases.txt popcheck_probe_smtp_cases REGEX "^[^#]")
+foreach(case_name IN LISTS popcheck_probe_smtp_cases)
+  add_test(NAME "probe-nginx: ${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                   --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("probe-nginx: ${case_name}" PROPERTIES
+                       LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
+add_test(NAME "run-nginx: smtp dialogues"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>
+                 --dialogues ${CMAKE_CURRENT_LIST_DIR}/dialogues/smtp
+                 ${CMAKE_CURRENT_LIST_DIR}/compile/smtp-starttls-on)
+set_tests_properties("run-nginx: smtp dialogues" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME "probe-nginx: wrong-smtp-auth"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>
+                 --config-from ${CMAKE_CURRENT_LIST_DIR}/probe/wrong-smtp-auth
+                 --expect-fail auth-cram-md5,ehlo-helo,login-cram-md5,starttls
+                 ${CMAKE_CURRENT_LIST_DIR}/compile/smtp-starttls-on)
+set_tests_properties("probe-nginx: wrong-smtp-auth" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+add_test(NAME "probe-nginx: wrong-smtp-none"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                 --popcheck $<TARGET_FILE:popcheck>
+                 --config-from ${CMAKE_CURRENT_LIST_DIR}/probe/wrong-smtp-none
+                 --expect-fail ehlo-helo,mail-without-auth,relay-without-auth
+                 ${CMAKE_CURRENT_LIST_DIR}/compile/smtp-defaults)
+set_tests_properties("probe-nginx: wrong-smtp-none" PROPERTIES
+                     LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Each selftest owns a range of 100 ports (24000-24499) that no other test uses: the Python
 # tests lease theirs (scripts/lib/nginx_runner.py free_port), the popcheck binary cannot.
 set(popcheck_selftest_port 24000)

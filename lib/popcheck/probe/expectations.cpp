@@ -48,7 +48,11 @@ std::vector<std::string> describe_expectations(const Script& script) {
       break;
     case StepKind::starttls: {
       const auto& session = script.protocol->session;
-      out.push_back(std::string(session.starttls_command()) + " gets " +
+      const std::string before = session.before_starttls();
+      out.push_back((before.empty() ? std::string()
+                                    : before + " gets " +
+                                          std::string(session.before_starttls_accepted()) + ", ") +
+                    std::string(session.starttls_command()) + " gets " +
                     std::string(session.starttls_accepted()) + " and a TLS handshake succeeds");
       break;
     }

@@ -1,6 +1,7 @@
 #include <popcheck/probe/imap_protocol.hpp>
 #include <popcheck/probe/pop3_protocol.hpp>
 #include <popcheck/probe/protocol.hpp>
+#include <popcheck/probe/smtp_protocol.hpp>
 #include <span>
 
 namespace popcheck::probe {
@@ -11,6 +12,7 @@ std::span<const Protocol* const> registered() {
   static const Protocol* const protocols[] = {
       &pop3_protocol(),
       &imap_protocol(),
+      &smtp_protocol(),
   };
   return protocols;
 }

@@ -126,6 +126,7 @@ Script code_script(ConnectionKind kind, std::vector<Step> steps) {
 TEST_CASE("probe protocol: the factory knows protocols by name, and scripts default to POP3") {
   CHECK(find_protocol("pop3") == &pop3_protocol());
   CHECK(find_protocol("x400") == nullptr);
+  CHECK(find_protocol("smtp") != nullptr); // smtp_protocol_test.cpp
   CHECK(Script{}.protocol == &pop3_protocol());
   CHECK(&default_protocol() == &pop3_protocol());
 }

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,12 +43,23 @@ public:
   // The statuses a script may expect (JSON `status`), as the parser's error lists them; empty:
   // any word.
   virtual std::vector<std::string_view> statuses() const { return {}; }
+  // For a protocol whose statuses are a syntax rather than a list (SMTP's codes and classes):
+  // why `status` is not one, for the parser's error; nullopt: it is one (or any word goes).
+  virtual std::optional<std::string> status_error(std::string_view /*status*/) const {
+    return std::nullopt;
+  }
 
   // Whether a multi-line reply's status is on its last line rather than its first: IMAP's
   // untagged data lines come before the tagged completion that carries the status (RFC 9051
   // section 2.2.2). Then a script's first-line expectations apply to that last line and its body
   // expectations to the lines before it.
   virtual bool status_last() const { return false; }
+
+  // Every reply may have several lines, whatever its status (SMTP, RFC 5321 section 4.2.1): the
+  // runner reads a greeting and the replies of a STARTTLS exchange to their end, and a multi-line
+  // expectation whose reply has one line still checks its body conditions (on no lines). false
+  // (POP3): only an expect_multi reads past a first line.
+  virtual bool any_reply_continues() const { return false; }
 };
 
 } // namespace popcheck::probe

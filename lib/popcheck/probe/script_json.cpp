@@ -106,6 +106,9 @@ std::expected<LineExpect, std::string> parse_line_expect(const json& object,
     if (!statuses.empty() && std::find(statuses.begin(), statuses.end(), *s) == statuses.end()) {
       return fail(path + ".status", "must be " + status_list(statuses));
     }
+    if (auto why = framing.status_error(*s)) {
+      return fail(path + ".status", *why);
+    }
     e.status = *s;
   }
   for (const char* key : {"text", "prefix"}) {

@@ -130,21 +130,56 @@ private:
     return true;
   }
 
-  // The STARTTLS command, its accepting reply and the handshake: for a `starttls` connection
-  // (step == nullptr: the run's step timeout) and for a `starttls` step.
+  // A whole reply: its first line and, where any reply may have more (SMTP), the rest. The
+  // first line, for its status.
+  std::optional<std::string> read_reply(Deadline until, const std::string& waiting_for) {
+    auto first = m_reader.read_line(*m_transport, until);
+    if (!first) {
+      read_failure(first.error(), waiting_for);
+      return std::nullopt;
+    }
+    received(*first);
+    if (m_protocol.framing.any_reply_continues() && m_protocol.framing.continues(first->text)) {
+      auto rest =
+          m_reader.read_body(*m_transport, until, [&](const Line& line, bool) { received(line); });
+      if (!rest) {
+        read_failure(rest.error(), "the end of " + waiting_for);
+        return std::nullopt;
+      }
+    }
+    return std::move(first->text);
+  }
+
+  // The STARTTLS command (after the command the protocol sends first: SMTP's EHLO), its
+  // accepting reply and the handshake: for a `starttls` connection (step == nullptr: the run's
+  // step timeout) and for a `starttls` step.
   bool starttls(const Step* step) {
-    const std::string command(m_protocol.session.starttls_command());
+    const auto& session = m_protocol.session;
+    if (const std::string before = session.before_starttls(); !before.empty()) {
+      const std::string line = before + "\r\n";
+      if (!send_bytes(line, line)) {
+        return false;
+      }
+      auto reply = read_reply(deadline(step), "the reply to " + before);
+      if (!reply) {
+        return false;
+      }
+      if (!m_protocol.framing.has_status(*reply, session.before_starttls_accepted())) {
+        return fail(before + " before " + std::string(session.starttls_command()) +
+                    " refused: " + quoted(*reply));
+      }
+    }
+    const std::string command(session.starttls_command());
     const std::string line = command + "\r\n";
     if (!send_bytes(line, line)) {
       return false;
     }
-    auto reply = m_reader.read_line(*m_transport, deadline(step));
+    auto reply = read_reply(deadline(step), "the reply to " + command);
     if (!reply) {
-      return read_failure(reply.error(), "the reply to " + command);
+      return false;
     }
-    received(*reply);
-    if (!m_protocol.framing.has_status(reply->text, m_protocol.session.starttls_accepted())) {
-      return fail(command + " refused: " + quoted(reply->text));
+    if (!m_protocol.framing.has_status(*reply, session.starttls_accepted())) {
+      return fail(command + " refused: " + quoted(*reply));
     }
     return handshake(step);
   }
@@ -169,11 +204,9 @@ private:
     if (m_script.connection != ConnectionKind::starttls) {
       return true;
     }
-    auto greeting = m_reader.read_line(*m_transport, deadline());
-    if (!greeting) {
-      return read_failure(greeting.error(), "the greeting");
+    if (!read_reply(deadline(), "the greeting")) {
+      return false;
     }
-    received(*greeting);
     return starttls(nullptr);
   }
 
@@ -203,7 +236,17 @@ private:
       }
     }
     if (!m_protocol.framing.continues(first->text)) {
-      return !status_last || completed(step.multi, first->text, Body());
+      if (status_last) {
+        return completed(step.multi, first->text, Body());
+      }
+      // An SMTP reply of one line is a reply whose body is empty: an EHLO reply without
+      // extensions does not include "AUTH PLAIN" (RFC 5321 section 4.1.1.1).
+      if (m_protocol.framing.any_reply_continues()) {
+        if (auto wrong = match_body(step.multi, Body{}, m_vars)) {
+          return fail(*wrong);
+        }
+      }
+      return true;
     }
     // The transcript shows the first lines of a body and counts the rest: a server may send
     // up to max_reply_octets of one-byte lines, and the report must stay readable and small.

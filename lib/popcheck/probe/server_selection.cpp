@@ -1,7 +1,36 @@
 #include <algorithm>
+#include <cctype>
 #include <popcheck/probe/server_selection.hpp>
 
 namespace popcheck::probe {
+namespace {
+
+// Without a selector, a config with servers of several protocols (pop3 beside smtp) means the
+// protocol of the servers listening on the target's port when they all speak one; else POP3,
+// the probe's first protocol, as before there were others.
+std::vector<const model::EffectiveServer*>
+of_target_protocol(const std::vector<const model::EffectiveServer*>& servers, int target_port) {
+  std::optional<std::string> on_port;
+  bool mixed = false;
+  for (const auto* s : servers) {
+    for (const auto& l : s->listeners) {
+      if (l.port == target_port) {
+        mixed = mixed || (on_port && *on_port != *s->protocol);
+        on_port = *s->protocol;
+      }
+    }
+  }
+  const std::string protocol = on_port && !mixed ? *on_port : "pop3";
+  std::vector<const model::EffectiveServer*> out;
+  for (const auto* s : servers) {
+    if (*s->protocol == protocol) {
+      out.push_back(s);
+    }
+  }
+  return out.empty() ? servers : out;
+}
+
+} // namespace
 
 std::expected<ServerSelection, std::string>
 select_server(const std::vector<model::EffectiveServer>& servers, std::string_view selector,
@@ -15,9 +44,17 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
       pop3.push_back(&s);
     }
   }
+  if (selector.empty()) {
+    pop3 = of_target_protocol(pop3, target_port);
+  }
   if (selector.empty() && pop3.size() > 1) {
-    return std::unexpected("the configuration has several POP3 servers: choose one with "
-                           "--server NAME|ADDRESS");
+    // Candidates of one protocol (of_target_protocol): name it ("several SMTP servers").
+    std::string protocol = *pop3.front()->protocol;
+    for (char& c : protocol) {
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return std::unexpected("the configuration has several " + protocol +
+                           " servers: choose one with --server NAME|ADDRESS");
   }
   for (const auto* s : pop3) {
     for (const auto& l : s->listeners) {

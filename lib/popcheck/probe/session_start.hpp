@@ -26,6 +26,11 @@ public:
   // 2.2.1): each line a script sends that uses `${tag}` gets a fresh tag, this prefix and a
   // number ("p1", "p2", ...), and the masker looks past a line's first word for the command.
   virtual std::string_view tag_prefix() const { return {}; }
+
+  // A command sent before the STARTTLS command, whose (whole) reply must have the status
+  // before_starttls_accepted() (SMTP: EHLO, RFC 3207 section 4); empty: none (POP3).
+  virtual std::string before_starttls() const { return {}; }
+  virtual std::string_view before_starttls_accepted() const { return {}; }
 };
 
 } // namespace popcheck::probe

@@ -39,6 +39,9 @@ inline constexpr std::string_view k_no_cert = "421 4.7.1 No required SSL certifi
 inline constexpr std::string_view k_plain_continue = "334 \r\n";
 inline constexpr std::string_view k_username_prompt = "334 VXNlcm5hbWU6\r\n";
 inline constexpr std::string_view k_password_prompt = "334 UGFzc3dvcmQ6\r\n";
+// The CRAM-MD5 challenge: base64 of the session's salt "<R.T@server_name>" (ngx_mail_salt()),
+// different in every session, so a pattern (RE2) of the whole line, CR LF included.
+inline constexpr std::string_view k_cram_md5_challenge_pattern = "^334 [A-Za-z0-9+/]+={0,2}\\r\\n$";
 // The client host name nginx uses (Client-Host, XCLIENT NAME=) without a resolver, or when the
 // lookup found no name; and when the lookup failed otherwise.
 inline constexpr std::string_view k_host_unavailable = "[UNAVAILABLE]";

@@ -26,7 +26,6 @@ constexpr Mechanism k_mechanisms[] = {
     {"CRAM-MD5", AuthMethod::cram_md5, true, ""},
     {"EXTERNAL", AuthMethod::external, true, k_username_prompt},
 };
-constexpr std::string_view k_challenge_pattern = "^334 [A-Za-z0-9+/]+={0,2}\\r\\n$";
 
 json or_null(bool present, json value) {
   return present ? std::move(value) : json(nullptr);
@@ -41,7 +40,7 @@ json auth_json(AuthMethods methods, bool gated) {
     out[std::string(m.name)] = {
         {"reply",
          challenge ? json(nullptr) : json(std::string(accepted ? m.prompt : k_invalid_command))},
-        {"reply_pattern", challenge ? json(k_challenge_pattern) : json(nullptr)},
+        {"reply_pattern", challenge ? json(k_cram_md5_challenge_pattern) : json(nullptr)},
         {"advertised", !gated && methods.has(m.method)}};
   }
   return out;
