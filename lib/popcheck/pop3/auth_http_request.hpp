@@ -56,4 +56,18 @@ std::string escape_auth_value(std::string_view text);
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
                                     const AuthHttpClient& client);
 
+// What another protocol puts in the request: its Auth-Protocol value and, for SMTP, the
+// Client-Host line and (with Auth-Method none) the Auth-SMTP-* lines, sent raw.
+struct AuthHttpProtocolLines {
+  std::string_view protocol = "pop3";
+  std::optional<std::string_view> client_host;
+  struct SmtpEnvelope {
+    std::string_view helo, from, to;
+  };
+  std::optional<SmtpEnvelope> smtp_envelope;
+};
+std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
+                                    const AuthHttpClient& client,
+                                    const AuthHttpProtocolLines& lines);
+
 } // namespace popcheck::pop3

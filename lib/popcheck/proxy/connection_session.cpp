@@ -54,6 +54,8 @@ void Connection::handle_events(std::vector<SessionEvent> events) {
       log(log_level(entry->level), entry->message, entry->action);
     } else if (std::get_if<CloseEvent>(&event)) {
       m_close_after_flush = true;
+    } else if (auto* resolve = std::get_if<ResolveEvent>(&event)) {
+      start_resolve(*resolve);
     }
   }
 }

@@ -9,6 +9,9 @@ PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& se
   case MailProtocol::pop3:
     return slot.emplace<Pop3PreLogin>(tls_listener ? server.shared_tls : server.shared_plain,
                                       std::move(environment));
+  case MailProtocol::smtp:
+    return slot.emplace<SmtpPreLogin>(
+        tls_listener ? server.smtp->shared_tls : server.smtp->shared_plain, std::move(environment));
   }
   std::unreachable();
 }
@@ -20,8 +23,32 @@ std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server, std
     return std::make_unique<Pop3UpstreamLogin>(
         pop3::BackendLoginSettings{server.proxy_buffer, server.pass_error_message},
         std::move(login), std::move(password));
+  case MailProtocol::smtp:
+    return nullptr; // needs the session: the overload below
   }
   std::unreachable();
+}
+
+std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
+                                                   const LoginGrantedEvent& granted,
+                                                   const PreLoginSession& session,
+                                                   std::string_view client_address) {
+  if (server.protocol != MailProtocol::smtp) {
+    return make_upstream_login(server, granted.login, granted.password);
+  }
+  smtp::BackendLoginSettings settings;
+  settings.buffer_size = server.proxy_buffer;
+  settings.pass_error_message = server.pass_error_message;
+  settings.xclient = server.smtp->xclient;
+  settings.smtp_auth = server.smtp->proxy_smtp_auth;
+  settings.server_name = server.smtp->server_name;
+  smtp::BackendClient client;
+  client.address = std::string(client_address);
+  client.ipv6 = client_address.find(':') != std::string_view::npos &&
+                !client_address.starts_with("unix:");
+  client.login = granted.login;
+  client.context = static_cast<const SmtpPreLogin&>(session).context();
+  return std::make_unique<SmtpUpstreamLogin>(std::move(settings), std::move(client));
 }
 
 } // namespace popcheck::proxy

@@ -11,6 +11,8 @@
 #include <popcheck/proxy/mail_protocol.hpp>
 #include <popcheck/proxy/pop3_protocol.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
+#include <popcheck/proxy/smtp_protocol.hpp>
+#include <string_view>
 #include <utility>
 
 namespace popcheck::proxy {
@@ -18,8 +20,8 @@ namespace popcheck::proxy {
 // Room for the largest protocol's pre-login session.
 class PreLoginSlot {
 public:
-  static constexpr std::size_t k_size = std::max({sizeof(Pop3PreLogin)});
-  static constexpr std::size_t k_align = std::max({alignof(Pop3PreLogin)});
+  static constexpr std::size_t k_size = std::max({sizeof(Pop3PreLogin), sizeof(SmtpPreLogin)});
+  static constexpr std::size_t k_align = std::max({alignof(Pop3PreLogin), alignof(SmtpPreLogin)});
 
   PreLoginSlot() = default;
   ~PreLoginSlot() { reset(); }
@@ -41,6 +43,7 @@ public:
   }
   explicit operator bool() const { return m_session != nullptr; }
   PreLoginSession* operator->() const { return m_session; }
+  PreLoginSession& operator*() const { return *m_session; }
 
 private:
   alignas(k_align) std::byte m_storage[k_size];
@@ -54,5 +57,12 @@ PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& se
 // The backend login of `server` with the credentials the auth server granted.
 std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server, std::string login,
                                                    std::string password);
+
+// The same with what the session learnt and the client's address (realip applied): SMTP's login
+// replays the client's HELO, MAIL and RCPT and names the client in XCLIENT.
+std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
+                                                   const LoginGrantedEvent& granted,
+                                                   const PreLoginSession& session,
+                                                   std::string_view client_address);
 
 } // namespace popcheck::proxy
