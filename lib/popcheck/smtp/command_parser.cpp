@@ -106,8 +106,12 @@ ParseStatus CommandParser::parse(const char* buffer, std::size_t& pos, std::size
       return skip_invalid(buffer, p, pos, last);
     case State::argument:
       if (ch == ' ' || ch == k_cr || ch == k_lf) {
-        m_args[m_argc++] = {static_cast<std::uint32_t>(m_arg_start),
-                            static_cast<std::uint32_t>(p - m_arg_start)};
+        m_last_arg = {static_cast<std::uint32_t>(m_arg_start),
+                      static_cast<std::uint32_t>(p - m_arg_start)};
+        if (m_argc < m_args.size()) {
+          m_args[m_argc] = m_last_arg;
+        }
+        ++m_argc;
         if (ch == ' ') {
           state = State::spaces_before_argument;
         } else if (ch == k_cr) {

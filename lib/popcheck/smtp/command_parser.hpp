@@ -43,8 +43,13 @@ public:
 
   Command command() const { return m_command; }
   std::size_t argument_count() const { return m_argc; }
+  // The first or second argument (the SASL mechanism and initial response, the HELO name).
   std::string_view argument(const char* buffer, std::size_t i) const {
     return {buffer + m_args[i].offset, m_args[i].length};
+  }
+  // The last argument (where MAIL's and RCPT's kept text ends); argument_count() > 0.
+  std::string_view last_argument(const char* buffer) const {
+    return {buffer + m_last_arg.offset, m_last_arg.length};
   }
   // nginx's s->cmd: where the command word of the last complete line starts (MAIL and RCPT keep
   // the text from it to the end of their last argument).
@@ -78,9 +83,10 @@ private:
   std::size_t m_cmd_start = 0;
   std::size_t m_arg_start = 0;
   std::size_t m_argc = 0;
-  // One more than k_max_arguments: a SASL response line starts inside its first argument
-  // without the count check, and may then add the 11 that follow.
-  std::array<Span, k_max_arguments + 1> m_args{};
+  // Only what the session reads is kept (an idle session stays small): the first two
+  // arguments and the last one; the count still bounds a line to k_max_arguments.
+  std::array<Span, 2> m_args{};
+  Span m_last_arg{};
 };
 
 } // namespace popcheck::smtp

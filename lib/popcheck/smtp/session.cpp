@@ -98,7 +98,8 @@ std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings) {
 
 Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
     : m_shared(std::move(shared)), m_environment(std::move(environment)),
-      m_buffer(m_shared->settings.client_buffer), m_tls(m_shared->settings.connection_is_tls) {}
+      m_buffer(std::make_unique<char[]>(m_shared->settings.client_buffer)),
+      m_tls(m_shared->settings.connection_is_tls) {}
 
 void Session::start() {
   if (settings().resolver) {
@@ -181,7 +182,7 @@ void Session::on_input(std::size_t n) {
       return;
     }
     // ngx_mail_smtp_discard_command(): what one read brought is logged and refused.
-    m_last += std::min(n, m_buffer.size() - m_last);
+    m_last += std::min(n, buffer_size() - m_last);
     log(LogLevel::info, "client was rejected before greeting: \"" + logged_buffer() + "\"",
         "in delay pipelining state");
     m_pos = 0;
@@ -193,14 +194,14 @@ void Session::on_input(std::size_t n) {
   if (m_phase != SessionPhase::reading) {
     return;
   }
-  m_last += std::min(n, m_buffer.size() - m_last);
+  m_last += std::min(n, buffer_size() - m_last);
   if (n == 0 && m_pos == m_last) {
     return;
   }
   Result result = Result::invalid;
-  switch (m_parser.parse(m_buffer.data(), m_pos, m_last)) {
+  switch (m_parser.parse(m_buffer.get(), m_pos, m_last)) {
   case ParseStatus::again:
-    if (m_last < m_buffer.size()) {
+    if (m_last < buffer_size()) {
       return;
     }
     // Not counted as an error; the reply is followed by the close.
@@ -286,8 +287,8 @@ Session::Result Session::cmd_helo() {
 // The command text nginx keeps for MAIL and RCPT: from the command word to the end of the last
 // argument, inner spaces included.
 std::string Session::command_text() const {
-  const auto last = arg(m_parser.argument_count() - 1);
-  const char* begin = m_buffer.data() + m_parser.command_start();
+  const auto last = m_parser.last_argument(m_buffer.get());
+  const char* begin = m_buffer.get() + m_parser.command_start();
   return std::string(begin, static_cast<std::size_t>(last.data() + last.size() - begin));
 }
 
@@ -426,7 +427,7 @@ void Session::cancel_timer() { m_events.emplace_back(pop3::TimerEvent{std::nullo
 // the "too long" line of ngx_mail_read_command() raw. Lines that may carry a secret (AUTH
 // payloads, SASL responses) are shown as "..." here.
 std::string Session::logged_buffer(bool underscores) const {
-  const std::string_view data(m_buffer.data(), m_last);
+  const std::string_view data(m_buffer.get(), m_last);
   std::string out;
   std::size_t start = 0;
   while (start < data.size()) {

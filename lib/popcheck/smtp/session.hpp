@@ -11,6 +11,7 @@
 // smtp_client_buffer bytes; a line must fit in it.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <popcheck/model/merge.hpp>
@@ -60,7 +61,7 @@ struct SessionShared {
 };
 std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings);
 
-enum class SessionPhase {
+enum class SessionPhase : std::uint8_t {
   not_started,
   resolving,      // the client host lookups run; the client is not read
   greeting_delay, // smtp_greeting_delay: any byte now is refused
@@ -72,7 +73,7 @@ enum class SessionPhase {
   closed,
 };
 
-enum class MailState {
+enum class MailState : std::uint8_t {
   start,
   auth_login_username,
   auth_login_password,
@@ -101,7 +102,7 @@ public:
   // Looks the client up (with a resolver), then greets (or waits smtp_greeting_delay).
   void start();
 
-  std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+  std::span<char> input_space() { return {m_buffer.get() + m_last, buffer_size() - m_last}; }
   bool wants_input() const {
     return m_phase == SessionPhase::reading || m_phase == SessionPhase::greeting_delay;
   }
@@ -122,7 +123,7 @@ public:
 
   std::vector<SessionEvent> take_events();
 
-  std::string_view pending_input() const { return {m_buffer.data() + m_pos, m_last - m_pos}; }
+  std::string_view pending_input() const { return {m_buffer.get() + m_pos, m_last - m_pos}; }
 
   SessionPhase phase() const { return m_phase; }
   MailState mail_state() const { return m_mail_state; }
@@ -144,7 +145,8 @@ private:
   Result cmd_rcpt();
   Result cmd_starttls();
   bool starttls_only() const;
-  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.data(), i); }
+  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.get(), i); }
+  std::size_t buffer_size() const { return m_shared->settings.client_buffer; }
   std::string command_text() const;
   Result sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
 
@@ -166,7 +168,7 @@ private:
   SessionEnvironment m_environment;
   std::string m_salt;
 
-  std::vector<char> m_buffer;
+  std::unique_ptr<char[]> m_buffer; // smtp_client_buffer bytes
   std::size_t m_pos = 0;
   std::size_t m_last = 0;
   CommandParser m_parser;
@@ -174,8 +176,7 @@ private:
   SessionPhase m_phase = SessionPhase::not_started;
   MailState m_mail_state = MailState::start;
   pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
-  std::string m_out;
-  std::string m_pending_reply;
+  std::string m_out; // the reply of the current line, or the refusal held during Auth-Wait
   std::string m_login;
   LoginContext m_context; // its password is nginx's s->passwd
   unsigned m_errors = 0;

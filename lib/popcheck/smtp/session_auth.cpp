@@ -233,7 +233,7 @@ void Session::on_auth_result(const pop3::AuthHttpResponse& response) {
       close_after_send();
       return;
     }
-    m_pending_reply = std::move(reply);
+    m_out = std::move(reply); // sent when the wait is over
     m_phase = SessionPhase::auth_delay;
     arm_timer(seconds_to_ms(response.sleep_seconds));
     return;
@@ -297,15 +297,15 @@ void Session::on_timer() {
     // ngx_mail_auth_sleep_handler(): a pending WAIT wins over a pending refusal.
     if (m_auth_wait) {
       m_auth_wait = false;
-      m_pending_reply.clear();
+      m_out.clear();
       send_auth_request();
       return;
     }
     m_mail_state = MailState::start;
     m_auth_method = pop3::AuthMethodName::plain;
     m_phase = SessionPhase::reading;
-    send(std::move(m_pending_reply));
-    m_pending_reply.clear();
+    send(std::move(m_out));
+    m_out.clear();
     arm_timer(settings().timeout);
     return;
   default:
