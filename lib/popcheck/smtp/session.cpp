@@ -36,8 +36,9 @@ bool equals_ignoring_case(std::string_view a, std::string_view upper_b) {
   return true;
 }
 
-// One line of a logged buffer: kept when it cannot carry a secret (a command other than AUTH,
-// or AUTH with its mechanism only), "..." otherwise (SASL payloads, initial responses).
+// One line of a logged buffer: kept when it cannot carry a secret (a command other than AUTH, or
+// the start of one, or AUTH with its mechanism only), "..." otherwise (SASL payloads, initial
+// responses).
 std::string loggable_line(std::string_view line) {
   static constexpr std::string_view k_plain_words[] = {"HELO", "EHLO", "MAIL", "RCPT",
                                                        "RSET", "NOOP", "QUIT", "STARTTLS",
@@ -49,7 +50,9 @@ std::string loggable_line(std::string_view line) {
   const auto space = text.find(' ');
   const std::string_view word = text.substr(0, space);
   for (const auto name : k_plain_words) {
-    if (equals_ignoring_case(word, name)) {
+    // A whole command word, or the start of one that has not arrived in full.
+    const bool partial = space == std::string_view::npos && !word.empty() && word.size() < name.size();
+    if (equals_ignoring_case(word, partial ? name.substr(0, word.size()) : name)) {
       return std::string(line);
     }
   }

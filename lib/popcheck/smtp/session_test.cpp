@@ -318,3 +318,16 @@ TEST_CASE("smtp session: client host lookups") {
     CHECK(d.logs.empty());
   }
 }
+
+TEST_CASE("smtp session: the early talker's partial command word is logged as is") {
+  auto s = default_settings();
+  s.greeting_delay = std::chrono::seconds(1);
+  Driver d(s);
+  CHECK(d.send("EHL") == "503 5.5.0 Improper use of SMTP command pipelining\r\n");
+  CHECK(d.log_texts().back() ==
+        "client was rejected before greeting: \"EHL\" while in delay pipelining state");
+  Driver secret(s);
+  secret.send("AGFsaWNlAHNlY3JldA==\r\n");
+  CHECK(secret.log_texts().back() ==
+        "client was rejected before greeting: \"...__\" while in delay pipelining state");
+}
