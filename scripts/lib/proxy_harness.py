@@ -351,7 +351,8 @@ def prepare_case(case_dir, env):
             text = text.replace("@AUTH_SOCKET@", env.auth_socket)
             text = text.replace("@SOCKETS@", env.sockets_dir)
             text = text.replace("@CLOSED_PORT@", str(env.closed_port))
-            text = text.replace("@DNS_PORT@", str(env.dns_port))
+            if hasattr(env, "dns_port"):  # an Environment (other scripts pass their own)
+                text = text.replace("@DNS_PORT@", str(env.dns_port))
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
                 fh.write(text)
     return tmp
