@@ -145,7 +145,9 @@ private:
 
   std::unique_ptr<Upstream> m_up;          // from LoginGranted on
   std::unique_ptr<ProxyAddresses> m_proxy; // what a PROXY header said (Proxy-Protocol-* lines)
-  std::unique_ptr<HostResolver> m_resolver; // SMTP: the client host lookup running
+
+  // SMTP: the client host lookup running.
+  std::unique_ptr<HostResolver> m_resolver;
   Clock::time_point m_last_client_activity;
 };
 

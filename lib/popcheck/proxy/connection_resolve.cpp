@@ -16,9 +16,11 @@ void Connection::start_resolve(const ResolveEvent& request) {
     HostResolver* done = m_resolver.release();
     m_worker.loop().defer([done] { delete done; });
   }
-  m_resolver = std::make_unique<HostResolver>(
-      m_worker.loop(), *server.smtp->resolver, static_cast<std::uint16_t>(m_worker.random31()),
-      [this, name_lookup](smtp::HostLookup lookup) { on_resolved(name_lookup, std::move(lookup)); });
+  m_resolver = std::make_unique<HostResolver>(m_worker.loop(), *server.smtp->resolver,
+                                              static_cast<std::uint16_t>(m_worker.random31()),
+                                              [this, name_lookup](smtp::HostLookup lookup) {
+                                                on_resolved(name_lookup, std::move(lookup));
+                                              });
   const auto client = pop3::parse_backend_address(m_client_ip);
   if (!client) {
     m_resolver->skip(); // a unix-socket client: nginx does not ask

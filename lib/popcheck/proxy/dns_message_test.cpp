@@ -23,7 +23,10 @@ TEST_CASE("dns: a response's PTR name (compressed) and addresses") {
   ptr[2] = '\x81';
   ptr[3] = '\x80';
   ptr[7] = 1; // ANCOUNT
-  const std::string rdata = "\x06" "client\x07" "example\x04" "test";
+  const std::string rdata = "\x06"
+                            "client\x07"
+                            "example\x04"
+                            "test";
   ptr += std::string("\xc0\x0c\x00\x0c\x00\x01\x00\x00\x00\x3c\x00", 11);
   ptr += static_cast<char>(rdata.size() + 1);
   ptr += rdata;
@@ -50,6 +53,6 @@ TEST_CASE("dns: a response's PTR name (compressed) and addresses") {
   REQUIRE(one->addresses.size() == 1);
   CHECK(one->addresses[0].bytes[0] == 127);
   CHECK(one->addresses[0].bytes[3] == 1);
-  CHECK_FALSE(parse_dns_response(a.substr(0, a.size() - 2))); // truncated
+  CHECK_FALSE(parse_dns_response(a.substr(0, a.size() - 2)));       // truncated
   CHECK_FALSE(parse_dns_response(dns_query(1, "q", k_dns_type_a))); // a query, not a response
 }

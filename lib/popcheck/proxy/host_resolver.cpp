@@ -1,7 +1,6 @@
-#include <popcheck/proxy/host_resolver.hpp>
-
 #include <cerrno>
 #include <popcheck/proxy/dns_message.hpp>
+#include <popcheck/proxy/host_resolver.hpp>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -40,7 +40,7 @@ private:
     std::uint16_t type = 0;
     bool answered = false;
     int rcode = 0;
-    bool found = false;  // an address in the answer
+    bool found = false;   // an address in the answer
     bool matches = false; // the client's address among them
   };
   bool open_socket();

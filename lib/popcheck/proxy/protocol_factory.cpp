@@ -44,8 +44,8 @@ std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
   settings.server_name = server.smtp->server_name;
   smtp::BackendClient client;
   client.address = std::string(client_address);
-  client.ipv6 = client_address.find(':') != std::string_view::npos &&
-                !client_address.starts_with("unix:");
+  client.ipv6 =
+      client_address.find(':') != std::string_view::npos && !client_address.starts_with("unix:");
   client.login = granted.login;
   client.context = static_cast<const SmtpPreLogin&>(session).context();
   return std::make_unique<SmtpUpstreamLogin>(std::move(settings), std::move(client));

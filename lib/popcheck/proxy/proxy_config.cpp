@@ -323,9 +323,9 @@ std::expected<ResolverPlan, std::string> parse_resolver(const std::vector<std::s
   std::string text = *address;
   const bool bracketed = text.starts_with('[');
   const auto close = text.find(']');
-  const bool has_port = bracketed ? (close != std::string::npos && close + 1 < text.size())
-                                  : text.find(':') != std::string::npos &&
-                                        text.find(':') == text.rfind(':');
+  const bool has_port =
+      bracketed ? (close != std::string::npos && close + 1 < text.size())
+                : text.find(':') != std::string::npos && text.find(':') == text.rfind(':');
   if (!has_port) {
     // A bare IPv6 address has several colons: nginx takes it whole, port 53.
     text = (text.find(':') != std::string::npos && !bracketed ? "[" + text + "]" : text) + ":53";

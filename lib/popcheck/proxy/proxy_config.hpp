@@ -112,7 +112,9 @@ struct ServerPlan {
   bool tls_needed = false; // a TLS context must be built (ssl listener, ssl on, starttls)
   bool ssl_on = false;
   model::EffectiveTls tls; // file paths already resolved against the conf prefix
-  std::optional<SmtpServerPlan> smtp; // protocol smtp
+
+  // Set for protocol smtp.
+  std::optional<SmtpServerPlan> smtp;
 };
 
 struct ListenPlan {

@@ -126,8 +126,8 @@ mail {
   CHECK(plan.listeners[1].name == "127.0.0.1:995");
   CHECK(plan.listeners[1].ssl);
   REQUIRE(plan.warnings.size() == 1);
-  CHECK(plan.warnings[0] ==
-        "the imap server at /etc/nginx/nginx.conf:25 is not served: popcheck proxies POP3 and SMTP only");
+  CHECK(plan.warnings[0] == "the imap server at /etc/nginx/nginx.conf:25 is not served: popcheck "
+                            "proxies POP3 and SMTP only");
 }
 
 TEST_CASE("proxy: workers default to the cores; --workers wins over worker_processes") {
@@ -202,7 +202,6 @@ TEST_CASE("proxy: --backend neither offers nor accepts APOP/CRAM-MD5, and says s
   CHECK(plan2->servers[0].session.auth_methods.has(pop3::AuthMethod::apop));
   CHECK(plan2->warnings.empty());
 }
-
 
 TEST_CASE("proxy: an SMTP server is served with its session, backend and resolver settings") {
   const auto b = build("mail { auth_http 127.0.0.1:9/a; server_name mx.test;\n"

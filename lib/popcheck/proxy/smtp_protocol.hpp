@@ -50,8 +50,8 @@ public:
     lines.protocol = "smtp";
     lines.client_host = context.host;
     if (request.method == pop3::AuthMethodName::none) {
-      lines.smtp_envelope = pop3::AuthHttpProtocolLines::SmtpEnvelope{
-          context.helo, context.from, context.to};
+      lines.smtp_envelope =
+          pop3::AuthHttpProtocolLines::SmtpEnvelope{context.helo, context.from, context.to};
     }
     return pop3::build_auth_http_request(target, request, client, lines);
   }

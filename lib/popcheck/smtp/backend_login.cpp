@@ -1,6 +1,5 @@
-#include <popcheck/smtp/backend_login.hpp>
-
 #include <algorithm>
+#include <popcheck/smtp/backend_login.hpp>
 #include <popcheck/util/base64.hpp>
 
 namespace popcheck::smtp {
@@ -13,7 +12,9 @@ constexpr std::string_view k_connecting = "connecting to upstream";
 constexpr std::string_view k_reading = "reading response from upstream";
 
 // nginx logs these with %s: the text stops at the first NUL.
-std::string up_to_nul(std::string_view text) { return std::string(text.substr(0, text.find('\0'))); }
+std::string up_to_nul(std::string_view text) {
+  return std::string(text.substr(0, text.find('\0')));
+}
 
 bool code_is(std::string_view reply, char a, char b, char c) {
   return reply[0] == a && reply[1] == b && reply[2] == c;
@@ -114,13 +115,14 @@ BackendStep BackendLogin::on_input(std::size_t n) {
   if (!acceptable(data)) {
     const auto line = data.substr(0, data.size() - 2);
     if (!m_settings.pass_error_message) {
-      return internal_error(LogEvent{
-          LogLevel::error, "upstream sent invalid response: \"" + up_to_nul(line) + "\"",
-          k_reading});
+      return internal_error(LogEvent{LogLevel::error,
+                                     "upstream sent invalid response: \"" + up_to_nul(line) + "\"",
+                                     k_reading});
     }
     return fail(std::string(data),
                 LogEvent{LogLevel::info,
-                         "upstream sent invalid response: \"" + std::string(line) + "\"", k_reading});
+                         "upstream sent invalid response: \"" + std::string(line) + "\"",
+                         k_reading});
   }
   return next_line();
 }
@@ -133,8 +135,8 @@ BackendStep BackendLogin::next_line() {
   switch (m_state) {
   case State::start:
     m_action = "sending HELO/EHLO to upstream";
-    step.to_backend = ((c.esmtp || m_settings.xclient) ? "EHLO " : "HELO ") +
-                      m_settings.server_name + "\r\n";
+    step.to_backend =
+        ((c.esmtp || m_settings.xclient) ? "EHLO " : "HELO ") + m_settings.server_name + "\r\n";
     m_state = m_settings.xclient     ? State::helo_xclient
               : none                 ? State::helo_from
               : m_settings.smtp_auth ? State::helo_auth
@@ -144,8 +146,8 @@ BackendStep BackendLogin::next_line() {
     // 1.22.1 sends the values raw (no xtext); LOGIN only with a login and without
     // proxy_smtp_auth.
     m_action = "sending XCLIENT to upstream";
-    step.to_backend = "XCLIENT ADDR=" + std::string(m_client.ipv6 ? "IPV6:" : "") +
-                      m_client.address;
+    step.to_backend =
+        "XCLIENT ADDR=" + std::string(m_client.ipv6 ? "IPV6:" : "") + m_client.address;
     if (!m_client.login.empty() && !m_settings.smtp_auth) {
       step.to_backend += " LOGIN=" + m_client.login;
     }
@@ -158,9 +160,7 @@ BackendStep BackendLogin::next_line() {
   case State::xclient_helo:
     m_action = "sending client HELO/EHLO to upstream";
     step.to_backend = (c.esmtp ? "EHLO " : "HELO ") + c.helo + "\r\n";
-    m_state = none                 ? State::helo_from
-              : m_settings.smtp_auth ? State::helo_auth
-                                     : State::helo;
+    m_state = none ? State::helo_from : m_settings.smtp_auth ? State::helo_auth : State::helo;
     break;
   case State::helo_auth:
   case State::xclient_auth: {

@@ -2,11 +2,9 @@
 // (ngx_mail_proxy_smtp_handler()): what is sent in each configuration, the replies accepted, and
 // what the client gets.
 
-#include <popcheck/smtp/backend_login.hpp>
-
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
+#include <popcheck/smtp/backend_login.hpp>
 #include <string>
 #include <vector>
 
@@ -37,9 +35,8 @@ struct Run {
     to_client += step.to_client;
     closed = closed || step.close_client;
     if (step.log) {
-      logs.push_back(step.log->message + (step.log->action.empty()
-                                              ? ""
-                                              : " while " + std::string(step.log->action)));
+      logs.push_back(step.log->message +
+                     (step.log->action.empty() ? "" : " while " + std::string(step.log->action)));
     }
   }
 };
@@ -72,9 +69,9 @@ TEST_CASE("smtp backend: xclient on, AUTH PLAIN client, EHLO c") {
   r.reply("250-backend\r\n250 PIPELINING\r\n");
   r.reply("220 backend ESMTP\r\n");
   r.reply("250 backend\r\n");
-  CHECK(r.sent == std::vector<std::string>{"EHLO mail.example.test\r\n",
-                                           "XCLIENT ADDR=127.0.0.1 LOGIN=alice NAME=[UNAVAILABLE]\r\n",
-                                           "EHLO c\r\n"});
+  CHECK(r.sent == std::vector<std::string>{
+                      "EHLO mail.example.test\r\n",
+                      "XCLIENT ADDR=127.0.0.1 LOGIN=alice NAME=[UNAVAILABLE]\r\n", "EHLO c\r\n"});
   CHECK(r.to_client == "235 2.0.0 OK\r\n");
   CHECK(r.login.logged_in());
   CHECK(r.logs == std::vector<std::string>{"client logged in"});
@@ -99,14 +96,14 @@ TEST_CASE("smtp backend: smtp_auth none replays MAIL and RCPT; the RCPT reply is
   c.context.from = "MAIL FROM:<a@b>";
   c.context.to = "RCPT TO:<c@d>";
   Run r(settings(true), c);
-  for (const auto* reply : {"220 b\r\n", "250 b\r\n", "220 b\r\n", "250 b\r\n", "250 2.1.0 ok\r\n"}) {
+  for (const auto* reply :
+       {"220 b\r\n", "250 b\r\n", "220 b\r\n", "250 b\r\n", "250 2.1.0 ok\r\n"}) {
     r.reply(reply);
   }
   r.reply("550 5.1.1 no such user\r\n");
-  CHECK(r.sent == std::vector<std::string>{"EHLO mail.example.test\r\n",
-                                           "XCLIENT ADDR=127.0.0.1 NAME=[UNAVAILABLE]\r\n",
-                                           "HELO client.test\r\n", "MAIL FROM:<a@b>\r\n",
-                                           "RCPT TO:<c@d>\r\n"});
+  CHECK(r.sent == std::vector<std::string>{
+                      "EHLO mail.example.test\r\n", "XCLIENT ADDR=127.0.0.1 NAME=[UNAVAILABLE]\r\n",
+                      "HELO client.test\r\n", "MAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n"});
   CHECK(r.to_client == "550 5.1.1 no such user\r\n");
   CHECK(r.login.logged_in());
 }

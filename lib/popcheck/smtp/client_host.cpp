@@ -3,9 +3,8 @@
 namespace popcheck::smtp {
 
 std::string_view resolver_error_text(int state) {
-  static constexpr std::string_view k_errors[] = {"Format error", "Server failure",
-                                                  "Host not found", "Unimplemented",
-                                                  "Operation refused"};
+  static constexpr std::string_view k_errors[] = {
+      "Format error", "Server failure", "Host not found", "Unimplemented", "Operation refused"};
   if (state > 0 && state < 6) {
     return k_errors[state - 1];
   }

@@ -23,7 +23,7 @@ struct HostLookup {
   bool skipped = false;
   std::string query; // the client's address text (PTR) or the name looked up (A/AAAA)
   int state = k_resolve_ok;
-  std::string name;            // PTR: the name found
+  std::string name;             // PTR: the name found
   bool address_matches = false; // A/AAAA: one of the addresses is the client's
 };
 

@@ -6,9 +6,13 @@ namespace {
 constexpr char k_cr = '\r';
 constexpr char k_lf = '\n';
 
-bool is_letter(char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'); }
+bool is_letter(char ch) {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+}
 
-char upper(char ch) { return (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 'a' + 'A') : ch; }
+char upper(char ch) {
+  return (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 'a' + 'A') : ch;
+}
 
 bool word_is(const char* word, std::string_view name) {
   for (std::size_t i = 0; i < name.size(); ++i) {

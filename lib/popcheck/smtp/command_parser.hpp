@@ -5,11 +5,10 @@
 // pop3::CommandParser: `pos` advances over what was parsed, a partial line leaves `pos == last`
 // and the parser's state remembers where it was. Arguments are offsets into the buffer.
 
-#include <popcheck/smtp/replies.hpp>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <popcheck/smtp/replies.hpp>
 #include <string_view>
 
 namespace popcheck::smtp {

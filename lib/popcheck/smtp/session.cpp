@@ -1,5 +1,4 @@
 #include <popcheck/smtp/session.hpp>
-
 #include <popcheck/util/base64.hpp>
 
 namespace popcheck::smtp {
@@ -40,9 +39,8 @@ bool equals_ignoring_case(std::string_view a, std::string_view upper_b) {
 // the start of one, or AUTH with its mechanism only), "..." otherwise (SASL payloads, initial
 // responses).
 std::string loggable_line(std::string_view line) {
-  static constexpr std::string_view k_plain_words[] = {"HELO", "EHLO", "MAIL", "RCPT",
-                                                       "RSET", "NOOP", "QUIT", "STARTTLS",
-                                                       "VRFY", "EXPN", "HELP"};
+  static constexpr std::string_view k_plain_words[] = {
+      "HELO", "EHLO", "MAIL", "RCPT", "RSET", "NOOP", "QUIT", "STARTTLS", "VRFY", "EXPN", "HELP"};
   std::string_view text = line;
   while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) {
     text.remove_suffix(1);
@@ -51,7 +49,8 @@ std::string loggable_line(std::string_view line) {
   const std::string_view word = text.substr(0, space);
   for (const auto name : k_plain_words) {
     // A whole command word, or the start of one that has not arrived in full.
-    const bool partial = space == std::string_view::npos && !word.empty() && word.size() < name.size();
+    const bool partial =
+        space == std::string_view::npos && !word.empty() && word.size() < name.size();
     if (equals_ignoring_case(word, partial ? name.substr(0, word.size()) : name)) {
       return std::string(line);
     }
@@ -129,8 +128,7 @@ void Session::on_address_resolved(const HostLookup& lookup) {
         k_resolving_address);
     m_context.host = lookup.state == k_resolve_nxdomain ? k_host_unavailable : k_host_tempunavail;
   } else if (!valid_host_name(lookup.name)) {
-    log(LogLevel::error,
-        lookup.query + " resolved to invalid host name \"" + lookup.name + "\"",
+    log(LogLevel::error, lookup.query + " resolved to invalid host name \"" + lookup.name + "\"",
         k_resolving_address);
     m_context.host = k_host_tempunavail;
   } else {
@@ -266,7 +264,9 @@ Session::Result Session::handle_command() {
   }
 }
 
-bool Session::starttls_only() const { return settings().starttls == Starttls::only && !m_tls; }
+bool Session::starttls_only() const {
+  return settings().starttls == Starttls::only && !m_tls;
+}
 
 // ngx_mail_smtp_helo(): stores the name (the last one wins) and forgets MAIL and RCPT.
 Session::Result Session::cmd_helo() {
@@ -424,7 +424,9 @@ void Session::arm_timer(std::chrono::milliseconds after) {
   m_events.emplace_back(pop3::TimerEvent{after});
 }
 
-void Session::cancel_timer() { m_events.emplace_back(pop3::TimerEvent{std::nullopt}); }
+void Session::cancel_timer() {
+  m_events.emplace_back(pop3::TimerEvent{std::nullopt});
+}
 
 // nginx logs the whole buffer: ngx_mail_smtp_log_rejected_command() with CR and LF shown as '_',
 // the "too long" line of ngx_mail_read_command() raw. Lines that may carry a secret (AUTH

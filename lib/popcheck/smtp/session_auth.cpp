@@ -3,9 +3,8 @@
 // auth_http request's view of the session, the outcome of the response
 // (ngx_mail_auth_http_process_headers() in src/mail/ngx_mail_auth_http_module.c) and the timers.
 
-#include <popcheck/smtp/session.hpp>
-
 #include <limits>
+#include <popcheck/smtp/session.hpp>
 #include <popcheck/util/base64.hpp>
 
 namespace popcheck::smtp {

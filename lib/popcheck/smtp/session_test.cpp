@@ -2,10 +2,8 @@
 // ngx_mail_smtp_auth_state(), line parsing (ngx_mail_smtp_parse_command()), AUTH, smtp_auth none,
 // STARTTLS, the greeting delay and the client host lookups.
 
-#include <popcheck/smtp/session_test_driver.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/smtp/session_test_driver.hpp>
 #include <string>
 
 using namespace popcheck::smtp;
@@ -161,7 +159,7 @@ TEST_CASE("smtp session: AUTH PLAIN, LOGIN and EXTERNAL with and without initial
   refused.error_code = "550 5.7.1";
   d.auth_result(refused);
   CHECK(d.timer_fires() == "550 5.7.1 Go away\r\n");
-  CHECK(d.send("AUTH EXTERNAL\r\n") == k_500); // needs the external bit
+  CHECK(d.send("AUTH EXTERNAL\r\n") == k_500);   // needs the external bit
   CHECK(d.send("AUTH EXTERNAL Ym9i\r\n") == ""); // does not
   REQUIRE(d.auth.size() == 3);
   CHECK(d.auth[2].method == AuthMethodName::external);
@@ -283,9 +281,9 @@ TEST_CASE("smtp session: client host lookups") {
     Driver d(s);
     CHECK(d.address_resolved({false, "127.0.0.3", 3, "", false}) == k_greeting);
     CHECK(d.session.context().host == "[UNAVAILABLE]");
-    CHECK(d.log_texts() == std::vector<std::string>{
-                               "127.0.0.3 could not be resolved (3: Host not found) while in "
-                               "resolving client address"});
+    CHECK(d.log_texts() ==
+          std::vector<std::string>{"127.0.0.3 could not be resolved (3: Host not found) while in "
+                                   "resolving client address"});
     CHECK(d.logs[0].level == popcheck::pop3::LogLevel::error);
   }
   {

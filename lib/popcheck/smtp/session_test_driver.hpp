@@ -3,10 +3,9 @@
 // A test driver for smtp::Session like pop3's (pop3/session_test_driver.hpp): nginx's read loop
 // over one TCP stream, no sockets; the client host lookups are answered by the test.
 
+#include <algorithm>
 #include <popcheck/pop3/session_test_driver.hpp>
 #include <popcheck/smtp/session.hpp>
-
-#include <algorithm>
 #include <string>
 #include <vector>
 
