@@ -2,7 +2,8 @@
 """Real SMTP clients through real nginx 1.22.1 and through `popcheck proxy`, same configuration
 (testdata/proxy/smtp-clients), same auth_http stub and scripted SMTP backend: curl smtp://
 (AUTH, --ssl-reqd STARTTLS, smtps://) and Python's smtplib (EHLO, STARTTLS, LOGIN, a refused
-password, a relay with smtp_auth none). Each client must end the same way against both (exit
+password, a relay with smtp_auth none). Then popcheck's own --backend mode, which must refuse
+every SMTP login its backend cannot check. Each client must end the same way against both (exit
 status or reply codes, what it saw advertised), the backend must receive the same bytes, and the
 sessions against nginx must succeed (so that equal is not equally broken).
 Exit 0 pass, 1 failure, 77 skipped (nginx, its mail module, dovecot or curl missing).
@@ -86,10 +87,55 @@ def run_all(ports, env, msg_file):
     return outcomes, received
 
 
+def backend_mode(env):
+    """--backend: without proxy_smtp_auth the backend would never see the password, so AUTH is
+    refused; with it, AUTH PLAIN carries the client's password to the backend."""
+    port, checked = h.free_port(), h.free_port()
+    conf = os.path.join(tempfile.mkdtemp(prefix="popcheck-smtp-backend-"), "nginx.conf")
+    with open(conf, "w") as fh:
+        fh.write(f"load_module {nginx_runner.MAIL_MODULE};\nevents {{}}\n"
+                 f"mail {{ server_name mail.example.test;\n"
+                 f"  server {{ listen 127.0.0.1:{port}; protocol smtp; smtp_auth plain none; }}\n"
+                 f"  server {{ listen 127.0.0.1:{checked}; protocol smtp; proxy_smtp_auth on; }} }}\n")
+    proc = h.Popcheck(os.path.abspath(POPCHECK), conf, [port, checked],
+                      ["--backend", f"127.0.0.1:{env.smtp_port}"])
+    proc.start()
+    try:
+        s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10)
+        s.ehlo()
+        reply = s.docmd("AUTH", "PLAIN AGFsaWNlAHNlY3JldA==")
+        check("--backend: SMTP AUTH refused without proxy_smtp_auth",
+              reply == (535, b"5.7.0 no auth server to check this login (popcheck proxy --backend)"),
+              str(reply))
+        s.close()
+        s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10)
+        s.docmd("MAIL", "FROM:<a@b>")
+        reply = s.docmd("RCPT", "TO:<c@d>")
+        check("--backend: smtp_auth none relay refused", reply[0] == 535, str(reply))
+        s.close()
+        with env.smtp.lock:
+            env.smtp.received.clear()
+        s = smtplib.SMTP("127.0.0.1", checked, local_hostname="client.test", timeout=10)
+        s.ehlo()
+        reply = s.docmd("AUTH", "PLAIN AGFsaWNlAHNlY3JldA==")
+        check("--backend: proxy_smtp_auth logs in through the backend", reply == (235, b"2.0.0 OK"),
+              str(reply))
+        s.close()
+    finally:
+        check("--backend: exit 0", proc.stop() == 0)
+        shutil.rmtree(os.path.dirname(conf), ignore_errors=True)
+    with env.smtp.lock:
+        received = b"".join(env.smtp.received)
+    check("--backend: the backend got AUTH PLAIN with the client's password",
+          b"AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n" in received, repr(received))
+
+
 def main():
+    global POPCHECK
     ap = argparse.ArgumentParser()
     ap.add_argument("--popcheck", required=True)
     args = ap.parse_args()
+    POPCHECK = args.popcheck
     for reason in (nginx_runner.available(), dovecot_runner.available()):
         if reason:
             print(f"SKIP: {reason}")
@@ -122,6 +168,7 @@ def main():
                     inst.cleanup()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+        backend_mode(env)
     nginx_out, nginx_backend = results["nginx"]
     pop_out, pop_backend = results["popcheck"]
     for a, b in zip(nginx_out, pop_out):
