@@ -394,12 +394,15 @@ void Session::on_tls_established() {
 }
 
 void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
+  // After STARTTLS the action is the STARTTLS handler's (ngx_mail_starttls_handler()).
+  const std::string_view action =
+      m_phase == SessionPhase::starttls ? "in starttls state" : "SSL handshaking";
   if (problem == CertificateProblem::missing) {
-    log(LogLevel::info, "client sent no required SSL certificate", "SSL handshaking");
+    log(LogLevel::info, "client sent no required SSL certificate", action);
     send(std::string(k_no_cert));
   } else {
     if (!verify_log_message.empty()) {
-      log(LogLevel::info, std::move(verify_log_message), "SSL handshaking");
+      log(LogLevel::info, std::move(verify_log_message), action);
     }
     send(std::string(k_cert_error));
   }

@@ -329,3 +329,21 @@ TEST_CASE("smtp session: the early talker's partial command word is logged as is
   CHECK(secret.log_texts().back() ==
         "client was rejected before greeting: \"...__\" while in delay pipelining state");
 }
+
+TEST_CASE("smtp session: a missing client certificate, on an ssl port and after STARTTLS") {
+  auto s = default_settings();
+  s.connection_is_tls = true;
+  Driver tls(s, false);
+  tls.session.on_tls_rejected(CertificateProblem::missing);
+  tls.drain();
+  CHECK(tls.wire == "421 4.7.1 No required SSL certificate\r\n");
+  CHECK(tls.closed);
+  CHECK(tls.log_texts() ==
+        std::vector<std::string>{"client sent no required SSL certificate while SSL handshaking"});
+  Driver d(with({AuthMethod::plain}, Starttls::on));
+  d.send("STARTTLS\r\n");
+  d.session.on_tls_rejected(CertificateProblem::missing);
+  d.drain();
+  CHECK(d.wire.ends_with("220 2.0.0 Start TLS\r\n421 4.7.1 No required SSL certificate\r\n"));
+  CHECK(d.log_texts().back() == "client sent no required SSL certificate while in starttls state");
+}
