@@ -111,6 +111,11 @@ int run_selftest(SelftestOptions& o) {
   }
   options.workers = 2;
   options.error_log = "/dev/null";
+  for (const auto* name : {"pop3", "imap", "smtp"}) {
+    if (probe::find_protocol(name) != nullptr) {
+      options.protocols.emplace_back(name);
+    }
+  }
   model::SockAddr loopback;
   loopback.addr = {127, 0, 0, 1};
   std::mt19937 random(std::random_device{}());

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Differential test: the same dialogues against real nginx 1.22.1 and against `popcheck proxy`,
-with the same configuration file (testdata/proxy/<case>/), the same dovecot backend and the same
-auth_http stub. Client transcripts and the auth_http requests must be equal byte for byte once
+with the same configuration file (testdata/proxy/<case>/), the same dovecot backend (or, for
+SMTP, a scripted SMTP backend and a DNS stub) and the same auth_http stub. Client transcripts and the auth_http requests must be equal byte for byte once
 salts are normalised, and so must each session's error_log lines at every level (info included:
 "client ... connected", "client logged in", each error text with its action and context), unless
 the case sets "compare_error_log": false. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
@@ -28,7 +28,9 @@ def run_all(spec, port_map, env):
     for dialogue in spec["dialogues"]:
         with env.auth.lock:
             env.auth.requests.clear()
-        for backend in (env.fake, env.imap):
+        backends = ((env.smtp,) if spec.get("env", {}).get("backend") == "smtp"
+                    else (env.fake, env.imap))
+        for backend in backends:
             with backend.lock:
                 backend.received.clear()
         listen = dialogue["listen"]
@@ -41,7 +43,7 @@ def run_all(spec, port_map, env):
         with env.auth.lock:
             requests = [h.normalise(r) for r in env.auth.requests]
         if spec.get("compare_backend"):
-            for backend in (env.fake, env.imap):
+            for backend in backends:
                 with backend.lock:
                     requests += [b"backend received: " + backend_bytes(r, listen)
                                  for r in backend.received]

@@ -2,9 +2,9 @@
 
 It records every raw request and answers from a policy: users {name: password} are accepted for
 plain (password compared), apop (MD5 of salt + password), cram-md5 (HMAC-MD5 keyed with the
-password over the salt) and external (any known name), with Auth-Server/Auth-Port of the backend
-and Auth-Pass = the plaintext password (the backend port may differ by Auth-Protocol: `protocol_ports`
-{"imap": port}). Anything else is refused with `refusal` (and Auth-Wait
+password over the salt), external and none (any known name), with Auth-Server/Auth-Port of the
+backend and Auth-Pass = the plaintext password (the backend port may differ by Auth-Protocol:
+`protocol_ports` {"imap": port}). Anything else is refused with `refusal` (and Auth-Wait
 `wait` when set). `responses` maps a login to a canned raw response to test odd answers.
 """
 
@@ -96,7 +96,7 @@ class AuthStub:
             good = given == hashlib.md5((salt + password).encode()).hexdigest()
         elif method == "cram-md5":
             good = given == hmac.new(password.encode(), salt.encode(), hashlib.md5).hexdigest()
-        elif method == "external":
+        elif method in ("external", "none"):  # none: SMTP's RCPT without AUTH (a stale login)
             good = True
         return self.ok(password, h.get("auth-protocol", "")) if good else self.refuse()
 

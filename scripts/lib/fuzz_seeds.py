@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Seeds a libFuzzer corpus from testdata/: scripts/lib/fuzz_seeds.py TARGET TESTDATA OUT_DIR.
 
-config: every nginx configuration (*.conf, *.inc); pop3_session: the client packets of the proxy
-dialogues; auth_http: the auth_http stub's responses of those dialogues; probe_reply: the exact
+config: every nginx configuration (*.conf, *.inc); pop3_session / smtp_session: the client
+packets of the proxy dialogues (smtp-* cases for SMTP); auth_http: the auth_http stub's responses of those dialogues; probe_reply: the exact
 bytes nginx sends (compile.json "wire"); script_json / script_text: the dialogue scripts.
 """
 import hashlib
@@ -27,8 +27,11 @@ def seeds(target, testdata):
         for path in sorted(testdata.rglob("*")):
             if path.suffix in (".conf", ".inc") and path.is_file():
                 yield path.read_bytes()
-    elif target in ("pop3_session", "auth_http"):
+    elif target in ("pop3_session", "smtp_session", "auth_http"):
         for path in sorted(testdata.glob("proxy/*/dialogues.json")):
+            if (target == "smtp_session") != path.parent.name.startswith("smtp-"):
+                if target != "auth_http":
+                    continue
             doc = json.loads(path.read_text())
             if target == "auth_http":
                 for response in doc.get("env", {}).get("responses", {}).values():

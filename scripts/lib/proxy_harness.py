@@ -4,7 +4,8 @@ client dialogues whose transcripts can be compared byte for byte. Python 3 stdli
 
 A case directory (testdata/proxy/<case>/) holds `nginx.conf` and `dialogues.json`. In nginx.conf,
 `@AUTH_PORT@` is the auth stub's port, `@AUTH_SOCKET@` a unix socket served by the same stub,
-`@CLOSED_PORT@` a port nothing listens on, `@SOCKETS@` a directory for `listen unix:` sockets
+`@CLOSED_PORT@` a port nothing listens on, `@DNS_PORT@` the DNS stub's UDP port (SMTP's
+`resolver`), `@SOCKETS@` a directory for `listen unix:` sockets
 (a dialogue's "listen": "unix:NAME" connects to @SOCKETS@/NAME), and `@CERTS@` the absolute
 testdata/certs directory; listen
 ports are remapped to free ports by scripts/lib/nginx_runner.py, and the very same rewritten file
@@ -133,6 +134,9 @@ never answered (the backend login's deadline). `received` holds each
                     with backend.lock:
                         backend.received[index] += data
                     words.append(b"{" + data + b"}")
+        self.smtp.stop()
+        if self.dns:
+            self.dns.stop()
                     line = self.rfile.readline()
                 return None
 
@@ -193,11 +197,174 @@ never answered (the backend login's deadline). `received` holds each
         self.server.server_close()
 
 
+class SmtpBackend:
+    """A scripted SMTP backend that records the bytes of each connection (`received`, in
+    order) and answers by the command: a multi-line EHLO reply, 220 to XCLIENT (550 when the
+    XCLIENT names the login "rejectbe"), 235 to AUTH, 250 to MAIL, 250 to RCPT (550 for a
+    recipient starting "nobody"), DATA up to the dot, 221 to QUIT."""
+
+    def __init__(self, port):
+        import socketserver
+        import threading
+
+        self.received = []
+        self.lock = threading.Lock()
+        backend = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            timeout = 10
+
+            def handle(self):
+                with backend.lock:
+                    backend.received.append(b"")
+                    index = len(backend.received) - 1
+                try:
+                    self.wfile.write(b"220 backend.test ESMTP\r\n")
+                    data = False
+                    for line in self.rfile:
+                        with backend.lock:
+                            backend.received[index] += line
+                        if data:
+                            if line == b".\r\n":
+                                data = False
+                                self.wfile.write(b"250 2.0.0 queued\r\n")
+                            continue
+                        verb = line.split(b" ", 1)[0].strip().upper()
+                        if verb == b"PROXY":
+                            continue
+                        if verb == b"QUIT":
+                            self.wfile.write(b"221 2.0.0 backend bye\r\n")
+                            return
+                        if verb == b"DATA":
+                            data = True
+                            self.wfile.write(b"354 go ahead\r\n")
+                            continue
+                        self.wfile.write(SmtpBackend.reply(verb, line))
+                except OSError:
+                    return
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def reply(verb, line):
+        if verb == b"EHLO":
+            return b"250-backend.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+        if verb == b"HELO":
+            return b"250 backend.test\r\n"
+        if verb == b"XCLIENT":
+            if b" LOGIN=rejectbe " in line:
+                return b"550 5.7.0 xclient denied\r\n"
+            return b"220 backend.test ESMTP\r\n"
+        if verb == b"AUTH":
+            return b"235 2.7.0 backend ok\r\n"
+        if verb == b"MAIL":
+            return b"250 2.1.0 sender ok\r\n"
+        if verb == b"RCPT":
+            if line.upper().startswith(b"RCPT TO:<NOBODY"):
+                return b"550 5.1.1 no such user\r\n"
+            return b"250 2.1.5 recipient ok\r\n"
+        return b"250 2.0.0 ok\r\n"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class DnsStub:
+    """A tiny DNS server on 127.0.0.1 (UDP) for SMTP's `resolver`: PTR of 127.0.0.1 answers
+    `ptr` (NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer from `a` ({name:
+    address}, NXDOMAIN otherwise), AAAA queries have no data; `silent` answers nothing (the
+    resolver times out). Never forwards anything: the tests never touch the real network."""
+
+    def __init__(self, port, ptr=None, ptr_rcode=None, a=None, silent=False):
+        import threading
+
+        self.ptr, self.ptr_rcode, self.a, self.silent = ptr, ptr_rcode, a or {}, silent
+        self.queries = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _name(data, at):
+        labels = []
+        while data[at]:
+            length = data[at]
+            labels.append(data[at + 1:at + 1 + length].decode("latin-1"))
+            at += 1 + length
+        return ".".join(labels), at + 1
+
+    @staticmethod
+    def _encode(name):
+        out = b""
+        for label in name.split("."):
+            out += bytes([len(label)]) + label.encode("latin-1")
+        return out + b"\0"
+
+    def answer(self, query):
+        import struct
+
+        qid, flags = struct.unpack("!HH", query[:4])
+        name, end = self._name(query, 12)
+        qtype = struct.unpack("!H", query[end:end + 2])[0]
+        question = query[12:end + 4]
+        self.queries.append((name, qtype))
+        rcode, records = 0, []
+        if qtype == 12:  # PTR
+            if self.ptr_rcode:
+                rcode = self.ptr_rcode
+            elif name == "1.0.0.127.in-addr.arpa" and self.ptr is not None:
+                records.append((12, self._encode(self.ptr)))
+            else:
+                rcode = 3
+        elif qtype == 1:  # A
+            if name in self.a:
+                records.append((1, socket.inet_aton(self.a[name])))
+            else:
+                rcode = 3
+        elif name not in self.a:  # AAAA of an unknown name
+            rcode = 3
+        header = struct.pack("!HHHHHH", qid, 0x8180 | rcode | (flags & 0x0100), 1, len(records), 0, 0)
+        body = b"".join(b"\xc0\x0c" + struct.pack("!HHIH", t, 1, 60, len(d)) + d for t, d in records)
+        return header + question + body
+
+    def _serve(self):
+        while self.running:
+            try:
+                query, peer = self.sock.recvfrom(512)
+            except OSError:
+                continue
+            if self.silent:
+                continue
+            try:
+                self.sock.sendto(self.answer(query), peer)
+            except (OSError, IndexError, ValueError):
+                continue
+
+    def stop(self):
+        self.running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
 class Environment:
     """dovecot + auth stub; `backend_users` are dovecot's passwords (a stub user whose password
-    differs makes dovecot refuse the PASS nginx sends)."""
+    differs makes dovecot refuse the PASS nginx sends). The stub sends IMAP logins to the scripted
+    IMAP backend and SMTP logins to the scripted SMTP backend (by Auth-Protocol); `backend:
+    "smtp"` names the backend whose bytes a case compares; `dns` configures a DnsStub
+    (@DNS_PORT@)."""
 
-    def __init__(self, stub_users=None, backend_users=None, responses=None, refusal=None, wait=0):
+    def __init__(self, stub_users=None, backend_users=None, responses=None, refusal=None, wait=0,
+                 backend=None, dns=None):
         self.backend_port = free_port()
         self.auth_port = free_port()
         self.dovecot = dovecot_runner.Dovecot(self.backend_port, backend_users or USERS, MESSAGES)
@@ -205,15 +372,19 @@ class Environment:
         self.fake = FakeBackend(self.fake_port)
         self.imap_port = free_port()
         self.imap = FakeImapBackend(self.imap_port, dict(backend_users or USERS, untagged="pw"))
+        self.smtp_port = free_port()
+        self.smtp = SmtpBackend(self.smtp_port)
+        self.dns_port = free_port()
+        self.dns = DnsStub(self.dns_port, **dns) if dns is not None else None
         canned = {user: text.replace("@BACKEND_PORT@", str(self.backend_port))
                   .replace("@FAKE_PORT@", str(self.fake_port))
-                  .replace("@IMAP_PORT@", str(self.imap_port)).encode()
+                  .replace("@IMAP_PORT@", str(self.imap_port))
+                  .replace("@SMTP_PORT@", str(self.smtp_port)).encode()
                   for user, text in (responses or {}).items()}
         kwargs = {"responses": canned, "wait": wait}
         if refusal:
             kwargs["refusal"] = refusal
-        # IMAP logins go to the fake IMAP backend (the stub picks it by Auth-Protocol).
-        kwargs["protocol_ports"] = {"imap": self.imap_port}
+        kwargs["protocol_ports"] = {"imap": self.imap_port, "smtp": self.smtp_port}
         self.auth = auth_stub.AuthStub(self.auth_port, self.backend_port,
                                        dict(stub_users or USERS, untagged="pw"), **kwargs)
 
@@ -238,6 +409,9 @@ class Environment:
         self.auth.stop()
         self.fake.stop()
         self.imap.stop()
+        self.smtp.stop()
+        if self.dns:
+            self.dns.stop()
         self.dovecot.cleanup()
 
 
@@ -285,6 +459,8 @@ def prepare_case(case_dir, env):
             text = text.replace("@AUTH_SOCKET@", env.auth_socket)
             text = text.replace("@SOCKETS@", env.sockets_dir)
             text = text.replace("@CLOSED_PORT@", str(env.closed_port))
+            if hasattr(env, "dns_port"):  # an Environment (other scripts pass their own)
+                text = text.replace("@DNS_PORT@", str(env.dns_port))
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
                 fh.write(text)
     return tmp
@@ -354,6 +530,9 @@ def normalise(data):
         return b"+ <B64SALT>\r\n" if SALT_RE.fullmatch(decoded) else m.group(0)
 
     data = re.sub(rb"(?m)^\+ ([A-Za-z0-9+/=]{8,})\r\n", challenge, data)
+    data = re.sub(rb"(?m)^334 ([A-Za-z0-9+/=]{8,})\r\n",
+                  lambda m: b"334 <B64SALT>\r\n" if challenge(m).startswith(b"+ <B64SALT>")
+                  else m.group(0), data)
     if b"\r\nAuth-Salt: " in data:  # an auth request with a salt-dependent digest
         data = re.sub(rb"\r\nAuth-Pass: [0-9a-f]{32}\r\n", b"\r\nAuth-Pass: <DIGEST>\r\n", data)
     return data
@@ -405,6 +584,14 @@ class Dialogue:
             m = SALT_RE.search(data)
             if m and not self.salt:
                 self.salt = m.group(0)
+            m = re.match(rb"334 ([A-Za-z0-9+/=]{8,})\r\n", data)
+            if m and not self.salt:  # an SMTP CRAM-MD5 challenge
+                try:
+                    decoded = base64.b64decode(m.group(1), validate=True)
+                except ValueError:
+                    decoded = b""
+                if SALT_RE.fullmatch(decoded):
+                    self.salt = decoded
             # IMAP's salt comes only base64-encoded, in the CRAM-MD5 challenge.
             for b64 in re.findall(rb"(?m)^\+ ([A-Za-z0-9+/=]{8,})\r\n", data):
                 try:

@@ -6,6 +6,8 @@
 #                              (scripts/proxy_tls_extras_test.py)
 #   proxy-clients              curl and Python poplib sessions through `popcheck proxy`
 #                              (scripts/proxy_clients_test.py)
+#   proxy-smtp-clients         curl smtp:// and Python smtplib through real nginx and `popcheck
+#                              proxy`, same outcomes (scripts/proxy_smtp_clients_test.py)
 # Skipped (77) when nginx's mail module or dovecot is missing. Ports 21000-21999, 127.0.0.1 only.
 file(GLOB popcheck_proxy_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*)
 foreach(case_dir IN LISTS popcheck_proxy_cases)
@@ -33,6 +35,13 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py)
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-clients: imap" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
+                       TIMEOUT 180 RUN_SERIAL TRUE)
+endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py)
+  add_test(NAME "proxy-smtp-clients"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py
+                   --popcheck $<TARGET_FILE:popcheck>)
+  set_tests_properties("proxy-smtp-clients" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
                        TIMEOUT 180 RUN_SERIAL TRUE)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py)

@@ -37,11 +37,12 @@ std::string escape_auth_value(std::string_view text) {
 
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
                                     const AuthHttpClient& client) {
-  return build_auth_http_request(target, request, client, "pop3");
+  return build_auth_http_request(target, request, client, AuthHttpProtocolLines{});
 }
 
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
-                                    const AuthHttpClient& client, std::string_view protocol) {
+                                    const AuthHttpClient& client,
+                                    const AuthHttpProtocolLines& lines) {
   std::string out;
   out.reserve(512);
   out += "GET ";
@@ -54,16 +55,24 @@ std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequ
   if (request.salt) {
     line(out, "Auth-Salt", *request.salt);
   }
-  line(out, "Auth-Protocol", protocol);
+  line(out, "Auth-Protocol", lines.protocol);
   line(out, "Auth-Login-Attempt", std::to_string(request.attempt));
   line(out, "Client-IP", client.address);
-  // Client-Host and the Auth-SMTP-* lines are SMTP only.
+  if (lines.client_host) {
+    line(out, "Client-Host", *lines.client_host);
+  }
   if (client.proxy_protocol) {
     const auto& pp = *client.proxy_protocol;
     line(out, "Proxy-Protocol-Addr", pp.source_address);
     line(out, "Proxy-Protocol-Port", std::to_string(pp.source_port));
     line(out, "Proxy-Protocol-Server-Addr", pp.destination_address);
     line(out, "Proxy-Protocol-Server-Port", std::to_string(pp.destination_port));
+  }
+  if (lines.smtp_envelope) {
+    // HELO, MAIL and RCPT cannot hold CR LF: nginx sends them unescaped.
+    line(out, "Auth-SMTP-Helo", lines.smtp_envelope->helo);
+    line(out, "Auth-SMTP-From", lines.smtp_envelope->from);
+    line(out, "Auth-SMTP-To", lines.smtp_envelope->to);
   }
   if (client.tls) {
     const auto& tls = *client.tls;

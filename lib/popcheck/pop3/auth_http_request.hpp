@@ -55,9 +55,19 @@ std::string escape_auth_value(std::string_view text);
 
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
                                     const AuthHttpClient& client);
-// The same request for another protocol's session: IMAP's differs from POP3's only in its
-// Auth-Protocol value (auth_http_headers.cpp's table: no Client-Host, no Auth-SMTP-* lines).
+// What another protocol puts in the request: its Auth-Protocol value (IMAP's request differs
+// from POP3's only there) and, for SMTP, the Client-Host line and (with Auth-Method none) the
+// Auth-SMTP-* lines, sent raw (auth_http_headers.cpp's table).
+struct AuthHttpProtocolLines {
+  std::string_view protocol = "pop3";
+  std::optional<std::string_view> client_host;
+  struct SmtpEnvelope {
+    std::string_view helo, from, to;
+  };
+  std::optional<SmtpEnvelope> smtp_envelope;
+};
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
-                                    const AuthHttpClient& client, std::string_view protocol);
+                                    const AuthHttpClient& client,
+                                    const AuthHttpProtocolLines& lines);
 
 } // namespace popcheck::pop3

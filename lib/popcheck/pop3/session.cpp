@@ -17,6 +17,8 @@ std::string_view auth_method_name(AuthMethodName method) {
     return "cram-md5";
   case AuthMethodName::external:
     return "external";
+  case AuthMethodName::none:
+    return "none";
   }
   return "plain";
 }

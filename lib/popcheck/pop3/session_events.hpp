@@ -11,8 +11,9 @@
 
 namespace popcheck::pop3 {
 
-// nginx's Auth-Method values for POP3 (ngx_mail_auth_http_method[]); LOGIN is reported as plain.
-enum class AuthMethodName : std::uint8_t { plain, apop, cram_md5, external };
+// nginx's Auth-Method values (ngx_mail_auth_http_method[]); LOGIN is reported as plain. `none`
+// is SMTP's RCPT without AUTH (smtp_auth none).
+enum class AuthMethodName : std::uint8_t { plain, apop, cram_md5, external, none };
 std::string_view auth_method_name(AuthMethodName method);
 
 // One write to the client, in order.
@@ -63,7 +64,15 @@ struct LogEvent {
 // Close the connection once everything sent before has been flushed.
 struct CloseEvent {};
 
+// SMTP only: look the client up before the greeting (ngx_mail_smtp_init_session() and its
+// resolver handlers in src/mail/ngx_mail_smtp_handler.c). `name` empty: the PTR lookup of the
+// client's address; otherwise the A/AAAA lookup of that name. The driver answers with the
+// session's on_*_resolved().
+struct ResolveEvent {
+  std::string name;
+};
+
 using SessionEvent = std::variant<SendEvent, StartTlsEvent, AuthRequestEvent, LoginGrantedEvent,
-                                  TimerEvent, LogEvent, CloseEvent>;
+                                  TimerEvent, LogEvent, CloseEvent, ResolveEvent>;
 
 } // namespace popcheck::pop3

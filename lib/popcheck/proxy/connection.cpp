@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <popcheck/proxy/connection.hpp>
+#include <popcheck/proxy/host_resolver.hpp>
 #include <popcheck/proxy/worker.hpp>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -149,6 +150,11 @@ void Connection::close() {
   m_phase = Phase::closed;
   m_timer.cancel();
   m_auth.reset();
+  if (m_resolver) {
+    // Possibly closing from inside its callback: freed after this iteration.
+    HostResolver* resolver = m_resolver.release();
+    m_worker.loop().defer([resolver] { delete resolver; });
+  }
   if (m_client.ssl != nullptr) {
     ERR_clear_error();
     SSL_shutdown(m_client.ssl); // close_notify, best effort, never waited for

@@ -29,6 +29,7 @@
 namespace popcheck::proxy {
 
 class Worker;
+class HostResolver;
 
 class Connection {
 public:
@@ -92,6 +93,10 @@ private:
   void start_auth(const AuthRequestEvent& request);
   void on_auth_outcome(AuthHttpOutcome outcome);
 
+  // connection_resolve.cpp: SMTP's client host lookups before the greeting.
+  void start_resolve(const ResolveEvent& request);
+  void on_resolved(bool name_lookup, smtp::HostLookup lookup);
+
   // connection_tls.cpp: implicit TLS and STLS.
   void begin_tls();
   void continue_handshake();
@@ -140,6 +145,9 @@ private:
 
   std::unique_ptr<Upstream> m_up;          // from LoginGranted on
   std::unique_ptr<ProxyAddresses> m_proxy; // what a PROXY header said (Proxy-Protocol-* lines)
+
+  // SMTP: the client host lookup running.
+  std::unique_ptr<HostResolver> m_resolver;
   Clock::time_point m_last_client_activity;
 };
 

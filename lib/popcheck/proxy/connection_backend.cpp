@@ -29,7 +29,7 @@ void Connection::start_backend(const LoginGrantedEvent& granted) {
   m_up->side.client = false;
   m_up->name = granted.upstream_name;
   m_up->client_pending = std::string(m_session->pending_input());
-  m_up->login = make_upstream_login(server, granted.login, granted.password, *m_session);
+  m_up->login = make_upstream_login(server, granted, *m_session, m_client_ip);
   m_timer.arm(server.session.timeout); // one deadline for the whole login
 
   const auto address = pop3::parse_backend_address(granted.address);

@@ -54,6 +54,8 @@ void Connection::handle_events(std::vector<SessionEvent> events) {
       log(log_level(entry->level), entry->message, entry->action);
     } else if (std::get_if<CloseEvent>(&event)) {
       m_close_after_flush = true;
+    } else if (auto* resolve = std::get_if<ResolveEvent>(&event)) {
+      start_resolve(*resolve);
     }
   }
 }
@@ -152,7 +154,12 @@ void Connection::start_auth(const AuthRequestEvent& request) {
     // and CRAM-MD5 are not offered in this mode) has nothing to log in with: it fails as a
     // refused login, not as an auth server that "did not send password".
     pop3::AuthHttpResponse outcome;
-    if (request.password.empty()) {
+    // SMTP's backend checks the password only through proxy_smtp_auth (AUTH PLAIN); otherwise
+    // it trusts the proxy (XCLIENT LOGIN=), and smtp_auth none's relay is the auth server's call.
+    const bool unchecked =
+        server.protocol == MailProtocol::smtp &&
+        (!server.smtp->proxy_smtp_auth || request.method == pop3::AuthMethodName::none);
+    if (request.password.empty() || unchecked) {
       outcome.error = std::string(k_backend_cannot_check);
     } else {
       outcome.server = backend->address;

@@ -38,7 +38,8 @@ public:
   const std::string& login() const override { return m_session.login(); }
   std::string auth_http_request(const pop3::AuthHttpTarget& target, const AuthRequestEvent& request,
                                 const pop3::AuthHttpClient& client) const override {
-    return pop3::build_auth_http_request(target, request, client, "imap");
+    return pop3::build_auth_http_request(target, request, client,
+                                         pop3::AuthHttpProtocolLines{.protocol = "imap"});
   }
   // LOGIN and AUTHENTICATE PLAIN/LOGIN are all "plain" (ngx_mail_auth_http_method[]).
   std::string_view method_name(const AuthRequestEvent& request) const override {

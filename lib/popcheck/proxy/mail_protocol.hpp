@@ -18,6 +18,7 @@
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/pop3/session_events.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
+#include <popcheck/smtp/client_host.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +34,7 @@ using LoginGrantedEvent = pop3::LoginGrantedEvent;
 using TimerEvent = pop3::TimerEvent;
 using LogEvent = pop3::LogEvent;
 using CloseEvent = pop3::CloseEvent;
+using ResolveEvent = pop3::ResolveEvent;
 using CertificateProblem = pop3::CertificateProblem;
 using UpstreamStep = pop3::BackendStep;
 
@@ -63,6 +65,9 @@ public:
   virtual void on_tls_rejected(CertificateProblem problem, std::string log_message) = 0;
   virtual void on_auth_result(const pop3::AuthHttpResponse& response) = 0;
   virtual void on_auth_error(std::string log_message) = 0;
+  // The answers to a ResolveEvent (SMTP's client host lookups); other protocols never ask.
+  virtual void on_address_resolved(const smtp::HostLookup& /*lookup*/) {}
+  virtual void on_name_resolved(const smtp::HostLookup& /*lookup*/) {}
 
   virtual std::vector<SessionEvent> take_events() = 0;
 

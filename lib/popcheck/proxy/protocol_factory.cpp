@@ -12,23 +12,52 @@ PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& se
   case MailProtocol::imap:
     return slot.emplace<ImapPreLogin>(tls_listener ? server.imap_tls : server.imap_plain,
                                       std::move(environment));
+  case MailProtocol::smtp:
+    return slot.emplace<SmtpPreLogin>(
+        tls_listener ? server.smtp->shared_tls : server.smtp->shared_plain, std::move(environment));
   }
   std::unreachable();
 }
 
-std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server, std::string login,
-                                                   std::string password,
-                                                   const PreLoginSession& session) {
+namespace {
+
+std::unique_ptr<UpstreamLogin> make_smtp_login(const ServerPlan& server,
+                                               const LoginGrantedEvent& granted,
+                                               const PreLoginSession& session,
+                                               std::string_view client_address) {
+  smtp::BackendLoginSettings settings;
+  settings.buffer_size = server.proxy_buffer;
+  settings.pass_error_message = server.pass_error_message;
+  settings.xclient = server.smtp->xclient;
+  settings.smtp_auth = server.smtp->proxy_smtp_auth;
+  settings.server_name = server.smtp->server_name;
+  smtp::BackendClient client;
+  client.address = std::string(client_address);
+  client.ipv6 =
+      client_address.find(':') != std::string_view::npos && !client_address.starts_with("unix:");
+  client.login = granted.login;
+  client.context = static_cast<const SmtpPreLogin&>(session).context();
+  return std::make_unique<SmtpUpstreamLogin>(std::move(settings), std::move(client));
+}
+
+} // namespace
+
+std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
+                                                   const LoginGrantedEvent& granted,
+                                                   const PreLoginSession& session,
+                                                   std::string_view client_address) {
   switch (server.protocol) {
   case MailProtocol::pop3:
     return std::make_unique<Pop3UpstreamLogin>(
-        pop3::BackendLoginSettings{server.proxy_buffer, server.pass_error_message},
-        std::move(login), std::move(password));
+        pop3::BackendLoginSettings{server.proxy_buffer, server.pass_error_message}, granted.login,
+        granted.password);
   case MailProtocol::imap:
     return std::make_unique<ImapUpstreamLogin>(
         pop3::BackendLoginSettings{server.proxy_buffer, server.pass_error_message},
-        static_cast<const ImapPreLogin&>(session).session().login_tag(), std::move(login),
-        std::move(password));
+        static_cast<const ImapPreLogin&>(session).session().login_tag(), granted.login,
+        granted.password);
+  case MailProtocol::smtp:
+    return make_smtp_login(server, granted, session, client_address);
   }
   std::unreachable();
 }

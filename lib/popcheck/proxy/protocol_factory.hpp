@@ -12,6 +12,8 @@
 #include <popcheck/proxy/mail_protocol.hpp>
 #include <popcheck/proxy/pop3_protocol.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
+#include <popcheck/proxy/smtp_protocol.hpp>
+#include <string_view>
 #include <utility>
 
 namespace popcheck::proxy {
@@ -19,8 +21,10 @@ namespace popcheck::proxy {
 // Room for the largest protocol's pre-login session.
 class PreLoginSlot {
 public:
-  static constexpr std::size_t k_size = std::max({sizeof(Pop3PreLogin), sizeof(ImapPreLogin)});
-  static constexpr std::size_t k_align = std::max({alignof(Pop3PreLogin), alignof(ImapPreLogin)});
+  static constexpr std::size_t k_size =
+      std::max({sizeof(Pop3PreLogin), sizeof(ImapPreLogin), sizeof(SmtpPreLogin)});
+  static constexpr std::size_t k_align =
+      std::max({alignof(Pop3PreLogin), alignof(ImapPreLogin), alignof(SmtpPreLogin)});
 
   PreLoginSlot() = default;
   ~PreLoginSlot() { reset(); }
@@ -53,10 +57,13 @@ private:
 PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& server,
                                         bool tls_listener, pop3::SessionEnvironment environment);
 
-// The backend login of `server` with the credentials the auth server granted. `session` is the
-// pre-login session that was granted (IMAP's backend LOGIN repeats the client's tag).
-std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server, std::string login,
-                                                   std::string password,
-                                                   const PreLoginSession& session);
+// The backend login of `server` with what the auth server granted. `session` is the pre-login
+// session that was granted and `client_address` the client's (realip applied): IMAP's backend
+// LOGIN repeats the client's tag; SMTP's login replays the client's HELO, MAIL and RCPT and names
+// the client in XCLIENT.
+std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
+                                                   const LoginGrantedEvent& granted,
+                                                   const PreLoginSession& session,
+                                                   std::string_view client_address);
 
 } // namespace popcheck::proxy

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <popcheck/proxy/proxy_config.hpp>
@@ -262,6 +263,29 @@ ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_
   return plan;
 }
 
+std::expected<SmtpServerPlan, std::string> smtp_plan(const model::EffectiveServer& s,
+                                                     const ServerPlan& plan) {
+  SmtpServerPlan smtp;
+  auto settings = smtp::session_settings(s);
+  settings.auth_server_name = plan.session.auth_server_name;
+  if (settings.resolver) {
+    auto resolver = parse_resolver(s.resolver.value);
+    if (!resolver) {
+      return std::unexpected(resolver.error() + " in the \"resolver\" of the server in " +
+                             s.where.file + ":" + std::to_string(s.where.line));
+    }
+    resolver->timeout = std::chrono::milliseconds(s.resolver_timeout_ms.value);
+    smtp.resolver = *resolver;
+  }
+  smtp.shared_plain = smtp::prepare_session(settings);
+  settings.connection_is_tls = true;
+  smtp.shared_tls = smtp::prepare_session(std::move(settings));
+  smtp.xclient = s.xclient.value;
+  smtp.proxy_smtp_auth = s.proxy_smtp_auth.value;
+  smtp.server_name = s.server_name.value;
+  return smtp;
+}
+
 } // namespace
 
 std::optional<LogLevel> parse_log_level(std::string_view word) {
@@ -303,6 +327,39 @@ std::expected<ListenOverride, std::string> parse_listen_override(std::string_vie
   o.to_address = to->first;
   o.to_port = to->second;
   return o;
+}
+
+std::expected<ResolverPlan, std::string> parse_resolver(const std::vector<std::string>& args) {
+  ResolverPlan plan;
+  std::optional<std::string> address;
+  for (const auto& arg : args) {
+    if (arg.starts_with("ipv6=")) {
+      plan.ipv6 = arg != "ipv6=off";
+    } else if (arg.find('=') == std::string::npos && !address) {
+      address = arg;
+    }
+  }
+  if (!address) {
+    return std::unexpected("no resolver address");
+  }
+  std::string text = *address;
+  const bool bracketed = text.starts_with('[');
+  const auto close = text.find(']');
+  const bool has_port =
+      bracketed ? (close != std::string::npos && close + 1 < text.size())
+                : text.find(':') != std::string::npos && text.find(':') == text.rfind(':');
+  if (!has_port) {
+    // A bare IPv6 address has several colons: nginx takes it whole, port 53.
+    text = (text.find(':') != std::string::npos && !bracketed ? "[" + text + "]" : text) + ":53";
+  }
+  const auto endpoint = parse_endpoint(text);
+  if (!endpoint || !endpoint->first) {
+    return std::unexpected("popcheck proxy needs a literal address, not \"" + *address + "\",");
+  }
+  const auto resolved = socket_address(*endpoint->first);
+  plan.address = resolved.storage;
+  plan.address_length = resolved.length;
+  return plan;
 }
 
 std::expected<BackendOverride, std::string> parse_backend(std::string_view text) {
@@ -358,10 +415,16 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
   }
 
   for (const auto& s : analysis.servers) {
-    if (s.protocol != "pop3" && s.protocol != "imap") {
+    const bool smtp = s.protocol == "smtp";
+    if (!options.protocols.empty() &&
+        std::find(options.protocols.begin(), options.protocols.end(),
+                  s.protocol.value_or(std::string())) == options.protocols.end()) {
+      continue;
+    }
+    if (s.protocol != "pop3" && s.protocol != "imap" && !smtp) {
       plan.warnings.push_back("the " + s.protocol.value_or(std::string("unknown")) + " server at " +
                               s.where.file + ":" + std::to_string(s.where.line) +
-                              " is not served: popcheck proxies POP3 and IMAP only");
+                              " is not served: popcheck proxies POP3, IMAP and SMTP only");
       continue;
     }
     if (!s.auth_http.value && !options.backend) {
@@ -370,7 +433,15 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
     }
     const std::size_t index = plan.servers.size();
     plan.servers.push_back(
-        server_plan(s, tree.conf_prefix, options.backend.has_value(), plan.warnings));
+        server_plan(s, tree.conf_prefix, options.backend.has_value() && !smtp, plan.warnings));
+    if (smtp) {
+      auto smtp_server = smtp_plan(s, plan.servers.back());
+      if (!smtp_server) {
+        return std::unexpected(smtp_server.error());
+      }
+      plan.servers.back().protocol = MailProtocol::smtp;
+      plan.servers.back().smtp = std::move(*smtp_server);
+    }
     for (const auto& l : s.listeners) {
       ListenPlan listen;
       listen.address = apply_overrides(l.sockaddr, options.listen_overrides);
@@ -409,7 +480,7 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
   }
   plan.listeners = std::move(bound);
   if (plan.listeners.empty()) {
-    return std::unexpected("no POP3 listener to serve");
+    return std::unexpected("no POP3 or SMTP listener to serve");
   }
   return plan;
 }

@@ -16,6 +16,7 @@
 #include <popcheck/pop3/auth_http_request.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/proxy/proxy_protocol.hpp>
+#include <popcheck/smtp/session.hpp>
 #include <string>
 #include <sys/socket.h>
 #include <vector>
@@ -55,6 +56,9 @@ struct ProxyOptions {
   std::optional<unsigned> workers;        // --workers
   std::optional<LogLevel> log_level;      // --log-level
   std::optional<std::string> error_log;   // -e / --error-log
+  // The protocols to serve ("pop3", "smtp"); empty: all the proxy speaks. Servers of the others
+  // are left out without a warning (selftest serves only what the probe can test).
+  std::vector<std::string> protocols;
 };
 
 struct AuthHttpPlan {
@@ -70,7 +74,26 @@ struct AuthHttpPlan {
 };
 
 // The protocol a server{} speaks (its `protocol` directive).
-enum class MailProtocol : std::uint8_t { pop3, imap };
+enum class MailProtocol : std::uint8_t { pop3, imap, smtp };
+
+// `resolver` (the first address; nginx takes turns between several) and `resolver_timeout`.
+struct ResolverPlan {
+  sockaddr_storage address{};
+  socklen_t address_length = 0;
+  std::chrono::milliseconds timeout{};
+  bool ipv6 = true; // ipv6=off: no AAAA query
+};
+
+// What an SMTP server adds: its sessions' shared part, the backend login's settings and the
+// resolver of the client host lookup.
+struct SmtpServerPlan {
+  std::shared_ptr<const smtp::SessionShared> shared_plain;
+  std::shared_ptr<const smtp::SessionShared> shared_tls;
+  bool xclient = true;
+  bool proxy_smtp_auth = false;
+  std::string server_name;
+  std::optional<ResolverPlan> resolver;
+};
 
 // Every value comes from the merged server (nginx's defaults are the directive table's).
 struct ServerPlan {
@@ -94,6 +117,9 @@ struct ServerPlan {
   bool tls_needed = false; // a TLS context must be built (ssl listener, ssl on, starttls)
   bool ssl_on = false;
   model::EffectiveTls tls; // file paths already resolved against the conf prefix
+
+  // Set for protocol smtp.
+  std::optional<SmtpServerPlan> smtp;
 };
 
 struct ListenPlan {
@@ -117,6 +143,10 @@ struct ProxyPlan {
   std::optional<BackendOverride> backend;
   std::vector<std::string> warnings; // things served differently from nginx (imap/smtp servers)
 };
+
+// The `resolver` arguments' first address ("127.0.0.1", "127.0.0.1:5353", "[::1]:53"; port 53 by
+// default) and its ipv6= flag; an error for a host name (popcheck resolves nothing itself).
+std::expected<ResolverPlan, std::string> parse_resolver(const std::vector<std::string>& args);
 
 // `tree` and `analysis` must be free of errors. `cores` is the default for worker_processes auto.
 std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tree,

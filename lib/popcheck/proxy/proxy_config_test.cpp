@@ -98,7 +98,8 @@ mail {
   CHECK(plan.rlimit_nofile == 4096);
   CHECK(plan.error_log == "/etc/nginx/logs/mail.log"); // against the prefix = the conf dir
   CHECK(plan.log_level == LogLevel::info);
-  REQUIRE(plan.servers.size() == 1);
+  REQUIRE(plan.servers.size() == 2);
+  CHECK(plan.servers[1].protocol == MailProtocol::smtp);
   const ServerPlan& s = plan.servers[0];
   CHECK(s.session.server_name == "mail.example.test");
   CHECK(s.session.auth_methods ==
@@ -120,15 +121,13 @@ mail {
   CHECK(s.tls_needed);
   CHECK(s.tls.certificates.value[0].args[0] == "/etc/nginx/certs/mail.crt");
   CHECK(s.tls.certificate_keys.value[0].args[0] == "/keys/mail.key");
-  REQUIRE(plan.listeners.size() == 2);
+  REQUIRE(plan.listeners.size() == 3);
   CHECK(plan.listeners[0].name == "127.0.0.1:24110");
   CHECK(!plan.listeners[0].ssl);
   CHECK(plan.listeners[1].name == "127.0.0.1:995");
   CHECK(plan.listeners[1].ssl);
-  REQUIRE(plan.warnings.size() == 1);
-  CHECK(plan.warnings[0] ==
-        "the smtp server at /etc/nginx/nginx.conf:25 is not served: popcheck proxies POP3 and "
-        "IMAP only");
+  CHECK(plan.listeners[2].name == "127.0.0.1:25");
+  CHECK(plan.warnings.empty()); // the smtp server is served too
 }
 
 TEST_CASE("proxy: workers default to the cores; --workers wins over worker_processes") {
@@ -234,6 +233,44 @@ TEST_CASE("proxy: an IMAP server is served with its own session settings") {
   CHECK(backend.plan->warnings[0].starts_with("--backend: the imap server at "));
   CHECK(backend.plan->servers[0].imap_plain->capability ==
         "* CAPABILITY IMAP4 IMAP4rev1 UIDPLUS AUTH=PLAIN\r\n");
+}
+
+TEST_CASE("proxy: an SMTP server is served with its session, backend and resolver settings") {
+  const auto b = build("mail { auth_http 127.0.0.1:9/a; server_name mx.test;\n"
+                       "  resolver 127.0.0.1:5353 ipv6=off; resolver_timeout 2s;\n"
+                       "  server { listen 127.0.0.1:25; protocol smtp; xclient off;\n"
+                       "    proxy_smtp_auth on; smtp_greeting_delay 1s; } }\n");
+  REQUIRE(b.plan);
+  CHECK(b.plan->warnings.empty());
+  REQUIRE(b.plan->servers.size() == 1);
+  const auto& s = b.plan->servers[0];
+  CHECK(s.protocol == MailProtocol::smtp);
+  REQUIRE(s.smtp);
+  CHECK_FALSE(s.smtp->xclient);
+  CHECK(s.smtp->proxy_smtp_auth);
+  CHECK(s.smtp->server_name == "mx.test");
+  CHECK(s.smtp->shared_plain->greeting == "220 mx.test ESMTP ready\r\n");
+  CHECK(s.smtp->shared_plain->settings.greeting_delay == std::chrono::seconds(1));
+  CHECK(s.smtp->shared_plain->settings.auth_server_name == "127.0.0.1:9");
+  REQUIRE(s.smtp->resolver);
+  CHECK(s.smtp->resolver->timeout == std::chrono::seconds(2));
+  CHECK_FALSE(s.smtp->resolver->ipv6);
+  CHECK(s.smtp->resolver->address.ss_family == AF_INET);
+}
+
+TEST_CASE("proxy: resolver addresses") {
+  CHECK(parse_resolver({"127.0.0.1"}));
+  CHECK(parse_resolver({"[::1]:53", "valid=30s"}));
+  CHECK(parse_resolver({"::1"}));
+  CHECK(parse_resolver({"ns.example.test"}).error() ==
+        "popcheck proxy needs a literal address, not \"ns.example.test\",");
+  const auto only = build("mail { auth_http 127.0.0.1:9/a;\n"
+                          "  server { listen 127.0.0.1:110; protocol pop3; }\n"
+                          "  server { listen 127.0.0.1:25; protocol smtp; } }\n",
+                          {.protocols = {"pop3"}});
+  REQUIRE(only.plan);
+  CHECK(only.plan->servers.size() == 1);
+  CHECK(only.plan->warnings.empty());
 }
 
 } // namespace popcheck::proxy

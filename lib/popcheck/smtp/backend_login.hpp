@@ -1,0 +1,84 @@
+#pragma once
+
+// nginx 1.22.1's login to the SMTP backend (ngx_mail_proxy_smtp_handler() and
+// ngx_mail_proxy_read_response() in src/mail/ngx_mail_proxy_module.c) as a sans-IO state machine:
+// the greeting, EHLO/HELO with server_name, XCLIENT (`xclient on`) and the client's own
+// HELO/EHLO, then AUTH PLAIN (`proxy_smtp_auth on`) or, for `smtp_auth none`, the replayed MAIL
+// and RCPT; then relay. Like nginx it judges a reply only on what one read left in a
+// proxy_buffer-sized buffer: at least 4 bytes ending in CR LF, a multi-line reply complete, the
+// code compared on its first three bytes. The `timeout` deadline and the sockets are the driver's.
+
+#include <optional>
+#include <popcheck/pop3/backend_login.hpp>
+#include <popcheck/smtp/session.hpp>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace popcheck::smtp {
+
+using BackendStep = pop3::BackendStep;
+
+// From the merged server.
+struct BackendLoginSettings {
+  std::size_t buffer_size = 0; // proxy_buffer
+  bool pass_error_message = false;
+  bool xclient = true;
+  bool smtp_auth = false; // proxy_smtp_auth
+  std::string server_name;
+};
+
+// What nginx knows of the client when it logs in: its address (realip applied) and the
+// session's login (Auth-User when the auth server sent one), HELO, MAIL, RCPT, host name.
+struct BackendClient {
+  std::string address;
+  bool ipv6 = false;
+  std::string login;
+  LoginContext context;
+};
+
+class BackendLogin {
+public:
+  BackendLogin(BackendLoginSettings settings, BackendClient client);
+
+  std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+  BackendStep on_input(std::size_t n);
+  BackendStep on_error();
+  BackendStep on_timeout();
+
+  bool logged_in() const { return m_state == State::logged_in; }
+  bool failed() const { return m_state == State::failed; }
+
+private:
+  // nginx's mail_state names: what was sent, so which reply is awaited.
+  enum class State {
+    start,
+    helo,
+    helo_xclient,
+    helo_from,
+    helo_auth,
+    xclient,
+    xclient_from,
+    xclient_helo,
+    xclient_auth,
+    auth_plain,
+    from,
+    to,
+    logged_in,
+    failed
+  };
+
+  bool acceptable(std::string_view reply) const;
+  BackendStep next_line();
+  BackendStep fail(std::string to_client, std::optional<pop3::LogEvent> log);
+  BackendStep internal_error(std::optional<pop3::LogEvent> log);
+
+  BackendLoginSettings m_settings;
+  BackendClient m_client;
+  std::vector<char> m_buffer;
+  std::size_t m_last = 0;
+  State m_state = State::start;
+  std::string_view m_action;
+};
+
+} // namespace popcheck::smtp

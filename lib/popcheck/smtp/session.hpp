@@ -1,0 +1,191 @@
+#pragma once
+
+// nginx 1.22.1's (Debian) SMTP session before authentication as a sans-IO state machine
+// (src/mail/ngx_mail_smtp_handler.c: ngx_mail_smtp_init_session(), the resolver handlers,
+// ngx_mail_smtp_greeting(), ngx_mail_smtp_invalid_pipelining(), ngx_mail_smtp_auth_state();
+// src/mail/ngx_mail_handler.c; the outcomes of ngx_mail_auth_http_module.c; STARTTLS per RFC 3207).
+//
+// The driver contract is pop3::Session's (pop3/session.hpp): read into input_space() only while
+// wants_input(), one call per read, every Send flushed before calling in again; timers, TLS,
+// auth_http and the client host lookups (ResolveEvent) are the driver's. The buffer is
+// smtp_client_buffer bytes; a line must fit in it.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <popcheck/model/merge.hpp>
+#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/pop3/sasl.hpp>
+#include <popcheck/pop3/session.hpp>
+#include <popcheck/pop3/session_events.hpp>
+#include <popcheck/smtp/capabilities.hpp>
+#include <popcheck/smtp/client_host.hpp>
+#include <popcheck/smtp/command_parser.hpp>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace popcheck::smtp {
+
+using pop3::AuthRequestEvent;
+using pop3::CertificateProblem;
+using pop3::SessionEnvironment;
+using pop3::SessionEvent;
+
+// A server's settings, from its merged configuration (session_settings()).
+struct SessionSettings {
+  std::vector<std::string> capabilities; // smtp_capabilities
+  model::AuthMethods auth_methods;       // smtp_auth
+  Starttls starttls = Starttls::off;
+  bool connection_is_tls = false; // `listen ... ssl` / `ssl on`
+  unsigned max_errors = 0;
+  std::chrono::milliseconds timeout{};
+  std::chrono::milliseconds greeting_delay{}; // smtp_greeting_delay
+  std::size_t client_buffer = 0;              // smtp_client_buffer
+  bool resolver = false;                      // `resolver` is set (not off)
+  std::string server_name;
+  std::string auth_server_name; // auth_http peer "host:port", for log texts
+};
+
+SessionSettings session_settings(const model::EffectiveServer& server);
+
+// The settings and the replies that depend only on them, shared by a server's sessions.
+struct SessionShared {
+  SessionSettings settings;
+  std::string greeting;
+  std::string helo;
+  std::string ehlo_start; // EHLO on a connection that is not TLS (STARTTLS variants)
+  std::string ehlo_tls;   // EHLO on TLS
+};
+std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings);
+
+enum class SessionPhase : std::uint8_t {
+  not_started,
+  resolving,      // the client host lookups run; the client is not read
+  greeting_delay, // smtp_greeting_delay: any byte now is refused
+  reading,
+  starttls,
+  authenticating,
+  auth_delay,
+  logged_in,
+  closed,
+};
+
+enum class MailState : std::uint8_t {
+  start,
+  auth_login_username,
+  auth_login_password,
+  auth_plain,
+  auth_cram_md5,
+  auth_external
+};
+
+// What the backend login (smtp/backend_login.hpp) needs from the session.
+struct LoginContext {
+  std::string host; // Client-Host, XCLIENT NAME=
+  std::string helo; // the client's last HELO/EHLO argument
+  bool esmtp = false;
+  std::string from; // the stored MAIL and RCPT command texts (smtp_auth none)
+  std::string to;
+  bool method_none = false;
+  std::optional<std::string> password; // nullopt: nginx's passwd.data == NULL
+};
+
+class Session {
+public:
+  Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment);
+  Session(SessionSettings settings, SessionEnvironment environment)
+      : Session(prepare_session(std::move(settings)), std::move(environment)) {}
+
+  // Looks the client up (with a resolver), then greets (or waits smtp_greeting_delay).
+  void start();
+
+  std::span<char> input_space() { return {m_buffer.get() + m_last, buffer_size() - m_last}; }
+  bool wants_input() const {
+    return m_phase == SessionPhase::reading || m_phase == SessionPhase::greeting_delay;
+  }
+  bool has_buffered_input() const { return m_phase == SessionPhase::reading && m_pos < m_last; }
+
+  void on_input(std::size_t n);
+  void on_eof();
+  void on_timer();
+
+  void on_address_resolved(const HostLookup& lookup);
+  void on_name_resolved(const HostLookup& lookup);
+
+  void on_tls_established();
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+
+  void on_auth_result(const pop3::AuthHttpResponse& response);
+  void on_auth_error(std::string log_message);
+
+  std::vector<SessionEvent> take_events();
+
+  std::string_view pending_input() const { return {m_buffer.get() + m_pos, m_last - m_pos}; }
+
+  SessionPhase phase() const { return m_phase; }
+  MailState mail_state() const { return m_mail_state; }
+  const std::string& login() const { return m_login; }
+  const std::string& salt() const { return m_salt; }
+  unsigned errors() const { return m_errors; }
+  const LoginContext& context() const { return m_context; }
+
+private:
+  enum class Result { ok, invalid, auth };
+
+  void greet();
+  Result handle_line();
+  Result handle_command();
+  Result handle_sasl_response();
+  Result cmd_helo();
+  Result cmd_auth();
+  Result cmd_mail();
+  Result cmd_rcpt();
+  Result cmd_starttls();
+  bool starttls_only() const;
+  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.get(), i); }
+  std::size_t buffer_size() const { return m_shared->settings.client_buffer; }
+  std::string command_text() const;
+  Result sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
+
+  void finish_line(Result result);
+  void rewind_if_consumed();
+  void start_auth();
+  void send_auth_request();
+  void internal_error();
+  void close_after_send();
+  void send(std::string bytes) { m_events.emplace_back(pop3::SendEvent{std::move(bytes)}); }
+  void log(pop3::LogLevel level, std::string message, std::string_view action);
+  void arm_timer(std::chrono::milliseconds after);
+  void cancel_timer();
+  std::string logged_buffer(bool underscores = true) const;
+
+  const SessionSettings& settings() const { return m_shared->settings; }
+
+  std::shared_ptr<const SessionShared> m_shared;
+  SessionEnvironment m_environment;
+  std::string m_salt;
+
+  std::unique_ptr<char[]> m_buffer; // smtp_client_buffer bytes
+  std::size_t m_pos = 0;
+  std::size_t m_last = 0;
+  CommandParser m_parser;
+
+  SessionPhase m_phase = SessionPhase::not_started;
+  MailState m_mail_state = MailState::start;
+  pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
+  std::string m_out; // the reply of the current line, or the refusal held during Auth-Wait
+  std::string m_login;
+  LoginContext m_context; // its password is nginx's s->passwd
+  unsigned m_errors = 0;
+  unsigned m_attempt = 0;
+  bool m_quit = false;
+  bool m_auth_wait = false;
+  bool m_tls = false;
+  bool m_start_tls = false;
+  std::vector<SessionEvent> m_events;
+};
+
+} // namespace popcheck::smtp
