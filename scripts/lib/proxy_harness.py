@@ -134,9 +134,6 @@ never answered (the backend login's deadline). `received` holds each
                     with backend.lock:
                         backend.received[index] += data
                     words.append(b"{" + data + b"}")
-        self.smtp.stop()
-        if self.dns:
-            self.dns.stop()
                     line = self.rfile.readline()
                 return None
 

@@ -151,13 +151,14 @@ private:
   pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
   std::string_view m_text; // untagged lines before the tagged one (CAPABILITY, BYE)
   std::string m_out;       // the reply of the current line (after the tag when tagged)
-  bool m_tagged = true;
   std::string m_pending_reply; // refusal sent after Auth-Wait
   std::string m_login;
   std::optional<std::string> m_password; // nullopt: nginx's passwd.data == NULL
   std::string m_login_tag;
   unsigned m_errors = 0;
   unsigned m_attempt = 0;
+  // The flags together: a bool between two strings would cost an idle session 8 bytes.
+  bool m_tagged = true;
   bool m_quit = false;
   bool m_auth_wait = false;
   bool m_tls = false;

@@ -81,7 +81,7 @@ TEST_CASE("protocol factory: a POP3 server's backend login sends USER first") {
   server.shared_plain = pop3::prepare_session(server.session);
   PreLoginSlot slot;
   const auto& session = make_pre_login_session(slot, server, false, {});
-  auto login = make_upstream_login(server, "alice", "secret", session);
+  auto login = make_upstream_login(server, {.login = "alice", .password = "secret"}, session, "127.0.0.1");
   const std::string greeting = "+OK ready\r\n";
   auto space = login->input_space();
   std::copy(greeting.begin(), greeting.end(), space.begin());
@@ -111,7 +111,7 @@ TEST_CASE("protocol factory: an IMAP server gets the IMAP session, and a backend
   ok.server = "127.0.0.1";
   ok.port = "143";
   session.on_auth_result(ok);
-  auto login = make_upstream_login(server, "alice", "secret", session);
+  auto login = make_upstream_login(server, {.login = "alice", .password = "secret"}, session, "127.0.0.1");
   const std::string greeting = "* OK ready\r\n";
   std::copy(greeting.begin(), greeting.end(), login->input_space().begin());
   CHECK(login->on_input(greeting.size()).to_backend == "x7 LOGIN {5}\r\n");
