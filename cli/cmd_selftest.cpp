@@ -1,6 +1,6 @@
 // `popcheck selftest nginx.conf`: starts the embedded proxy (lib/popcheck/proxy) for the
-// configuration on free 127.0.0.1 ports and runs the derived suite of every POP3 listener against
-// it, i.e. checks popcheck's proxy against popcheck's own model of nginx.
+// configuration on free 127.0.0.1 ports and runs the derived suite of every POP3, IMAP and SMTP
+// listener against it, i.e. checks popcheck's proxy against popcheck's own model of nginx.
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -92,7 +92,7 @@ int run_selftest(SelftestOptions& o) {
     return k_exit_input;
   }
 
-  // Every POP3 listener moves to 127.0.0.1:<free port>.
+  // Every listener (POP3, IMAP, SMTP) moves to 127.0.0.1:<free port>.
   struct Target {
     const probe::Protocol* protocol;
     const model::EffectiveServer* server;
@@ -130,9 +130,7 @@ int run_selftest(SelftestOptions& o) {
     std::set<int> taken;
     for (const auto& s : analysis->servers) {
       const auto* protocol = s.protocol ? probe::find_protocol(*s.protocol) : nullptr;
-      // The embedded proxy serves POP3 only so far (proxy_config.hpp warns of the others): an
-      // IMAP server the probe could check has nothing listening for it here.
-      if (protocol == nullptr || protocol->name != "pop3") {
+      if (protocol == nullptr) {
         continue;
       }
       for (const auto& l : s.listeners) {
@@ -151,7 +149,7 @@ int run_selftest(SelftestOptions& o) {
       }
     }
     if (targets.empty()) {
-      std::cerr << "popcheck: " << o.config << ": no POP3 listener to test\n";
+      std::cerr << "popcheck: " << o.config << ": no mail listener to test\n";
       return k_exit_input;
     }
     auto plan = proxy::build_proxy_plan(*tree, *analysis, options, 2);
@@ -217,7 +215,8 @@ void add_selftest_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<SelftestOptions>();
   CLI::App* command = app.add_subcommand(
       "selftest", "Start the embedded proxy for nginx.conf on free 127.0.0.1 ports and run the "
-                  "derived suite of every POP3 listener against it. Exit codes as `probe`.");
+                  "derived suite of every POP3, IMAP and SMTP listener against it. Exit codes as "
+                  "`probe`.");
   command->add_option("config", options->config, "nginx.conf")->required();
   command->add_option("--backend", options->backend,
                       "ADDRESS:PORT: the proxy skips auth_http and logs in there (for logins)");

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real IMAP and SMTP clients through real nginx 1.22.1 and through `popcheck proxy`, with the same
 configuration (testdata/proxy/clients-mail/), the same auth_http stub and the same backends: a
-private dovecot (IMAP) and an SMTP sink that records what it receives. Each client must work
+private dovecot (IMAP) and the scripted SMTP backend of proxy_harness, which records what it
+receives. Each client must work
 against nginx, and get the same result through popcheck (what it fetched or its exit status and
 error text, and for SMTP every byte the backend received, XCLIENT included, once the clients' own
 Date/Message-ID values are masked).
@@ -22,12 +23,10 @@ import os
 import re
 import shutil
 import smtplib
-import socketserver
 import ssl
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from checks import Checks  # noqa: E402
@@ -43,89 +42,12 @@ MAIL = (b"From: alice@example.test\r\nTo: bob@example.test\r\nSubject: through t
         b"\r\nhello\r\n.leading dot\r\n")
 
 
-class SmtpSink:
-    """An SMTP backend that accepts everything (XCLIENT answered with a new greeting, as Postfix
-    does) and records, per connection, every byte it received."""
-
-    def __init__(self, port):
-        self.sessions = []
-        self.lock = threading.Lock()
-        sink = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            def handle(self):
-                with sink.lock:
-                    sink.sessions.append(b"")
-                    index = len(sink.sessions) - 1
-                self.wfile.write(b"220 sink.example.test ESMTP\r\n")
-                in_data = False
-                for line in self.rfile:
-                    with sink.lock:
-                        sink.sessions[index] += line
-                    if in_data:
-                        if line == b".\r\n":
-                            in_data = False
-                            self.wfile.write(b"250 2.0.0 queued\r\n")
-                        continue
-                    verb = line[:4].upper()
-                    if verb in (b"EHLO",):
-                        self.wfile.write(b"250-sink.example.test\r\n250-PIPELINING\r\n"
-                                         b"250 8BITMIME\r\n")
-                    elif verb == b"XCLI":
-                        self.wfile.write(b"220 sink.example.test ESMTP\r\n")
-                    elif verb == b"DATA":
-                        in_data = True
-                        self.wfile.write(b"354 go ahead\r\n")
-                    elif verb == b"QUIT":
-                        self.wfile.write(b"221 2.0.0 bye\r\n")
-                        return
-                    else:
-                        self.wfile.write(b"250 2.0.0 ok\r\n")
-
-        class Server(socketserver.ThreadingTCPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def take(self):
-        with self.lock:
-            taken, self.sessions = self.sessions, []
-        return taken
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class RoutingAuth(auth_stub.AuthStub):
-    """The auth stub's policy, with the backend chosen by Auth-Protocol."""
-
-    def __init__(self, port, backends, users):
-        super().__init__(port, backends["imap"], users)
-        self.backends = backends
-
-    def answer(self, raw):
-        reply = super().answer(raw)
-        protocol = self.headers(raw).get("auth-protocol", "imap")
-        return reply.replace(f"Auth-Port: {self.backend_port}\r\n".encode(),
-                             f"Auth-Port: {self.backends[protocol]}\r\n".encode())
-
-
-def imap_dovecot(port, pop3_port):
-    """The shared dovecot runner with its IMAP listener on `port` (POP3 stays on pop3_port, which
-    is what start() waits for)."""
-    d = dovecot_runner.Dovecot(pop3_port, h.USERS, h.MESSAGES)
-    with open(d.conf) as fh:
-        text = fh.read()
-    text = text.replace("protocols = pop3", "protocols = pop3 imap")
-    text = text.replace("  inet_listener imap {\n    port = 0",
-                        f"  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}")
-    with open(d.conf, "w") as fh:
-        fh.write(text)
-    return d
+def take(backend):
+    """Each connection's bytes the scripted SMTP backend (proxy_harness.SmtpBackend) received
+    since the last call."""
+    with backend.lock:
+        taken, backend.received[:] = list(backend.received), []
+    return taken
 
 
 def message(n):
@@ -284,7 +206,7 @@ def curl_smtp_starttls(p, sink):
     rc, out, err = with_message(lambda f: curl(
         "--ssl-reqd", "--mail-from", "alice@example.test", "--mail-rcpt", "bob@example.test",
         "-T", f, f"smtp://127.0.0.1:{p[SMTP_PLAIN]}/client.example.test"))
-    sessions = sink.take()
+    sessions = take(sink)
     return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, err, masked(sessions))
 
 
@@ -294,7 +216,7 @@ def curl_smtps_login(p, sink):
         "--login-options", "AUTH=LOGIN", "--mail-from", "alice@example.test",
         "--mail-rcpt", "bob@example.test", "-T", f,
         f"smtps://127.0.0.1:{p[SMTP_TLS]}/client.example.test"))
-    sessions = sink.take()
+    sessions = take(sink)
     return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, err, masked(sessions))
 
 
@@ -303,7 +225,7 @@ def curl_smtp_wrong_password(p, sink):
     rc, out, err = with_message(lambda f: curl(
         "--ssl-reqd", "--mail-from", "alice@example.test", "--mail-rcpt", "bob@example.test",
         "-T", f, f"smtp://127.0.0.1:{p[SMTP_PLAIN]}/", user="alice:wrong"))
-    sessions = sink.take()
+    sessions = take(sink)
     return rc == 67 and not sessions, (rc, err, sessions)
 
 
@@ -322,7 +244,7 @@ def smtplib_starttls_preferred(p, sink):
     s = smtplib.SMTP("127.0.0.1", p[SMTP_PLAIN], local_hostname="client.example.test", timeout=10)
     s.starttls(context=tls_context())
     result = smtplib_send(s, lambda s: s.login("alice", "secret"))  # CRAM-MD5 first
-    sessions = sink.take()
+    sessions = take(sink)
     return result == {} and smtp_ok(sessions, "alice@example.test"), (result, masked(sessions))
 
 
@@ -336,7 +258,7 @@ def smtplib_ssl_login(p, sink):
         s.user, s.password = "alice", "secret"
         s.auth("LOGIN", s.auth_login)
     result = smtplib_send(s, login)
-    sessions = sink.take()
+    sessions = take(sink)
     return result == {} and smtp_ok(sessions, "alice@example.test"), (result, masked(sessions))
 
 
@@ -352,7 +274,7 @@ def smtplib_wrong_password(p, sink):
     except smtplib.SMTPAuthenticationError as e:
         result = (e.smtp_code, e.smtp_error)
     s.close()
-    sessions = sink.take()
+    sessions = take(sink)
     return result[0] == 535 and not sessions, (result, sessions)
 
 
@@ -362,7 +284,7 @@ def swaks_starttls_plain(p, sink):
                         "--tls", "--auth", "PLAIN", "--auth-user", "alice", "--auth-password",
                         "secret", "--helo", "client.example.test", "--from", "alice@example.test",
                         "--to", "bob@example.test", "--data", "-"], stdin=MAIL)
-    sessions = sink.take()
+    sessions = take(sink)
     return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, masked(sessions))
 
 
@@ -380,7 +302,7 @@ def msmtp_starttls_login(p, sink):
         rc, out, err = run(["msmtp", "-C", rc_file, "bob@example.test"], stdin=MAIL)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    sessions = sink.take()
+    sessions = take(sink)
     return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, err, masked(sessions))
 
 
@@ -393,7 +315,7 @@ def run_clients(ports, sink):
             results[name] = fn(ports, sink) if protocol == "smtp" else fn(ports)
         except (OSError, imaplib.IMAP4.error, smtplib.SMTPException) as e:
             results[name] = (False, ("exception", type(e).__name__, str(e)))
-        sink.take()
+        take(sink)
     return results
 
 
@@ -403,7 +325,7 @@ def main():
     ap.add_argument("--only", choices=("nginx", "popcheck"),
                     help="run one target and judge its results alone")
     args = ap.parse_args()
-    for reason in (nginx_runner.available(), dovecot_runner.available()):
+    for reason in (nginx_runner.available(), dovecot_runner.available(imap=True)):
         if reason:
             print(f"SKIP: {reason}")
             return 77
@@ -411,9 +333,10 @@ def main():
         if shutil.which(program) is None:
             print(f"skipped: {program} is not installed")
     imap_port, pop3_port, smtp_port, auth_port = (h.free_port() for _ in range(4))
-    dovecot = imap_dovecot(imap_port, pop3_port)
-    sink = SmtpSink(smtp_port)
-    auth = RoutingAuth(auth_port, {"imap": imap_port, "smtp": smtp_port}, h.USERS)
+    dovecot = dovecot_runner.Dovecot(pop3_port, h.USERS, h.MESSAGES, imap_port=imap_port)
+    sink = h.SmtpBackend(smtp_port)
+    auth = auth_stub.AuthStub(auth_port, imap_port, h.USERS,
+                              protocol_ports={"imap": imap_port, "smtp": smtp_port})
     env = type("Env", (), {"auth_port": auth_port, "backend_port": imap_port,
                            "auth_socket": "", "sockets_dir": "", "closed_port": 0})()
     tmp = h.prepare_case(CASE, env)

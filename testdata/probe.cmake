@@ -64,10 +64,24 @@ add_test(NAME "probe-nginx: wrong-smtp-none"
                  ${CMAKE_CURRENT_LIST_DIR}/compile/smtp-defaults)
 set_tests_properties("probe-nginx: wrong-smtp-none" PROPERTIES
                      LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
-# Each selftest owns a range of 100 ports (24000-24499) that no other test uses: the Python
+# Each selftest owns a range of 100 ports (24000-24999) that no other test uses: the Python
 # tests lease theirs (scripts/lib/nginx_runner.py free_port), the popcheck binary cannot.
 set(popcheck_selftest_port 24000)
 foreach(case_name IN ITEMS defaults auth-all starttls-only mixed-ssl-plain multi-server-wire)
+  math(EXPR popcheck_selftest_last "${popcheck_selftest_port} + 99")
+  add_test(NAME "selftest: ${case_name}"
+           COMMAND $<TARGET_FILE:popcheck> selftest nginx.conf
+                   --ports ${popcheck_selftest_port}-${popcheck_selftest_last}
+                   --ca ${CMAKE_CURRENT_LIST_DIR}/certs/mail.crt --sni mail.example.test
+           WORKING_DIRECTORY ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("selftest: ${case_name}" PROPERTIES LABELS "probe;proxy" TIMEOUT 120)
+  math(EXPR popcheck_selftest_port "${popcheck_selftest_port} + 100")
+endforeach()
+# The IMAP and SMTP servers the same way, 100 ports each from 24600 (24500-24599: the untrusted
+# TLS 1.3 selftest below); every testdata/compile imap-*/smtp-* case passed when this was added.
+set(popcheck_selftest_port 24600)
+foreach(case_name IN ITEMS imap-ssl-and-plain smtp-auth-all-starttls-on smtp-greeting-delay
+                           imap-smtp-beside)
   math(EXPR popcheck_selftest_last "${popcheck_selftest_port} + 99")
   add_test(NAME "selftest: ${case_name}"
            COMMAND $<TARGET_FILE:popcheck> selftest nginx.conf

@@ -44,6 +44,15 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py)
   set_tests_properties("proxy-smtp-clients" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
                        TIMEOUT 180 RUN_SERIAL TRUE)
 endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py)
+  # Real IMAP and SMTP clients (curl, imaplib, fetchmail; curl, smtplib, swaks, msmtp) through
+  # nginx and `popcheck proxy` with testdata/proxy/clients-mail: the same results and backend bytes.
+  add_test(NAME "proxy-clients: mail"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py
+                   --popcheck $<TARGET_FILE:popcheck>)
+  set_tests_properties("proxy-clients: mail" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
+                       TIMEOUT 240 RUN_SERIAL TRUE)
+endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py)
   add_test(NAME "proxy-tls-extras"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py
