@@ -62,7 +62,7 @@ void add_compile_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<CompileOptions>();
   CLI::App* command = app.add_subcommand(
       "compile", "Print every mail server's effective configuration (mail{} merged into it) and, "
-                 "for POP3, the exact greeting/CAPA/AUTH bytes, as JSON "
+                 "the exact bytes nginx sends for POP3, IMAP and SMTP, as JSON "
                  "(schemas/compile.schema.json). Exit 0 without nginx -t errors, 2 with them.");
   command->add_option("file", options->input, "nginx.conf, or - for stdin")->required();
   command->add_flag("--dump", options->dump, "the input is the output of `nginx -T`");

@@ -329,8 +329,8 @@ int run_lint(const LintCliOptions& given) {
 void add_lint_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<LintCliOptions>();
   CLI::App* command = app.add_subcommand(
-      "lint", "Report every error nginx -t 1.22.1 would report for the configuration, plus POP3 "
-              "pitfalls nginx accepts silently. Exit 0 clean, 1 findings at or above --fail-on, "
+      "lint", "Report every error nginx -t 1.22.1 would report for the configuration, plus the "
+              "POP3, IMAP and SMTP pitfalls nginx accepts silently. Exit 0 clean, 1 findings at or above --fail-on, "
               "2 an input could not be linted (unreadable or binary; the report is still "
               "written), 3 usage error.");
   command->add_option("FILE", options->inputs, "nginx.conf files to lint; - reads stdin")

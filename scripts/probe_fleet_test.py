@@ -347,7 +347,7 @@ def run_checks(check, popcheck, conf, ports, silent_port, dead, tmp, env, fleet_
     r, _ = probe(popcheck, ["--targets", bad, "--config", conf], env)
     err = r.stderr.decode()
     check("unknown server and unset password variable: exit 2, both errors with their lines",
-          r.returncode == 2 and f"{bad}:1: {conf}: no POP3 server named or listening on "
+          r.returncode == 2 and f"{bad}:1: {conf}: no mail server named or listening on "
           "\"nosuch.example.test\"" in err and f"{bad}:2: --password-env POPCHECK_FLEET_UNSET: the "
           "environment variable is not set" in err and not r.stdout, f"exit {r.returncode}: {err}")
     r, _ = probe(popcheck, ["--targets", bad, "--target", "127.0.0.1:1"], env)

@@ -62,7 +62,7 @@ TEST_CASE("probe derived: server and listener selection") {
   CHECK(guessed->warning == "no listener of the server has the target's port; expecting the "
                             "behaviour of listen 127.0.0.1:110");
   CHECK(select_server(a.servers, "nope", 1).error() ==
-        "no POP3 server named or listening on \"nope\"");
+        "no mail server named or listening on \"nope\"");
 }
 
 TEST_CASE("probe derived: starttls only, plain + cram-md5") {

@@ -38,25 +38,25 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
   const bool numeric =
       !selector.empty() && selector.find_first_not_of("0123456789") == std::string_view::npos;
   ServerSelection sel;
-  std::vector<const model::EffectiveServer*> pop3;
+  std::vector<const model::EffectiveServer*> spoken; // servers of a protocol the probe speaks
   for (const auto& s : servers) {
     if (s.protocol && find_protocol(*s.protocol) != nullptr) {
-      pop3.push_back(&s);
+      spoken.push_back(&s);
     }
   }
   if (selector.empty()) {
-    pop3 = of_target_protocol(pop3, target_port);
+    spoken = of_target_protocol(spoken, target_port);
   }
-  if (selector.empty() && pop3.size() > 1) {
+  if (selector.empty() && spoken.size() > 1) {
     // Candidates of one protocol (of_target_protocol): name it ("several SMTP servers").
-    std::string protocol = *pop3.front()->protocol;
+    std::string protocol = *spoken.front()->protocol;
     for (char& c : protocol) {
       c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
     return std::unexpected("the configuration has several " + protocol +
                            " servers: choose one with --server NAME|ADDRESS");
   }
-  for (const auto* s : pop3) {
+  for (const auto* s : spoken) {
     for (const auto& l : s->listeners) {
       const bool match = l.text == selector || l.address == selector ||
                          (numeric && std::to_string(l.port) == selector);
@@ -69,7 +69,7 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
   // By name: the server with a listener on the target's port first (a POP3 and an IMAP server
   // often share a server_name), else the first.
   for (const bool on_port : {true, false}) {
-    for (const auto* s : pop3) {
+    for (const auto* s : spoken) {
       const bool named = selector.empty() || s->server_name.value == selector;
       const bool listens = std::any_of(s->listeners.begin(), s->listeners.end(),
                                        [&](const auto& l) { return l.port == target_port; });
@@ -79,8 +79,8 @@ select_server(const std::vector<model::EffectiveServer>& servers, std::string_vi
     }
   }
   if (sel.server == nullptr) {
-    return std::unexpected(selector.empty() ? std::string("the configuration has no POP3 server")
-                                            : "no POP3 server named or listening on \"" +
+    return std::unexpected(selector.empty() ? std::string("the configuration has no mail server")
+                                            : "no mail server named or listening on \"" +
                                                   std::string(selector) + "\"");
   }
   if (sel.server->listeners.empty()) {
