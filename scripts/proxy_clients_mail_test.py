@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import smtplib
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -50,17 +49,6 @@ def take(backend):
     return taken
 
 
-def message(n):
-    body = h.MESSAGES["alice"][n - 1]
-    return (f"From: sender{n}@example.test\r\nTo: user@example.test\r\nSubject: message {n}\r\n"
-            f"Message-ID: <{n}@example.test>\r\n\r\n{body}").encode()
-
-
-def tls_context():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
 
 
 def run(argv, stdin=None):
@@ -89,27 +77,27 @@ def client(protocol, program):
 @client("imap", "curl")
 def curl_imap_authenticate_plain(p):
     rc, out, err = curl(f"imap://127.0.0.1:{p[IMAP_PLAIN]}/INBOX;UID=1")
-    return rc == 0 and out == message(1), (rc, out, err)
+    return rc == 0 and out == h.alice_message(1), (rc, out, err)
 
 
 @client("imap", "curl")
 def curl_imap_login_starttls(p):
     rc, out, err = curl("--ssl-reqd", "--login-options", "AUTH=LOGIN",
                         f"imap://127.0.0.1:{p[IMAP_PLAIN]}/INBOX;UID=2")
-    return rc == 0 and out == message(2), (rc, out, err)
+    return rc == 0 and out == h.alice_message(2), (rc, out, err)
 
 
 @client("imap", "curl")
 def curl_imap_cram_md5(p):
     rc, out, err = curl("--login-options", "AUTH=CRAM-MD5",
                         f"imap://127.0.0.1:{p[IMAP_PLAIN]}/INBOX;UID=1")
-    return rc == 0 and out == message(1), (rc, out, err)
+    return rc == 0 and out == h.alice_message(1), (rc, out, err)
 
 
 @client("imap", "curl")
 def curl_imaps(p):
     rc, out, err = curl(f"imaps://127.0.0.1:{p[IMAP_TLS]}/INBOX;UID=2")
-    return rc == 0 and out == message(2), (rc, out, err)
+    return rc == 0 and out == h.alice_message(2), (rc, out, err)
 
 
 @client("imap", "curl")
@@ -124,7 +112,7 @@ def imaplib_session(m, login):
         typ, count = m.select("INBOX")
         typ2, data = m.fetch("2", "(BODY.PEEK[])")
         m.logout()
-        return typ == "OK" and data[0][1] == message(2), (typ, count, typ2, data)
+        return typ == "OK" and data[0][1] == h.alice_message(2), (typ, count, typ2, data)
     except imaplib.IMAP4.error as e:
         return False, ("error", str(e))
 
@@ -132,13 +120,13 @@ def imaplib_session(m, login):
 @client("imap", "imaplib")
 def imaplib_starttls_login(p):
     m = imaplib.IMAP4("127.0.0.1", p[IMAP_PLAIN], timeout=10)
-    m.starttls(tls_context())
+    m.starttls(h.unverified_tls())
     return imaplib_session(m, lambda m: m.login("alice", "secret"))
 
 
 @client("imap", "imaplib")
 def imaplib_ssl_cram_md5(p):
-    m = imaplib.IMAP4_SSL("127.0.0.1", p[IMAP_TLS], ssl_context=tls_context(), timeout=10)
+    m = imaplib.IMAP4_SSL("127.0.0.1", p[IMAP_TLS], ssl_context=h.unverified_tls(), timeout=10)
     return imaplib_session(m, lambda m: m.login_cram_md5("alice", "secret"))
 
 
@@ -170,7 +158,7 @@ def fetchmail_imap_starttls(p):
         # fetchmail adds a Received: line naming its run: keep only the messages' own lines
         got = re.sub(rb"(?m)^Received: from .*\r?\n(?:[ \t].*\r?\n)*", b"", got)
         bodies = got.replace(b"\r\n", b"\n")
-        want = all(message(n).replace(b"\r\n", b"\n") in bodies for n in (1, 2))
+        want = all(h.alice_message(n).replace(b"\r\n", b"\n") in bodies for n in (1, 2))
         return rc == 0 and want, (rc, bodies)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -242,7 +230,7 @@ def smtplib_send(s, login):
 @client("smtp", "smtplib")
 def smtplib_starttls_preferred(p, sink):
     s = smtplib.SMTP("127.0.0.1", p[SMTP_PLAIN], local_hostname="client.example.test", timeout=10)
-    s.starttls(context=tls_context())
+    s.starttls(context=h.unverified_tls())
     result = smtplib_send(s, lambda s: s.login("alice", "secret"))  # CRAM-MD5 first
     sessions = take(sink)
     return result == {} and smtp_ok(sessions, "alice@example.test"), (result, masked(sessions))
@@ -251,7 +239,7 @@ def smtplib_starttls_preferred(p, sink):
 @client("smtp", "smtplib")
 def smtplib_ssl_login(p, sink):
     s = smtplib.SMTP_SSL("127.0.0.1", p[SMTP_TLS], local_hostname="client.example.test",
-                         context=tls_context(), timeout=10)
+                         context=h.unverified_tls(), timeout=10)
 
     def login(s):
         s.ehlo()
@@ -265,7 +253,7 @@ def smtplib_ssl_login(p, sink):
 @client("smtp", "smtplib")
 def smtplib_wrong_password(p, sink):
     s = smtplib.SMTP("127.0.0.1", p[SMTP_PLAIN], local_hostname="client.example.test", timeout=10)
-    s.starttls(context=tls_context())
+    s.starttls(context=h.unverified_tls())
     try:
         s.ehlo()
         s.user, s.password = "alice", "wrong"

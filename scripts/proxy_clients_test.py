@@ -13,7 +13,6 @@ import poplib
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -30,17 +29,6 @@ check = Checks()
 HEAD = f"load_module {nginx_runner.MAIL_MODULE};\nevents {{}}\n"
 
 
-def context():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def message(n):
-    body = h.MESSAGES["alice"][n - 1]
-    return (f"From: sender{n}@example.test\r\nTo: user@example.test\r\nSubject: message {n}\r\n"
-            f"Message-ID: <{n}@example.test>\r\n\r\n{body}").encode()
 
 
 def curl(*args):
@@ -53,17 +41,17 @@ def clients(plain, tls):
     rc, out, err = curl(f"pop3://127.0.0.1:{plain}/")
     check("curl pop3:// LIST", rc == 0 and out == b"1 110\r\n2 152\r\n", f"{rc} {out!r} {err}")
     rc, out, err = curl(f"pop3://127.0.0.1:{plain}/2")
-    check("curl pop3:// RETR (dot-stuffed)", rc == 0 and out == message(2), f"{rc} {out!r} {err}")
+    check("curl pop3:// RETR (dot-stuffed)", rc == 0 and out == h.alice_message(2), f"{rc} {out!r} {err}")
     rc, out, err = curl("--ssl-reqd", f"pop3://127.0.0.1:{plain}/1")
-    check("curl --ssl-reqd (STLS) RETR", rc == 0 and out == message(1), f"{rc} {out!r} {err}")
+    check("curl --ssl-reqd (STLS) RETR", rc == 0 and out == h.alice_message(1), f"{rc} {out!r} {err}")
     rc, out, err = curl(f"pop3s://127.0.0.1:{tls}/2")
-    check("curl pop3s:// RETR", rc == 0 and out == message(2), f"{rc} {out!r} {err}")
+    check("curl pop3s:// RETR", rc == 0 and out == h.alice_message(2), f"{rc} {out!r} {err}")
 
     p = poplib.POP3("127.0.0.1", plain, timeout=10)
     p.user("alice")
     p.pass_("secret")
     check("poplib USER/PASS STAT", p.stat() == (2, 262))
-    check("poplib RETR", b"\r\n".join(p.retr(2)[1]) + b"\r\n" == message(2))
+    check("poplib RETR", b"\r\n".join(p.retr(2)[1]) + b"\r\n" == h.alice_message(2))
     p.quit()
     p = poplib.POP3("127.0.0.1", plain, timeout=10)
     p.apop("alice", "secret")
@@ -71,14 +59,14 @@ def clients(plain, tls):
     p.quit()
     p = poplib.POP3("127.0.0.1", plain, timeout=10)
     caps = p.capa()
-    p.stls(context())
+    p.stls(h.unverified_tls())
     caps_tls = p.capa()
     check("poplib STLS: STLS offered before, not after", "STLS" in caps and "STLS" not in caps_tls)
     p.user("alice")
     p.pass_("secret")
     check("poplib STLS then USER/PASS", p.stat() == (2, 262))
     p.quit()
-    p = poplib.POP3_SSL("127.0.0.1", tls, context=context(), timeout=10)
+    p = poplib.POP3_SSL("127.0.0.1", tls, context=h.unverified_tls(), timeout=10)
     try:
         p.user("alice")
         p.pass_("wrong")

@@ -29,17 +29,6 @@ CASE = os.path.join(h.REPO, "testdata", "proxy", "imap-clients")
 check = Checks()
 
 
-def context():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-def message(n):
-    body = h.MESSAGES["alice"][n - 1]
-    return (f"From: sender{n}@example.test\r\nTo: user@example.test\r\nSubject: message {n}\r\n"
-            f"Message-ID: <{n}@example.test>\r\n\r\n{body}").encode()
 
 
 def curl(*args, user="alice:secret"):
@@ -68,7 +57,7 @@ def imaplib_session(connect, login):
 
 def alpn(port, offer):
     """The ALPN protocol the server picks from `offer`, or why the handshake failed."""
-    ctx = context()
+    ctx = h.unverified_tls()
     ctx.set_alpn_protocols(offer)
     try:
         with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10)) as s:
@@ -99,9 +88,9 @@ def clients(plain, tls):
         lambda m: m.authenticate("PLAIN", lambda _: b"\0alice\0secret"))
     out["imaplib STARTTLS then LOGIN"] = imaplib_session(
         lambda: imaplib.IMAP4("127.0.0.1", plain, timeout=10),
-        lambda m: (m.starttls(context()), m.login("alice", "secret")))
+        lambda m: (m.starttls(h.unverified_tls()), m.login("alice", "secret")))
     out["imaplib IMAP4_SSL"] = imaplib_session(
-        lambda: imaplib.IMAP4_SSL("127.0.0.1", tls, ssl_context=context(), timeout=10),
+        lambda: imaplib.IMAP4_SSL("127.0.0.1", tls, ssl_context=h.unverified_tls(), timeout=10),
         lambda m: m.login("alice", "secret"))
     out["imaplib refused"] = imaplib_session(
         lambda: imaplib.IMAP4("127.0.0.1", plain, timeout=10),
@@ -193,17 +182,17 @@ def main():
     for name, outcome in results["nginx"].items():
         check(f"{name}: as through nginx", pop[name] == outcome,
               f"\n  nginx:    {outcome!r}\n  popcheck: {pop[name]!r}")
-    check("curl imap:// FETCH UID 1: the message", pop["curl imap:// FETCH UID 1"] == (0, message(1)))
-    check("curl imaps://: the message", pop["curl imaps:// FETCH UID 2"] == (0, message(2)))
+    check("curl imap:// FETCH UID 1: the message", pop["curl imap:// FETCH UID 1"] == (0, h.alice_message(1)))
+    check("curl imaps://: the message", pop["curl imaps:// FETCH UID 2"] == (0, h.alice_message(2)))
     check("curl STARTTLS: the message", pop["curl --ssl-reqd (STARTTLS) FETCH UID 2"] ==
-          (0, message(2)))
+          (0, h.alice_message(2)))
     check("ALPN: imap picked", pop["ALPN imap offered"] == "imap", pop["ALPN imap offered"])
     check("ALPN: refused without imap", pop["ALPN without imap"].startswith("handshake failed"),
           pop["ALPN without imap"])
     check("curl wrong password fails", pop["curl wrong password"] != 0)
     for name in ("imaplib LOGIN", "imaplib AUTHENTICATE PLAIN", "imaplib STARTTLS then LOGIN",
                  "imaplib IMAP4_SSL"):
-        check(f"{name}: FETCH gives message 2", pop[name][3:] == [message(2), "BYE"],
+        check(f"{name}: FETCH gives message 2", pop[name][3:] == [h.alice_message(2), "BYE"],
               repr(pop[name]))
     check("imaplib refused: nginx's NO text", pop["imaplib refused"] ==
           ["error", "b'Invalid login or password'"], repr(pop["imaplib refused"]))

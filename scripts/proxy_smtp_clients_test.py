@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import smtplib
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -34,12 +33,6 @@ MESSAGE = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\nhel
 check = Checks()
 
 
-def context():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
 
 def curl(msg_file, url, *extra):
     r = subprocess.run(["curl", "-sS", "--max-time", "10", "-k", "-u", "alice:secret",
@@ -53,7 +46,7 @@ def smtplib_sessions(plain, none):
     s = smtplib.SMTP("127.0.0.1", plain, local_hostname="client.test", timeout=10)
     s.ehlo()
     out.append("features before TLS: " + " ".join(sorted(s.esmtp_features)))
-    s.starttls(context=context())
+    s.starttls(context=h.unverified_tls())
     s.ehlo()
     out.append("features after TLS: " + " ".join(sorted(s.esmtp_features)))
     out.append("login: %s" % (s.login("alice", "secret"),))

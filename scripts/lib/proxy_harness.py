@@ -47,6 +47,20 @@ MESSAGES = {
 _taken = set()
 
 
+def alice_message(n):
+    """alice's message n as dovecot stores and serves it (dovecot_runner writes it)."""
+    return dovecot_runner._message(n, MESSAGES["alice"][n - 1]).encode()
+
+
+def unverified_tls():
+    """A client TLS context that accepts the test certificate for any name: the clients compare
+    nginx and popcheck, not certificate checks."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def free_port():
     port = nginx_runner.free_port(*PORTS, taken=_taken)
     _taken.add(port)
