@@ -23,9 +23,11 @@ import dovecot_runner  # noqa: E402
 import proxy_harness as h  # noqa: E402
 
 
-def run_all(spec, port_map, env):
+def run_all(spec, port_map, env, reference=None):
+    """Each dialogue's (name, transcript, auth requests, client address); with `reference`
+    (nginx's results), each read stops at nginx's reply instead of waiting for quiet."""
     results = []
-    for dialogue in spec["dialogues"]:
+    for i, dialogue in enumerate(spec["dialogues"]):
         with env.auth.lock:
             env.auth.requests.clear()
         backends = ((env.smtp,) if spec.get("env", {}).get("backend") == "smtp"
@@ -38,7 +40,7 @@ def run_all(spec, port_map, env):
             listen = os.path.join(env.sockets_dir, listen[len("unix:"):])
         else:
             listen = port_map[listen]
-        runner = h.Dialogue(listen, dialogue)
+        runner = h.Dialogue(listen, dialogue, reference[i][1] if reference else None)
         transcript = runner.run()
         with env.auth.lock:
             requests = [h.normalise(r) for r in env.auth.requests]
@@ -84,7 +86,7 @@ def main():
                         proc = h.Popcheck(args.popcheck, inst.conf, list(port_map.values()))
                         proc.start()
                         sockets[target] = socket_states(spec, env)
-                        outcomes[target] = run_all(spec, port_map, env)
+                        outcomes[target] = run_all(spec, port_map, env, outcomes["nginx"])
                         rc = proc.stop()
                         if rc != 0:
                             print(f"FAIL: popcheck exited with {rc} after SIGTERM\n{proc.log()}")

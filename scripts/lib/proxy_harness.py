@@ -551,11 +551,23 @@ def normalise(data):
 
 class Dialogue:
     """Runs one scripted dialogue; `transcript` is a list of ('C'|'S'|'EOF', bytes). `port` is a
-    TCP port on 127.0.0.1 or the path of a unix socket."""
+    TCP port on 127.0.0.1 or the path of a unix socket.
 
-    def __init__(self, port, spec):
+    `expected` is the reference run's transcript (run()'s normalised return; nginx's in
+    proxy_diff_test.py). Without it, each read lasts until the server has been quiet for the
+    step's idle time: that quiet time is what a step costs. With it, a read that has received
+    exactly the reference's reply stops there (or, when the reference saw the close next, at the
+    close), an event instead of a timer. A difference is still seen: bytes the reference did not
+    send land in a later read, fewer bytes fall back to the idle wait, and the last step (and
+    every @WAIT) always waits the full idle time, so nothing sent after the end goes unseen.
+    The one thing that changes is the client's pace: where an outcome depends on the client
+    pausing (replies that the RST of a close with unread input overtakes, on nginx as on
+    popcheck), the dialogue says so with a "@WAIT SECONDS" step."""
+
+    def __init__(self, port, spec, expected=None):
         self.port = port
         self.spec = spec
+        self.expected = expected
         self.idle = spec.get("idle", 0.3)
         self.salt = b""
         self.transcript = []
@@ -571,12 +583,27 @@ class Dialogue:
             ctx.load_cert_chain(os.path.join(CERTS, "client.crt"), os.path.join(CERTS, "client.key"))
         return ctx
 
-    def _read(self, idle, first=None):
+    def _expected_reply(self):
+        """(bytes, then_eof) of the reference's next server chunk when this run has matched it
+        so far and the reference's next entry is one; else None (read until quiet)."""
+        if self.expected is None:
+            return None
+        n = len(self.transcript)
+        if n >= len(self.expected) or self.expected[n][0] != "S":
+            return None
+        if [(k, normalise(d)) for k, d in self.transcript] != self.expected[:n]:
+            return None
+        then_eof = n + 1 < len(self.expected) and self.expected[n + 1][0] == "EOF"
+        return self.expected[n][1], then_eof
+
+    def _read(self, idle, first=None, early=False):
         """What the server sends until it is quiet for `idle` seconds. With `first`, the quiet
         time before the first byte may be that long instead: a loaded machine can take longer
         than `idle` to answer a login, and a reply that comes late must not move into the next
-        step's read (the transcripts would differ by timing alone)."""
+        step's read (the transcripts would differ by timing alone). `early`: stop at the
+        reference's reply (see the class comment)."""
         data = b""
+        target = self._expected_reply() if early else None
         self.sock.settimeout(first if first is not None else idle)
         while not self.eof:
             try:
@@ -590,6 +617,8 @@ class Dialogue:
                 self.eof = True
                 break
             data += chunk
+            if target is not None and not target[1] and normalise(data) == target[0]:
+                break
             self.sock.settimeout(idle)
         if data:
             m = SALT_RE.search(data)
@@ -637,7 +666,8 @@ class Dialogue:
         self.client = raw.getsockname()
         self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
         try:
-            for step in self.spec["steps"]:
+            steps = self.spec["steps"]
+            for index, step in enumerate(steps):
                 idle = self.idle
                 if isinstance(step, list):
                     step, idle = step
@@ -666,7 +696,7 @@ class Dialogue:
                         self.eof = True
                         self.transcript.append(("EOF", b""))
                         break
-                self._read(idle, first)
+                self._read(idle, first, early=index + 1 < len(steps))
         finally:
             self.sock.close()
         return [(kind, normalise(data)) for kind, data in self.transcript]

@@ -9,6 +9,9 @@
 #   proxy-smtp-clients         curl smtp:// and Python smtplib through real nginx and `popcheck
 #                              proxy`, same outcomes (scripts/proxy_smtp_clients_test.py)
 # Skipped (77) when nginx's mail module or dovecot is missing. Ports 21000-21999, 127.0.0.1 only.
+# None of them is RUN_SERIAL: each test leases its ports (scripts/lib/nginx_runner.py free_port,
+# an flock per port), runs its own nginx, dovecot, stubs and temporary directories, and its reads
+# wait 5 s for a reply's first byte, so another test beside it costs nothing but time.
 file(GLOB popcheck_proxy_cases LIST_DIRECTORIES true CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*)
 foreach(case_dir IN LISTS popcheck_proxy_cases)
   if(NOT EXISTS ${case_dir}/dialogues.json)
@@ -19,14 +22,13 @@ foreach(case_dir IN LISTS popcheck_proxy_cases)
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_diff_test.py
                    --popcheck $<TARGET_FILE:popcheck> ${case_dir})
   set_tests_properties("proxy-diff: proxy/${case_name}" PROPERTIES
-                       LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 180 RUN_SERIAL TRUE)
+                       LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 180)
 endforeach()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
   add_test(NAME "proxy-clients"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
-  set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180
-                       RUN_SERIAL TRUE)
+  set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py)
   # curl imap:// and Python imaplib through `popcheck proxy` and through nginx, compared
@@ -35,14 +37,14 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py)
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-clients: imap" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
-                       TIMEOUT 180 RUN_SERIAL TRUE)
+                       TIMEOUT 180)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py)
   add_test(NAME "proxy-smtp-clients"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-smtp-clients" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
-                       TIMEOUT 180 RUN_SERIAL TRUE)
+                       TIMEOUT 180)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py)
   # Real IMAP and SMTP clients (curl, imaplib, fetchmail; curl, smtplib, swaks, msmtp) through
@@ -51,12 +53,12 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py)
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-clients: mail" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
-                       TIMEOUT 240 RUN_SERIAL TRUE)
+                       TIMEOUT 240)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py)
   add_test(NAME "proxy-tls-extras"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-tls-extras" PROPERTIES
-                       LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 120 RUN_SERIAL TRUE)
+                       LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 120)
 endif()
