@@ -6,13 +6,15 @@
 #   probe-hostile: servers            the probe against hostile servers (scripts/lib/hostile_server.py):
 #                                     fails with the reason, within its deadlines and 64 MiB
 # (The libFuzzer regressions are replayed by fuzz/CMakeLists.txt, label `fuzz`.)
+# Label `no-popcheck`: the test runs no popcheck code (a Python helper alone, or real nginx
+# alone), so the sanitized run (CMakePresets.json, test preset `sanitize`) leaves it out.
 add_test(NAME "fuzz-replay: config via the CLI"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/fuzz_cli_replay.py
                  --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/fuzz-regressions/config)
 set_tests_properties("fuzz-replay: config via the CLI" PROPERTIES LABELS "reliability;fuzz" TIMEOUT 300)
 add_test(NAME "secrets: check helper"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/secrets_check_test.py)
-set_tests_properties("secrets: check helper" PROPERTIES LABELS reliability TIMEOUT 60)
+set_tests_properties("secrets: check helper" PROPERTIES LABELS "reliability;no-popcheck" TIMEOUT 60)
 add_test(NAME "probe-tls: verification"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_tls_verify_test.py
                  --popcheck $<TARGET_FILE:popcheck>)
@@ -31,7 +33,7 @@ set_tests_properties("faults: proxy" PROPERTIES LABELS "reliability;faults;proxy
 add_test(NAME "faults: nginx"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_faults_test.py
                  --popcheck $<TARGET_FILE:popcheck> --target nginx --rounds 1)
-set_tests_properties("faults: nginx" PROPERTIES LABELS "reliability;faults;nginx" TIMEOUT 300
+set_tests_properties("faults: nginx" PROPERTIES LABELS "reliability;faults;nginx;no-popcheck" TIMEOUT 300
                      SKIP_RETURN_CODE 77 RUN_SERIAL TRUE)
 add_test(NAME "probe-hostile: servers"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_hostile_test.py
