@@ -2,13 +2,11 @@
 // driven through its sans-IO interface like the proxy's driver does, in an order the fuzzer
 // chooses: client packets, EOF, timer expiry, TLS outcomes and auth_http results (parsed from
 // fuzzed response text). Any crash, sanitizer report or unbounded growth is a bug.
-#include <algorithm>
-#include <cstdlib>
+#include "session_fuzz_driver.hpp"
+
 #include <fuzzer/FuzzedDataProvider.h>
 #include <popcheck/model/directive_table.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/session.hpp>
-#include <variant>
 
 using namespace popcheck::pop3;
 
@@ -34,24 +32,6 @@ SessionSettings fuzzed_settings(FuzzedDataProvider& in) {
   return s;
 }
 
-// Bounded so a session never grows without limit: nginx's replies are short and a line is at
-// most 128 bytes, so one call can never produce much output.
-constexpr std::size_t k_max_output_per_call = 64 * 1024;
-
-void drain(Session& session) {
-  std::size_t bytes = 0;
-  for (auto& event : session.take_events()) {
-    if (auto* send = std::get_if<SendEvent>(&event)) {
-      bytes += send->bytes.size();
-    } else if (auto* log = std::get_if<LogEvent>(&event)) {
-      bytes += log->message.size();
-    }
-  }
-  if (bytes > k_max_output_per_call) {
-    std::abort();
-  }
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -62,56 +42,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                              : CertificateProblem::verify_failed,
                             "certificate verify error");
   }
-  session.start();
-  drain(session);
-  for (int step = 0; step < 256 && in.remaining_bytes() > 0; ++step) {
-    switch (in.ConsumeIntegralInRange<int>(0, 9)) {
-    case 0:
-    case 1:
-    case 2:
-    case 3: { // a client packet, read into the free space as nginx's recv() would
-      auto packet = in.ConsumeRandomLengthString(300);
-      std::size_t off = 0;
-      do {
-        auto space = session.input_space();
-        const auto n = std::min(space.size(), packet.size() - off);
-        std::copy_n(packet.data() + off, n, space.data());
-        off += n;
-        session.on_input(n);
-        drain(session);
-        while (session.wants_input() && session.has_buffered_input()) {
-          session.on_input(0);
-          drain(session);
+  popcheck::fuzzing::run_session(
+      session, in, 300, 3,
+      [&](int event) {
+        if (event == 7) {
+          popcheck::fuzzing::tls_rejected(session, in);
+        } else if (event == 8) {
+          popcheck::fuzzing::auth_result(session, in);
+        } else {
+          popcheck::fuzzing::auth_error(session, in);
         }
-      } while (off < packet.size() && session.wants_input() && session.free_space() > 0);
-      break;
-    }
-    case 4:
-      session.on_eof();
-      break;
-    case 5:
-      session.on_timer();
-      break;
-    case 6:
-      session.on_tls_established();
-      break;
-    case 7:
-      session.on_tls_rejected(in.ConsumeBool() ? CertificateProblem::missing
-                                               : CertificateProblem::verify_failed,
-                              in.ConsumeRandomLengthString(64));
-      break;
-    case 8: {
-      AuthHttpResponse response;
-      parse_auth_http_response(in.ConsumeRandomLengthString(512), response);
-      session.on_auth_result(response);
-      break;
-    }
-    case 9:
-      session.on_auth_error(in.ConsumeRandomLengthString(64));
-      break;
-    }
-    drain(session);
-    (void)session.pending_input();
-  }
+      },
+      [](Session& s) { (void)s.pending_input(); });
   return 0;
 }

@@ -2,14 +2,12 @@
 // (with the client host lookups and the DNS response parser the proxy feeds it), driven through
 // its sans-IO interface like the proxy's driver does, in an order the fuzzer chooses. Any crash,
 // sanitizer report or unbounded growth is a bug.
-#include <algorithm>
-#include <cstdlib>
+#include "session_fuzz_driver.hpp"
+
 #include <fuzzer/FuzzedDataProvider.h>
 #include <popcheck/model/directive_table.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/proxy/dns_message.hpp>
 #include <popcheck/smtp/session.hpp>
-#include <variant>
 
 using namespace popcheck::smtp;
 
@@ -35,22 +33,6 @@ SessionSettings fuzzed_settings(FuzzedDataProvider& in) {
   return s;
 }
 
-constexpr std::size_t k_max_output_per_call = 64 * 1024;
-
-void drain(Session& session) {
-  std::size_t bytes = 0;
-  for (auto& event : session.take_events()) {
-    if (auto* send = std::get_if<popcheck::pop3::SendEvent>(&event)) {
-      bytes += send->bytes.size();
-    } else if (auto* log = std::get_if<popcheck::pop3::LogEvent>(&event)) {
-      bytes += log->message.size();
-    }
-  }
-  if (bytes > k_max_output_per_call) {
-    std::abort();
-  }
-}
-
 // A lookup answer as the proxy's HostResolver would give it, from a fuzzed DNS response.
 HostLookup fuzzed_lookup(FuzzedDataProvider& in) {
   HostLookup lookup;
@@ -72,57 +54,19 @@ HostLookup fuzzed_lookup(FuzzedDataProvider& in) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
   Session session(fuzzed_settings(in), {[] { return 1234567U; }, [] { return std::int64_t{42}; }});
-  session.start();
-  drain(session);
-  for (int step = 0; step < 256 && in.remaining_bytes() > 0; ++step) {
-    switch (in.ConsumeIntegralInRange<int>(0, 10)) {
-    case 0:
-    case 1:
-    case 2:
-    case 3: { // a client packet, read into the free space as nginx's recv() would
-      auto packet = in.ConsumeRandomLengthString(700);
-      std::size_t off = 0;
-      do {
-        auto space = session.input_space();
-        const auto n = std::min(space.size(), packet.size() - off);
-        std::copy_n(packet.data() + off, n, space.data());
-        off += n;
-        session.on_input(n);
-        drain(session);
-        while (session.wants_input() && session.has_buffered_input()) {
-          session.on_input(0);
-          drain(session);
+  popcheck::fuzzing::run_session(
+      session, in, 700, 4,
+      [&](int event) {
+        if (event == 7) {
+          popcheck::fuzzing::auth_result(session, in);
+        } else if (event == 8) {
+          popcheck::fuzzing::auth_error(session, in);
+        } else if (event == 9) {
+          session.on_address_resolved(fuzzed_lookup(in));
+        } else {
+          session.on_name_resolved(fuzzed_lookup(in));
         }
-      } while (off < packet.size() && session.wants_input() && !session.input_space().empty());
-      break;
-    }
-    case 4:
-      session.on_eof();
-      break;
-    case 5:
-      session.on_timer();
-      break;
-    case 6:
-      session.on_tls_established();
-      break;
-    case 7: {
-      popcheck::pop3::AuthHttpResponse response;
-      popcheck::pop3::parse_auth_http_response(in.ConsumeRandomLengthString(512), response);
-      session.on_auth_result(response);
-      break;
-    }
-    case 8:
-      session.on_auth_error(in.ConsumeRandomLengthString(64));
-      break;
-    case 9:
-      session.on_address_resolved(fuzzed_lookup(in));
-      break;
-    case 10:
-      session.on_name_resolved(fuzzed_lookup(in));
-      break;
-    }
-    drain(session);
-    (void)session.pending_input();
-  }
+      },
+      [](Session& s) { (void)s.pending_input(); });
   return 0;
 }
