@@ -23,14 +23,13 @@ import base64
 import json
 import os
 import re
-import socketserver
 import subprocess
 import sys
-import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import nginx_runner  # noqa: E402
 from auth_stub import AuthStub  # noqa: E402
+from smtp_backend import SmtpBackend  # noqa: E402
 from wire_common import LineConnection, Report, client_context, listener_is_tls  # noqa: E402
 
 PORT_RANGE = (22000, 22999)
@@ -39,46 +38,6 @@ USER, PASSWORD = "alice", "secret"
 HELO = "client.test"
 MAIL, RCPT = "MAIL FROM:<a@example.test>", "RCPT TO:<b@example.test>"
 _AUTH_HTTP_RE = re.compile(r"(?m)(^|[;{}\s])(auth_http\s+)([^\s;]+)")
-
-
-class SmtpBackend:
-    """A scripted SMTP backend that records every line it receives (one session at a time)."""
-
-    REPLIES = {"EHLO": b"250 backend\r\n", "HELO": b"250 backend\r\n", "XCLIENT": b"220 backend ESMTP\r\n",
-               "AUTH": b"235 2.7.0 ok\r\n", "MAIL": b"250 2.1.0 ok\r\n", "RCPT": b"250 2.1.5 ok\r\n"}
-
-    def __init__(self, port):
-        self.lines = []
-        backend = self
-
-        class Handler(socketserver.StreamRequestHandler):
-            timeout = 10
-
-            def handle(self):
-                try:
-                    self.wfile.write(b"220 backend ESMTP\r\n")
-                    for raw in self.rfile:
-                        line = raw.rstrip(b"\r\n").decode("latin-1")
-                        verb = line.split(" ", 1)[0].upper()
-                        if verb == "QUIT":
-                            self.wfile.write(b"221 backend bye\r\n")
-                            return
-                        backend.lines.append(line)
-                        self.wfile.write(SmtpBackend.REPLIES.get(verb, b"250 ok\r\n"))
-                except OSError:
-                    return
-
-        class Server(socketserver.ThreadingTCPServer):
-            allow_reuse_address = True
-            daemon_threads = True
-
-        self.server = Server(("127.0.0.1", port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def point_auth_http(conf_dir, stub_port):
@@ -175,10 +134,11 @@ class Case:
         scenarios = [("ehlo_then_auth", ["EHLO " + HELO, "AUTH PLAIN " + auth_plain], b"235 2.0.0 OK\r\n"),
                      ("helo_then_auth", ["HELO " + HELO, "AUTH PLAIN " + auth_plain], b"235 2.0.0 OK\r\n")]
         if wire["backend_login"]["ehlo_then_mail_rcpt"] is not None:
-            scenarios.append(("ehlo_then_mail_rcpt", ["EHLO " + HELO, MAIL, RCPT], SmtpBackend.REPLIES["RCPT"]))
+            scenarios.append(("ehlo_then_mail_rcpt", ["EHLO " + HELO, MAIL, RCPT],
+                              SmtpBackend.reply(b"RCPT", RCPT.encode() + b"\r\n")))
         for name, lines, final in scenarios:
             label = f"{self.label} smtp {listener['text']} {name}"
-            self.backend.lines.clear()
+            self.backend.clear()
             conn, tls = self.connect(server, listener, port)
             try:
                 got = b""
@@ -189,9 +149,12 @@ class Case:
             finally:
                 conn.close()
             template = wire["backend_login"][name]
-            seen = [placeholders(line, values) for line in self.backend.lines]
+            # Every line the backend received, one session at a time, but the client's QUIT.
+            lines = [line for session in self.backend.sessions() for line in session
+                     if line.split(" ", 1)[0].upper() != "QUIT"]
+            seen = [placeholders(line, values) for line in lines]
             ok = len(seen) == len(template) and all(
-                re.match(template_regex(t, values), line) for t, line in zip(template, self.backend.lines))
+                re.match(template_regex(t, values), line) for t, line in zip(template, lines))
             if ok:
                 self.report.ok(f"{label}: backend lines")
             else:

@@ -4,7 +4,7 @@
 For each case directory (testdata/compile/<case>/):
   1. a private dovecot (scripts/lib/dovecot_runner.py; POP3, and IMAP when dovecot-imapd is
      installed; user alice/secret with 2 messages), a scripted SMTP backend
-     (scripts/lib/smtp_backend.py, which refuses DATA) and the auth_http stub
+     (scripts/lib/smtp_backend.py; the test fails if the probe sends it DATA) and the auth_http stub
      (scripts/lib/auth_stub.py) answering with the backend's address (dovecot's POP3 or IMAP port
      or the SMTP backend, by Auth-Protocol) and the plaintext password (Auth-Pass) for
      plain/apop/cram-md5/external, and for smtp_auth none (Auth-Method: none, no user);
@@ -321,7 +321,7 @@ def main():
                     instance.stop()
                     if results.failed > failed_before:
                         print("server log (tail):\n  " + instance.log_tail().rstrip().replace("\n", "\n  "))
-        for session in backend.sessions:
+        for session in backend.sessions():
             if any(line.split(" ", 1)[0].upper() in ("DATA", "BDAT") for line in session):
                 results.fail("smtp backend", "the probe sent DATA through nginx: " + " | ".join(session))
     print(f"{'FAILED' if results.failed else 'OK'}: {results.failed} failures")

@@ -1,29 +1,21 @@
-"""A scripted SMTP backend for tests behind nginx (Python 3 stdlib only).
+"""The scripted SMTP backend of every test behind nginx or `popcheck proxy` (Python 3 stdlib
+only): the probe's (probe_nginx_test.py), the proxy tests' (proxy_harness.Environment,
+proxy_clients_mail_test.py) and the backend-login test's (nginx_backend_login_test.py).
 
-It greets, answers what nginx sends before relaying (EHLO/HELO, XCLIENT, AUTH PLAIN with
-proxy_smtp_auth) and what a client sends through the relay (MAIL, RCPT, RSET, NOOP, QUIT), and
-refuses DATA with 554: nothing is ever delivered. Every received line is recorded, per session.
+It greets and answers by the command: a multi-line EHLO reply, 220 to XCLIENT (550 when the
+XCLIENT names the login "rejectbe"), 235 to AUTH, 250 to MAIL, 250 to RCPT (550 for a recipient
+starting "nobody"), DATA up to the dot (250 queued, nothing is delivered anywhere), 221 to
+QUIT, 250 to anything else. `received` holds each connection's bytes, in order (a PROXY header
+included, which gets no reply).
 """
 
 import socketserver
 import threading
 
-REPLIES = {
-    "EHLO": b"250-backend.test\r\n250 8BITMIME\r\n",
-    "HELO": b"250 backend.test\r\n",
-    "XCLIENT": b"220 backend.test ESMTP\r\n",
-    "AUTH": b"235 2.7.0 Authentication successful\r\n",
-    "MAIL": b"250 2.1.0 Ok\r\n",
-    "RCPT": b"250 2.1.5 Ok\r\n",
-    "RSET": b"250 2.0.0 Ok\r\n",
-    "NOOP": b"250 2.0.0 Ok\r\n",
-    "DATA": b"554 5.5.1 Error: this test backend delivers nothing\r\n",
-}
-
 
 class SmtpBackend:
     def __init__(self, port):
-        self.sessions = []
+        self.received = []
         self.lock = threading.Lock()
         backend = self
 
@@ -31,19 +23,31 @@ class SmtpBackend:
             timeout = 30
 
             def handle(self):
-                lines = []
                 with backend.lock:
-                    backend.sessions.append(lines)
+                    backend.received.append(b"")
+                    index = len(backend.received) - 1
                 try:
                     self.wfile.write(b"220 backend.test ESMTP\r\n")
-                    for raw in self.rfile:
-                        line = raw.rstrip(b"\r\n").decode("latin-1")
-                        lines.append(line)
-                        verb = line.split(" ", 1)[0].upper()
-                        if verb == "QUIT":
-                            self.wfile.write(b"221 2.0.0 Bye\r\n")
+                    data = False
+                    for line in self.rfile:
+                        with backend.lock:
+                            backend.received[index] += line
+                        if data:
+                            if line == b".\r\n":
+                                data = False
+                                self.wfile.write(b"250 2.0.0 queued\r\n")
+                            continue
+                        verb = line.split(b" ", 1)[0].strip().upper()
+                        if verb == b"PROXY":
+                            continue
+                        if verb == b"QUIT":
+                            self.wfile.write(b"221 2.0.0 backend bye\r\n")
                             return
-                        self.wfile.write(REPLIES.get(verb, b"502 5.5.2 Error: command not recognized\r\n"))
+                        if verb == b"DATA":
+                            data = True
+                            self.wfile.write(b"354 go ahead\r\n")
+                            continue
+                        self.wfile.write(SmtpBackend.reply(verb, line))
                 except OSError:
                     return
 
@@ -53,16 +57,43 @@ class SmtpBackend:
 
         self.server = Server(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self):
         self.thread.start()
+
+    @staticmethod
+    def reply(verb, line):
+        if verb == b"EHLO":
+            return b"250-backend.test\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+        if verb == b"HELO":
+            return b"250 backend.test\r\n"
+        if verb == b"XCLIENT":
+            if b" LOGIN=rejectbe " in line:
+                return b"550 5.7.0 xclient denied\r\n"
+            return b"220 backend.test ESMTP\r\n"
+        if verb == b"AUTH":
+            return b"235 2.7.0 backend ok\r\n"
+        if verb == b"MAIL":
+            return b"250 2.1.0 sender ok\r\n"
+        if verb == b"RCPT":
+            if line.upper().startswith(b"RCPT TO:<NOBODY"):
+                return b"550 5.1.1 no such user\r\n"
+            return b"250 2.1.5 recipient ok\r\n"
+        return b"250 2.0.0 ok\r\n"
+
+    def sessions(self):
+        """Each connection's lines (without CRLF, latin-1), in order."""
+        with self.lock:
+            received = list(self.received)
+        return [[line.decode("latin-1") for line in data.split(b"\r\n")[:-1]] for data in received]
+
+    def clear(self):
+        with self.lock:
+            self.received.clear()
 
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
 
     def __enter__(self):
-        self.start()
         return self
 
     def __exit__(self, *exc):
