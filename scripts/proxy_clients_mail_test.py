@@ -9,7 +9,10 @@ Date/Message-ID values are masked).
 
 Clients: curl imap:// (AUTHENTICATE PLAIN, LOGIN, CRAM-MD5; STARTTLS; imaps://; a wrong
 password), Python imaplib (STARTTLS, IMAP4_SSL, CRAM-MD5, a wrong password), fetchmail (IMAP with
-STARTTLS); curl smtp:// (STARTTLS, smtps://, a wrong password), Python smtplib (STARTTLS with its
+STARTTLS); on an IMAP server without CRAM-MD5 (11160/11161): ALPN, curl imap:// (its default
+mechanism, LIST, AUTH=LOGIN, STARTTLS, imaps://, a wrong password) and imaplib (LOGIN,
+AUTHENTICATE PLAIN, IMAP4_SSL), each login one auth_http request, and popcheck's --backend mode
+for IMAP; curl smtp:// (STARTTLS, smtps://, a wrong password), Python smtplib (STARTTLS with its
 preferred CRAM-MD5, SMTP_SSL with LOGIN, a wrong password), swaks (STARTTLS, AUTH PLAIN) and msmtp
 (STARTTLS, AUTH LOGIN). A client that is not installed is reported as skipped.
 
@@ -23,6 +26,8 @@ import os
 import re
 import shutil
 import smtplib
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -36,6 +41,7 @@ import proxy_harness as h  # noqa: E402
 
 CASE = os.path.join(h.REPO, "testdata", "proxy", "clients-mail")
 IMAP_PLAIN, IMAP_TLS, SMTP_PLAIN, SMTP_TLS = 11143, 11993, 11587, 11465
+IMAP_NO_CRAM, IMAP_NO_CRAM_TLS = 11160, 11161
 check = Checks()
 MAIL = (b"From: alice@example.test\r\nTo: bob@example.test\r\nSubject: through the proxy\r\n"
         b"\r\nhello\r\n.leading dot\r\n")
@@ -67,11 +73,18 @@ def curl(*args, user="alice:secret"):
 CLIENTS = []
 
 
-def client(protocol, program):
+def client(protocol, program, logins=None):
+    """Registers a client; `logins`: the auth_http requests its session must cost (checked for
+    the clients that name it)."""
     def register(fn):
         CLIENTS.append((protocol, program, fn.__name__.replace("_", " "), fn))
+        if logins is not None:
+            LOGINS[fn.__name__.replace("_", " ")] = logins
         return fn
     return register
+
+
+LOGINS = {}
 
 
 @client("imap", "curl")
@@ -117,7 +130,7 @@ def imaplib_session(m, login):
         return False, ("error", str(e))
 
 
-@client("imap", "imaplib")
+@client("imap", "imaplib", logins=1)
 def imaplib_starttls_login(p):
     m = imaplib.IMAP4("127.0.0.1", p[IMAP_PLAIN], timeout=10)
     m.starttls(h.unverified_tls())
@@ -130,14 +143,148 @@ def imaplib_ssl_cram_md5(p):
     return imaplib_session(m, lambda m: m.login_cram_md5("alice", "secret"))
 
 
-@client("imap", "imaplib")
+@client("imap", "imaplib", logins=1)
 def imaplib_wrong_password(p):
     m = imaplib.IMAP4("127.0.0.1", p[IMAP_PLAIN], timeout=10)
     try:
         m.login("alice", "wrong")
         return False, "accepted"
     except imaplib.IMAP4.error as e:
-        return "Invalid login or password" in str(e), str(e)
+        return str(e) == "b'Invalid login or password'", str(e)  # nginx's NO text, exactly
+
+
+# The server without CRAM-MD5. curl's outcome here is (exit status, what it fetched).
+
+def alpn(port, offer):
+    """The ALPN protocol the server picks from `offer`, or why the handshake failed."""
+    ctx = h.unverified_tls()
+    ctx.set_alpn_protocols(offer)
+    try:
+        with ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10)) as s:
+            return s.selected_alpn_protocol()
+    except (ssl.SSLError, OSError) as e:
+        return f"handshake failed: {type(e).__name__}"
+
+
+@client("imap", "alpn")
+def alpn_imap_offered(p):
+    got = alpn(p[IMAP_NO_CRAM_TLS], ["pop3", "imap"])
+    return got == "imap", got
+
+
+@client("imap", "alpn")
+def alpn_without_imap(p):
+    got = alpn(p[IMAP_NO_CRAM_TLS], ["pop3"])
+    return got.startswith("handshake failed"), got
+
+
+def curl_fetch(p, port, uid, *options, user="alice:secret"):
+    rc, out, _ = curl(*options, f"imap://127.0.0.1:{p[port]}/INBOX;UID={uid}", user=user)
+    return (rc, out) == (0, h.alice_message(uid)), (rc, out)
+
+
+@client("imap", "curl", logins=1)
+def curl_imap_default_mechanism(p):
+    return curl_fetch(p, IMAP_NO_CRAM, 1)
+
+
+@client("imap", "curl", logins=1)
+def curl_imap_list(p):
+    rc, out, _ = curl(f"imap://127.0.0.1:{p[IMAP_NO_CRAM]}/")
+    return rc == 0 and b"INBOX" in out, (rc, out)
+
+
+@client("imap", "curl", logins=1)
+def curl_imap_starttls_default_mechanism(p):
+    return curl_fetch(p, IMAP_NO_CRAM, 2, "--ssl-reqd")
+
+
+@client("imap", "curl", logins=1)
+def curl_imaps_default_mechanism(p):
+    rc, out, _ = curl(f"imaps://127.0.0.1:{p[IMAP_NO_CRAM_TLS]}/INBOX;UID=2")
+    return (rc, out) == (0, h.alice_message(2)), (rc, out)
+
+
+@client("imap", "curl", logins=1)
+def curl_imap_auth_login(p):
+    return curl_fetch(p, IMAP_NO_CRAM, 1, "--login-options", "AUTH=LOGIN")
+
+
+@client("imap", "curl", logins=1)
+def curl_imap_default_mechanism_wrong_password(p):
+    rc, _, _ = curl(f"imap://127.0.0.1:{p[IMAP_NO_CRAM]}/INBOX;UID=1", user="alice:wrong")
+    return rc != 0, rc
+
+
+def imaplib_full_session(connect, login):
+    """The login outcome, then SELECT, FETCH of message 2 and LOGOUT, or the error."""
+    try:
+        m = connect()
+        try:
+            login(m)
+            typ, data = m.select("INBOX")
+            out = [typ, data]
+            typ, data = m.fetch("2", "(BODY.PEEK[])")
+            out += [typ, data[0][1] if data and isinstance(data[0], tuple) else data]
+            out.append(m.logout()[0])
+            return out[3:] == [h.alice_message(2), "BYE"], out
+        except imaplib.IMAP4.error as e:
+            return False, ["error", str(e)]
+    except OSError as e:
+        return False, ["oserror", type(e).__name__]
+
+
+@client("imap", "imaplib", logins=1)
+def imaplib_login(p):
+    return imaplib_full_session(lambda: imaplib.IMAP4("127.0.0.1", p[IMAP_NO_CRAM], timeout=10),
+                                lambda m: m.login("alice", "secret"))
+
+
+@client("imap", "imaplib", logins=1)
+def imaplib_authenticate_plain(p):
+    return imaplib_full_session(lambda: imaplib.IMAP4("127.0.0.1", p[IMAP_NO_CRAM], timeout=10),
+                                lambda m: m.authenticate("PLAIN", lambda _: b"\0alice\0secret"))
+
+
+@client("imap", "imaplib", logins=1)
+def imaplib_ssl_login(p):
+    return imaplib_full_session(
+        lambda: imaplib.IMAP4_SSL("127.0.0.1", p[IMAP_NO_CRAM_TLS], ssl_context=h.unverified_tls(),
+                                  timeout=10),
+        lambda m: m.login("alice", "secret"))
+
+
+def imap_backend_mode(popcheck, tmp, imap_port):
+    """--backend: no auth server; the client's LOGIN goes straight to dovecot."""
+    conf = os.path.join(tmp, "backend.conf")
+    port = h.free_port()
+    with open(conf, "w") as fh:
+        fh.write(f"load_module {nginx_runner.MAIL_MODULE};\nevents {{}}\nerror_log stderr info;\n"
+                 f"mail {{ server {{ listen 127.0.0.1:{port}; protocol imap; "
+                 "imap_auth plain cram-md5; } }\n")
+    proc = h.Popcheck(popcheck, conf, [port], ["--backend", f"127.0.0.1:{imap_port}"])
+    proc.start()
+    try:
+        m = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+        check("--backend: CRAM-MD5 not advertised", "AUTH=CRAM-MD5" not in m.capabilities,
+              repr(m.capabilities))
+        m.login("alice", "secret")
+        check("--backend: LOGIN straight to dovecot", m.select("INBOX")[0] == "OK")
+        m.logout()
+        # EXTERNAL with an initial response is always taken by nginx's front end, but there is
+        # no password to log in with: a refused login.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            f = raw.makefile("rb")
+            f.readline()
+            raw.sendall(b"x AUTHENTICATE EXTERNAL YWxpY2U=\r\n")
+            reply = f.readline()
+        check("--backend: EXTERNAL refused as a failed login",
+              reply == b"x NO no auth server to check this login (popcheck proxy --backend)\r\n",
+              repr(reply))
+    finally:
+        check("--backend: exit 0", proc.stop() == 0)
+    logs = proc.log()
+    check("--backend: start-up warning about cram-md5", "enables cram-md5" in logs, logs[-800:])
 
 
 @client("imap", "fetchmail")
@@ -294,16 +441,26 @@ def msmtp_starttls_login(p, sink):
     return rc == 0 and smtp_ok(sessions, "alice@example.test"), (rc, err, masked(sessions))
 
 
-def run_clients(ports, sink):
+BUILT_IN = ("imaplib", "smtplib", "alpn")
+
+
+def run_clients(ports, sink, auth, target):
     results = {}
+    requests = {}
     for protocol, program, name, fn in CLIENTS:
-        if shutil.which(program) is None and program not in ("imaplib", "smtplib"):
+        if shutil.which(program) is None and program not in BUILT_IN:
             continue
+        before = len(auth.requests)
         try:
             results[name] = fn(ports, sink) if protocol == "smtp" else fn(ports)
         except (OSError, imaplib.IMAP4.error, smtplib.SMTPException) as e:
             results[name] = (False, ("exception", type(e).__name__, str(e)))
         take(sink)
+        requests[name] = len(auth.requests) - before
+    counted = [name for name in LOGINS if name in requests]
+    check(f"{target}: auth_http asked once for each login of the clients that count them",
+          sum(requests[n] for n in counted) == sum(LOGINS[n] for n in counted),
+          f"{[requests[n] for n in counted]} requests for {len(counted)} logins")
     return results
 
 
@@ -317,7 +474,7 @@ def main():
         if reason:
             print(f"SKIP: {reason}")
             return 77
-    for program in sorted({p for _, p, _, _ in CLIENTS} - {"imaplib", "smtplib"}):
+    for program in sorted({p for _, p, _, _ in CLIENTS} - set(BUILT_IN)):
         if shutil.which(program) is None:
             print(f"skipped: {program} is not installed")
     imap_port, pop3_port, smtp_port, auth_port = (h.free_port() for _ in range(4))
@@ -339,14 +496,14 @@ def main():
             try:
                 if target == "nginx":
                     inst.start(list(port_map.values()))
-                    results[target] = run_clients(port_map, sink)
+                    results[target] = run_clients(port_map, sink, auth, target)
                     inst.stop()
                 else:
                     proc = h.Popcheck(os.path.abspath(args.popcheck), inst.conf,
                                       list(port_map.values()), ["--log-level", "info"])
                     proc.start()
                     try:
-                        results[target] = run_clients(port_map, sink)
+                        results[target] = run_clients(port_map, sink, auth, target)
                     finally:
                         check("popcheck: exit 0 on SIGTERM", proc.stop() == 0, proc.log()[-800:])
                     logs = proc.log()
@@ -354,6 +511,8 @@ def main():
                           "secret" not in logs and "wrong" not in logs)
             finally:
                 inst.cleanup()
+        if "popcheck" in targets:
+            imap_backend_mode(os.path.abspath(args.popcheck), tmp, imap_port)
     finally:
         auth.stop()
         sink.stop()

@@ -30,15 +30,6 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180)
 endif()
-if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py)
-  # curl imap:// and Python imaplib through `popcheck proxy` and through nginx, compared
-  # (testdata/proxy/imap-clients, dovecot-imapd as the backend).
-  add_test(NAME "proxy-clients: imap"
-           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_imap_clients_test.py
-                   --popcheck $<TARGET_FILE:popcheck>)
-  set_tests_properties("proxy-clients: imap" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
-                       TIMEOUT 180)
-endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py)
   add_test(NAME "proxy-smtp-clients"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py
@@ -47,8 +38,9 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py)
                        TIMEOUT 180)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py)
-  # Real IMAP and SMTP clients (curl, imaplib, fetchmail; curl, smtplib, swaks, msmtp) through
-  # nginx and `popcheck proxy` with testdata/proxy/clients-mail: the same results and backend bytes.
+  # Real IMAP and SMTP clients (curl, imaplib, fetchmail, ALPN; curl, smtplib, swaks, msmtp)
+  # through nginx and `popcheck proxy` with testdata/proxy/clients-mail: the same results and
+  # backend bytes; IMAP under --backend.
   add_test(NAME "proxy-clients: mail"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
