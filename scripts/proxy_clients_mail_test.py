@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """Real IMAP and SMTP clients through real nginx 1.22.1 and through `popcheck proxy`, with the same
 configuration (testdata/proxy/clients-mail/), the same auth_http stub and the same backends: a
-private dovecot (IMAP) and the scripted SMTP backend of proxy_harness, which records what it
-receives. Each client must work
-against nginx, and get the same result through popcheck (what it fetched or its exit status and
+private dovecot (IMAP) and the scripted SMTP backend (scripts/lib/smtp_backend.py), which records
+what it receives. Each client must work against nginx, and get the same result through popcheck (what it fetched or its exit status and
 error text, and for SMTP every byte the backend received, XCLIENT included, once the clients' own
 Date/Message-ID values are masked).
 
@@ -14,7 +13,11 @@ mechanism, LIST, AUTH=LOGIN, STARTTLS, imaps://, a wrong password) and imaplib (
 AUTHENTICATE PLAIN, IMAP4_SSL), each login one auth_http request, and popcheck's --backend mode
 for IMAP; curl smtp:// (STARTTLS, smtps://, a wrong password), Python smtplib (STARTTLS with its
 preferred CRAM-MD5, SMTP_SSL with LOGIN, a wrong password), swaks (STARTTLS, AUTH PLAIN) and msmtp
-(STARTTLS, AUTH LOGIN). A client that is not installed is reported as skipped.
+(STARTTLS, AUTH LOGIN); on an SMTP server with nginx's default smtp_auth (11280/11281): curl
+smtp:// (its default mechanism without TLS, --ssl-reqd, smtps://), smtplib (the EHLO features
+before and after STARTTLS, LOGIN, a refused AUTH PLAIN) and a relay through smtp_auth none
+(11282); and popcheck's --backend mode for SMTP. A client that is not installed is reported as
+skipped.
 
 Exit 0 pass, 1 failure, 77 skipped (nginx, its mail module or dovecot missing).
 usage: proxy_clients_mail_test.py --popcheck BUILD/popcheck [--only nginx]
@@ -42,13 +45,14 @@ import proxy_harness as h  # noqa: E402
 CASE = os.path.join(h.REPO, "testdata", "proxy", "clients-mail")
 IMAP_PLAIN, IMAP_TLS, SMTP_PLAIN, SMTP_TLS = 11143, 11993, 11587, 11465
 IMAP_NO_CRAM, IMAP_NO_CRAM_TLS = 11160, 11161
+SMTP_DEFAULT, SMTP_DEFAULT_TLS, SMTP_NONE = 11280, 11281, 11282
 check = Checks()
 MAIL = (b"From: alice@example.test\r\nTo: bob@example.test\r\nSubject: through the proxy\r\n"
         b"\r\nhello\r\n.leading dot\r\n")
 
 
 def take(backend):
-    """Each connection's bytes the scripted SMTP backend (proxy_harness.SmtpBackend) received
+    """Each connection's bytes the scripted SMTP backend received
     since the last call."""
     with backend.lock:
         taken, backend.received[:] = list(backend.received), []
@@ -326,10 +330,10 @@ def masked(sessions):
     return [MASK.sub(lambda m: m.group(1) + b": *", s) for s in sessions]
 
 
-def with_message(fn):
+def with_message(fn, data=MAIL):
     tmp = tempfile.NamedTemporaryFile(prefix="popcheck-mail-", delete=False)
     try:
-        tmp.write(MAIL)
+        tmp.write(data)
         tmp.close()
         return fn(tmp.name)
     finally:
@@ -444,6 +448,120 @@ def msmtp_starttls_login(p, sink):
 BUILT_IN = ("imaplib", "smtplib", "alpn")
 
 
+# The SMTP server with nginx's default smtp_auth, and the smtp_auth none relay.
+RELAYED = b"From: a@example.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\nhello\r\n.dot\r\n"
+
+
+def relayed(sessions):
+    """One backend session that got RELAYED, dot-stuffed (its MAIL carries SIZE= here)."""
+    return len(sessions) == 1 and RELAYED.replace(b"\r\n.", b"\r\n..") in sessions[0]
+
+
+def curl_relay(url, *extra):
+    rc, _, err = with_message(lambda f: curl(
+        "--mail-from", "a@example.test", "--mail-rcpt", "b@example.test", "-T", f, url, *extra),
+        RELAYED)
+    return rc, err.strip()
+
+
+@client("smtp", "curl")
+def curl_smtp_default_mechanism(p, sink):
+    result = curl_relay(f"smtp://127.0.0.1:{p[SMTP_DEFAULT]}/client.test")
+    sessions = take(sink)
+    return result[0] == 0 and relayed(sessions), (result, sessions)
+
+
+@client("smtp", "curl")
+def curl_smtp_starttls_default_mechanism(p, sink):
+    result = curl_relay(f"smtp://127.0.0.1:{p[SMTP_DEFAULT]}/client.test", "--ssl-reqd")
+    sessions = take(sink)
+    return result[0] == 0 and relayed(sessions), (result, sessions)
+
+
+@client("smtp", "curl")
+def curl_smtps_default_mechanism(p, sink):
+    result = curl_relay(f"smtps://127.0.0.1:{p[SMTP_DEFAULT_TLS]}/client.test")
+    sessions = take(sink)
+    return result[0] == 0 and relayed(sessions), (result, sessions)
+
+
+@client("smtp", "smtplib")
+def smtplib_features_starttls_login(p, sink):
+    """What smtplib sees advertised before and after STARTTLS, then LOGIN and a relay."""
+    out = []
+    s = smtplib.SMTP("127.0.0.1", p[SMTP_DEFAULT], local_hostname="client.test", timeout=10)
+    s.ehlo()
+    out.append("features before TLS: " + " ".join(sorted(s.esmtp_features)))
+    s.starttls(context=h.unverified_tls())
+    s.ehlo()
+    out.append("features after TLS: " + " ".join(sorted(s.esmtp_features)))
+    out.append(s.login("alice", "secret"))
+    out.append(s.sendmail("a@example.test", ["b@example.test"], RELAYED))
+    out.append(s.quit())
+    sessions = take(sink)
+    return out[2] == (235, b"2.0.0 OK") and out[3] == {} and relayed(sessions), (out, sessions)
+
+
+@client("smtp", "smtplib")
+def smtplib_auth_plain_refused(p, sink):
+    # One AUTH by hand: smtplib's login() would try the next mechanism on the closed connection,
+    # and whether that ends in EOF or a reset is timing, not behaviour.
+    s = smtplib.SMTP("127.0.0.1", p[SMTP_DEFAULT], local_hostname="client.test", timeout=10)
+    s.ehlo()
+    reply = s.docmd("AUTH", "PLAIN " + smtplib.encode_base64(b"\0alice\0wrong", eol=""))
+    s.close()
+    sessions = take(sink)
+    return reply[0] == 535 and not sessions, (reply, sessions)
+
+
+@client("smtp", "smtplib")
+def smtplib_relay_smtp_auth_none(p, sink):
+    s = smtplib.SMTP("127.0.0.1", p[SMTP_NONE], local_hostname="client.test", timeout=10)
+    out = [s.sendmail("a@example.test", ["b@example.test"], RELAYED), s.quit()]
+    sessions = take(sink)
+    return out[0] == {} and relayed(sessions), (out, sessions)
+
+
+def smtp_backend_mode(popcheck, sink, smtp_port):
+    """--backend: without proxy_smtp_auth the backend would never see the password, so AUTH is
+    refused; with it, AUTH PLAIN carries the client's password to the backend."""
+    port, checked = h.free_port(), h.free_port()
+    conf = os.path.join(tempfile.mkdtemp(prefix="popcheck-smtp-backend-"), "nginx.conf")
+    with open(conf, "w") as fh:
+        fh.write(f"load_module {nginx_runner.MAIL_MODULE};\nevents {{}}\n"
+                 f"mail {{ server_name mail.example.test;\n"
+                 f"  server {{ listen 127.0.0.1:{port}; protocol smtp; smtp_auth plain none; }}\n"
+                 f"  server {{ listen 127.0.0.1:{checked}; protocol smtp; proxy_smtp_auth on; }} }}\n")
+    proc = h.Popcheck(popcheck, conf, [port, checked], ["--backend", f"127.0.0.1:{smtp_port}"])
+    proc.start()
+    try:
+        s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10)
+        s.ehlo()
+        reply = s.docmd("AUTH", "PLAIN AGFsaWNlAHNlY3JldA==")
+        check("--backend: SMTP AUTH refused without proxy_smtp_auth",
+              reply == (535, b"5.7.0 no auth server to check this login (popcheck proxy --backend)"),
+              str(reply))
+        s.close()
+        s = smtplib.SMTP("127.0.0.1", port, local_hostname="client.test", timeout=10)
+        s.docmd("MAIL", "FROM:<a@b>")
+        reply = s.docmd("RCPT", "TO:<c@d>")
+        check("--backend: smtp_auth none relay refused", reply[0] == 535, str(reply))
+        s.close()
+        take(sink)
+        s = smtplib.SMTP("127.0.0.1", checked, local_hostname="client.test", timeout=10)
+        s.ehlo()
+        reply = s.docmd("AUTH", "PLAIN AGFsaWNlAHNlY3JldA==")
+        check("--backend: proxy_smtp_auth logs in through the backend", reply == (235, b"2.0.0 OK"),
+              str(reply))
+        s.close()
+    finally:
+        check("--backend: exit 0", proc.stop() == 0)
+        shutil.rmtree(os.path.dirname(conf), ignore_errors=True)
+    received = b"".join(take(sink))
+    check("--backend: the backend got AUTH PLAIN with the client's password",
+          b"AUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n" in received, repr(received))
+
+
 def run_clients(ports, sink, auth, target):
     results = {}
     requests = {}
@@ -480,7 +598,10 @@ def main():
     imap_port, pop3_port, smtp_port, auth_port = (h.free_port() for _ in range(4))
     dovecot = dovecot_runner.Dovecot(pop3_port, h.USERS, h.MESSAGES, imap_port=imap_port)
     sink = h.SmtpBackend(smtp_port)
-    auth = auth_stub.AuthStub(auth_port, imap_port, h.USERS,
+    # smtp_auth none: nginx asks with no Auth-User; the stub's "" answer sends it to the backend.
+    none_ok = (f"HTTP/1.0 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\n"
+               f"Auth-Port: {smtp_port}\r\n\r\n").encode()
+    auth = auth_stub.AuthStub(auth_port, imap_port, h.USERS, responses={"": none_ok},
                               protocol_ports={"imap": imap_port, "smtp": smtp_port})
     env = type("Env", (), {"auth_port": auth_port, "backend_port": imap_port,
                            "auth_socket": "", "sockets_dir": "", "closed_port": 0})()
@@ -513,6 +634,7 @@ def main():
                 inst.cleanup()
         if "popcheck" in targets:
             imap_backend_mode(os.path.abspath(args.popcheck), tmp, imap_port)
+            smtp_backend_mode(os.path.abspath(args.popcheck), sink, smtp_port)
     finally:
         auth.stop()
         sink.stop()

@@ -6,8 +6,8 @@
 #                              (scripts/proxy_tls_extras_test.py)
 #   proxy-clients              curl and Python poplib sessions through `popcheck proxy`
 #                              (scripts/proxy_clients_test.py)
-#   proxy-smtp-clients         curl smtp:// and Python smtplib through real nginx and `popcheck
-#                              proxy`, same outcomes (scripts/proxy_smtp_clients_test.py)
+#   proxy-clients: mail        real IMAP and SMTP clients through real nginx and `popcheck
+#                              proxy`, same outcomes (scripts/proxy_clients_mail_test.py)
 # Skipped (77) when nginx's mail module or dovecot is missing. Ports 21000-21999, 127.0.0.1 only.
 # None of them is RUN_SERIAL: each test leases its ports (scripts/lib/nginx_runner.py free_port,
 # an flock per port), runs its own nginx, dovecot, stubs and temporary directories, and its reads
@@ -30,17 +30,10 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180)
 endif()
-if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py)
-  add_test(NAME "proxy-smtp-clients"
-           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_smtp_clients_test.py
-                   --popcheck $<TARGET_FILE:popcheck>)
-  set_tests_properties("proxy-smtp-clients" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
-                       TIMEOUT 180)
-endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py)
   # Real IMAP and SMTP clients (curl, imaplib, fetchmail, ALPN; curl, smtplib, swaks, msmtp)
   # through nginx and `popcheck proxy` with testdata/proxy/clients-mail: the same results and
-  # backend bytes; IMAP under --backend.
+  # backend bytes; IMAP and SMTP under --backend.
   add_test(NAME "proxy-clients: mail"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
