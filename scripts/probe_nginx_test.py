@@ -104,6 +104,8 @@ def run_probe(args, config, listener, port, fmt, out_path):
         cmd += ["--sni", "mail.example.test"]
     if args.cert:
         cmd += ["--cert", os.path.join(CERTS, "client.crt"), "--key", os.path.join(CERTS, "client.key")]
+    if args.step_timeout:
+        cmd += ["--step-timeout", str(args.step_timeout)]
     r = subprocess.run(cmd, capture_output=True, timeout=300, cwd=os.path.dirname(config))
     secrets_check.check(f"probe --format {fmt} stdout", r.stdout)
     secrets_check.check(f"probe --format {fmt} stderr", r.stderr)
@@ -237,6 +239,8 @@ def main():
     ap.add_argument("--dialogues", help="also `popcheck run DIR/*` on every listener of "
                                         "--dialogues-protocol (exit 0 wanted)")
     ap.add_argument("--dialogues-protocol", default="smtp")
+    ap.add_argument("--step-timeout", type=int,
+                    help="the probe's --step-timeout (ms), for a check that can only time out")
     ap.add_argument("cases", nargs="+")
     args = ap.parse_args()
     args.popcheck = os.path.abspath(args.popcheck)
