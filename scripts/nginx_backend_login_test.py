@@ -28,7 +28,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import nginx_runner  # noqa: E402
-from auth_stub import AuthStub  # noqa: E402
+from auth_stub import AuthStub, point_auth_http  # noqa: E402
 from smtp_backend import SmtpBackend  # noqa: E402
 from wire_common import LineConnection, Report, client_context, listener_is_tls  # noqa: E402
 
@@ -37,19 +37,6 @@ SKIP = 77
 USER, PASSWORD = "alice", "secret"
 HELO = "client.test"
 MAIL, RCPT = "MAIL FROM:<a@example.test>", "RCPT TO:<b@example.test>"
-_AUTH_HTTP_RE = re.compile(r"(?m)(^|[;{}\s])(auth_http\s+)([^\s;]+)")
-
-
-def point_auth_http(conf_dir, stub_port):
-    for root, _, files in os.walk(conf_dir):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, encoding="utf-8", errors="surrogateescape") as fh:
-                text = fh.read()
-            new = _AUTH_HTTP_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}127.0.0.1:{stub_port}/auth", text)
-            if new != text:
-                with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
-                    fh.write(new)
 
 
 def header_names(raw):

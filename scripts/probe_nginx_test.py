@@ -36,7 +36,6 @@ Run: /usr/bin/python3 scripts/probe_nginx_test.py --popcheck build/popcheck test
 import argparse
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "lib"))
 import auth_stub  # noqa: E402
+from auth_stub import point_auth_http  # noqa: E402
 import dovecot_runner  # noqa: E402
 import nginx_runner  # noqa: E402
 import secrets_check  # noqa: E402
@@ -56,7 +56,6 @@ SKIP = 77
 USER, PASSWORD = "alice", "secret"
 MESSAGES = {USER: ["Hello from popcheck.\r\n", ".a dot-stuffed line\r\nbye\r\n"]}
 CERTS = os.path.join(REPO, "testdata", "certs")
-_AUTH_HTTP_RE = re.compile(r"(?m)(^|[;{}\s])(auth_http\s+)([^\s;]+)")
 
 
 def load_schema():
@@ -64,19 +63,6 @@ def load_schema():
     with open(os.path.join(REPO, "schemas", "probe-report.schema.json")) as fh:
         schema = json.load(fh)
     return jsonschema.Draft202012Validator(schema)
-
-
-def point_auth_http(conf_dir, stub_port):
-    """Rewrite every auth_http of the running copy to the stub."""
-    for root, _, files in os.walk(conf_dir):
-        for name in files:
-            path = os.path.join(root, name)
-            with open(path, encoding="utf-8", errors="surrogateescape") as fh:
-                text = fh.read()
-            new = _AUTH_HTTP_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}127.0.0.1:{stub_port}/auth", text)
-            if new != text:
-                with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
-                    fh.write(new)
 
 
 PROTOCOLS = ("pop3", "imap", "smtp")

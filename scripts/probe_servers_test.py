@@ -382,8 +382,7 @@ class NginxImap:
         self.nginx = nginx_runner.Instance(case, {p: port for p in nginx_runner.ports_in(case)},
                                            runnable=True)
         self.nginx.__enter__()
-        import probe_nginx_test
-        probe_nginx_test.point_auth_http(self.nginx.conf_dir, self.stub_port)
+        auth_stub.point_auth_http(self.nginx.conf_dir, self.stub_port)
         self.nginx.start([port])
 
     def stop(self):

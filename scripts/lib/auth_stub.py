@@ -10,10 +10,28 @@ backend and Auth-Pass = the plaintext password (the backend port may differ by A
 
 import hashlib
 import hmac
+import os
+import re
 import socket
 import socketserver
 import threading
 import urllib.parse
+
+
+_AUTH_HTTP_RE = re.compile(r"(?m)(^|[;{}\s])(auth_http\s+)([^\s;]+)")
+
+
+def point_auth_http(conf_dir, stub_port):
+    """Rewrites every auth_http of a running copy of a configuration (conf_dir) to the stub."""
+    for root, _, files in os.walk(conf_dir):
+        for name in files:
+            path = os.path.join(root, name)
+            with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+                text = fh.read()
+            new = _AUTH_HTTP_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}127.0.0.1:{stub_port}/auth", text)
+            if new != text:
+                with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+                    fh.write(new)
 
 
 def _unescape(value):
