@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Fault injection on `popcheck proxy` (issue 6): N concurrent sessions (default 1000), healthy and
-faulty, through the proxy started on testdata/faults/nginx.conf, with a scripted backend and
-auth_http server that inject faults (scripts/lib/fault_servers.py, a process of its own). Every
-session asserts the bytes nginx 1.22.1 gives (scripts/lib/fault_scenarios.py holds the matrix).
+"""Fault injection on `popcheck proxy` (issues 6, 17): N concurrent sessions (default 1000), POP3,
+IMAP and SMTP, healthy and faulty, through the proxy started on testdata/faults/nginx.conf, with
+scripted backends (one per protocol) and an auth_http server that inject faults
+(scripts/lib/fault_servers.py, processes of their own). Every session asserts the bytes nginx
+1.22.1 gives (scripts/lib/fault_scenarios.py, fault_scenarios_imap.py, fault_scenarios_smtp.py
+hold the matrix).
 The mix runs `--rounds` times (default 2) after a warm-up of one session of each quick kind, and
 afterwards:
   * the proxy is alive, and exits 0 on SIGTERM; no [alert]/[emerg] line in its log;
@@ -18,7 +20,7 @@ are nginx's (the resource checks are popcheck's only). Ports 22000-22999 on 127.
 Exit 0 pass, 1 failure, 77 skipped.
 
 usage: proxy_faults_test.py --popcheck BUILD/popcheck [--target popcheck|nginx] [--sessions N]
-                            [--rounds N] [--markdown]
+                            [--rounds N] [--markdown] [--only REGEX] [--show-log]
 """
 
 import argparse
@@ -40,18 +42,32 @@ from checks import Checks  # noqa: E402
 import fault_backend  # noqa: E402
 import fault_client as fc  # noqa: E402
 import fault_scenarios as fs  # noqa: E402
+import fault_scenarios_imap  # noqa: E402
+import fault_scenarios_smtp  # noqa: E402
 import nginx_runner  # noqa: E402
 import proxy_harness  # noqa: E402
 import secrets_check  # noqa: E402
 
 CASE = os.path.join(proxy_harness.REPO, "testdata", "faults")
 PORTS = (22000, 22999)  # the faults helper's range
-LISTENS = {"plain": 22110, "tls": 22995, "passerr": 22111}  # as written in the case's nginx.conf
+LISTENS = {"plain": 22110, "tls": 22995, "passerr": 22111,  # as written in the case's nginx.conf
+           "imap": 22143, "imaps": 22993, "imap_passerr": 22144,
+           "smtp": 22025, "smtps": 22465, "smtp_passerr": 22026}
 TIMEOUT, PROXY_TIMEOUT, AUTH_TIMEOUT = 10.0, 3.0, 5.0  # as configured there (proxy_timeout: 22111)
 ROUND_LIMIT = 90.0  # a session that has not ended by then has hung
 RSS_SLACK_KIB = 16 * 1024
 LEAK_SLACK_KIB = 4 * 1024
 check = Checks(always_detail=True)
+SHOW_LOG = False
+MATRIX = fs.MATRIX + fault_scenarios_imap.MATRIX + fault_scenarios_smtp.MATRIX
+# The healthy sessions' shares of what the faults leave of a round (the rest: POP3's USER/PASS),
+# about a third per protocol.
+HEALTHY_SHARES = {"healthy_tls": 0.04, "healthy_stls": 0.03, "healthy_auth_plain": 0.05,
+                  "imap_healthy_plain": 0.21, "imap_healthy_tls": 0.04,
+                  "imap_healthy_starttls": 0.03, "imap_healthy_authenticate": 0.05,
+                  "smtp_healthy_plain": 0.21, "smtp_healthy_tls": 0.04,
+                  "smtp_healthy_starttls": 0.03, "smtp_healthy_auth_login": 0.05}
+PIPELINED = ("pipelined_relay", "imap_pipelined_login", "smtp_pipelined_login")
 
 
 def fd_count(pid):
@@ -66,16 +82,16 @@ def rss_kib(pid):
 
 
 def mix(n):
-    """n sessions: 14 per mille of each fault kind (at least one), the rest healthy."""
-    faults = [m for m in fs.MATRIX if not m.healthy]
-    per_fault = max(1, n * 14 // 1000)
+    """n sessions: 6 per mille of each fault kind (at least one), the rest healthy."""
+    faults = [m for m in MATRIX if not m.healthy]
+    per_fault = max(1, n * 6 // 1000)
     plan = [m for m in faults for _ in range(per_fault)]
-    healthy = {m.run.__name__: m for m in fs.MATRIX if m.healthy}
+    healthy = {m.run.__name__: m for m in MATRIX if m.healthy}
+    for name in (p for p in PIPELINED if p in healthy):
+        plan += [healthy[name]] * min(3, max(0, n - len(plan)))
     rest = max(0, n - len(plan))
-    plan += [healthy["pipelined_relay"]] * min(3, rest)
-    rest = max(0, n - len(plan))
-    for name, share in (("healthy_tls", 0.12), ("healthy_stls", 0.08), ("healthy_auth_plain", 0.15)):
-        plan += [healthy[name]] * int(rest * share)
+    for name, share in HEALTHY_SHARES.items():
+        plan += [healthy[name]] * int(rest * share) if name in healthy else []
     plan += [healthy["healthy_plain"]] * (n - len(plan))
     random.Random(6).shuffle(plan)  # faults interleaved with healthy sessions, reproducibly
     return plan
@@ -139,15 +155,19 @@ def judge(results, label, log):
     """One check per matrix row: every session as nginx (its bytes, its close within the timeout's
     window, and nginx's log line about it)."""
     by_port = log_lines(log)
-    by_row = collections.OrderedDict((m.name, []) for m in fs.MATRIX)
+    by_row = collections.OrderedDict((m.name, []) for m in MATRIX)
     for row, error, timing, ports in results:
         if not error and row.log and ports is not None:
             if not any(re.search(row.log, line) for line in by_port.get(ports, [])):
                 error = f"no log line /{row.log}/ for {ports}: {by_port.get(ports, [])[:3]}"
         by_row[row.name].append((error, timing))
+        if SHOW_LOG and len(by_row[row.name]) == 1 and ports is not None:
+            print(f"log of {row.name}:")
+            for line in by_port.get(ports, []):
+                print("    " + re.sub(r"^\S+ \S+ ", "", line))
     window = {"timeout": TIMEOUT, "proxy_timeout": PROXY_TIMEOUT, "auth_timeout": AUTH_TIMEOUT}
     summary = {}
-    for row in fs.MATRIX:
+    for row in MATRIX:
         outcomes = by_row[row.name]
         if not outcomes:
             continue
@@ -192,10 +212,11 @@ def steady_fds(pid, quiet=fault_backend.SLOW_LOGIN + 1.0, limit=20.0):
     return last
 
 
-def start_servers(backend, auth, dead):
-    """The backend and the auth server, each in a process of its own."""
+def start_servers(ports):
+    """The backends (POP3, IMAP, SMTP) and the auth server: two processes."""
     servers = []
-    for args in (["backend", backend], ["auth", auth, backend, dead]):
+    backends = [ports["backend"], ports["imap_backend"], ports["smtp_backend"]]
+    for args in (["backend", *backends], ["auth", ports["auth"], *backends, ports["dead"]]):
         servers.append(subprocess.Popen(
             [sys.executable, os.path.join(HERE, "lib", "fault_servers.py")] + [str(a) for a in args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True))
@@ -241,7 +262,7 @@ def log_checks(log, connections, plain_logins):
 
 def markdown(summary, label):
     print(f"\n| fault ({label}) | expected (nginx 1.22.1) | observed | pass |\n|---|---|---|---|")
-    for row in fs.MATRIX:
+    for row in MATRIX:
         if row.name in summary:
             observed, ok = summary[row.name]
             print(f"| {row.name} | {row.expected} | {observed} | {'yes' if ok else 'NO'} |")
@@ -251,7 +272,7 @@ def run(args, settings, pid, proc, read_log):
     """The warm-up and the rounds, with their checks; returns the number of connections made and
     the logins sent in AUTH PLAIN payloads. `pid` is popcheck's (None for nginx)."""
     asan = pid is not None and b"__asan_init" in open(args.popcheck, "rb").read()
-    warm = [m for m in fs.MATRIX if m.timer is None]
+    warm = [m for m in MATRIX if m.timer is None]
     results, _ = asyncio.run(run_round(settings, warm, pid))
     if pid:
         base_fds, base_rss = steady_fds(pid), rss_kib(pid)
@@ -313,7 +334,16 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--markdown", action="store_true", help="print the fault matrix as a table")
     ap.add_argument("--keep-log", metavar="FILE", help="copy the proxy's (or nginx's) log here")
+    ap.add_argument("--only", metavar="REGEX", help="only the matrix rows whose name matches")
+    ap.add_argument("--show-log", action="store_true",
+                    help="print the log lines of one session of each row (where the regexps come from)")
     args = ap.parse_args()
+    global MATRIX, SHOW_LOG
+    SHOW_LOG = args.show_log
+    if args.only:
+        MATRIX = [m for m in MATRIX if re.search(args.only, m.name)]
+        if not any(m.run.__name__ == "healthy_plain" for m in MATRIX):
+            MATRIX.append(next(m for m in fs.MATRIX if m.run.__name__ == "healthy_plain"))
     args.popcheck = os.path.abspath(args.popcheck)
     if args.target == "nginx" and nginx_runner.available():
         print(f"SKIP: {nginx_runner.available()}")
@@ -322,15 +352,14 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     taken = set()
     ports = {}
-    for name in ("backend", "auth", "dead", *LISTENS):
+    for name in ("backend", "imap_backend", "smtp_backend", "auth", "dead", *LISTENS):
         ports[name] = nginx_runner.free_port(*PORTS, taken=taken)
         taken.add(ports[name])
-    servers = start_servers(ports["backend"], ports["auth"], ports["dead"])
+    servers = start_servers(ports)
     tmp = prepare(ports["auth"])
     inst = nginx_runner.Instance(tmp, {LISTENS[k]: ports[k] for k in LISTENS}, runnable=True)
     listen = [ports[k] for k in LISTENS]
-    settings = fc.Settings(ports["plain"], ports["tls"], ports["passerr"], TIMEOUT, PROXY_TIMEOUT,
-                           AUTH_TIMEOUT)
+    settings = fc.Settings({k: ports[k] for k in LISTENS}, TIMEOUT, PROXY_TIMEOUT, AUTH_TIMEOUT)
     started = time.monotonic()
     proc = None
     try:

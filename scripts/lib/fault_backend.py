@@ -1,4 +1,6 @@
 """A scripted POP3 backend with faults, for scripts/proxy_faults_test.py. Python 3 stdlib, asyncio.
+(fault_backend_imap.py and fault_backend_smtp.py are its IMAP and SMTP siblings: the same logins,
+messages and kinds.)
 
 Every login names its own behaviour and mailbox: `KIND.SIZE.SEED` (e.g. `ok.4194304.7`) has one
 message, `message(SIZE, SEED)`, so the client knows the bytes it must receive without any shared
