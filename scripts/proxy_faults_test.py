@@ -67,7 +67,7 @@ HEALTHY_SHARES = {"healthy_tls": 0.04, "healthy_stls": 0.03, "healthy_auth_plain
                   "imap_healthy_starttls": 0.03, "imap_healthy_authenticate": 0.05,
                   "smtp_healthy_plain": 0.21, "smtp_healthy_tls": 0.04,
                   "smtp_healthy_starttls": 0.03, "smtp_healthy_auth_login": 0.05}
-PIPELINED = ("pipelined_relay", "imap_pipelined_login", "smtp_pipelined_login")
+FEW = ("pipelined_relay", "imap_pipelined_login", "imap_login_literals", "smtp_pipelined_login")
 
 
 def fd_count(pid):
@@ -87,7 +87,7 @@ def mix(n):
     per_fault = max(1, n * 6 // 1000)
     plan = [m for m in faults for _ in range(per_fault)]
     healthy = {m.run.__name__: m for m in MATRIX if m.healthy}
-    for name in (p for p in PIPELINED if p in healthy):
+    for name in (p for p in FEW if p in healthy):  # 3 of each
         plan += [healthy[name]] * min(3, max(0, n - len(plan)))
     rest = max(0, n - len(plan))
     for name, share in HEALTHY_SHARES.items():

@@ -85,6 +85,19 @@ async def imap_pipelined_login(x):
     await x.closed()
 
 
+async def imap_login_literals(x):
+    # LOGIN with two synchronizing literals: `+ OK` for each, then the backend's OK.
+    await connect(x)
+    await x.hold()
+    login = b"ok.700.%d" % x.index
+    await x.command(b"a LOGIN {%d}\r\n" % len(login), b"+ OK\r\n")
+    await x.command(login + b" {%d}\r\n" % len(PASSWORD), b"+ OK\r\n")
+    await x.command(PASSWORD.encode() + b"\r\n", backend.logged_in(b"a"))
+    await x.command(b"c FETCH 1 BODY[]\r\n", backend.fetch_reply(b"c", 700, x.index))
+    await x.command(b"d LOGOUT\r\n", backend.logout_reply(b"d"))
+    await x.closed()
+
+
 # ---- backend and auth_http faults ----------------------------------------------------------------
 async def login_fault(x, kind, reply=INTERNAL, which="imap"):
     await connect(x, which)
@@ -155,6 +168,10 @@ async def imap_auth_close(x):
     await login_fault(x, "close")
 
 
+async def imap_auth_half(x):
+    await login_fault(x, "half")
+
+
 async def imap_auth_deny(x):
     await login_fault(x, "deny", b"a NO Invalid login or password\r\n")
 
@@ -178,6 +195,14 @@ async def imap_gone_during_auth_http(x):
     await x.hold()
     await login(x, "authslow")
     await asyncio.sleep(0.3)
+    x.abort()
+
+
+async def imap_gone_during_backend_login(x):
+    await connect(x)
+    await x.hold()
+    await login(x, "slow")
+    await asyncio.sleep(0.5)
     x.abort()
 
 
@@ -295,6 +320,8 @@ MATRIX = [
           None, DONE),
     Fault("IMAP healthy: LOGIN, SELECT, LOGOUT in one write", imap_pipelined_login, True,
           "the backend's replies to all three", None, DONE),
+    Fault("IMAP healthy: LOGIN with literals", imap_login_literals, True,
+          "`+ OK` for each literal, then the backend's OK and FETCH reply", None, DONE),
     Fault("IMAP: backend refuses the login (NO)", imap_backend_refuses, False, INTERNAL_TEXT, None,
           fs.log_upstream_invalid("error", REFUSED)),
     Fault("IMAP: backend refuses, proxy_pass_error_message on", imap_backend_refuses_passerr, False,
@@ -321,6 +348,7 @@ MATRIX = [
           fs.LOG_AUTH_TIMEOUT),
     Fault("IMAP: auth_http closes without answering", imap_auth_close, False, INTERNAL_TEXT, None,
           None),
+    Fault("IMAP: auth_http closes mid-header", imap_auth_half, False, INTERNAL_TEXT, None, None),
     Fault("IMAP: auth_http refuses", imap_auth_deny, False,
           "`a NO Invalid login or password`, close", None, fs.LOG_DENIED),
     Fault("IMAP: client resets before reading the greeting", imap_reset_before_greeting, False,
@@ -329,6 +357,9 @@ MATRIX = [
           None, fs.LOG_CLIENT_RESET),
     Fault("IMAP: client resets during the auth_http request", imap_gone_during_auth_http, False,
           "-", None, CLIENT_GONE),
+    # As POP3's: the reset is seen when the relay starts, or the loaded backend's login times out.
+    Fault("IMAP: client resets during the backend login", imap_gone_during_backend_login, False,
+          "-", None, CLIENT_GONE + r"|\[info\] .*upstream timed out"),
     Fault("IMAP: client resets mid-FETCH (4 MiB)", imap_gone_mid_fetch, False, "-", None,
           CLIENT_GONE),
     Fault("IMAP: client resets during the STARTTLS handshake", imap_gone_during_starttls, False,

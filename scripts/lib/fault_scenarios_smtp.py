@@ -176,6 +176,10 @@ async def smtp_auth_close(x):
     await login_fault(x, "close")
 
 
+async def smtp_auth_half(x):
+    await login_fault(x, "half")
+
+
 async def smtp_auth_deny(x):
     await login_fault(x, "deny", b"535 5.7.0 Invalid login or password\r\n")
 
@@ -199,6 +203,14 @@ async def smtp_gone_during_auth_http(x):
     await x.hold()
     await auth_plain(x, "authslow")
     await asyncio.sleep(0.3)
+    x.abort()
+
+
+async def smtp_gone_during_backend_login(x):
+    await connect(x)
+    await x.hold()
+    await auth_plain(x, "slow")
+    await asyncio.sleep(0.5)
     x.abort()
 
 
@@ -260,6 +272,17 @@ async def smtp_pipelined_prelogin(x):
     if not want.startswith(got) or len(got) > len(want):
         raise Fail(f"got {fc.short(bytes(got[-80:]))} ({len(got)} bytes), not a prefix of 682 "
                    "250 and 500")
+
+
+async def smtp_pipelined_behind_refused_mail(x):
+    # At `info`, nginx logs a refused MAIL with the whole buffer's CR and LF turned into '_', in
+    # place (ngx_mail_smtp_log_rejected_command): the NOOP behind it loses its line end, is not
+    # answered, and runs into the next line (`NOOP__QUIT`: invalid).
+    await connect(x)
+    await x.hold()
+    await x.command(b"MAIL FROM:<a@b>\r\nNOOP\r\n", b"530 5.7.1 Authentication required\r\n")
+    await x.command(b"QUIT\r\n", INVALID)
+    await quit(x)
 
 
 async def smtp_slowloris(x):
@@ -335,6 +358,7 @@ MATRIX = [
           fs.LOG_AUTH_TIMEOUT),
     Fault("SMTP: auth_http closes without answering", smtp_auth_close, False, INTERNAL_TEXT, None,
           None),
+    Fault("SMTP: auth_http closes mid-header", smtp_auth_half, False, INTERNAL_TEXT, None, None),
     Fault("SMTP: auth_http refuses", smtp_auth_deny, False,
           "`535 5.7.0 Invalid login or password`, close", None, fs.LOG_DENIED),
     Fault("SMTP: client resets before reading the greeting", smtp_reset_before_greeting, False,
@@ -343,6 +367,8 @@ MATRIX = [
           fs.LOG_CLIENT_RESET),
     Fault("SMTP: client resets during the auth_http request", smtp_gone_during_auth_http, False,
           "-", None, CLIENT_GONE),
+    Fault("SMTP: client resets during the backend login", smtp_gone_during_backend_login, False,
+          "-", None, CLIENT_GONE + r"|\[info\] .*upstream timed out"),
     Fault("SMTP: client resets mid-DATA (4 MiB)", smtp_gone_mid_data, False, "-", None,
           CLIENT_GONE),
     Fault("SMTP: client resets during the STARTTLS handshake", smtp_gone_during_starttls, False,
@@ -358,6 +384,10 @@ MATRIX = [
     Fault("SMTP: 10,000 pipelined NOOPs before login", smtp_pipelined_prelogin, False,
           "682 `250 2.0.0 OK`, `500 5.5.1 Invalid command` (a line straddles the 4096-byte buffer), "
           "close with RST (the client sees a prefix)", None, fs.LOG_TOO_LONG),
+    Fault("SMTP: NOOP pipelined behind a refused MAIL", smtp_pipelined_behind_refused_mail, False,
+          "`530 5.7.1 Authentication required` only; the next QUIT gets `500 5.5.1 Invalid "
+          "command` (the NOOP lost its line end), the one after it `221`", None,
+          r'\[info\] .*client was rejected: "MAIL FROM:<a@b>__NOOP__" while in auth state'),
     Fault("SMTP: slowloris", smtp_slowloris, False,
           "nothing; close `timeout` after the greeting", "timeout", fs.LOG_CLIENT_TIMEOUT),
     Fault("SMTP: TLS handshake garbage on a `listen ssl` port", smtp_tls_garbage, False,
