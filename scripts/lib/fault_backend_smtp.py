@@ -18,6 +18,7 @@ digits), so the client can tell that the relay kept every byte. KIND:
 """
 
 import asyncio
+import functools
 import hashlib
 import re
 
@@ -31,6 +32,7 @@ REFUSAL = b"550 5.7.0 xclient denied\r\n"
 UNEXPECTED = b"554 5.5.1 fault backend: not what nginx sends\r\n"
 
 
+@functools.lru_cache(maxsize=32)
 def stuffed(text):
     """The DATA transfer of `text` (CRLF lines): dot-stuffed (RFC 5321 4.5.2), then `.`."""
     return (b"\r\n" + text).replace(b"\r\n.", b"\r\n..")[2:] + b".\r\n"

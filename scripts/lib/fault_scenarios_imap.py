@@ -144,12 +144,13 @@ async def imap_backend_reset_mid_fetch(x):
 
 
 async def imap_backend_stalls(x):
+    # FETCH pipelined behind LOGIN (see smtp_backend_stalls).
     await connect(x, "imap_passerr")
     await x.hold()
-    await login(x, "stall", 1000, x.index)
+    await x.send(b"a LOGIN stall.1000.%d %s\r\nc FETCH 1 BODY[]\r\n" % (x.index, PASSWORD.encode()))
+    sent = x.sent_at
     await x.expect(backend.logged_in(b"a"))
-    await x.send(b"c FETCH 1 BODY[]\r\n")
-    await x.closed(since=x.sent_at)
+    await x.closed(since=sent)
 
 
 async def imap_auth_500(x):
@@ -338,7 +339,8 @@ MATRIX = [
     Fault("IMAP: backend resets mid-FETCH", imap_backend_reset_mid_fetch, False,
           "a strict prefix of the FETCH reply, then the close", None, fs.LOG_RELAY_UPSTREAM_RESET),
     Fault("IMAP: backend stalls after FETCH", imap_backend_stalls, False,
-          "nothing; close `proxy_timeout` after the FETCH", "proxy_timeout", fs.LOG_IDLE),
+          "no reply to FETCH; close `proxy_timeout` after the relay began", "proxy_timeout",
+          fs.LOG_IDLE),
     Fault("IMAP: auth_http answers HTTP 500", imap_auth_500, False, INTERNAL_TEXT, None,
           fs.LOG_AUTH_500),
     Fault("IMAP: auth_http sends garbage headers", imap_auth_garbage, False, INTERNAL_TEXT, None,
