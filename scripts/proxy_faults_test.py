@@ -69,6 +69,9 @@ HEALTHY_SHARES = {"healthy_tls": 0.04, "healthy_stls": 0.03, "healthy_auth_plain
                   "imap_healthy_starttls": 0.03, "imap_healthy_authenticate": 0.05,
                   "smtp_healthy_plain": 0.21, "smtp_healthy_tls": 0.04,
                   "smtp_healthy_starttls": 0.03, "smtp_healthy_auth_login": 0.05}
+# The healthy rows whose AUTH PLAIN (or AUTHENTICATE PLAIN) payload carries `ok.SIZE.INDEX`
+AUTH_PLAIN_ROWS = ("healthy_auth_plain", "imap_healthy_authenticate", "smtp_healthy_plain",
+                   "smtp_healthy_tls", "smtp_healthy_starttls")
 FEW = ("pipelined_relay", "imap_pipelined_login", "imap_login_literals", "smtp_pipelined_login")
 
 
@@ -301,7 +304,9 @@ def run(args, settings, pid, proc, read_log):
     for n in range(1, args.rounds + 1):
         plan = mix(args.sessions)
         logins |= {f"ok.{fc.size_for(i)}.{i}" for i, row in enumerate(plan)
-                   if row.run is fs.healthy_auth_plain}
+                   if row.run.__name__ in AUTH_PLAIN_ROWS}
+        logins |= {f"ok.50.{i}" for i, row in enumerate(plan)
+                   if row.run.__name__ == "smtp_pipelined_login"}
         started = time.monotonic()
         results, (peak, peak_rss) = asyncio.run(run_round(settings, plan, pid))
         connections += len(plan)
