@@ -1,7 +1,6 @@
+#include <algorithm>
 #include <popcheck/smtp/session.hpp>
 #include <popcheck/util/base64.hpp>
-
-#include <algorithm>
 
 namespace popcheck::smtp {
 namespace {
@@ -304,8 +303,9 @@ Session::Result Session::cmd_mail() {
     if (settings().info_log) {
       // nginx turns CR and LF of the whole buffer into '_' for that line, in place: a command
       // pipelined behind the MAIL loses its line end and runs into the next one.
-      std::replace_if(m_buffer.get(), m_buffer.get() + m_last,
-                      [](char ch) { return ch == '\r' || ch == '\n'; }, '_');
+      std::replace_if(
+          m_buffer.get(), m_buffer.get() + m_last, [](char ch) { return ch == '\r' || ch == '\n'; },
+          '_');
     }
     m_out = k_auth_required;
     return Result::ok;
