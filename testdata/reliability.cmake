@@ -21,9 +21,10 @@ add_test(NAME "probe-tls: verification"
 set_tests_properties("probe-tls: verification" PROPERTIES LABELS "reliability;probe" SKIP_RETURN_CODE 77
                      TIMEOUT 300)
 # Fault injection on the proxy (label `faults`; scripts/proxy_faults_test.py, docs/reliability.md):
-#   faults: proxy      1000 concurrent sessions, healthy and faulty, twice, through `popcheck
-#                      proxy` on testdata/faults/nginx.conf: nginx's reply for every fault, correct
-#                      bytes for every healthy session, descriptors and memory back to the baseline
+#   faults: proxy      1000 concurrent sessions, POP3, IMAP and SMTP, healthy and faulty, twice,
+#                      through `popcheck proxy` on testdata/faults/nginx.conf: nginx's reply for
+#                      every fault, correct bytes for every healthy session, descriptors and memory
+#                      back to the baseline
 #   faults: nginx      the same sessions through real nginx 1.22.1 (the expectations are nginx's)
 add_test(NAME "faults: proxy"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_faults_test.py

@@ -11,8 +11,9 @@ The behaviour is chosen by the first word of the login (fault_backend's `KIND.SI
   close     reads the request and closes without a byte
   half      sends half of a header line, then closes
   authslow  answers OK after SLOW_ANSWER seconds (clients give up while they wait)
-  otherwise OK with the backend's address and Auth-Pass, if the password is fault_backend.PASSWORD;
-            else `Auth-Status: Invalid login or password`
+  otherwise OK with the address of the backend of the request's Auth-Protocol (pop3, imap, smtp)
+            and Auth-Pass, if the password is fault_backend.PASSWORD; else
+            `Auth-Status: Invalid login or password`
 """
 
 import asyncio
@@ -39,9 +40,9 @@ def headers(raw):
 
 
 class AuthHttp:
-    def __init__(self, port, backend_port, dead_port):
+    def __init__(self, port, pop3_port, imap_port, smtp_port, dead_port):
         self.port = port
-        self.backend_port = backend_port
+        self.backend_ports = {"pop3": pop3_port, "imap": imap_port, "smtp": smtp_port}
         self.dead_port = dead_port
         self.served = 0
         self.server = None
@@ -71,7 +72,8 @@ class AuthHttp:
                       "dead": self.ok(self.dead_port)}.get(kind)
             if answer is None:
                 good = auth_stub._unescape(h.get("auth-pass", "")) == fault_backend.PASSWORD
-                answer = self.ok(self.backend_port) if good else REFUSAL
+                port = self.backend_ports.get(h.get("auth-protocol"), self.dead_port)
+                answer = self.ok(port) if good else REFUSAL
             writer.write(answer)
             await writer.drain()
         except (ConnectionError, asyncio.TimeoutError, asyncio.IncompleteReadError,

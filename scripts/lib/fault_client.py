@@ -42,8 +42,11 @@ def tls_context():
 class Settings:
     """What sessions need to know: ports, the configuration's timeouts, the concurrency barrier."""
 
-    def __init__(self, plain, tls, passerr, timeout, proxy_timeout, auth_timeout):
-        self.plain, self.tls, self.passerr = plain, tls, passerr  # passerr: proxy_timeout is here
+    def __init__(self, ports, timeout, proxy_timeout, auth_timeout):
+        # POP3's listen ports; `ports` also has imap, imaps, imap_passerr, smtp, smtps, smtp_passerr
+        # (passerr: proxy_pass_error_message and the short proxy_timeout are there)
+        self.plain, self.tls, self.passerr = ports["plain"], ports["tls"], ports["passerr"]
+        self.ports = ports
         self.timeout, self.proxy_timeout, self.auth_timeout = timeout, proxy_timeout, auth_timeout
         self.barrier = None     # asyncio.Event: every session is connected
         self.arrived = 0
@@ -71,7 +74,8 @@ class Session:
         self.counted = False
 
     # ---- plumbing ------------------------------------------------------------------------------
-    async def connect(self, port=None, tls=False, greeting=True):
+    async def connect(self, port=None, tls=False, greeting=GREETING):
+        """Connects (to POP3's plain port by default) and expects `greeting` (None: none)."""
         async with self.s.connect_gate:
             self.connect_at = time.monotonic()
             self.reader, self.writer = await asyncio.wait_for(asyncio.open_connection(
@@ -83,7 +87,7 @@ class Session:
             self.ports = (self.writer.get_extra_info("sockname")[1],
                           self.writer.get_extra_info("peername")[1])
             if greeting:
-                await self.expect(GREETING)
+                await self.expect(greeting)
 
     async def hold(self):
         """Wait until every session is connected (bounded), so that all are open at once."""
@@ -110,15 +114,15 @@ class Session:
             return data
 
     async def expect(self, want):
-        got = b""
+        got = bytearray()  # (replies of MiB: no quadratic copying)
         while len(got) < len(want):
             chunk = await self.read(len(want) - len(got))
             if not chunk:
-                raise Fail(f"{self.end()} after {short(got)}, expected {short(want)}")
+                raise Fail(f"{self.end()} after {short(bytes(got))}, expected {short(want)}")
             got += chunk
         if got != want:
             at = next(i for i in range(len(want)) if got[i] != want[i])
-            raise Fail(f"got {short(got[at:])} at byte {at}, expected {short(want[at:])}")
+            raise Fail(f"got {short(bytes(got[at:]))} at byte {at}, expected {short(want[at:])}")
 
     async def send(self, data):
         self.sent_at = time.monotonic()  # before the write: a busy client loop only adds time

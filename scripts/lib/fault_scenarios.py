@@ -329,6 +329,38 @@ DONE = r"\[info\] .*proxied session done"
 CLIENT_GONE = (r"\[info\] .*(send|recv)\(\) failed \((104: Connection reset by peer|32: Broken pipe)\)"
                r" while proxying and (sending to|reading from) client")
 INTERNAL_TEXT = "`-ERR internal server error`, close"
+# nginx's lines that every protocol shares (the IMAP and SMTP rows use them too)
+LOG_UPSTREAM_RESET = (r"\[error\] .*recv\(\) failed \(104: Connection reset by peer\) while reading "
+                      r"response from upstream")
+LOG_UPSTREAM_REFUSED = (r"\[error\] .*recv\(\) failed \(111: Connection refused\) while reading "
+                        r"response from upstream")
+LOG_RELAY_UPSTREAM_RESET = (r"\[error\] .*recv\(\) failed \(104: Connection reset by peer\) while "
+                            r"proxying and reading from upstream")
+LOG_IDLE = r"\[info\] .*client timed out \(110: Connection timed out\) while proxying"
+LOG_AUTH_500 = (r"\[error\] .*auth http server 127\.0\.0\.1:\d+ did not send server or port while "
+                r"in http auth state")
+LOG_AUTH_GARBAGE = (r"\[error\] .*auth http server 127\.0\.0\.1:\d+ sent invalid header in response "
+                    r"while in http auth state")
+LOG_AUTH_TIMEOUT = (r"\[error\] .*auth http server 127\.0\.0\.1:\d+ timed out \(110: Connection "
+                    r"timed out\) while in http auth state")
+LOG_DENIED = r'\[info\] .*client login failed: "Invalid login or password" while in http auth state'
+LOG_CLIENT_RESET = (r"\[info\] .*recv\(\) failed \(104: Connection reset by peer\) while in auth "
+                    r"state")
+LOG_STARTTLS_GONE = (r"\[info\] .*peer closed connection in SSL handshake \(104: Connection reset by "
+                     r"peer\) while in starttls state")
+LOG_TOO_LONG = r"\[info\] .*client sent too long command"
+LOG_CLIENT_TIMEOUT = (r"\[info\] .*client timed out \(110: Connection timed out\) while in auth "
+                      r"state")
+LOG_TLS_GARBAGE = (r"\[info\] .*SSL_do_handshake\(\) failed \(SSL: error:0A0000F4:SSL routines::"
+                   r"unexpected message\) while SSL handshaking")
+
+
+def log_upstream_invalid(level, reply):
+    """nginx's line for a backend reply it does not accept (`reply`: a regular expression)."""
+    return (rf'\[{level}\] .*upstream sent invalid response: "{reply}" while reading response from '
+            r"upstream")
+
+
 MATRIX = [
     Fault("healthy: USER/PASS, RETR (50 B - 4 MiB)", healthy_plain, True,
           "`+OK Logged in.`, RETR relayed byte for byte (SHA-256 equal), QUIT, close", None, DONE),

@@ -264,10 +264,11 @@ ServerPlan server_plan(const model::EffectiveServer& s, const std::string& conf_
 }
 
 std::expected<SmtpServerPlan, std::string> smtp_plan(const model::EffectiveServer& s,
-                                                     const ServerPlan& plan) {
+                                                     const ServerPlan& plan, LogLevel log_level) {
   SmtpServerPlan smtp;
   auto settings = smtp::session_settings(s);
   settings.auth_server_name = plan.session.auth_server_name;
+  settings.info_log = log_level <= LogLevel::info;
   if (settings.resolver) {
     auto resolver = parse_resolver(s.resolver.value);
     if (!resolver) {
@@ -435,7 +436,7 @@ std::expected<ProxyPlan, std::string> build_proxy_plan(const conf::ConfTree& tre
     plan.servers.push_back(
         server_plan(s, tree.conf_prefix, options.backend.has_value() && !smtp, plan.warnings));
     if (smtp) {
-      auto smtp_server = smtp_plan(s, plan.servers.back());
+      auto smtp_server = smtp_plan(s, plan.servers.back(), plan.log_level);
       if (!smtp_server) {
         return std::unexpected(smtp_server.error());
       }

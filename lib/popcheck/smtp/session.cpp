@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <popcheck/smtp/session.hpp>
 #include <popcheck/util/base64.hpp>
 
@@ -299,6 +300,13 @@ std::string Session::command_text() const {
 Session::Result Session::cmd_mail() {
   if (!settings().auth_methods.has(model::AuthMethod::none)) {
     log(LogLevel::info, "client was rejected: \"" + logged_buffer() + "\"", k_in_auth_state);
+    if (settings().info_log) {
+      // nginx turns CR and LF of the whole buffer into '_' for that line, in place: a command
+      // pipelined behind the MAIL loses its line end and runs into the next one.
+      std::replace_if(
+          m_buffer.get(), m_buffer.get() + m_last, [](char ch) { return ch == '\r' || ch == '\n'; },
+          '_');
+    }
     m_out = k_auth_required;
     return Result::ok;
   }

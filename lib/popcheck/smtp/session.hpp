@@ -47,6 +47,9 @@ struct SessionSettings {
   bool resolver = false;                      // `resolver` is set (not off)
   std::string server_name;
   std::string auth_server_name; // auth_http peer "host:port", for log texts
+  // error_log logs at info (or debug): ngx_mail_smtp_log_rejected_command() then rewrites the
+  // input buffer in place, which changes what a pipelined command after a refused MAIL means.
+  bool info_log = false;
 };
 
 SessionSettings session_settings(const model::EffectiveServer& server);
