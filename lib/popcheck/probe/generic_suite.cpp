@@ -9,6 +9,7 @@
 #include <mutex>
 #include <popcheck/probe/generic_check.hpp>
 #include <popcheck/probe/generic_suite.hpp>
+#include <popcheck/probe/imap_generic_check.hpp>
 #include <sstream>
 #include <thread>
 
@@ -270,7 +271,7 @@ std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Vari
                                                 const GenericOptions& generic) {
   SuiteOptions options;
   options.tls = generic.tls;
-  options.read_only = generic.read_only;
+  options.read_only = generic.read_only.value_or(false);
   if (const auto u = variables.find("user"); u != variables.end()) {
     options.user = u->second.text;
   }
@@ -341,15 +342,26 @@ std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Vari
   return results;
 }
 
-std::optional<std::string> dele_warning(const std::vector<CheckResult>& checks) {
-  const bool deleted = std::any_of(checks.begin(), checks.end(), [](const auto& c) {
-    return c.name.starts_with("dele-") && c.outcome != Outcome::skip;
-  });
-  if (!deleted) {
-    return std::nullopt;
+std::optional<std::string> write_warning(const std::vector<CheckResult>& checks) {
+  const auto ran = [&checks](const auto& is_write) {
+    return std::any_of(checks.begin(), checks.end(), [&](const CheckResult& c) {
+      return is_write(c.name) && c.outcome != Outcome::skip;
+    });
+  };
+  if (ran([](const std::string& name) { return name.starts_with("dele-"); })) {
+    return "the DELE checks marked a message deleted in sessions that ended with RSET and QUIT "
+           "(nothing was deleted); --read-only skips them";
   }
-  return "the DELE checks marked a message deleted in sessions that ended with RSET and QUIT "
-         "(nothing was deleted); --read-only skips them";
+  const auto imap = imap_write_checks();
+  if (ran([&imap](const std::string& name) {
+        return std::any_of(imap.begin(), imap.end(),
+                           [&name](const ImapCheckSpec& spec) { return spec.name == name; });
+      })) {
+    return "--no-read-only: the APPEND, STORE and EXPUNGE checks appended messages of their own "
+           "to INBOX and expunged them again (any left behind is named in its check's "
+           "transcript)";
+  }
+  return std::nullopt;
 }
 
 } // namespace popcheck::probe
