@@ -15,34 +15,8 @@
 namespace popcheck::probe {
 namespace {
 
-long long ms_between(Deadline from, Deadline to) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
-}
-
-Outcome outcome_of(const Verdict& v, Level level) {
-  switch (v.kind) {
-  case Verdict::Kind::ok:
-    return Outcome::pass;
-  case Verdict::Kind::skipped:
-    return Outcome::skip;
-  case Verdict::Kind::error:
-    return Outcome::error;
-  case Verdict::Kind::violated:
-    break;
-  }
-  return level == Level::must     ? Outcome::fail
-         : level == Level::should ? Outcome::warn
-                                  : Outcome::info;
-}
-
 CheckResult header(const ImapCheckSpec& spec) {
-  CheckResult result;
-  result.name = spec.name;
-  result.description =
-      spec.requirement + " (" + spec.reference + ", " + to_string(spec.level) + ")";
-  result.reference = spec.reference;
-  result.level = to_string(spec.level);
-  return result;
+  return check_header(spec.name, spec.requirement, spec.reference, spec.level);
 }
 
 struct Runner {
@@ -63,18 +37,7 @@ struct Runner {
                                start + run.check_deadline, secrets);
       verdict = spec.run(context);
     }
-    result.outcome = outcome_of(verdict, spec.level);
-    result.message = scrub(verdict.message, secrets);
-    if (result.outcome != Outcome::pass && result.outcome != Outcome::skip) {
-      result.transcript.push_back({TranscriptEntry::Direction::info, false,
-                                   std::string(result.outcome == Outcome::fail   ? "FAILED: "
-                                               : result.outcome == Outcome::warn ? "WARNING: "
-                                               : result.outcome == Outcome::info ? "NOTE: "
-                                                                                 : "ERROR: ") +
-                                       result.message,
-                                   ms_between(start, time.now())});
-    }
-    result.duration_ms = ms_between(start, time.now());
+    finish_check(result, verdict, spec.level, start, time, secrets);
     return result;
   }
 
