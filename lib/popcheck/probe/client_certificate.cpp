@@ -8,7 +8,9 @@ namespace popcheck::probe {
 
 std::string_view certificate_refusal(const model::EffectiveServer& server) {
   const auto protocol = server.protocol.value_or("pop3");
-  return protocol == "imap" ? imap::k_no_cert : protocol == "smtp" ? smtp::k_no_cert : pop3::k_err_no_cert;
+  return protocol == "imap"   ? imap::k_no_cert
+         : protocol == "smtp" ? smtp::k_no_cert
+                              : pop3::k_err_no_cert;
 }
 
 void drop_tls_scripts(std::vector<Script>& scripts) {

@@ -50,7 +50,7 @@ std::vector<std::uint64_t> numbers(std::string_view text) {
 
 // The probe's own message in INBOX, selected read-write.
 struct ProbeMessage {
-  std::string text;         // the octets appended
+  std::string text; // the octets appended
   std::uint64_t uid = 0;
   bool uid_expunge = false; // UIDPLUS or IMAP4rev2 after login: UID EXPUNGE removes it alone
 };
@@ -116,8 +116,8 @@ std::set<std::string> flags_of(std::string_view line) {
 }
 
 // UID FETCH uid (items): the message's FETCH line, or nullopt when it is gone.
-std::expected<std::optional<std::string>, Verdict>
-fetch_uid(ImapSession& s, std::uint64_t uid, std::string_view items) {
+std::expected<std::optional<std::string>, Verdict> fetch_uid(ImapSession& s, std::uint64_t uid,
+                                                             std::string_view items) {
   auto reply = s.command("UID FETCH " + std::to_string(uid) + " (" + std::string(items) + ")");
   if (auto v = expect_status(reply, "UID FETCH", {"OK"}); !is_ok(v)) {
     return std::unexpected(v);
@@ -185,7 +185,8 @@ Verdict remove_message(ImapSession& s, const ProbeMessage& m) {
                : seq.error();
   }
   for (const auto& line : deleted->untagged("SEARCH")) {
-    for (const auto n : numbers(std::string_view(line).substr(std::min<std::size_t>(9, line.size())))) {
+    for (const auto n :
+         numbers(std::string_view(line).substr(std::min<std::size_t>(9, line.size())))) {
       if (n != *seq) {
         s.note("the probe's message (UID " + std::to_string(m.uid) +
                ") stays in INBOX marked \\Deleted: other messages are marked \\Deleted too and "
@@ -244,7 +245,8 @@ Verdict with_probe_message(ImapCheckContext& c, std::string_view check, bool app
       return v;
     }
     for (const auto& line : found->untagged("SEARCH")) {
-      const auto uids = numbers(std::string_view(line).substr(std::min<std::size_t>(9, line.size())));
+      const auto uids =
+          numbers(std::string_view(line).substr(std::min<std::size_t>(9, line.size())));
       m.uid = uids.size() == 1 ? uids.front() : m.uid;
     }
     if (m.uid == 0) {
@@ -305,25 +307,26 @@ std::vector<ImapCheckSpec> imap_write_checks() {
       "specified destination mailbox\": OK, the message is in INBOX (APPENDUID or SEARCH HEADER) "
       "with RFC822.SIZE the octets appended",
       writes(), [](ImapCheckContext& c) {
-        return with_probe_message(c, "append", true,
-                                  [](ImapSession& s, const ProbeMessage& m) -> Verdict {
-          auto line = fetch_uid(s, m.uid, "RFC822.SIZE");
-          if (!line) {
-            return line.error();
-          }
-          const auto text = line->value_or("");
-          const auto at = upper(text).find("RFC822.SIZE ");
-          const auto size = at == std::string::npos
-                                ? std::vector<std::uint64_t>{}
-                                : numbers(std::string_view(text).substr(at + 12, 20));
-          if (size.empty() || size.front() != m.text.size()) {
-            return violated("the appended message's RFC822.SIZE is " +
-                            (size.empty() ? std::string("missing") : std::to_string(size.front())) +
-                            ", " + std::to_string(m.text.size()) + " octets were appended");
-          }
-          return ok("UID " + std::to_string(m.uid) + ", " + std::to_string(m.text.size()) +
-                    " octets");
-        });
+        return with_probe_message(
+            c, "append", true, [](ImapSession& s, const ProbeMessage& m) -> Verdict {
+              auto line = fetch_uid(s, m.uid, "RFC822.SIZE");
+              if (!line) {
+                return line.error();
+              }
+              const auto text = line->value_or("");
+              const auto at = upper(text).find("RFC822.SIZE ");
+              const auto size = at == std::string::npos
+                                    ? std::vector<std::uint64_t>{}
+                                    : numbers(std::string_view(text).substr(at + 12, 20));
+              if (size.empty() || size.front() != m.text.size()) {
+                return violated(
+                    "the appended message's RFC822.SIZE is " +
+                    (size.empty() ? std::string("missing") : std::to_string(size.front())) + ", " +
+                    std::to_string(m.text.size()) + " octets were appended");
+              }
+              return ok("UID " + std::to_string(m.uid) + ", " + std::to_string(m.text.size()) +
+                        " octets");
+            });
       }));
   out.push_back(imap_spec(
       "append-flags", "RFC 9051 section 6.3.12 (APPEND)", Level::should,
@@ -462,8 +465,8 @@ std::vector<ImapCheckSpec> imap_write_checks() {
                 return v;
               }
               for (const auto& line : deleted->untagged("SEARCH")) {
-                for (const auto n : numbers(std::string_view(line).substr(
-                         std::min<std::size_t>(9, line.size())))) {
+                for (const auto n : numbers(
+                         std::string_view(line).substr(std::min<std::size_t>(9, line.size())))) {
                   if (n != *seq) {
                     return skipped("message " + std::to_string(n) +
                                    " of INBOX is marked \\Deleted too: EXPUNGE would remove it");

@@ -193,8 +193,9 @@ std::expected<void, Verdict> ImapSession::starttls() {
   if (!reply->ok()) {
     return std::unexpected(violated("STARTTLS refused: \"" + reply->completion + "\""));
   }
-  return start_tls_after_go_ahead(*m_transport, m_reader, m_record, step_deadline(),
-                                  [this](Direction d, std::string text) { record(d, std::move(text)); });
+  return start_tls_after_go_ahead(
+      *m_transport, m_reader, m_record, step_deadline(),
+      [this](Direction d, std::string text) { record(d, std::move(text)); });
 }
 
 std::expected<void, Verdict> ImapSession::expect_close() {

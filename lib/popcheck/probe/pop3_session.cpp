@@ -1,8 +1,8 @@
 #include <algorithm>
 #include <popcheck/probe/pop3_protocol.hpp>
 #include <popcheck/probe/pop3_session.hpp>
-#include <popcheck/probe/session_common.hpp>
 #include <popcheck/probe/protocol.hpp>
+#include <popcheck/probe/session_common.hpp>
 
 namespace popcheck::probe {
 namespace {
@@ -214,8 +214,9 @@ std::expected<void, Verdict> Pop3Session::starttls() {
   if (!reply->ok()) {
     return std::unexpected(violated("STLS refused: \"" + reply->line + "\""));
   }
-  return start_tls_after_go_ahead(*m_transport, m_reader, m_record, step_deadline(),
-                                  [this](Direction d, std::string text) { record(d, std::move(text)); });
+  return start_tls_after_go_ahead(
+      *m_transport, m_reader, m_record, step_deadline(),
+      [this](Direction d, std::string text) { record(d, std::move(text)); });
 }
 
 std::expected<void, Verdict> Pop3Session::expect_close() {

@@ -349,9 +349,10 @@ TEST_CASE("probe smtp generic: each violation fails (MUST) or warns (SHOULD) its
 }
 
 TEST_CASE("probe smtp derived: ssl_verify_client on: 421 without a certificate, EXTERNAL with") {
-  const auto a = analyze("  ssl_client_certificate ca.crt;\n  ssl_verify_client on;\n"
-                         "  server { listen 127.0.0.1:465 ssl; listen 127.0.0.1:587; protocol smtp; "
-                         "starttls on; smtp_auth plain external; }\n");
+  const auto a =
+      analyze("  ssl_client_certificate ca.crt;\n  ssl_verify_client on;\n"
+              "  server { listen 127.0.0.1:465 ssl; listen 127.0.0.1:587; protocol smtp; "
+              "starttls on; smtp_auth plain external; }\n");
   REQUIRE_FALSE(a.has_errors());
   const auto& s = a.servers[0];
   const auto on_ssl = derive_smtp_suite(s, s.listeners[0], {true, false});
