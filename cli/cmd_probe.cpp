@@ -28,16 +28,18 @@ struct ProbeCliOptions {
   std::string server;
   std::string hostname;
   bool tls = false;
-  bool read_only = false;
+  bool read_only = false, no_read_only = false;
   std::string protocol = "pop3"; // generic suite: which RFCs
   std::string targets;           // --targets FILE: probe_fleet.hpp
 };
 
 int run_probe(const ProbeCliOptions& o) {
+  // Neither flag: each generic suite's own default (GenericOptions::read_only).
+  const std::optional<bool> read_only =
+      o.read_only ? std::optional(true) : o.no_read_only ? std::optional(false) : std::nullopt;
   if (!o.targets.empty()) {
-    return run_probe_fleet(
-        {&o.common, o.targets, o.config, o.server, o.hostname, o.protocol, o.dump, o.tls,
-         o.read_only});
+    return run_probe_fleet({&o.common, o.targets, o.config, o.server, o.hostname, o.protocol,
+                            o.dump, o.tls, read_only});
   }
   if (o.common.target.empty()) {
     std::cerr << "popcheck probe: --target HOST:PORT or --targets FILE is required\n";
@@ -68,8 +70,8 @@ int run_probe(const ProbeCliOptions& o) {
     }
     report.suite = "generic";
     report.checks = probe::run_generic_suite(*protocol, connector, variables, run_options, time,
-                                             {o.tls, credentials, o.read_only});
-    if (auto warning = probe::dele_warning(report.checks)) {
+                                             {o.tls, credentials, read_only});
+    if (auto warning = probe::write_warning(report.checks)) {
       report.warnings.push_back(*warning);
     }
     return finish_probe_report(report, o.common);
@@ -129,8 +131,15 @@ void add_probe_command(CLI::App& app, int& exit_code) {
                    "generic suite: the protocol to check, pop3 (RFC 1939...), imap (RFC 9051, "
                    "3501) or smtp (RFC 5321, 6409, 3207, 4954)")
       ->default_str("pop3");
-  command->add_flag("--read-only", options->read_only,
-                    "generic suite: never send DELE (the DELE/RSET checks are skipped)");
+  auto* read_only = command->add_flag(
+      "--read-only", options->read_only,
+      "generic suite: never send a command that changes a mailbox (POP3: the DELE/RSET checks "
+      "are skipped; IMAP: its default)");
+  command
+      ->add_flag("--no-read-only", options->no_read_only,
+                 "generic suite: IMAP runs its APPEND, STORE and EXPUNGE checks, on a message it "
+                 "appends to INBOX and expunges again (POP3: its default, DELE then RSET)")
+      ->excludes(read_only);
   add_probe_common_options(*command, options->common, true);
   auto* target = command->get_option("--target");
   target->required(false);

@@ -32,7 +32,8 @@ struct Plan {
   probe::Variables variables;
   std::optional<probe::ServerSelection> selection; // the derived suite's server
   const probe::Protocol* protocol = nullptr; // the generic suite's
-  bool insecure = false, tls = false, read_only = false;
+  bool insecure = false, tls = false;
+  std::optional<bool> read_only;
 };
 
 std::expected<std::string, std::string> read_targets(const std::string& file) {
@@ -54,7 +55,7 @@ std::expected<Plan, std::string> make_plan(probe::FleetTarget t, const FleetCliO
   Plan plan;
   plan.insecure = t.insecure.value_or(common.insecure);
   plan.tls = t.tls.value_or(o.tls);
-  plan.read_only = t.read_only.value_or(o.read_only);
+  plan.read_only = t.read_only ? t.read_only : o.read_only;
   const std::string protocol = t.protocol.value_or(o.protocol);
   plan.protocol = probe::find_protocol(protocol);
   if (plan.protocol == nullptr) {
@@ -113,7 +114,7 @@ probe::Report probe_one(Plan& plan, const FleetCliOptions& o) {
     report.checks =
         probe::run_generic_suite(*plan.protocol, *plan.connector, plan.variables, run, time,
                                  {plan.tls, credentials, plan.read_only});
-    if (auto warning = probe::dele_warning(report.checks)) {
+    if (auto warning = probe::write_warning(report.checks)) {
       report.warnings.push_back(*warning);
     }
   } else {

@@ -7,6 +7,7 @@
 
 #include "probe_common.hpp"
 
+#include <optional>
 #include <string>
 
 namespace popcheck::cli {
@@ -16,7 +17,8 @@ struct FleetCliOptions {
   std::string targets_file;                   // "-": stdin
   std::string config, server, hostname;
   std::string protocol = "pop3"; // the generic suite's, unless a target names its own
-  bool dump = false, tls = false, read_only = false;
+  bool dump = false, tls = false;
+  std::optional<bool> read_only; // --read-only / --no-read-only; unset: each suite's default
 };
 
 // Exit 0 every target passed, 1 a target failed or could not be probed, 2 unusable input (the

@@ -9,7 +9,9 @@ plain port (STLS offered) and a pop3s port, both on 127.0.0.1 in 25000-25999, th
      first validated against schemas/dialogue.schema.json
 With --protocol imap, the same against dovecot-imapd: the generic IMAP suite (`probe --protocol
 imap`) on the plain port (STARTTLS offered) and the imaps port, and testdata/dialogues/imap/*.
-each as JSON (validated against schemas/probe-report.schema.json) and JUnit (parsed). Every check
+With --protocol imap also `--no-read-only` on the plain port: the APPEND/STORE/EXPUNGE checks run
+(and pass) where the other runs skip them as read-only, and INBOX is as before (UIDs and flags).
+Each report is checked as JSON (validated against schemas/probe-report.schema.json) and JUnit (parsed). Every check
 must pass or be skipped (no failure, error or warning): that is the recorded result for Debian 12's
 dovecot 2.3.19 (docs/probe.md); a difference here means dovecot or popcheck changed. The password must not appear in any report.
 Exit: 0 passed, 1 failed, 2 setup error, 77 dovecot (dovecot-imapd for --protocol imap) not installed.
@@ -76,6 +78,9 @@ def main():
         ("generic plain+STLS" if not imap else "generic imap plain+STARTTLS",
          ["probe"] + protocol + ["--target", f"127.0.0.1:{plain}"] + CRED_ARGS + TLS_ARGS),
         (f"generic {name}s", ["probe"] + protocol + ["--tls", "--target", f"127.0.0.1:{tls}"] + CRED_ARGS + TLS_ARGS),
+    ] + ([
+        ("generic imap --no-read-only", ["probe"] + protocol + ["--no-read-only", "--target", f"127.0.0.1:{plain}"] + CRED_ARGS + TLS_ARGS),
+    ] if imap else []) + [
         ("run " + os.path.relpath(dialogue_dir, REPO), ["run"] + dialogues + ["--target", f"127.0.0.1:{plain}"] + CRED_ARGS + TLS_ARGS),
     ]
     messages = {USER: ["Hello.\r\n", ".dot\r\nbye\r\n"]}
@@ -91,6 +96,7 @@ def main():
         except RuntimeError as e:
             print(f"ERROR dovecot: {e}")
             return 2
+        inbox_before = inbox_state(plain) if imap else None
         for label, cmd in runs:
             out = os.path.join(tmp, "report")
             r = subprocess.run([popcheck] + cmd + ["--format", "json", "-o", out], capture_output=True, timeout=300)
@@ -102,6 +108,8 @@ def main():
                 failures += 1
                 continue
             problems = [f"schema: {list(e.path)}: {e.message}" for e in validator.iter_errors(report)]
+            if imap and cmd[0] == "probe":
+                problems += write_check_problems(report, "--no-read-only" in cmd)
             if not (secrets_check.check(f"{label} JSON report", text) and
                     secrets_check.check(f"{label} stderr", r.stderr)):
                 problems.append("a secret appears in the JSON report or on stderr")
@@ -139,7 +147,43 @@ def main():
                         print(f"  TLS {c['name']}: {t['protocol']} {t['cipher']}, subject {t['subject']}, "
                               f"verified {t['verified']}, host name ok {t['hostname_matches']}, "
                               f"{t['days_left']} days left")
+        if imap:
+            inbox_after = inbox_state(plain)
+            if inbox_after != inbox_before:
+                failures += 1
+                print(f"FAIL INBOX changed by the probe: {inbox_before} -> {inbox_after}")
+            else:
+                print(f"PASS INBOX as before the probes: {inbox_after}")
     return 1 if failures else 0
+
+
+WRITE_CHECKS = {"append", "append-flags", "store-add-flags", "store-remove-flags", "store-examined",
+                "expunge", "uid-expunge"}
+
+
+def write_check_problems(report, writes):
+    """The IMAP write checks pass under --no-read-only and are skipped, saying why, without it."""
+    got = {c["name"]: c for c in report["checks"] if c["name"] in WRITE_CHECKS}
+    problems = [f"write check {n} missing" for n in sorted(WRITE_CHECKS - set(got))]
+    for name, c in sorted(got.items()):
+        if writes and c["result"] != "pass":
+            problems.append(f"{name}: {c['result']} under --no-read-only: {c['message']}")
+        if not writes and (c["result"] != "skip" or "read-only" not in c["message"]):
+            problems.append(f"{name}: {c['result']} ({c['message']}) without --no-read-only")
+    return problems
+
+
+def inbox_state(port):
+    """INBOX's UIDs and flags (\\Recent aside: any session changes it), read with EXAMINE."""
+    import imaplib
+    m = imaplib.IMAP4("127.0.0.1", port, timeout=10)
+    try:
+        m.login(USER, PASSWORD)
+        m.select("INBOX", readonly=True)
+        _, data = m.fetch("1:*", "(UID FLAGS)")
+        return sorted(d.decode().replace(" \\Recent", "").replace("\\Recent", "") for d in data if d)
+    finally:
+        m.logout()
 
 
 if __name__ == "__main__":

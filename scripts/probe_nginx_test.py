@@ -24,7 +24,8 @@ With --dialogues DIR, `popcheck run DIR/*` also runs on every SMTP listener (--d
 and every script must pass.
 --no-sni leaves --sni out (the server's server_name must be used); --expect-warning TEXT,
 --expect-checks A,B and --only-checks A,B check the report's warnings and checks (ssl_verify_client:
-which mode ran).
+which mode ran); an --expect-checks item PROTOCOL:CHECK applies to that protocol's listeners only.
+With --proxy, only POP3 listeners are probed unless --all-protocols.
 
 Exit: 0 passed, 1 failed, 2 setup error, 77 nginx/dovecot (dovecot-imapd for a case with an IMAP
 server) not installed. Python 3 stdlib +
@@ -172,6 +173,10 @@ def check_listener(args, results, validator, config, listener, port, tmp):
         results.fail(label, f"no report warning contains {args.expect_warning!r}: {report['warnings']}")
     names = [c["name"] for c in report["checks"]]
     for want in (args.expect_checks or "").split(","):
+        protocol, _, name = want.rpartition(":")  # "imap:login-authenticate-external": IMAP only
+        if protocol and protocol != listener["protocol"]:
+            continue
+        want = name
         if want and want not in names:
             results.fail(label, f"the check {want} did not run: {names}")
     if args.only_checks and names != args.only_checks.split(","):
@@ -215,6 +220,11 @@ def main():
     ap.add_argument("--expect-fail", help="comma-separated checks that must fail")
     ap.add_argument("--config-from", help="derive expectations from DIR/nginx.conf instead")
     ap.add_argument("--proxy", action="store_true", help="run popcheck proxy instead of nginx")
+    ap.add_argument("--step-timeout", type=int,
+                    help="the probe's --step-timeout (ms): a wrong expectation that waits for a "
+                         "reply nginx never sends fails after this, not after the default")
+    ap.add_argument("--all-protocols", action="store_true",
+                    help="with --proxy: probe the IMAP and SMTP listeners too, not just POP3's")
     ap.add_argument("--cert", action="store_true",
                     help="present the test client certificate (testdata/certs/client.crt)")
     ap.add_argument("--no-sni", action="store_true",
@@ -225,8 +235,6 @@ def main():
     ap.add_argument("--dialogues", help="also `popcheck run DIR/*` on every listener of "
                                         "--dialogues-protocol (exit 0 wanted)")
     ap.add_argument("--dialogues-protocol", default="smtp")
-    ap.add_argument("--step-timeout", type=int,
-                    help="the probe's --step-timeout (ms), for a check that can only time out")
     ap.add_argument("cases", nargs="+")
     args = ap.parse_args()
     args.popcheck = os.path.abspath(args.popcheck)
@@ -271,8 +279,9 @@ def main():
             except RuntimeError as e:
                 print(f"ERROR {case}: {e}")
                 return 2
-            if args.proxy:
-                # popcheck proxy serves POP3 only so far: its IMAP and SMTP listeners are not started.
+            if args.proxy and not args.all_protocols:
+                # The POP3 cases registered with --proxy probe its POP3 listeners only;
+                # --all-protocols probes the IMAP and SMTP ones too.
                 listeners = [l for l in listeners if l["protocol"] == "pop3"]
             if imap_port is None and any(l["protocol"] == "imap" for l in listeners):
                 print(f"SKIP {case}: {dovecot_runner.available(imap=True)}")

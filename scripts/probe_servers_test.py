@@ -392,8 +392,8 @@ class NginxImap:
         self.dovecot.cleanup()
 
 
-def probe(popcheck, port, out, protocol="pop3"):
-    cmd = [popcheck, "probe", "--protocol", protocol, "--target", f"127.0.0.1:{port}", "--user",
+def probe(popcheck, port, out, protocol="pop3", extra=()):
+    cmd = [popcheck, "probe", "--protocol", protocol, *extra, "--target", f"127.0.0.1:{port}", "--user",
            USER, "--password", PASSWORD, "--format", "json", "-o", out, "--jobs", "4",
            "--ca", os.path.join(REPO, "testdata", "certs", "mail.crt"), "--sni", "mail.example.test"]
     r = subprocess.run(cmd, capture_output=True, timeout=600)
@@ -415,6 +415,8 @@ def main():
     ap.add_argument("--fetch", action="store_true", help="apt-get download + dpkg-deb -x into --root")
     ap.add_argument("--markdown", action="store_true", help="print the table for docs/probe.md")
     ap.add_argument("--show", action="store_true", help="print every non-passing check")
+    ap.add_argument("--no-read-only", action="store_true",
+                    help="IMAP: also the APPEND/STORE/EXPUNGE checks (probe --no-read-only)")
     ap.add_argument("servers", nargs="*")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -468,7 +470,8 @@ def main():
                 time.sleep(0.2)
                 out = os.path.join(tmp, f"{name}.json")
                 start = time.monotonic()
-                rc, report, stderr = probe(popcheck, port, out, protocol)
+                rc, report, stderr = probe(popcheck, port, out, protocol,
+                                           ["--no-read-only"] if args.no_read_only else [])
                 seconds = time.monotonic() - start
             finally:
                 for s in (started, backend_dovecot):
@@ -477,6 +480,10 @@ def main():
             by = summarize(report)
             want = expected[name]
             got_fail = sorted(c["name"] for c in by["fail"] + by["error"])
+            # Failures of the write checks (IMAP APPEND/STORE/EXPUNGE) are recorded apart: only
+            # --no-read-only runs them.
+            want = dict(want, fail=want["fail"] + (want.get("fail_no_read_only", [])
+                                                   if args.no_read_only else []))
             got_warn = sorted(c["name"] for c in by["warn"])
             got_info = sorted(c["name"] for c in by["info"])
             print(f"   {name}: exit {rc}, {len(report['checks'])} checks in {seconds:.1f} s: "

@@ -122,6 +122,32 @@ foreach(variant IN ITEMS
   set_tests_properties("probe-proxy: ssl-verify-client ${variant_name}" PROPERTIES
                        LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
+# The same for an IMAP and an SMTP server in one config (an ssl and a STARTTLS port each): `on`
+# without a certificate expects "* BYE No required SSL certificate" / "421 4.7.1 No required SSL
+# certificate", with one the logins and AUTHENTICATE/AUTH EXTERNAL run, `optional` runs everything;
+# the wrong mode (nginx `optional`, `on`'s expectations) fails client-certificate-required alone
+# (after STARTTLS nginx waits for a command: a 2 s step timeout, not the default, ends the wait).
+# Against real nginx and popcheck proxy (--all-protocols: its IMAP and SMTP listeners too).
+set(popcheck_mail_verify_on ${CMAKE_CURRENT_LIST_DIR}/probe/imap-smtp-ssl-verify-client-on)
+set(popcheck_mail_verify_optional ${CMAKE_CURRENT_LIST_DIR}/probe/imap-smtp-ssl-verify-client-optional)
+foreach(variant IN ITEMS
+        "on, no certificate|${popcheck_mail_verify_on}|--expect-checks|client-certificate-required|--expect-warning|ssl_verify_client on and no --cert"
+        "on, client certificate|${popcheck_mail_verify_on}|--cert|--expect-checks|imap:login-authenticate-external,smtp:login-auth-external,imap:login,smtp:login-auth-plain|--expect-warning|presented the --cert client certificate"
+        "optional, no certificate|${popcheck_mail_verify_optional}|--expect-checks|imap:greeting,imap:login,smtp:greeting,smtp:login-auth-plain|--expect-warning|ssl_verify_client optional and no --cert"
+        "wrong mode|--step-timeout|2000|--config-from|${popcheck_mail_verify_on}|--expect-fail|client-certificate-required|${popcheck_mail_verify_optional}")
+  string(REPLACE "|" ";" variant_args "${variant}")
+  list(POP_FRONT variant_args variant_name)
+  add_test(NAME "probe-nginx: imap/smtp ssl-verify-client ${variant_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
+                   --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
+  set_tests_properties("probe-nginx: imap/smtp ssl-verify-client ${variant_name}" PROPERTIES
+                       LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 120)
+  add_test(NAME "probe-proxy: imap/smtp ssl-verify-client ${variant_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py --proxy
+                   --all-protocols --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
+  set_tests_properties("probe-proxy: imap/smtp ssl-verify-client ${variant_name}" PROPERTIES
+                       LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 120)
+endforeach()
 # The refusal check discriminates: nginx runs `optional`, the expectations are `on`'s. nginx
 # never closes, so the check can only end at the probe's step timeout: 2 s instead of 15 s per
 # listener (a shorter wait cannot make a refusal appear).

@@ -37,7 +37,7 @@ _popcheck() {
       ;;
     explain) opts="--list --markdown" ;;
     run) opts="--target $dialogue" ;;
-    probe) opts="--config --dump --server --hostname --tls --protocol --read-only --target --targets $dialogue" ;;
+    probe) opts="--config --dump --server --hostname --tls --protocol --read-only --no-read-only --target --targets $dialogue" ;;
     selftest) opts="--backend --hostname --ports $dialogue" ;;
     proxy)
       opts="-c -p --prefix --listen-override --backend --workers --log-level -e --error-log

@@ -1,6 +1,26 @@
+#include <algorithm>
+#include <popcheck/imap/replies.hpp>
+#include <popcheck/pop3/replies.hpp>
 #include <popcheck/probe/client_certificate.hpp>
+#include <popcheck/smtp/replies.hpp>
 
 namespace popcheck::probe {
+
+std::string_view certificate_refusal(const model::EffectiveServer& server) {
+  const auto protocol = server.protocol.value_or("pop3");
+  return protocol == "imap"   ? imap::k_no_cert
+         : protocol == "smtp" ? smtp::k_no_cert
+                              : pop3::k_err_no_cert;
+}
+
+void drop_tls_scripts(std::vector<Script>& scripts) {
+  std::erase_if(scripts, [](const Script& s) {
+    return s.connection != ConnectionKind::plain ||
+           std::any_of(s.steps.begin(), s.steps.end(), [](const Step& step) {
+             return step.kind == StepKind::starttls || step.kind == StepKind::handshake;
+           });
+  });
+}
 
 std::optional<std::string> client_certificate_note(const model::EffectiveServer& server,
                                                    bool presented) {
@@ -16,9 +36,11 @@ std::optional<std::string> client_certificate_note(const model::EffectiveServer&
     return "ssl_verify_client " + word + ": the TLS checks presented the --cert client certificate";
   }
   if (mode == VerifyClient::on) {
+    auto refusal = std::string(certificate_refusal(server));
+    refusal.resize(refusal.size() - 2); // without its CR LF
     return "ssl_verify_client on and no --cert: the TLS checks expected nginx's refusal after "
-           "the handshake (-ERR No required SSL certificate, then the close); --cert/--key run "
-           "them with a client certificate";
+           "the handshake (" +
+           refusal + ", then the close); --cert/--key run them with a client certificate";
   }
   return "ssl_verify_client " + word +
          " and no --cert: the TLS checks ran without a client certificate, as nginx lets the "

@@ -2,6 +2,7 @@
 #include <popcheck/model/server_json.hpp>
 #include <popcheck/pop3/capabilities.hpp>
 #include <popcheck/pop3/replies.hpp>
+#include <popcheck/probe/client_certificate.hpp>
 #include <popcheck/probe/derived_suite.hpp>
 #include <popcheck/probe/suite_builder.hpp>
 
@@ -272,12 +273,7 @@ void add_limit_checks(const Facts& f, std::vector<Script>& out) {
 // (ngx_mail_verify_cert(), called by ngx_mail_ssl_handshake_handler()). The checks that need a
 // TLS session cannot run; one check expects the refusal where TLS starts.
 void expect_certificate_refusal(const Facts& f, std::vector<Script>& out) {
-  std::erase_if(out, [](const Script& s) {
-    return s.connection != ConnectionKind::plain ||
-           std::any_of(s.steps.begin(), s.steps.end(), [](const Step& step) {
-             return step.kind == StepKind::starttls || step.kind == StepKind::handshake;
-           });
-  });
+  drop_tls_scripts(out);
   if (!f.implicit && !f.stls) {
     return; // no TLS on this listener: nothing to refuse
   }

@@ -12,6 +12,10 @@ template <auto Member> void set_text(FleetTarget& t, std::string value) {
 template <auto Member> void set_switch(FleetTarget& t, std::string value) {
   t.*Member = value == "true";
 }
+// A negative switch (--no-read-only): the same key, the opposite value.
+template <auto Member> void set_switch_off(FleetTarget& t, std::string value) {
+  t.*Member = value != "true";
+}
 
 // The per-target options: the probe's own flags that differ from one target to the next. The
 // password is deliberately absent (a secret in a file): --password-env names a variable instead.
@@ -25,8 +29,13 @@ constexpr TargetOption k_target_options[] = {
      "NAME", false, set_text<&FleetTarget::protocol>},
     {"--tls", "tls", false, "generic suite: TLS from the first byte", "", false,
      set_switch<&FleetTarget::tls>},
-    {"--read-only", "read_only", false, "generic suite: never send DELE", "", false,
-     set_switch<&FleetTarget::read_only>},
+    {"--read-only", "read_only", false,
+     "generic suite: never send a command that changes a mailbox (POP3 DELE; IMAP's default)", "",
+     false, set_switch<&FleetTarget::read_only>},
+    // JSON has no second key: "read_only": false is --no-read-only (find_key finds the first).
+    {"--no-read-only", "read_only", false,
+     "generic suite: IMAP's APPEND, STORE and EXPUNGE checks on a message of the probe's own", "",
+     false, set_switch_off<&FleetTarget::read_only>},
     {"--sni", "sni", true, "TLS server name for SNI and the certificate host check", "NAME", false,
      set_text<&FleetTarget::sni>},
     {"--ca", "ca", true, "trust the CA certificates in FILE (PEM)", "FILE", true,

@@ -24,7 +24,7 @@ TEST_CASE("probe targets: the line form") {
                     "127.0.0.1:110\n"
                     "  mail.example.test:995 --tls --sni=pop.example.test  # TLS\n"
                     "[::1]:110 --name v6 --server mail.example.test --read-only --protocol imap\n"
-                    "10.0.0.1:110 --user alice --password-env POP_PW --insecure\n"
+                    "10.0.0.1:110 --user alice --password-env POP_PW --insecure --no-read-only\n"
                     "10.0.0.2:110 --ca certs/ca.crt --cert /abs/c.crt --key=k.pem\n",
                     "etc/fleet.txt");
   REQUIRE(parsed);
@@ -48,6 +48,8 @@ TEST_CASE("probe targets: the line form") {
   CHECK_FALSE(t[1].protocol); // the command line's --protocol applies
   CHECK(t[3].user == "alice");
   CHECK(t[3].password_env == "POP_PW");
+  CHECK(t[3].read_only == false); // --no-read-only, not unset
+  CHECK_FALSE(t[4].read_only);
   CHECK(t[3].insecure == true);
   // Files are relative to the targets file, as a user writing it next to its certificates means.
   CHECK(t[4].ca == "etc/certs/ca.crt");

@@ -22,6 +22,16 @@ namespace popcheck::probe {
 enum class Level { must, should, may };
 const char* to_string(Level level);
 
+// A table check's result before it runs: name, description ("requirement (reference, LEVEL)"),
+// reference and level, the same in the POP3 and IMAP suites' reports.
+CheckResult check_header(const std::string& name, const std::string& requirement,
+                         const std::string& reference, Level level);
+// Ends a check that began at `start`: the verdict's outcome at `level` (a violated MUST fails, a
+// SHOULD warns, a MAY informs), its message scrubbed of secrets, a last transcript line for what
+// did not pass, the duration.
+void finish_check(CheckResult& result, const Verdict& verdict, Level level, Deadline start,
+                  TimeSource& time, const Variables& secrets);
+
 // A CAPA list (RFC 2449 section 5), tags upper-cased, arguments as sent.
 struct Capabilities {
   std::map<std::string, std::string> tags; // tag -> its arguments ("" for none)
@@ -142,7 +152,12 @@ Verdict in_transaction(CheckContext& c, bool reset,
 Verdict in_authorization(CheckContext& c, bool secure,
                          const std::function<Verdict(Pop3Session&)>& body);
 inline std::string quote(std::string_view s) {
-  return "\"" + std::string(s) + "\"";
+  // Appended, not `"\"" + std::string(s) + "\""`, which GCC 12 warns about (-Wrestrict, a
+  // false positive) wherever it is inlined.
+  std::string out = "\"";
+  out += s;
+  out += '"';
+  return out;
 }
 Verdict expect_err(const Result& reply, std::string_view what);
 Verdict expect_ok(const Result& reply, std::string_view what);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <popcheck/probe/generic_check.hpp>
 #include <popcheck/probe/generic_suite.hpp>
+#include <popcheck/probe/imap_generic_check.hpp>
 #include <sstream>
 #include <thread>
 
@@ -22,26 +23,6 @@ std::string upper(std::string text) {
   return text;
 }
 
-long long ms_between(Deadline from, Deadline to) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
-}
-
-Outcome outcome_of(const Verdict& v, Level level) {
-  switch (v.kind) {
-  case Verdict::Kind::ok:
-    return Outcome::pass;
-  case Verdict::Kind::skipped:
-    return Outcome::skip;
-  case Verdict::Kind::error:
-    return Outcome::error;
-  case Verdict::Kind::violated:
-    break;
-  }
-  return level == Level::must     ? Outcome::fail
-         : level == Level::should ? Outcome::warn
-                                  : Outcome::info;
-}
-
 struct Runner {
   Connector& connector;
   const RunOptions& run;
@@ -50,12 +31,7 @@ struct Runner {
   const Variables& secrets;
 
   CheckResult run_check(const CheckSpec& spec, const Facts& facts) {
-    CheckResult result;
-    result.name = spec.name;
-    result.description =
-        spec.requirement + " (" + spec.reference + ", " + to_string(spec.level) + ")";
-    result.reference = spec.reference;
-    result.level = to_string(spec.level);
+    CheckResult result = check_header(spec.name, spec.requirement, spec.reference, spec.level);
     const auto start = time.now();
     Verdict verdict;
     if (auto why = unmet(spec.needs, facts)) {
@@ -65,18 +41,7 @@ struct Runner {
                            secrets);
       verdict = spec.run(context);
     }
-    result.outcome = outcome_of(verdict, spec.level);
-    result.message = scrub(verdict.message, secrets);
-    if (result.outcome != Outcome::pass && result.outcome != Outcome::skip) {
-      result.transcript.push_back({TranscriptEntry::Direction::info, false,
-                                   std::string(result.outcome == Outcome::fail   ? "FAILED: "
-                                               : result.outcome == Outcome::warn ? "WARNING: "
-                                               : result.outcome == Outcome::info ? "NOTE: "
-                                                                                 : "ERROR: ") +
-                                       result.message,
-                                   ms_between(start, time.now())});
-    }
-    result.duration_ms = ms_between(start, time.now());
+    finish_check(result, verdict, spec.level, start, time, secrets);
     return result;
   }
 
@@ -124,6 +89,50 @@ struct Runner {
 
 const char* to_string(Level level) {
   return level == Level::must ? "MUST" : level == Level::should ? "SHOULD" : "MAY";
+}
+
+CheckResult check_header(const std::string& name, const std::string& requirement,
+                         const std::string& reference, Level level) {
+  CheckResult result;
+  result.name = name;
+  result.description = requirement + " (" + reference + ", " + to_string(level) + ")";
+  result.reference = reference;
+  result.level = to_string(level);
+  return result;
+}
+
+void finish_check(CheckResult& result, const Verdict& verdict, Level level, Deadline start,
+                  TimeSource& time, const Variables& secrets) {
+  const auto ms_since_start = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(time.now() - start).count();
+  };
+  switch (verdict.kind) {
+  case Verdict::Kind::ok:
+    result.outcome = Outcome::pass;
+    break;
+  case Verdict::Kind::skipped:
+    result.outcome = Outcome::skip;
+    break;
+  case Verdict::Kind::error:
+    result.outcome = Outcome::error;
+    break;
+  case Verdict::Kind::violated:
+    result.outcome = level == Level::must     ? Outcome::fail
+                     : level == Level::should ? Outcome::warn
+                                              : Outcome::info;
+    break;
+  }
+  result.message = scrub(verdict.message, secrets);
+  if (result.outcome != Outcome::pass && result.outcome != Outcome::skip) {
+    result.transcript.push_back({TranscriptEntry::Direction::info, false,
+                                 std::string(result.outcome == Outcome::fail   ? "FAILED: "
+                                             : result.outcome == Outcome::warn ? "WARNING: "
+                                             : result.outcome == Outcome::info ? "NOTE: "
+                                                                               : "ERROR: ") +
+                                     result.message,
+                                 ms_since_start()});
+  }
+  result.duration_ms = ms_since_start();
 }
 
 std::vector<std::string> Capabilities::sasl() const {
@@ -270,7 +279,7 @@ std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Vari
                                                 const GenericOptions& generic) {
   SuiteOptions options;
   options.tls = generic.tls;
-  options.read_only = generic.read_only;
+  options.read_only = generic.read_only.value_or(false);
   if (const auto u = variables.find("user"); u != variables.end()) {
     options.user = u->second.text;
   }
@@ -292,12 +301,8 @@ std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Vari
       for (const auto& table :
            {authorization_checks(), capability_checks(), transaction_checks(), update_checks()}) {
         for (const auto& other : table) {
-          CheckResult skip;
-          skip.name = other.name;
-          skip.description =
-              other.requirement + " (" + other.reference + ", " + to_string(other.level) + ")";
-          skip.reference = other.reference;
-          skip.level = to_string(other.level);
+          CheckResult skip =
+              check_header(other.name, other.requirement, other.reference, other.level);
           skip.outcome = Outcome::skip;
           skip.message = "the discovery check " + spec.name + " did not pass";
           results.push_back(std::move(skip));
@@ -341,15 +346,26 @@ std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Vari
   return results;
 }
 
-std::optional<std::string> dele_warning(const std::vector<CheckResult>& checks) {
-  const bool deleted = std::any_of(checks.begin(), checks.end(), [](const auto& c) {
-    return c.name.starts_with("dele-") && c.outcome != Outcome::skip;
-  });
-  if (!deleted) {
-    return std::nullopt;
+std::optional<std::string> write_warning(const std::vector<CheckResult>& checks) {
+  const auto ran = [&checks](const auto& is_write) {
+    return std::any_of(checks.begin(), checks.end(), [&](const CheckResult& c) {
+      return is_write(c.name) && c.outcome != Outcome::skip;
+    });
+  };
+  if (ran([](const std::string& name) { return name.starts_with("dele-"); })) {
+    return "the DELE checks marked a message deleted in sessions that ended with RSET and QUIT "
+           "(nothing was deleted); --read-only skips them";
   }
-  return "the DELE checks marked a message deleted in sessions that ended with RSET and QUIT "
-         "(nothing was deleted); --read-only skips them";
+  const auto imap = imap_write_checks();
+  if (ran([&imap](const std::string& name) {
+        return std::any_of(imap.begin(), imap.end(),
+                           [&name](const ImapCheckSpec& spec) { return spec.name == name; });
+      })) {
+    return "--no-read-only: the APPEND, STORE and EXPUNGE checks appended messages of their own "
+           "to INBOX and expunged them again (any left behind is named in its check's "
+           "transcript)";
+  }
+  return std::nullopt;
 }
 
 } // namespace popcheck::probe

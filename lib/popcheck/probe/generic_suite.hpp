@@ -19,8 +19,9 @@ std::vector<CheckResult> run_pop3_generic_suite(Connector& connector, const Vari
                                                 const RunOptions& run, TimeSource& time,
                                                 const GenericOptions& options);
 
-// The report's warning when DELE checks ran (they deleted nothing; --read-only skips them), or
-// nullopt. The same sentence in every report that runs the generic suite.
-std::optional<std::string> dele_warning(const std::vector<CheckResult>& checks);
+// The report's warning when checks that change a mailbox ran (POP3 DELE, which deletes nothing;
+// the IMAP write checks under --no-read-only), or nullopt. The same sentence in every report that
+// runs the generic suite.
+std::optional<std::string> write_warning(const std::vector<CheckResult>& checks);
 
 } // namespace popcheck::probe

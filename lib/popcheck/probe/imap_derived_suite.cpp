@@ -4,6 +4,7 @@
 #include <popcheck/imap/replies.hpp>
 #include <popcheck/imap/wire_json.hpp>
 #include <popcheck/model/server_json.hpp>
+#include <popcheck/probe/client_certificate.hpp>
 #include <popcheck/probe/imap_derived_suite.hpp>
 #include <popcheck/probe/imap_protocol.hpp>
 #include <popcheck/probe/suite_builder.hpp>
@@ -338,6 +339,33 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
   }
 }
 
+// `ssl_verify_client on` and no client certificate: after the handshake (instead of the greeting
+// on an ssl port; after STARTTLS's OK and the handshake otherwise) nginx sends the untagged
+// "* BYE No required SSL certificate" and closes (src/mail/ngx_mail_handler.c
+// ngx_mail_verify_cert(), called by ngx_mail_ssl_handshake_handler()). No check that needs a TLS
+// session can run; one check expects the refusal where TLS starts.
+void expect_certificate_refusal(const Facts& f, std::vector<Script>& out) {
+  drop_tls_scripts(out);
+  if (!f.implicit && !f.stls) {
+    return; // no TLS on this listener: nothing to refuse
+  }
+  std::vector<Step> steps;
+  if (!f.implicit) {
+    steps = then(greeting(ConnectionKind::plain),
+                 {send("a1 STARTTLS"), expect_bytes(imap::tagged_ok("a1")), handshake()});
+  }
+  steps.push_back(expect_bytes(imap::k_no_cert));
+  steps.push_back(expect_close());
+  out.push_back(imap_script("client-certificate-required",
+                            std::string("ssl_verify_client on, no client certificate: ") +
+                                (f.implicit ? "after the handshake, instead of the greeting, "
+                                            : "after STARTTLS and the handshake, ") +
+                                "the untagged BYE and the close (" + k_mail_handler +
+                                "ngx_mail_verify_cert())",
+                            f.implicit ? ConnectionKind::tls : ConnectionKind::plain,
+                            std::move(steps)));
+}
+
 } // namespace
 
 std::vector<Script> derive_imap_suite(const model::EffectiveServer& server,
@@ -356,6 +384,9 @@ std::vector<Script> derive_imap_suite(const model::EffectiveServer& server,
   add_limit_checks(f, out);
   if (options.credentials) {
     add_login_checks(f, out);
+  }
+  if (server.tls.verify_client.value == model::VerifyClient::on && !options.client_certificate) {
+    expect_certificate_refusal(f, out);
   }
   return out;
 }

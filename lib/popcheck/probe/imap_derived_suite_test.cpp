@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <doctest/doctest.h>
 #include <popcheck/imap/capabilities.hpp>
 #include <popcheck/imap/replies.hpp>
 #include <popcheck/model/test_support.hpp>
+#include <popcheck/probe/client_certificate.hpp>
 #include <popcheck/probe/imap_derived_suite.hpp>
 #include <popcheck/probe/imap_protocol.hpp>
 #include <popcheck/probe/server_selection.hpp>
@@ -154,4 +156,45 @@ TEST_CASE("probe imap derived: a server_name shared by a POP3 and an IMAP server
   auto pop3 = select_server(a.servers, "mail.example.test", 110);
   REQUIRE(pop3.has_value());
   CHECK(pop3->protocol->name == "pop3");
+}
+
+TEST_CASE("probe imap derived: ssl_verify_client on without a certificate expects the BYE") {
+  const auto a = analyze("  ssl_client_certificate ca.crt;\n  ssl_verify_client on;\n"
+                         "  server { listen 127.0.0.1:993 ssl; listen 127.0.0.1:143; protocol imap; "
+                         "starttls on; imap_auth plain external; }\n");
+  REQUIRE_FALSE(a.has_errors());
+  const auto& s = a.servers[0];
+  const auto on_ssl = derive_imap_suite(s, s.listeners[0], {true, false});
+  REQUIRE(names(on_ssl) == std::vector<std::string>{"client-certificate-required"});
+  CHECK(on_ssl[0].connection == ConnectionKind::tls);
+  REQUIRE(on_ssl[0].steps.size() == 2);
+  CHECK(on_ssl[0].steps[0].raw.source == "* BYE No required SSL certificate\r\n");
+  CHECK(on_ssl[0].steps[1].kind == StepKind::expect_close);
+
+  const auto plain = derive_imap_suite(s, s.listeners[1], {true, false});
+  const auto n = names(plain);
+  CHECK(std::find(n.begin(), n.end(), "starttls") == n.end());
+  CHECK(std::find(n.begin(), n.end(), "login") != n.end());
+  for (const auto& script : plain) {
+    CHECK(script.connection == ConnectionKind::plain);
+  }
+  const auto& refusal = find(plain, "client-certificate-required");
+  REQUIRE(refusal.steps.size() == 6);
+  REQUIRE(refusal.steps[1].lines.size() == 1);
+  CHECK(refusal.steps[1].lines[0].source == "a1 STARTTLS");
+  CHECK(refusal.steps[2].raw.source == "a1 OK completed\r\n");
+  CHECK(refusal.steps[3].kind == StepKind::handshake);
+  CHECK(refusal.steps[4].raw.source == "* BYE No required SSL certificate\r\n");
+
+  // With a certificate the whole suite runs, as under `optional` or `off`.
+  const auto off = analyze("  server { listen 127.0.0.1:993 ssl; listen 127.0.0.1:143; "
+                           "protocol imap; starttls on; imap_auth plain external; }\n");
+  REQUIRE_FALSE(off.has_errors());
+  const auto& o = off.servers[0];
+  CHECK(names(derive_imap_suite(s, s.listeners[0], {true, true})) ==
+        names(derive_imap_suite(o, o.listeners[0], {true, false})));
+  CHECK(client_certificate_note(s, false) ==
+        "ssl_verify_client on and no --cert: the TLS checks expected nginx's refusal after the "
+        "handshake (* BYE No required SSL certificate, then the close); --cert/--key run them "
+        "with a client certificate");
 }

@@ -42,6 +42,9 @@ struct ImapFacts {
 struct ImapOptions {
   bool tls = false;
   std::optional<std::string> user, password;
+  // --read-only / --no-read-only; unset: read-only, the IMAP suite's default (the write checks
+  // change the mailbox, if only with a message of the probe's own).
+  std::optional<bool> read_only;
 };
 
 class ImapCheckContext {
@@ -81,6 +84,7 @@ struct ImapNeeds {
   bool plain_port = false;    // a connection before TLS (not on the TLS port)
   std::string capability;     // advertised (where logins go for AUTH= items)
   bool login_capability = false; // `capability` is looked up in the login-side list
+  bool writes = false;        // APPEND/STORE/EXPUNGE: only when the run is not read-only
 };
 
 struct ImapCheckSpec {
@@ -103,6 +107,9 @@ inline ImapCheckSpec imap_spec(std::string name, std::string reference, Level le
 std::vector<ImapCheckSpec> imap_discovery_specs(ImapFacts& facts);
 // The rest, any order.
 std::vector<ImapCheckSpec> imap_checks();
+// The write checks (imap_generic_checks_write.cpp), one at a time: each works on a message of
+// its own that it appends to INBOX and expunges again.
+std::vector<ImapCheckSpec> imap_write_checks();
 
 // Runs `body` on a fresh session (`secure`: over STARTTLS when logins are) and logs out; the
 // body's verdict wins over LOGOUT's.

@@ -1,11 +1,13 @@
 // The IMAP generic suite's runner: discovery in order (greeting, CAPABILITY, STARTTLS and
 // CAPABILITY again, a first login with EXAMINE INBOX), then every check of the table
-// (imap_generic_checks.cpp) whose needs are met, --jobs at a time. Nothing here changes a
+// (imap_generic_checks.cpp) whose needs are met, --jobs at a time. By default nothing changes a
 // mailbox: it is opened with EXAMINE (RFC 9051 section 6.3.3) and messages are read with
-// BODY.PEEK (section 6.4.5), which set no flag.
+// BODY.PEEK (section 6.4.5), which set no flag; the write checks (imap_generic_checks_write.cpp)
+// run only when the run is explicitly not read-only, one at a time.
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <popcheck/probe/imap_generic_check.hpp>
 #include <popcheck/probe/imap_generic_suite.hpp>
 #include <thread>
@@ -13,34 +15,8 @@
 namespace popcheck::probe {
 namespace {
 
-long long ms_between(Deadline from, Deadline to) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(to - from).count();
-}
-
-Outcome outcome_of(const Verdict& v, Level level) {
-  switch (v.kind) {
-  case Verdict::Kind::ok:
-    return Outcome::pass;
-  case Verdict::Kind::skipped:
-    return Outcome::skip;
-  case Verdict::Kind::error:
-    return Outcome::error;
-  case Verdict::Kind::violated:
-    break;
-  }
-  return level == Level::must     ? Outcome::fail
-         : level == Level::should ? Outcome::warn
-                                  : Outcome::info;
-}
-
 CheckResult header(const ImapCheckSpec& spec) {
-  CheckResult result;
-  result.name = spec.name;
-  result.description =
-      spec.requirement + " (" + spec.reference + ", " + to_string(spec.level) + ")";
-  result.reference = spec.reference;
-  result.level = to_string(spec.level);
-  return result;
+  return check_header(spec.name, spec.requirement, spec.reference, spec.level);
 }
 
 struct Runner {
@@ -61,22 +37,17 @@ struct Runner {
                                start + run.check_deadline, secrets);
       verdict = spec.run(context);
     }
-    result.outcome = outcome_of(verdict, spec.level);
-    result.message = scrub(verdict.message, secrets);
-    if (result.outcome != Outcome::pass && result.outcome != Outcome::skip) {
-      result.transcript.push_back({TranscriptEntry::Direction::info, false,
-                                   std::string(result.outcome == Outcome::fail   ? "FAILED: "
-                                               : result.outcome == Outcome::warn ? "WARNING: "
-                                               : result.outcome == Outcome::info ? "NOTE: "
-                                                                                 : "ERROR: ") +
-                                       result.message,
-                                   ms_between(start, time.now())});
-    }
-    result.duration_ms = ms_between(start, time.now());
+    finish_check(result, verdict, spec.level, start, time, secrets);
     return result;
   }
 
   std::optional<std::string> unmet(const ImapNeeds& n, const ImapFacts& facts) const {
+    if (n.writes && options.read_only.value_or(true)) {
+      return options.read_only ? "--read-only: APPEND, STORE and EXPUNGE are never sent"
+                               : "read-only, the IMAP suite's default: --no-read-only runs the "
+                                 "APPEND, STORE and EXPUNGE checks on a message the probe "
+                                 "appends to INBOX and expunges again";
+    }
     if ((n.credentials || n.message) && (!options.user || !options.password)) {
       return "needs --user and --password";
     }
@@ -228,6 +199,7 @@ std::vector<CheckResult> run_imap_generic_suite(Connector& connector, const Vari
                                                 const GenericOptions& generic) {
   ImapOptions options;
   options.tls = generic.tls;
+  options.read_only = generic.read_only;
   if (const auto u = variables.find("user"); u != variables.end()) {
     options.user = u->second.text;
   }
@@ -239,6 +211,9 @@ std::vector<CheckResult> run_imap_generic_suite(Connector& connector, const Vari
   facts.tls_port = options.tls;
   std::vector<CheckResult> results;
   auto specs = imap_checks();
+  for (auto& spec : imap_write_checks()) {
+    specs.push_back(std::move(spec));
+  }
 
   // Discovery, in order: each step needs the facts of the one before.
   for (const auto& spec : imap_discovery_specs(facts)) {
@@ -257,10 +232,16 @@ std::vector<CheckResult> run_imap_generic_suite(Connector& connector, const Vari
     }
   }
   std::vector<CheckResult> rest(specs.size());
+  std::mutex writes; // a write check's SEARCH DELETED must see no other check's message
   std::atomic<std::size_t> next{0};
   auto worker = [&] {
     for (std::size_t i = next++; i < specs.size(); i = next++) {
-      rest[i] = runner.run_check(specs[i], facts);
+      if (specs[i].needs.writes) {
+        std::lock_guard lock(writes);
+        rest[i] = runner.run_check(specs[i], facts);
+      } else {
+        rest[i] = runner.run_check(specs[i], facts);
+      }
     }
   };
   const unsigned jobs = std::clamp<unsigned>(run.jobs, 1, 64);

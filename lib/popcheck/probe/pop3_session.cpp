@@ -2,6 +2,7 @@
 #include <popcheck/probe/pop3_protocol.hpp>
 #include <popcheck/probe/pop3_session.hpp>
 #include <popcheck/probe/protocol.hpp>
+#include <popcheck/probe/session_common.hpp>
 
 namespace popcheck::probe {
 namespace {
@@ -213,33 +214,14 @@ std::expected<void, Verdict> Pop3Session::starttls() {
   if (!reply->ok()) {
     return std::unexpected(violated("STLS refused: \"" + reply->line + "\""));
   }
-  m_reader.discard(); // nothing read before the handshake may be used after it
-  note("TLS handshake");
-  auto tls = m_transport->start_tls(step_deadline());
-  if (!tls) {
-    return std::unexpected(violated("TLS handshake failed: " + tls.error().message));
-  }
-  m_record.tls = *tls;
-  note("TLS established: " + tls->protocol + " " + tls->cipher);
-  return {};
+  return start_tls_after_go_ahead(
+      *m_transport, m_reader, m_record, step_deadline(),
+      [this](Direction d, std::string text) { record(d, std::move(text)); });
 }
 
 std::expected<void, Verdict> Pop3Session::expect_close() {
-  if (m_transport == nullptr) {
-    return {};
-  }
-  auto closed = m_reader.read_close(*m_transport, step_deadline());
-  if (!closed) {
-    if (!closed.error().partial.empty()) {
-      record(Direction::server, printable(closed.error().partial));
-    }
-    return std::unexpected(violated(closed.error().kind == ReadFailure::Kind::timeout
-                                        ? "the connection stayed open"
-                                        : closed.error().message));
-  }
-  note("connection closed by the server");
-  m_transport.reset();
-  return {};
+  return await_server_close(m_transport, m_reader, step_deadline(),
+                            [this](Direction d, std::string text) { record(d, std::move(text)); });
 }
 
 void Pop3Session::drop() {

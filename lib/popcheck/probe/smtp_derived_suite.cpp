@@ -1,5 +1,6 @@
 #include <cctype>
 #include <popcheck/model/server_json.hpp>
+#include <popcheck/probe/client_certificate.hpp>
 #include <popcheck/probe/smtp_derived_suite.hpp>
 #include <popcheck/probe/smtp_protocol.hpp>
 #include <popcheck/probe/suite_builder.hpp>
@@ -323,7 +324,7 @@ std::vector<Step> on_backend() {
           send("QUIT"),        expect_multi("221"), expect_close()};
 }
 
-void add_login_checks(const Facts& f, std::vector<Script>& out) {
+void add_login_checks(const Facts& f, bool options_client_certificate, std::vector<Script>& out) {
   auto login = [&](std::string name, std::string why, std::vector<Step> auth) {
     auto steps = start(f, true);
     steps.push_back(send("EHLO " + std::string(k_smtp_client_domain)));
@@ -359,6 +360,15 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
           {send("AUTH CRAM-MD5"), capture(expect_status("334"), "challenge", "^334 (.*)$", true),
            send("${cram_md5(user, password, challenge)}")});
   }
+  if (options_client_certificate && f.methods.has(AuthMethod::external)) {
+    // With a client certificate, EXTERNAL through its prompt: the identity goes to the auth
+    // server with the certificate's Auth-SSL-* headers (ngx_mail_auth_external()).
+    login("login-auth-external",
+          "AUTH EXTERNAL, the user name prompt, the identity: logs in with the client "
+          "certificate presented (" +
+              k_mail_handler + "ngx_mail_auth_external())",
+          {send("AUTH EXTERNAL"), expect_bytes(smtp::k_username_prompt), send("${base64(user)}")});
+  }
   if (f.none) {
     // No AUTH: the first RCPT asks auth_http with Auth-Method: none, and nginx replays the
     // stored MAIL and RCPT to the backend and relays its reply to the RCPT (ngx_mail_smtp_rcpt(),
@@ -374,6 +384,30 @@ void add_login_checks(const Facts& f, std::vector<Script>& out) {
          expect_multi("2xx"), send("RSET"), expect_multi("250"), send("QUIT"), expect_multi("221"),
          expect_close()}));
   }
+}
+
+// `ssl_verify_client on` and no client certificate: after the handshake (on an ssl port before
+// any greeting; after STARTTLS's 220 and the handshake otherwise) nginx sends "421 4.7.1 No
+// required SSL certificate" and closes (src/mail/ngx_mail_handler.c ngx_mail_verify_cert(),
+// called by ngx_mail_ssl_handshake_handler()). No check that needs a TLS session can run; one
+// check expects the refusal where TLS starts.
+void expect_certificate_refusal(const Facts& f, std::vector<Script>& out) {
+  drop_tls_scripts(out);
+  if (!f.implicit && !f.starttls) {
+    return; // no TLS on this listener: nothing to refuse
+  }
+  std::vector<Step> steps;
+  if (!f.implicit) {
+    steps = {greeting(f), send("STARTTLS"), expect_bytes(smtp::k_starttls_ok), handshake()};
+  }
+  steps.push_back(expect_bytes(smtp::k_no_cert));
+  steps.push_back(expect_close());
+  out.push_back(smtp_script("client-certificate-required",
+                            std::string("ssl_verify_client on, no client certificate: ") +
+                                (f.implicit ? "after the handshake, before any greeting, "
+                                            : "after STARTTLS and the handshake, ") +
+                                "421 and the close (" + k_mail_handler + "ngx_mail_verify_cert())",
+                            f.first, std::move(steps)));
 }
 
 } // namespace
@@ -398,7 +432,10 @@ std::vector<Script> derive_smtp_suite(const model::EffectiveServer& server,
   add_method_checks(f, out);
   add_limit_checks(f, out);
   if (options.credentials) {
-    add_login_checks(f, out);
+    add_login_checks(f, options.client_certificate, out);
+  }
+  if (server.tls.verify_client.value == model::VerifyClient::on && !options.client_certificate) {
+    expect_certificate_refusal(f, out);
   }
   return out;
 }

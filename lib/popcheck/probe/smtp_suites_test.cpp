@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <map>
 #include <popcheck/model/test_support.hpp>
+#include <popcheck/probe/client_certificate.hpp>
 #include <popcheck/probe/memory_transport.hpp>
 #include <popcheck/probe/server_selection.hpp>
 #include <popcheck/probe/smtp_derived_suite.hpp>
@@ -345,4 +346,46 @@ TEST_CASE("probe smtp generic: each violation fails (MUST) or warns (SHOULD) its
   CHECK(results.at("rset").message.find("500 5.5.1 no") != std::string::npos);
   CHECK(results.at("auth-cancel").level == "MUST");
   CHECK(results.at("auth-cancel").reference == "RFC 4954 section 4 (AUTH)");
+}
+
+TEST_CASE("probe smtp derived: ssl_verify_client on: 421 without a certificate, EXTERNAL with") {
+  const auto a =
+      analyze("  ssl_client_certificate ca.crt;\n  ssl_verify_client on;\n"
+              "  server { listen 127.0.0.1:465 ssl; listen 127.0.0.1:587; protocol smtp; "
+              "starttls on; smtp_auth plain external; }\n");
+  REQUIRE_FALSE(a.has_errors());
+  const auto& s = a.servers[0];
+  const auto on_ssl = derive_smtp_suite(s, s.listeners[0], {true, false});
+  REQUIRE(names(on_ssl) == std::vector<std::string>{"client-certificate-required"});
+  CHECK(on_ssl[0].connection == ConnectionKind::tls);
+  REQUIRE(on_ssl[0].steps.size() == 2);
+  CHECK(on_ssl[0].steps[0].raw.source == "421 4.7.1 No required SSL certificate\r\n");
+
+  const auto plain = derive_smtp_suite(s, s.listeners[1], {true, false});
+  for (const auto& script : plain) {
+    CHECK(script.connection == ConnectionKind::plain);
+  }
+  const auto& refusal = find(plain, "client-certificate-required");
+  REQUIRE(refusal.steps.size() == 6);
+  REQUIRE(refusal.steps[1].lines.size() == 1);
+  CHECK(refusal.steps[1].lines[0].source == "STARTTLS");
+  CHECK(refusal.steps[2].raw.source == "220 2.0.0 Start TLS\r\n");
+  CHECK(refusal.steps[3].kind == StepKind::handshake);
+  CHECK(refusal.steps[4].raw.source == "421 4.7.1 No required SSL certificate\r\n");
+
+  const auto with_cert = derive_smtp_suite(s, s.listeners[0], {true, true});
+  const auto& external = find(with_cert, "login-auth-external");
+  REQUIRE(external.steps.size() > 6);
+  REQUIRE(external.steps[3].lines.size() == 1);
+  CHECK(external.steps[3].lines[0].source == "AUTH EXTERNAL");
+  CHECK(external.steps[4].raw.source == "334 VXNlcm5hbWU6\r\n");
+  REQUIRE(external.steps[5].lines.size() == 1);
+  CHECK(external.steps[5].lines[0].source == "${base64(user)}");
+  CHECK(external.steps[6].raw.source == "235 2.0.0 OK\r\n");
+  const auto n = names(derive_smtp_suite(s, s.listeners[0], {true, false}));
+  CHECK(std::find(n.begin(), n.end(), "login-auth-external") == n.end());
+  CHECK(client_certificate_note(s, false) ==
+        "ssl_verify_client on and no --cert: the TLS checks expected nginx's refusal after the "
+        "handshake (421 4.7.1 No required SSL certificate, then the close); --cert/--key run them "
+        "with a client certificate");
 }

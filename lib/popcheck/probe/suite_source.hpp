@@ -24,7 +24,11 @@ struct DerivedOptions {
 struct GenericOptions {
   bool tls = false;         // the target is a TLS port
   bool credentials = false; // ${user}/${password} given: the login checks
-  bool read_only = false;   // never send a command that changes the mailbox (DELE)
+  // --read-only: never send a command that changes the mailbox (POP3 DELE; IMAP APPEND, STORE,
+  // EXPUNGE); --no-read-only: send them. Unset: each suite's default, which is what changes
+  // nothing: POP3 sends DELE in sessions that end with RSET (no message is deleted), IMAP is
+  // read-only (its write checks add and expunge a message).
+  std::optional<bool> read_only;
 };
 
 class SuiteSource {
