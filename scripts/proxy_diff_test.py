@@ -4,7 +4,8 @@ with the same configuration file (testdata/proxy/<case>/), the same dovecot back
 SMTP, a scripted SMTP backend and a DNS stub) and the same auth_http stub. Client transcripts and the auth_http requests must be equal byte for byte once
 salts are normalised, and so must each session's error_log lines at every level (info included:
 "client ... connected", "client logged in", each error text with its action and context), unless
-the case sets "compare_error_log": false. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
+the case sets "compare_error_log": false; with "compare_dns", so must the queries the DNS stub
+received during each dialogue. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
 missing).
 
 usage: proxy_diff_test.py --popcheck BUILD/popcheck testdata/proxy/CASE [--show]
@@ -33,6 +34,9 @@ def run_all(spec, port_map, env):
         for backend in backends:
             with backend.lock:
                 backend.received.clear()
+        if env.dns and spec.get("compare_dns"):
+            with env.dns.lock:
+                env.dns.queries.clear()
         listen = dialogue["listen"]
         if isinstance(listen, str) and listen.startswith("unix:"):
             listen = os.path.join(env.sockets_dir, listen[len("unix:"):])
@@ -47,6 +51,11 @@ def run_all(spec, port_map, env):
                 with backend.lock:
                     requests += [b"backend received: " + backend_bytes(r, listen)
                                  for r in backend.received]
+        if env.dns and spec.get("compare_dns"):
+            # What the stub was asked during the dialogue: shows the cache, ipv6=off, TCP.
+            with env.dns.lock:
+                requests += ["dns query: {} type {} over {}".format(*q).encode()
+                             for q in env.dns.queries]
         results.append((dialogue["name"], transcript, requests, runner.client))
     return results
 
@@ -73,16 +82,19 @@ def main():
             sockets = {}
             for target in ("nginx", "popcheck"):
                 port_map = {p: h.free_port() for p in ports}
+                seen = len(env.dns.queries) if env.dns else 0
                 inst = nginx_runner.Instance(tmp, port_map, runnable=True)
                 try:
                     if target == "nginx":
                         inst.start(list(port_map.values()))
+                        settle(spec, env, seen)
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env)
                         inst.stop()
                     else:
                         proc = h.Popcheck(args.popcheck, inst.conf, list(port_map.values()))
                         proc.start()
+                        settle(spec, env, seen)
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env)
                         rc = proc.stop()
@@ -127,6 +139,14 @@ def main():
             print("  --- popcheck\n" + "\n".join(logs["popcheck"]))
         failures += 0 if same else 1
     return 1 if failures else 0
+
+
+def settle(spec, env, seen):
+    """With "compare_dns": the start-up wait's port probes are SMTP clients too, whose lookups
+    fill the cache and take their turns among the resolvers (the same for nginx and popcheck):
+    the dialogues start once they are over."""
+    if env.dns and spec.get("compare_dns"):
+        env.dns.wait_quiet(seen)
 
 
 def socket_states(spec, env):
