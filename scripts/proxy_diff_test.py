@@ -201,7 +201,7 @@ def log_lines(path, outcomes, rewrites=()):
         if not m:
             continue
         level, number, message = m.groups()
-        connected = re.match(r"client (127\.0\.0\.1:(\d+)|unix:) connected to ", message)
+        connected = re.match(r"client (127\.0\.0\.\d+:(\d+)|unix:) connected to ", message)
         if connected:
             if connected.group(2):
                 waiting = by_port.get(int(connected.group(2)))
@@ -212,7 +212,7 @@ def log_lines(path, outcomes, rewrites=()):
                 owner[number] = name
         if number in owner:
             lines[owner[number]].append(
-                f"[{level}] " + re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message))
+                f"[{level}] " + re.sub(r"(127\.0\.0\.\d+):\d+", r"\1:PORT", message))
     return [f"{name}: {line}" for name, _, _, _ in outcomes for line in lines[name]]
 
 

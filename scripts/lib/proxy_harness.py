@@ -289,8 +289,9 @@ class SmtpBackend:
 
 class DnsStub:
     """A tiny DNS server on 127.0.0.1 (UDP, and TCP on the same port) for SMTP's `resolver`: PTR
-    of 127.0.0.1 answers `ptr` (NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer
-    from `a` ({name: address}, NXDOMAIN otherwise), AAAA queries have no data; every record has
+    of 127.x.x.x answers `ptr` (NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer
+    from `a` ({name: address or [addresses]}, NXDOMAIN otherwise), AAAA queries have no data;
+    every record has
     the TTL `ttl`; `silent` answers nothing (the resolver times out); the query types in
     `truncate` (e.g. [1, 12]) are answered over UDP with the TC bit and no records, over TCP in
     full. `queries` lists (name, qtype, "udp"|"tcp") as they arrive. Never forwards anything:
@@ -349,13 +350,14 @@ class DnsStub:
         if qtype == 12:  # PTR
             if self.ptr_rcode:
                 rcode = self.ptr_rcode
-            elif name == "1.0.0.127.in-addr.arpa" and self.ptr is not None:
+            elif name.endswith(".127.in-addr.arpa") and self.ptr is not None:
                 records.append((12, self._encode(self.ptr)))
             else:
                 rcode = 3
         elif qtype == 1:  # A
             if name in self.a:
-                records.append((1, socket.inet_aton(self.a[name])))
+                addresses = self.a[name] if isinstance(self.a[name], list) else [self.a[name]]
+                records += [(1, socket.inet_aton(address)) for address in addresses]
             else:
                 rcode = 3
         elif name not in self.a:  # AAAA of an unknown name
@@ -705,8 +707,11 @@ class Dialogue:
             raw.settimeout(5)
             raw.connect(self.port)
         else:
-            raw = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            # "source": another loopback address for the client (a PTR not yet cached).
+            raw = socket.create_connection(("127.0.0.1", self.port), timeout=5,
+                                           source_address=(self.spec.get("source", "127.0.0.1"), 0))
         self.client = raw.getsockname()
+        connected = time.monotonic()
         self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
         try:
             for step in self.spec["steps"]:
@@ -714,10 +719,10 @@ class Dialogue:
                 if isinstance(step, list):
                     step, idle = step
                 # A whole command line (and the greeting) gets a reply: wait up to 5 s (or the
-                # step's own longer idle time) for its first byte. A partial line waits only the
-                # idle time.
+                # dialogue's longer "first_wait") for its first byte. A partial line waits only
+                # the idle time.
                 whole = step == "" or step.endswith("\r\n") or step.startswith("@")
-                first = max(5.0, idle) if whole else None
+                first = max(5.0, self.spec.get("first_wait", 0)) if whole else None
                 if self.eof:
                     break
                 if step == "@STARTTLS":
@@ -741,6 +746,9 @@ class Dialogue:
                         self.transcript.append(("EOF", b""))
                         break
                 self._read(idle, first)
+                if self.spec.get("timed") and len(self.transcript) == 1:
+                    # "timed": how long the greeting took, in whole seconds (a resolver's resend).
+                    self.transcript.append(("T", b"%ds" % int(time.monotonic() - connected)))
         finally:
             self.sock.close()
         return [(kind, normalise(data)) for kind, data in self.transcript]
