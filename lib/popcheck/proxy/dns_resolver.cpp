@@ -302,7 +302,9 @@ void DnsResolver::complete(Node& node) {
   if (found) {
     node.answer = answer;
     node.cached = true;
-    node.valid_until_s = now_s() + (m_plan.valid_s ? *m_plan.valid_s : *node.ttl);
+    // r->valid ? r->valid : ttl: valid=0 means the TTL, as no valid= does.
+    const std::int64_t valid = m_plan.valid_s.value_or(0);
+    node.valid_until_s = now_s() + (valid > 0 ? valid : *node.ttl);
     node.expire_s = now_s() + k_expire_s;
     m_lru.push_front(&node);
     node.lru = m_lru.begin();
