@@ -196,7 +196,15 @@ def log_lines(path, outcomes, rewrites=()):
     unix_names = [name for name, _, _, client in outcomes if not isinstance(client, tuple)]
     owner = {}  # nginx/popcheck connection number -> dialogue name
     lines = {name: [] for name, _, _, _ in outcomes}
+    resolver_lines = []
     for line in text.split("\n"):
+        # The resolver's socket errors have no connection number (ngx_resolver_log_error()):
+        # compared in their order, after the dialogues' lines.
+        m = re.search(r"\[(\w+)\] \d+#\d+: (\w+\(\) failed .* while resolving, resolver: .*)", line)
+        if m:
+            resolver_lines.append(f"resolver: [{m.group(1)}] " +
+                                  re.sub(r"(127\.0\.0\.\d+):\d+", r"\1:PORT", m.group(2)))
+            continue
         m = re.search(r"\[(\w+)\] \d+#\d+: \*(\d+) (.*)", line)
         if not m:
             continue
@@ -213,7 +221,7 @@ def log_lines(path, outcomes, rewrites=()):
         if number in owner:
             lines[owner[number]].append(
                 f"[{level}] " + re.sub(r"(127\.0\.0\.\d+):\d+", r"\1:PORT", message))
-    return [f"{name}: {line}" for name, _, _, _ in outcomes for line in lines[name]]
+    return [f"{name}: {line}" for name, _, _, _ in outcomes for line in lines[name]] + resolver_lines
 
 
 if __name__ == "__main__":

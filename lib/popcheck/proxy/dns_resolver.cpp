@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <popcheck/proxy/dns_resolver.hpp>
 #include <popcheck/smtp/client_host.hpp>
 #include <sys/epoll.h>
@@ -20,8 +21,9 @@ std::uint16_t get16(std::string_view m, std::size_t at) {
 
 } // namespace
 
-DnsResolver::DnsResolver(EventLoop& loop, ResolverPlan plan, std::function<std::uint32_t()> random)
-    : m_loop(loop), m_plan(std::move(plan)), m_random(std::move(random)),
+DnsResolver::DnsResolver(EventLoop& loop, ResolverPlan plan, std::function<std::uint32_t()> random,
+                         const Logger* logger)
+    : m_loop(loop), m_plan(std::move(plan)), m_random(std::move(random)), m_logger(logger),
       m_udp(m_plan.servers.size()), m_tcp(m_plan.servers.size()),
       m_resend_timer(loop, [this] { on_resend(); }) {
   for (std::size_t i = 0; i < m_plan.servers.size(); ++i) {
@@ -148,6 +150,7 @@ bool DnsResolver::send(Node& node, Query& query) {
     return false;
   }
   if (::send(udp.fd, query.message.data(), query.message.size(), MSG_NOSIGNAL) < 0) {
+    log_error(udp, "send", errno);
     close(udp); // ngx_resolver_send_udp_query(): "send() failed" closes the connection
     return false;
   }
@@ -207,6 +210,7 @@ void DnsResolver::on_udp(Channel& channel) {
     const auto n = ::recv(channel.fd, buffer, sizeof buffer, 0);
     if (n < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
+        log_error(channel, "recv", errno);
         close(channel); // ngx_resolver_udp_read(): an ICMP error closes it; the next send reopens
       }
       return;
@@ -239,6 +243,16 @@ void DnsResolver::on_tcp(Channel& channel, std::uint32_t events) {
       }
     }
   }
+}
+
+void DnsResolver::log_error(const Channel& channel, std::string_view call, int error) const {
+  if (m_logger == nullptr || !m_logger->enabled(LogLevel::error)) {
+    return;
+  }
+  const std::string message =
+      std::string(call) + "() failed (" + std::to_string(error) + ": " + std::strerror(error) + ")";
+  m_logger->log(LogLevel::error, 0, message,
+                "resolving, resolver: " + m_plan.servers[channel.server].text);
 }
 
 void DnsResolver::on_response(std::string_view message, bool over_tcp) {

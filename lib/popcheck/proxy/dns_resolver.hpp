@@ -24,6 +24,7 @@
 #include <optional>
 #include <popcheck/proxy/dns_message.hpp>
 #include <popcheck/proxy/event_loop.hpp>
+#include <popcheck/proxy/logger.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <string>
 #include <unordered_map>
@@ -52,7 +53,10 @@ public:
   static constexpr std::chrono::seconds k_resend{5}; // ngx_resolver_create(): resend_timeout
   static constexpr std::int64_t k_expire_s = 30;     // ngx_resolver_create(): expire
 
-  DnsResolver(EventLoop& loop, ResolverPlan plan, std::function<std::uint32_t()> random);
+  // `logger` (may be null) gets nginx's socket errors: "recv() failed (111: Connection refused)
+  // while resolving, resolver: 127.0.0.1:53", without a connection number (ngx_resolver_log_error()).
+  DnsResolver(EventLoop& loop, ResolverPlan plan, std::function<std::uint32_t()> random,
+              const Logger* logger = nullptr);
   ~DnsResolver();
   DnsResolver(const DnsResolver&) = delete;
   DnsResolver& operator=(const DnsResolver&) = delete;
@@ -111,6 +115,7 @@ private:
   void on_udp(Channel& channel);
   void on_tcp(Channel& channel, std::uint32_t events);
   void on_response(std::string_view message, bool over_tcp);
+  void log_error(const Channel& channel, std::string_view call, int error) const;
   void complete(Node& node);
   void arm_resend();
   void on_resend();
@@ -121,6 +126,7 @@ private:
   EventLoop& m_loop;
   ResolverPlan m_plan;
   std::function<std::uint32_t()> m_random;
+  const Logger* m_logger;
   std::vector<Channel> m_udp;
   std::vector<Channel> m_tcp;
   std::size_t m_next_server = 0;
