@@ -52,10 +52,11 @@ def run_all(spec, port_map, env):
                     requests += [b"backend received: " + backend_bytes(r, listen)
                                  for r in backend.received]
         if env.dns and spec.get("compare_dns"):
-            # What the stub was asked during the dialogue: shows the cache, ipv6=off, TCP.
+            # What the stub was asked during the dialogue: shows the cache, ipv6=off, TCP. Sorted:
+            # its UDP and TCP threads may record concurrent queries in either order.
             with env.dns.lock:
-                requests += ["dns query: {} type {} over {}".format(*q).encode()
-                             for q in env.dns.queries]
+                requests += sorted("dns query: {} type {} over {}".format(*q).encode()
+                                   for q in env.dns.queries)
         results.append((dialogue["name"], transcript, requests, runner.client))
     return results
 

@@ -289,12 +289,12 @@ class SmtpBackend:
 
 class DnsStub:
     """A tiny DNS server on 127.0.0.1 (UDP, and TCP on the same port) for SMTP's `resolver`: PTR
-    of 127.x.x.x answers `ptr` (NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer
+    of 127.x.x.x answers `ptr` (or `ptr[address]`; NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer
     from `a` ({name: address or [addresses]}, NXDOMAIN otherwise), AAAA queries have no data;
     every record has
-    the TTL `ttl`; `silent` answers nothing (the resolver times out); the query types in
-    `truncate` (e.g. [1, 12]) are answered over UDP with the TC bit and no records, over TCP in
-    full. `queries` lists (name, qtype, "udp"|"tcp") as they arrive. Never forwards anything:
+    the TTL `ttl`; `silent` answers nothing (the resolver times out); the query types and names
+    in `truncate` (e.g. [1, "4.0.0.127.in-addr.arpa"]) are answered over UDP with the TC bit and
+    no records, over TCP in full. `queries` lists (name, qtype, "udp"|"tcp") as they arrive. Never forwards anything:
     the tests never touch the real network."""
 
     def __init__(self, port, ptr=None, ptr_rcode=None, a=None, silent=False, ttl=60,
@@ -351,7 +351,12 @@ class DnsStub:
             if self.ptr_rcode:
                 rcode = self.ptr_rcode
             elif name.endswith(".127.in-addr.arpa") and self.ptr is not None:
-                records.append((12, self._encode(self.ptr)))
+                address = ".".join(reversed(name.split(".")[:4]))
+                ptr = self.ptr.get(address) if isinstance(self.ptr, dict) else self.ptr
+                if ptr is None:
+                    rcode = 3
+                else:
+                    records.append((12, self._encode(ptr)))
             else:
                 rcode = 3
         elif qtype == 1:  # A
@@ -363,24 +368,25 @@ class DnsStub:
         elif name not in self.a:  # AAAA of an unknown name
             rcode = 3
         flags = 0x8180 | rcode | (flags & 0x0100)
-        if transport == "udp" and qtype in self.truncate:
+        if transport == "udp" and (qtype in self.truncate or name in self.truncate):
             flags, records = flags | 0x0200, []
         header = struct.pack("!HHHHHH", qid, flags, 1, len(records), 0, 0)
         body = b"".join(b"\xc0\x0c" + struct.pack("!HHIH", t, 1, self.ttl, len(d)) + d
                         for t, d in records)
         return header + question + body
 
-    def wait_quiet(self, seen, quiet=0.3, limit=5.0):
-        """Returns once more than `seen` queries came and then none for `quiet` seconds (at
-        most `limit`): the lookups of the start-up wait's port probes (a proxy resolves every
-        SMTP client, whenever its worker gets to accept it) are over."""
-        deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
+    def wait_quiet(self, seen, quiet=0.3, none=1.0, limit=5.0):
+        """Returns once more than `seen` queries came and then none for `quiet` seconds, or when
+        none came for `none` seconds (the probes' lookups went to another server), at most after
+        `limit`: the lookups of the start-up wait's port probes (a proxy resolves every SMTP
+        client, whenever its worker gets to accept it) are over."""
+        start = time.monotonic()
+        while time.monotonic() < start + limit:
             with self.lock:
                 count, idle = len(self.queries), time.monotonic() - self.last_query
-            if count > seen and idle >= quiet:
+            if (count > seen and idle >= quiet) or (count == seen and time.monotonic() >= start + none):
                 return
-            time.sleep(max(0.02, quiet - idle) if count > seen else 0.02)
+            time.sleep(0.02)
 
     def _serve(self):
         while self.running:
