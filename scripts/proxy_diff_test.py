@@ -4,7 +4,8 @@ with the same configuration file (testdata/proxy/<case>/), the same dovecot back
 SMTP, a scripted SMTP backend and a DNS stub) and the same auth_http stub. Client transcripts and the auth_http requests must be equal byte for byte once
 salts are normalised, and so must each session's error_log lines at every level (info included:
 "client ... connected", "client logged in", each error text with its action and context), unless
-the case sets "compare_error_log": false. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
+the case sets "compare_error_log": false; with "compare_dns", so must the queries the DNS stub
+received during each dialogue. Exit 0 pass, 1 differences, 77 skipped (nginx, its mail module or dovecot
 missing).
 
 usage: proxy_diff_test.py --popcheck BUILD/popcheck testdata/proxy/CASE [--show]
@@ -35,6 +36,9 @@ def run_all(spec, port_map, env, reference=None):
         for backend in backends:
             with backend.lock:
                 backend.received.clear()
+        if env.dns and spec.get("compare_dns"):
+            with env.dns.lock:
+                env.dns.queries.clear()
         listen = dialogue["listen"]
         if isinstance(listen, str) and listen.startswith("unix:"):
             listen = os.path.join(env.sockets_dir, listen[len("unix:"):])
@@ -49,6 +53,12 @@ def run_all(spec, port_map, env, reference=None):
                 with backend.lock:
                     requests += [b"backend received: " + backend_bytes(r, listen)
                                  for r in backend.received]
+        if env.dns and spec.get("compare_dns"):
+            # What the stub was asked during the dialogue: shows the cache, ipv6=off, TCP. Sorted:
+            # its UDP and TCP threads may record concurrent queries in either order.
+            with env.dns.lock:
+                requests += sorted("dns query: {} type {} over {}".format(*q).encode()
+                                   for q in env.dns.queries)
         results.append((dialogue["name"], transcript, requests, runner.client))
     return results
 
@@ -75,16 +85,19 @@ def main():
             sockets = {}
             for target in ("nginx", "popcheck"):
                 port_map = {p: h.free_port() for p in ports}
+                seen = len(env.dns.queries) if env.dns else 0
                 inst = nginx_runner.Instance(tmp, port_map, runnable=True)
                 try:
                     if target == "nginx":
                         inst.start(list(port_map.values()))
+                        settle(spec, env, seen)
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env)
                         inst.stop()
                     else:
                         proc = h.Popcheck(args.popcheck, inst.conf, list(port_map.values()))
                         proc.start()
+                        settle(spec, env, seen)
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env, outcomes["nginx"])
                         rc = proc.stop()
@@ -129,6 +142,14 @@ def main():
             print("  --- popcheck\n" + "\n".join(logs["popcheck"]))
         failures += 0 if same else 1
     return 1 if failures else 0
+
+
+def settle(spec, env, seen):
+    """With "compare_dns": the start-up wait's port probes are SMTP clients too, whose lookups
+    fill the cache and take their turns among the resolvers (the same for nginx and popcheck):
+    the dialogues start once they are over."""
+    if env.dns and spec.get("compare_dns"):
+        env.dns.wait_quiet(seen)
 
 
 def socket_states(spec, env):
@@ -178,12 +199,20 @@ def log_lines(path, outcomes, rewrites=()):
     unix_names = [name for name, _, _, client in outcomes if not isinstance(client, tuple)]
     owner = {}  # nginx/popcheck connection number -> dialogue name
     lines = {name: [] for name, _, _, _ in outcomes}
+    resolver_lines = []
     for line in text.split("\n"):
+        # The resolver's socket errors have no connection number (ngx_resolver_log_error()):
+        # compared in their order, after the dialogues' lines.
+        m = re.search(r"\[(\w+)\] \d+#\d+: (\w+\(\) failed .* while resolving, resolver: .*)", line)
+        if m:
+            resolver_lines.append(f"resolver: [{m.group(1)}] " +
+                                  re.sub(r"(127\.0\.0\.\d+):\d+", r"\1:PORT", m.group(2)))
+            continue
         m = re.search(r"\[(\w+)\] \d+#\d+: \*(\d+) (.*)", line)
         if not m:
             continue
         level, number, message = m.groups()
-        connected = re.match(r"client (127\.0\.0\.1:(\d+)|unix:) connected to ", message)
+        connected = re.match(r"client (127\.0\.0\.\d+:(\d+)|unix:) connected to ", message)
         if connected:
             if connected.group(2):
                 waiting = by_port.get(int(connected.group(2)))
@@ -194,8 +223,8 @@ def log_lines(path, outcomes, rewrites=()):
                 owner[number] = name
         if number in owner:
             lines[owner[number]].append(
-                f"[{level}] " + re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", message))
-    return [f"{name}: {line}" for name, _, _, _ in outcomes for line in lines[name]]
+                f"[{level}] " + re.sub(r"(127\.0\.0\.\d+):\d+", r"\1:PORT", message))
+    return [f"{name}: {line}" for name, _, _, _ in outcomes for line in lines[name]] + resolver_lines
 
 
 if __name__ == "__main__":

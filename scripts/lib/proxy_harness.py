@@ -210,22 +210,37 @@ never answered (the backend login's deadline). `received` holds each
 
 
 class DnsStub:
-    """A tiny DNS server on 127.0.0.1 (UDP) for SMTP's `resolver`: PTR of 127.0.0.1 answers
-    `ptr` (NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer from `a` ({name:
-    address}, NXDOMAIN otherwise), AAAA queries have no data; `silent` answers nothing (the
-    resolver times out). Never forwards anything: the tests never touch the real network."""
+    """A tiny DNS server on 127.0.0.1 (UDP, and TCP on the same port) for SMTP's `resolver`: PTR
+    of 127.x.x.x answers `ptr` (or `ptr[address]`; NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer
+    from `a` ({name: address or [addresses]}, NXDOMAIN otherwise), AAAA queries have no data;
+    every record has
+    the TTL `ttl`; `silent` answers nothing (the resolver times out); the query types and names
+    in `truncate` (e.g. [1, "4.0.0.127.in-addr.arpa"]) are answered over UDP with the TC bit and
+    no records, over TCP in full. `queries` lists (name, qtype, "udp"|"tcp") as they arrive. Never forwards anything:
+    the tests never touch the real network."""
 
-    def __init__(self, port, ptr=None, ptr_rcode=None, a=None, silent=False):
+    def __init__(self, port, ptr=None, ptr_rcode=None, a=None, silent=False, ttl=60,
+                 truncate=()):
         import threading
 
         self.ptr, self.ptr_rcode, self.a, self.silent = ptr, ptr_rcode, a or {}, silent
+        self.ttl, self.truncate = ttl, set(truncate)
         self.queries = []
+        self.last_query = 0.0
+        self.lock = threading.Lock()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", port))
         self.sock.settimeout(0.2)
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind(("127.0.0.1", port))
+        self.tcp.listen(8)
+        self.tcp.settimeout(0.2)
         self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self._serve, daemon=True),
+                        threading.Thread(target=self._serve_tcp, daemon=True)]
+        for thread in self.threads:
+            thread.start()
 
     @staticmethod
     def _name(data, at):
@@ -243,32 +258,57 @@ class DnsStub:
             out += bytes([len(label)]) + label.encode("latin-1")
         return out + b"\0"
 
-    def answer(self, query):
+    def answer(self, query, transport="udp"):
         import struct
 
         qid, flags = struct.unpack("!HH", query[:4])
         name, end = self._name(query, 12)
         qtype = struct.unpack("!H", query[end:end + 2])[0]
         question = query[12:end + 4]
-        self.queries.append((name, qtype))
+        with self.lock:
+            self.queries.append((name, qtype, transport))
+            self.last_query = time.monotonic()
         rcode, records = 0, []
         if qtype == 12:  # PTR
             if self.ptr_rcode:
                 rcode = self.ptr_rcode
-            elif name == "1.0.0.127.in-addr.arpa" and self.ptr is not None:
-                records.append((12, self._encode(self.ptr)))
+            elif name.endswith(".127.in-addr.arpa") and self.ptr is not None:
+                address = ".".join(reversed(name.split(".")[:4]))
+                ptr = self.ptr.get(address) if isinstance(self.ptr, dict) else self.ptr
+                if ptr is None:
+                    rcode = 3
+                else:
+                    records.append((12, self._encode(ptr)))
             else:
                 rcode = 3
         elif qtype == 1:  # A
             if name in self.a:
-                records.append((1, socket.inet_aton(self.a[name])))
+                addresses = self.a[name] if isinstance(self.a[name], list) else [self.a[name]]
+                records += [(1, socket.inet_aton(address)) for address in addresses]
             else:
                 rcode = 3
         elif name not in self.a:  # AAAA of an unknown name
             rcode = 3
-        header = struct.pack("!HHHHHH", qid, 0x8180 | rcode | (flags & 0x0100), 1, len(records), 0, 0)
-        body = b"".join(b"\xc0\x0c" + struct.pack("!HHIH", t, 1, 60, len(d)) + d for t, d in records)
+        flags = 0x8180 | rcode | (flags & 0x0100)
+        if transport == "udp" and (qtype in self.truncate or name in self.truncate):
+            flags, records = flags | 0x0200, []
+        header = struct.pack("!HHHHHH", qid, flags, 1, len(records), 0, 0)
+        body = b"".join(b"\xc0\x0c" + struct.pack("!HHIH", t, 1, self.ttl, len(d)) + d
+                        for t, d in records)
         return header + question + body
+
+    def wait_quiet(self, seen, quiet=0.3, none=1.0, limit=5.0):
+        """Returns once more than `seen` queries came and then none for `quiet` seconds, or when
+        none came for `none` seconds (the probes' lookups went to another server), at most after
+        `limit`: the lookups of the start-up wait's port probes (a proxy resolves every SMTP
+        client, whenever its worker gets to accept it) are over."""
+        start = time.monotonic()
+        while time.monotonic() < start + limit:
+            with self.lock:
+                count, idle = len(self.queries), time.monotonic() - self.last_query
+            if (count > seen and idle >= quiet) or (count == seen and time.monotonic() >= start + none):
+                return
+            time.sleep(0.02)
 
     def _serve(self):
         while self.running:
@@ -283,10 +323,48 @@ class DnsStub:
             except (OSError, IndexError, ValueError):
                 continue
 
+    def _serve_tcp(self):
+        """One connection at a time: each message is a 2-byte length and a query (RFC 1035
+        section 4.2.2); the connection stays open until the peer closes it."""
+        import struct
+
+        while self.running:
+            try:
+                conn, _ = self.tcp.accept()
+            except OSError:
+                continue
+            conn.settimeout(0.2)
+            data = b""
+            with conn:
+                for _ in range(50):  # 10 s at most
+                    if not self.running:
+                        break
+                    try:
+                        chunk = conn.recv(4096)
+                    except socket.timeout:
+                        continue
+                    except OSError:
+                        break
+                    if not chunk:
+                        break
+                    data += chunk
+                    while len(data) >= 2 and len(data) >= 2 + struct.unpack("!H", data[:2])[0]:
+                        size = struct.unpack("!H", data[:2])[0]
+                        query, data = data[2:2 + size], data[2 + size:]
+                        if self.silent:
+                            continue
+                        try:
+                            reply = self.answer(query, "tcp")
+                            conn.sendall(struct.pack("!H", len(reply)) + reply)
+                        except (OSError, IndexError, ValueError):
+                            break
+
     def stop(self):
         self.running = False
-        self.thread.join(timeout=2)
+        for thread in self.threads:
+            thread.join(timeout=2)
         self.sock.close()
+        self.tcp.close()
 
 
 class Environment:
@@ -579,13 +657,18 @@ class Dialogue:
         return step.encode("latin-1")
 
     def run(self):
+        # "delay": seconds before connecting (e.g. until a cached DNS answer's TTL has run out).
+        time.sleep(self.spec.get("delay", 0))
         if isinstance(self.port, str):
             raw = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             raw.settimeout(5)
             raw.connect(self.port)
         else:
-            raw = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+            # "source": another loopback address for the client (a PTR not yet cached).
+            raw = socket.create_connection(("127.0.0.1", self.port), timeout=5,
+                                           source_address=(self.spec.get("source", "127.0.0.1"), 0))
         self.client = raw.getsockname()
+        connected = time.monotonic()
         self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
         try:
             steps = self.spec["steps"]
@@ -593,9 +676,11 @@ class Dialogue:
                 idle = self.idle
                 if isinstance(step, list):
                     step, idle = step
-                # A whole command line (and the greeting) gets a reply: wait up to 5 s for its
-                # first byte. A partial line waits only the idle time.
-                first = 5.0 if step == "" or step.endswith("\r\n") or step.startswith("@") else None
+                # A whole command line (and the greeting) gets a reply: wait up to 5 s (or the
+                # dialogue's longer "first_wait") for its first byte. A partial line waits only
+                # the idle time.
+                whole = step == "" or step.endswith("\r\n") or step.startswith("@")
+                first = max(5.0, self.spec.get("first_wait", 0)) if whole else None
                 if self.eof:
                     break
                 if step == "@STARTTLS":
@@ -619,6 +704,9 @@ class Dialogue:
                         self.transcript.append(("EOF", b""))
                         break
                 self._read(idle, first, early=index + 1 < len(steps))
+                if self.spec.get("timed") and len(self.transcript) == 1:
+                    # "timed": how long the greeting took, in whole seconds (a resolver's resend).
+                    self.transcript.append(("T", b"%ds" % int(time.monotonic() - connected)))
         finally:
             self.sock.close()
         return [(kind, normalise(data)) for kind, data in self.transcript]

@@ -159,6 +159,7 @@ inline constexpr RuleId k_smtp_none_on_submission_port{"SMTP003", RuleFamily::sm
                                                        Severity::warning};
 inline constexpr RuleId k_smtp_port_25_requires_auth{"SMTP004", RuleFamily::smtp, Severity::info};
 inline constexpr RuleId k_smtp_client_host_unavailable{"SMTP005", RuleFamily::smtp, Severity::info};
+inline constexpr RuleId k_smtp_resolver_no_failover{"SMTP006", RuleFamily::smtp, Severity::warning};
 
 // LINTxxx: problems with popcheck's own suppression comments (lint/suppressions.cpp) ...
 inline constexpr RuleId k_bad_suppression_comment{"LINT001", RuleFamily::lint, Severity::warning};
@@ -253,6 +254,7 @@ inline constexpr const RuleId* k_all[] = {
     &k_smtp_none_on_submission_port,
     &k_smtp_port_25_requires_auth,
     &k_smtp_client_host_unavailable,
+    &k_smtp_resolver_no_failover,
     &k_bad_suppression_comment,
     &k_no_mail_server,
     &k_include_matched_nothing,

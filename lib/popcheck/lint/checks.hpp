@@ -51,5 +51,6 @@ void check_smtp_none_on_submission_port(const ServerContext& c, Diagnostics& out
 void check_smtp_port_25_requires_auth(const ServerContext& c, Diagnostics& out);
 void check_smtp_client_host_unavailable(const ServerContext& c, Diagnostics& out);
 void check_smtp_client_host_unavailable_once(const LintContext& context, Diagnostics& out);
+void check_smtp_resolver_no_failover(const ServerContext& c, Diagnostics& out);
 
 } // namespace popcheck::lint

@@ -223,3 +223,22 @@ TEST_CASE("lint SMTP005: no resolver, once per mail block with --show-defaults")
   CHECK(count(config(smtp(""), "    resolver 127.0.0.1;\n"), "SMTP005", true) == 0);
   CHECK(count(config(imap("")), "SMTP005", true) == 0);
 }
+
+TEST_CASE("lint SMTP006: several resolver addresses and a resolver_timeout under the resend") {
+  const auto two = "    resolver 127.0.0.1 127.0.0.2 valid=10s ipv6=off;\n";
+  const auto short_timeout = config(smtp("        resolver_timeout 2s;\n"), two);
+  REQUIRE(count(short_timeout, "SMTP006") == 1);
+  const auto found = of_rule(short_timeout, "SMTP006");
+  REQUIRE(found.size() == 1);
+  const auto* it = &found[0];
+  CHECK(it->location.line == 12); // the server's resolver_timeout
+  CHECK(it->message ==
+        "resolver_timeout 2000ms is shorter than nginx's 5-second resend: the lookups that go "
+        "to a dead or unreachable one of the 2 resolver addresses (taken in turn) fail with "
+        "[TEMPUNAVAIL] instead of moving to the next address");
+  CHECK(count(config(smtp("        resolver_timeout 5s;\n"), two), "SMTP006") == 0);
+  CHECK(count(config(smtp(""), two), "SMTP006") == 0); // the default 30s
+  CHECK(count(config(smtp("        resolver_timeout 2s;\n"), "    resolver 127.0.0.1 valid=1s;\n"),
+              "SMTP006") == 0);
+  CHECK(count(config(imap("        resolver_timeout 2s;\n"), two), "SMTP006") == 0);
+}

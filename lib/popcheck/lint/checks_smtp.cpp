@@ -4,6 +4,7 @@
 // docs/nginx-behaviour.md#smtp-none, #smtp-xclient, #smtp-resolver), and what smtp_capabilities
 // promises that the front end does not keep.
 
+#include <algorithm>
 #include <map>
 #include <popcheck/lint/capability_lists.hpp>
 #include <popcheck/lint/checks.hpp>
@@ -154,6 +155,36 @@ void check_smtp_client_host_unavailable_once(const LintContext& context, Diagnos
                    "the lookups, up to twice resolver_timeout)");
   d.restates_default = true;
   out.push_back(std::move(d));
+}
+
+void check_smtp_resolver_no_failover(const ServerContext& c, Diagnostics& out) {
+  // ngx_resolver_create(): resend_timeout is 5 s; a lookup goes to one address in turn and only
+  // a resend (or a failed send()) moves it to the next, so a resolver_timeout under 5 s never
+  // reaches the second address of a lookup that went to a dead one.
+  constexpr std::int64_t k_resend_ms = 5000;
+  const auto& s = c.server;
+  const auto& args = s.resolver.value;
+  if (!is_smtp(s) || args.empty() || args.front() == "off" ||
+      s.resolver_timeout_ms.value >= k_resend_ms) {
+    return;
+  }
+  const auto addresses = std::count_if(args.begin(), args.end(), [](const std::string& a) {
+    return a.find('=') == std::string::npos;
+  });
+  if (addresses < 2) {
+    return;
+  }
+  const auto& where = s.resolver_timeout_ms.where.line > 0 ? s.resolver_timeout_ms.where
+                                                            : s.resolver.where;
+  out.push_back(finding(
+      rules::k_smtp_resolver_no_failover, where,
+      "resolver_timeout " + std::to_string(s.resolver_timeout_ms.value) +
+          "ms is shorter than nginx's 5-second resend: the lookups that go to a dead or "
+          "unreachable one of the " + std::to_string(addresses) +
+          " resolver addresses (taken in turn) fail with [TEMPUNAVAIL] instead of moving to "
+          "the next address",
+      "resolver_timeout 6s; or more (the greeting waits for the lookups), or one reliable "
+      "resolver address"));
 }
 
 } // namespace popcheck::lint

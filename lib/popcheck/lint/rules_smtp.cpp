@@ -87,6 +87,24 @@ constexpr Rule k_smtp_rules[] = {
                    "src/mail/ngx_mail_smtp_handler.c ngx_mail_smtp_init_session()",
      .check = check_smtp_client_host_unavailable_once,
      .check_server = check_smtp_client_host_unavailable},
+    {.rule_id = rules::k_smtp_resolver_no_failover,
+     .name = "smtp-resolver-no-failover",
+     .summary = "Several resolver addresses with resolver_timeout under 5s: a dead one is never "
+                "stepped over",
+     .rationale =
+         "nginx sends each new lookup to the next `resolver` address in turn and moves an "
+         "unanswered one to the next address only when it resends, 5 seconds later "
+         "(ngx_resolver_create(): resend_timeout, not configurable in 1.22.1), or at once when "
+         "send() fails. With resolver_timeout under 5s the client's wait ends first: while one "
+         "address is down or unreachable, the lookups that go to it (every Nth, N the number of "
+         "addresses) give Client-Host and XCLIENT NAME=[TEMPUNAVAIL] although another address "
+         "would answer. Verified against nginx 1.22.1 (testdata/proxy/smtp-resolver-roundrobin "
+         "and smtp-resolver-resend).",
+     .example = "resolver 10.0.0.53 10.0.1.53; resolver_timeout 2s;",
+     .fix = "resolver_timeout 6s; or more, or one reliable (local, caching) resolver address.",
+     .references = "docs/nginx-behaviour.md#smtp-client-host; nginx src/core/ngx_resolver.c "
+                   "ngx_resolver_resend()",
+     .check_server = check_smtp_resolver_no_failover},
 };
 
 } // namespace

@@ -153,6 +153,7 @@ void Connection::close() {
   if (m_resolver) {
     // Possibly closing from inside its callback: freed after this iteration.
     HostResolver* resolver = m_resolver.release();
+    resolver->stop(); // no answer for a closed session (the lookup goes on for the cache)
     m_worker.loop().defer([resolver] { delete resolver; });
   }
   if (m_client.ssl != nullptr) {

@@ -16,8 +16,9 @@ void Connection::start_resolve(const ResolveEvent& request) {
     HostResolver* done = m_resolver.release();
     m_worker.loop().defer([done] { delete done; });
   }
-  m_resolver = std::make_unique<HostResolver>(m_worker.loop(), *server.smtp->resolver,
-                                              static_cast<std::uint16_t>(m_worker.random31()),
+  const ResolverPlan& plan = *server.smtp->resolver;
+  m_resolver = std::make_unique<HostResolver>(m_worker.loop(), m_worker.dns_resolver(plan),
+                                              plan.timeout,
                                               [this, name_lookup](smtp::HostLookup lookup) {
                                                 on_resolved(name_lookup, std::move(lookup));
                                               });

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <popcheck/proxy/dns_message.hpp>
 
 namespace popcheck::proxy {
@@ -115,6 +116,7 @@ std::optional<DnsResponse> parse_dns_response(std::string_view m) {
     return std::nullopt;
   }
   out.rcode = flags & 0x000f;
+  out.truncated = (flags & 0x0200) != 0;
   const auto answers = get16(m, 6);
   std::size_t at = k_header;
   if (!read_name(m, at) || at + 4 > m.size()) {
@@ -127,14 +129,19 @@ std::optional<DnsResponse> parse_dns_response(std::string_view m) {
       return std::nullopt;
     }
     const auto type = get16(m, at);
+    // ngx_resolver_process_a/ptr(): the TTL's top bit is ignored (RFC 2181 section 8).
+    const std::uint32_t ttl = (static_cast<std::uint32_t>(get16(m, at + 4)) << 16 | get16(m, at + 6)) &
+                              0x7fffffffU;
     const auto length = get16(m, at + 8);
     const std::size_t data = at + 10;
     if (data + length > m.size()) {
       return std::nullopt;
     }
+    const bool first = !out.ptr && out.addresses.empty();
     if (type == k_dns_type_ptr && !out.ptr) {
       std::size_t name_at = data;
       out.ptr = read_name(m, name_at);
+      out.ttl = ttl;
     } else if ((type == k_dns_type_a && length == 4) || (type == k_dns_type_aaaa && length == 16)) {
       DnsAddress address;
       address.ipv6 = type == k_dns_type_aaaa;
@@ -142,6 +149,7 @@ std::optional<DnsResponse> parse_dns_response(std::string_view m) {
         address.bytes[b] = static_cast<std::uint8_t>(m[data + b]);
       }
       out.addresses.push_back(address);
+      out.ttl = first ? ttl : std::min(out.ttl, ttl);
     }
     at = data + length;
   }

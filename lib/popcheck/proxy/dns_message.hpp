@@ -2,7 +2,7 @@
 
 // The few DNS messages the proxy exchanges with a `resolver` (RFC 1035 section 4): one query
 // (PTR, A or AAAA) per message, and the answers nginx's resolver takes from a response
-// (src/core/ngx_resolver.c: the first PTR name; every A/AAAA address). Sans-IO.
+// (src/core/ngx_resolver.c: the first PTR name; every A/AAAA address; their TTL). Sans-IO.
 
 #include <array>
 #include <cstdint>
@@ -32,6 +32,8 @@ struct DnsResponse {
   std::uint16_t id = 0;
   int rcode = 0;
   std::uint16_t type = 0;         // the question's type
+  bool truncated = false;         // TC: the answer did not fit (RFC 1035 section 4.1.1)
+  std::uint32_t ttl = 0;          // the smallest TTL of the answers taken (0 without any)
   std::optional<std::string> ptr; // the first PTR answer
   std::vector<DnsAddress> addresses;
 };

@@ -1,14 +1,14 @@
 #pragma once
 
-// One client host lookup of an SMTP session, on the worker's event loop: a UDP socket connected
-// to the server's `resolver`, the PTR query of the client's address, or the A and AAAA queries
-// of the name found, each answered within resolver_timeout as nginx's resolver does for
-// ngx_mail_smtp_init_session() (src/core/ngx_resolver.c: a response's RCODE is the state, an
-// empty answer is NXDOMAIN, both address queries must be answered). Nothing else is ever asked
-// and no other host is contacted. Unlike nginx, answers are not cached and queries not resent.
+// One client host lookup of an SMTP session (ngx_mail_smtp_init_session() and its resolver
+// handlers): it waits on the worker's DnsResolver for the server's `resolver` (the PTR query of
+// the client's address, or the A and AAAA queries of the name found) for at most
+// resolver_timeout (ctx->timeout), then answers as nginx's resolver context does: a cached
+// answer at once, an expired wait NGX_RESOLVE_TIMEDOUT.
 
 #include <functional>
 #include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/proxy/dns_resolver.hpp>
 #include <popcheck/proxy/event_loop.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/smtp/client_host.hpp>
@@ -16,11 +16,12 @@
 
 namespace popcheck::proxy {
 
-class HostResolver final : public EventHandler {
+class HostResolver final : public ResolveWaiter {
 public:
   using Done = std::function<void(smtp::HostLookup)>;
 
-  HostResolver(EventLoop& loop, const ResolverPlan& plan, std::uint16_t first_id, Done done);
+  HostResolver(EventLoop& loop, DnsResolver& resolver, std::chrono::milliseconds timeout,
+               Done done);
   ~HostResolver();
   HostResolver(const HostResolver&) = delete;
   HostResolver& operator=(const HostResolver&) = delete;
@@ -31,37 +32,27 @@ public:
   void lookup_name(std::string name, const pop3::BackendAddress& client);
   // No lookup (a unix-socket client): answers `skipped` from the loop, not from inside the call.
   void skip();
+  // Stops waiting: no answer will be delivered.
+  void stop();
 
-  void on_events(std::uint32_t events) override;
+  void on_answer(const ResolveAnswer& answer) override;
 
 private:
-  struct Query {
-    std::uint16_t id = 0;
-    std::uint16_t type = 0;
-    bool answered = false;
-    int rcode = 0;
-    bool found = false;   // an address in the answer
-    bool matches = false; // the client's address among them
-  };
-  bool open_socket();
-  void send_query(Query& query, std::string_view name);
-  void on_response(std::string_view message);
-  void on_timeout();
+  void take(const ResolveAnswer& answer);
+  void on_timer();
   void finish();
 
   EventLoop& m_loop;
-  const ResolverPlan& m_plan;
+  DnsResolver& m_resolver;
+  std::chrono::milliseconds m_timeout;
   Done m_done;
   Timer m_timer;
-  int m_fd = -1;
-  std::uint16_t m_next_id;
-  bool m_name_lookup = false;
+  bool m_waiting = false;  // registered with m_resolver
+  bool m_answered = false; // m_result is final; the timer only delivers it
   bool m_skipped = false;
   bool m_finished = false;
   pop3::BackendAddress m_client;
   smtp::HostLookup m_result;
-  Query m_queries[2];
-  int m_query_count = 0;
 };
 
 } // namespace popcheck::proxy

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <popcheck/model/values.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/proxy/socket_address.hpp>
 
@@ -276,6 +277,8 @@ std::expected<SmtpServerPlan, std::string> smtp_plan(const model::EffectiveServe
                              s.where.file + ":" + std::to_string(s.where.line));
     }
     resolver->timeout = std::chrono::milliseconds(s.resolver_timeout_ms.value);
+    const auto& where = s.resolver.where;
+    resolver->key = where.file + ":" + std::to_string(where.line) + ":" + std::to_string(where.column);
     smtp.resolver = *resolver;
   }
   smtp.shared_plain = smtp::prepare_session(settings);
@@ -331,35 +334,46 @@ std::expected<ListenOverride, std::string> parse_listen_override(std::string_vie
 }
 
 std::expected<ResolverPlan, std::string> parse_resolver(const std::vector<std::string>& args) {
+  // ngx_resolver_create(): valid=, ipv4= and ipv6= anywhere, every other word an address (the
+  // model has checked their forms as nginx -t does).
   ResolverPlan plan;
-  std::optional<std::string> address;
   for (const auto& arg : args) {
+    if (arg.starts_with("valid=")) {
+      plan.valid_s = model::parse_time(std::string_view(arg).substr(6), true);
+      continue;
+    }
+    if (arg.starts_with("ipv4=")) {
+      plan.ipv4 = arg != "ipv4=off";
+      continue;
+    }
     if (arg.starts_with("ipv6=")) {
       plan.ipv6 = arg != "ipv6=off";
-    } else if (arg.find('=') == std::string::npos && !address) {
-      address = arg;
+      continue;
     }
+    std::string text = arg;
+    const bool bracketed = text.starts_with('[');
+    const auto close = text.find(']');
+    const bool has_port =
+        bracketed ? (close != std::string::npos && close + 1 < text.size())
+                  : text.find(':') != std::string::npos && text.find(':') == text.rfind(':');
+    if (!has_port) {
+      // A bare IPv6 address has several colons: nginx takes it whole, port 53.
+      text = (text.find(':') != std::string::npos && !bracketed ? "[" + text + "]" : text) + ":53";
+    }
+    const auto endpoint = parse_endpoint(text);
+    if (!endpoint || !endpoint->first) {
+      return std::unexpected("popcheck proxy needs a literal address, not \"" + arg + "\",");
+    }
+    const auto resolved = socket_address(*endpoint->first);
+    ResolverServer server;
+    server.address = resolved.storage;
+    server.address_length = resolved.length;
+    server.text = text;
+    plan.servers.push_back(std::move(server));
   }
-  if (!address) {
+  if (plan.servers.empty()) {
     return std::unexpected("no resolver address");
   }
-  std::string text = *address;
-  const bool bracketed = text.starts_with('[');
-  const auto close = text.find(']');
-  const bool has_port =
-      bracketed ? (close != std::string::npos && close + 1 < text.size())
-                : text.find(':') != std::string::npos && text.find(':') == text.rfind(':');
-  if (!has_port) {
-    // A bare IPv6 address has several colons: nginx takes it whole, port 53.
-    text = (text.find(':') != std::string::npos && !bracketed ? "[" + text + "]" : text) + ":53";
-  }
-  const auto endpoint = parse_endpoint(text);
-  if (!endpoint || !endpoint->first) {
-    return std::unexpected("popcheck proxy needs a literal address, not \"" + *address + "\",");
-  }
-  const auto resolved = socket_address(*endpoint->first);
-  plan.address = resolved.storage;
-  plan.address_length = resolved.length;
   return plan;
 }
 

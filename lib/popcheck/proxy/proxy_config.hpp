@@ -76,12 +76,24 @@ struct AuthHttpPlan {
 // The protocol a server{} speaks (its `protocol` directive).
 enum class MailProtocol : std::uint8_t { pop3, imap, smtp };
 
-// `resolver` (the first address; nginx takes turns between several) and `resolver_timeout`.
-struct ResolverPlan {
+// One `resolver` address (ngx_resolver_create(): each gets its own UDP and TCP connection).
+struct ResolverServer {
   sockaddr_storage address{};
   socklen_t address_length = 0;
+  std::string text; // "127.0.0.1:53", as nginx names it in its log texts
+};
+
+// `resolver` and `resolver_timeout`. The servers take turns (ngx_resolver_send_query()); one
+// DnsResolver per worker serves every server{} whose `resolver` is the same directive (`key`, its
+// file:line:column): in nginx, servers that inherit it share one ngx_resolver_t and its cache,
+// while resolver_timeout stays each server's own.
+struct ResolverPlan {
+  std::string key;
+  std::vector<ResolverServer> servers;
   std::chrono::milliseconds timeout{};
-  bool ipv6 = true; // ipv6=off: no AAAA query
+  bool ipv4 = true;                       // ipv4=off (nginx 1.23.1+): no A query
+  bool ipv6 = true;                       // ipv6=off: no AAAA query
+  std::optional<std::int64_t> valid_s;    // valid=: cache time instead of the answers' TTL
 };
 
 // What an SMTP server adds: its sessions' shared part, the backend login's settings and the
@@ -144,8 +156,8 @@ struct ProxyPlan {
   std::vector<std::string> warnings; // things served differently from nginx (imap/smtp servers)
 };
 
-// The `resolver` arguments' first address ("127.0.0.1", "127.0.0.1:5353", "[::1]:53"; port 53 by
-// default) and its ipv6= flag; an error for a host name (popcheck resolves nothing itself).
+// The `resolver` arguments: every address ("127.0.0.1", "127.0.0.1:5353", "[::1]:53"; port 53 by
+// default), valid=, ipv4= and ipv6=; an error for a host name (popcheck resolves nothing itself).
 std::expected<ResolverPlan, std::string> parse_resolver(const std::vector<std::string>& args);
 
 // `tree` and `analysis` must be free of errors. `cores` is the default for worker_processes auto.

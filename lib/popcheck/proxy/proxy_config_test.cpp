@@ -255,13 +255,40 @@ TEST_CASE("proxy: an SMTP server is served with its session, backend and resolve
   REQUIRE(s.smtp->resolver);
   CHECK(s.smtp->resolver->timeout == std::chrono::seconds(2));
   CHECK_FALSE(s.smtp->resolver->ipv6);
-  CHECK(s.smtp->resolver->address.ss_family == AF_INET);
+  REQUIRE(s.smtp->resolver->servers.size() == 1);
+  CHECK(s.smtp->resolver->servers[0].address.ss_family == AF_INET);
+  CHECK(s.smtp->resolver->servers[0].text == "127.0.0.1:5353");
+}
+
+TEST_CASE("proxy: servers that inherit one resolver share it; their timeouts are their own") {
+  const auto b = build("mail { auth_http 127.0.0.1:9/a; resolver 127.0.0.1;\n"
+                       "  server { listen 127.0.0.1:25; protocol smtp; resolver_timeout 2s; }\n"
+                       "  server { listen 127.0.0.1:26; protocol smtp; }\n"
+                       "  server { listen 127.0.0.1:27; protocol smtp; resolver 127.0.0.1; } }\n");
+  REQUIRE(b.plan);
+  REQUIRE(b.plan->servers.size() == 3);
+  const auto& r = b.plan->servers;
+  CHECK(r[0].smtp->resolver->key == r[1].smtp->resolver->key);
+  CHECK(r[0].smtp->resolver->key != r[2].smtp->resolver->key);
+  CHECK(r[0].smtp->resolver->timeout == std::chrono::seconds(2));
+  CHECK(r[1].smtp->resolver->timeout == std::chrono::seconds(30));
 }
 
 TEST_CASE("proxy: resolver addresses") {
   CHECK(parse_resolver({"127.0.0.1"}));
   CHECK(parse_resolver({"[::1]:53", "valid=30s"}));
   CHECK(parse_resolver({"::1"}));
+  const auto all = parse_resolver({"127.0.0.1", "valid=1m", "[::1]:5353", "ipv6=off"});
+  REQUIRE(all);
+  REQUIRE(all->servers.size() == 2);
+  CHECK(all->servers[0].text == "127.0.0.1:53");
+  CHECK(all->servers[1].text == "[::1]:5353");
+  CHECK(all->servers[1].address.ss_family == AF_INET6);
+  CHECK(all->valid_s == 60);
+  CHECK_FALSE(all->ipv6);
+  CHECK(all->ipv4);
+  CHECK_FALSE(parse_resolver({"127.0.0.1", "ipv4=off"})->ipv4);
+  CHECK(parse_resolver({"valid=5s"}).error() == "no resolver address");
   CHECK(parse_resolver({"ns.example.test"}).error() ==
         "popcheck proxy needs a literal address, not \"ns.example.test\",");
   const auto only = build("mail { auth_http 127.0.0.1:9/a;\n"

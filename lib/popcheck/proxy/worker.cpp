@@ -57,6 +57,14 @@ Worker::~Worker() {
   }
 }
 
+DnsResolver& Worker::dns_resolver(const ResolverPlan& plan) {
+  auto& slot = m_resolvers[plan.key];
+  if (!slot) {
+    slot = std::make_unique<DnsResolver>(m_loop, plan, [this] { return random31(); }, &m_logger);
+  }
+  return *slot;
+}
+
 void Worker::resume_accepting() {
   if (m_accepting || m_stopping) {
     return;

@@ -5,6 +5,7 @@
 // between workers but the read-only plan, the TLS contexts and the log sink.
 
 #include <popcheck/proxy/auth_http_client.hpp>
+#include <popcheck/proxy/dns_resolver.hpp>
 #include <popcheck/proxy/event_loop.hpp>
 #include <popcheck/proxy/logger.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
@@ -14,6 +15,8 @@
 #include <memory>
 #include <random>
 #include <sys/socket.h>
+#include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -62,6 +65,9 @@ public:
   AuthHttpClient& auth() { return *m_auth; }
   std::uint32_t random31() { return static_cast<std::uint32_t>(m_random() & 0x7fffffffU); }
   std::size_t connections() const { return m_connections.size(); }
+  // This worker's resolver for a `resolver` directive (its cache and turns are per worker, as
+  // each nginx worker process has its own ngx_resolver_t).
+  DnsResolver& dns_resolver(const ResolverPlan& plan);
 
   // Serves an accepted connection: one of a listener's, or a unit test's socketpair end.
   void serve(int fd, const sockaddr_storage& peer, const ListenPlan& plan);
@@ -97,6 +103,7 @@ private:
   Timer m_flush_timer; // writes batched access lines at most k_access_flush after the first
   std::mt19937 m_random;
   std::unordered_set<Connection*> m_connections;
+  std::unordered_map<std::string, std::unique_ptr<DnsResolver>> m_resolvers; // by ResolverPlan::key
 };
 
 } // namespace popcheck::proxy
