@@ -88,6 +88,12 @@ struct Driver {
           drain();
           break; // an incomplete line waits for more bytes
         }
+      } else if (space.empty() && !pending.empty()) {
+        // A full buffer and the client's next bytes: nginx's read event parses the buffer
+        // without reading (ngx_mail_read_command()).
+        session.on_input(0);
+        drain();
+        break;
       } else {
         break;
       }

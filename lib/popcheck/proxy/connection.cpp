@@ -57,6 +57,9 @@ void Connection::start() {
 
 void Connection::on_client_events(std::uint32_t events) {
   m_client.on_events(events);
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    m_client_input_event = true;
+  }
   switch (m_phase) {
   case Phase::proxy_header:
     read_proxy_header();

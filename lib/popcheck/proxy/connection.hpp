@@ -132,6 +132,9 @@ private:
   bool m_close_after_flush = false;
   bool m_tls_after_flush = false;
   bool m_starttls = false; // the TLS was started by STLS
+  // The client was reported readable since the session's last read: nginx's read event, on
+  // which a full pre-login buffer is parsed again rather than read into (drive()).
+  bool m_client_input_event = false;
 
   Endpoint m_client; // its `out`: pre-login replies, the PASS reply, relayed bytes not yet sent
   Side m_client_side;

@@ -83,6 +83,12 @@ struct Driver {
         session.on_input(n);
       } else if (session.has_buffered_input()) {
         session.on_input(0);
+      } else if (space.empty() && !pending.empty()) {
+        // A full buffer and the client's next bytes: nginx's read event parses the buffer
+        // without reading (ngx_mail_read_command()).
+        session.on_input(0);
+        drain();
+        break;
       } else {
         break;
       }
