@@ -4,7 +4,8 @@ client dialogues whose transcripts can be compared byte for byte. Python 3 stdli
 
 A case directory (testdata/proxy/<case>/) holds `nginx.conf` and `dialogues.json`. In nginx.conf,
 `@AUTH_PORT@` is the auth stub's port, `@AUTH_SOCKET@` a unix socket served by the same stub,
-`@CLOSED_PORT@` a port nothing listens on, `@DNS_PORT@` the DNS stub's UDP port (SMTP's
+`@CLOSED_PORT@` a port nothing listens on (connections refused), `@BLACKHOLE_PORT@` a port whose
+connections never complete (Blackhole), `@DNS_PORT@` the DNS stub's UDP port (SMTP's
 `resolver`), `@SOCKETS@` a directory for `listen unix:` sockets
 (a dialogue's "listen": "unix:NAME" connects to @SOCKETS@/NAME), and `@CERTS@` the absolute
 testdata/certs directory; listen
@@ -287,6 +288,23 @@ class SmtpBackend:
         self.server.server_close()
 
 
+class Blackhole:
+    """A backend that never answers the connect, on 127.0.0.1: a listener with a full accept
+    queue (backlog 0, one connection queued and never accepted), so the kernel drops further SYNs
+    and a connect() to it hangs until the connecting side's own deadline."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(0)
+        self.filler = socket.create_connection(("127.0.0.1", port), timeout=5)
+
+    def stop(self):
+        self.filler.close()
+        self.sock.close()
+
+
 class DnsStub:
     """A tiny DNS server on 127.0.0.1 (UDP) for SMTP's `resolver`: PTR of 127.0.0.1 answers
     `ptr` (NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer from `a` ({name:
@@ -387,7 +405,12 @@ class Environment:
         self.smtp = SmtpBackend(self.smtp_port)
         self.dns_port = free_port()
         self.dns = DnsStub(self.dns_port, **dns) if dns is not None else None
+        self.closed_port = free_port()  # kept free: connections to it are refused
+        self.blackhole_port = free_port()
+        self.blackhole = Blackhole(self.blackhole_port)
         canned = {user: text.replace("@BACKEND_PORT@", str(self.backend_port))
+                  .replace("@CLOSED_PORT@", str(self.closed_port))
+                  .replace("@BLACKHOLE_PORT@", str(self.blackhole_port))
                   .replace("@FAKE_PORT@", str(self.fake_port))
                   .replace("@IMAP_PORT@", str(self.imap_port))
                   .replace("@SMTP_PORT@", str(self.smtp_port)).encode()
@@ -411,7 +434,6 @@ class Environment:
         # nginx's workers run as nobody when the tests run as root
         os.chmod(self.auth_socket_dir, 0o755)
         os.chmod(self.auth_socket, 0o777)
-        self.closed_port = free_port()  # kept free: connections to it are refused
         return self
 
     def __exit__(self, *exc):
@@ -421,6 +443,7 @@ class Environment:
         self.fake.stop()
         self.imap.stop()
         self.smtp.stop()
+        self.blackhole.stop()
         if self.dns:
             self.dns.stop()
         self.dovecot.cleanup()
@@ -470,6 +493,8 @@ def prepare_case(case_dir, env):
             text = text.replace("@AUTH_SOCKET@", env.auth_socket)
             text = text.replace("@SOCKETS@", env.sockets_dir)
             text = text.replace("@CLOSED_PORT@", str(env.closed_port))
+            if hasattr(env, "blackhole_port"):
+                text = text.replace("@BLACKHOLE_PORT@", str(env.blackhole_port))
             if hasattr(env, "dns_port"):  # an Environment (other scripts pass their own)
                 text = text.replace("@DNS_PORT@", str(env.dns_port))
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
