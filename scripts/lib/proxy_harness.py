@@ -408,12 +408,16 @@ class Environment:
         self.closed_port = free_port()  # kept free: connections to it are refused
         self.blackhole_port = free_port()
         self.blackhole = Blackhole(self.blackhole_port)
-        canned = {user: text.replace("@BACKEND_PORT@", str(self.backend_port))
-                  .replace("@CLOSED_PORT@", str(self.closed_port))
-                  .replace("@BLACKHOLE_PORT@", str(self.blackhole_port))
-                  .replace("@FAKE_PORT@", str(self.fake_port))
-                  .replace("@IMAP_PORT@", str(self.imap_port))
-                  .replace("@SMTP_PORT@", str(self.smtp_port)).encode()
+        def fill(text):
+            return (text.replace("@BACKEND_PORT@", str(self.backend_port))
+                    .replace("@CLOSED_PORT@", str(self.closed_port))
+                    .replace("@BLACKHOLE_PORT@", str(self.blackhole_port))
+                    .replace("@FAKE_PORT@", str(self.fake_port))
+                    .replace("@IMAP_PORT@", str(self.imap_port))
+                    .replace("@SMTP_PORT@", str(self.smtp_port)).encode())
+
+        # A list: the responses served in turn (auth_stub.AuthStub).
+        canned = {user: [fill(t) for t in text] if isinstance(text, list) else fill(text)
                   for user, text in (responses or {}).items()}
         kwargs = {"responses": canned, "wait": wait}
         if refusal:
