@@ -590,6 +590,7 @@ class Dialogue:
         self.transcript = []
         self.sock = None
         self.eof = False
+        self.ragged = False  # TLS ended by the TCP close alone, without a close_notify
         self.client = None  # the client's own address: ("127.0.0.1", port), or "" for unix
 
     def _context(self):
@@ -611,6 +612,9 @@ class Dialogue:
             try:
                 chunk = self.sock.recv(65536)
             except (socket.timeout, ssl.SSLWantReadError):
+                break
+            except ssl.SSLEOFError:
+                self.eof = self.ragged = True
                 break
             except (ConnectionResetError, ssl.SSLError, OSError):
                 self.eof = True
@@ -642,7 +646,8 @@ class Dialogue:
                     self.salt = decoded
             self.transcript.append(("S", data))
         if self.eof:
-            self.transcript.append(("EOF", b""))
+            # nginx closes TLS without a close_notify after a client timeout (c->timedout).
+            self.transcript.append(("EOF", b"without close_notify" if self.ragged else b""))
         return data
 
     def _expand(self, step):
@@ -664,7 +669,8 @@ class Dialogue:
         else:
             raw = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         self.client = raw.getsockname()
-        self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
+        self.sock = (self._context().wrap_socket(raw, suppress_ragged_eofs=False)
+                     if self.spec.get("tls") else raw)
         try:
             for step in self.spec["steps"]:
                 idle = self.idle
@@ -679,7 +685,7 @@ class Dialogue:
                     # The handshake gets the connect timeout, not the last step's short idle
                     # wait (a loaded machine takes longer than that to do a handshake).
                     self.sock.settimeout(5)
-                    self.sock = self._context().wrap_socket(self.sock)
+                    self.sock = self._context().wrap_socket(self.sock, suppress_ragged_eofs=False)
                     self.transcript.append(("TLS", b""))
                     continue
                 if step.startswith("@WAIT"):

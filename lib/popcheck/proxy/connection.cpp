@@ -100,6 +100,9 @@ void Connection::on_timer() {
   case Phase::session:
     m_session->on_timer();
     handle_session_events();
+    // A timer that closes the session is its timeout (the Auth-Wait and greeting delays never
+    // close).
+    m_client_timed_out = m_close_after_flush;
     if (m_phase == Phase::tls_handshake && m_close_after_flush) {
       close();
       return;
@@ -160,8 +163,10 @@ void Connection::close() {
   }
   if (m_client.ssl != nullptr) {
     ERR_clear_error();
-    SSL_shutdown(m_client.ssl); // close_notify, best effort, never waited for
-    ERR_clear_error();          // a failed shutdown must not leak into the next connection's calls
+    if (!m_client_timed_out) {
+      SSL_shutdown(m_client.ssl); // close_notify, best effort, never waited for
+    }
+    ERR_clear_error(); // a failed shutdown must not leak into the next connection's calls
     SSL_free(m_client.ssl);
     m_client.ssl = nullptr;
   }

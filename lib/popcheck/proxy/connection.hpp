@@ -134,7 +134,10 @@ private:
   bool m_starttls = false; // the TLS was started by STLS
   // The client was reported readable since the session's last read: nginx's read event, on
   // which a full pre-login buffer is parsed again rather than read into (drive()).
-  bool m_client_input_event = false;
+  bool m_client_input_event : 1 = false; // bit-fields: the idle session stays small
+  // nginx's c->timedout: the session ends on its client timeout (pre-login or proxy_timeout),
+  // and ngx_ssl_shutdown() then closes quietly, without a close_notify.
+  bool m_client_timed_out : 1 = false;
 
   Endpoint m_client; // its `out`: pre-login replies, the PASS reply, relayed bytes not yet sent
   Side m_client_side;
