@@ -702,9 +702,37 @@ class Dialogue:
                         self.transcript.append(("EOF", b""))
                         break
                 self._read(idle, first)
+            if self.spec.get("tls_close") and self.eof and not self.ragged:
+                self._tls_close(self.spec["tls_close"])
         finally:
             self.sock.close()
         return [(kind, normalise(data)) for kind, data in self.transcript]
+
+    def _tls_close(self, mode):
+        """After the server's close_notify: when its TCP close (FIN) comes, the client silent
+        ("wait") or answering with its own close_notify ("answer"). nginx's ngx_ssl_shutdown()
+        waits up to 3 s for the client's close_notify; recorded in coarse buckets, so that
+        timing noise does not matter."""
+        if mode == "answer":
+            try:
+                self.sock.unwrap()
+            except (OSError, ValueError):
+                pass
+        raw = socket.socket(fileno=os.dup(self.sock.fileno()))
+        raw.settimeout(5)
+        start = time.monotonic()
+        try:
+            rest = raw.recv(4096)
+            took = time.monotonic() - start
+            when = b"at once" if took < 1.0 else b"after about 3 s" if 2.0 <= took < 4.5 else \
+                f"after {took:.1f} s".encode()
+            self.transcript.append(("FIN", when + (b" after more bytes" if rest else b"")))
+        except socket.timeout:
+            self.transcript.append(("FIN", b"none within 5 s"))
+        except OSError as e:
+            self.transcript.append(("FIN", f"error {e.errno}".encode()))
+        finally:
+            raw.close()
 
 
 def format_transcript(transcript):

@@ -51,6 +51,7 @@ private:
     session,       // pre-login, the PreLoginSession decides
     backend,       // connecting to / logging in to the backend
     relay,
+    tls_shutdown, // close_notify sent, the client's awaited (ngx_ssl_shutdown())
     closed,
   };
   struct Side final : EventHandler {
@@ -82,6 +83,9 @@ private:
   void log(LogLevel level, std::string_view message, std::string_view action = {});
   std::string_view login_for_log() const;
   void close();
+  // connection.cpp: the TLS close (ngx_ssl_shutdown()) and the end of the connection.
+  bool tls_shutdown_pending();
+  void finish_close();
   void send_access_record();
 
   // connection_session.cpp: the pre-login dialogue and its auth_http request.
