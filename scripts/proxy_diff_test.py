@@ -31,6 +31,7 @@ def run_all(spec, port_map, env, reference=None):
     for i, dialogue in enumerate(spec["dialogues"]):
         with env.auth.lock:
             env.auth.requests.clear()
+        env.auth.rewind()
         backends = ((env.smtp,) if spec.get("env", {}).get("backend") == "smtp"
                     else (env.fake, env.imap))
         for backend in backends:

@@ -5,7 +5,9 @@ plain (password compared), apop (MD5 of salt + password), cram-md5 (HMAC-MD5 key
 password over the salt), external and none (any known name), with Auth-Server/Auth-Port of the
 backend and Auth-Pass = the plaintext password (the backend port may differ by Auth-Protocol:
 `protocol_ports` {"imap": port}). Anything else is refused with `refusal` (and Auth-Wait
-`wait` when set). `responses` maps a login to a canned raw response to test odd answers.
+`wait` when set). `responses` maps a login to a canned raw response to test odd answers, or to
+a list of them served in turn (the last one repeats; `rewind()` starts the lists again): nginx's
+own retry after `Auth-Status: WAIT` sends the same request again.
 """
 
 import hashlib
@@ -49,6 +51,7 @@ class AuthStub:
         self.refusal = refusal
         self.wait = wait
         self.responses = responses or {}
+        self.served = {}  # login -> how many of its listed responses were served
         self.requests = []
         self.lock = threading.Lock()
         stub = self
@@ -103,7 +106,13 @@ class AuthStub:
         method = h.get("auth-method", "")
         salt = h.get("auth-salt", "")
         if user in self.responses:
-            return self.responses[user]
+            canned = self.responses[user]
+            if isinstance(canned, list):
+                with self.lock:
+                    n = self.served.get(user, 0)
+                    self.served[user] = n + 1
+                return canned[min(n, len(canned) - 1)]
+            return canned
         password = self.users.get(user)
         if password is None:
             return self.refuse()
@@ -117,6 +126,10 @@ class AuthStub:
         elif method in ("external", "none"):  # none: SMTP's RCPT without AUTH (a stale login)
             good = True
         return self.ok(password, h.get("auth-protocol", "")) if good else self.refuse()
+
+    def rewind(self):
+        with self.lock:
+            self.served.clear()
 
     def start(self):
         self.thread.start()

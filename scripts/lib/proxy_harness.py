@@ -4,7 +4,8 @@ client dialogues whose transcripts can be compared byte for byte. Python 3 stdli
 
 A case directory (testdata/proxy/<case>/) holds `nginx.conf` and `dialogues.json`. In nginx.conf,
 `@AUTH_PORT@` is the auth stub's port, `@AUTH_SOCKET@` a unix socket served by the same stub,
-`@CLOSED_PORT@` a port nothing listens on, `@DNS_PORT@` the DNS stub's UDP port (SMTP's
+`@CLOSED_PORT@` a port nothing listens on (connections refused), `@BLACKHOLE_PORT@` a port whose
+connections never complete (Blackhole), `@DNS_PORT@` the DNS stub's UDP port (SMTP's
 `resolver`), `@SOCKETS@` a directory for `listen unix:` sockets
 (a dialogue's "listen": "unix:NAME" connects to @SOCKETS@/NAME), and `@CERTS@` the absolute
 testdata/certs directory; listen
@@ -209,6 +210,23 @@ never answered (the backend login's deadline). `received` holds each
         self.server.server_close()
 
 
+class Blackhole:
+    """A backend that never answers the connect, on 127.0.0.1: a listener with a full accept
+    queue (backlog 0, one connection queued and never accepted), so the kernel drops further SYNs
+    and a connect() to it hangs until the connecting side's own deadline."""
+
+    def __init__(self, port):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.listen(0)
+        self.filler = socket.create_connection(("127.0.0.1", port), timeout=5)
+
+    def stop(self):
+        self.filler.close()
+        self.sock.close()
+
+
 class DnsStub:
     """A tiny DNS server on 127.0.0.1 (UDP, and TCP on the same port) for SMTP's `resolver`: PTR
     of 127.x.x.x answers `ptr` (or `ptr[address]`; NXDOMAIN when None, or the RCODE `ptr_rcode`), A queries answer
@@ -387,10 +405,19 @@ class Environment:
         self.smtp = SmtpBackend(self.smtp_port)
         self.dns_port = free_port()
         self.dns = DnsStub(self.dns_port, **dns) if dns is not None else None
-        canned = {user: text.replace("@BACKEND_PORT@", str(self.backend_port))
-                  .replace("@FAKE_PORT@", str(self.fake_port))
-                  .replace("@IMAP_PORT@", str(self.imap_port))
-                  .replace("@SMTP_PORT@", str(self.smtp_port)).encode()
+        self.closed_port = free_port()  # kept free: connections to it are refused
+        self.blackhole_port = free_port()
+        self.blackhole = Blackhole(self.blackhole_port)
+        def fill(text):
+            return (text.replace("@BACKEND_PORT@", str(self.backend_port))
+                    .replace("@CLOSED_PORT@", str(self.closed_port))
+                    .replace("@BLACKHOLE_PORT@", str(self.blackhole_port))
+                    .replace("@FAKE_PORT@", str(self.fake_port))
+                    .replace("@IMAP_PORT@", str(self.imap_port))
+                    .replace("@SMTP_PORT@", str(self.smtp_port)).encode())
+
+        # A list: the responses served in turn (auth_stub.AuthStub).
+        canned = {user: [fill(t) for t in text] if isinstance(text, list) else fill(text)
                   for user, text in (responses or {}).items()}
         kwargs = {"responses": canned, "wait": wait}
         if refusal:
@@ -411,7 +438,6 @@ class Environment:
         # nginx's workers run as nobody when the tests run as root
         os.chmod(self.auth_socket_dir, 0o755)
         os.chmod(self.auth_socket, 0o777)
-        self.closed_port = free_port()  # kept free: connections to it are refused
         return self
 
     def __exit__(self, *exc):
@@ -421,6 +447,7 @@ class Environment:
         self.fake.stop()
         self.imap.stop()
         self.smtp.stop()
+        self.blackhole.stop()
         if self.dns:
             self.dns.stop()
         self.dovecot.cleanup()
@@ -470,6 +497,8 @@ def prepare_case(case_dir, env):
             text = text.replace("@AUTH_SOCKET@", env.auth_socket)
             text = text.replace("@SOCKETS@", env.sockets_dir)
             text = text.replace("@CLOSED_PORT@", str(env.closed_port))
+            if hasattr(env, "blackhole_port"):
+                text = text.replace("@BLACKHOLE_PORT@", str(env.blackhole_port))
             if hasattr(env, "dns_port"):  # an Environment (other scripts pass their own)
                 text = text.replace("@DNS_PORT@", str(env.dns_port))
             with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
@@ -573,6 +602,7 @@ class Dialogue:
         self.transcript = []
         self.sock = None
         self.eof = False
+        self.ragged = False  # TLS ended by the TCP close alone, without a close_notify
         self.client = None  # the client's own address: ("127.0.0.1", port), or "" for unix
 
     def _context(self):
@@ -610,6 +640,9 @@ class Dialogue:
                 chunk = self.sock.recv(65536)
             except (socket.timeout, ssl.SSLWantReadError):
                 break
+            except ssl.SSLEOFError:
+                self.eof = self.ragged = True
+                break
             except (ConnectionResetError, ssl.SSLError, OSError):
                 self.eof = True
                 break
@@ -642,7 +675,8 @@ class Dialogue:
                     self.salt = decoded
             self.transcript.append(("S", data))
         if self.eof:
-            self.transcript.append(("EOF", b""))
+            # nginx closes TLS without a close_notify after a client timeout (c->timedout).
+            self.transcript.append(("EOF", b"without close_notify" if self.ragged else b""))
         return data
 
     def _expand(self, step):
@@ -669,7 +703,8 @@ class Dialogue:
                                            source_address=(self.spec.get("source", "127.0.0.1"), 0))
         self.client = raw.getsockname()
         connected = time.monotonic()
-        self.sock = self._context().wrap_socket(raw) if self.spec.get("tls") else raw
+        self.sock = (self._context().wrap_socket(raw, suppress_ragged_eofs=False)
+                     if self.spec.get("tls") else raw)
         try:
             steps = self.spec["steps"]
             for index, step in enumerate(steps):
@@ -687,7 +722,7 @@ class Dialogue:
                     # The handshake gets the connect timeout, not the last step's short idle
                     # wait (a loaded machine takes longer than that to do a handshake).
                     self.sock.settimeout(5)
-                    self.sock = self._context().wrap_socket(self.sock)
+                    self.sock = self._context().wrap_socket(self.sock, suppress_ragged_eofs=False)
                     self.transcript.append(("TLS", b""))
                     continue
                 if step.startswith("@WAIT"):
@@ -707,9 +742,37 @@ class Dialogue:
                 if self.spec.get("timed") and len(self.transcript) == 1:
                     # "timed": how long the greeting took, in whole seconds (a resolver's resend).
                     self.transcript.append(("T", b"%ds" % int(time.monotonic() - connected)))
+            if self.spec.get("tls_close") and self.eof and not self.ragged:
+                self._tls_close(self.spec["tls_close"])
         finally:
             self.sock.close()
         return [(kind, normalise(data)) for kind, data in self.transcript]
+
+    def _tls_close(self, mode):
+        """After the server's close_notify: when its TCP close (FIN) comes, the client silent
+        ("wait") or answering with its own close_notify ("answer"). nginx's ngx_ssl_shutdown()
+        waits up to 3 s for the client's close_notify; recorded in coarse buckets, so that
+        timing noise does not matter."""
+        if mode == "answer":
+            try:
+                self.sock.unwrap()
+            except (OSError, ValueError):
+                pass
+        raw = socket.socket(fileno=os.dup(self.sock.fileno()))
+        raw.settimeout(5)
+        start = time.monotonic()
+        try:
+            rest = raw.recv(4096)
+            took = time.monotonic() - start
+            when = b"at once" if took < 1.0 else b"after about 3 s" if 2.0 <= took < 4.5 else \
+                f"after {took:.1f} s".encode()
+            self.transcript.append(("FIN", when + (b" after more bytes" if rest else b"")))
+        except socket.timeout:
+            self.transcript.append(("FIN", b"none within 5 s"))
+        except OSError as e:
+            self.transcript.append(("FIN", f"error {e.errno}".encode()))
+        finally:
+            raw.close()
 
 
 def format_transcript(transcript):

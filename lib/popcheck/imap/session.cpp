@@ -73,7 +73,7 @@ void Session::on_input(std::size_t n) {
   }
   const std::size_t size = settings().client_buffer;
   m_last += std::min(n, size - m_last);
-  if (n == 0 && m_pos == m_last) {
+  if (n == 0 && m_pos == m_last && m_last < size) {
     return;
   }
   // nginx: tag = 1, no untagged text, "OK completed", whatever the line turns out to be.
@@ -283,6 +283,9 @@ void Session::cancel_timer() {
 // leading tag and command word are kept, the rest becomes "...".
 std::string Session::masked_buffer() const {
   const std::string_view data(m_buffer.get(), m_last);
+  if (data.empty()) {
+    return {}; // imap_client_buffer 0: nothing to hide, nginx logs ""
+  }
   std::size_t tag_end = 0;
   while (tag_end < data.size() && tag_end < k_max_tag_octets && data[tag_end] != ' ' &&
          data[tag_end] != '\r' && data[tag_end] != '\n' && data[tag_end] != '"' &&

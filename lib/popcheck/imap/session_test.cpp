@@ -96,6 +96,23 @@ TEST_CASE("imap session: the client buffer bounds a command with its literals") 
   CHECK(e.log_text() == "client sent too long command \"c LOGIN ...\" while in auth state\n");
 }
 
+TEST_CASE("imap session: a full buffer is parsed on the next bytes, not read into") {
+  auto s = default_settings();
+  s.client_buffer = 0;
+  Driver d(s);
+  CHECK(d.send("a") == "* BAD invalid command\r\n");
+  CHECK(d.closed);
+  CHECK(d.log_text() == "client sent too long command \"\" while in auth state\n");
+
+  s.client_buffer = 64;
+  Driver e(s);
+  const std::string at_end = "c LOGIN " + std::string(50, 'x') + " {3}\r\n"; // 64 bytes
+  CHECK(e.send(at_end) == "+ OK\r\n");
+  CHECK_FALSE(e.closed);
+  CHECK(e.send("abc\r\n") == "c BAD invalid command\r\n");
+  CHECK(e.closed);
+}
+
 TEST_CASE("imap session: max_errors, and an invalid line ending in a LITERAL+ closes") {
   auto s = default_settings();
   s.max_errors = 2;

@@ -101,6 +101,12 @@ template <class SessionT, class SettingsT> struct BasicDriver {
           drain();
           break; // an incomplete line waits for more bytes
         }
+      } else if (space.empty() && !pending.empty()) {
+        // A full buffer and the client's next bytes: nginx's read event parses the buffer
+        // without reading (ngx_mail_read_command()).
+        session.on_input(0);
+        drain();
+        break;
       } else {
         break;
       }

@@ -10,6 +10,12 @@
 #include <unistd.h>
 
 namespace popcheck::proxy {
+namespace {
+
+// How long a TLS close waits for the client's close_notify (ngx_ssl_shutdown()'s timer).
+constexpr std::chrono::milliseconds k_tls_shutdown_wait{3000};
+
+} // namespace
 
 void Connection::Side::on_events(std::uint32_t events) {
   if (client) {
@@ -57,6 +63,9 @@ void Connection::start() {
 
 void Connection::on_client_events(std::uint32_t events) {
   m_client.on_events(events);
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
+    m_client_input_event = true;
+  }
   switch (m_phase) {
   case Phase::proxy_header:
     read_proxy_header();
@@ -75,6 +84,11 @@ void Connection::on_client_events(std::uint32_t events) {
   case Phase::relay:
     m_last_client_activity = m_worker.loop().now();
     relay();
+    return;
+  case Phase::tls_shutdown:
+    if (!tls_shutdown_pending()) {
+      finish_close();
+    }
     return;
   case Phase::closed:
     return;
@@ -97,6 +111,9 @@ void Connection::on_timer() {
   case Phase::session:
     m_session->on_timer();
     handle_session_events();
+    // A timer that closes the session is its timeout (the Auth-Wait and greeting delays never
+    // close).
+    m_client_timed_out = m_close_after_flush;
     if (m_phase == Phase::tls_handshake && m_close_after_flush) {
       close();
       return;
@@ -108,6 +125,9 @@ void Connection::on_timer() {
     return;
   case Phase::relay:
     on_proxy_timer();
+    return;
+  case Phase::tls_shutdown:
+    finish_close(); // nginx: timed out, the rest of the shutdown is quiet
     return;
   case Phase::closed:
     return;
@@ -140,10 +160,13 @@ void Connection::abort() {
     log(LogLevel::info, "shutdown timeout", "proxying");
   }
   close();
+  if (m_phase == Phase::tls_shutdown) {
+    finish_close();
+  }
 }
 
 void Connection::close() {
-  if (m_phase == Phase::closed) {
+  if (m_phase == Phase::closed || m_phase == Phase::tls_shutdown) {
     return;
   }
   const bool was_relay = m_phase == Phase::relay;
@@ -156,14 +179,6 @@ void Connection::close() {
     resolver->stop(); // no answer for a closed session (the lookup goes on for the cache)
     m_worker.loop().defer([resolver] { delete resolver; });
   }
-  if (m_client.ssl != nullptr) {
-    ERR_clear_error();
-    SSL_shutdown(m_client.ssl); // close_notify, best effort, never waited for
-    ERR_clear_error();          // a failed shutdown must not leak into the next connection's calls
-    SSL_free(m_client.ssl);
-    m_client.ssl = nullptr;
-  }
-  ::close(m_client.fd); // closing drops the epoll registration: no EPOLL_CTL_DEL (nginx neither)
   if (m_up) {
     if (m_up->end.fd >= 0) {
       ::close(m_up->end.fd);
@@ -175,6 +190,37 @@ void Connection::close() {
   if (was_relay && m_result == SessionResult::logged_in) {
     m_result = SessionResult::done;
   }
+  // After a client timeout (c->timedout) nginx's shutdown is quiet: no close_notify.
+  if (m_client.ssl != nullptr && !m_client_timed_out && tls_shutdown_pending()) {
+    m_phase = Phase::tls_shutdown;
+    m_timer.arm(k_tls_shutdown_wait);
+    return;
+  }
+  finish_close();
+}
+
+// ngx_ssl_shutdown(): a close_notify (SSL_shutdown() called twice, as nginx does), then, as mail
+// never sets no_wait_shutdown, the client's close_notify is awaited: true while it is. An error,
+// the client's EOF or its close_notify end the wait.
+bool Connection::tls_shutdown_pending() {
+  ERR_clear_error();
+  int n = SSL_shutdown(m_client.ssl);
+  if (n == 0) {
+    n = SSL_shutdown(m_client.ssl);
+  }
+  const int error = n == 1 ? SSL_ERROR_NONE : SSL_get_error(m_client.ssl, n);
+  ERR_clear_error(); // a failed shutdown must not leak into the next connection's calls
+  return error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE;
+}
+
+void Connection::finish_close() {
+  m_phase = Phase::closed;
+  m_timer.cancel();
+  if (m_client.ssl != nullptr) {
+    SSL_free(m_client.ssl);
+    m_client.ssl = nullptr;
+  }
+  ::close(m_client.fd); // closing drops the epoll registration: no EPOLL_CTL_DEL (nginx neither)
   send_access_record();
   m_worker.release(this);
 }

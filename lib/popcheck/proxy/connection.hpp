@@ -51,6 +51,7 @@ private:
     session,       // pre-login, the PreLoginSession decides
     backend,       // connecting to / logging in to the backend
     relay,
+    tls_shutdown, // close_notify sent, the client's awaited (ngx_ssl_shutdown())
     closed,
   };
   struct Side final : EventHandler {
@@ -82,6 +83,9 @@ private:
   void log(LogLevel level, std::string_view message, std::string_view action = {});
   std::string_view login_for_log() const;
   void close();
+  // connection.cpp: the TLS close (ngx_ssl_shutdown()) and the end of the connection.
+  bool tls_shutdown_pending();
+  void finish_close();
   void send_access_record();
 
   // connection_session.cpp: the pre-login dialogue and its auth_http request.
@@ -132,6 +136,12 @@ private:
   bool m_close_after_flush = false;
   bool m_tls_after_flush = false;
   bool m_starttls = false; // the TLS was started by STLS
+  // The client was reported readable since the session's last read: nginx's read event, on
+  // which a full pre-login buffer is parsed again rather than read into (drive()).
+  bool m_client_input_event : 1 = false; // bit-fields: the idle session stays small
+  // nginx's c->timedout: the session ends on its client timeout (pre-login or proxy_timeout),
+  // and ngx_ssl_shutdown() then closes quietly, without a close_notify.
+  bool m_client_timed_out : 1 = false;
 
   Endpoint m_client; // its `out`: pre-login replies, the PASS reply, relayed bytes not yet sent
   Side m_client_side;

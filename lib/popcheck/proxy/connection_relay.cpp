@@ -77,6 +77,7 @@ void Connection::on_proxy_timer() {
     return;
   }
   log(LogLevel::info, "client timed out (110: Connection timed out)", "proxying");
+  m_client_timed_out = true;
   close();
 }
 

@@ -110,6 +110,7 @@ void Connection::drive() {
     auto space = m_session->input_space();
     if (!space.empty() && m_client.readable) {
       const auto r = m_client.read(space.data(), space.size());
+      m_client_input_event = false;
       if (r.status == IoStatus::ok) {
         if (m_client.ssl == nullptr && r.n < space.size() && !m_client.hup) {
           // A short read emptied the socket; new bytes bring a new edge. Saves the recv() that
@@ -131,7 +132,12 @@ void Connection::drive() {
         return;
       }
     }
-    if (!m_session->has_buffered_input()) {
+    // ngx_mail_read_command() does not recv() into a full buffer but parses it again on the next
+    // read event: with imap_client_buffer 0 (or a literal announced at the buffer's very end)
+    // the client's next bytes bring "too long command" at once, not the timeout.
+    const bool full_buffer_event = space.empty() && m_client_input_event;
+    m_client_input_event = false;
+    if (!m_session->has_buffered_input() && !full_buffer_event) {
       return;
     }
     // A buffered line needs no read; an incomplete one waits for more bytes.

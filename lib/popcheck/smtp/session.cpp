@@ -181,6 +181,11 @@ std::vector<SessionEvent> Session::take_events() {
 void Session::on_input(std::size_t n) {
   if (m_phase == SessionPhase::greeting_delay) {
     if (n == 0) {
+      // smtp_client_buffer 0: ngx_mail_smtp_discard_command() recv()s 0 bytes, gets 0 and
+      // closes as if the client had (no reply, no log line).
+      if (buffer_size() == 0) {
+        on_eof();
+      }
       return;
     }
     // ngx_mail_smtp_discard_command(): what one read brought is logged and refused.
@@ -197,7 +202,7 @@ void Session::on_input(std::size_t n) {
     return;
   }
   m_last += std::min(n, buffer_size() - m_last);
-  if (n == 0 && m_pos == m_last) {
+  if (n == 0 && m_pos == m_last && m_last < buffer_size()) {
     return;
   }
   Result result = Result::invalid;

@@ -95,6 +95,21 @@ TEST_CASE("smtp session: smtp_client_buffer bounds a line; too long closes, not 
         "client sent too long command \"NOOP " + std::string(58, 'x') + "\r\" while in auth state");
 }
 
+TEST_CASE("smtp session: smtp_client_buffer 0 refuses the first bytes at once") {
+  auto s = default_settings();
+  s.client_buffer = 0;
+  Driver d(s);
+  CHECK(d.send("E") == k_500);
+  CHECK(d.closed);
+  CHECK(d.log_texts().back() == "client sent too long command \"\" while in auth state");
+  // Before the greeting ngx_mail_smtp_discard_command() recv()s 0 bytes: a silent close.
+  s.greeting_delay = std::chrono::seconds(1);
+  Driver early(s);
+  CHECK(early.send("EHLO c\r\n").empty());
+  CHECK(early.closed);
+  CHECK(early.log_texts().empty());
+}
+
 TEST_CASE("smtp session: MAIL without smtp_auth none is refused and logged") {
   Driver d(default_settings());
   CHECK(d.send("MAIL FROM:<a@b>\r\n") == "530 5.7.1 Authentication required\r\n");
