@@ -25,7 +25,6 @@ and every script must pass.
 --no-sni leaves --sni out (the server's server_name must be used); --expect-warning TEXT,
 --expect-checks A,B and --only-checks A,B check the report's warnings and checks (ssl_verify_client:
 which mode ran); an --expect-checks item PROTOCOL:CHECK applies to that protocol's listeners only.
-With --proxy, only POP3 listeners are probed unless --all-protocols.
 
 Exit: 0 passed, 1 failed, 2 setup error, 77 nginx/dovecot (dovecot-imapd for a case with an IMAP
 server) not installed. Python 3 stdlib +
@@ -223,8 +222,6 @@ def main():
     ap.add_argument("--step-timeout", type=int,
                     help="the probe's --step-timeout (ms): a wrong expectation that waits for a "
                          "reply nginx never sends fails after this, not after the default")
-    ap.add_argument("--all-protocols", action="store_true",
-                    help="with --proxy: probe the IMAP and SMTP listeners too, not just POP3's")
     ap.add_argument("--cert", action="store_true",
                     help="present the test client certificate (testdata/certs/client.crt)")
     ap.add_argument("--no-sni", action="store_true",
@@ -279,10 +276,6 @@ def main():
             except RuntimeError as e:
                 print(f"ERROR {case}: {e}")
                 return 2
-            if args.proxy and not args.all_protocols:
-                # The POP3 cases registered with --proxy probe its POP3 listeners only;
-                # --all-protocols probes the IMAP and SMTP ones too.
-                listeners = [l for l in listeners if l["protocol"] == "pop3"]
             if imap_port is None and any(l["protocol"] == "imap" for l in listeners):
                 print(f"SKIP {case}: {dovecot_runner.available(imap=True)}")
                 skipped += 1

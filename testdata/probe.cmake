@@ -3,14 +3,16 @@
 #                            (+ dovecot-pop3d + auth_http stub), JSON schema and JUnit checked
 #   probe-nginx: wrong-capa  expectations from testdata/probe/wrong-capa must fail exactly the CAPA checks
 #   probe-nginx: CASE        (testdata/probe/nginx-smtp-cases.txt) the SMTP derived suite against real
-#                            nginx with a scripted SMTP backend (logins through to it, never DATA)
+#                            nginx with a scripted SMTP backend (logins through to it, never DATA);
+#                            probe-proxy: CASE the same against `popcheck proxy`
 #   run-nginx: smtp dialogues  popcheck run testdata/dialogues/smtp/* against nginx running smtp-starttls-on
 #   probe-nginx: wrong-smtp-auth  expectations from testdata/probe/wrong-smtp-auth must fail exactly the
 #                            EHLO and CRAM-MD5 checks; wrong-smtp-none (smtp_auth none expected) the
 #                            EHLO check and those that send MAIL without AUTH
 #   probe-dovecot: generic   the generic RFC suite against dovecot directly (plain+STLS and pop3s)
 #   probe-nginx-imap: CASE   the IMAP derived suite of testdata/compile/CASE against real nginx
-#                            (+ dovecot-imapd behind it); nginx-imap-cases.txt
+#                            (+ dovecot-imapd behind it); nginx-imap-cases.txt; probe-proxy-imap: CASE
+#                            the same against `popcheck proxy`
 #   probe-nginx-imap: wrong-auth  expectations from testdata/probe/wrong-imap-auth must fail exactly
 #                            the CAPABILITY and CRAM-MD5 checks
 #   probe-dovecot: imap      the generic IMAP suite against dovecot-imapd directly (plain+STARTTLS,
@@ -40,6 +42,11 @@ foreach(case_name IN LISTS popcheck_probe_smtp_cases)
                    --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
   set_tests_properties("probe-nginx: ${case_name}" PROPERTIES
                        LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  add_test(NAME "probe-proxy: ${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py --proxy
+                   --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("probe-proxy: ${case_name}" PROPERTIES
+                       LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
 add_test(NAME "run-nginx: smtp dialogues"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
@@ -127,7 +134,7 @@ endforeach()
 # certificate", with one the logins and AUTHENTICATE/AUTH EXTERNAL run, `optional` runs everything;
 # the wrong mode (nginx `optional`, `on`'s expectations) fails client-certificate-required alone
 # (after STARTTLS nginx waits for a command: a 2 s step timeout, not the default, ends the wait).
-# Against real nginx and popcheck proxy (--all-protocols: its IMAP and SMTP listeners too).
+# Against real nginx and popcheck proxy.
 set(popcheck_mail_verify_on ${CMAKE_CURRENT_LIST_DIR}/probe/imap-smtp-ssl-verify-client-on)
 set(popcheck_mail_verify_optional ${CMAKE_CURRENT_LIST_DIR}/probe/imap-smtp-ssl-verify-client-optional)
 foreach(variant IN ITEMS
@@ -144,7 +151,7 @@ foreach(variant IN ITEMS
                        LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 120)
   add_test(NAME "probe-proxy: imap/smtp ssl-verify-client ${variant_name}"
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py --proxy
-                   --all-protocols --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
+                   --popcheck $<TARGET_FILE:popcheck> --no-sni ${variant_args})
   set_tests_properties("probe-proxy: imap/smtp ssl-verify-client ${variant_name}" PROPERTIES
                        LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 120)
 endforeach()
@@ -178,6 +185,11 @@ foreach(case_name IN LISTS popcheck_probe_imap_cases)
                    --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
   set_tests_properties("probe-nginx-imap: ${case_name}" PROPERTIES
                        LABELS "probe;nginx" SKIP_RETURN_CODE 77 TIMEOUT 300)
+  add_test(NAME "probe-proxy-imap: ${case_name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py --proxy
+                   --popcheck $<TARGET_FILE:popcheck> ${CMAKE_CURRENT_LIST_DIR}/compile/${case_name})
+  set_tests_properties("probe-proxy-imap: ${case_name}" PROPERTIES
+                       LABELS "probe;proxy" SKIP_RETURN_CODE 77 TIMEOUT 300)
 endforeach()
 add_test(NAME "probe-nginx-imap: wrong-auth"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/probe_nginx_test.py
