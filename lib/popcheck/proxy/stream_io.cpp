@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -134,8 +135,20 @@ std::string peer_ip_text(const void* storage) {
   const auto* sa = static_cast<const sockaddr*>(storage);
   char buf[INET6_ADDRSTRLEN] = {};
   if (sa->sa_family == AF_INET) {
-    inet_ntop(AF_INET, &static_cast<const sockaddr_in*>(storage)->sin_addr, buf, sizeof buf);
-  } else if (sa->sa_family == AF_INET6) {
+    // inet_ntop's text, without its sprintf("%u.%u.%u.%u"): this runs for every accepted
+    // connection, and the sprintf was ~10% of a proxied login's user-space instructions.
+    const auto* bytes =
+        reinterpret_cast<const unsigned char*>(&static_cast<const sockaddr_in*>(storage)->sin_addr);
+    char* end = buf;
+    for (int i = 0; i < 4; ++i) {
+      if (i > 0) {
+        *end++ = '.';
+      }
+      end = std::to_chars(end, buf + sizeof buf, static_cast<unsigned>(bytes[i])).ptr;
+    }
+    return std::string(buf, end);
+  }
+  if (sa->sa_family == AF_INET6) {
     inet_ntop(AF_INET6, &static_cast<const sockaddr_in6*>(storage)->sin6_addr, buf, sizeof buf);
   } else if (sa->sa_family == AF_UNIX) {
     // ngx_sock_ntop: "unix:" and the peer's path, empty for the usual unnamed client socket.
