@@ -9,13 +9,30 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 namespace popcheck::proxy {
+namespace {
+
+// recv() and send() straight through syscall(2). The libc wrappers are thread-cancellation
+// points: once a process has a second thread (the proxy's main thread waits for signals while
+// the workers serve), each call brackets the system call with two atomic updates of the thread's
+// cancellation state, ~1k instructions per proxied login. No proxy thread is ever cancelled.
+long recv_call(int fd, char* data, std::size_t size) {
+  return syscall(SYS_recvfrom, fd, data, size, 0, nullptr, nullptr);
+}
+
+long send_call(int fd, const char* data, std::size_t size) {
+  return syscall(SYS_sendto, fd, data, size, MSG_NOSIGNAL, nullptr, 0);
+}
+
+} // namespace
 
 IoResult socket_read(int fd, char* data, std::size_t size) {
   for (;;) {
-    const auto n = ::recv(fd, data, size, 0);
+    const auto n = recv_call(fd, data, size);
     if (n > 0) {
       return {IoStatus::ok, static_cast<std::size_t>(n), 0, {}};
     }
@@ -34,7 +51,7 @@ IoResult socket_read(int fd, char* data, std::size_t size) {
 
 IoResult socket_write(int fd, const char* data, std::size_t size) {
   for (;;) {
-    const auto n = ::send(fd, data, size, MSG_NOSIGNAL);
+    const auto n = send_call(fd, data, size);
     if (n >= 0) {
       return {IoStatus::ok, static_cast<std::size_t>(n), 0, {}};
     }
