@@ -179,10 +179,19 @@ std::string address_with_port(const std::string& ip, unsigned port) {
   if (ip.starts_with("unix:")) {
     return ip;
   }
-  if (ip.find(':') != std::string::npos) {
-    return "[" + ip + "]:" + std::to_string(port);
+  // Built in one allocation: every session's access line has one.
+  char digits[16]; // any unsigned
+  const auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
+  const bool ipv6 = ip.find(':') != std::string::npos;
+  std::string out;
+  out.reserve(ip.size() + 3 + static_cast<std::size_t>(end - digits));
+  if (ipv6) {
+    out += '[';
   }
-  return ip + ":" + std::to_string(port);
+  out += ip;
+  out += ipv6 ? "]:" : ":";
+  out.append(digits, end);
+  return out;
 }
 
 unsigned peer_port(const void* storage) {
