@@ -10,6 +10,7 @@
 // buffer (at least 4 bytes ending in CR LF), so an untagged line before the tagged OK fails.
 
 #include <popcheck/pop3/backend_login.hpp>
+#include <popcheck/util/byte_buffer.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,7 +44,7 @@ private:
   std::string m_tag;
   std::string m_login;
   std::string m_password;
-  std::vector<char> m_buffer;
+  util::ByteBuffer m_buffer; // proxy_buffer bytes, written by recv() before they are read
   std::size_t m_last = 0;
   BackendLoginState m_state = BackendLoginState::greeting;
   std::string_view m_action;

@@ -44,7 +44,9 @@ public:
   const AuthHttpResponse& response() const { return m_response; }
 
 private:
-  std::array<char, k_max_auth_http_response_octets> m_buffer{};
+  // Not zero-filled: only the m_size bytes fed are read (a proxied login would otherwise clear
+  // 1 KiB it never uses).
+  std::array<char, k_max_auth_http_response_octets> m_buffer;
   std::size_t m_size = 0;
   AuthHttpResponse m_response;
 };

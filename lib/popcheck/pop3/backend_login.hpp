@@ -8,6 +8,7 @@
 
 #include <popcheck/pop3/replies.hpp>
 #include <popcheck/pop3/session_events.hpp>
+#include <popcheck/util/byte_buffer.hpp>
 
 #include <optional>
 #include <span>
@@ -55,7 +56,7 @@ private:
   BackendLoginSettings m_settings;
   std::string m_login;
   std::string m_password;
-  std::vector<char> m_buffer;
+  util::ByteBuffer m_buffer; // proxy_buffer bytes, written by recv() before they are read
   std::size_t m_last = 0;
   BackendLoginState m_state = BackendLoginState::greeting;
   // ngx_mail_proxy_init sets the first action; ngx_mail_proxy_read_response replaces it on every

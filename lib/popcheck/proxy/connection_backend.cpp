@@ -153,10 +153,10 @@ void Connection::apply_backend_step(UpstreamStep step) {
     log(log_level(step.log->level), step.log->message, step.log->action);
   }
   if (!step.to_backend.empty()) {
-    m_up->end.out += step.to_backend;
+    m_up->end.queue(std::move(step.to_backend));
   }
   if (!step.to_client.empty()) {
-    m_client.out += step.to_client;
+    m_client.queue(std::move(step.to_client));
   }
   if (step.close_client) {
     m_result = SessionResult::backend_failed;

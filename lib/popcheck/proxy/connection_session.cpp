@@ -37,7 +37,7 @@ void Connection::handle_session_events() {
 void Connection::handle_events(std::vector<SessionEvent> events) {
   for (auto& event : events) {
     if (auto* send = std::get_if<SendEvent>(&event)) {
-      m_client.out += send->bytes;
+      m_client.queue(std::move(send->bytes));
     } else if (std::get_if<StartTlsEvent>(&event)) {
       m_tls_after_flush = true;
     } else if (auto* request = std::get_if<AuthRequestEvent>(&event)) {

@@ -31,6 +31,15 @@ struct Endpoint {
   // Writes `out` until it is empty (status ok, and its memory is released) or the peer would
   // block (status again); any other status is the failure to report.
   IoResult flush();
+  // Appends to `out`; when nothing waits there, takes the string itself (most replies find an
+  // empty queue, which flush() has freed: no allocation and no copy for them).
+  void queue(std::string&& bytes) {
+    if (out.empty()) {
+      out = std::move(bytes);
+    } else {
+      out += bytes;
+    }
+  }
 };
 
 // nginx's text for a failed system call: "recv() failed (104: Connection reset by peer)".

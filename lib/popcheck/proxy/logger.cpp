@@ -1,6 +1,7 @@
 #include <popcheck/proxy/logger.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <sys/syscall.h>
@@ -103,8 +104,25 @@ void append_quoted(std::string& out, std::string_view text) {
 }
 
 // "%.3f": std::to_chars with a precision formats as printf does in the C locale (exactly
-// rounded), without printf's parsing and locale work.
+// rounded), without printf's parsing and locale work. A duration under 10^6 s that is not within
+// 10^-6 ms of a rounding tie needs no such care (the product below is off by < 2*10^-7 ms): its
+// milliseconds rounded as an integer are the same digits at a third of to_chars' cost.
 void append_seconds(std::string& out, double seconds) {
+  if (seconds >= 0 && seconds < 1e6) {
+    const double ms = seconds * 1000;
+    const double whole = std::floor(ms);
+    const double fraction = ms - whole;
+    if (std::abs(fraction - 0.5) > 1e-6) {
+      const auto total = static_cast<std::uint64_t>(whole) + (fraction > 0.5 ? 1 : 0);
+      append_number(out, total / 1000);
+      const auto thousandths = static_cast<unsigned>(total % 1000);
+      const char digits[4] = {'.', static_cast<char>('0' + thousandths / 100),
+                              static_cast<char>('0' + thousandths / 10 % 10),
+                              static_cast<char>('0' + thousandths % 10)};
+      out.append(digits, sizeof digits);
+      return;
+    }
+  }
   char text[48];
   const auto r = std::to_chars(text, text + sizeof text, seconds, std::chars_format::fixed, 3);
   if (r.ec == std::errc()) {

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fcntl.h>
 #include <random>
@@ -59,6 +60,14 @@ TEST_CASE("proxy log: the access line's duration is printf's %.3f") {
   for (int i = 0; i < 20000; ++i) {
     values.push_back(spread(random));
     values.push_back(spread(random) / 1e5);
+  }
+  // Durations as the proxy makes them (steady-clock nanoseconds as double seconds), at and next
+  // to the half-millisecond ties where the formatting's fast path hands over to to_chars.
+  for (std::int64_t ms = 0; ms < 200000; ms += 7) {
+    for (const std::int64_t ns : {ms * 1000000 + 499999, ms * 1000000 + 500000,
+                                  ms * 1000000 + 500001, ms * 1000000 + 999999}) {
+      values.push_back(std::chrono::duration<double>(std::chrono::nanoseconds(ns)).count());
+    }
   }
   for (const double v : values) {
     r.seconds = v;

@@ -67,7 +67,7 @@ private:
 
 class SmtpUpstreamLogin final : public UpstreamLogin {
 public:
-  SmtpUpstreamLogin(smtp::BackendLoginSettings settings, smtp::BackendClient client)
+  SmtpUpstreamLogin(smtp::BackendLoginSettings&& settings, smtp::BackendClient&& client)
       : m_login(std::move(settings), std::move(client)) {}
 
   std::span<char> input_space() override { return m_login.input_space(); }

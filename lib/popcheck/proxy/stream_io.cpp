@@ -2,19 +2,37 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 namespace popcheck::proxy {
+namespace {
+
+// recv() and send() straight through syscall(2). The libc wrappers are thread-cancellation
+// points: once a process has a second thread (the proxy's main thread waits for signals while
+// the workers serve), each call brackets the system call with two atomic updates of the thread's
+// cancellation state, ~1k instructions per proxied login. No proxy thread is ever cancelled.
+long recv_call(int fd, char* data, std::size_t size) {
+  return syscall(SYS_recvfrom, fd, data, size, 0, nullptr, nullptr);
+}
+
+long send_call(int fd, const char* data, std::size_t size) {
+  return syscall(SYS_sendto, fd, data, size, MSG_NOSIGNAL, nullptr, 0);
+}
+
+} // namespace
 
 IoResult socket_read(int fd, char* data, std::size_t size) {
   for (;;) {
-    const auto n = ::recv(fd, data, size, 0);
+    const auto n = recv_call(fd, data, size);
     if (n > 0) {
       return {IoStatus::ok, static_cast<std::size_t>(n), 0, {}};
     }
@@ -33,7 +51,7 @@ IoResult socket_read(int fd, char* data, std::size_t size) {
 
 IoResult socket_write(int fd, const char* data, std::size_t size) {
   for (;;) {
-    const auto n = ::send(fd, data, size, MSG_NOSIGNAL);
+    const auto n = send_call(fd, data, size);
     if (n >= 0) {
       return {IoStatus::ok, static_cast<std::size_t>(n), 0, {}};
     }
@@ -134,8 +152,20 @@ std::string peer_ip_text(const void* storage) {
   const auto* sa = static_cast<const sockaddr*>(storage);
   char buf[INET6_ADDRSTRLEN] = {};
   if (sa->sa_family == AF_INET) {
-    inet_ntop(AF_INET, &static_cast<const sockaddr_in*>(storage)->sin_addr, buf, sizeof buf);
-  } else if (sa->sa_family == AF_INET6) {
+    // inet_ntop's text, without its sprintf("%u.%u.%u.%u"): this runs for every accepted
+    // connection, and the sprintf was ~10% of a proxied login's user-space instructions.
+    const auto* bytes =
+        reinterpret_cast<const unsigned char*>(&static_cast<const sockaddr_in*>(storage)->sin_addr);
+    char* end = buf;
+    for (int i = 0; i < 4; ++i) {
+      if (i > 0) {
+        *end++ = '.';
+      }
+      end = std::to_chars(end, buf + sizeof buf, static_cast<unsigned>(bytes[i])).ptr;
+    }
+    return std::string(buf, end);
+  }
+  if (sa->sa_family == AF_INET6) {
     inet_ntop(AF_INET6, &static_cast<const sockaddr_in6*>(storage)->sin6_addr, buf, sizeof buf);
   } else if (sa->sa_family == AF_UNIX) {
     // ngx_sock_ntop: "unix:" and the peer's path, empty for the usual unnamed client socket.
@@ -149,10 +179,19 @@ std::string address_with_port(const std::string& ip, unsigned port) {
   if (ip.starts_with("unix:")) {
     return ip;
   }
-  if (ip.find(':') != std::string::npos) {
-    return "[" + ip + "]:" + std::to_string(port);
+  // Built in one allocation: every session's access line has one.
+  char digits[16]; // any unsigned
+  const auto end = std::to_chars(digits, digits + sizeof digits, port).ptr;
+  const bool ipv6 = ip.find(':') != std::string::npos;
+  std::string out;
+  out.reserve(ip.size() + 3 + static_cast<std::size_t>(end - digits));
+  if (ipv6) {
+    out += '[';
   }
-  return ip + ":" + std::to_string(port);
+  out += ip;
+  out += ipv6 ? "]:" : ":";
+  out.append(digits, end);
+  return out;
 }
 
 unsigned peer_port(const void* storage) {

@@ -37,4 +37,23 @@ TEST_CASE("proxy: client address texts as ngx_sock_ntop") {
   CHECK(peer_ip_text(&storage) == "unix:/run/pop3.sock");
 }
 
+TEST_CASE("proxy: IPv4 client address texts are inet_ntop's for every byte value") {
+  // peer_ip_text formats IPv4 itself; each byte value in each position against libc's text.
+  sockaddr_storage storage{};
+  auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+  in->sin_family = AF_INET;
+  char expected[INET_ADDRSTRLEN];
+  for (unsigned value = 0; value < 256; ++value) {
+    for (int position = 0; position < 4; ++position) {
+      unsigned char bytes[4] = {127, 0, 0, 1};
+      bytes[position] = static_cast<unsigned char>(value);
+      std::memcpy(&in->sin_addr, bytes, 4);
+      REQUIRE(inet_ntop(AF_INET, &in->sin_addr, expected, sizeof expected) != nullptr);
+      CHECK(peer_ip_text(&storage) == expected);
+    }
+  }
+  std::memset(&in->sin_addr, 255, 4);
+  CHECK(peer_ip_text(&storage) == "255.255.255.255");
+}
+
 } // namespace popcheck::proxy

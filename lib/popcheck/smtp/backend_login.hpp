@@ -11,6 +11,7 @@
 #include <optional>
 #include <popcheck/pop3/backend_login.hpp>
 #include <popcheck/smtp/session.hpp>
+#include <popcheck/util/byte_buffer.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -75,7 +76,7 @@ private:
 
   BackendLoginSettings m_settings;
   BackendClient m_client;
-  std::vector<char> m_buffer;
+  util::ByteBuffer m_buffer; // proxy_buffer bytes, written by recv() before they are read
   std::size_t m_last = 0;
   State m_state = State::start;
   std::string_view m_action;

@@ -101,7 +101,7 @@ std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings) {
 
 Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
     : m_shared(std::move(shared)), m_environment(std::move(environment)),
-      m_buffer(std::make_unique<char[]>(m_shared->settings.client_buffer)),
+      m_buffer(std::make_unique_for_overwrite<char[]>(m_shared->settings.client_buffer)),
       m_tls(m_shared->settings.connection_is_tls) {}
 
 void Session::start() {

@@ -171,7 +171,7 @@ private:
   SessionEnvironment m_environment;
   std::string m_salt;
 
-  std::unique_ptr<char[]> m_buffer; // smtp_client_buffer bytes
+  std::unique_ptr<char[]> m_buffer; // smtp_client_buffer bytes, not zeroed: read only once received
   std::size_t m_pos = 0;
   std::size_t m_last = 0;
   CommandParser m_parser;
