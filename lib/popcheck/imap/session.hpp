@@ -19,10 +19,10 @@
 #include <optional>
 #include <popcheck/imap/capabilities.hpp>
 #include <popcheck/imap/command_parser.hpp>
+#include <popcheck/mail/session_core.hpp>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session.hpp>
 #include <popcheck/pop3/session_events.hpp>
 #include <span>
 #include <string>
@@ -32,10 +32,10 @@
 namespace popcheck::imap {
 
 using pop3::AuthHttpResponse;
-using pop3::CertificateProblem;
-using pop3::SessionEnvironment;
+using mail::CertificateProblem;
+using mail::SessionEnvironment;
+using mail::SessionPhase;
 using pop3::SessionEvent;
-using pop3::SessionPhase;
 
 // A server's settings, from its merged configuration (session_settings()).
 struct SessionSettings {

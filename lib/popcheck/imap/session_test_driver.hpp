@@ -25,7 +25,7 @@ inline SessionSettings default_settings() {
   return settings;
 }
 
-inline pop3::SessionEnvironment fixed_environment() {
+inline SessionEnvironment fixed_environment() {
   return {[] { return 434347702U; }, [] { return std::int64_t{1795786003}; }};
 }
 

@@ -23,7 +23,11 @@ void SessionCore::internal_error() {
 std::string SessionCore::make_salt(std::string_view server_name) const {
   const auto r = m_environment.random ? m_environment.random() : 0U;
   const auto t = m_environment.unix_time ? m_environment.unix_time() : 0;
-  std::string made = "<" + std::to_string(r) + "." + std::to_string(t) + "@";
+  std::string made(1, '<');
+  made += std::to_string(r);
+  made += '.';
+  made += std::to_string(t);
+  made += '@';
   made += server_name;
   made += '>';
   return made;

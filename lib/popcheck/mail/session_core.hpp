@@ -91,6 +91,10 @@ inline constexpr std::string_view k_in_http_auth_state = "in http auth state";
 inline constexpr std::string_view k_in_starttls_state = "in starttls state";
 
 class SessionCore {
+  // First, so that they are initialised before the public state below.
+  const ProtocolReplies* m_replies;
+  SessionEnvironment m_environment;
+
 public:
   SessionCore(const ProtocolReplies& replies, SessionEnvironment environment, bool tls)
       : m_replies(&replies), m_environment(std::move(environment)), tls(tls) {}
@@ -167,8 +171,6 @@ private:
   LineResult initial_response_step(MailState state, std::string_view response);
   void hold(std::int64_t sleep_seconds);
 
-  const ProtocolReplies* m_replies;
-  SessionEnvironment m_environment;
 };
 
 } // namespace popcheck::mail

@@ -165,14 +165,14 @@ BackendStep BackendLogin::next_line() {
   case State::helo_auth:
   case State::xclient_auth: {
     m_action = "sending AUTH to upstream";
-    if (!c.password) {
+    if (!m_client.password) {
       return internal_error(LogEvent{LogLevel::error, "no password available", m_action});
     }
     std::string plain;
     plain += '\0';
     plain += m_client.login;
     plain += '\0';
-    plain += *c.password;
+    plain += *m_client.password;
     step.to_backend = "AUTH PLAIN " + util::base64_encode(plain) + "\r\n";
     m_state = State::auth_plain;
     break;

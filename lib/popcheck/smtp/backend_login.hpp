@@ -35,6 +35,7 @@ struct BackendClient {
   bool ipv6 = false;
   std::string login;
   LoginContext context;
+  std::optional<std::string> password; // the session's (nullopt: nginx's passwd.data == NULL)
 };
 
 class BackendLogin {
