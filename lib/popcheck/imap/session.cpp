@@ -106,10 +106,6 @@ void Session::on_input(std::size_t n) {
     result = handle_line();
     break;
   }
-  if (result == Result::auth) {
-    start_auth();
-    return;
-  }
   finish_line(result);
 }
 
@@ -180,8 +176,12 @@ std::string_view Session::tag() const {
   return {m_buffer.get() + m_parser.tag_offset(), m_parser.tag_length()};
 }
 
-// The tail of ngx_mail_imap_auth_state for a line answered at once.
+// The tail of ngx_mail_imap_auth_state: ngx_mail_auth, or the reply to a line answered at once.
 void Session::finish_line(Result result) {
+  if (result == Result::auth) {
+    start_auth();
+    return;
+  }
   if (result == Result::literal) {
     m_tagged = false;
     m_core.out = k_literal_continue;
@@ -206,29 +206,13 @@ void Session::finish_line(Result result) {
     if (!m_parser.in_start_state()) {
       m_parser.set_argument_start(m_pos);
     } else {
-      rewind_if_consumed();
+      mail::rewind_if_consumed(m_pos, m_last);
       m_parser.clear_tag();
     }
   }
   m_text = {};
   m_core.finish_reply(std::move(m_core.out));
   m_core.out.clear();
-}
-
-void Session::rewind_if_consumed() {
-  if (m_pos == m_last) {
-    m_pos = 0;
-    m_last = 0;
-  }
-}
-
-void Session::on_eof() { m_core.on_eof(); }
-
-// After STARTTLS: back to the start state, no new greeting.
-void Session::on_tls_established() { m_core.on_tls_established(); }
-
-void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
-  m_core.on_tls_rejected(problem, std::move(verify_log_message));
 }
 
 // nginx logs the whole buffer, which may hold a password, a literal or a SASL payload: only a

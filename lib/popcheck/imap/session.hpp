@@ -31,10 +31,10 @@
 
 namespace popcheck::imap {
 
-using pop3::AuthHttpResponse;
 using mail::CertificateProblem;
 using mail::SessionEnvironment;
 using mail::SessionPhase;
+using pop3::AuthHttpResponse;
 using pop3::SessionEvent;
 
 // A server's settings, from its merged configuration (session_settings()).
@@ -80,13 +80,15 @@ public:
   bool has_buffered_input() const { return m_pos < m_last; }
 
   void on_input(std::size_t n);
-  void on_eof();
-  void on_timer();
+  void on_eof() { m_core.on_eof(); }
+  void on_timer() { m_core.on_timer(settings().timeout); }
 
-  void on_tls_established();
-  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+  void on_tls_established() { m_core.on_tls_established(); }
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {}) {
+    m_core.on_tls_rejected(problem, std::move(verify_log_message));
+  }
   void on_auth_result(const AuthHttpResponse& response);
-  void on_auth_error(std::string log_message);
+  void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
   std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
@@ -117,7 +119,6 @@ private:
   std::string_view tag() const;
 
   void finish_line(Result result);
-  void rewind_if_consumed();
   void start_auth();
   std::string masked_buffer() const;
 

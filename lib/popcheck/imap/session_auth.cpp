@@ -33,13 +33,9 @@ Session::Result Session::handle_sasl_response() {
 // ngx_mail_auth: the tag stays, the refusal and the backend's LOGIN use it.
 void Session::start_auth() {
   m_parser.clear_arguments();
-  rewind_if_consumed();
+  mail::rewind_if_consumed(m_pos, m_last);
   m_parser.reset_state();
   m_core.start_auth();
-}
-
-void Session::on_auth_error(std::string log_message) {
-  m_core.on_auth_error(std::move(log_message));
 }
 
 // The refusal is "<tag> NO <Auth-Status>" (Auth-Error-Code is SMTP's only).
@@ -48,7 +44,5 @@ void Session::on_auth_result(const AuthHttpResponse& response) {
     m_login_tag = tag();
   }
 }
-
-void Session::on_timer() { m_core.on_timer(settings().timeout); }
 
 } // namespace popcheck::imap

@@ -85,6 +85,15 @@ struct RefusalHead {
   std::string_view tail;
 };
 
+// ngx_mail_read_command()'s buffer is rewound only when everything received so far has been
+// consumed, so a line straddling the end of the buffer is "too long" even when it is short.
+inline void rewind_if_consumed(std::size_t& pos, std::size_t& last) {
+  if (pos == last) {
+    pos = 0;
+    last = 0;
+  }
+}
+
 // nginx's log actions of the shared code.
 inline constexpr std::string_view k_in_auth_state = "in auth state";
 inline constexpr std::string_view k_in_http_auth_state = "in http auth state";
@@ -104,9 +113,7 @@ public:
   void log(LogLevel level, std::string message, std::string_view action) {
     events.emplace_back(pop3::LogEvent{level, std::move(message), action});
   }
-  void arm_timer(std::chrono::milliseconds after) {
-    events.emplace_back(pop3::TimerEvent{after});
-  }
+  void arm_timer(std::chrono::milliseconds after) { events.emplace_back(pop3::TimerEvent{after}); }
   void cancel_timer() { events.emplace_back(pop3::TimerEvent{std::nullopt}); }
   void close_after_send();
   void internal_error();
@@ -170,7 +177,6 @@ private:
   LineResult sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
   LineResult initial_response_step(MailState state, std::string_view response);
   void hold(std::int64_t sleep_seconds);
-
 };
 
 } // namespace popcheck::mail

@@ -3,14 +3,14 @@
 // auth_http outcome (ngx_mail_auth_http_process_headers()), Auth-Wait and the retry
 // (ngx_mail_auth_sleep_handler()), the SASL steps (ngx_mail_auth_*()), and the line outcomes.
 
-#include <popcheck/mail/session_core.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/mail/session_core.hpp>
 #include <string>
 #include <variant>
 
 using namespace popcheck::mail;
+using popcheck::model::AuthMethod;
+using popcheck::model::AuthMethods;
 using popcheck::pop3::AuthHttpResponse;
 using popcheck::pop3::AuthMethodName;
 using popcheck::pop3::AuthRequestEvent;
@@ -21,8 +21,6 @@ using popcheck::pop3::LoginGrantedEvent;
 using popcheck::pop3::SendEvent;
 using popcheck::pop3::StartTlsEvent;
 using popcheck::pop3::TimerEvent;
-using popcheck::model::AuthMethod;
-using popcheck::model::AuthMethods;
 
 namespace {
 

@@ -96,10 +96,6 @@ void Session::on_input(std::size_t n) {
     result = handle_line();
     break;
   }
-  if (result == Result::auth) {
-    start_auth();
-    return;
-  }
   finish_line(result);
 }
 
@@ -204,8 +200,12 @@ Session::Result Session::cmd_stls() {
   return Result::ok;
 }
 
-// The tail of ngx_mail_pop3_auth_state for a line answered at once.
+// The tail of ngx_mail_pop3_auth_state: ngx_mail_auth, or the reply to a line answered at once.
 void Session::finish_line(Result result) {
+  if (result == Result::auth) {
+    start_auth();
+    return;
+  }
   if (result == Result::invalid) {
     m_core.mail_state = MailState::start;
     m_parser.reset_state();
@@ -213,7 +213,7 @@ void Session::finish_line(Result result) {
     m_core.start_tls = false;
   }
   m_parser.clear_arguments();
-  rewind_if_consumed();
+  mail::rewind_if_consumed(m_pos, m_last);
   if (!m_parser.in_start_state()) {
     m_parser.set_argument_start(m_pos);
   }
@@ -221,25 +221,10 @@ void Session::finish_line(Result result) {
   m_core.out.clear();
 }
 
-// nginx rewinds only when everything received so far has been consumed, so a line straddling
-// the end of the 128-byte window is "too long" even when it is short.
-void Session::rewind_if_consumed() {
-  if (m_pos == m_last) {
-    m_pos = 0;
-    m_last = 0;
-  }
-}
-
-void Session::on_eof() { m_core.on_eof(); }
-
 void Session::on_tls_established() {
   if (m_core.on_tls_established()) {
     m_used_starttls = true;
   }
-}
-
-void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
-  m_core.on_tls_rejected(problem, std::move(verify_log_message));
 }
 
 // nginx logs the whole buffer; it may hold a password or SASL payload, so only a leading command

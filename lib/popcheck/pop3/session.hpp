@@ -44,8 +44,8 @@ struct SessionSettings {
   bool connection_is_tls = false; // `listen ... ssl` / `ssl on`: TLS before the greeting
   unsigned max_errors = 0;
   std::chrono::milliseconds timeout{};
-  std::string server_name;        // the salt's S
-  std::string auth_server_name;   // auth_http peer "host:port", for log texts
+  std::string server_name;      // the salt's S
+  std::string auth_server_name; // auth_http peer "host:port", for log texts
 };
 
 // The settings of a merged server (the driver adds connection_is_tls and auth_server_name).
@@ -82,18 +82,20 @@ public:
 
   // n bytes were written into input_space(); handles at most one line.
   void on_input(std::size_t n);
-  void on_eof();
-  void on_timer();
+  void on_eof() { m_core.on_eof(); }
+  void on_timer() { m_core.on_timer(settings().timeout); }
 
   void on_tls_established();
   // Certificate check failure (ngx_mail_verify_cert() in src/mail/ngx_mail_handler.c): the error
   // reply, then close. Also valid before start()
   // for `listen ... ssl`. For verify_failed the driver passes nginx's log text (it has the code).
-  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {}) {
+    m_core.on_tls_rejected(problem, std::move(verify_log_message));
+  }
 
   void on_auth_result(const AuthHttpResponse& response);
   // Transport or protocol failure of the auth_http request: "-ERR internal server error", close.
-  void on_auth_error(std::string log_message);
+  void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
   std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
@@ -128,7 +130,6 @@ private:
   std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.data(), i); }
 
   void finish_line(Result result);
-  void rewind_if_consumed();
   void start_auth();
   std::string masked_buffer() const;
 

@@ -24,25 +24,21 @@ Session::Result Session::cmd_auth() {
 }
 
 // The first word of a continuation line is the response; keywords are just data here.
-Session::Result Session::handle_sasl_response() { return m_core.sasl_response(arg(0)); }
+Session::Result Session::handle_sasl_response() {
+  return m_core.sasl_response(arg(0));
+}
 
 // ngx_mail_auth: the client is no longer read, the deadline is cancelled, the attempt counted.
 void Session::start_auth() {
   m_parser.clear_arguments();
-  rewind_if_consumed();
+  mail::rewind_if_consumed(m_pos, m_last);
   m_parser.reset_state();
   m_core.start_auth();
-}
-
-void Session::on_auth_error(std::string log_message) {
-  m_core.on_auth_error(std::move(log_message));
 }
 
 // The refusal is "-ERR <Auth-Status>".
 void Session::on_auth_result(const AuthHttpResponse& response) {
   m_core.on_auth_result(response, {k_err_prefix, {}}, settings().auth_server_name);
 }
-
-void Session::on_timer() { m_core.on_timer(settings().timeout); }
 
 } // namespace popcheck::pop3

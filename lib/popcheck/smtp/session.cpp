@@ -136,13 +136,14 @@ void Session::on_address_resolved(const HostLookup& lookup) {
     m_context.host = k_host_tempunavail;
   } else if (lookup.state != k_resolve_ok) {
     m_core.log(LogLevel::error,
-        lookup.query + " could not be resolved (" + std::to_string(lookup.state) + ": " +
-            std::string(resolver_error_text(lookup.state)) + ")",
-        k_resolving_address);
+               lookup.query + " could not be resolved (" + std::to_string(lookup.state) + ": " +
+                   std::string(resolver_error_text(lookup.state)) + ")",
+               k_resolving_address);
     m_context.host = lookup.state == k_resolve_nxdomain ? k_host_unavailable : k_host_tempunavail;
   } else if (!valid_host_name(lookup.name)) {
-    m_core.log(LogLevel::error, lookup.query + " resolved to invalid host name \"" + lookup.name + "\"",
-        k_resolving_address);
+    m_core.log(LogLevel::error,
+               lookup.query + " resolved to invalid host name \"" + lookup.name + "\"",
+               k_resolving_address);
     m_context.host = k_host_tempunavail;
   } else {
     m_context.host = lookup.name;
@@ -160,9 +161,9 @@ void Session::on_name_resolved(const HostLookup& lookup) {
   }
   if (lookup.state != k_resolve_ok) {
     m_core.log(LogLevel::error,
-        "\"" + lookup.query + "\" could not be resolved (" + std::to_string(lookup.state) + ": " +
-            std::string(resolver_error_text(lookup.state)) + ")",
-        k_resolving_name);
+               "\"" + lookup.query + "\" could not be resolved (" + std::to_string(lookup.state) +
+                   ": " + std::string(resolver_error_text(lookup.state)) + ")",
+               k_resolving_name);
     m_context.host = lookup.state == k_resolve_nxdomain ? k_host_unavailable : k_host_tempunavail;
   } else if (!lookup.address_matches) {
     m_context.host = k_host_unavailable;
@@ -191,8 +192,7 @@ void Session::on_input(std::size_t n) {
     }
     // ngx_mail_smtp_discard_command(): what one read brought is logged and refused.
     m_last += std::min(n, buffer_size() - m_last);
-    m_core.log(LogLevel::info,
-               "client was rejected before greeting: \"" + logged_buffer() + "\"",
+    m_core.log(LogLevel::info, "client was rejected before greeting: \"" + logged_buffer() + "\"",
                "in delay pipelining state");
     m_pos = 0;
     m_last = 0;
@@ -221,10 +221,6 @@ void Session::on_input(std::size_t n) {
   case ParseStatus::ok:
     result = handle_line();
     break;
-  }
-  if (result == Result::auth) {
-    start_auth();
-    return;
   }
   finish_line(result);
 }
@@ -300,8 +296,7 @@ std::string Session::command_text() const {
 // ngx_mail_smtp_mail(): only `smtp_auth none` lets MAIL through without AUTH.
 Session::Result Session::cmd_mail() {
   if (!settings().auth_methods.has(model::AuthMethod::none)) {
-    m_core.log(LogLevel::info, "client was rejected: \"" + logged_buffer() + "\"",
-               k_in_auth_state);
+    m_core.log(LogLevel::info, "client was rejected: \"" + logged_buffer() + "\"", k_in_auth_state);
     m_core.out = k_auth_required;
     return Result::ok;
   }
@@ -348,8 +343,12 @@ Session::Result Session::cmd_starttls() {
   return Result::ok;
 }
 
-// The tail of ngx_mail_smtp_auth_state() for a line answered at once.
+// The tail of ngx_mail_smtp_auth_state(): ngx_mail_auth, or the reply to a line answered at once.
 void Session::finish_line(Result result) {
+  if (result == Result::auth) {
+    start_auth();
+    return;
+  }
   if (result == Result::invalid) {
     m_core.mail_state = MailState::start;
     m_parser.reset_state();
@@ -357,28 +356,12 @@ void Session::finish_line(Result result) {
     m_core.start_tls = false;
   }
   m_parser.clear_arguments();
-  rewind_if_consumed();
+  mail::rewind_if_consumed(m_pos, m_last);
   if (!m_parser.in_start_state()) {
     m_parser.set_argument_start(m_pos);
   }
   m_core.finish_reply(std::move(m_core.out));
   m_core.out.clear();
-}
-
-// The buffer is rewound only when everything in it has been handled.
-void Session::rewind_if_consumed() {
-  if (m_pos == m_last) {
-    m_pos = 0;
-    m_last = 0;
-  }
-}
-
-void Session::on_eof() { m_core.on_eof(); }
-
-void Session::on_tls_established() { m_core.on_tls_established(); }
-
-void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
-  m_core.on_tls_rejected(problem, std::move(verify_log_message));
 }
 
 // nginx logs the whole buffer: ngx_mail_smtp_log_rejected_command() with CR and LF shown as '_',

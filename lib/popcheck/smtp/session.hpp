@@ -29,9 +29,9 @@
 
 namespace popcheck::smtp {
 
-using pop3::AuthRequestEvent;
 using mail::CertificateProblem;
 using mail::SessionEnvironment;
+using pop3::AuthRequestEvent;
 using pop3::SessionEvent;
 
 // A server's settings, from its merged configuration (session_settings()).
@@ -93,17 +93,19 @@ public:
   }
 
   void on_input(std::size_t n);
-  void on_eof();
+  void on_eof() { m_core.on_eof(); }
   void on_timer();
 
   void on_address_resolved(const HostLookup& lookup);
   void on_name_resolved(const HostLookup& lookup);
 
-  void on_tls_established();
-  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+  void on_tls_established() { m_core.on_tls_established(); }
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {}) {
+    m_core.on_tls_rejected(problem, std::move(verify_log_message));
+  }
 
   void on_auth_result(const pop3::AuthHttpResponse& response);
-  void on_auth_error(std::string log_message);
+  void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
   std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
@@ -137,7 +139,6 @@ private:
   std::string command_text() const;
 
   void finish_line(Result result);
-  void rewind_if_consumed();
   void start_auth();
   std::string logged_buffer(bool underscores = true) const;
 

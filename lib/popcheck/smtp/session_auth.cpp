@@ -38,13 +38,9 @@ Session::Result Session::handle_sasl_response() {
 // ngx_mail_auth(): the client is no longer read, the deadline is cancelled, the attempt counted.
 void Session::start_auth() {
   m_parser.clear_arguments();
-  rewind_if_consumed();
+  mail::rewind_if_consumed(m_pos, m_last);
   m_parser.reset_state();
   m_core.start_auth();
-}
-
-void Session::on_auth_error(std::string log_message) {
-  m_core.on_auth_error(std::move(log_message));
 }
 
 // ngx_mail_auth_http_process_headers(): the refusal is "<Auth-Error-Code or 535 5.7.0>
