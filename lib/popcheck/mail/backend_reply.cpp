@@ -1,6 +1,5 @@
-#include <popcheck/mail/backend_reply.hpp>
-
 #include <algorithm>
+#include <popcheck/mail/backend_reply.hpp>
 
 namespace popcheck::mail {
 namespace {

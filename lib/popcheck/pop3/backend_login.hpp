@@ -9,7 +9,6 @@
 #include <popcheck/mail/backend_reply.hpp>
 #include <popcheck/pop3/replies.hpp>
 #include <popcheck/pop3/session_events.hpp>
-
 #include <span>
 #include <string>
 

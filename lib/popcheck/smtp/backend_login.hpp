@@ -4,9 +4,9 @@
 // ngx_mail_proxy_read_response() in src/mail/ngx_mail_proxy_module.c) as a sans-IO state machine:
 // the greeting, EHLO/HELO with server_name, XCLIENT (`xclient on`) and the client's own
 // HELO/EHLO, then AUTH PLAIN (`proxy_smtp_auth on`) or, for `smtp_auth none`, the replayed MAIL
-// and RCPT; then relay. Like nginx it judges a reply only on what one read left in a
-// proxy_buffer-sized buffer: at least 4 bytes ending in CR LF, a multi-line reply complete, the
-// code compared on its first three bytes. The `timeout` deadline and the sockets are the driver's.
+// and RCPT; then relay. Like nginx it judges a reply only on what one read left
+// (mail/backend_reply.hpp), a multi-line reply once complete, the code compared on its first three
+// bytes. The `timeout` deadline and the sockets are the driver's.
 
 #include <optional>
 #include <popcheck/pop3/backend_login.hpp>
@@ -42,7 +42,7 @@ class BackendLogin {
 public:
   BackendLogin(BackendLoginSettings settings, BackendClient client);
 
-  std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+  std::span<char> input_space() { return m_reply.input_space(); }
   BackendStep on_input(std::size_t n);
   BackendStep on_error();
   BackendStep on_timeout();
@@ -71,15 +71,12 @@ private:
 
   bool acceptable(std::string_view reply) const;
   BackendStep next_line();
-  BackendStep fail(std::string to_client, std::optional<pop3::LogEvent> log);
-  BackendStep internal_error(std::optional<pop3::LogEvent> log);
+  BackendStep failed(BackendStep step);
 
   BackendLoginSettings m_settings;
   BackendClient m_client;
-  std::vector<char> m_buffer;
-  std::size_t m_last = 0;
+  mail::BackendReply m_reply;
   State m_state = State::start;
-  std::string_view m_action;
 };
 
 } // namespace popcheck::smtp

@@ -1,0 +1,87 @@
+// mail::BackendReply on its own: ngx_mail_proxy_read_response()'s framing of one read and the
+// failure steps, with a made-up internal error so that the bytes can only come from the caller.
+
+#include <popcheck/mail/backend_reply.hpp>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+
+using namespace popcheck::mail;
+
+namespace {
+
+constexpr std::string_view k_internal = "X internal\r\n";
+
+BackendReply::Read read(BackendReply& reply, std::string_view bytes, BackendStep& failure) {
+  auto space = reply.input_space();
+  const auto n = std::min(space.size(), bytes.size());
+  std::copy_n(bytes.data(), n, space.data());
+  return reply.read(n, failure);
+}
+
+std::string log_of(const BackendStep& step) {
+  return step.log ? step.log->message + " / " + std::string(step.log->action) : "-";
+}
+
+} // namespace
+
+TEST_CASE("backend reply: judged once 4 bytes end in CR LF, one read after another") {
+  BackendReply reply({64, false}, k_internal);
+  CHECK(reply.action() == "connecting to upstream");
+  BackendStep failure;
+  CHECK(read(reply, "+O", failure) == BackendReply::Read::more);
+  CHECK(reply.action() == "reading response from upstream");
+  CHECK(read(reply, "K hi", failure) == BackendReply::Read::more);
+  CHECK(read(reply, "\r\n", failure) == BackendReply::Read::complete);
+  CHECK(reply.data() == "+OK hi\r\n");
+  reply.clear();
+  CHECK(reply.data().empty());
+  CHECK(reply.input_space().size() == 64);
+}
+
+TEST_CASE("backend reply: a full buffer without CR LF is too long, EOF an error") {
+  BackendReply reply({8, false}, k_internal);
+  BackendStep failure;
+  CHECK(read(reply, std::string("+OK\0abcdef", 10), failure) == BackendReply::Read::failed);
+  CHECK(failure.to_client == k_internal);
+  CHECK(failure.close_client);
+  // nginx overwrites the last byte with NUL and logs with %s.
+  CHECK(log_of(failure) ==
+        "upstream sent too long response line: \"+OK\" / reading response from upstream");
+
+  BackendReply eof({8, false}, k_internal);
+  CHECK(eof.read(0, failure) == BackendReply::Read::failed);
+  CHECK(failure.to_client == k_internal);
+  CHECK_FALSE(failure.log);
+}
+
+TEST_CASE("backend reply: an invalid reply, logged from the protocol's text start") {
+  BackendReply reply({64, false}, k_internal);
+  BackendStep failure;
+  REQUIRE(read(reply, "a1 NO denied\r\n", failure) == BackendReply::Read::complete);
+  const auto hidden = reply.invalid_response(3);
+  CHECK(hidden.to_client == k_internal);
+  CHECK(log_of(hidden) ==
+        "upstream sent invalid response: \"NO denied\" / reading response from upstream");
+  CHECK(hidden.log->level == popcheck::pop3::LogLevel::error);
+
+  BackendReply passed({64, true}, k_internal);
+  REQUIRE(read(passed, "-ERR no\r\n", failure) == BackendReply::Read::complete);
+  const auto shown = passed.invalid_response(0);
+  CHECK(shown.to_client == "-ERR no\r\n");
+  CHECK(shown.close_client);
+  CHECK(shown.log->level == popcheck::pop3::LogLevel::info);
+  CHECK(log_of(shown) ==
+        "upstream sent invalid response: \"-ERR no\" / reading response from upstream");
+}
+
+TEST_CASE("backend reply: a timeout is logged with the last action") {
+  BackendReply reply({64, false}, k_internal);
+  reply.set_action("sending password to upstream");
+  const auto step = reply.timeout();
+  CHECK(step.to_client == k_internal);
+  CHECK(log_of(step) ==
+        "upstream timed out (110: Connection timed out) / sending password to upstream");
+}
