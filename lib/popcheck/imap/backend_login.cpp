@@ -19,25 +19,6 @@ BackendLogin::BackendLogin(BackendLoginSettings settings, std::string tag, std::
     : m_reply(settings, k_internal_error), m_tag(std::move(tag)), m_login(std::move(login)),
       m_password(std::move(password)) {}
 
-BackendStep BackendLogin::failed(BackendStep step) {
-  m_state = BackendLoginState::failed;
-  return step;
-}
-
-BackendStep BackendLogin::on_error() {
-  if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
-    return {};
-  }
-  return failed(m_reply.error());
-}
-
-BackendStep BackendLogin::on_timeout() {
-  if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
-    return {};
-  }
-  return failed(m_reply.timeout());
-}
-
 // The IMAP case of ngx_mail_proxy_read_response(). `text_start` is where nginx's `p` ends up:
 // past the tag when the reply to the password carries it.
 bool BackendLogin::positive(std::string_view data, std::size_t& text_start) const {
@@ -60,21 +41,19 @@ bool BackendLogin::positive(std::string_view data, std::size_t& text_start) cons
 }
 
 BackendStep BackendLogin::on_input(std::size_t n) {
-  if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
-    return {};
-  }
   BackendStep step;
   switch (m_reply.read(n, step)) {
   case mail::BackendReply::Read::more:
+  case mail::BackendReply::Read::ignored:
     return {};
   case mail::BackendReply::Read::failed:
-    return failed(std::move(step));
+    return step;
   case mail::BackendReply::Read::complete:
     break;
   }
   std::size_t p = 0;
   if (!positive(m_reply.data(), p)) {
-    return failed(m_reply.invalid_response(p));
+    return m_reply.invalid_response(p);
   }
   switch (m_state) {
   case BackendLoginState::greeting:
@@ -96,6 +75,7 @@ BackendStep BackendLogin::on_input(std::size_t n) {
     step.to_client = std::string(m_reply.data());
     step.log = LogEvent{LogLevel::info, "client logged in", {}};
     m_state = BackendLoginState::logged_in;
+    m_reply.finish();
     return step;
   default:
     return {};

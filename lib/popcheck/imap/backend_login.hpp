@@ -28,15 +28,14 @@ public:
 
   std::span<char> input_space() { return m_reply.input_space(); }
   BackendStep on_input(std::size_t n);
-  BackendStep on_error();
-  BackendStep on_timeout();
+  BackendStep on_error() { return m_reply.error(); }
+  BackendStep on_timeout() { return m_reply.timeout(); }
 
-  BackendLoginState state() const { return m_state; }
+  BackendLoginState state() const { return m_reply.failed() ? BackendLoginState::failed : m_state; }
   std::string_view action() const { return m_reply.action(); }
 
 private:
   bool positive(std::string_view data, std::size_t& text_start) const;
-  BackendStep failed(BackendStep step);
 
   mail::BackendReply m_reply;
   std::string m_tag;

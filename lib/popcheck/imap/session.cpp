@@ -179,7 +179,7 @@ std::string_view Session::tag() const {
 // The tail of ngx_mail_imap_auth_state: ngx_mail_auth, or the reply to a line answered at once.
 void Session::finish_line(Result result) {
   if (result == Result::auth) {
-    start_auth();
+    m_core.start_auth(m_parser, m_pos, m_last); // the tag stays: the refusal and LOGIN use it
     return;
   }
   if (result == Result::literal) {
@@ -188,9 +188,7 @@ void Session::finish_line(Result result) {
     m_text = {};
   } else if (result == Result::invalid) {
     m_parser.reset_state();
-    m_core.out = k_tagged_bad;
-    m_core.mail_state = MailState::start;
-    m_core.start_tls = false;
+    m_core.refuse_line(k_tagged_bad);
   }
   if (m_tagged) {
     std::string line;

@@ -119,7 +119,6 @@ private:
   std::string_view tag() const;
 
   void finish_line(Result result);
-  void start_auth();
   std::string masked_buffer() const;
 
   const SessionSettings& settings() const { return m_shared->settings; }

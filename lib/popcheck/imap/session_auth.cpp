@@ -30,14 +30,6 @@ Session::Result Session::handle_sasl_response() {
   return m_core.sasl_response(arg(0));
 }
 
-// ngx_mail_auth: the tag stays, the refusal and the backend's LOGIN use it.
-void Session::start_auth() {
-  m_parser.clear_arguments();
-  mail::rewind_if_consumed(m_pos, m_last);
-  m_parser.reset_state();
-  m_core.start_auth();
-}
-
 // The refusal is "<tag> NO <Auth-Status>" (Auth-Error-Code is SMTP's only).
 void Session::on_auth_result(const AuthHttpResponse& response) {
   if (m_core.on_auth_result(response, {tag(), "NO "}, settings().auth_server_name)) {

@@ -19,6 +19,10 @@ BackendReply::BackendReply(BackendLoginSettings settings, std::string_view inter
       m_buffer(std::max<std::size_t>(settings.buffer_size, 4)) {}
 
 BackendStep BackendReply::fail(std::string to_client, std::optional<LogEvent> log) {
+  if (m_end != End::open) {
+    return {};
+  }
+  m_end = End::failed;
   BackendStep step;
   step.to_client = std::move(to_client);
   step.close_client = true;
@@ -26,13 +30,24 @@ BackendStep BackendReply::fail(std::string to_client, std::optional<LogEvent> lo
   return step;
 }
 
-BackendStep BackendReply::timeout() const {
+BackendStep BackendReply::error() {
+  return fail(std::string(m_internal_error), std::nullopt);
+}
+
+BackendStep BackendReply::internal_error(LogEvent log) {
+  return fail(std::string(m_internal_error), std::move(log));
+}
+
+BackendStep BackendReply::timeout() {
   // Logged with NGX_ETIMEDOUT and whatever action the last step left.
   return internal_error(
       LogEvent{LogLevel::info, "upstream timed out (110: Connection timed out)", m_action});
 }
 
 BackendReply::Read BackendReply::read(std::size_t n, BackendStep& failure) {
+  if (m_end != End::open) {
+    return Read::ignored;
+  }
   m_action = k_reading_from_upstream;
   if (n == 0) {
     failure = error(); // recv() == 0
@@ -57,7 +72,7 @@ BackendReply::Read BackendReply::read(std::size_t n, BackendStep& failure) {
   return Read::complete;
 }
 
-BackendStep BackendReply::invalid_response(std::size_t text_start) const {
+BackendStep BackendReply::invalid_response(std::size_t text_start) {
   const std::string_view bytes = data();
   const std::size_t end = bytes.size() - 2;
   const auto text = bytes.substr(text_start, end - std::min(text_start, end));

@@ -9,6 +9,7 @@
 // The protocol's login (pop3/, imap/, smtp/ backend_login.hpp) decides what is acceptable and
 // what to send next.
 
+#include <cstdint>
 #include <optional>
 #include <popcheck/pop3/session_events.hpp>
 #include <span>
@@ -41,24 +42,28 @@ public:
 
   std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
 
-  enum class Read { more, complete, failed };
-  // n bytes were read in one read (0: EOF). `failure` is set when the result is failed.
+  enum class Read { more, complete, failed, ignored };
+  // n bytes were read in one read (0: EOF). `failure` is set when the result is failed; once the
+  // login has failed or finished, reads are ignored.
   Read read(std::size_t n, BackendStep& failure);
   // What the reads since the last line sent left in the buffer.
   std::string_view data() const { return {m_buffer.data(), m_last}; }
   // The buffer is reset after each line sent.
   void clear() { m_last = 0; }
 
+  // The failures: each ends the login (later calls answer with an empty step).
   // A complete reply the protocol does not accept; nginx logs it from `text_start` (IMAP: past
   // the tag), without its CR LF.
-  BackendStep invalid_response(std::size_t text_start) const;
+  BackendStep invalid_response(std::size_t text_start);
   // EOF or a read/write error on the backend connection.
-  BackendStep error() const { return fail(std::string(m_internal_error), std::nullopt); }
+  BackendStep error();
   // The `timeout` deadline armed at connect expired: logged with the current action.
-  BackendStep timeout() const;
-  BackendStep internal_error(pop3::LogEvent log) const {
-    return fail(std::string(m_internal_error), std::move(log));
-  }
+  BackendStep timeout();
+  BackendStep internal_error(pop3::LogEvent log);
+
+  // The login is done: relay from now on.
+  void finish() { m_end = End::finished; }
+  bool failed() const { return m_end == End::failed; }
 
   // nginx's log action at this point of the login (what a timeout or error line ends with):
   // ngx_mail_proxy_init sets the first, ngx_mail_proxy_read_response replaces it on every read,
@@ -67,13 +72,15 @@ public:
   void set_action(std::string_view action) { m_action = action; }
 
 private:
-  static BackendStep fail(std::string to_client, std::optional<pop3::LogEvent> log);
+  enum class End : std::uint8_t { open, failed, finished };
+  BackendStep fail(std::string to_client, std::optional<pop3::LogEvent> log);
 
   BackendLoginSettings m_settings;
   std::string_view m_internal_error;
   std::vector<char> m_buffer;
   std::size_t m_last = 0;
   std::string_view m_action = k_connecting_to_upstream;
+  End m_end = End::open;
 };
 
 } // namespace popcheck::mail

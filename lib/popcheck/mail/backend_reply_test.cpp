@@ -1,11 +1,9 @@
 // mail::BackendReply on its own: ngx_mail_proxy_read_response()'s framing of one read and the
 // failure steps, with a made-up internal error so that the bytes can only come from the caller.
 
-#include <popcheck/mail/backend_reply.hpp>
-
-#include <doctest/doctest.h>
-
 #include <algorithm>
+#include <doctest/doctest.h>
+#include <popcheck/mail/backend_reply.hpp>
 #include <string>
 
 using namespace popcheck::mail;
@@ -84,4 +82,22 @@ TEST_CASE("backend reply: a timeout is logged with the last action") {
   CHECK(step.to_client == k_internal);
   CHECK(log_of(step) ==
         "upstream timed out (110: Connection timed out) / sending password to upstream");
+}
+
+TEST_CASE("backend reply: after a failure or the finish, the login is over") {
+  BackendReply reply({64, false}, k_internal);
+  BackendStep failure;
+  CHECK(reply.read(0, failure) == BackendReply::Read::failed);
+  CHECK(reply.failed());
+  CHECK(reply.timeout().to_client.empty());
+  CHECK(reply.error().to_client.empty());
+  CHECK(read(reply, "+OK\r\n", failure) == BackendReply::Read::ignored);
+
+  BackendReply done({64, false}, k_internal);
+  REQUIRE(read(done, "+OK\r\n", failure) == BackendReply::Read::complete);
+  done.finish();
+  CHECK_FALSE(done.failed());
+  CHECK(done.timeout().to_client.empty());
+  CHECK_FALSE(done.timeout().log);
+  CHECK(read(done, "more\r\n", failure) == BackendReply::Read::ignored);
 }

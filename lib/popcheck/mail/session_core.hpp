@@ -146,6 +146,44 @@ public:
 
   // ngx_mail_auth(), once the protocol has reset its parser.
   void start_auth();
+
+  // The parser's side of ngx_mail_auth() (the line's arguments dropped, the buffer rewound if
+  // consumed, the parser afresh), then ngx_mail_auth(). Parser: the protocol's command parser.
+  template <class Parser> void start_auth(Parser& parser, std::size_t& pos, std::size_t& last) {
+    parser.clear_arguments();
+    rewind_if_consumed(pos, last);
+    parser.reset_state();
+    start_auth();
+  }
+  // The tail of ngx_mail_pop3_auth_state() and ngx_mail_smtp_auth_state() (IMAP's adds its tag):
+  // ngx_mail_auth(), or the reply to a line answered at once (`invalid_reply` after a refused
+  // one). The arguments are dropped (s->args.nelts = 0), and a parser in the middle of a line
+  // keeps its place (s->arg_start).
+  template <class Parser>
+  void finish_line(LineResult result, std::string_view invalid_reply, Parser& parser,
+                   std::size_t& pos, std::size_t& last) {
+    if (result == LineResult::auth) {
+      start_auth(parser, pos, last);
+      return;
+    }
+    if (result == LineResult::invalid) {
+      parser.reset_state();
+      refuse_line(invalid_reply);
+    }
+    parser.clear_arguments();
+    rewind_if_consumed(pos, last);
+    if (!parser.in_start_state()) {
+      parser.set_argument_start(pos);
+    }
+    finish_reply(std::move(out));
+    out.clear();
+  }
+  // A refused line: its reply, back to the start state, no STARTTLS.
+  void refuse_line(std::string_view reply) {
+    mail_state = MailState::start;
+    out = reply;
+    start_tls = false;
+  }
   // The auth_http request failed (transport or protocol): internal error and close.
   void on_auth_error(std::string log_message);
   // ngx_mail_auth_http_process_headers() once the header block has ended. `peer` is the

@@ -12,41 +12,20 @@ BackendLogin::BackendLogin(BackendLoginSettings settings, std::string login, std
     : m_reply(settings, k_err_internal), m_login(std::move(login)),
       m_password(std::move(password)) {}
 
-BackendStep BackendLogin::failed(BackendStep step) {
-  m_state = BackendLoginState::failed;
-  return step;
-}
-
-BackendStep BackendLogin::on_error() {
-  if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
-    return {};
-  }
-  return failed(m_reply.error());
-}
-
-BackendStep BackendLogin::on_timeout() {
-  if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
-    return {};
-  }
-  return failed(m_reply.timeout());
-}
-
 // ngx_mail_proxy_read_response + ngx_mail_proxy_pop3_handler.
 BackendStep BackendLogin::on_input(std::size_t n) {
-  if (m_state == BackendLoginState::logged_in || m_state == BackendLoginState::failed) {
-    return {};
-  }
   BackendStep step;
   switch (m_reply.read(n, step)) {
   case mail::BackendReply::Read::more:
+  case mail::BackendReply::Read::ignored:
     return {};
   case mail::BackendReply::Read::failed:
-    return failed(std::move(step));
+    return step;
   case mail::BackendReply::Read::complete:
     break;
   }
   if (!m_reply.data().starts_with("+OK")) {
-    return failed(m_reply.invalid_response(0));
+    return m_reply.invalid_response(0);
   }
   switch (m_state) {
   case BackendLoginState::greeting:
@@ -64,6 +43,7 @@ BackendStep BackendLogin::on_input(std::size_t n) {
     step.to_client = std::string(m_reply.data());
     step.log = LogEvent{LogLevel::info, "client logged in", {}};
     m_state = BackendLoginState::logged_in;
+    m_reply.finish();
     return step;
   default:
     return {};

@@ -29,17 +29,15 @@ public:
   // n bytes were read into input_space() in one read.
   BackendStep on_input(std::size_t n);
   // EOF or a read/write error on the backend connection.
-  BackendStep on_error();
+  BackendStep on_error() { return m_reply.error(); }
   // The `timeout` deadline armed at connect expired.
-  BackendStep on_timeout();
+  BackendStep on_timeout() { return m_reply.timeout(); }
 
-  BackendLoginState state() const { return m_state; }
+  BackendLoginState state() const { return m_reply.failed() ? BackendLoginState::failed : m_state; }
   // nginx's log action at this point of the login (what a timeout or error line ends with).
   std::string_view action() const { return m_reply.action(); }
 
 private:
-  BackendStep failed(BackendStep step);
-
   mail::BackendReply m_reply;
   std::string m_login;
   std::string m_password;

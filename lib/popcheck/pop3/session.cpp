@@ -96,7 +96,7 @@ void Session::on_input(std::size_t n) {
     result = handle_line();
     break;
   }
-  finish_line(result);
+  m_core.finish_line(result, k_err_invalid, m_parser, m_pos, m_last);
 }
 
 Session::Result Session::handle_line() {
@@ -198,27 +198,6 @@ Session::Result Session::cmd_stls() {
   m_last = 0;
   m_core.start_tls = true;
   return Result::ok;
-}
-
-// The tail of ngx_mail_pop3_auth_state: ngx_mail_auth, or the reply to a line answered at once.
-void Session::finish_line(Result result) {
-  if (result == Result::auth) {
-    start_auth();
-    return;
-  }
-  if (result == Result::invalid) {
-    m_core.mail_state = MailState::start;
-    m_parser.reset_state();
-    m_core.out = k_err_invalid;
-    m_core.start_tls = false;
-  }
-  m_parser.clear_arguments();
-  mail::rewind_if_consumed(m_pos, m_last);
-  if (!m_parser.in_start_state()) {
-    m_parser.set_argument_start(m_pos);
-  }
-  m_core.finish_reply(std::move(m_core.out));
-  m_core.out.clear();
 }
 
 void Session::on_tls_established() {

@@ -129,8 +129,6 @@ private:
   bool starttls_only() const;
   std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.data(), i); }
 
-  void finish_line(Result result);
-  void start_auth();
   std::string masked_buffer() const;
 
   const SessionSettings& settings() const { return m_shared->settings; }

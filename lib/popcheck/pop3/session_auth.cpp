@@ -28,14 +28,6 @@ Session::Result Session::handle_sasl_response() {
   return m_core.sasl_response(arg(0));
 }
 
-// ngx_mail_auth: the client is no longer read, the deadline is cancelled, the attempt counted.
-void Session::start_auth() {
-  m_parser.clear_arguments();
-  mail::rewind_if_consumed(m_pos, m_last);
-  m_parser.reset_state();
-  m_core.start_auth();
-}
-
 // The refusal is "-ERR <Auth-Status>".
 void Session::on_auth_result(const AuthHttpResponse& response) {
   m_core.on_auth_result(response, {k_err_prefix, {}}, settings().auth_server_name);

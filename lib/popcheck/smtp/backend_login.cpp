@@ -18,25 +18,6 @@ BackendLogin::BackendLogin(BackendLoginSettings settings, BackendClient client)
     : m_settings(std::move(settings)), m_client(std::move(client)),
       m_reply({m_settings.buffer_size, m_settings.pass_error_message}, k_internal_error) {}
 
-BackendStep BackendLogin::failed(BackendStep step) {
-  m_state = State::failed;
-  return step;
-}
-
-BackendStep BackendLogin::on_error() {
-  if (m_state == State::logged_in || m_state == State::failed) {
-    return {};
-  }
-  return failed(m_reply.error());
-}
-
-BackendStep BackendLogin::on_timeout() {
-  if (m_state == State::logged_in || m_state == State::failed) {
-    return {};
-  }
-  return failed(m_reply.timeout());
-}
-
 // The reply codes ngx_mail_proxy_read_response() accepts in each state.
 bool BackendLogin::acceptable(std::string_view reply) const {
   switch (m_state) {
@@ -63,15 +44,13 @@ bool BackendLogin::acceptable(std::string_view reply) const {
 }
 
 BackendStep BackendLogin::on_input(std::size_t n) {
-  if (m_state == State::logged_in || m_state == State::failed) {
-    return {};
-  }
   BackendStep failure;
   switch (m_reply.read(n, failure)) {
   case mail::BackendReply::Read::more:
+  case mail::BackendReply::Read::ignored:
     return {};
   case mail::BackendReply::Read::failed:
-    return failed(std::move(failure));
+    return failure;
   case mail::BackendReply::Read::complete:
     break;
   }
@@ -88,7 +67,7 @@ BackendStep BackendLogin::on_input(std::size_t n) {
     }
   }
   if (!acceptable(data)) {
-    return failed(m_reply.invalid_response(0));
+    return m_reply.invalid_response(0);
   }
   return next_line();
 }
@@ -132,8 +111,8 @@ BackendStep BackendLogin::next_line() {
   case State::xclient_auth: {
     m_reply.set_action("sending AUTH to upstream");
     if (!m_client.password) {
-      return failed(m_reply.internal_error(
-          LogEvent{LogLevel::error, "no password available", m_reply.action()}));
+      return m_reply.internal_error(
+          LogEvent{LogLevel::error, "no password available", m_reply.action()});
     }
     std::string plain;
     plain += '\0';
@@ -164,6 +143,7 @@ BackendStep BackendLogin::next_line() {
     step.to_client = none ? std::string(m_reply.data()) : std::string(k_auth_ok);
     step.log = LogEvent{LogLevel::info, "client logged in", {}};
     m_state = State::logged_in;
+    m_reply.finish();
     return step;
   default:
     return {};

@@ -44,11 +44,11 @@ public:
 
   std::span<char> input_space() { return m_reply.input_space(); }
   BackendStep on_input(std::size_t n);
-  BackendStep on_error();
-  BackendStep on_timeout();
+  BackendStep on_error() { return m_reply.error(); }
+  BackendStep on_timeout() { return m_reply.timeout(); }
 
   bool logged_in() const { return m_state == State::logged_in; }
-  bool failed() const { return m_state == State::failed; }
+  bool failed() const { return m_reply.failed(); }
 
 private:
   // nginx's mail_state names: what was sent, so which reply is awaited.
@@ -66,12 +66,10 @@ private:
     from,
     to,
     logged_in,
-    failed
   };
 
   bool acceptable(std::string_view reply) const;
   BackendStep next_line();
-  BackendStep failed(BackendStep step);
 
   BackendLoginSettings m_settings;
   BackendClient m_client;

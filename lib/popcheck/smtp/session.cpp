@@ -222,7 +222,7 @@ void Session::on_input(std::size_t n) {
     result = handle_line();
     break;
   }
-  finish_line(result);
+  m_core.finish_line(result, k_invalid_command, m_parser, m_pos, m_last);
 }
 
 Session::Result Session::handle_line() {
@@ -341,27 +341,6 @@ Session::Result Session::cmd_starttls() {
   m_core.start_tls = true;
   m_core.out = k_starttls_ok;
   return Result::ok;
-}
-
-// The tail of ngx_mail_smtp_auth_state(): ngx_mail_auth, or the reply to a line answered at once.
-void Session::finish_line(Result result) {
-  if (result == Result::auth) {
-    start_auth();
-    return;
-  }
-  if (result == Result::invalid) {
-    m_core.mail_state = MailState::start;
-    m_parser.reset_state();
-    m_core.out = k_invalid_command;
-    m_core.start_tls = false;
-  }
-  m_parser.clear_arguments();
-  mail::rewind_if_consumed(m_pos, m_last);
-  if (!m_parser.in_start_state()) {
-    m_parser.set_argument_start(m_pos);
-  }
-  m_core.finish_reply(std::move(m_core.out));
-  m_core.out.clear();
 }
 
 // nginx logs the whole buffer: ngx_mail_smtp_log_rejected_command() with CR and LF shown as '_',

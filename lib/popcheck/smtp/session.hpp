@@ -138,8 +138,6 @@ private:
   std::size_t buffer_size() const { return m_shared->settings.client_buffer; }
   std::string command_text() const;
 
-  void finish_line(Result result);
-  void start_auth();
   std::string logged_buffer(bool underscores = true) const;
 
   const SessionSettings& settings() const { return m_shared->settings; }

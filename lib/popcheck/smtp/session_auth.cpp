@@ -35,14 +35,6 @@ Session::Result Session::handle_sasl_response() {
   return m_core.sasl_response(m_parser.argument_count() > 0 ? arg(0) : std::string_view());
 }
 
-// ngx_mail_auth(): the client is no longer read, the deadline is cancelled, the attempt counted.
-void Session::start_auth() {
-  m_parser.clear_arguments();
-  mail::rewind_if_consumed(m_pos, m_last);
-  m_parser.reset_state();
-  m_core.start_auth();
-}
-
 // ngx_mail_auth_http_process_headers(): the refusal is "<Auth-Error-Code or 535 5.7.0>
 // <Auth-Status>"; a granted login keeps its password (if any) for the backend login.
 void Session::on_auth_result(const pop3::AuthHttpResponse& response) {
