@@ -42,14 +42,8 @@ bool BackendLogin::positive(std::string_view data, std::size_t& text_start) cons
 
 BackendStep BackendLogin::on_input(std::size_t n) {
   BackendStep step;
-  switch (m_reply.read(n, step)) {
-  case mail::BackendReply::Read::more:
-  case mail::BackendReply::Read::ignored:
-    return {};
-  case mail::BackendReply::Read::failed:
+  if (!m_reply.read(n, step)) {
     return step;
-  case mail::BackendReply::Read::complete:
-    break;
   }
   std::size_t p = 0;
   if (!positive(m_reply.data(), p)) {

@@ -44,32 +44,32 @@ BackendStep BackendReply::timeout() {
       LogEvent{LogLevel::info, "upstream timed out (110: Connection timed out)", m_action});
 }
 
-BackendReply::Read BackendReply::read(std::size_t n, BackendStep& failure) {
+bool BackendReply::read(std::size_t n, BackendStep& failure) {
   if (m_end != End::open) {
-    return Read::ignored;
+    return false;
   }
   m_action = k_reading_from_upstream;
   if (n == 0) {
     failure = error(); // recv() == 0
-    return Read::failed;
+    return false;
   }
   m_last += std::min(n, m_buffer.size() - m_last);
   const std::string_view bytes = data();
   if (bytes.size() < 4) {
-    return Read::more;
+    return false;
   }
   if (!bytes.ends_with("\r\n")) {
     if (m_last < m_buffer.size()) {
-      return Read::more;
+      return false;
     }
     // nginx overwrites the last byte with NUL before logging the buffer.
     failure = internal_error(LogEvent{LogLevel::error,
                                       "upstream sent too long response line: \"" +
                                           up_to_nul(bytes.substr(0, bytes.size() - 1)) + "\"",
                                       k_reading_from_upstream});
-    return Read::failed;
+    return false;
   }
-  return Read::complete;
+  return true;
 }
 
 BackendStep BackendReply::invalid_response(std::size_t text_start) {

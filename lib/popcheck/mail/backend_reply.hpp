@@ -42,10 +42,10 @@ public:
 
   std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
 
-  enum class Read { more, complete, failed, ignored };
-  // n bytes were read in one read (0: EOF). `failure` is set when the result is failed; once the
-  // login has failed or finished, reads are ignored.
-  Read read(std::size_t n, BackendStep& failure);
+  // n bytes were read in one read (0: EOF). True when a complete reply is in data(); otherwise
+  // `failure` is set when the login fails (left alone while the reply is incomplete or the
+  // login is over, so a fresh step comes back empty).
+  bool read(std::size_t n, BackendStep& failure);
   // What the reads since the last line sent left in the buffer.
   std::string_view data() const { return {m_buffer.data(), m_last}; }
   // The buffer is reset after each line sent.

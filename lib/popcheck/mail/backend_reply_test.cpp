@@ -12,7 +12,7 @@ namespace {
 
 constexpr std::string_view k_internal = "X internal\r\n";
 
-BackendReply::Read read(BackendReply& reply, std::string_view bytes, BackendStep& failure) {
+bool read(BackendReply& reply, std::string_view bytes, BackendStep& failure) {
   auto space = reply.input_space();
   const auto n = std::min(space.size(), bytes.size());
   std::copy_n(bytes.data(), n, space.data());
@@ -29,10 +29,11 @@ TEST_CASE("backend reply: judged once 4 bytes end in CR LF, one read after anoth
   BackendReply reply({64, false}, k_internal);
   CHECK(reply.action() == "connecting to upstream");
   BackendStep failure;
-  CHECK(read(reply, "+O", failure) == BackendReply::Read::more);
+  CHECK_FALSE(read(reply, "+O", failure));
   CHECK(reply.action() == "reading response from upstream");
-  CHECK(read(reply, "K hi", failure) == BackendReply::Read::more);
-  CHECK(read(reply, "\r\n", failure) == BackendReply::Read::complete);
+  CHECK_FALSE(read(reply, "K hi", failure));
+  CHECK(failure.to_client.empty());
+  CHECK(read(reply, "\r\n", failure));
   CHECK(reply.data() == "+OK hi\r\n");
   reply.clear();
   CHECK(reply.data().empty());
@@ -42,7 +43,7 @@ TEST_CASE("backend reply: judged once 4 bytes end in CR LF, one read after anoth
 TEST_CASE("backend reply: a full buffer without CR LF is too long, EOF an error") {
   BackendReply reply({8, false}, k_internal);
   BackendStep failure;
-  CHECK(read(reply, std::string("+OK\0abcdef", 10), failure) == BackendReply::Read::failed);
+  CHECK_FALSE(read(reply, std::string("+OK\0abcdef", 10), failure));
   CHECK(failure.to_client == k_internal);
   CHECK(failure.close_client);
   // nginx overwrites the last byte with NUL and logs with %s.
@@ -50,7 +51,7 @@ TEST_CASE("backend reply: a full buffer without CR LF is too long, EOF an error"
         "upstream sent too long response line: \"+OK\" / reading response from upstream");
 
   BackendReply eof({8, false}, k_internal);
-  CHECK(eof.read(0, failure) == BackendReply::Read::failed);
+  CHECK_FALSE(eof.read(0, failure));
   CHECK(failure.to_client == k_internal);
   CHECK_FALSE(failure.log);
 }
@@ -58,7 +59,7 @@ TEST_CASE("backend reply: a full buffer without CR LF is too long, EOF an error"
 TEST_CASE("backend reply: an invalid reply, logged from the protocol's text start") {
   BackendReply reply({64, false}, k_internal);
   BackendStep failure;
-  REQUIRE(read(reply, "a1 NO denied\r\n", failure) == BackendReply::Read::complete);
+  REQUIRE(read(reply, "a1 NO denied\r\n", failure));
   const auto hidden = reply.invalid_response(3);
   CHECK(hidden.to_client == k_internal);
   CHECK(log_of(hidden) ==
@@ -66,7 +67,7 @@ TEST_CASE("backend reply: an invalid reply, logged from the protocol's text star
   CHECK(hidden.log->level == popcheck::pop3::LogLevel::error);
 
   BackendReply passed({64, true}, k_internal);
-  REQUIRE(read(passed, "-ERR no\r\n", failure) == BackendReply::Read::complete);
+  REQUIRE(read(passed, "-ERR no\r\n", failure));
   const auto shown = passed.invalid_response(0);
   CHECK(shown.to_client == "-ERR no\r\n");
   CHECK(shown.close_client);
@@ -87,17 +88,22 @@ TEST_CASE("backend reply: a timeout is logged with the last action") {
 TEST_CASE("backend reply: after a failure or the finish, the login is over") {
   BackendReply reply({64, false}, k_internal);
   BackendStep failure;
-  CHECK(reply.read(0, failure) == BackendReply::Read::failed);
+  CHECK_FALSE(reply.read(0, failure));
   CHECK(reply.failed());
   CHECK(reply.timeout().to_client.empty());
   CHECK(reply.error().to_client.empty());
-  CHECK(read(reply, "+OK\r\n", failure) == BackendReply::Read::ignored);
+  BackendStep later;
+  CHECK_FALSE(read(reply, "+OK\r\n", later));
+  CHECK(later.to_client.empty());
 
   BackendReply done({64, false}, k_internal);
-  REQUIRE(read(done, "+OK\r\n", failure) == BackendReply::Read::complete);
+  REQUIRE(read(done, "+OK\r\n", failure));
   done.finish();
   CHECK_FALSE(done.failed());
   CHECK(done.timeout().to_client.empty());
   CHECK_FALSE(done.timeout().log);
-  CHECK(read(done, "more\r\n", failure) == BackendReply::Read::ignored);
+  BackendStep after;
+  CHECK_FALSE(read(done, "more\r\n", after));
+  CHECK(after.to_client.empty());
+  CHECK_FALSE(after.log);
 }

@@ -15,14 +15,8 @@ BackendLogin::BackendLogin(BackendLoginSettings settings, std::string login, std
 // ngx_mail_proxy_read_response + ngx_mail_proxy_pop3_handler.
 BackendStep BackendLogin::on_input(std::size_t n) {
   BackendStep step;
-  switch (m_reply.read(n, step)) {
-  case mail::BackendReply::Read::more:
-  case mail::BackendReply::Read::ignored:
-    return {};
-  case mail::BackendReply::Read::failed:
+  if (!m_reply.read(n, step)) {
     return step;
-  case mail::BackendReply::Read::complete:
-    break;
   }
   if (!m_reply.data().starts_with("+OK")) {
     return m_reply.invalid_response(0);

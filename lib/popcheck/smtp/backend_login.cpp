@@ -45,14 +45,8 @@ bool BackendLogin::acceptable(std::string_view reply) const {
 
 BackendStep BackendLogin::on_input(std::size_t n) {
   BackendStep failure;
-  switch (m_reply.read(n, failure)) {
-  case mail::BackendReply::Read::more:
-  case mail::BackendReply::Read::ignored:
-    return {};
-  case mail::BackendReply::Read::failed:
+  if (!m_reply.read(n, failure)) {
     return failure;
-  case mail::BackendReply::Read::complete:
-    break;
   }
   const std::string_view data = m_reply.data();
   if (data[3] == '-') {
