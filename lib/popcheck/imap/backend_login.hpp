@@ -6,14 +6,12 @@
 // password, each literal after a line that starts with "+"; the reply to the password must start
 // with the client's tag and "OK", and that whole read is the client's first post-login data.
 // Whatever method the client used, nginx logs in with LOGIN and two synchronizing literals.
-// Like nginx it judges a reply only by the start of what one read left in a proxy_buffer-sized
-// buffer (at least 4 bytes ending in CR LF), so an untagged line before the tagged OK fails.
+// Like nginx it judges a reply only by the start of what one read left (mail/backend_reply.hpp),
+// so an untagged line before the tagged OK fails.
 
 #include <popcheck/pop3/backend_login.hpp>
-#include <popcheck/util/byte_buffer.hpp>
 #include <span>
 #include <string>
-#include <vector>
 
 namespace popcheck::imap {
 
@@ -28,26 +26,22 @@ public:
   BackendLogin(BackendLoginSettings settings, std::string tag, std::string login,
                std::string password);
 
-  std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+  std::span<char> input_space() { return m_reply.input_space(); }
   BackendStep on_input(std::size_t n);
-  BackendStep on_error();
-  BackendStep on_timeout();
+  BackendStep on_error() { return m_reply.error(); }
+  BackendStep on_timeout() { return m_reply.timeout(); }
 
-  BackendLoginState state() const { return m_state; }
-  std::string_view action() const { return m_action; }
+  BackendLoginState state() const { return m_reply.failed() ? BackendLoginState::failed : m_state; }
+  std::string_view action() const { return m_reply.action(); }
 
 private:
   bool positive(std::string_view data, std::size_t& text_start) const;
-  BackendStep fail(std::string to_client, std::optional<pop3::LogEvent> log);
 
-  BackendLoginSettings m_settings;
+  mail::BackendReply m_reply;
   std::string m_tag;
   std::string m_login;
   std::string m_password;
-  util::ByteBuffer m_buffer; // proxy_buffer bytes, written by recv() before they are read
-  std::size_t m_last = 0;
   BackendLoginState m_state = BackendLoginState::greeting;
-  std::string_view m_action;
 };
 
 } // namespace popcheck::imap

@@ -3,9 +3,19 @@
 #include <popcheck/imap/session.hpp>
 
 namespace popcheck::imap {
-namespace {
 
-constexpr std::string_view k_in_auth_state = "in auth state";
+// IMAP's bytes where nginx's shared mail code answers.
+const mail::ProtocolReplies Session::k_replies{
+    .internal_error = k_internal_error,
+    .cert_error = k_cert_error,
+    .no_cert = k_no_cert,
+    .sasl_prefix = "+ ",
+    .plain_continue = k_plain_continue,
+    .username_prompt = k_username_prompt,
+    .password_prompt = k_password_prompt,
+};
+
+namespace {
 
 Starttls starttls_of(model::StarttlsMode mode) {
   switch (mode) {
@@ -47,28 +57,22 @@ Session::Session(SessionSettings settings, SessionEnvironment environment)
     : Session(prepare_session(std::move(settings)), std::move(environment)) {}
 
 Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
-    : m_shared(std::move(shared)), m_environment(std::move(environment)),
-      m_tls(m_shared->settings.connection_is_tls) {}
+    : m_shared(std::move(shared)),
+      m_core(k_replies, std::move(environment), m_shared->settings.connection_is_tls) {}
 
 // ngx_mail_imap_init_session: the greeting never changes; the buffer comes with the first read
 // in nginx, here with the greeting.
 void Session::start() {
   m_buffer =
       std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(settings().client_buffer, 1));
-  arm_timer(settings().timeout);
-  send(std::string(k_greeting));
-  m_phase = SessionPhase::reading;
-}
-
-std::vector<SessionEvent> Session::take_events() {
-  std::vector<SessionEvent> out;
-  out.swap(m_events);
-  return out;
+  m_core.arm_timer(settings().timeout);
+  m_core.send(std::string(k_greeting));
+  m_core.phase = SessionPhase::reading;
 }
 
 // ngx_mail_read_command + ngx_mail_imap_auth_state for one line.
 void Session::on_input(std::size_t n) {
-  if (m_phase != SessionPhase::reading) {
+  if (m_core.phase != SessionPhase::reading) {
     return;
   }
   const std::size_t size = settings().client_buffer;
@@ -78,7 +82,7 @@ void Session::on_input(std::size_t n) {
   }
   // nginx: tag = 1, no untagged text, "OK completed", whatever the line turns out to be.
   m_text = {};
-  m_out = k_tagged_ok;
+  m_core.out = k_tagged_ok;
   m_tagged = true;
   Result result = Result::invalid;
   switch (m_parser.parse(m_buffer.get(), m_pos, m_last)) {
@@ -86,20 +90,14 @@ void Session::on_input(std::size_t n) {
     if (m_last < size) {
       return;
     }
-    // Not counted as an error; the BAD is followed by the close.
-    log(pop3::LogLevel::info, "client sent too long command \"" + masked_buffer() + "\"",
-        k_in_auth_state);
-    m_quit = true;
+    m_core.command_too_long(masked_buffer());
     break;
   case ParseStatus::invalid:
     if (m_parser.quit_requested()) {
       m_parser.clear_quit();
-      m_quit = true;
+      m_core.quit = true;
     }
-    if (++m_errors >= settings().max_errors) {
-      log(pop3::LogLevel::info, "client sent too many invalid commands", k_in_auth_state);
-      m_quit = true;
-    }
+    m_core.count_invalid_command(settings().max_errors);
     break;
   case ParseStatus::literal:
     result = Result::literal;
@@ -108,15 +106,11 @@ void Session::on_input(std::size_t n) {
     result = handle_line();
     break;
   }
-  if (result == Result::auth) {
-    start_auth();
-    return;
-  }
   finish_line(result);
 }
 
 Session::Result Session::handle_line() {
-  if (m_mail_state == MailState::start) {
+  if (m_core.mail_state == MailState::start) {
     return handle_start_command();
   }
   return handle_sasl_response();
@@ -132,10 +126,10 @@ Session::Result Session::handle_start_command() {
     return result;
   }
   case Command::capability:
-    m_text = m_tls ? m_shared->capability_tls : m_shared->capability;
+    m_text = m_core.tls ? m_shared->capability_tls : m_shared->capability;
     return Result::ok;
   case Command::logout:
-    m_quit = true;
+    m_core.quit = true;
     m_text = k_bye;
     return Result::ok;
   case Command::noop:
@@ -149,7 +143,7 @@ Session::Result Session::handle_start_command() {
 }
 
 bool Session::starttls_only() const {
-  return settings().starttls == Starttls::only && !m_tls;
+  return settings().starttls == Starttls::only && !m_core.tls;
 }
 
 // ngx_mail_imap_login: two arguments, a non-empty login; imap_auth is not consulted.
@@ -157,126 +151,66 @@ Session::Result Session::cmd_login() {
   if (starttls_only() || m_parser.argument_count() != 2 || arg(0).empty()) {
     return Result::invalid;
   }
-  m_login = arg(0);
-  m_password = std::string(arg(1));
+  m_core.login = arg(0);
+  m_core.password = std::string(arg(1));
   return Result::auth;
 }
 
 Session::Result Session::cmd_starttls() {
-  if (m_tls || settings().starttls == Starttls::off) {
+  if (m_core.tls || settings().starttls == Starttls::off) {
     return Result::invalid;
   }
   // STARTTLS injection protection: whatever was pipelined behind the command is dropped.
   m_pos = 0;
   m_last = 0;
-  m_start_tls = true;
+  m_core.start_tls = true;
   return Result::ok;
 }
 
 // The tag nginx puts before a tagged reply: the parsed one, or "* " when there is none. nginx
 // keeps a pointer into its buffer, so these are the bytes there now.
-std::string Session::tag() const {
+std::string_view Session::tag() const {
   if (m_parser.tag_length() == 0) {
     return "* ";
   }
-  return std::string(m_buffer.get() + m_parser.tag_offset(), m_parser.tag_length());
+  return {m_buffer.get() + m_parser.tag_offset(), m_parser.tag_length()};
 }
 
-// The tail of ngx_mail_imap_auth_state for a line answered at once.
+// The tail of ngx_mail_imap_auth_state: ngx_mail_auth, or the reply to a line answered at once.
 void Session::finish_line(Result result) {
+  if (result == Result::auth) {
+    m_core.start_auth(m_parser, m_pos, m_last); // the tag stays: the refusal and LOGIN use it
+    return;
+  }
   if (result == Result::literal) {
     m_tagged = false;
-    m_out = k_literal_continue;
+    m_core.out = k_literal_continue;
     m_text = {};
   } else if (result == Result::invalid) {
     m_parser.reset_state();
-    m_out = k_tagged_bad;
-    m_mail_state = MailState::start;
-    m_start_tls = false;
+    m_core.refuse_line(k_tagged_bad);
   }
-  std::string reply = m_tagged ? std::string(m_text) + tag() + m_out : m_out;
+  if (m_tagged) {
+    std::string line;
+    const auto the_tag = tag();
+    line.reserve(m_text.size() + the_tag.size() + m_core.out.size());
+    line += m_text;
+    line += the_tag;
+    line += m_core.out;
+    m_core.out = std::move(line);
+  }
   if (result != Result::literal) {
     m_parser.clear_arguments();
     if (!m_parser.in_start_state()) {
       m_parser.set_argument_start(m_pos);
     } else {
-      rewind_if_consumed();
+      mail::rewind_if_consumed(m_pos, m_last);
       m_parser.clear_tag();
     }
   }
   m_text = {};
-  m_out.clear();
-  send(std::move(reply));
-  if (m_quit) {
-    close_after_send();
-  } else if (m_start_tls) {
-    m_start_tls = false;
-    m_phase = SessionPhase::starttls;
-    m_events.emplace_back(pop3::StartTlsEvent{});
-  }
-}
-
-void Session::rewind_if_consumed() {
-  if (m_pos == m_last) {
-    m_pos = 0;
-    m_last = 0;
-  }
-}
-
-void Session::on_eof() {
-  if (m_phase == SessionPhase::closed) {
-    return;
-  }
-  m_phase = SessionPhase::closed;
-  m_events.emplace_back(pop3::CloseEvent{});
-}
-
-// After STARTTLS: back to the start state, no new greeting.
-void Session::on_tls_established() {
-  if (m_phase == SessionPhase::starttls) {
-    m_phase = SessionPhase::reading;
-    m_mail_state = MailState::start;
-  }
-  m_tls = true;
-}
-
-// ngx_mail_verify_cert() logs with the action of the handler that ran the handshake: the
-// STARTTLS one ("in starttls state") or ngx_mail_ssl_init_connection's ("SSL handshaking").
-void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
-  const std::string_view action =
-      m_phase == SessionPhase::starttls ? "in starttls state" : "SSL handshaking";
-  if (problem == CertificateProblem::missing) {
-    log(pop3::LogLevel::info, "client sent no required SSL certificate", action);
-    send(std::string(k_no_cert));
-  } else {
-    if (!verify_log_message.empty()) {
-      log(pop3::LogLevel::info, std::move(verify_log_message), action);
-    }
-    send(std::string(k_cert_error));
-  }
-  close_after_send();
-}
-
-void Session::close_after_send() {
-  m_phase = SessionPhase::closed;
-  m_events.emplace_back(pop3::CloseEvent{});
-}
-
-void Session::internal_error() {
-  send(std::string(k_internal_error));
-  close_after_send();
-}
-
-void Session::log(pop3::LogLevel level, std::string message, std::string_view action) {
-  m_events.emplace_back(pop3::LogEvent{level, std::move(message), action});
-}
-
-void Session::arm_timer(std::chrono::milliseconds after) {
-  m_events.emplace_back(pop3::TimerEvent{after});
-}
-
-void Session::cancel_timer() {
-  m_events.emplace_back(pop3::TimerEvent{std::nullopt});
+  m_core.finish_reply(std::move(m_core.out));
+  m_core.out.clear();
 }
 
 // nginx logs the whole buffer, which may hold a password, a literal or a SASL payload: only a
@@ -297,7 +231,7 @@ std::string Session::masked_buffer() const {
          ((data[word] >= 'A' && data[word] <= 'Z') || (data[word] >= 'a' && data[word] <= 'z'))) {
     ++word;
   }
-  if (m_mail_state != MailState::start || tag_end == 0 || tag_end >= data.size() ||
+  if (m_core.mail_state != MailState::start || tag_end == 0 || tag_end >= data.size() ||
       data[tag_end] != ' ' || word == tag_end + 1 || word >= data.size() || data[word] != ' ') {
     return "...";
   }

@@ -19,10 +19,10 @@
 #include <optional>
 #include <popcheck/imap/capabilities.hpp>
 #include <popcheck/imap/command_parser.hpp>
+#include <popcheck/mail/session_core.hpp>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session.hpp>
 #include <popcheck/pop3/session_events.hpp>
 #include <span>
 #include <string>
@@ -31,11 +31,11 @@
 
 namespace popcheck::imap {
 
+using mail::CertificateProblem;
+using mail::SessionEnvironment;
+using mail::SessionPhase;
 using pop3::AuthHttpResponse;
-using pop3::CertificateProblem;
-using pop3::SessionEnvironment;
 using pop3::SessionEvent;
-using pop3::SessionPhase;
 
 // A server's settings, from its merged configuration (session_settings()).
 struct SessionSettings {
@@ -60,14 +60,7 @@ struct SessionShared {
 };
 std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings);
 
-enum class MailState {
-  start,
-  auth_login_username,
-  auth_login_password,
-  auth_plain,
-  auth_cram_md5,
-  auth_external
-};
+using mail::MailState;
 
 class Session {
 public:
@@ -83,34 +76,37 @@ public:
     }
     return {m_buffer.get() + m_last, settings().client_buffer - m_last};
   }
-  bool wants_input() const { return m_phase == SessionPhase::reading; }
+  bool wants_input() const { return m_core.phase == SessionPhase::reading; }
   bool has_buffered_input() const { return m_pos < m_last; }
 
   void on_input(std::size_t n);
-  void on_eof();
-  void on_timer();
+  void on_eof() { m_core.on_eof(); }
+  void on_timer() { m_core.on_timer(settings().timeout); }
 
-  void on_tls_established();
-  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+  void on_tls_established() { m_core.on_tls_established(); }
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {}) {
+    m_core.on_tls_rejected(problem, std::move(verify_log_message));
+  }
   void on_auth_result(const AuthHttpResponse& response);
-  void on_auth_error(std::string log_message);
+  void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
-  std::vector<SessionEvent> take_events();
+  std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
   std::string_view pending_input() const { return {m_buffer.get() + m_pos, m_last - m_pos}; }
 
-  SessionPhase phase() const { return m_phase; }
-  MailState mail_state() const { return m_mail_state; }
-  const std::string& login() const { return m_login; }
+  SessionPhase phase() const { return m_core.phase; }
+  MailState mail_state() const { return m_core.mail_state; }
+  const std::string& login() const { return m_core.login; }
   // The tag of the command that started the granted login, with its trailing space: nginx
   // sends it again in its LOGIN to the backend (ngx_mail_proxy_imap_handler()).
   const std::string& login_tag() const { return m_login_tag; }
-  bool is_tls() const { return m_tls; }
-  unsigned errors() const { return m_errors; }
-  unsigned login_attempt() const { return m_attempt; }
+  bool is_tls() const { return m_core.tls; }
+  unsigned errors() const { return m_core.errors; }
+  unsigned login_attempt() const { return m_core.attempt; }
 
 private:
-  enum class Result { ok, invalid, auth, literal };
+  using Result = mail::LineResult;
+  static const mail::ProtocolReplies k_replies;
 
   Result handle_line();
   Result handle_start_command();
@@ -120,50 +116,22 @@ private:
   Result cmd_starttls();
   bool starttls_only() const;
   std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.get(), i); }
-  Result sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
-  std::string tag() const;
+  std::string_view tag() const;
 
   void finish_line(Result result);
-  void rewind_if_consumed();
-  void start_auth();
-  void send_auth_request();
-  void internal_error();
-  void close_after_send();
-  void send(std::string bytes) { m_events.emplace_back(pop3::SendEvent{std::move(bytes)}); }
-  void log(pop3::LogLevel level, std::string message, std::string_view action);
-  void arm_timer(std::chrono::milliseconds after);
-  void cancel_timer();
   std::string masked_buffer() const;
 
   const SessionSettings& settings() const { return m_shared->settings; }
 
   std::shared_ptr<const SessionShared> m_shared;
-  SessionEnvironment m_environment;
-  std::string m_salt; // made by the first AUTHENTICATE CRAM-MD5
-
   std::unique_ptr<char[]> m_buffer;
   std::size_t m_pos = 0;
   std::size_t m_last = 0;
   CommandParser m_parser;
-
-  SessionPhase m_phase = SessionPhase::not_started;
-  MailState m_mail_state = MailState::start;
-  pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
   std::string_view m_text; // untagged lines before the tagged one (CAPABILITY, BYE)
-  std::string m_out;       // the reply of the current line (after the tag when tagged)
-  std::string m_pending_reply; // refusal sent after Auth-Wait
-  std::string m_login;
-  std::optional<std::string> m_password; // nullopt: nginx's passwd.data == NULL
   std::string m_login_tag;
-  unsigned m_errors = 0;
-  unsigned m_attempt = 0;
-  // The flags together: a bool between two strings would cost an idle session 8 bytes.
   bool m_tagged = true;
-  bool m_quit = false;
-  bool m_auth_wait = false;
-  bool m_tls = false;
-  bool m_start_tls = false;
-  std::vector<SessionEvent> m_events;
+  mail::SessionCore m_core; // its salt is made by the first AUTHENTICATE CRAM-MD5
 };
 
 } // namespace popcheck::imap

@@ -1,11 +1,17 @@
 #include <popcheck/pop3/session.hpp>
 
 namespace popcheck::pop3 {
-namespace {
 
-constexpr std::string_view k_in_auth_state = "in auth state";
-
-} // namespace
+// POP3's bytes where nginx's shared mail code answers.
+const mail::ProtocolReplies Session::k_replies{
+    .internal_error = k_err_internal,
+    .cert_error = k_err_cert,
+    .no_cert = k_err_no_cert,
+    .sasl_prefix = "+ ",
+    .plain_continue = k_plain_continue,
+    .username_prompt = k_username_prompt,
+    .password_prompt = k_password_prompt,
+};
 
 std::string_view auth_method_name(AuthMethodName method) {
   switch (method) {
@@ -54,29 +60,21 @@ Session::Session(SessionSettings settings, SessionEnvironment environment)
     : Session(prepare_session(std::move(settings)), std::move(environment)) {}
 
 Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
-    : m_shared(std::move(shared)), m_environment(std::move(environment)),
-      m_parser(m_shared->settings.tls_supported), m_tls(m_shared->settings.connection_is_tls) {}
+    : m_shared(std::move(shared)), m_parser(m_shared->settings.tls_supported),
+      m_core(k_replies, std::move(environment), m_shared->settings.connection_is_tls) {}
 
 void Session::start() {
   if (greeting_is_salted(settings().auth_methods)) {
-    const auto r = m_environment.random ? m_environment.random() : 0U;
-    const auto t = m_environment.unix_time ? m_environment.unix_time() : 0;
-    m_salt = "<" + std::to_string(r) + "." + std::to_string(t) + "@" + settings().server_name + ">";
+    m_core.salt = m_core.make_salt(settings().server_name);
   }
-  arm_timer(settings().timeout);
-  send(greeting(m_salt));
-  m_phase = SessionPhase::reading;
-}
-
-std::vector<SessionEvent> Session::take_events() {
-  std::vector<SessionEvent> out;
-  out.swap(m_events);
-  return out;
+  m_core.arm_timer(settings().timeout);
+  m_core.send(greeting(m_core.salt));
+  m_core.phase = SessionPhase::reading;
 }
 
 // ngx_mail_read_command + ngx_mail_pop3_auth_state for one line.
 void Session::on_input(std::size_t n) {
-  if (m_phase != SessionPhase::reading) {
+  if (m_core.phase != SessionPhase::reading) {
     return;
   }
   m_last += std::min(n, m_buffer.size() - m_last);
@@ -89,31 +87,21 @@ void Session::on_input(std::size_t n) {
     if (m_last < m_buffer.size()) {
       return;
     }
-    // Not counted as an error; the reply is followed by the close.
-    log(LogLevel::info, "client sent too long command \"" + masked_buffer() + "\"",
-        k_in_auth_state);
-    m_quit = true;
+    m_core.command_too_long(masked_buffer());
     break;
   case ParseStatus::invalid:
-    if (++m_errors >= settings().max_errors) {
-      log(LogLevel::info, "client sent too many invalid commands", k_in_auth_state);
-      m_quit = true;
-    }
+    m_core.count_invalid_command(settings().max_errors);
     break;
   case ParseStatus::ok:
     result = handle_line();
     break;
   }
-  if (result == Result::auth) {
-    start_auth();
-    return;
-  }
-  finish_line(result);
+  m_core.finish_line(result, k_err_invalid, m_parser, m_pos, m_last);
 }
 
 Session::Result Session::handle_line() {
-  m_out = k_ok;
-  switch (m_mail_state) {
+  m_core.out = k_ok;
+  switch (m_core.mail_state) {
   case MailState::start:
     return handle_start_command();
   case MailState::user:
@@ -135,7 +123,7 @@ Session::Result Session::handle_start_command() {
   case Command::auth:
     return cmd_auth();
   case Command::quit:
-    m_quit = true;
+    m_core.quit = true;
     return Result::ok;
   case Command::noop:
     return Result::ok;
@@ -156,7 +144,7 @@ Session::Result Session::handle_user_state_command() {
     capa(false);
     return Result::ok;
   case Command::quit:
-    m_quit = true;
+    m_core.quit = true;
     return Result::ok;
   case Command::noop:
     return Result::ok;
@@ -166,19 +154,19 @@ Session::Result Session::handle_user_state_command() {
 }
 
 void Session::capa(bool may_offer_stls) {
-  m_out = (may_offer_stls && !m_tls) ? m_shared->capa_start : m_shared->capa_normal;
+  m_core.out = (may_offer_stls && !m_core.tls) ? m_shared->capa_start : m_shared->capa_normal;
 }
 
 bool Session::starttls_only() const {
-  return settings().tls_supported && settings().starttls == Starttls::only && !m_tls;
+  return settings().tls_supported && settings().starttls == Starttls::only && !m_core.tls;
 }
 
 Session::Result Session::cmd_user() {
   if (starttls_only() || m_parser.argument_count() != 1) {
     return Result::invalid;
   }
-  m_login = arg(0);
-  m_mail_state = MailState::user;
+  m_core.login = arg(0);
+  m_core.mail_state = MailState::user;
   return Result::ok;
 }
 
@@ -186,7 +174,7 @@ Session::Result Session::cmd_pass() {
   if (m_parser.argument_count() != 1) {
     return Result::invalid;
   }
-  m_password = std::string(arg(0));
+  m_core.password = std::string(arg(0));
   return Result::auth;
 }
 
@@ -195,109 +183,28 @@ Session::Result Session::cmd_apop() {
       !settings().auth_methods.has(AuthMethod::apop)) {
     return Result::invalid;
   }
-  m_login = arg(0);
-  m_password = std::string(arg(1)); // the digest is not validated
-  m_auth_method = AuthMethodName::apop;
+  m_core.login = arg(0);
+  m_core.password = std::string(arg(1)); // the digest is not validated
+  m_core.auth_method = AuthMethodName::apop;
   return Result::auth;
 }
 
 Session::Result Session::cmd_stls() {
-  if (m_tls || !settings().tls_supported || settings().starttls == Starttls::off) {
+  if (m_core.tls || !settings().tls_supported || settings().starttls == Starttls::off) {
     return Result::invalid;
   }
   // STARTTLS injection protection: whatever was pipelined behind STLS is dropped.
   m_pos = 0;
   m_last = 0;
-  m_start_tls = true;
+  m_core.start_tls = true;
   return Result::ok;
 }
 
-// The tail of ngx_mail_pop3_auth_state for a line answered at once.
-void Session::finish_line(Result result) {
-  if (result == Result::invalid) {
-    m_mail_state = MailState::start;
-    m_parser.reset_state();
-    m_out = k_err_invalid;
-    m_start_tls = false;
-  }
-  m_parser.clear_arguments();
-  rewind_if_consumed();
-  if (!m_parser.in_start_state()) {
-    m_parser.set_argument_start(m_pos);
-  }
-  send(std::move(m_out));
-  m_out.clear();
-  if (m_quit) {
-    close_after_send();
-  } else if (m_start_tls) {
-    m_start_tls = false;
-    m_phase = SessionPhase::starttls;
-    m_events.emplace_back(StartTlsEvent{});
-  }
-}
-
-// nginx rewinds only when everything received so far has been consumed, so a line straddling
-// the end of the 128-byte window is "too long" even when it is short.
-void Session::rewind_if_consumed() {
-  if (m_pos == m_last) {
-    m_pos = 0;
-    m_last = 0;
-  }
-}
-
-void Session::on_eof() {
-  if (m_phase == SessionPhase::closed) {
-    return;
-  }
-  m_phase = SessionPhase::closed;
-  m_events.emplace_back(CloseEvent{});
-}
-
 void Session::on_tls_established() {
-  if (m_phase == SessionPhase::starttls) {
+  if (m_core.on_tls_established()) {
     m_used_starttls = true;
-    m_phase = SessionPhase::reading;
-    m_mail_state = MailState::start;
   }
-  m_tls = true;
 }
-
-// ngx_mail_verify_cert() logs with the action of the handler that ran the handshake: the STLS
-// one ("in starttls state") or ngx_mail_ssl_init_connection's ("SSL handshaking").
-void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
-  const std::string_view action =
-      m_phase == SessionPhase::starttls ? "in starttls state" : "SSL handshaking";
-  if (problem == CertificateProblem::missing) {
-    log(LogLevel::info, "client sent no required SSL certificate", action);
-    send(std::string(k_err_no_cert));
-  } else {
-    if (!verify_log_message.empty()) {
-      log(LogLevel::info, std::move(verify_log_message), action);
-    }
-    send(std::string(k_err_cert));
-  }
-  close_after_send();
-}
-
-void Session::close_after_send() {
-  m_phase = SessionPhase::closed;
-  m_events.emplace_back(CloseEvent{});
-}
-
-void Session::internal_error() {
-  send(std::string(k_err_internal));
-  close_after_send();
-}
-
-void Session::log(LogLevel level, std::string message, std::string_view action) {
-  m_events.emplace_back(LogEvent{level, std::move(message), action});
-}
-
-void Session::arm_timer(std::chrono::milliseconds after) {
-  m_events.emplace_back(TimerEvent{after});
-}
-
-void Session::cancel_timer() { m_events.emplace_back(TimerEvent{std::nullopt}); }
 
 // nginx logs the whole buffer; it may hold a password or SASL payload, so only a leading command
 // word is kept and the rest is replaced by "...".
@@ -308,7 +215,8 @@ std::string Session::masked_buffer() const {
           (m_buffer[word] >= 'a' && m_buffer[word] <= 'z'))) {
     ++word;
   }
-  const bool command_word = m_mail_state == MailState::start || m_mail_state == MailState::user;
+  const bool command_word =
+      m_core.mail_state == MailState::start || m_core.mail_state == MailState::user;
   std::string out = command_word && word == 4 ? std::string(m_buffer.data(), 4) + " " : "";
   out += "...";
   return out;

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <popcheck/mail/session_core.hpp>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/capabilities.hpp>
@@ -43,18 +44,12 @@ struct SessionSettings {
   bool connection_is_tls = false; // `listen ... ssl` / `ssl on`: TLS before the greeting
   unsigned max_errors = 0;
   std::chrono::milliseconds timeout{};
-  std::string server_name;        // the salt's S
-  std::string auth_server_name;   // auth_http peer "host:port", for log texts
+  std::string server_name;      // the salt's S
+  std::string auth_server_name; // auth_http peer "host:port", for log texts
 };
 
 // The settings of a merged server (the driver adds connection_is_tls and auth_server_name).
 SessionSettings session_settings(const model::EffectiveServer& server);
-
-// Injectable sources for the salt <R.T@S>.
-struct SessionEnvironment {
-  std::function<std::uint32_t()> random;   // like C random(): 0 .. 2^31-1
-  std::function<std::int64_t()> unix_time; // seconds
-};
 
 // What every session of one server (and listener kind) shares: the settings and the replies that
 // depend only on them. A proxy prepares it once so that idle sessions do not each hold a copy.
@@ -66,27 +61,11 @@ struct SessionShared {
 };
 std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings);
 
-enum class CertificateProblem { verify_failed, missing };
-
-enum class SessionPhase {
-  not_started,
-  reading,        // START, USER or a SASL continuation state
-  starttls,       // +OK to STLS sent; the driver is doing the handshake
-  authenticating, // an auth_http request is running
-  auth_delay,     // Auth-Wait before a refusal reply or before re-asking after WAIT
-  logged_in,      // LoginGranted emitted: backend login and relay are the driver's
-  closed,
-};
-
-enum class MailState {
-  start,
-  user,
-  auth_login_username,
-  auth_login_password,
-  auth_plain,
-  auth_cram_md5,
-  auth_external
-};
+// The shared half of the session and its vocabulary (mail/session_core.hpp).
+using mail::CertificateProblem;
+using mail::MailState;
+using mail::SessionEnvironment;
+using mail::SessionPhase;
 
 class Session {
 public:
@@ -98,40 +77,44 @@ public:
 
   std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
   std::size_t free_space() const { return m_buffer.size() - m_last; }
-  bool wants_input() const { return m_phase == SessionPhase::reading; }
+  bool wants_input() const { return m_core.phase == SessionPhase::reading; }
   bool has_buffered_input() const { return m_pos < m_last; }
 
   // n bytes were written into input_space(); handles at most one line.
   void on_input(std::size_t n);
-  void on_eof();
-  void on_timer();
+  void on_eof() { m_core.on_eof(); }
+  void on_timer() { m_core.on_timer(settings().timeout); }
 
   void on_tls_established();
   // Certificate check failure (ngx_mail_verify_cert() in src/mail/ngx_mail_handler.c): the error
   // reply, then close. Also valid before start()
   // for `listen ... ssl`. For verify_failed the driver passes nginx's log text (it has the code).
-  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {}) {
+    m_core.on_tls_rejected(problem, std::move(verify_log_message));
+  }
 
   void on_auth_result(const AuthHttpResponse& response);
   // Transport or protocol failure of the auth_http request: "-ERR internal server error", close.
-  void on_auth_error(std::string log_message);
+  void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
-  std::vector<SessionEvent> take_events();
+  std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
   // Client bytes buffered but not parsed; after LoginGranted they go to the backend first.
   std::string_view pending_input() const { return {m_buffer.data() + m_pos, m_last - m_pos}; }
 
-  SessionPhase phase() const { return m_phase; }
-  MailState mail_state() const { return m_mail_state; }
-  const std::string& login() const { return m_login; } // for nginx's `login: "..."` log context
-  const std::string& salt() const { return m_salt; }   // "" when the greeting has none
-  bool is_tls() const { return m_tls; }
+  SessionPhase phase() const { return m_core.phase; }
+  MailState mail_state() const { return m_core.mail_state; }
+  // for nginx's `login: "..."` log context
+  const std::string& login() const { return m_core.login; }
+  const std::string& salt() const { return m_core.salt; } // "" when the greeting has none
+  bool is_tls() const { return m_core.tls; }
   bool used_starttls() const { return m_used_starttls; }
-  unsigned errors() const { return m_errors; }
-  unsigned login_attempt() const { return m_attempt; }
+  unsigned errors() const { return m_core.errors; }
+  unsigned login_attempt() const { return m_core.attempt; }
 
 private:
-  enum class Result { ok, invalid, auth };
+  using Result = mail::LineResult;
+  static const mail::ProtocolReplies k_replies;
 
   Result handle_line();
   Result handle_start_command();
@@ -145,46 +128,18 @@ private:
   void capa(bool may_offer_stls);
   bool starttls_only() const;
   std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.data(), i); }
-  Result sasl_failed(SaslError error, SaslMechanism mechanism);
 
-  void finish_line(Result result);
-  void rewind_if_consumed();
-  void start_auth();
-  void send_auth_request();
-  void internal_error();
-  void close_after_send();
-  void send(std::string bytes) { m_events.emplace_back(SendEvent{std::move(bytes)}); }
-  void log(LogLevel level, std::string message, std::string_view action);
-  void arm_timer(std::chrono::milliseconds after);
-  void cancel_timer();
   std::string masked_buffer() const;
 
   const SessionSettings& settings() const { return m_shared->settings; }
 
   std::shared_ptr<const SessionShared> m_shared;
-  SessionEnvironment m_environment;
-  std::string m_salt;
-
   std::array<char, k_max_command_octets> m_buffer{};
   std::size_t m_pos = 0;
   std::size_t m_last = 0;
   CommandParser m_parser;
-
-  SessionPhase m_phase = SessionPhase::not_started;
-  MailState m_mail_state = MailState::start;
-  AuthMethodName m_auth_method = AuthMethodName::plain;
-  std::string m_out;           // the reply of the current line
-  std::string m_pending_reply; // refusal sent after Auth-Wait
-  std::string m_login;
-  std::optional<std::string> m_password; // nullopt: nginx's passwd.data == NULL
-  unsigned m_errors = 0;
-  unsigned m_attempt = 0;
-  bool m_quit = false;
-  bool m_auth_wait = false; // nginx's sticky s->auth_wait
-  bool m_tls = false;
   bool m_used_starttls = false;
-  bool m_start_tls = false;
-  std::vector<SessionEvent> m_events;
+  mail::SessionCore m_core;
 };
 
 } // namespace popcheck::pop3

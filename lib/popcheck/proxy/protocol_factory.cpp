@@ -36,7 +36,9 @@ std::unique_ptr<UpstreamLogin> make_smtp_login(const ServerPlan& server,
   client.ipv6 =
       client_address.find(':') != std::string_view::npos && !client_address.starts_with("unix:");
   client.login = granted.login;
-  client.context = static_cast<const SmtpPreLogin&>(session).context();
+  const auto& smtp_session = static_cast<const SmtpPreLogin&>(session);
+  client.context = smtp_session.context();
+  client.password = smtp_session.password();
   return std::make_unique<SmtpUpstreamLogin>(std::move(settings), std::move(client));
 }
 

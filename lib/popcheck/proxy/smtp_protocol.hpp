@@ -60,6 +60,7 @@ public:
   }
 
   const smtp::LoginContext& context() const { return m_session.context(); }
+  const std::optional<std::string>& password() const { return m_session.password(); }
 
 private:
   smtp::Session m_session;

@@ -4,14 +4,13 @@
 // ngx_mail_proxy_read_response() in src/mail/ngx_mail_proxy_module.c) as a sans-IO state machine:
 // the greeting, EHLO/HELO with server_name, XCLIENT (`xclient on`) and the client's own
 // HELO/EHLO, then AUTH PLAIN (`proxy_smtp_auth on`) or, for `smtp_auth none`, the replayed MAIL
-// and RCPT; then relay. Like nginx it judges a reply only on what one read left in a
-// proxy_buffer-sized buffer: at least 4 bytes ending in CR LF, a multi-line reply complete, the
-// code compared on its first three bytes. The `timeout` deadline and the sockets are the driver's.
+// and RCPT; then relay. Like nginx it judges a reply only on what one read left
+// (mail/backend_reply.hpp), a multi-line reply once complete, the code compared on its first three
+// bytes. The `timeout` deadline and the sockets are the driver's.
 
 #include <optional>
 #include <popcheck/pop3/backend_login.hpp>
 #include <popcheck/smtp/session.hpp>
-#include <popcheck/util/byte_buffer.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -36,19 +35,20 @@ struct BackendClient {
   bool ipv6 = false;
   std::string login;
   LoginContext context;
+  std::optional<std::string> password; // the session's (nullopt: nginx's passwd.data == NULL)
 };
 
 class BackendLogin {
 public:
   BackendLogin(BackendLoginSettings settings, BackendClient client);
 
-  std::span<char> input_space() { return {m_buffer.data() + m_last, m_buffer.size() - m_last}; }
+  std::span<char> input_space() { return m_reply.input_space(); }
   BackendStep on_input(std::size_t n);
-  BackendStep on_error();
-  BackendStep on_timeout();
+  BackendStep on_error() { return m_reply.error(); }
+  BackendStep on_timeout() { return m_reply.timeout(); }
 
   bool logged_in() const { return m_state == State::logged_in; }
-  bool failed() const { return m_state == State::failed; }
+  bool failed() const { return m_reply.failed(); }
 
 private:
   // nginx's mail_state names: what was sent, so which reply is awaited.
@@ -66,20 +66,15 @@ private:
     from,
     to,
     logged_in,
-    failed
   };
 
   bool acceptable(std::string_view reply) const;
   BackendStep next_line();
-  BackendStep fail(std::string to_client, std::optional<pop3::LogEvent> log);
-  BackendStep internal_error(std::optional<pop3::LogEvent> log);
 
   BackendLoginSettings m_settings;
   BackendClient m_client;
-  util::ByteBuffer m_buffer; // proxy_buffer bytes, written by recv() before they are read
-  std::size_t m_last = 0;
+  mail::BackendReply m_reply;
   State m_state = State::start;
-  std::string_view m_action;
 };
 
 } // namespace popcheck::smtp

@@ -57,7 +57,7 @@ BackendClient client(std::string login, std::string helo, bool esmtp) {
   c.context.host = "[UNAVAILABLE]";
   c.context.helo = std::move(helo);
   c.context.esmtp = esmtp;
-  c.context.password = "bepass";
+  c.password = "bepass";
   return c;
 }
 
@@ -119,7 +119,7 @@ TEST_CASE("smtp backend: proxy_smtp_auth sends AUTH PLAIN and leaves LOGIN out o
                                            "AUTH PLAIN AGFsaWNlAGJlcGFzcw==\r\n"});
   CHECK(r.to_client == "235 2.0.0 OK\r\n");
   auto nopass = client("alice", "", true);
-  nopass.context.password.reset();
+  nopass.password.reset();
   Run n(settings(false, true), nopass);
   n.reply("220 b\r\n");
   n.reply("250 b\r\n");

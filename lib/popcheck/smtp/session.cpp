@@ -3,11 +3,24 @@
 #include <popcheck/util/base64.hpp>
 
 namespace popcheck::smtp {
+
+// SMTP's bytes where nginx's shared mail code answers; a granted login needs no password.
+const mail::ProtocolReplies Session::k_replies{
+    .internal_error = k_internal_error,
+    .cert_error = k_cert_error,
+    .no_cert = k_no_cert,
+    .sasl_prefix = "334 ",
+    .plain_continue = k_plain_continue,
+    .username_prompt = k_username_prompt,
+    .password_prompt = k_password_prompt,
+    .password_required = false,
+};
+
 namespace {
 
+using mail::k_in_auth_state;
 using pop3::LogLevel;
 
-constexpr std::string_view k_in_auth_state = "in auth state";
 constexpr std::string_view k_resolving_address = "in resolving client address";
 constexpr std::string_view k_resolving_name = "in resolving client hostname";
 
@@ -100,14 +113,14 @@ std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings) {
 }
 
 Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
-    : m_shared(std::move(shared)), m_environment(std::move(environment)),
+    : m_shared(std::move(shared)),
       m_buffer(std::make_unique_for_overwrite<char[]>(m_shared->settings.client_buffer)),
-      m_tls(m_shared->settings.connection_is_tls) {}
+      m_core(k_replies, std::move(environment), m_shared->settings.connection_is_tls) {}
 
 void Session::start() {
   if (settings().resolver) {
-    m_phase = SessionPhase::resolving;
-    m_events.emplace_back(pop3::ResolveEvent{});
+    m_core.phase = SessionPhase::resolving;
+    m_core.events.emplace_back(pop3::ResolveEvent{});
     return;
   }
   m_context.host = k_host_unavailable;
@@ -117,24 +130,25 @@ void Session::start() {
 // ngx_mail_smtp_resolve_addr_handler(): a failed PTR lookup is logged; an NXDOMAIN gives
 // [UNAVAILABLE], any other failure [TEMPUNAVAIL].
 void Session::on_address_resolved(const HostLookup& lookup) {
-  if (m_phase != SessionPhase::resolving) {
+  if (m_core.phase != SessionPhase::resolving) {
     return;
   }
   if (lookup.skipped) {
     m_context.host = k_host_tempunavail;
   } else if (lookup.state != k_resolve_ok) {
-    log(LogLevel::error,
-        lookup.query + " could not be resolved (" + std::to_string(lookup.state) + ": " +
-            std::string(resolver_error_text(lookup.state)) + ")",
-        k_resolving_address);
+    m_core.log(LogLevel::error,
+               lookup.query + " could not be resolved (" + std::to_string(lookup.state) + ": " +
+                   std::string(resolver_error_text(lookup.state)) + ")",
+               k_resolving_address);
     m_context.host = lookup.state == k_resolve_nxdomain ? k_host_unavailable : k_host_tempunavail;
   } else if (!valid_host_name(lookup.name)) {
-    log(LogLevel::error, lookup.query + " resolved to invalid host name \"" + lookup.name + "\"",
-        k_resolving_address);
+    m_core.log(LogLevel::error,
+               lookup.query + " resolved to invalid host name \"" + lookup.name + "\"",
+               k_resolving_address);
     m_context.host = k_host_tempunavail;
   } else {
     m_context.host = lookup.name;
-    m_events.emplace_back(pop3::ResolveEvent{lookup.name});
+    m_core.events.emplace_back(pop3::ResolveEvent{lookup.name});
     return;
   }
   greet();
@@ -143,14 +157,14 @@ void Session::on_address_resolved(const HostLookup& lookup) {
 // ngx_mail_smtp_resolve_name_handler(): the PTR name stands only when one of its addresses is the
 // client's (a mismatch is not logged).
 void Session::on_name_resolved(const HostLookup& lookup) {
-  if (m_phase != SessionPhase::resolving) {
+  if (m_core.phase != SessionPhase::resolving) {
     return;
   }
   if (lookup.state != k_resolve_ok) {
-    log(LogLevel::error,
-        "\"" + lookup.query + "\" could not be resolved (" + std::to_string(lookup.state) + ": " +
-            std::string(resolver_error_text(lookup.state)) + ")",
-        k_resolving_name);
+    m_core.log(LogLevel::error,
+               "\"" + lookup.query + "\" could not be resolved (" + std::to_string(lookup.state) +
+                   ": " + std::string(resolver_error_text(lookup.state)) + ")",
+               k_resolving_name);
     m_context.host = lookup.state == k_resolve_nxdomain ? k_host_unavailable : k_host_tempunavail;
   } else if (!lookup.address_matches) {
     m_context.host = k_host_unavailable;
@@ -162,24 +176,18 @@ void Session::on_name_resolved(const HostLookup& lookup) {
 // talk meanwhile (ngx_mail_smtp_invalid_pipelining()).
 void Session::greet() {
   if (settings().greeting_delay.count() > 0) {
-    m_phase = SessionPhase::greeting_delay;
-    arm_timer(settings().greeting_delay);
+    m_core.phase = SessionPhase::greeting_delay;
+    m_core.arm_timer(settings().greeting_delay);
     return;
   }
-  arm_timer(settings().timeout);
-  send(m_shared->greeting);
-  m_phase = SessionPhase::reading;
-}
-
-std::vector<SessionEvent> Session::take_events() {
-  std::vector<SessionEvent> out;
-  out.swap(m_events);
-  return out;
+  m_core.arm_timer(settings().timeout);
+  m_core.send(m_shared->greeting);
+  m_core.phase = SessionPhase::reading;
 }
 
 // ngx_mail_read_command() + ngx_mail_smtp_auth_state() for one line.
 void Session::on_input(std::size_t n) {
-  if (m_phase == SessionPhase::greeting_delay) {
+  if (m_core.phase == SessionPhase::greeting_delay) {
     if (n == 0) {
       // smtp_client_buffer 0: ngx_mail_smtp_discard_command() recv()s 0 bytes, gets 0 and
       // closes as if the client had (no reply, no log line).
@@ -190,15 +198,15 @@ void Session::on_input(std::size_t n) {
     }
     // ngx_mail_smtp_discard_command(): what one read brought is logged and refused.
     m_last += std::min(n, buffer_size() - m_last);
-    log(LogLevel::info, "client was rejected before greeting: \"" + logged_buffer() + "\"",
-        "in delay pipelining state");
+    m_core.log(LogLevel::info, "client was rejected before greeting: \"" + logged_buffer() + "\"",
+               "in delay pipelining state");
     m_pos = 0;
     m_last = 0;
-    send(std::string(k_invalid_pipelining));
-    close_after_send();
+    m_core.send(std::string(k_invalid_pipelining));
+    m_core.close_after_send();
     return;
   }
-  if (m_phase != SessionPhase::reading) {
+  if (m_core.phase != SessionPhase::reading) {
     return;
   }
   m_last += std::min(n, buffer_size() - m_last);
@@ -211,31 +219,21 @@ void Session::on_input(std::size_t n) {
     if (m_last < buffer_size()) {
       return;
     }
-    // Not counted as an error; the reply is followed by the close.
-    log(LogLevel::info, "client sent too long command \"" + logged_buffer(false) + "\"",
-        k_in_auth_state);
-    m_quit = true;
+    m_core.command_too_long(logged_buffer(false));
     break;
   case ParseStatus::invalid:
-    if (++m_errors >= settings().max_errors) {
-      log(LogLevel::info, "client sent too many invalid commands", k_in_auth_state);
-      m_quit = true;
-    }
+    m_core.count_invalid_command(settings().max_errors);
     break;
   case ParseStatus::ok:
     result = handle_line();
     break;
   }
-  if (result == Result::auth) {
-    start_auth();
-    return;
-  }
-  finish_line(result);
+  m_core.finish_line(result, k_invalid_command, m_parser, m_pos, m_last);
 }
 
 Session::Result Session::handle_line() {
-  m_out = k_ok;
-  if (m_mail_state == MailState::start) {
+  m_core.out = k_ok;
+  if (m_core.mail_state == MailState::start) {
     return handle_command();
   }
   return handle_sasl_response();
@@ -249,8 +247,8 @@ Session::Result Session::handle_command() {
   case Command::auth:
     return cmd_auth();
   case Command::quit:
-    m_quit = true;
-    m_out = k_bye;
+    m_core.quit = true;
+    m_core.out = k_bye;
     return Result::ok;
   case Command::mail:
     return cmd_mail();
@@ -271,13 +269,13 @@ Session::Result Session::handle_command() {
 }
 
 bool Session::starttls_only() const {
-  return settings().starttls == Starttls::only && !m_tls;
+  return settings().starttls == Starttls::only && !m_core.tls;
 }
 
 // ngx_mail_smtp_helo(): stores the name (the last one wins) and forgets MAIL and RCPT.
 Session::Result Session::cmd_helo() {
   if (m_parser.argument_count() != 1) {
-    m_out = k_invalid_argument;
+    m_core.out = k_invalid_argument;
     m_parser.reset_state();
     return Result::ok;
   }
@@ -285,10 +283,10 @@ Session::Result Session::cmd_helo() {
   m_context.from.clear();
   m_context.to.clear();
   if (m_parser.command() == Command::helo) {
-    m_out = m_shared->helo;
+    m_core.out = m_shared->helo;
   } else {
     m_context.esmtp = true;
-    m_out = m_tls ? m_shared->ehlo_tls : m_shared->ehlo_start;
+    m_core.out = m_core.tls ? m_shared->ehlo_tls : m_shared->ehlo_start;
   }
   return Result::ok;
 }
@@ -304,7 +302,7 @@ std::string Session::command_text() const {
 // ngx_mail_smtp_mail(): only `smtp_auth none` lets MAIL through without AUTH.
 Session::Result Session::cmd_mail() {
   if (!settings().auth_methods.has(model::AuthMethod::none)) {
-    log(LogLevel::info, "client was rejected: \"" + logged_buffer() + "\"", k_in_auth_state);
+    m_core.log(LogLevel::info, "client was rejected: \"" + logged_buffer() + "\"", k_in_auth_state);
     if (settings().info_log) {
       // nginx turns CR and LF of the whole buffer into '_' for that line, in place: a command
       // pipelined behind the MAIL loses its line end and runs into the next one.
@@ -312,15 +310,15 @@ Session::Result Session::cmd_mail() {
           m_buffer.get(), m_buffer.get() + m_last, [](char ch) { return ch == '\r' || ch == '\n'; },
           '_');
     }
-    m_out = k_auth_required;
+    m_core.out = k_auth_required;
     return Result::ok;
   }
   if (!m_context.from.empty()) {
-    m_out = k_bad_sequence;
+    m_core.out = k_bad_sequence;
     return Result::ok;
   }
   if (m_parser.argument_count() == 0) {
-    m_out = k_invalid_argument;
+    m_core.out = k_invalid_argument;
     return Result::ok;
   }
   m_context.from = command_text();
@@ -330,22 +328,22 @@ Session::Result Session::cmd_mail() {
 // ngx_mail_smtp_rcpt(): the first RCPT after a stored MAIL asks the auth server (method none).
 Session::Result Session::cmd_rcpt() {
   if (m_context.from.empty()) {
-    m_out = k_bad_sequence;
+    m_core.out = k_bad_sequence;
     return Result::ok;
   }
   if (m_parser.argument_count() == 0) {
-    m_out = k_invalid_argument;
+    m_core.out = k_invalid_argument;
     return Result::ok;
   }
   m_context.to = command_text();
-  m_auth_method = pop3::AuthMethodName::none;
+  m_core.auth_method = pop3::AuthMethodName::none;
   return Result::auth;
 }
 
 // ngx_mail_smtp_starttls(): RFC 3207 section 4.2, everything learnt before is forgotten, and so
 // is whatever was pipelined behind STARTTLS (no command injection).
 Session::Result Session::cmd_starttls() {
-  if (m_tls || settings().starttls == Starttls::off) {
+  if (m_core.tls || settings().starttls == Starttls::off) {
     return Result::invalid;
   }
   m_context.helo.clear();
@@ -353,95 +351,9 @@ Session::Result Session::cmd_starttls() {
   m_context.to.clear();
   m_pos = 0;
   m_last = 0;
-  m_start_tls = true;
-  m_out = k_starttls_ok;
+  m_core.start_tls = true;
+  m_core.out = k_starttls_ok;
   return Result::ok;
-}
-
-// The tail of ngx_mail_smtp_auth_state() for a line answered at once.
-void Session::finish_line(Result result) {
-  if (result == Result::invalid) {
-    m_mail_state = MailState::start;
-    m_parser.reset_state();
-    m_out = k_invalid_command;
-    m_start_tls = false;
-  }
-  m_parser.clear_arguments();
-  rewind_if_consumed();
-  if (!m_parser.in_start_state()) {
-    m_parser.set_argument_start(m_pos);
-  }
-  send(std::move(m_out));
-  m_out.clear();
-  if (m_quit) {
-    close_after_send();
-  } else if (m_start_tls) {
-    m_start_tls = false;
-    m_phase = SessionPhase::starttls;
-    m_events.emplace_back(pop3::StartTlsEvent{});
-  }
-}
-
-// The buffer is rewound only when everything in it has been handled.
-void Session::rewind_if_consumed() {
-  if (m_pos == m_last) {
-    m_pos = 0;
-    m_last = 0;
-  }
-}
-
-void Session::on_eof() {
-  if (m_phase == SessionPhase::closed) {
-    return;
-  }
-  m_phase = SessionPhase::closed;
-  m_events.emplace_back(pop3::CloseEvent{});
-}
-
-void Session::on_tls_established() {
-  if (m_phase == SessionPhase::starttls) {
-    m_phase = SessionPhase::reading;
-    m_mail_state = MailState::start;
-  }
-  m_tls = true;
-}
-
-void Session::on_tls_rejected(CertificateProblem problem, std::string verify_log_message) {
-  // After STARTTLS the action is the STARTTLS handler's (ngx_mail_starttls_handler()).
-  const std::string_view action =
-      m_phase == SessionPhase::starttls ? "in starttls state" : "SSL handshaking";
-  if (problem == CertificateProblem::missing) {
-    log(LogLevel::info, "client sent no required SSL certificate", action);
-    send(std::string(k_no_cert));
-  } else {
-    if (!verify_log_message.empty()) {
-      log(LogLevel::info, std::move(verify_log_message), action);
-    }
-    send(std::string(k_cert_error));
-  }
-  close_after_send();
-}
-
-void Session::close_after_send() {
-  m_phase = SessionPhase::closed;
-  m_events.emplace_back(pop3::CloseEvent{});
-}
-
-void Session::internal_error() {
-  send(std::string(k_internal_error));
-  close_after_send();
-}
-
-void Session::log(LogLevel level, std::string message, std::string_view action) {
-  m_events.emplace_back(pop3::LogEvent{level, std::move(message), action});
-}
-
-void Session::arm_timer(std::chrono::milliseconds after) {
-  m_events.emplace_back(pop3::TimerEvent{after});
-}
-
-void Session::cancel_timer() {
-  m_events.emplace_back(pop3::TimerEvent{std::nullopt});
 }
 
 // nginx logs the whole buffer: ngx_mail_smtp_log_rejected_command() with CR and LF shown as '_',

@@ -14,10 +14,10 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <popcheck/mail/session_core.hpp>
 #include <popcheck/model/merge.hpp>
 #include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session.hpp>
 #include <popcheck/pop3/session_events.hpp>
 #include <popcheck/smtp/capabilities.hpp>
 #include <popcheck/smtp/client_host.hpp>
@@ -29,9 +29,9 @@
 
 namespace popcheck::smtp {
 
+using mail::CertificateProblem;
+using mail::SessionEnvironment;
 using pop3::AuthRequestEvent;
-using pop3::CertificateProblem;
-using pop3::SessionEnvironment;
 using pop3::SessionEvent;
 
 // A server's settings, from its merged configuration (session_settings()).
@@ -64,26 +64,9 @@ struct SessionShared {
 };
 std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings);
 
-enum class SessionPhase : std::uint8_t {
-  not_started,
-  resolving,      // the client host lookups run; the client is not read
-  greeting_delay, // smtp_greeting_delay: any byte now is refused
-  reading,
-  starttls,
-  authenticating,
-  auth_delay,
-  logged_in,
-  closed,
-};
-
-enum class MailState : std::uint8_t {
-  start,
-  auth_login_username,
-  auth_login_password,
-  auth_plain,
-  auth_cram_md5,
-  auth_external
-};
+// SMTP's phases include `resolving` and `greeting_delay` (mail/session_core.hpp).
+using mail::MailState;
+using mail::SessionPhase;
 
 // What the backend login (smtp/backend_login.hpp) needs from the session.
 struct LoginContext {
@@ -93,7 +76,6 @@ struct LoginContext {
   std::string from; // the stored MAIL and RCPT command texts (smtp_auth none)
   std::string to;
   bool method_none = false;
-  std::optional<std::string> password; // nullopt: nginx's passwd.data == NULL
 };
 
 class Session {
@@ -107,36 +89,43 @@ public:
 
   std::span<char> input_space() { return {m_buffer.get() + m_last, buffer_size() - m_last}; }
   bool wants_input() const {
-    return m_phase == SessionPhase::reading || m_phase == SessionPhase::greeting_delay;
+    return m_core.phase == SessionPhase::reading || m_core.phase == SessionPhase::greeting_delay;
   }
-  bool has_buffered_input() const { return m_phase == SessionPhase::reading && m_pos < m_last; }
+  bool has_buffered_input() const {
+    return m_core.phase == SessionPhase::reading && m_pos < m_last;
+  }
 
   void on_input(std::size_t n);
-  void on_eof();
+  void on_eof() { m_core.on_eof(); }
   void on_timer();
 
   void on_address_resolved(const HostLookup& lookup);
   void on_name_resolved(const HostLookup& lookup);
 
-  void on_tls_established();
-  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {});
+  void on_tls_established() { m_core.on_tls_established(); }
+  void on_tls_rejected(CertificateProblem problem, std::string verify_log_message = {}) {
+    m_core.on_tls_rejected(problem, std::move(verify_log_message));
+  }
 
   void on_auth_result(const pop3::AuthHttpResponse& response);
-  void on_auth_error(std::string log_message);
+  void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
-  std::vector<SessionEvent> take_events();
+  std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
   std::string_view pending_input() const { return {m_buffer.get() + m_pos, m_last - m_pos}; }
 
-  SessionPhase phase() const { return m_phase; }
-  MailState mail_state() const { return m_mail_state; }
-  const std::string& login() const { return m_login; }
-  const std::string& salt() const { return m_salt; }
-  unsigned errors() const { return m_errors; }
+  SessionPhase phase() const { return m_core.phase; }
+  MailState mail_state() const { return m_core.mail_state; }
+  const std::string& login() const { return m_core.login; }
+  const std::string& salt() const { return m_core.salt; }
+  unsigned errors() const { return m_core.errors; }
   const LoginContext& context() const { return m_context; }
+  // nginx's s->passwd (nullopt: passwd.data == NULL): the backend's AUTH PLAIN sends it.
+  const std::optional<std::string>& password() const { return m_core.password; }
 
 private:
-  enum class Result { ok, invalid, auth };
+  using Result = mail::LineResult;
+  static const mail::ProtocolReplies k_replies;
 
   void greet();
   Result handle_line();
@@ -151,44 +140,18 @@ private:
   std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.get(), i); }
   std::size_t buffer_size() const { return m_shared->settings.client_buffer; }
   std::string command_text() const;
-  Result sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
 
-  void finish_line(Result result);
-  void rewind_if_consumed();
-  void start_auth();
-  void send_auth_request();
-  void internal_error();
-  void close_after_send();
-  void send(std::string bytes) { m_events.emplace_back(pop3::SendEvent{std::move(bytes)}); }
-  void log(pop3::LogLevel level, std::string message, std::string_view action);
-  void arm_timer(std::chrono::milliseconds after);
-  void cancel_timer();
   std::string logged_buffer(bool underscores = true) const;
 
   const SessionSettings& settings() const { return m_shared->settings; }
 
   std::shared_ptr<const SessionShared> m_shared;
-  SessionEnvironment m_environment;
-  std::string m_salt;
-
   std::unique_ptr<char[]> m_buffer; // smtp_client_buffer bytes, not zeroed: read only once received
   std::size_t m_pos = 0;
   std::size_t m_last = 0;
   CommandParser m_parser;
-
-  SessionPhase m_phase = SessionPhase::not_started;
-  MailState m_mail_state = MailState::start;
-  pop3::AuthMethodName m_auth_method = pop3::AuthMethodName::plain;
-  std::string m_out; // the reply of the current line, or the refusal held during Auth-Wait
-  std::string m_login;
-  LoginContext m_context; // its password is nginx's s->passwd
-  unsigned m_errors = 0;
-  unsigned m_attempt = 0;
-  bool m_quit = false;
-  bool m_auth_wait = false;
-  bool m_tls = false;
-  bool m_start_tls = false;
-  std::vector<SessionEvent> m_events;
+  LoginContext m_context;
+  mail::SessionCore m_core; // its salt is made by the first CRAM-MD5 exchange
 };
 
 } // namespace popcheck::smtp

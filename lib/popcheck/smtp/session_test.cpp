@@ -227,7 +227,7 @@ TEST_CASE("smtp session: CRAM-MD5 challenge, the salt goes with the request") {
   // Accepted without Auth-Pass: SMTP needs no password (only proxy_smtp_auth would).
   CHECK(d.auth_result(accept()) == "");
   REQUIRE(d.granted.size() == 1);
-  CHECK_FALSE(d.session.context().password.has_value());
+  CHECK_FALSE(d.session.password().has_value());
 }
 
 TEST_CASE("smtp session: refusal without Auth-Wait closes; internal errors") {
