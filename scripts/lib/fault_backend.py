@@ -75,7 +75,10 @@ def reset(writer):
     writer.transport.abort()
 
 
-class Backend:
+class Server:
+    """The listener the three protocols' backends share: one `dialogue(reader, writer)` per
+    connection (a subclass's), counted in `served`; a client that goes away ends it quietly."""
+
     def __init__(self, port):
         self.port = port
         self.server = None
@@ -93,6 +96,9 @@ class Backend:
             pass
         finally:
             writer.close()
+
+
+class Backend(Server):
 
     async def dialogue(self, reader, writer):
         kind, size, seed = "ok", 0, 0

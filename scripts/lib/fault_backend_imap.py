@@ -47,24 +47,7 @@ def logout_reply(tag):
     return b"* BYE Logging out\r\n" + tag + b" OK Logout completed.\r\n"
 
 
-class Backend:
-    def __init__(self, port):
-        self.port = port
-        self.server = None
-        self.served = 0
-
-    async def start(self):
-        self.server = await asyncio.start_server(self.serve, "127.0.0.1", self.port, backlog=4096,
-                                                 limit=1 << 20)
-
-    async def serve(self, reader, writer):
-        self.served += 1
-        try:
-            await self.dialogue(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            writer.close()
+class Backend(fault_backend.Server):
 
     async def login(self, reader, writer):
         """nginx's LOGIN with two synchronizing literals: (tag, kind, size, seed), or None after a

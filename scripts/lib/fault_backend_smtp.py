@@ -22,6 +22,7 @@ import functools
 import hashlib
 import re
 
+import fault_backend
 from fault_backend import SLOW_LOGIN, message, parse_login, reset
 
 SERVER_NAME = b"mail.example.test"  # testdata/faults/nginx.conf
@@ -44,24 +45,7 @@ def queued(size, seed):
     return b"250 2.0.0 Ok: queued as %s\r\n" % digest.encode()
 
 
-class Backend:
-    def __init__(self, port):
-        self.port = port
-        self.server = None
-        self.served = 0
-
-    async def start(self):
-        self.server = await asyncio.start_server(self.serve, "127.0.0.1", self.port, backlog=4096,
-                                                 limit=1 << 20)
-
-    async def serve(self, reader, writer):
-        self.served += 1
-        try:
-            await self.dialogue(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            pass
-        finally:
-            writer.close()
+class Backend(fault_backend.Server):
 
     async def login(self, reader, writer):
         """EHLO, XCLIENT, EHLO as nginx sends them: (kind, size, seed), or None after a fault."""
