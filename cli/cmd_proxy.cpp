@@ -18,7 +18,6 @@
 #include <popcheck/util/file_reader.hpp>
 
 #include <csignal>
-#include <ctime>
 #include <fcntl.h>
 #include <iostream>
 #include <thread>
@@ -150,7 +149,8 @@ int run_proxy(const ProxyCliOptions& o) {
     }
   }
 
-  // Signals are taken by sigwait() on this thread only: block them before any worker exists.
+  // SIGTERM/SIGINT are read from a signalfd on worker 0's loop (ProxyServer::run): block them
+  // before any worker thread exists, so that none of them takes a signal the default way.
   std::signal(SIGPIPE, SIG_IGN);
   sigset_t signals;
   sigemptyset(&signals);
@@ -174,32 +174,11 @@ int run_proxy(const ProxyCliOptions& o) {
   for (const auto& address : (*server)->bound()) {
     (*server)->logger().log(proxy::LogLevel::notice, 0, "listening on " + address);
   }
-  (*server)->start();
-
-  int received = 0;
-  sigwait(&signals, &received);
-  (*server)->logger().log(proxy::LogLevel::notice, 0,
-                          "signal " + std::to_string(received) + " received, stopping (grace " +
-                              std::to_string(static_cast<long>(o.grace * 1000)) + " ms)");
-  (*server)->stop();
-  // Wait for the workers; a second signal or the end of the grace period aborts the sessions.
-  std::thread joiner([&] { (*server)->join(); });
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<long>(o.grace * 1000));
-  bool aborted = false;
-  while (!(*server)->finished()) {
-    const auto left = deadline - std::chrono::steady_clock::now();
-    timespec wait{0, 100 * 1000 * 1000};
-    if (!aborted && left <= std::chrono::steady_clock::duration::zero()) {
-      (*server)->abort();
-      aborted = true;
-    }
-    if (sigtimedwait(&signals, nullptr, &wait) > 0 && !aborted) {
-      (*server)->abort();
-      aborted = true;
-    }
+  const auto grace = std::chrono::milliseconds(static_cast<long>(o.grace * 1000));
+  if (auto served = (*server)->run(signals, grace); !served) {
+    std::cerr << "popcheck proxy: [emerg] " << served.error() << "\n";
+    return k_exit_input;
   }
-  joiner.join();
   return k_exit_ok;
 }
 

@@ -6,6 +6,8 @@
 #                              (scripts/proxy_tls_extras_test.py)
 #   proxy-clients              curl and Python poplib sessions through `popcheck proxy`
 #                              (scripts/proxy_clients_test.py)
+#   proxy-signals              threads of a running proxy, SIGTERM/SIGINT and the grace period
+#                              (scripts/proxy_signals_test.py)
 #   proxy-clients: mail        real IMAP and SMTP clients through real nginx and `popcheck
 #                              proxy`, same outcomes (scripts/proxy_clients_mail_test.py)
 # Skipped (77) when nginx's mail module or dovecot is missing. Ports 21000-21999, 127.0.0.1 only.
@@ -29,6 +31,13 @@ if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
            COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py
                    --popcheck $<TARGET_FILE:popcheck>)
   set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180)
+endif()
+if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_signals_test.py)
+  # One thread per one-worker proxy while it serves logins; SIGTERM, a second signal, the grace.
+  add_test(NAME "proxy-signals"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_signals_test.py
+                   --popcheck $<TARGET_FILE:popcheck>)
+  set_tests_properties("proxy-signals" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 120)
 endif()
 if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py)
   # Real IMAP and SMTP clients (curl, imaplib, fetchmail, ALPN; curl, smtplib, swaks, msmtp)

@@ -1,5 +1,6 @@
 #include <popcheck/proxy/proxy_server.hpp>
 #include <popcheck/proxy/auth_http_client.hpp>
+#include <popcheck/proxy/signal_watcher.hpp>
 #include <popcheck/proxy/socket_address.hpp>
 #include <popcheck/proxy/stream_io.hpp>
 #include <popcheck/proxy/tls_server_extras.hpp>
@@ -173,14 +174,77 @@ void ProxyServer::remove_unix_sockets() {
   m_unix_paths.clear();
 }
 
+// What the stop signals do, on worker 0's loop: the first one stops every worker accepting and
+// gives the sessions a grace period; a second one, or the end of the grace period, closes them.
+class ProxyServer::Shutdown {
+public:
+  Shutdown(ProxyServer& server, Worker& main, std::chrono::milliseconds grace)
+      : m_server(server), m_main(main), m_grace(grace),
+        m_grace_timer(main.loop(), [this] { m_server.abort(); }) {}
+
+  void on_signal(int number) {
+    if (m_stopping) {
+      m_grace_timer.cancel();
+      m_server.abort();
+      return;
+    }
+    m_stopping = true;
+    // Worker 0's logger: its batched access lines of earlier sessions are written first.
+    m_main.logger().log(LogLevel::notice, 0,
+                        "signal " + std::to_string(number) + " received, stopping (grace " +
+                            std::to_string(m_grace.count()) + " ms)");
+    m_server.stop();
+    m_grace_timer.arm(m_grace);
+  }
+
+private:
+  ProxyServer& m_server;
+  Worker& m_main;
+  std::chrono::milliseconds m_grace;
+  Timer m_grace_timer;
+  bool m_stopping = false;
+};
+
+std::expected<void, std::string> ProxyServer::run(const sigset_t& signals,
+                                                  std::chrono::milliseconds grace) {
+  create_workers();
+  Worker& main = *m_workers.front();
+  Shutdown shutdown(*this, main, grace);
+  auto watcher = SignalWatcher::create(main.loop(), signals,
+                                       [&shutdown](int number) { shutdown.on_signal(number); });
+  if (!watcher) {
+    return std::unexpected(watcher.error());
+  }
+  start_threads(1);
+  main.run();
+  ++m_finished;
+  // The signals and the grace timer live on worker 0's loop: it turns on until the other workers
+  // are done too (each wakes it when it finishes).
+  while (!finished()) {
+    main.loop().run_once(std::chrono::milliseconds(1000));
+  }
+  join();
+  return {};
+}
+
 void ProxyServer::start() {
+  create_workers();
+  start_threads(0);
+}
+
+void ProxyServer::create_workers() {
+  m_shared.workers = m_plan.workers;
   for (unsigned i = 0; i < m_plan.workers; ++i) {
     m_workers.push_back(std::make_unique<Worker>(m_shared));
   }
-  for (auto& worker : m_workers) {
-    m_threads.emplace_back([this, w = worker.get()] {
+}
+
+void ProxyServer::start_threads(std::size_t first) {
+  for (std::size_t i = first; i < m_workers.size(); ++i) {
+    m_threads.emplace_back([this, w = m_workers[i].get()] {
       w->run();
       ++m_finished;
+      m_workers.front()->wake(); // run() waits on worker 0's loop (harmless after start())
     });
   }
 }
@@ -188,17 +252,6 @@ void ProxyServer::start() {
 void ProxyServer::stop() {
   for (auto& worker : m_workers) {
     worker->request_stop();
-  }
-  // Like nginx, close the listening sockets once no worker watches them: new connections are
-  // refused instead of waiting in the backlog.
-  for (int i = 0; i < 200 && m_shared.stopped_accepting.load() < m_workers.size(); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  if (m_shared.stopped_accepting.load() == m_workers.size()) {
-    for (auto& l : m_shared.listeners) {
-      close(l.fd);
-      l.fd = -1;
-    }
   }
 }
 

@@ -1,15 +1,18 @@
 #pragma once
 
-// The running proxy: listening sockets, TLS contexts, log sinks and N worker threads. Everything
-// that can fail (bind, certificates, log files) fails in create(), before any worker starts, so a
-// bad configuration never leaves a half-started proxy. Signals are the caller's: it calls stop()
-// (graceful) and abort() (end of the grace period) from its own thread.
+// The running proxy: listening sockets, TLS contexts, log sinks and N workers. Everything that
+// can fail (bind, certificates, log files) fails in create(), before any worker starts, so a bad
+// configuration never leaves a half-started proxy. Two ways to run it: run() serves on the
+// calling thread until a signal ends it (`popcheck proxy`); start() puts every worker on a
+// thread of its own and the caller ends them with stop(), abort() and join() (`selftest`).
 
 #include <popcheck/proxy/logger.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/proxy/tls_context.hpp>
 #include <popcheck/proxy/worker.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <expected>
 #include <memory>
 #include <string>
@@ -26,19 +29,31 @@ public:
   create(ProxyPlan plan, int access_fd, std::vector<std::string>& warnings);
   ~ProxyServer();
 
+  // Serves until every worker has finished: worker 0 on the calling thread, workers 1..N-1 on
+  // threads. A one-worker proxy is then a single-threaded process, as nginx's worker: with an fd
+  // table of its own, the kernel's __fget_light() takes no file reference on each socket call.
+  // `signals`, blocked by the caller in every thread, are read on worker 0's loop: the first one
+  // stops accepting and gives the sessions `grace`; a second one, or the end of the grace period,
+  // closes them. An error only when the signals cannot be watched, before any worker starts.
+  std::expected<void, std::string> run(const sigset_t& signals, std::chrono::milliseconds grace);
+
   void start();
   void stop();  // stop accepting; sessions go on
   void abort(); // close every session now
-  // Waits for every worker to finish (after stop(): when their sessions are done).
+  // Waits for every worker thread to finish (after stop(): when their sessions are done).
   void join();
-  bool finished() const { return m_finished.load() == m_workers.size(); }
   // The addresses actually bound (ports chosen by the kernel for port 0 are filled in).
   const std::vector<std::string>& bound() const { return m_bound; }
   const Logger& logger() const { return *m_logger; }
 
 private:
+  class Shutdown;
   ProxyServer() = default;
   void remove_unix_sockets();
+  void create_workers();
+  // Runs workers [first, N) on threads of their own.
+  void start_threads(std::size_t first);
+  bool finished() const { return m_finished.load() == m_workers.size(); }
 
   ProxyPlan m_plan;
   std::vector<SslCtxPtr> m_contexts;

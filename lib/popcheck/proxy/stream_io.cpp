@@ -17,9 +17,9 @@ namespace popcheck::proxy {
 namespace {
 
 // recv() and send() straight through syscall(2). The libc wrappers are thread-cancellation
-// points: once a process has a second thread (the proxy's main thread waits for signals while
-// the workers serve), each call brackets the system call with two atomic updates of the thread's
-// cancellation state, ~1k instructions per proxied login. No proxy thread is ever cancelled.
+// points: once a process has a second thread (`--workers 2` and more, selftest), each call
+// brackets the system call with two atomic updates of the thread's cancellation state, ~1k
+// instructions per proxied login. No proxy thread is ever cancelled.
 long recv_call(int fd, char* data, std::size_t size) {
   return syscall(SYS_recvfrom, fd, data, size, 0, nullptr, nullptr);
 }

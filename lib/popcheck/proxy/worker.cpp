@@ -139,12 +139,15 @@ void Worker::release(Connection* connection) {
 void Worker::request_stop() {
   int expected = 0;
   m_request.compare_exchange_strong(expected, 1);
-  const std::uint64_t one = 1;
-  [[maybe_unused]] const auto n = write(m_wake_fd, &one, sizeof one);
+  wake();
 }
 
 void Worker::request_abort() {
   m_request = 2;
+  wake();
+}
+
+void Worker::wake() {
   const std::uint64_t one = 1;
   [[maybe_unused]] const auto n = write(m_wake_fd, &one, sizeof one);
 }
@@ -156,15 +159,27 @@ void Worker::on_wake() {
   [[maybe_unused]] const auto n = read(m_wake_fd, &value, sizeof value);
   const int request = m_request.load();
   if (request >= 1 && !m_stopping) {
-    pause_accepting();
-    m_resume_timer.cancel();
-    m_stopping = true;
-    ++m_shared.stopped_accepting;
+    stop_accepting();
   }
   if (request == 2) {
     const std::vector<Connection*> all(m_connections.begin(), m_connections.end());
     for (auto* c : all) {
       c->abort();
+    }
+  }
+}
+
+void Worker::stop_accepting() {
+  pause_accepting();
+  m_resume_timer.cancel();
+  m_stopping = true;
+  // Like nginx, close the listening sockets once no worker watches them: new connections are
+  // refused instead of waiting in the backlog. The last worker to stop does it, on its own
+  // thread, so that no thread waits for the others (worker 0 may be the caller's thread).
+  if (++m_shared.stopped_accepting == m_shared.workers) {
+    for (auto& l : m_shared.listeners) {
+      close(l.fd);
+      l.fd = -1;
     }
   }
 }

@@ -1,8 +1,9 @@
 #pragma once
 
-// One worker thread: its own event loop, auth_http client and connections. Every worker watches
-// every listening socket (EPOLLEXCLUSIVE, so one is woken per connection); no state is shared
-// between workers but the read-only plan, the TLS contexts and the log sink.
+// One worker: its own event loop, auth_http client and connections, run on a thread of its own
+// or (worker 0 of `popcheck proxy`) on the main thread. Every worker watches every listening
+// socket (EPOLLEXCLUSIVE, so one is woken per connection); no state is shared between workers but
+// the read-only plan, the TLS contexts and the log sink.
 
 #include <popcheck/proxy/auth_http_client.hpp>
 #include <popcheck/proxy/dns_resolver.hpp>
@@ -40,6 +41,7 @@ struct WorkerShared {
   const TimeSource* time = nullptr; // null: the steady clock (tests inject their own)
   std::atomic<std::uint64_t> connection_numbers{0};
   std::atomic<unsigned> stopped_accepting{0}; // workers that no longer watch the listeners
+  unsigned workers = 1; // how many workers share the listeners: the last to stop closes them
 };
 
 class Worker {
@@ -49,11 +51,13 @@ public:
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Runs until stopped and every connection is gone (or aborted). Called on the worker's thread.
+  // Runs until stopped and every connection is gone (or aborted), on the thread that calls it.
   void run();
   // Thread-safe: stop accepting and finish the sessions; abort: close them all now.
   void request_stop();
   void request_abort();
+  // Thread-safe: ends the loop's current wait (so that its owner sees a change made elsewhere).
+  void wake();
 
   EventLoop& loop() { return m_loop; }
   // The shared sinks, with this worker's access lines batched (see Logger::for_worker).
@@ -88,6 +92,7 @@ private:
   void pause_accepting();
   void resume_accepting();
   void on_wake();
+  void stop_accepting();
 
   WorkerShared& m_shared;
   Logger m_logger;
