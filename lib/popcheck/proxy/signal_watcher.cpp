@@ -1,25 +1,30 @@
+#include <popcheck/proxy/signal_watcher.hpp>
+
 #include <cerrno>
 #include <cstring>
-#include <popcheck/proxy/signal_watcher.hpp>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 namespace popcheck::proxy {
+namespace {
+
+std::string failed(const char* call) {
+  const int err = errno;
+  return std::string(call) + " failed (" + std::to_string(err) + ": " + std::strerror(err) + ")";
+}
+
+} // namespace
 
 std::expected<std::unique_ptr<SignalWatcher>, std::string>
 SignalWatcher::create(EventLoop& loop, const sigset_t& signals, Callback callback) {
   const int fd = signalfd(-1, &signals, SFD_NONBLOCK | SFD_CLOEXEC);
   if (fd < 0) {
-    const int err = errno;
-    return std::unexpected("signalfd() failed (" + std::to_string(err) + ": " + std::strerror(err) +
-                           ")");
+    return std::unexpected(failed("signalfd()"));
   }
   std::unique_ptr<SignalWatcher> watcher(new SignalWatcher(loop, fd, std::move(callback)));
-  // Level-triggered: a signal that arrives while the callback runs is read on the next turn.
+  // Level-triggered: the loop reports it for as long as a signal is pending.
   if (!loop.add(fd, EPOLLIN, watcher.get(), true)) {
-    const int err = errno;
-    return std::unexpected("epoll_ctl() failed (" + std::to_string(err) + ": " +
-                           std::strerror(err) + ")");
+    return std::unexpected(failed("epoll_ctl()"));
   }
   return watcher;
 }

@@ -6,11 +6,12 @@
 // (the caller blocks them before any thread starts): an unblocked thread would take them the
 // default way, and signalfd would never see them.
 
+#include <popcheck/proxy/event_loop.hpp>
+
 #include <csignal>
 #include <expected>
 #include <functional>
 #include <memory>
-#include <popcheck/proxy/event_loop.hpp>
 #include <string>
 
 namespace popcheck::proxy {

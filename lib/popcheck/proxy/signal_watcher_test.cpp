@@ -1,7 +1,9 @@
+#include <popcheck/proxy/signal_watcher.hpp>
+
+#include <doctest/doctest.h>
+
 #include <algorithm>
 #include <csignal>
-#include <doctest/doctest.h>
-#include <popcheck/proxy/signal_watcher.hpp>
 #include <pthread.h>
 #include <vector>
 
