@@ -7,6 +7,8 @@ finding, `| # | rule | line | severity | verdict | why |`, and one `- [TAG] ...`
 stdout, or rewrites README.md in place with --write. Verdicts: TP, TP-sev (true but the severity is
 wrong), FP, noise (true but restates a default or repeats an inherited value), cascade (knock-on of an
 earlier error). Precision = (TP + TP-sev) / (TP + TP-sev + FP); noise and cascade are counted apart.
+A case whose SOURCE.md has a `- Sample: out` line was added after the rules were tuned on the others:
+its numbers are also given apart (out of sample: what a user's own config sees), the rest in sample.
 Run: /usr/bin/python3 testdata/corpus/summarise.py [--write]
 """
 import collections
@@ -20,6 +22,7 @@ ROW = re.compile(r"^\| (\d+) \| (\w+) \| (\d+) \| (\w+) \| ([\w-]+) \| (.*) \|$"
 NOW_ROW = re.compile(r"^\| (\d+) \| (\w+) \| [^|]*?:(\d+) \| (\w+) \| ([\w-]+) \| (.*) \|$")
 MISS = re.compile(r"^- \[([A-Z0-9-]+)\] (.*)$")
 SERVERS = re.compile(r"^- Servers: pop3=(\d+) imap=(\d+) smtp=(\d+)")
+SAMPLE_OUT = re.compile(r"^- Sample: out\b", re.M)
 BEGIN, END = "<!-- GENERATED: summarise.py -->", "<!-- END GENERATED -->"
 NOW_BEGIN, NOW_END = "<!-- GENERATED NOW: summarise.py -->", "<!-- END GENERATED NOW -->"
 
@@ -50,8 +53,10 @@ def load(now=False):
                 sys.exit(f"{name}: unknown verdict {r['verdict']}")
         nginx = open(os.path.join(HERE, name, "nginx-t.txt"), encoding="utf-8").read().splitlines()
         first = next((l[8:] for l in nginx[1:] if l.startswith("[emerg]")), "")
+        source = open(os.path.join(HERE, name, "SOURCE.md"), encoding="utf-8").read()
         cases.append(dict(name=name, rows=rows, misses=misses, servers=servers,
-                          nginx_exit=int(nginx[0].split()[1]), nginx_first=first))
+                          nginx_exit=int(nginx[0].split()[1]), nginx_first=first,
+                          sample="out" if SAMPLE_OUT.search(source) else "in"))
     return cases
 
 
@@ -74,7 +79,21 @@ def render(cases, now=False):
             f"popcheck lint ({'now' if now else 'before'}): {sum(total.values())} findings: " +
             ", ".join(f"{v} {total[v]}" for v in VERDICTS) +
             f"; {nmiss} misses. Overall precision (TP+TP-sev)/(TP+TP-sev+FP): "
-            f"{pct(total['TP'] + total['TP-sev'], total['TP'] + total['TP-sev'] + total['FP'])}.", ""]
+            f"{pct(total['TP'] + total['TP-sev'], total['TP'] + total['TP-sev'] + total['FP'])}."]
+    if any(c["sample"] == "out" for c in cases):
+        out_label = ("Out of sample (configs added afterwards, as popcheck main 20e7dcb reported "
+                     "them before any judgement or change)" if not now else
+                     "Out of sample (the same configs, today)")
+        for sample, label in (("in", "In sample (the configs the rules were tuned on)"),
+                              ("out", out_label)):
+            part = [c for c in cases if c["sample"] == sample]
+            v = collections.Counter(r["verdict"] for c in part for r in c["rows"])
+            good = v["TP"] + v["TP-sev"]
+            out.append(f"- {label}: {len(part)} configs, {sum(v.values())} findings: " +
+                       ", ".join(f"{x} {v[x]}" for x in VERDICTS) +
+                       f"; {sum(len(c['misses']) for c in part)} misses; precision "
+                       f"{pct(good, good + v['FP'])}, with noise {pct(good, sum(v.values()))}.")
+    out.append("")
 
     out += ["### Per configuration", "",
             "| case | nginx -t | POP3/IMAP/SMTP servers | findings | TP | TP-sev | FP | noise | cascade | misses |",
@@ -83,7 +102,8 @@ def render(cases, now=False):
         v = collections.Counter(r["verdict"] for r in c["rows"])
         verdict = "pass" if c["nginx_exit"] == 0 else f"fail: {c['nginx_first'][:60]}"
         verdict = verdict.replace("|", "\\|").replace(" in $CASE/", " in ")
-        out.append(f"| {c['name']} | {verdict} | {'/'.join(map(str, c['servers']))} | {len(c['rows'])} | "
+        name = c["name"] + (" (out)" if c["sample"] == "out" else "")
+        out.append(f"| {name} | {verdict} | {'/'.join(map(str, c['servers']))} | {len(c['rows'])} | "
                    + " | ".join(str(v[x]) for x in VERDICTS) + f" | {len(c['misses'])} |")
     out.append("")
 

@@ -44,6 +44,7 @@ struct MailCounter {
   const conf::ConfTree& tree;
   const conf::Directive* first_mail = nullptr;
   int servers = 0;
+  bool swallowed_mail = false; // a `mail {` read as a directive's last argument and its body
 
   void walk(std::span<const conf::Directive> list, bool in_mail, int depth) {
     if (depth > 64) {
@@ -59,6 +60,9 @@ struct MailCounter {
         walk(d.block, true, depth + 1);
       } else if (d.has_block && in_mail && d.name == "server") {
         ++servers;
+      } else if (d.has_block && !in_mail && !d.args.empty() &&
+                 d.args.back().value.str() == "mail") {
+        swallowed_mail = true; // `server_tokens off` + `mail {`: the error (with its hint) says it
       } else if (d.has_block && !in_mail) {
         walk(d.block, false, depth + 1); // mail{} is main-level only, but say so where it is
       }
@@ -98,7 +102,7 @@ void check_no_mail_server(const LintContext& context, Diagnostics& out) {
   }
   MailCounter counter{tree};
   counter.walk(tree.files.front().parsed, false, 0);
-  if (counter.servers > 0) {
+  if (counter.servers > 0 || counter.swallowed_mail) {
     return;
   }
   if (counter.first_mail != nullptr) {

@@ -58,6 +58,15 @@ TEST_CASE("LINT002: servers in included files count; unread or unparsed files le
   CHECK(findings_of(files, "LINT002").empty()); // CONF001: a template, nesting uncertain
 }
 
+// Scramble.io's sample config: `server_tokens off` without ';' makes `mail {` its argument and
+// body. The CONF004 error says so (with a hint); "the configuration has no mail {} block" would
+// mislead.
+TEST_CASE("LINT002: a mail block swallowed by a directive missing its ';' is not 'no mail block'") {
+  MemoryFileReader files;
+  files.add("/etc/nginx/nginx.conf", std::string("events {}\nserver_tokens off\n\n") + k_mail_server);
+  CHECK(findings_of(files, "LINT002").empty());
+}
+
 TEST_CASE("LINT003: an include pattern that matched no file") {
   MemoryFileReader files;
   files.add("/etc/nginx/nginx.conf", std::string("events {}\n") + k_mail_server +

@@ -174,6 +174,32 @@ TEST_CASE("MAIL104: weak protocols at the server that inherits them; info on loo
   CHECK(count(server("imap", "993 ssl", k_tls), "MAIL104") == 0);
 }
 
+// go-guerrilla's README (testdata/corpus/go-guerrilla-readme): an MX server whose only versions
+// are SSLv2 SSLv3 TLSv1. "Weak TLS beats plain text" assumes a version the peer can use; OpenSSL 3
+// completes no handshake with these, so it is a warning there too.
+TEST_CASE("MAIL104: no TLSv1.2 or TLSv1.3 left is a warning even on an MX port") {
+  const std::string old_only = "        smtp_auth none;\n        starttls on;\n"
+                               "        ssl_certificate cert.pem;\n"
+                               "        ssl_certificate_key key.pem;\n"
+                               "        ssl_protocols SSLv2 SSLv3 TLSv1;\n";
+  const auto mx = of_rule(server("smtp", "0.0.0.0:25", old_only), "MAIL104");
+  REQUIRE(mx.size() == 1);
+  CHECK(mx[0].severity == Severity::warning);
+  CHECK(mx[0].message ==
+        "SMTP TLS allows deprecated protocol versions SSLv2 SSLv3 TLSv1: clients that offer "
+        "nothing newer get a TLS with known attacks (RFC 8996); with no TLSv1.2 or TLSv1.3 "
+        "enabled, OpenSSL 3 at its default security level completes no handshake, so TLS fails "
+        "with every up-to-date peer");
+  // With TLSv1.2 still there, the MX reasoning holds: info.
+  const auto with_current = of_rule(
+      server("smtp", "25",
+             "        smtp_auth none;\n        starttls on;\n        ssl_certificate cert.pem;\n"
+             "        ssl_certificate_key key.pem;\n        ssl_protocols TLSv1 TLSv1.2;\n"),
+      "MAIL104");
+  REQUIRE(with_current.size() == 1);
+  CHECK(with_current[0].severity == Severity::info);
+}
+
 TEST_CASE("MAIL105/MAIL107: ciphers as OpenSSL enables them, not as the string reads") {
   const auto tls = std::string(k_tls);
   const auto adh =

@@ -157,9 +157,14 @@ void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out) {
     return;
   }
   // On loopback nothing crosses the network; on an MX port TLS is opportunistic (RFC 7435:
-  // weak TLS beats the plain text the peer falls back to). Both stay worth knowing: info.
+  // weak TLS beats the plain text the peer falls back to). Both stay worth knowing: info. That
+  // reasoning needs a version a current peer can use: with no TLSv1.2/TLSv1.3 left, OpenSSL 3 at
+  // its default security level 1 completes no handshake (TLSv1.1 and older need SHA-1/MD5
+  // signatures, refused there: tls_choose_sigalg), so STARTTLS fails with every up-to-date
+  // peer, MX or not (go-guerrilla's README: ssl_protocols SSLv2 SSLv3 TLSv1 on port 25).
   const bool local = loopback_only(s);
-  const bool mx = mx_only(s);
+  const bool none_current = (protocols & (k_tlsv1_2 | k_tlsv1_3)) == 0;
+  const bool mx = mx_only(s) && !none_current;
   if (!reports_value(c, rules::k_weak_tls_protocols,
                      local || mx ? Severity::info : Severity::warning, s.tls.protocols)) {
     return;
@@ -179,6 +184,10 @@ void check_weak_tls_protocols(const ServerContext& c, Diagnostics& out) {
                   (origin.empty() ? "" : " (" + origin + ")") +
                   ": clients that offer nothing newer get a TLS with known attacks "
                   "(RFC 8996)" +
+                  (none_current ? "; with no TLSv1.2 or TLSv1.3 enabled, OpenSSL 3 at its "
+                                  "default security level completes no handshake, so TLS "
+                                  "fails with every up-to-date peer"
+                                : "") +
                   (local ? "; the listeners are local only"
                    : mx  ? "; on port 25 TLS is opportunistic, so weak TLS still beats the "
                            "plain text other mail servers would fall back to"

@@ -71,7 +71,9 @@ constexpr Rule k_mail_rules[] = {
          "gets a TLS with known attacks. nginx 1.22's mail default is `TLSv1 TLSv1.1 TLSv1.2`. "
          "The finding is an info when every listener is on loopback, and on an SMTP server that "
          "only listens on port 25, where TLS between mail servers is opportunistic (RFC 7435: "
-         "weak TLS beats the plain text a peer would fall back to).",
+         "weak TLS beats the plain text a peer would fall back to), unless no TLSv1.2 or TLSv1.3 "
+         "is left: OpenSSL 3 at its default security level completes no handshake with the older "
+         "versions, so TLS fails with every up-to-date peer and the finding stays a warning.",
      .example = "ssl_protocols TLSv1 TLSv1.1 TLSv1.2;",
      .fix = "ssl_protocols TLSv1.2 TLSv1.3;",
      .references = "docs/nginx-behaviour.md#mail-directives, #tls-modes, #versions; RFC 8996; "

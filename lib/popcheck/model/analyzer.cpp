@@ -119,9 +119,34 @@ std::uint64_t misspelt_mail_directives(std::string_view name) {
   return ids;
 }
 
+// `server_tokens off` without its ';' before `mail {`: nginx reads `mail` as an argument and the
+// block as the directive's body, then names only that directive (ngx_conf_handler checks the
+// context before the ';'), so its message points at the wrong line's intent. Scramble.io's sample
+// config (testdata/corpus/scramble-io-nginx-conf) ships exactly this.
+namespace {
+std::string swallowed_block_hint(const conf::Directive& d) {
+  static constexpr std::string_view k_block_names[] = {"mail", "http", "events", "stream"};
+  if (!d.has_block || d.args.empty()) {
+    return {};
+  }
+  const std::string last = d.args.back().value.str();
+  if (std::find(std::begin(k_block_names), std::end(k_block_names), last) ==
+      std::end(k_block_names)) {
+    return {};
+  }
+  std::string written = d.name.str();
+  for (std::size_t i = 0; i + 1 < d.args.size(); ++i) {
+    written += " " + d.args[i].value.str();
+  }
+  return "a ';' is missing after `" + written + "`: the `" + last +
+         " {` that follows is read as its argument and body";
+}
+} // namespace
+
 void Walker::unknown_or_not_allowed(const conf::Directive& d) {
   if (name_contexts(d.name, mail_loaded) != 0 && !removed_in_version(d.name)) {
     error(rules::k_not_allowed, d, "\"" + d.name + "\" directive is not allowed here");
+    out.diagnostics.back().hint = swallowed_block_hint(d);
   } else {
     error(rules::k_unknown_directive, d, "unknown directive \"" + d.name + "\"");
     if (current_conf != nullptr) {

@@ -26,6 +26,24 @@ TEST_CASE("model: a minimal POP3 config passes") {
   CHECK(a.servers[0].protocol == "pop3");
 }
 
+// Scramble.io's sample config (testdata/corpus/scramble-io-nginx-conf): nginx's message names the
+// directive that lost its ';', and the hint says so.
+TEST_CASE("model: a directive that swallowed `mail {` for want of a ';' gets a hint") {
+  const auto a = analyze_text(k_load + "events {}\nserver_tokens off\n\nmail {\n" + k_server_ok +
+                              "}\n");
+  REQUIRE(!a.diagnostics.empty());
+  // nginx names the line of the '{' that ended the directive (the `mail {` line), as nginx -t did
+  // on the real file.
+  CHECK(first(a) == "\"server_tokens\" directive is not allowed here in /t/t.conf:5");
+  CHECK(a.diagnostics.front().hint ==
+        "a ';' is missing after `server_tokens off`: the `mail {` that follows is read as its "
+        "argument and body");
+  // A block that is not a main-level block name: no guess.
+  const auto other = analyze_text(k_load + "events {}\nserver_tokens off x {\n}\n");
+  REQUIRE(!other.diagnostics.empty());
+  CHECK(other.diagnostics.front().hint.empty());
+}
+
 TEST_CASE("model: dispatch messages: unknown, not allowed, shape, arguments") {
   CHECK(first(analyze_text(mail_conf(k_server_ok + "mail_log x;\n"))) ==
         "unknown directive \"mail_log\" in /t/t.conf:9");
