@@ -1,6 +1,7 @@
 // A Connection's lifecycle: accept, event dispatch by phase, the one timer, log contexts, close
 // and the access line.
 
+#include <cerrno>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <popcheck/proxy/connection.hpp>
@@ -49,7 +50,15 @@ void Connection::start() {
                           "client " + address_with_port(m_client_ip, m_client_port) +
                               " connected to " + m_listen.name);
   }
-  if (!m_worker.loop().add(m_client.fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, &m_client_side)) {
+  // nginx watches an accepted socket for reading only (the mail init handlers call
+  // ngx_handle_read_event()) and adds writing when a send would block (ngx_handle_write_event()
+  // adds it only when !wev->ready). A plain socket watched for EPOLLOUT from the start is reported
+  // at once, and again at every wakeup whose bytes a read already took: about one event more per
+  // login. OpenSSL may need to write in any call (handshake, read, shutdown), so a TLS client is
+  // watched both ways, from its TLS on (begin_tls()).
+  m_client_output_watched = m_listen.ssl;
+  const std::uint32_t events = EPOLLIN | EPOLLRDHUP | (m_listen.ssl ? EPOLLOUT : 0U);
+  if (!m_worker.loop().add(m_client.fd, events, &m_client_side)) {
     close();
     return;
   }
@@ -92,6 +101,23 @@ void Connection::on_client_events(std::uint32_t events) {
     return;
   case Phase::closed:
     return;
+  }
+}
+
+// From the first write to the client that would block (or its TLS) on, the socket stays
+// watched for EPOLLOUT, as nginx's write event stays active once added. EPOLL_CTL_MOD reports a
+// socket that became writable since the failed write at the next epoll_wait: no edge is lost.
+void Connection::watch_client_output() {
+  if (m_client_output_watched || m_phase == Phase::closed || m_client.fd < 0) {
+    return;
+  }
+  m_client_output_watched = true;
+  if (!m_worker.loop().modify(m_client.fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP, &m_client_side)) {
+    // ngx_epoll_add_event()'s alert, then the connection is closed
+    const int error = errno;
+    log(LogLevel::alert,
+        call_failed_text("epoll_ctl(3, " + std::to_string(m_client.fd) + ")", error));
+    close();
   }
 }
 

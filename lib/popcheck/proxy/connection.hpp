@@ -94,6 +94,7 @@ private:
   void handle_session_events();
   void handle_events(std::vector<SessionEvent> events);
   bool flush_client();
+  void watch_client_output();
   void start_auth(const AuthRequestEvent& request);
   void on_auth_outcome(AuthHttpOutcome outcome);
 
@@ -142,6 +143,8 @@ private:
   // nginx's c->timedout: the session ends on its client timeout (pre-login or proxy_timeout),
   // and ngx_ssl_shutdown() then closes quietly, without a close_notify.
   bool m_client_timed_out : 1 = false;
+  // The client socket is watched for EPOLLOUT (connection.cpp, watch_client_output()).
+  bool m_client_output_watched : 1 = false;
 
   Endpoint m_client; // its `out`: pre-login replies, the PASS reply, relayed bytes not yet sent
   Side m_client_side;

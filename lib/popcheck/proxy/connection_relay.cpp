@@ -58,6 +58,9 @@ void Connection::relay() {
       break;
     }
   }
+  if (!m_client.writable) {
+    watch_client_output(); // a write to the client would block: its EPOLLOUT resumes the relay
+  }
   const bool client_eof = m_client.eof;
   const bool backend_eof = m_up->end.eof;
   if ((client_eof && to_backend.drained()) || (backend_eof && to_client.drained()) ||

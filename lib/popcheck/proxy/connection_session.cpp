@@ -65,7 +65,9 @@ bool Connection::flush_client() {
   if (r.status == IoStatus::ok) {
     return true;
   }
-  if (r.status != IoStatus::again) {
+  if (r.status == IoStatus::again) {
+    watch_client_output();
+  } else {
     // In the relay (the backend's PASS reply included) nginx's proxy handler does this send.
     log(LogLevel::info, io_error_text(r),
         m_phase == Phase::relay ? "proxying and sending to client" : "");

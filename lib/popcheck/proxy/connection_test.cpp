@@ -5,6 +5,8 @@
 #include <popcheck/proxy/test_sockets.hpp>
 #include <popcheck/proxy/worker.hpp>
 #include <string>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -173,6 +175,84 @@ TEST_CASE("proxy connection: a PROXY header that never comes times out after `ti
   h.clock.advance(std::chrono::milliseconds(5000));
   h.run();
   CHECK(h.received() == "<EOF>");
+}
+
+// The client socket is watched for writing only once a write to it would block (nginx's
+// ngx_handle_write_event()): these fill the client's socket and check that nothing stalls.
+
+// Everything readable on `fd` now.
+std::string drain(int fd) {
+  std::string got;
+  char buffer[1 << 16];
+  for (;;) {
+    const auto n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n <= 0) {
+      return got;
+    }
+    got.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+TEST_CASE("proxy connection: a relay to a client that stops reading resumes when it reads") {
+  Backend backend;
+  Harness h(false, backend.port);
+  log_in(h, backend);
+  // More than every buffer on the way holds (loopback TCP buffers grow to a few MiB).
+  std::string message(32 << 20, '\0');
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    message[i] = static_cast<char>('a' + i % 23); // a pattern: lost or reordered bytes show
+  }
+  std::size_t sent = 0;
+  auto send_some = [&] {
+    const auto n = ::send(backend.fd, message.data() + sent, message.size() - sent,
+                          MSG_DONTWAIT | MSG_NOSIGNAL);
+    sent += n > 0 ? static_cast<std::size_t>(n) : 0;
+    return n > 0;
+  };
+  // The client reads nothing until the buffers are full and the proxy's writes to it block.
+  for (int idle = 0, i = 0; idle < 3 && i < 100000; ++i) {
+    idle = send_some() ? 0 : idle + 1;
+    h.run();
+  }
+  REQUIRE(sent < message.size());
+  std::string got;
+  for (int i = 0; i < 100000 && got.size() < message.size(); ++i) {
+    send_some();
+    got += drain(h.client);
+    h.run();
+  }
+  CHECK(got.size() == message.size());
+  const bool same = got == message; // not printed: 32 MiB
+  CHECK(same);
+}
+
+TEST_CASE("proxy connection: pre-login replies to a client that reads late all arrive") {
+  Harness h;
+  h.run();
+  REQUIRE(h.received().starts_with("+OK"));
+  // One command at a time, no reply read, until the proxy leaves a command unread: its replies
+  // fill the client's socket and its write would block (it reads no command meanwhile).
+  int commands = 0;
+  for (int unread = 0; unread == 0 && commands < 100000; ++commands) {
+    testing::send_all(h.client, "CAPA\r\n");
+    h.run();
+    REQUIRE(ioctl(h.client, SIOCOUTQ, &unread) == 0);
+  }
+  REQUIRE(commands < 100000);
+  const std::string reply = "+OK Capability list follows\r\n";
+  std::string got;
+  auto replies = [&] {
+    int count = 0;
+    for (auto at = got.find(reply); at != std::string::npos; at = got.find(reply, at + 1)) {
+      ++count;
+    }
+    return count;
+  };
+  for (int i = 0; i < 10000 && replies() < commands; ++i) {
+    got += drain(h.client);
+    h.run();
+  }
+  CHECK(replies() == commands);
 }
 
 TEST_CASE("proxy connection: an idle pre-login session stays small") {

@@ -20,6 +20,7 @@ void Connection::begin_tls() {
     close();
     return;
   }
+  watch_client_output(); // after STLS: OpenSSL's writes may block in any call
   SSL_set_fd(m_client.ssl, m_client.fd);
   SSL_set_accept_state(m_client.ssl);
   continue_handshake();
