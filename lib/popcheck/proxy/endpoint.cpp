@@ -10,6 +10,11 @@ void Endpoint::on_events(std::uint32_t events) {
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
     hup = true;
   }
+  if (events & (EPOLLHUP | EPOLLERR)) {
+    fin = false; // a reset: the next read reports it
+  } else if (events & EPOLLRDHUP) {
+    fin = true;
+  }
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) {
     writable = true;
   }

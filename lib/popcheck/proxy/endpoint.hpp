@@ -13,10 +13,14 @@ namespace popcheck::proxy {
 
 struct Endpoint {
   int fd = -1;
-  bool readable = false;
-  bool writable = false;
-  bool hup = false;             // the peer has closed (or failed): read until EOF, not short reads
-  bool eof = false;             // a read returned EOF or failed: nothing more comes from this peer
+  // Bit-fields: five flags in the padding after fd (a pre-login session holds one Endpoint).
+  bool readable : 1 = false;
+  bool writable : 1 = false;
+  bool hup : 1 = false; // the peer has closed (or failed): read until EOF, not short reads
+  // The peer's FIN, and no error: EPOLLRDHUP without EPOLLHUP/EPOLLERR. TCP takes a FIN in
+  // sequence order, after every byte before it is queued: a short read then has reached the EOF.
+  bool fin : 1 = false;
+  bool eof : 1 = false; // a read returned EOF or failed: nothing more comes from this peer
   SSL* ssl = nullptr;           // null: plain socket
   std::string out;              // bytes for this peer not written yet, sent before anything else
   std::uint64_t bytes_read = 0; // from this peer

@@ -135,6 +135,11 @@ PumpResult RelayChannel::read_small() {
   if (r.n < sizeof buffer && !m_from.hup) {
     m_from.readable = false; // drained: new bytes bring a new edge (saves an EAGAIN recv())
   }
+  // Drained up to the peer's FIN: the next recv() could only return 0. nginx makes that call
+  // (ngx_unix_recv() keeps rev->ready on pending_eof); its outcome is known, and the direction
+  // ends the same way, with the same log line. One system call less per session: the backend
+  // closes after QUIT or LOGOUT.
+  const bool at_fin = r.n < sizeof buffer && m_from.fin;
   std::size_t sent = 0;
   if (m_to.writable) {
     const auto w = m_to.write(buffer, r.n);
@@ -145,6 +150,9 @@ PumpResult RelayChannel::read_small() {
     }
   }
   m_to.out.append(buffer + sent, r.n - sent);
+  if (at_fin) {
+    m_from.eof = true;
+  }
   return {true};
 }
 

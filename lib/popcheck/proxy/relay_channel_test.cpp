@@ -7,6 +7,7 @@
 #include <popcheck/proxy/relay_channel.hpp>
 #include <popcheck/proxy/test_sockets.hpp>
 #include <string>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -108,7 +109,7 @@ TEST_CASE("relay channel: a short command goes through unchanged and is counted"
     CHECK(from.bytes_read == 6);
     CHECK(to.bytes_written == 6);
     CHECK(channel.drained());
-    CHECK_FALSE(from.eof);
+    CHECK_FALSE(static_cast<bool>(from.eof));
   }
 }
 
@@ -118,7 +119,7 @@ TEST_CASE("relay channel: EAGAIN on the source clears readiness; nothing moves w
   RelayChannel channel(from, to, k_client_to_upstream, RelayMode::buffered, 16 * 1024);
   const auto result = channel.pump();
   CHECK_FALSE(result.progress);
-  CHECK_FALSE(from.readable);
+  CHECK_FALSE(static_cast<bool>(from.readable));
   send_all(client.peer, "NOOP\r\n");
   CHECK_FALSE(channel.pump().progress); // no edge yet: not read blindly
   from.readable = true;
@@ -184,12 +185,46 @@ TEST_CASE("relay channel: the source's EOF ends the direction after its bytes ar
       CHECK_FALSE(result.note); // an EOF is not an error
     }
     channel.pump();
-    CHECK(from.eof);
+    CHECK(static_cast<bool>(from.eof));
     CHECK(channel.drained());
     CHECK(receive(backend.peer) == "QUIT\r\n");
     // The other side is still open: the session, not the channel, decides to end.
-    CHECK(to.writable);
+    CHECK(static_cast<bool>(to.writable));
   }
+}
+
+TEST_CASE("relay channel: a short read after the peer's FIN is its EOF, without another recv()") {
+  Pair backend, client;
+  Endpoint from = endpoint(backend.ours), to = endpoint(client.ours);
+  RelayChannel channel(from, to, k_upstream_to_client, RelayMode::splice, 16 * 1024);
+  send_all(backend.peer, "+OK bye\r\n");
+  shutdown(backend.peer, SHUT_WR);
+  from.on_events(EPOLLIN | EPOLLRDHUP); // what epoll reports for data and a FIN
+  const auto result = channel.pump();
+  CHECK(result.progress);
+  CHECK_FALSE(result.note);
+  CHECK(static_cast<bool>(from.eof)); // the one recv() took the bytes; no second one for the 0
+  CHECK(receive(client.peer) == "+OK bye\r\n");
+  CHECK(channel.drained());
+}
+
+TEST_CASE("relay channel: bytes then a reset: the reset is still read and logged") {
+  TcpPair backend;
+  Pair client;
+  Endpoint from = endpoint(backend.ours), to = endpoint(client.ours);
+  RelayChannel channel(from, to, k_upstream_to_client, RelayMode::splice, 16 * 1024);
+  send_all(backend.peer, "+OK bye\r\n");
+  backend.reset_peer();
+  from.on_events(EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR); // a reset: not a clean FIN
+  auto result = channel.pump();
+  CHECK(result.progress);
+  CHECK_FALSE(result.note);
+  CHECK_FALSE(static_cast<bool>(from.eof));
+  result = channel.pump();
+  REQUIRE(result.note);
+  CHECK(result.note->message == "recv() failed (104: Connection reset by peer)");
+  CHECK(static_cast<bool>(from.eof));
+  CHECK(receive(client.peer) == "+OK bye\r\n");
 }
 
 TEST_CASE("relay channel: a reset source is logged as nginx does and ends the direction") {
@@ -206,7 +241,7 @@ TEST_CASE("relay channel: a reset source is logged as nginx does and ends the di
     CHECK(result.note->level == LogLevel::error);
     CHECK(result.note->message == "recv() failed (104: Connection reset by peer)");
     CHECK(result.note->action == "proxying and reading from upstream");
-    CHECK(from.eof);
+    CHECK(static_cast<bool>(from.eof));
   }
 }
 
