@@ -5,6 +5,8 @@
  *   bench_client PROTO logins PORT CONC SECONDS  CONC clients loop connect/login/logout (one
  *                                                epoll loop); prints the number of completed
  *                                                sessions
+ *   bench_client PROTO count PORT CONC N         the same until N sessions are complete (for
+ *                                                instruction counts, scripts/bench-instructions)
  *   bench_client PROTO idle PORT N [login]       N sessions that read the greeting (and log in),
  *                                                then print "ready" and hold them until stdin
  *                                                closes */
@@ -122,17 +124,20 @@ static int step_count(const struct bench_protocol* p) {
   return n;
 }
 
-static int run_logins(const struct bench_protocol* p, int port, int conc, double seconds) {
+/* Runs for `seconds`, or (seconds < 0) until `limit` sessions are complete (10 minutes at most:
+ * a proxy that stopped answering ends the run). */
+static int run_logins(const struct bench_protocol* p, int port, int conc, double seconds,
+                      long limit) {
   const int steps = step_count(p);
   int ep = epoll_create1(EPOLL_CLOEXEC);
   struct client* clients = calloc((size_t)conc, sizeof *clients);
   for (int i = 0; i < conc; ++i) {
     open_client(ep, &clients[i], port, (unsigned)i);
   }
-  long done = 0;
-  const double end = bench_now() + seconds;
+  long done = 0, started = conc;
+  const double end = bench_now() + (seconds < 0 ? 600 : seconds);
   struct epoll_event events[256];
-  while (bench_now() < end) {
+  while ((seconds >= 0 || done < limit) && bench_now() < end) {
     int n = epoll_wait(ep, events, 256, 100);
     for (int k = 0; k < n; ++k) {
       struct client* c = &clients[events[k].data.u32];
@@ -150,6 +155,10 @@ static int run_logins(const struct bench_protocol* p, int port, int conc, double
         }
         close(c->fd);
         ++done;
+        if (seconds < 0 && started >= limit) {
+          continue; /* enough sessions started: this client stays closed */
+        }
+        ++started;
         open_client(ep, c, port, events[k].data.u32);
         continue;
       }
@@ -218,7 +227,10 @@ int main(int argc, char** argv) {
     return run_retr(p, port);
   }
   if (strcmp(argv[2], "logins") == 0 && argc == 6) {
-    return run_logins(p, port, atoi(argv[4]), atof(argv[5]));
+    return run_logins(p, port, atoi(argv[4]), atof(argv[5]), 0);
+  }
+  if (strcmp(argv[2], "count") == 0 && argc == 6) {
+    return run_logins(p, port, atoi(argv[4]), -1, atol(argv[5]));
   }
   if (strcmp(argv[2], "idle") == 0 && argc >= 5) {
     return run_idle(p, port, atoi(argv[4]), argc > 5 && strcmp(argv[5], "login") == 0);
