@@ -12,7 +12,7 @@ std::vector<SessionEvent> SessionCore::take_events() {
 
 void SessionCore::close_after_send() {
   phase = SessionPhase::closed;
-  events.emplace_back(pop3::CloseEvent{});
+  emit(pop3::CloseEvent{});
 }
 
 void SessionCore::internal_error() {
@@ -52,7 +52,7 @@ void SessionCore::finish_reply(std::string reply) {
   } else if (start_tls) {
     start_tls = false;
     phase = SessionPhase::starttls;
-    events.emplace_back(pop3::StartTlsEvent{});
+    emit(pop3::StartTlsEvent{});
   }
 }
 

@@ -100,6 +100,7 @@ inline constexpr std::string_view k_in_http_auth_state = "in http auth state";
 inline constexpr std::string_view k_in_starttls_state = "in starttls state";
 
 class SessionCore {
+  static constexpr std::size_t k_event_batch = 4;
   // First, so that they are initialised before the public state below.
   const ProtocolReplies* m_replies;
   SessionEnvironment m_environment;
@@ -108,13 +109,21 @@ public:
   SessionCore(const ProtocolReplies& replies, SessionEnvironment environment, bool tls)
       : m_replies(&replies), m_environment(std::move(environment)), tls(tls) {}
 
-  // Events for the driver, in order.
-  void send(std::string bytes) { events.emplace_back(pop3::SendEvent{std::move(bytes)}); }
-  void log(LogLevel level, std::string message, std::string_view action) {
-    events.emplace_back(pop3::LogEvent{level, std::move(message), action});
+  // Events for the driver, in order. The driver takes the vector after each call, so each batch
+  // starts an empty one: room for a whole batch (a timer, a reply or request, a close) is made
+  // at once, not by two or three reallocations that move the events already in it.
+  template <class Event> void emit(Event&& event) {
+    if (events.capacity() == 0) {
+      events.reserve(k_event_batch);
+    }
+    events.emplace_back(std::forward<Event>(event));
   }
-  void arm_timer(std::chrono::milliseconds after) { events.emplace_back(pop3::TimerEvent{after}); }
-  void cancel_timer() { events.emplace_back(pop3::TimerEvent{std::nullopt}); }
+  void send(std::string bytes) { emit(pop3::SendEvent{std::move(bytes)}); }
+  void log(LogLevel level, std::string message, std::string_view action) {
+    emit(pop3::LogEvent{level, std::move(message), action});
+  }
+  void arm_timer(std::chrono::milliseconds after) { emit(pop3::TimerEvent{after}); }
+  void cancel_timer() { emit(pop3::TimerEvent{std::nullopt}); }
   void close_after_send();
   void internal_error();
   std::vector<SessionEvent> take_events();

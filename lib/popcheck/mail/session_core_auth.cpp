@@ -40,7 +40,7 @@ void SessionCore::send_auth_request() {
   request.attempt = attempt;
   request.tls = tls;
   phase = SessionPhase::authenticating;
-  events.emplace_back(std::move(request));
+  emit(std::move(request));
 }
 
 void SessionCore::on_auth_error(std::string log_message) {
@@ -102,11 +102,12 @@ bool SessionCore::on_auth_result(const pop3::AuthHttpResponse& response, Refusal
   }
   std::string problem;
   std::optional<std::uint16_t> port;
+  std::optional<pop3::BackendAddress> address;
   if (response.server.empty() || response.port.empty()) {
     problem = "did not send server or port";
   } else if (m_replies->password_required && !password) {
     problem = "did not send password";
-  } else if (!pop3::parse_backend_address(response.server)) {
+  } else if (address = pop3::parse_backend_address(response.server); !address) {
     problem = "sent invalid server address:\"" + response.server + "\"";
   } else if (port = pop3::parse_backend_port(response.port); !port) {
     problem = "sent invalid server port:\"" + response.port + "\"";
@@ -123,13 +124,14 @@ bool SessionCore::on_auth_result(const pop3::AuthHttpResponse& response, Refusal
   pop3::LoginGrantedEvent granted;
   granted.address = response.server;
   granted.port = *port;
+  granted.backend = *address;
   granted.upstream_name = response.server + ":" + response.port;
   granted.login = login;
   if (password) {
     granted.password = *password;
   }
   phase = SessionPhase::logged_in;
-  events.emplace_back(std::move(granted));
+  emit(std::move(granted));
   return true;
 }
 

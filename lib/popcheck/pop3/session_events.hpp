@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <popcheck/pop3/auth_http_response.hpp>
 #include <string>
 #include <variant>
 
@@ -44,6 +45,7 @@ struct LoginGrantedEvent {
   std::string upstream_name; // "address:port" as nginx logs it
   std::string login;
   std::string password;
+  BackendAddress backend; // `address` as the session checked it (ngx_parse_addr), for connect()
 };
 
 // Arm the session's single timer (replacing any armed one), or cancel it; on expiry the driver

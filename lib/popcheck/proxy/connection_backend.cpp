@@ -32,14 +32,12 @@ void Connection::start_backend(const LoginGrantedEvent& granted) {
   m_up->login = make_upstream_login(server, granted, *m_session, m_client_ip);
   m_timer.arm(server.session.timeout); // one deadline for the whole login
 
-  const auto address = pop3::parse_backend_address(granted.address);
   model::SockAddr backend;
-  if (address) {
-    backend.family = address->ipv6 ? model::SockAddr::Family::inet6 : model::SockAddr::Family::inet;
-    backend.addr = address->bytes;
-    backend.port = granted.port;
-  }
-  const auto [storage, length] = address ? socket_address(backend) : SocketAddress{};
+  backend.family =
+      granted.backend.ipv6 ? model::SockAddr::Family::inet6 : model::SockAddr::Family::inet;
+  backend.addr = granted.backend.bytes;
+  backend.port = granted.port;
+  const auto [storage, length] = socket_address(backend);
   int& fd = m_up->end.fd;
   fd = socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {

@@ -120,7 +120,7 @@ Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment
 void Session::start() {
   if (settings().resolver) {
     m_core.phase = SessionPhase::resolving;
-    m_core.events.emplace_back(pop3::ResolveEvent{});
+    m_core.emit(pop3::ResolveEvent{});
     return;
   }
   m_context.host = k_host_unavailable;
@@ -148,7 +148,7 @@ void Session::on_address_resolved(const HostLookup& lookup) {
     m_context.host = k_host_tempunavail;
   } else {
     m_context.host = lookup.name;
-    m_core.events.emplace_back(pop3::ResolveEvent{lookup.name});
+    m_core.emit(pop3::ResolveEvent{lookup.name});
     return;
   }
   greet();
