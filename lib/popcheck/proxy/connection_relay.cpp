@@ -35,26 +35,25 @@ bool Connection::report(PumpResult result) {
 void Connection::relay() {
   RelayChannel& to_backend = m_up->to_backend;
   RelayChannel& to_client = m_up->to_client;
-  // Until nothing moves: with edge-triggered readiness, stopping earlier would strand data.
+  // Until nothing moves: with edge-triggered readiness, stopping earlier would strand data. A
+  // call that could not move anything is skipped (RelayChannel::can_pump()): same order, same
+  // outcome, without the calls that would only return "no progress".
   for (;;) {
-    const auto queued_to_client = to_client.flush_queue();
-    if (!report(queued_to_client)) {
+    bool progress = false;
+    const auto step = [&](RelayChannel& channel, bool queue) {
+      const bool can = queue ? channel.can_flush_queue() : channel.can_pump();
+      if (!can) {
+        return true;
+      }
+      const auto result = queue ? channel.flush_queue() : channel.pump();
+      progress |= result.progress;
+      return report(result);
+    };
+    if (!step(to_client, true) || !step(to_backend, true) || !step(to_backend, false) ||
+        !step(to_client, false)) {
       return;
     }
-    const auto queued_to_backend = to_backend.flush_queue();
-    if (!report(queued_to_backend)) {
-      return;
-    }
-    const auto up = to_backend.pump();
-    if (!report(up)) {
-      return;
-    }
-    const auto down = to_client.pump();
-    if (!report(down)) {
-      return;
-    }
-    if (!(queued_to_client.progress || queued_to_backend.progress || up.progress ||
-          down.progress)) {
+    if (!progress) {
       break;
     }
   }

@@ -66,6 +66,17 @@ public:
   // Moves what it can now: held bytes first, then one read from the source; only while the
   // destination's queue is empty.
   PumpResult pump();
+  // Whether flush_queue() / pump() could do anything now; when false, the call would return an
+  // empty result without touching anything, so the relay loop skips it (most calls of a short
+  // session: one side has nothing to read and nothing in flight).
+  bool can_flush_queue() const { return !m_to.out.empty() && m_to.writable; }
+  bool can_pump() const {
+    const bool held = m_in_pipe > 0 || m_pos < m_len;
+    // An emptied buffer is released by the next pump (fill_buffer()).
+    const bool spent_buffer = m_buffer != nullptr && m_pos == m_len;
+    return m_to.out.empty() &&
+           ((held && m_to.writable) || (m_from.readable && !m_from.eof) || spent_buffer);
+  }
   // Nothing read from the source waits to be written (queue, pipe, buffer).
   bool drained() const { return m_to.out.empty() && m_in_pipe == 0 && m_pos == m_len; }
   // Closes the pipe, if any.

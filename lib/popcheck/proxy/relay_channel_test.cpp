@@ -8,6 +8,7 @@
 #include <popcheck/proxy/test_sockets.hpp>
 #include <string>
 #include <sys/epoll.h>
+#include <tuple>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -270,6 +271,76 @@ TEST_CASE("relay channel: a queued reply goes before new bytes") {
   CHECK(channel.pump().progress);
   CHECK(receive(client.peer) == "+OK Logged in.\r\n+OK 0 0\r\n");
   CHECK(to.bytes_written == 16 + 9);
+}
+
+TEST_CASE("relay channel: can_pump/can_flush_queue are false only where the call does nothing") {
+  Pair client, backend;
+  Endpoint from = endpoint(client.ours), to = endpoint(backend.ours);
+  RelayChannel channel(from, to, k_client_to_upstream, RelayMode::splice, 16 * 1024);
+  from.readable = false;
+  CHECK_FALSE(channel.can_pump()); // nothing to read, nothing held
+  CHECK_FALSE(channel.can_flush_queue());
+  from.readable = true;
+  CHECK(channel.can_pump()); // an edge: the read must be tried
+  to.out = "held";
+  CHECK_FALSE(channel.can_pump()); // the queue goes first
+  CHECK(channel.can_flush_queue());
+  to.writable = false;
+  CHECK_FALSE(channel.can_flush_queue());
+  from.eof = true;
+  to.out.clear();
+  CHECK_FALSE(channel.can_pump()); // the source has ended
+
+  // Through a transfer with short writes, in both modes: whenever a call is said to be useless,
+  // making it moves nothing and changes no state the relay reads.
+  for (const auto mode : {RelayMode::splice, RelayMode::buffered}) {
+    Pair c, b;
+    const int small = 4096;
+    setsockopt(b.ours, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    setsockopt(b.peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    Endpoint src = endpoint(c.ours), dst = endpoint(b.ours);
+    RelayChannel ch(src, dst, k_client_to_upstream, mode, 16 * 1024);
+    const std::string message = pattern(256 * 1024);
+    std::size_t offered = 0;
+    std::string got;
+    int skipped = 0;
+    const auto state = [&] {
+      return std::tuple(bool(src.readable), bool(src.eof), src.bytes_read, bool(dst.writable),
+                        dst.out, dst.bytes_written, ch.drained()); // bit-fields read as values
+    };
+    for (int round = 0; round < 100000 && got.size() < message.size(); ++round) {
+      if (offered < message.size()) {
+        const auto n = ::send(c.peer, message.data() + offered,
+                              std::min<std::size_t>(message.size() - offered, 5000),
+                              MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+          offered += static_cast<std::size_t>(n);
+          src.readable = true;
+        }
+      }
+      for (int i = 0; i < 4; ++i) {
+        for (const bool queue : {true, false}) {
+          const bool can = queue ? ch.can_flush_queue() : ch.can_pump();
+          const auto before = state();
+          const auto result = queue ? ch.flush_queue() : ch.pump();
+          REQUIRE_FALSE(result.failed);
+          if (!can) {
+            ++skipped;
+            CHECK_FALSE(result.progress);
+            CHECK(state() == before);
+          }
+        }
+      }
+      char buffer[3000];
+      const auto n = ::recv(b.peer, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n > 0) {
+        got.append(buffer, static_cast<std::size_t>(n));
+        dst.writable = true;
+      }
+    }
+    CHECK(skipped > 0);
+    CHECK(got == message);
+  }
 }
 
 namespace {
