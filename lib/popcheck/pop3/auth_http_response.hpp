@@ -42,6 +42,8 @@ class AuthHttpResponseReader {
 public:
   AuthHttpParseStatus feed(std::string_view bytes);
   const AuthHttpResponse& response() const { return m_response; }
+  // The response moved out, once parsing is done.
+  AuthHttpResponse take_response() { return std::move(m_response); }
 
 private:
   // Not zero-filled: only the m_size bytes fed are read (a proxied login would otherwise clear

@@ -364,7 +364,7 @@ void AuthHttpRequest::pump() {
     case pop3::AuthHttpParseStatus::need_more:
       break;
     case pop3::AuthHttpParseStatus::done:
-      finish(m_reader.response());
+      finish(m_reader.take_response());
       return;
     case pop3::AuthHttpParseStatus::too_large:
       m_too_large = true;
@@ -392,7 +392,7 @@ void AuthHttpRequest::finish(AuthHttpOutcome outcome) {
     m_fd = -1;
   }
   auto callback = std::move(m_callback);
-  callback(std::move(outcome));
+  callback(outcome);
 }
 
 } // namespace popcheck::proxy

@@ -29,7 +29,9 @@ namespace popcheck::proxy {
 
 // A failure carries nginx's log text ("" when nginx logs nothing).
 using AuthHttpOutcome = std::expected<pop3::AuthHttpResponse, std::string>;
-using AuthHttpCallback = std::function<void(AuthHttpOutcome)>;
+// The outcome lives until the callback returns; the callee may read it in place or move it out
+// (no copy of the response on the way to the session).
+using AuthHttpCallback = std::function<void(AuthHttpOutcome&)>;
 
 class AuthHttpClient;
 

@@ -90,13 +90,15 @@ private:
 
   // connection_session.cpp: the pre-login dialogue and its auth_http request.
   void begin_session();
-  void drive();
+  // `arrived`: an auth_http outcome being delivered (on_auth_outcome()); set to null when the
+  // session has taken it, left as it is when it must wait for the client output to drain.
+  void drive(AuthHttpOutcome** arrived = nullptr);
   void handle_session_events();
   void handle_events(std::vector<SessionEvent> events);
   bool flush_client();
   void watch_client_output();
   void start_auth(const AuthRequestEvent& request);
-  void on_auth_outcome(AuthHttpOutcome outcome);
+  void on_auth_outcome(AuthHttpOutcome& outcome);
 
   // connection_resolve.cpp: SMTP's client host lookups before the greeting.
   void start_resolve(const ResolveEvent& request);

@@ -76,7 +76,7 @@ bool Connection::flush_client() {
   return false;
 }
 
-void Connection::drive() {
+void Connection::drive(AuthHttpOutcome** arrived) {
   while (m_phase == Phase::session) {
     if (!flush_client()) {
       return;
@@ -91,9 +91,13 @@ void Connection::drive() {
       begin_tls();
       return;
     }
-    if (m_auth_outcome) {
-      auto outcome = std::move(*m_auth_outcome);
-      m_auth_outcome.reset();
+    if (m_auth_outcome || (arrived != nullptr && *arrived != nullptr)) {
+      // The one being delivered is read in place; a waiting one is owned until it is handled.
+      const auto waiting = std::move(m_auth_outcome);
+      AuthHttpOutcome& outcome = waiting ? *waiting : **arrived;
+      if (!waiting) {
+        *arrived = nullptr;
+      }
       if (outcome) {
         if (outcome->error) {
           m_result = SessionResult::auth_refused;
@@ -101,7 +105,7 @@ void Connection::drive() {
         m_session->on_auth_result(*outcome);
       } else {
         m_result = SessionResult::auth_error;
-        m_session->on_auth_error(outcome.error());
+        m_session->on_auth_error(std::move(outcome.error()));
       }
       handle_session_events();
       continue;
@@ -189,17 +193,20 @@ void Connection::start_auth(const AuthRequestEvent& request) {
   auto bytes = m_session->auth_http_request(server.auth_http->target, request, client);
   m_worker.next_connection_number();
   m_auth =
-      m_worker.auth().start(*server.auth_http, std::move(bytes), [this](AuthHttpOutcome outcome) {
-        on_auth_outcome(std::move(outcome));
-      });
+      m_worker.auth().start(*server.auth_http, std::move(bytes),
+                            [this](AuthHttpOutcome& outcome) { on_auth_outcome(outcome); });
 }
 
-void Connection::on_auth_outcome(AuthHttpOutcome outcome) {
+void Connection::on_auth_outcome(AuthHttpOutcome& outcome) {
   // Called from inside the request: free it after this iteration.
   AuthHttpRequest* done = m_auth.release();
   m_worker.loop().defer([done] { delete done; });
-  m_auth_outcome = std::make_unique<AuthHttpOutcome>(std::move(outcome));
-  drive();
+  // Usually the session takes it at once; otherwise it waits, owned, for the client output.
+  AuthHttpOutcome* arrived = &outcome;
+  drive(&arrived);
+  if (arrived != nullptr) {
+    m_auth_outcome = std::make_unique<AuthHttpOutcome>(std::move(outcome));
+  }
 }
 
 } // namespace popcheck::proxy
