@@ -11,17 +11,28 @@ bool is_name_char(char ch) {
   return (lower >= 'a' && lower <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
 }
 
-bool name_is(std::string_view name, std::string_view expected) {
-  return name.size() == expected.size() &&
-         std::equal(name.begin(), name.end(), expected.begin(), [](char a, char b) {
-           const auto la = (a >= 'A' && a <= 'Z') ? static_cast<char>(a + 32) : a;
-           const auto lb = (b >= 'A' && b <= 'Z') ? static_cast<char>(b + 32) : b;
-           return la == lb;
-         });
+// A header name (letters, digits and '-' only, checked by the parser) against a lower-case one,
+// ignoring case: setting bit 0x20 lowers a letter and leaves digits and '-' as they are.
+bool name_is(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (static_cast<char>(name[i] | 0x20) != lower[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
+// The "Auth-" headers ngx_mail_auth_http_process_headers() reads; the others are skipped.
 void apply_header(std::string_view name, std::string_view value, AuthHttpResponse& out) {
-  if (name_is(name, "Auth-Status")) {
+  constexpr std::string_view k_auth = "auth-";
+  if (name.size() <= k_auth.size() || !name_is(name.substr(0, k_auth.size()), k_auth)) {
+    return;
+  }
+  const std::string_view rest = name.substr(k_auth.size());
+  if (name_is(rest, "status")) {
     if (value == "OK") {
       return; // does not clear an earlier refusal
     }
@@ -29,21 +40,21 @@ void apply_header(std::string_view name, std::string_view value, AuthHttpRespons
       out.wait = true;
       return;
     }
-    out.error = std::string(value);
-  } else if (name_is(name, "Auth-Server")) {
-    out.server = std::string(value);
-  } else if (name_is(name, "Auth-Port")) {
-    out.port = std::string(value);
-  } else if (name_is(name, "Auth-User")) {
-    out.user = std::string(value);
-  } else if (name_is(name, "Auth-Pass")) {
-    out.pass = std::string(value);
-  } else if (name_is(name, "Auth-Wait")) {
+    out.error.emplace(value);
+  } else if (name_is(rest, "server")) {
+    out.server.assign(value);
+  } else if (name_is(rest, "port")) {
+    out.port.assign(value);
+  } else if (name_is(rest, "user")) {
+    out.user.emplace(value);
+  } else if (name_is(rest, "pass")) {
+    out.pass.emplace(value);
+  } else if (name_is(rest, "wait")) {
     if (auto seconds = parse_nginx_decimal(value)) {
       out.sleep_seconds = *seconds;
     }
-  } else if (name_is(name, "Auth-Error-Code")) {
-    out.error_code = std::string(value);
+  } else if (name_is(rest, "error-code")) {
+    out.error_code.emplace(value);
   }
 }
 
@@ -80,7 +91,15 @@ std::optional<std::size_t> skip_status_line(std::string_view text, AuthHttpParse
 } // namespace
 
 AuthHttpParseStatus parse_auth_http_response(std::string_view text, AuthHttpResponse& out) {
-  out = AuthHttpResponse{};
+  // Afresh, field by field (a reader parses again after each read; no temporary response).
+  out.wait = false;
+  out.error.reset();
+  out.server.clear();
+  out.port.clear();
+  out.user.reset();
+  out.pass.reset();
+  out.sleep_seconds = 0;
+  out.error_code.reset();
   auto status = AuthHttpParseStatus::need_more;
   const auto start = skip_status_line(text, status);
   if (!start) {

@@ -16,6 +16,7 @@
 
 namespace popcheck::pop3 {
 
+// parse_auth_http_response() resets each field before a parse: a new field is reset there too.
 struct AuthHttpResponse {
   bool wait = false;                 // some Auth-Status was exactly "WAIT"
   std::optional<std::string> error;  // the last Auth-Status that was neither "OK" nor "WAIT"

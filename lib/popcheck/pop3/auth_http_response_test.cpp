@@ -43,6 +43,34 @@ TEST_CASE("auth_http response: Auth-Status values") {
   CHECK(parse("Auth-Wait: 2\r\nAuth-Wait: x\r\n\r\n").second.sleep_seconds == 2);
 }
 
+TEST_CASE("auth_http response: a parse starts afresh, whatever the response held") {
+  AuthHttpResponse r;
+  r.wait = true;
+  r.error = "old";
+  r.server = "10.0.0.1";
+  r.port = "1";
+  r.user = "u";
+  r.pass = "p";
+  r.sleep_seconds = 9;
+  r.error_code = "535";
+  CHECK(parse_auth_http_response("auth-SERVER: 127.0.0.1\r\nAUTH-port: 2110\r\n\r\n", r) ==
+        AuthHttpParseStatus::done);
+  CHECK_FALSE(r.wait);
+  CHECK_FALSE(r.error.has_value());
+  CHECK(r.server == "127.0.0.1"); // names in any case
+  CHECK(r.port == "2110");
+  CHECK_FALSE(r.user.has_value());
+  CHECK_FALSE(r.pass.has_value());
+  CHECK(r.sleep_seconds == 0);
+  CHECK_FALSE(r.error_code.has_value());
+  // Names that only look like nginx's are not its headers.
+  const auto [status, other] = parse("Auth-: x\r\nAuth-Servers: 1.2.3.4\r\nAuthServer: 1.2.3.4\r\n"
+                                     "X-Auth-Server: 1.2.3.4\r\nAuth-Error-Cod: 5\r\n\r\n");
+  CHECK(status == AuthHttpParseStatus::done);
+  CHECK(other.server.empty());
+  CHECK_FALSE(other.error_code.has_value());
+}
+
 TEST_CASE("auth_http response: errors and incomplete input") {
   CHECK(parse("HTTP/1.0 200 OK\rX").first == AuthHttpParseStatus::invalid_response);
   CHECK(parse("Auth_Status: OK\r\n\r\n").first == AuthHttpParseStatus::invalid_header);
