@@ -13,6 +13,7 @@
 #include <popcheck/smtp/session.hpp>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace popcheck::smtp {
@@ -25,7 +26,8 @@ struct BackendLoginSettings {
   bool pass_error_message = false;
   bool xclient = true;
   bool smtp_auth = false; // proxy_smtp_auth
-  std::string server_name;
+  // The server's, which outlives every login (proxy: the ServerPlan): not copied per login.
+  std::string_view server_name;
 };
 
 // What nginx knows of the client when it logs in: its address (realip applied) and the
