@@ -3,6 +3,27 @@
 #include <popcheck/mail/session_core.hpp>
 
 namespace popcheck::mail {
+namespace {
+
+// The room of the last batch a driver handed back on this thread (each worker is one thread).
+thread_local std::vector<SessionEvent> t_spare_events;
+
+} // namespace
+
+void SessionCore::make_room() {
+  if (t_spare_events.capacity() >= k_event_batch) {
+    events.swap(t_spare_events);
+  } else {
+    events.reserve(k_event_batch);
+  }
+}
+
+void SessionCore::recycle_events(std::vector<SessionEvent>&& handled) {
+  handled.clear();
+  if (t_spare_events.capacity() < handled.capacity()) {
+    t_spare_events.swap(handled);
+  }
+}
 
 std::vector<SessionEvent> SessionCore::take_events() {
   std::vector<SessionEvent> taken;

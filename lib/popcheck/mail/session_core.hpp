@@ -111,13 +111,17 @@ public:
 
   // Events for the driver, in order. The driver takes the vector after each call, so each batch
   // starts an empty one: room for a whole batch (a timer, a reply or request, a close) is made
-  // at once, not by two or three reallocations that move the events already in it.
+  // at once, not by two or three reallocations that move the events already in it, and taken
+  // from the vector the thread's driver handed back last (recycle_events()) when there is one.
   template <class Event> void emit(Event&& event) {
     if (events.capacity() == 0) {
-      events.reserve(k_event_batch);
+      make_room();
     }
     events.emplace_back(std::forward<Event>(event));
   }
+  // The driver hands back a batch it has handled: its room serves the next batch of any session
+  // of this thread (one vector per thread, none held by an idle session).
+  static void recycle_events(std::vector<SessionEvent>&& handled);
   void send(std::string bytes) { emit(pop3::SendEvent{std::move(bytes)}); }
   void log(LogLevel level, std::string message, std::string_view action) {
     emit(pop3::LogEvent{level, std::move(message), action});
@@ -220,6 +224,7 @@ public:
   bool auth_wait = false; // nginx's sticky s->auth_wait
 
 private:
+  void make_room();
   void send_auth_request();
   LineResult sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
   LineResult initial_response_step(MailState state, std::string_view response);

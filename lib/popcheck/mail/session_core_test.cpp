@@ -349,3 +349,24 @@ TEST_CASE("mail session core: certificate refusals and timeouts name the handler
   CHECK_FALSE(early.core.on_timer(std::chrono::milliseconds(1)));
   CHECK(early.take() == "");
 }
+
+TEST_CASE("session core: a handled batch's room serves the next batch, emptied") {
+  Fixture a;
+  Fixture b;
+  a.core.send("one\r\n"); // takes whatever room earlier tests handed back: the thread has none
+  a.core.cancel_timer();
+  auto handled = a.core.take_events();
+  CHECK(a.core.events.capacity() == 0); // an idle session holds no event room
+  const auto* room = handled.data();
+  const auto capacity = handled.capacity();
+  SessionCore::recycle_events(std::move(handled));
+  // Any session of the thread: its next batch starts in that room, without the old events.
+  b.core.send("two\r\n");
+  CHECK(b.core.events.data() == room);
+  CHECK(b.core.events.capacity() == capacity);
+  CHECK(b.take() == "send two\r\n");
+  // Nothing handed back: a batch makes its own room.
+  a.core.send("three\r\n");
+  CHECK(a.core.events.capacity() > 0);
+  CHECK(a.take() == "send three\r\n");
+}

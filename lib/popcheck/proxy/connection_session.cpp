@@ -4,6 +4,7 @@
 // src/mail/ngx_mail_auth_http_module.c).
 
 #include <ctime>
+#include <popcheck/mail/session_core.hpp>
 #include <popcheck/proxy/connection.hpp>
 #include <popcheck/proxy/tls_context.hpp>
 #include <popcheck/proxy/worker.hpp>
@@ -58,6 +59,7 @@ void Connection::handle_events(std::vector<SessionEvent> events) {
       start_resolve(*resolve);
     }
   }
+  mail::SessionCore::recycle_events(std::move(events)); // its room serves the next batch
 }
 
 bool Connection::flush_client() {
