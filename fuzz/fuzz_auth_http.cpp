@@ -2,9 +2,9 @@
 // agree), and the Auth-Server / Auth-Port / Auth-Wait value parsers.
 #include <cstdlib>
 #include <fuzzer/FuzzedDataProvider.h>
-#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
 
-using namespace popcheck::pop3;
+using namespace popcheck::mail;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fuzzer/FuzzedDataProvider.h>
-#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/pop3/session.hpp>
-#include <popcheck/pop3/session_events.hpp>
 #include <string>
 #include <variant>
 
@@ -24,9 +24,9 @@ constexpr std::size_t k_max_output_per_call = 64 * 1024;
 template <class SessionT> void drain(SessionT& session) {
   std::size_t bytes = 0;
   for (auto& event : session.take_events()) {
-    if (auto* send = std::get_if<pop3::SendEvent>(&event)) {
+    if (auto* send = std::get_if<mail::SendEvent>(&event)) {
       bytes += send->bytes.size();
-    } else if (auto* log = std::get_if<pop3::LogEvent>(&event)) {
+    } else if (auto* log = std::get_if<mail::LogEvent>(&event)) {
       bytes += log->message.size();
     }
   }
@@ -55,15 +55,15 @@ template <class SessionT> void feed_packet(SessionT& session, const std::string&
 
 // An auth_http answer parsed from fuzzed response text.
 template <class SessionT> void auth_result(SessionT& session, FuzzedDataProvider& in) {
-  pop3::AuthHttpResponse response;
-  pop3::parse_auth_http_response(in.ConsumeRandomLengthString(512), response);
+  mail::AuthHttpResponse response;
+  mail::parse_auth_http_response(in.ConsumeRandomLengthString(512), response);
   session.on_auth_result(response);
 }
 
 // A failed TLS handshake or client certificate check, with a fuzzed verify message.
 template <class SessionT> void tls_rejected(SessionT& session, FuzzedDataProvider& in) {
-  session.on_tls_rejected(in.ConsumeBool() ? pop3::CertificateProblem::missing
-                                           : pop3::CertificateProblem::verify_failed,
+  session.on_tls_rejected(in.ConsumeBool() ? mail::CertificateProblem::missing
+                                           : mail::CertificateProblem::verify_failed,
                           in.ConsumeRandomLengthString(64));
 }
 

@@ -5,8 +5,8 @@
 namespace popcheck::imap {
 namespace {
 
-using pop3::LogEvent;
-using pop3::LogLevel;
+using mail::LogEvent;
+using mail::LogLevel;
 
 constexpr std::string_view k_sending_login = "sending LOGIN command to upstream";
 constexpr std::string_view k_sending_user = "sending user name to upstream";

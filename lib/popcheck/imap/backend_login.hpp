@@ -9,14 +9,14 @@
 // Like nginx it judges a reply only by the start of what one read left (mail/backend_reply.hpp),
 // so an untagged line before the tagged OK fails.
 
-#include <popcheck/pop3/backend_login.hpp>
+#include <popcheck/mail/backend_reply.hpp>
 #include <span>
 #include <string>
 
 namespace popcheck::imap {
 
-using pop3::BackendLoginSettings;
-using pop3::BackendStep;
+using mail::BackendLoginSettings;
+using mail::BackendStep;
 
 enum class BackendLoginState { greeting, login_sent, user_sent, pass_sent, logged_in, failed };
 

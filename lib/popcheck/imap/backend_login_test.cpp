@@ -53,7 +53,7 @@ TEST_CASE("imap backend login: replies nginx refuses") {
   CHECK(step.to_client == "* BAD internal server error\r\n");
   CHECK(step.log->message ==
         "upstream sent invalid response: \"* CAPABILITY IMAP4rev1\r\na1 OK Logged in\"");
-  CHECK(step.log->level == popcheck::pop3::LogLevel::error);
+  CHECK(step.log->level == popcheck::mail::LogLevel::error);
 }
 
 TEST_CASE("imap backend login: proxy_pass_error_message shows the backend's tagged NO") {
@@ -68,10 +68,10 @@ TEST_CASE("imap backend login: proxy_pass_error_message shows the backend's tagg
           "upstream sent invalid response: \"NO [AUTHENTICATIONFAILED] backend says no\"");
     if (on) {
       CHECK(step.to_client == "a1 NO [AUTHENTICATIONFAILED] backend says no\r\n");
-      CHECK(step.log->level == popcheck::pop3::LogLevel::info);
+      CHECK(step.log->level == popcheck::mail::LogLevel::info);
     } else {
       CHECK(step.to_client == "* BAD internal server error\r\n");
-      CHECK(step.log->level == popcheck::pop3::LogLevel::error);
+      CHECK(step.log->level == popcheck::mail::LogLevel::error);
     }
   }
 }

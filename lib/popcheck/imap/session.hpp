@@ -19,11 +19,11 @@
 #include <optional>
 #include <popcheck/imap/capabilities.hpp>
 #include <popcheck/imap/command_parser.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
+#include <popcheck/mail/sasl.hpp>
 #include <popcheck/mail/session_core.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/model/merge.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
-#include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session_events.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -31,11 +31,11 @@
 
 namespace popcheck::imap {
 
+using mail::AuthHttpResponse;
 using mail::CertificateProblem;
 using mail::SessionEnvironment;
+using mail::SessionEvent;
 using mail::SessionPhase;
-using pop3::AuthHttpResponse;
-using pop3::SessionEvent;
 
 // A server's settings, from its merged configuration (session_settings()).
 struct SessionSettings {

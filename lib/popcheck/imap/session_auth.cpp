@@ -15,7 +15,7 @@ Session::Result Session::cmd_authenticate() {
   if (starttls_only() || count == 0) {
     return Result::invalid;
   }
-  return m_core.sasl_start(pop3::classify_auth(arg(0), count),
+  return m_core.sasl_start(mail::classify_auth(arg(0), count),
                            count > 1 ? arg(1) : std::string_view(), settings().auth_methods,
                            settings().server_name);
 }

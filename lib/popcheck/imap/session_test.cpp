@@ -54,7 +54,7 @@ TEST_CASE("imap session: LOGIN with quoted strings and literals goes to auth_htt
   Driver d(default_settings());
   CHECK(d.send("a LOGIN \"al ice\" \"se\\\"c\\\\ret\"\r\n") == "");
   REQUIRE(d.auth.size() == 1);
-  CHECK(d.auth[0].method == popcheck::pop3::AuthMethodName::plain);
+  CHECK(d.auth[0].method == popcheck::mail::AuthMethodName::plain);
   CHECK(d.auth[0].login == "al ice");
   CHECK(d.auth[0].password == "se\"c\\ret");
   CHECK_FALSE(d.auth[0].salt);
@@ -181,7 +181,7 @@ TEST_CASE("imap session: AUTHENTICATE with and without an initial response, and 
         "+ PDQzNDM0NzcwMi4xNzk1Nzg2MDAzQG1haWwuZXhhbXBsZS50ZXN0Pg==\r\n");
   CHECK(d.send("YWxpY2UgMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\r\n") == "");
   REQUIRE(d.auth.size() == 1);
-  CHECK(d.auth[0].method == popcheck::pop3::AuthMethodName::cram_md5);
+  CHECK(d.auth[0].method == popcheck::mail::AuthMethodName::cram_md5);
   CHECK(d.auth[0].login == "alice");
   CHECK(d.auth[0].salt == "<434347702.1795786003@mail.example.test>"s);
   CHECK(d.auth[0].password == "0123456789abcdef0123456789abcdef");
@@ -189,7 +189,7 @@ TEST_CASE("imap session: AUTHENTICATE with and without an initial response, and 
   Driver e(default_settings());
   CHECK(e.send("g AUTHENTICATE EXTERNAL Ym9i\r\n") == ""); // no imap_auth check with a response
   REQUIRE(e.auth.size() == 1);
-  CHECK(e.auth[0].method == popcheck::pop3::AuthMethodName::external);
+  CHECK(e.auth[0].method == popcheck::mail::AuthMethodName::external);
   CHECK(e.auth[0].login == "bob");
   CHECK(e.auth_result(accept()) == "* BAD internal server error\r\n"); // no password at all
   CHECK(e.log_text() ==

@@ -1,8 +1,8 @@
 #include <popcheck/imap/capabilities.hpp>
 #include <popcheck/imap/replies.hpp>
 #include <popcheck/imap/wire_json.hpp>
+#include <popcheck/mail/auth_http_headers.hpp>
 #include <popcheck/model/server_json.hpp>
-#include <popcheck/pop3/auth_http_headers.hpp>
 
 namespace popcheck::imap {
 namespace {
@@ -142,7 +142,7 @@ json wire_json(const model::EffectiveServer& s) {
        {{"continuation", k_literal_continue},
         {"non_synchronizing_accepted", true},
         {"max_octets", s.imap_client_buffer.value}}},
-      {"auth_http_request_headers", pop3::auth_http_headers_json(s)},
+      {"auth_http_request_headers", mail::auth_http_headers_json(s)},
   };
 }
 

@@ -4,9 +4,6 @@
 namespace popcheck::mail {
 namespace {
 
-using pop3::LogEvent;
-using pop3::LogLevel;
-
 // nginx logs these with %s: the text stops at the first NUL.
 std::string up_to_nul(std::string_view text) {
   return std::string(text.substr(0, text.find('\0')));

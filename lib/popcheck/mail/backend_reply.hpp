@@ -11,7 +11,7 @@
 
 #include <cstdint>
 #include <optional>
-#include <popcheck/pop3/session_events.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/util/byte_buffer.hpp>
 #include <span>
 #include <string>
@@ -29,7 +29,7 @@ struct BackendStep {
   std::string to_backend;    // a line to send to the backend now
   std::string to_client;     // bytes for the client: the first relayed reply, or the error reply
   bool close_client = false; // after to_client: the session ends
-  std::optional<pop3::LogEvent> log;
+  std::optional<LogEvent> log;
 };
 
 inline constexpr std::string_view k_connecting_to_upstream = "connecting to upstream";
@@ -59,7 +59,7 @@ public:
   BackendStep error();
   // The `timeout` deadline armed at connect expired: logged with the current action.
   BackendStep timeout();
-  BackendStep internal_error(pop3::LogEvent log);
+  BackendStep internal_error(LogEvent log);
 
   // The login is done: relay from now on.
   void finish() { m_end = End::finished; }
@@ -73,7 +73,7 @@ public:
 
 private:
   enum class End : std::uint8_t { open, failed, finished };
-  BackendStep fail(std::string to_client, std::optional<pop3::LogEvent> log);
+  BackendStep fail(std::string to_client, std::optional<LogEvent> log);
 
   BackendLoginSettings m_settings;
   std::string_view m_internal_error;

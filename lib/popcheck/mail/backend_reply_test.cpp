@@ -64,14 +64,14 @@ TEST_CASE("backend reply: an invalid reply, logged from the protocol's text star
   CHECK(hidden.to_client == k_internal);
   CHECK(log_of(hidden) ==
         "upstream sent invalid response: \"NO denied\" / reading response from upstream");
-  CHECK(hidden.log->level == popcheck::pop3::LogLevel::error);
+  CHECK(hidden.log->level == popcheck::mail::LogLevel::error);
 
   BackendReply passed({64, true}, k_internal);
   REQUIRE(read(passed, "-ERR no\r\n", failure));
   const auto shown = passed.invalid_response(0);
   CHECK(shown.to_client == "-ERR no\r\n");
   CHECK(shown.close_client);
-  CHECK(shown.log->level == popcheck::pop3::LogLevel::info);
+  CHECK(shown.log->level == popcheck::mail::LogLevel::info);
   CHECK(log_of(shown) ==
         "upstream sent invalid response: \"-ERR no\" / reading response from upstream");
 }

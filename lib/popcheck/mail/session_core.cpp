@@ -33,7 +33,7 @@ std::vector<SessionEvent> SessionCore::take_events() {
 
 void SessionCore::close_after_send() {
   phase = SessionPhase::closed;
-  emit(pop3::CloseEvent{});
+  emit(CloseEvent{});
 }
 
 void SessionCore::internal_error() {
@@ -73,7 +73,7 @@ void SessionCore::finish_reply(std::string reply) {
   } else if (start_tls) {
     start_tls = false;
     phase = SessionPhase::starttls;
-    emit(pop3::StartTlsEvent{});
+    emit(StartTlsEvent{});
   }
 }
 
@@ -130,7 +130,7 @@ bool SessionCore::on_timer(std::chrono::milliseconds timeout) {
       return true;
     }
     mail_state = MailState::start;
-    auth_method = pop3::AuthMethodName::plain;
+    auth_method = AuthMethodName::plain;
     phase = SessionPhase::reading;
     send(std::move(out));
     out.clear();

@@ -17,18 +17,15 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <popcheck/mail/auth_http_response.hpp>
+#include <popcheck/mail/sasl.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/model/merge.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
-#include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session_events.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace popcheck::mail {
-
-using pop3::LogLevel;
-using pop3::SessionEvent;
 
 // Injectable sources for the salt <R.T@S> (ngx_mail_salt()).
 struct SessionEnvironment {
@@ -122,12 +119,12 @@ public:
   // The driver hands back a batch it has handled: its room serves the next batch of any session
   // of this thread (one vector per thread, none held by an idle session).
   static void recycle_events(std::vector<SessionEvent>&& handled);
-  void send(std::string bytes) { emit(pop3::SendEvent{std::move(bytes)}); }
+  void send(std::string bytes) { emit(SendEvent{std::move(bytes)}); }
   void log(LogLevel level, std::string message, std::string_view action) {
-    emit(pop3::LogEvent{level, std::move(message), action});
+    emit(LogEvent{level, std::move(message), action});
   }
-  void arm_timer(std::chrono::milliseconds after) { emit(pop3::TimerEvent{after}); }
-  void cancel_timer() { emit(pop3::TimerEvent{std::nullopt}); }
+  void arm_timer(std::chrono::milliseconds after) { emit(TimerEvent{after}); }
+  void cancel_timer() { emit(TimerEvent{std::nullopt}); }
   void close_after_send();
   void internal_error();
   std::vector<SessionEvent> take_events();
@@ -152,7 +149,7 @@ public:
   // ngx_mail_auth_parse()'s outcome for `AUTH mech [initial-response]` (imap: AUTHENTICATE):
   // CRAM-MD5 and a bare EXTERNAL need their bit in `methods`; PLAIN, LOGIN and EXTERNAL with an
   // initial response are accepted whatever it says (as in nginx). Sets `out` to the prompt.
-  LineResult sasl_start(pop3::AuthStart start, std::string_view initial_response,
+  LineResult sasl_start(AuthStart start, std::string_view initial_response,
                         model::AuthMethods methods, std::string_view server_name);
   // A continuation line's first word in a SASL state.
   LineResult sasl_response(std::string_view response);
@@ -201,8 +198,7 @@ public:
   void on_auth_error(std::string log_message);
   // ngx_mail_auth_http_process_headers() once the header block has ended. `peer` is the
   // auth_http server for the log texts. True when the login was granted (LoginGranted emitted).
-  bool on_auth_result(const pop3::AuthHttpResponse& response, RefusalHead refusal,
-                      std::string_view peer);
+  bool on_auth_result(const AuthHttpResponse& response, RefusalHead refusal, std::string_view peer);
   // The session's single timer expired: the `timeout` deadline while reading, or the end of an
   // Auth-Wait (ngx_mail_auth_sleep_handler()). False when the phase is not the core's.
   bool on_timer(std::chrono::milliseconds timeout);
@@ -217,7 +213,7 @@ public:
   unsigned attempt = 0;
   SessionPhase phase = SessionPhase::not_started;
   MailState mail_state = MailState::start;
-  pop3::AuthMethodName auth_method = pop3::AuthMethodName::plain;
+  AuthMethodName auth_method = AuthMethodName::plain;
   bool tls = false;
   bool quit = false;
   bool start_tls = false;
@@ -226,7 +222,7 @@ public:
 private:
   void make_room();
   void send_auth_request();
-  LineResult sasl_failed(pop3::SaslError error, pop3::SaslMechanism mechanism);
+  LineResult sasl_failed(SaslError error, SaslMechanism mechanism);
   LineResult initial_response_step(MailState state, std::string_view response);
   void hold(std::int64_t sleep_seconds);
 };

@@ -27,13 +27,13 @@ void SessionCore::start_auth() {
 // one, so EXTERNAL after it sends it too), and then the password is forgotten (Debian's backport
 // clears it fully), so Auth-Pass must come back from the server.
 void SessionCore::send_auth_request() {
-  pop3::AuthRequestEvent request;
+  AuthRequestEvent request;
   request.method = auth_method;
   request.login = login;
   if (password) {
     request.password = *password;
   }
-  if (auth_method != pop3::AuthMethodName::plain && !salt.empty()) {
+  if (auth_method != AuthMethodName::plain && !salt.empty()) {
     request.salt = salt;
     password.reset();
   }
@@ -58,7 +58,7 @@ void SessionCore::hold(std::int64_t sleep_seconds) {
   arm_timer(seconds_to_ms(sleep_seconds));
 }
 
-bool SessionCore::on_auth_result(const pop3::AuthHttpResponse& response, RefusalHead refusal,
+bool SessionCore::on_auth_result(const AuthHttpResponse& response, RefusalHead refusal,
                                  std::string_view peer) {
   if (phase != SessionPhase::authenticating) {
     return false;
@@ -102,14 +102,14 @@ bool SessionCore::on_auth_result(const pop3::AuthHttpResponse& response, Refusal
   }
   std::string problem;
   std::optional<std::uint16_t> port;
-  std::optional<pop3::BackendAddress> address;
+  std::optional<BackendAddress> address;
   if (response.server.empty() || response.port.empty()) {
     problem = "did not send server or port";
   } else if (m_replies->password_required && !password) {
     problem = "did not send password";
-  } else if (address = pop3::parse_backend_address(response.server); !address) {
+  } else if (address = parse_backend_address(response.server); !address) {
     problem = "sent invalid server address:\"" + response.server + "\"";
-  } else if (port = pop3::parse_backend_port(response.port); !port) {
+  } else if (port = parse_backend_port(response.port); !port) {
     problem = "sent invalid server port:\"" + response.port + "\"";
   }
   if (!problem.empty()) {
@@ -121,7 +121,7 @@ bool SessionCore::on_auth_result(const pop3::AuthHttpResponse& response, Refusal
     internal_error();
     return false;
   }
-  pop3::LoginGrantedEvent granted;
+  LoginGrantedEvent granted;
   granted.address = response.server;
   granted.port = *port;
   granted.backend = *address;

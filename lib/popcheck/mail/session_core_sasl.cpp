@@ -3,17 +3,12 @@
 // which nginx shares between its protocols; only the prompts' bytes are the protocol's.
 
 #include <popcheck/mail/session_core.hpp>
-#include <popcheck/pop3/replies.hpp>
 #include <popcheck/util/base64.hpp>
 
 namespace popcheck::mail {
 
-using pop3::AuthStart;
-using pop3::SaslError;
-using pop3::SaslMechanism;
-
 LineResult SessionCore::sasl_failed(SaslError error, SaslMechanism mechanism) {
-  log(LogLevel::info, pop3::sasl_error_message(error, mechanism), k_in_auth_state);
+  log(LogLevel::info, sasl_error_message(error, mechanism), k_in_auth_state);
   return LineResult::invalid;
 }
 
@@ -75,7 +70,7 @@ LineResult SessionCore::sasl_response(std::string_view response) {
   case MailState::auth_login_username: {
     out = m_replies->password_prompt;
     mail_state = MailState::auth_login_password;
-    auto decoded = pop3::decode_sasl_text(response);
+    auto decoded = decode_sasl_text(response);
     if (!decoded) {
       return sasl_failed(decoded.error(), SaslMechanism::login);
     }
@@ -83,7 +78,7 @@ LineResult SessionCore::sasl_response(std::string_view response) {
     return LineResult::ok;
   }
   case MailState::auth_login_password: {
-    auto decoded = pop3::decode_sasl_text(response);
+    auto decoded = decode_sasl_text(response);
     if (!decoded) {
       return sasl_failed(decoded.error(), SaslMechanism::login);
     }
@@ -91,7 +86,7 @@ LineResult SessionCore::sasl_response(std::string_view response) {
     return LineResult::auth;
   }
   case MailState::auth_plain: {
-    auto creds = pop3::decode_auth_plain(response);
+    auto creds = decode_auth_plain(response);
     if (!creds) {
       return sasl_failed(creds.error(), SaslMechanism::plain);
     }
@@ -100,28 +95,28 @@ LineResult SessionCore::sasl_response(std::string_view response) {
     return LineResult::auth;
   }
   case MailState::auth_cram_md5: {
-    auto decoded = pop3::decode_cram_md5(response);
+    auto decoded = decode_cram_md5(response);
     if (!decoded) {
       return sasl_failed(decoded.error(), SaslMechanism::cram_md5);
     }
     // Without a space nginx keeps the previous password, whose length is then checked (a stale
     // 32-byte password of an earlier refused attempt passes; verified on Debian's build).
     auto digest = decoded->digest ? std::move(decoded->digest) : password;
-    if (!digest || digest->size() != pop3::k_cram_md5_digest_octets) {
+    if (!digest || digest->size() != k_cram_md5_digest_octets) {
       return sasl_failed(SaslError::invalid_cram_md5_hash, SaslMechanism::cram_md5);
     }
     login = std::move(decoded->login);
     password = std::move(digest);
-    auth_method = pop3::AuthMethodName::cram_md5;
+    auth_method = AuthMethodName::cram_md5;
     return LineResult::auth;
   }
   case MailState::auth_external: {
-    auto decoded = pop3::decode_sasl_text(response);
+    auto decoded = decode_sasl_text(response);
     if (!decoded) {
       return sasl_failed(decoded.error(), SaslMechanism::external);
     }
     login = std::move(*decoded);
-    auth_method = pop3::AuthMethodName::external;
+    auth_method = AuthMethodName::external;
     return LineResult::auth;
   }
   case MailState::start:

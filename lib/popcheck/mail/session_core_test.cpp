@@ -11,16 +11,6 @@
 using namespace popcheck::mail;
 using popcheck::model::AuthMethod;
 using popcheck::model::AuthMethods;
-using popcheck::pop3::AuthHttpResponse;
-using popcheck::pop3::AuthMethodName;
-using popcheck::pop3::AuthRequestEvent;
-using popcheck::pop3::AuthStart;
-using popcheck::pop3::CloseEvent;
-using popcheck::pop3::LogEvent;
-using popcheck::pop3::LoginGrantedEvent;
-using popcheck::pop3::SendEvent;
-using popcheck::pop3::StartTlsEvent;
-using popcheck::pop3::TimerEvent;
 
 namespace {
 
@@ -45,7 +35,7 @@ std::string describe(const std::vector<SessionEvent>& events) {
     } else if (const auto* timer = std::get_if<TimerEvent>(&event)) {
       out += timer->after ? "timer " + std::to_string(timer->after->count()) + "\n" : "cancel\n";
     } else if (const auto* request = std::get_if<AuthRequestEvent>(&event)) {
-      out += "auth " + std::string(popcheck::pop3::auth_method_name(request->method)) + " " +
+      out += "auth " + std::string(popcheck::mail::auth_method_name(request->method)) + " " +
              request->login + ":" + request->password + " #" + std::to_string(request->attempt) +
              (request->salt ? " salt " + *request->salt : "") + "\n";
     } else if (const auto* granted = std::get_if<LoginGrantedEvent>(&event)) {

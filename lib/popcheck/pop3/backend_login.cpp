@@ -35,7 +35,7 @@ BackendStep BackendLogin::on_input(std::size_t n) {
   case BackendLoginState::pass_sent:
     // The PASS reply (and whatever came with it) is the client's first post-login data.
     step.to_client = std::string(m_reply.data());
-    step.log = LogEvent{LogLevel::info, "client logged in", {}};
+    step.log = mail::LogEvent{mail::LogLevel::info, "client logged in", {}};
     m_state = BackendLoginState::logged_in;
     m_reply.finish();
     return step;

@@ -7,8 +7,8 @@
 // sockets are the driver's.
 
 #include <popcheck/mail/backend_reply.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/pop3/replies.hpp>
-#include <popcheck/pop3/session_events.hpp>
 #include <span>
 #include <string>
 

@@ -7,6 +7,7 @@
 
 using namespace popcheck;
 using namespace popcheck::pop3;
+using namespace popcheck::mail;
 
 namespace {
 

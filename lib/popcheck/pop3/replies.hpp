@@ -30,9 +30,5 @@ inline constexpr std::string_view k_crlf = "\r\n";
 inline constexpr std::size_t k_max_command_octets = 128;
 // The parser keeps at most 3 arguments; starting a 4th makes the line invalid.
 inline constexpr std::size_t k_max_arguments = 3;
-// A CRAM-MD5 response must have exactly this many bytes after its first space.
-inline constexpr std::size_t k_cram_md5_digest_octets = 32;
-// The auth_http response header must fit in this buffer (ngx_create_temp_buf(pool, 1024)).
-inline constexpr std::size_t k_max_auth_http_response_octets = 1024;
 
 } // namespace popcheck::pop3

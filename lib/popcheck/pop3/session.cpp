@@ -13,22 +13,6 @@ const mail::ProtocolReplies Session::k_replies{
     .password_prompt = k_password_prompt,
 };
 
-std::string_view auth_method_name(AuthMethodName method) {
-  switch (method) {
-  case AuthMethodName::plain:
-    return "plain";
-  case AuthMethodName::apop:
-    return "apop";
-  case AuthMethodName::cram_md5:
-    return "cram-md5";
-  case AuthMethodName::external:
-    return "external";
-  case AuthMethodName::none:
-    return "none";
-  }
-  return "plain";
-}
-
 SessionSettings session_settings(const model::EffectiveServer& s) {
   SessionSettings out;
   out.capabilities = s.pop3_capabilities.value;
@@ -185,7 +169,7 @@ Session::Result Session::cmd_apop() {
   }
   m_core.login = arg(0);
   m_core.password = std::string(arg(1)); // the digest is not validated
-  m_core.auth_method = AuthMethodName::apop;
+  m_core.auth_method = mail::AuthMethodName::apop;
   return Result::auth;
 }
 

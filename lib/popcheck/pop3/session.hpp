@@ -19,14 +19,14 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <popcheck/mail/auth_http_response.hpp>
+#include <popcheck/mail/sasl.hpp>
 #include <popcheck/mail/session_core.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/model/merge.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
 #include <popcheck/pop3/capabilities.hpp>
 #include <popcheck/pop3/command_parser.hpp>
 #include <popcheck/pop3/replies.hpp>
-#include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session_events.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -93,11 +93,11 @@ public:
     m_core.on_tls_rejected(problem, std::move(verify_log_message));
   }
 
-  void on_auth_result(const AuthHttpResponse& response);
+  void on_auth_result(const mail::AuthHttpResponse& response);
   // Transport or protocol failure of the auth_http request: "-ERR internal server error", close.
   void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
-  std::vector<SessionEvent> take_events() { return m_core.take_events(); }
+  std::vector<mail::SessionEvent> take_events() { return m_core.take_events(); }
 
   // Client bytes buffered but not parsed; after LoginGranted they go to the backend first.
   std::string_view pending_input() const { return {m_buffer.data() + m_pos, m_last - m_pos}; }

@@ -19,8 +19,9 @@ Session::Result Session::cmd_auth() {
     return Result::ok;
   }
   const std::size_t count = m_parser.argument_count();
-  return m_core.sasl_start(classify_auth(arg(0), count), count > 1 ? arg(1) : std::string_view(),
-                           settings().auth_methods, settings().server_name);
+  return m_core.sasl_start(mail::classify_auth(arg(0), count),
+                           count > 1 ? arg(1) : std::string_view(), settings().auth_methods,
+                           settings().server_name);
 }
 
 // The first word of a continuation line is the response; keywords are just data here.
@@ -29,7 +30,7 @@ Session::Result Session::handle_sasl_response() {
 }
 
 // The refusal is "-ERR <Auth-Status>".
-void Session::on_auth_result(const AuthHttpResponse& response) {
+void Session::on_auth_result(const mail::AuthHttpResponse& response) {
   m_core.on_auth_result(response, {k_err_prefix, {}}, settings().auth_server_name);
 }
 

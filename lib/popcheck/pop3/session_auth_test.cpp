@@ -10,10 +10,11 @@
 #include <string>
 
 using namespace popcheck::pop3;
+using namespace popcheck::mail;
 using namespace std::string_literals;
-using popcheck::pop3::testing::accept;
+using popcheck::mail::testing::accept;
 using popcheck::pop3::testing::Driver;
-using popcheck::pop3::testing::refusal;
+using popcheck::mail::testing::refusal;
 
 namespace {
 

@@ -12,9 +12,10 @@ using namespace std::string_literals;
 #include <doctest/doctest.h>
 
 using namespace popcheck::pop3;
-using popcheck::pop3::testing::accept;
+using namespace popcheck::mail;
+using popcheck::mail::testing::accept;
 using popcheck::pop3::testing::Driver;
-using popcheck::pop3::testing::refusal;
+using popcheck::mail::testing::refusal;
 
 namespace {
 
@@ -305,7 +306,7 @@ TEST_CASE("session, client certificates: certificate rejections") {
   // Logged with the STLS handler's action, as nginx does (a real-nginx case in proxy-diff).
   CHECK(d.logs.back().action == "in starttls state");
 
-  Session early(s, testing::fixed_environment());
+  Session early(s, popcheck::mail::testing::fixed_environment());
   early.on_tls_rejected(CertificateProblem::verify_failed,
                         "client SSL certificate verify error: (18:self-signed certificate)");
   auto events = early.take_events();

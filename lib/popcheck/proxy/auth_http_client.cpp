@@ -361,17 +361,17 @@ void AuthHttpRequest::pump() {
     }
     const auto status = m_reader.feed(std::string_view(buffer, n));
     switch (status) {
-    case pop3::AuthHttpParseStatus::need_more:
+    case mail::AuthHttpParseStatus::need_more:
       break;
-    case pop3::AuthHttpParseStatus::done:
+    case mail::AuthHttpParseStatus::done:
       finish(m_reader.take_response());
       return;
-    case pop3::AuthHttpParseStatus::too_large:
+    case mail::AuthHttpParseStatus::too_large:
       m_too_large = true;
       return;
-    case pop3::AuthHttpParseStatus::invalid_response:
-    case pop3::AuthHttpParseStatus::invalid_header:
-      finish(std::unexpected(pop3::auth_http_error_message(status, m_peer)));
+    case mail::AuthHttpParseStatus::invalid_response:
+    case mail::AuthHttpParseStatus::invalid_header:
+      finish(std::unexpected(mail::auth_http_error_message(status, m_peer)));
       return;
     }
   }

@@ -4,7 +4,7 @@
 // CURLMOPT_SOCKETFUNCTION/TIMERFUNCTION) does the connecting: name resolution without blocking,
 // TCP or unix sockets, connect timeouts. It is used with CURLOPT_CONNECT_ONLY, and the request and
 // the response go through curl_easy_send/curl_easy_recv with popcheck's own builder and reader
-// (pop3/auth_http_request, pop3/auth_http_response): nginx's exact bytes (HTTP/1.0, its header
+// (mail/auth_http_request, mail/auth_http_response): nginx's exact bytes (HTTP/1.0, its header
 // order, Host without port, nothing else) and its lenient reading (no status line needed, 1024
 // bytes, odd header names) cannot be had from libcurl's own HTTP engine.
 // An auth server given as an IP literal or a unix path (the usual case) needs none of that: it is
@@ -13,7 +13,7 @@
 // handle. A host name is resolved once at start (resolve_auth_http_host), as nginx resolves it at
 // parse time, and then connected directly too; libcurl is left for a name that did not resolve.
 
-#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
 #include <popcheck/proxy/event_loop.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 
@@ -28,7 +28,7 @@ using CURL = void;
 namespace popcheck::proxy {
 
 // A failure carries nginx's log text ("" when nginx logs nothing).
-using AuthHttpOutcome = std::expected<pop3::AuthHttpResponse, std::string>;
+using AuthHttpOutcome = std::expected<mail::AuthHttpResponse, std::string>;
 // The outcome lives until the callback returns; the callee may read it in place or move it out
 // (no copy of the response on the way to the session).
 using AuthHttpCallback = std::function<void(AuthHttpOutcome&)>;
@@ -71,7 +71,7 @@ private:
   bool m_peer_closed = false;
   bool m_done = false;
   bool m_too_large = false;
-  pop3::AuthHttpResponseReader m_reader;
+  mail::AuthHttpResponseReader m_reader;
   AuthHttpCallback m_callback;
   Timer m_deadline;
   Timer m_failed; // reports a synchronous connect() failure from the loop, not from start()

@@ -22,7 +22,7 @@ void Connection::start_resolve(const ResolveEvent& request) {
                                               [this, name_lookup](smtp::HostLookup lookup) {
                                                 on_resolved(name_lookup, std::move(lookup));
                                               });
-  const auto client = pop3::parse_backend_address(m_client_ip);
+  const auto client = mail::parse_backend_address(m_client_ip);
   if (!client) {
     m_resolver->skip(); // a unix-socket client: nginx does not ask
   } else if (name_lookup) {

@@ -16,7 +16,7 @@ void Connection::begin_session() {
   Worker* worker = &m_worker;
   make_pre_login_session(
       m_session, server, m_listen.ssl,
-      pop3::SessionEnvironment{[worker] { return worker->random31(); },
+      mail::SessionEnvironment{[worker] { return worker->random31(); },
                                [] { return static_cast<std::int64_t>(time(nullptr)); }});
   if (m_listen.ssl) {
     m_timer.arm(server.session.timeout);
@@ -167,12 +167,12 @@ void Connection::start_auth(const AuthRequestEvent& request) {
     // carries no password (EXTERNAL, which nginx always accepts with an initial response; APOP
     // and CRAM-MD5 are not offered in this mode) has nothing to log in with: it fails as a
     // refused login, not as an auth server that "did not send password".
-    pop3::AuthHttpResponse outcome;
+    mail::AuthHttpResponse outcome;
     // SMTP's backend checks the password only through proxy_smtp_auth (AUTH PLAIN); otherwise
     // it trusts the proxy (XCLIENT LOGIN=), and smtp_auth none's relay is the auth server's call.
     const bool unchecked =
         server.protocol == MailProtocol::smtp &&
-        (!server.smtp->proxy_smtp_auth || request.method == pop3::AuthMethodName::none);
+        (!server.smtp->proxy_smtp_auth || request.method == mail::AuthMethodName::none);
     if (request.password.empty() || unchecked) {
       outcome.error = std::string(k_backend_cannot_check);
     } else {
@@ -182,10 +182,10 @@ void Connection::start_auth(const AuthRequestEvent& request) {
     m_auth_outcome = std::make_unique<AuthHttpOutcome>(outcome);
     return;
   }
-  pop3::AuthHttpClient client;
+  mail::AuthHttpClient client;
   client.address = m_client_ip;
   if (m_proxy) {
-    client.proxy_protocol = pop3::ProxyProtocolSource{
+    client.proxy_protocol = mail::ProxyProtocolSource{
         m_proxy->source, m_proxy->source_port, m_proxy->destination, m_proxy->destination_port};
   }
   if (request.tls && m_client.ssl != nullptr) {

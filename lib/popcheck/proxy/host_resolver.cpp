@@ -4,7 +4,7 @@
 namespace popcheck::proxy {
 namespace {
 
-DnsAddress dns_address(const pop3::BackendAddress& address) {
+DnsAddress dns_address(const mail::BackendAddress& address) {
   DnsAddress out;
   out.ipv6 = address.ipv6;
   out.bytes = address.bytes;
@@ -24,7 +24,7 @@ HostResolver::~HostResolver() {
   }
 }
 
-void HostResolver::lookup_address(const pop3::BackendAddress& client, std::string text) {
+void HostResolver::lookup_address(const mail::BackendAddress& client, std::string text) {
   m_client = client;
   m_result.query = std::move(text);
   if (const auto cached = m_resolver.resolve_address(dns_address(client), *this)) {
@@ -35,7 +35,7 @@ void HostResolver::lookup_address(const pop3::BackendAddress& client, std::strin
   m_timer.arm(m_timeout);
 }
 
-void HostResolver::lookup_name(std::string name, const pop3::BackendAddress& client) {
+void HostResolver::lookup_name(std::string name, const mail::BackendAddress& client) {
   m_client = client;
   m_result.query = std::move(name);
   if (const auto cached = m_resolver.resolve_name(m_result.query, *this)) {

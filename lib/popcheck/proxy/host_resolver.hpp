@@ -7,7 +7,7 @@
 // answer at once, an expired wait NGX_RESOLVE_TIMEDOUT.
 
 #include <functional>
-#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
 #include <popcheck/proxy/dns_resolver.hpp>
 #include <popcheck/proxy/event_loop.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
@@ -27,9 +27,9 @@ public:
   HostResolver& operator=(const HostResolver&) = delete;
 
   // The PTR lookup of `client` (`text` is its address as nginx logs it).
-  void lookup_address(const pop3::BackendAddress& client, std::string text);
+  void lookup_address(const mail::BackendAddress& client, std::string text);
   // The A (and AAAA) lookup of `name`: does one of its addresses equal `client`?
-  void lookup_name(std::string name, const pop3::BackendAddress& client);
+  void lookup_name(std::string name, const mail::BackendAddress& client);
   // No lookup (a unix-socket client): answers `skipped` from the loop, not from inside the call.
   void skip();
   // Stops waiting: no answer will be delivered.
@@ -51,7 +51,7 @@ private:
   bool m_answered = false; // m_result is final; the timer only delivers it
   bool m_skipped = false;
   bool m_finished = false;
-  pop3::BackendAddress m_client;
+  mail::BackendAddress m_client;
   smtp::HostLookup m_result;
 };
 

@@ -13,7 +13,7 @@ namespace popcheck::proxy {
 class ImapPreLogin final : public PreLoginSession {
 public:
   ImapPreLogin(std::shared_ptr<const imap::SessionShared> shared,
-               pop3::SessionEnvironment environment)
+               mail::SessionEnvironment environment)
       : m_session(std::move(shared), std::move(environment)) {}
 
   void start() override { m_session.start(); }
@@ -27,7 +27,7 @@ public:
   void on_tls_rejected(CertificateProblem problem, std::string log_message) override {
     m_session.on_tls_rejected(problem, std::move(log_message));
   }
-  void on_auth_result(const pop3::AuthHttpResponse& response) override {
+  void on_auth_result(const mail::AuthHttpResponse& response) override {
     m_session.on_auth_result(response);
   }
   void on_auth_error(std::string log_message) override {
@@ -36,14 +36,14 @@ public:
   std::vector<SessionEvent> take_events() override { return m_session.take_events(); }
   std::string_view pending_input() const override { return m_session.pending_input(); }
   const std::string& login() const override { return m_session.login(); }
-  std::string auth_http_request(const pop3::AuthHttpTarget& target, const AuthRequestEvent& request,
-                                const pop3::AuthHttpClient& client) const override {
-    return pop3::build_auth_http_request(target, request, client,
-                                         pop3::AuthHttpProtocolLines{.protocol = "imap"});
+  std::string auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
+                                const mail::AuthHttpClient& client) const override {
+    return mail::build_auth_http_request(target, request, client,
+                                         mail::AuthHttpProtocolLines{.protocol = "imap"});
   }
   // LOGIN and AUTHENTICATE PLAIN/LOGIN are all "plain" (ngx_mail_auth_http_method[]).
   std::string_view method_name(const AuthRequestEvent& request) const override {
-    return pop3::auth_method_name(request.method);
+    return mail::auth_method_name(request.method);
   }
 
   const imap::Session& session() const { return m_session; }
@@ -54,7 +54,7 @@ private:
 
 class ImapUpstreamLogin final : public UpstreamLogin {
 public:
-  ImapUpstreamLogin(pop3::BackendLoginSettings settings, std::string tag, std::string login,
+  ImapUpstreamLogin(mail::BackendLoginSettings settings, std::string tag, std::string login,
                     std::string password)
       : m_login(settings, std::move(tag), std::move(login), std::move(password)) {}
 

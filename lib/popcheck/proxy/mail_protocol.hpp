@@ -7,16 +7,16 @@
 //                    granted, timer, log, close);
 //   UpstreamLogin    the login to the backend (ngx_mail_proxy_pop3_handler() in
 //                    src/mail/ngx_mail_proxy_module.c): fed backend bytes, it answers with steps.
-// The events and steps are protocol-neutral (pop3/session_events.hpp, pop3/backend_login.hpp
-// define them for POP3, the first implementation; they are named here without the protocol).
+// The events and steps are protocol-neutral (mail/session_events.hpp, mail/backend_reply.hpp;
+// they are named here without their namespace).
 // protocol_factory.hpp makes the implementation a server's protocol asks for.
 
 #include <cstddef>
-#include <popcheck/pop3/auth_http_request.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
-#include <popcheck/pop3/backend_login.hpp>
-#include <popcheck/pop3/session.hpp>
-#include <popcheck/pop3/session_events.hpp>
+#include <popcheck/mail/auth_http_request.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
+#include <popcheck/mail/backend_reply.hpp>
+#include <popcheck/mail/session_core.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/smtp/client_host.hpp>
 #include <span>
@@ -26,21 +26,21 @@
 
 namespace popcheck::proxy {
 
-using SessionEvent = pop3::SessionEvent;
-using SendEvent = pop3::SendEvent;
-using StartTlsEvent = pop3::StartTlsEvent;
-using AuthRequestEvent = pop3::AuthRequestEvent;
-using LoginGrantedEvent = pop3::LoginGrantedEvent;
-using TimerEvent = pop3::TimerEvent;
-using LogEvent = pop3::LogEvent;
-using CloseEvent = pop3::CloseEvent;
-using ResolveEvent = pop3::ResolveEvent;
-using CertificateProblem = pop3::CertificateProblem;
-using UpstreamStep = pop3::BackendStep;
+using SessionEvent = mail::SessionEvent;
+using SendEvent = mail::SendEvent;
+using StartTlsEvent = mail::StartTlsEvent;
+using AuthRequestEvent = mail::AuthRequestEvent;
+using LoginGrantedEvent = mail::LoginGrantedEvent;
+using TimerEvent = mail::TimerEvent;
+using LogEvent = mail::LogEvent;
+using CloseEvent = mail::CloseEvent;
+using ResolveEvent = mail::ResolveEvent;
+using CertificateProblem = mail::CertificateProblem;
+using UpstreamStep = mail::BackendStep;
 
 // The error_log level of a protocol's log event.
-inline LogLevel log_level(pop3::LogLevel level) {
-  return level == pop3::LogLevel::error ? LogLevel::error : LogLevel::info;
+inline LogLevel log_level(mail::LogLevel level) {
+  return level == mail::LogLevel::error ? LogLevel::error : LogLevel::info;
 }
 
 // The pre-login dialogue. The driver's contract (pop3/session.hpp): read into input_space() only
@@ -63,7 +63,7 @@ public:
 
   virtual void on_tls_established() = 0;
   virtual void on_tls_rejected(CertificateProblem problem, std::string log_message) = 0;
-  virtual void on_auth_result(const pop3::AuthHttpResponse& response) = 0;
+  virtual void on_auth_result(const mail::AuthHttpResponse& response) = 0;
   virtual void on_auth_error(std::string log_message) = 0;
   // The answers to a ResolveEvent (SMTP's client host lookups); other protocols never ask.
   virtual void on_address_resolved(const smtp::HostLookup& /*lookup*/) {}
@@ -78,9 +78,9 @@ public:
 
   // The auth_http request for `request` (ngx_mail_auth_http_create_request() in
   // src/mail/ngx_mail_auth_http_module.c: Auth-Protocol and the protocol's headers).
-  virtual std::string auth_http_request(const pop3::AuthHttpTarget& target,
+  virtual std::string auth_http_request(const mail::AuthHttpTarget& target,
                                         const AuthRequestEvent& request,
-                                        const pop3::AuthHttpClient& client) const = 0;
+                                        const mail::AuthHttpClient& client) const = 0;
   // The Auth-Method name of the access line ("plain", "apop", ...).
   virtual std::string_view method_name(const AuthRequestEvent& request) const = 0;
 };

@@ -4,7 +4,7 @@
 namespace popcheck::proxy {
 
 PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& server,
-                                        bool tls_listener, pop3::SessionEnvironment environment) {
+                                        bool tls_listener, mail::SessionEnvironment environment) {
   switch (server.protocol) {
   case MailProtocol::pop3:
     return slot.emplace<Pop3PreLogin>(tls_listener ? server.shared_tls : server.shared_plain,
@@ -51,11 +51,11 @@ std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
   switch (server.protocol) {
   case MailProtocol::pop3:
     return std::make_unique<Pop3UpstreamLogin>(
-        pop3::BackendLoginSettings{server.proxy_buffer, server.pass_error_message}, granted.login,
+        mail::BackendLoginSettings{server.proxy_buffer, server.pass_error_message}, granted.login,
         granted.password);
   case MailProtocol::imap:
     return std::make_unique<ImapUpstreamLogin>(
-        pop3::BackendLoginSettings{server.proxy_buffer, server.pass_error_message},
+        mail::BackendLoginSettings{server.proxy_buffer, server.pass_error_message},
         static_cast<const ImapPreLogin&>(session).session().login_tag(), granted.login,
         granted.password);
   case MailProtocol::smtp:

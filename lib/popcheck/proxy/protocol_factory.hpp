@@ -55,7 +55,7 @@ private:
 
 // The pre-login session of `server` for a plain or a `listen ... ssl` listener.
 PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& server,
-                                        bool tls_listener, pop3::SessionEnvironment environment);
+                                        bool tls_listener, mail::SessionEnvironment environment);
 
 // The backend login of `server` with what the auth server granted. `session` is the pre-login
 // session that was granted and `client_address` the client's (realip applied): IMAP's backend

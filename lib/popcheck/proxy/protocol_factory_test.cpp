@@ -32,13 +32,13 @@ public:
   void on_timer() override { m_events.emplace_back(CloseEvent{}); }
   void on_tls_established() override {}
   void on_tls_rejected(CertificateProblem, std::string) override {}
-  void on_auth_result(const pop3::AuthHttpResponse&) override {}
+  void on_auth_result(const mail::AuthHttpResponse&) override {}
   void on_auth_error(std::string) override {}
   std::vector<SessionEvent> take_events() override { return std::exchange(m_events, {}); }
   std::string_view pending_input() const override { return {}; }
   const std::string& login() const override { return m_login; }
-  std::string auth_http_request(const pop3::AuthHttpTarget&, const AuthRequestEvent&,
-                                const pop3::AuthHttpClient&) const override {
+  std::string auth_http_request(const mail::AuthHttpTarget&, const AuthRequestEvent&,
+                                const mail::AuthHttpClient&) const override {
     return {};
   }
   std::string_view method_name(const AuthRequestEvent&) const override { return "plain"; }
@@ -60,7 +60,7 @@ TEST_CASE("protocol factory: a POP3 server gets the POP3 session, placed in the 
   PreLoginSlot slot;
   CHECK_FALSE(slot);
   PreLoginSession& session = make_pre_login_session(
-      slot, server, false, pop3::SessionEnvironment{[] { return 1u; }, [] { return 2; }});
+      slot, server, false, mail::SessionEnvironment{[] { return 1u; }, [] { return 2; }});
   CHECK(slot);
   CHECK(slot.operator->() == &session);
   session.start();
@@ -107,7 +107,7 @@ TEST_CASE("protocol factory: an IMAP server gets the IMAP session, and a backend
   std::copy(line.begin(), line.end(), session.input_space().begin());
   session.on_input(line.size());
   CHECK(std::get<AuthRequestEvent>(session.take_events().at(1)).login == "alice");
-  pop3::AuthHttpResponse ok;
+  mail::AuthHttpResponse ok;
   ok.server = "127.0.0.1";
   ok.port = "143";
   session.on_auth_result(ok);

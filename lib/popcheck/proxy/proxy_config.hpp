@@ -13,7 +13,7 @@
 #include <popcheck/conf/ast.hpp>
 #include <popcheck/imap/session.hpp>
 #include <popcheck/model/analyzer.hpp>
-#include <popcheck/pop3/auth_http_request.hpp>
+#include <popcheck/mail/auth_http_request.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <popcheck/proxy/proxy_protocol.hpp>
 #include <popcheck/smtp/session.hpp>
@@ -62,7 +62,7 @@ struct ProxyOptions {
 };
 
 struct AuthHttpPlan {
-  pop3::AuthHttpTarget target; // uri, Host, headers, pass_client_cert
+  mail::AuthHttpTarget target; // uri, Host, headers, pass_client_cert
   std::string url;             // what libcurl connects to ("http://host:port/")
   std::optional<std::string> unix_path;
   std::string peer;                    // "host:port" / "unix:/path", nginx's name in log texts

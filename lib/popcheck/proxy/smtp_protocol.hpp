@@ -13,7 +13,7 @@ namespace popcheck::proxy {
 class SmtpPreLogin final : public PreLoginSession {
 public:
   SmtpPreLogin(std::shared_ptr<const smtp::SessionShared> shared,
-               pop3::SessionEnvironment environment)
+               mail::SessionEnvironment environment)
       : m_session(std::move(shared), std::move(environment)) {}
 
   void start() override { m_session.start(); }
@@ -27,7 +27,7 @@ public:
   void on_tls_rejected(CertificateProblem problem, std::string log_message) override {
     m_session.on_tls_rejected(problem, std::move(log_message));
   }
-  void on_auth_result(const pop3::AuthHttpResponse& response) override {
+  void on_auth_result(const mail::AuthHttpResponse& response) override {
     m_session.on_auth_result(response);
   }
   void on_auth_error(std::string log_message) override {
@@ -43,20 +43,20 @@ public:
   std::string_view pending_input() const override { return m_session.pending_input(); }
   const std::string& login() const override { return m_session.login(); }
   // Auth-Protocol smtp, Client-Host, and for Auth-Method none the stored HELO, MAIL and RCPT.
-  std::string auth_http_request(const pop3::AuthHttpTarget& target, const AuthRequestEvent& request,
-                                const pop3::AuthHttpClient& client) const override {
+  std::string auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
+                                const mail::AuthHttpClient& client) const override {
     const auto& context = m_session.context();
-    pop3::AuthHttpProtocolLines lines;
+    mail::AuthHttpProtocolLines lines;
     lines.protocol = "smtp";
     lines.client_host = context.host;
-    if (request.method == pop3::AuthMethodName::none) {
+    if (request.method == mail::AuthMethodName::none) {
       lines.smtp_envelope =
-          pop3::AuthHttpProtocolLines::SmtpEnvelope{context.helo, context.from, context.to};
+          mail::AuthHttpProtocolLines::SmtpEnvelope{context.helo, context.from, context.to};
     }
-    return pop3::build_auth_http_request(target, request, client, lines);
+    return mail::build_auth_http_request(target, request, client, lines);
   }
   std::string_view method_name(const AuthRequestEvent& request) const override {
-    return pop3::auth_method_name(request.method);
+    return mail::auth_method_name(request.method);
   }
 
   const smtp::LoginContext& context() const { return m_session.context(); }

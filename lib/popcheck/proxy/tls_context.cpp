@@ -293,22 +293,22 @@ std::optional<CertificateRejection> check_client_certificate(SSL* ssl, model::Ve
   const long rc = SSL_get_verify_result(ssl);
   if (rc != X509_V_OK &&
       (mode != model::VerifyClient::optional_no_ca || !optional_no_ca_error(rc))) {
-    return CertificateRejection{pop3::CertificateProblem::verify_failed,
+    return CertificateRejection{mail::CertificateProblem::verify_failed,
                                 "client SSL certificate verify error: (" + std::to_string(rc) +
                                     ":" + X509_verify_cert_error_string(rc) + ")"};
   }
   if (mode == model::VerifyClient::on) {
     X509* cert = SSL_get1_peer_certificate(ssl);
     if (cert == nullptr) {
-      return CertificateRejection{pop3::CertificateProblem::missing, {}};
+      return CertificateRejection{mail::CertificateProblem::missing, {}};
     }
     X509_free(cert);
   }
   return std::nullopt;
 }
 
-pop3::TlsDetails tls_details(SSL* ssl, model::VerifyClient mode, bool with_certificate_pem) {
-  pop3::TlsDetails d;
+mail::TlsDetails tls_details(SSL* ssl, model::VerifyClient mode, bool with_certificate_pem) {
+  mail::TlsDetails d;
   d.protocol = SSL_get_version(ssl);
   d.cipher = SSL_get_cipher_name(ssl);
   d.verify_client = mode != model::VerifyClient::off;

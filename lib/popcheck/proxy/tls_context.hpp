@@ -11,7 +11,7 @@
 #include <memory>
 #include <optional>
 #include <popcheck/model/merge.hpp>
-#include <popcheck/pop3/auth_http_request.hpp>
+#include <popcheck/mail/auth_http_request.hpp>
 #include <popcheck/pop3/session.hpp>
 #include <string>
 
@@ -34,7 +34,7 @@ std::expected<SslCtxPtr, std::string> make_server_context(const model::Effective
 std::string openssl_errors();
 
 struct CertificateRejection {
-  pop3::CertificateProblem problem;
+  mail::CertificateProblem problem;
   std::string log_message; // for verify_failed: "client SSL certificate verify error: (N:text)"
 };
 
@@ -43,6 +43,6 @@ std::optional<CertificateRejection> check_client_certificate(SSL* ssl, model::Ve
 
 // The Auth-SSL-* facts of a TLS connection (ngx_ssl_get_protocol, _cipher_name, _client_verify,
 // _subject_dn, _issuer_dn, _serial_number, _fingerprint, _raw_certificate).
-pop3::TlsDetails tls_details(SSL* ssl, model::VerifyClient mode, bool with_certificate_pem);
+mail::TlsDetails tls_details(SSL* ssl, model::VerifyClient mode, bool with_certificate_pem);
 
 } // namespace popcheck::proxy

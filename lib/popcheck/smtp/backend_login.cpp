@@ -6,8 +6,8 @@
 namespace popcheck::smtp {
 namespace {
 
-using pop3::LogEvent;
-using pop3::LogLevel;
+using mail::LogEvent;
+using mail::LogLevel;
 
 // One command line built in one allocation (these run for every proxied login).
 std::string concat(std::initializer_list<std::string_view> parts) {

@@ -9,7 +9,7 @@
 // bytes. The `timeout` deadline and the sockets are the driver's.
 
 #include <optional>
-#include <popcheck/pop3/backend_login.hpp>
+#include <popcheck/mail/backend_reply.hpp>
 #include <popcheck/smtp/session.hpp>
 #include <span>
 #include <string>
@@ -18,7 +18,7 @@
 
 namespace popcheck::smtp {
 
-using BackendStep = pop3::BackendStep;
+using BackendStep = mail::BackendStep;
 
 // From the merged server.
 struct BackendLoginSettings {

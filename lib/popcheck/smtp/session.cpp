@@ -19,7 +19,7 @@ const mail::ProtocolReplies Session::k_replies{
 namespace {
 
 using mail::k_in_auth_state;
-using pop3::LogLevel;
+using mail::LogLevel;
 
 constexpr std::string_view k_resolving_address = "in resolving client address";
 constexpr std::string_view k_resolving_name = "in resolving client hostname";
@@ -120,7 +120,7 @@ Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment
 void Session::start() {
   if (settings().resolver) {
     m_core.phase = SessionPhase::resolving;
-    m_core.emit(pop3::ResolveEvent{});
+    m_core.emit(mail::ResolveEvent{});
     return;
   }
   m_context.host = k_host_unavailable;
@@ -148,7 +148,7 @@ void Session::on_address_resolved(const HostLookup& lookup) {
     m_context.host = k_host_tempunavail;
   } else {
     m_context.host = lookup.name;
-    m_core.emit(pop3::ResolveEvent{lookup.name});
+    m_core.emit(mail::ResolveEvent{lookup.name});
     return;
   }
   greet();
@@ -336,7 +336,7 @@ Session::Result Session::cmd_rcpt() {
     return Result::ok;
   }
   m_context.to = command_text();
-  m_core.auth_method = pop3::AuthMethodName::none;
+  m_core.auth_method = mail::AuthMethodName::none;
   return Result::auth;
 }
 

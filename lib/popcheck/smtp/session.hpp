@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <popcheck/mail/auth_http_response.hpp>
+#include <popcheck/mail/sasl.hpp>
 #include <popcheck/mail/session_core.hpp>
+#include <popcheck/mail/session_events.hpp>
 #include <popcheck/model/merge.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
-#include <popcheck/pop3/sasl.hpp>
-#include <popcheck/pop3/session_events.hpp>
 #include <popcheck/smtp/capabilities.hpp>
 #include <popcheck/smtp/client_host.hpp>
 #include <popcheck/smtp/command_parser.hpp>
@@ -29,10 +29,10 @@
 
 namespace popcheck::smtp {
 
+using mail::AuthRequestEvent;
 using mail::CertificateProblem;
 using mail::SessionEnvironment;
-using pop3::AuthRequestEvent;
-using pop3::SessionEvent;
+using mail::SessionEvent;
 
 // A server's settings, from its merged configuration (session_settings()).
 struct SessionSettings {
@@ -107,7 +107,7 @@ public:
     m_core.on_tls_rejected(problem, std::move(verify_log_message));
   }
 
-  void on_auth_result(const pop3::AuthHttpResponse& response);
+  void on_auth_result(const mail::AuthHttpResponse& response);
   void on_auth_error(std::string log_message) { m_core.on_auth_error(std::move(log_message)); }
 
   std::vector<SessionEvent> take_events() { return m_core.take_events(); }

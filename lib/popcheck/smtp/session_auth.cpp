@@ -25,7 +25,7 @@ Session::Result Session::cmd_auth() {
     m_parser.reset_state();
     return Result::ok;
   }
-  return m_core.sasl_start(pop3::classify_auth(arg(0), count),
+  return m_core.sasl_start(mail::classify_auth(arg(0), count),
                            count > 1 ? arg(1) : std::string_view(), settings().auth_methods,
                            settings().server_name);
 }
@@ -37,11 +37,11 @@ Session::Result Session::handle_sasl_response() {
 
 // ngx_mail_auth_http_process_headers(): the refusal is "<Auth-Error-Code or 535 5.7.0>
 // <Auth-Status>"; a granted login keeps its password (if any) for the backend login.
-void Session::on_auth_result(const pop3::AuthHttpResponse& response) {
+void Session::on_auth_result(const mail::AuthHttpResponse& response) {
   const std::string_view code =
       response.error_code ? std::string_view(*response.error_code) : k_default_error_code;
   if (m_core.on_auth_result(response, {code, " "}, settings().auth_server_name)) {
-    m_context.method_none = m_core.auth_method == pop3::AuthMethodName::none;
+    m_context.method_none = m_core.auth_method == mail::AuthMethodName::none;
   }
 }
 

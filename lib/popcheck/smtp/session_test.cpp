@@ -7,11 +7,11 @@
 #include <string>
 
 using namespace popcheck::smtp;
+using popcheck::mail::AuthMethodName;
+using popcheck::mail::testing::accept;
+using popcheck::mail::testing::refusal;
 using popcheck::model::AuthMethod;
 using popcheck::model::AuthMethods;
-using popcheck::pop3::AuthMethodName;
-using popcheck::pop3::testing::accept;
-using popcheck::pop3::testing::refusal;
 using popcheck::smtp::testing::default_settings;
 using popcheck::smtp::testing::Driver;
 
@@ -315,7 +315,7 @@ TEST_CASE("smtp session: client host lookups") {
     CHECK(d.log_texts() ==
           std::vector<std::string>{"127.0.0.3 could not be resolved (3: Host not found) while in "
                                    "resolving client address"});
-    CHECK(d.logs[0].level == popcheck::pop3::LogLevel::error);
+    CHECK(d.logs[0].level == popcheck::mail::LogLevel::error);
   }
   {
     Driver d(s);

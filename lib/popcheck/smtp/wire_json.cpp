@@ -1,5 +1,5 @@
+#include <popcheck/mail/auth_http_headers.hpp>
 #include <popcheck/model/server_json.hpp>
-#include <popcheck/pop3/auth_http_headers.hpp>
 #include <popcheck/smtp/capabilities.hpp>
 #include <popcheck/smtp/replies.hpp>
 #include <popcheck/smtp/wire_json.hpp>
@@ -186,7 +186,7 @@ json wire_json(const model::EffectiveServer& s) {
         {"source", model::to_string(s.smtp_client_buffer.source)},
         {"too_long", k_invalid_command}}},
       {"backend_login", backend_login_json(s)},
-      {"auth_http_request_headers", pop3::auth_http_headers_json(s)},
+      {"auth_http_request_headers", mail::auth_http_headers_json(s)},
   };
 }
 

@@ -1,10 +1,10 @@
-#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-using namespace popcheck::pop3;
+using namespace popcheck::mail;
 
 namespace {
 

@@ -1,10 +1,10 @@
 #pragma once
 
-// The auth_http request exactly as nginx 1.22.1 builds it for POP3
+// The auth_http request exactly as nginx 1.22.1 builds it for POP3 (IMAP, SMTP: below)
 // (ngx_mail_auth_http_create_request() in src/mail/ngx_mail_auth_http_module.c): HTTP/1.0, fixed
 // header order, Auth-User/Auth-Pass/Auth-SSL-Cert escaped.
 
-#include <popcheck/pop3/session_events.hpp>
+#include <popcheck/mail/session_events.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 
 // From the `auth_http` URL and the auth_http_* directives.
 struct AuthHttpTarget {
@@ -70,4 +70,4 @@ std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequ
                                     const AuthHttpClient& client,
                                     const AuthHttpProtocolLines& lines);
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

@@ -1,16 +1,17 @@
 #pragma once
 
-// What a pop3::Session asks its driver to do. The driver handles the events of one call in order:
-// each Send is one write and must be flushed before the next call into the session.
+// What a mail session (pop3::, imap:: or smtp::Session) asks its driver to do. The driver handles
+// the events of one call in order: each Send is one write and must be flushed before the next
+// call into the session.
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
 #include <string>
 #include <variant>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 
 // nginx's Auth-Method values (ngx_mail_auth_http_method[]); LOGIN is reported as plain. `none`
 // is SMTP's RCPT without AUTH (smtp_auth none).
@@ -77,4 +78,4 @@ struct ResolveEvent {
 using SessionEvent = std::variant<SendEvent, StartTlsEvent, AuthRequestEvent, LoginGrantedEvent,
                                   TimerEvent, LogEvent, CloseEvent, ResolveEvent>;
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

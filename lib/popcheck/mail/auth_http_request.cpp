@@ -1,8 +1,8 @@
-#include <popcheck/pop3/auth_http_request.hpp>
+#include <popcheck/mail/auth_http_request.hpp>
 
 #include <algorithm>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 namespace {
 
 // "Name: value\r\n" in one step: a request has ~10 of these and is built for every login.
@@ -109,4 +109,4 @@ std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequ
   return out;
 }
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

@@ -1,7 +1,7 @@
+#include <popcheck/mail/auth_http_headers.hpp>
 #include <popcheck/model/server_json.hpp>
-#include <popcheck/pop3/auth_http_headers.hpp>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 namespace {
 
 using model::AuthMethod;
@@ -187,4 +187,4 @@ json auth_http_headers_json(const EffectiveServer& s) {
   return out;
 }
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

@@ -1,8 +1,8 @@
-#include <popcheck/pop3/sasl.hpp>
+#include <popcheck/mail/sasl.hpp>
 
 #include <popcheck/util/base64.hpp>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 namespace {
 
 bool equals_ignoring_case(std::string_view text, std::string_view upper_name) {
@@ -117,4 +117,4 @@ std::string cram_md5_challenge(std::string_view salt) {
   return "+ " + util::base64_encode(salt) + "\r\n";
 }
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

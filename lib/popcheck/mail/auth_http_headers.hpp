@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 #include <popcheck/model/merge.hpp>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 
 // [{"name", "when", "values"?}] for `server`'s protocol (POP3 when it has none), in nginx's order.
 nlohmann::json auth_http_headers_json(const model::EffectiveServer& server);
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

@@ -1,10 +1,10 @@
-#include <popcheck/pop3/sasl.hpp>
+#include <popcheck/mail/sasl.hpp>
 
 #include <doctest/doctest.h>
 
 #include <string>
 
-using namespace popcheck::pop3;
+using namespace popcheck::mail;
 using namespace std::string_literals;
 
 TEST_CASE("sasl: mechanisms by exact name, any case, and argument count") {

@@ -6,15 +6,17 @@
 // line, all within 1024 bytes. Values are kept raw. What the session does with them is
 // Session::on_auth_result.
 
-#include <popcheck/pop3/replies.hpp>
-
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
+
+// The auth_http response header must fit in this buffer (ngx_create_temp_buf(pool, 1024)).
+inline constexpr std::size_t k_max_auth_http_response_octets = 1024;
 
 // parse_auth_http_response() resets each field before a parse: a new field is reset there too.
 struct AuthHttpResponse {
@@ -73,4 +75,4 @@ std::optional<BackendAddress> parse_backend_address(std::string_view text);
 // Auth-Port: ngx_atoi in 1..65535.
 std::optional<std::uint16_t> parse_backend_port(std::string_view text);
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

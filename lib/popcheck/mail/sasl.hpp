@@ -1,16 +1,18 @@
 #pragma once
 
-// SASL for POP3 `AUTH` as nginx 1.22.1 (Debian) does it (ngx_mail_auth_parse() in
-// src/mail/ngx_mail_parse.c and the ngx_mail_auth_*() decoders of src/mail/ngx_mail_handler.c; RFC
-// 4616 PLAIN, RFC 2195 CRAM-MD5, RFC 4422 EXTERNAL): which mechanism an AUTH line starts, and the
-// decoding of each response. Decoded credentials are secrets: callers must not log them.
+// SASL for POP3/SMTP `AUTH`, IMAP `AUTHENTICATE` as nginx 1.22.1 (Debian) does it
+// (ngx_mail_auth_parse() in src/mail/ngx_mail_parse.c and the ngx_mail_auth_*() decoders of
+// src/mail/ngx_mail_handler.c; RFC 4616 PLAIN, RFC 2195 CRAM-MD5, RFC 4422 EXTERNAL): which
+// mechanism an AUTH line starts, and the decoding of each response. Decoded credentials are
+// secrets: callers must not log them.
 
+#include <cstddef>
 #include <expected>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 
 // What an `AUTH mech [initial-response]` line asks for (argument count includes the mechanism).
 enum class AuthStart {
@@ -58,7 +60,10 @@ struct CramMd5Response {
 };
 std::expected<CramMd5Response, SaslError> decode_cram_md5(std::string_view response);
 
+// A CRAM-MD5 response must have exactly this many bytes after its first space.
+inline constexpr std::size_t k_cram_md5_digest_octets = 32;
+
 // "+ " + base64 of the salt "<R.T@S>" + CR LF.
 std::string cram_md5_challenge(std::string_view salt);
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail

@@ -7,8 +7,8 @@
 // No sockets. Test-only: no library code includes it.
 
 #include <popcheck/model/merge.hpp>
-#include <popcheck/pop3/auth_http_response.hpp>
-#include <popcheck/pop3/session.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
+#include <popcheck/mail/session_core.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-namespace popcheck::pop3::testing {
+namespace popcheck::mail::testing {
 
 // A server that sets nothing, merged: nginx's defaults, from the directive table through the merge.
 inline model::EffectiveServer merged_defaults() {
@@ -173,4 +173,4 @@ inline AuthHttpResponse accept(std::string pass = {}, std::string port = "2110")
   return response;
 }
 
-} // namespace popcheck::pop3::testing
+} // namespace popcheck::mail::testing

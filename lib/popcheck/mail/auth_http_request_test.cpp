@@ -1,11 +1,11 @@
 // auth_http requests as nginx 1.22.1 sends them (ngx_mail_auth_http_create_request(); with a
 // client certificate for AUTH EXTERNAL), verified on the wire, byte for byte.
 
-#include <popcheck/pop3/auth_http_request.hpp>
+#include <popcheck/mail/auth_http_request.hpp>
 
 #include <doctest/doctest.h>
 
-using namespace popcheck::pop3;
+using namespace popcheck::mail;
 
 namespace {
 

@@ -1,9 +1,9 @@
-#include <popcheck/pop3/auth_http_response.hpp>
+#include <popcheck/mail/auth_http_response.hpp>
 
 #include <algorithm>
 #include <limits>
 
-namespace popcheck::pop3 {
+namespace popcheck::mail {
 namespace {
 
 bool is_name_char(char ch) {
@@ -339,4 +339,4 @@ std::optional<std::uint16_t> parse_backend_port(std::string_view text) {
   return static_cast<std::uint16_t>(*port);
 }
 
-} // namespace popcheck::pop3
+} // namespace popcheck::mail
