@@ -17,6 +17,7 @@ import re
 import shutil
 import stat
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 import nginx_runner  # noqa: E402
@@ -91,14 +92,14 @@ def main():
                 try:
                     if target == "nginx":
                         inst.start(list(port_map.values()))
-                        settle(spec, env, seen)
+                        failures += settle(spec, env, seen, inst.error_log, len(port_map))
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env)
                         inst.stop()
                     else:
                         proc = h.Popcheck(args.popcheck, inst.conf, list(port_map.values()))
                         proc.start()
-                        settle(spec, env, seen)
+                        failures += settle(spec, env, seen, inst.error_log, len(port_map))
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env, outcomes["nginx"])
                         rc = proc.stop()
@@ -145,12 +146,47 @@ def main():
     return 1 if failures else 0
 
 
-def settle(spec, env, seen):
-    """With "compare_dns": the start-up wait's port probes are SMTP clients too, whose lookups
-    fill the cache and take their turns among the resolvers (the same for nginx and popcheck):
-    the dialogues start once they are over."""
-    if env.dns and spec.get("compare_dns"):
+def settle(spec, env, seen, error_log, probes):
+    """With "compare_dns": the start-up wait's port probes (one per listen port) are SMTP clients
+    too, whose lookups fill the cache and take their turns among the resolvers (the same for nginx
+    and popcheck): the dialogues start once they are over. A probe only connects and closes; the
+    proxy may accept it much later (nginx's worker starts after its master listens), so the wait
+    begins when the error log shows every probe accepted (its lookup is asked in that same event
+    loop turn). With "join_probe_lookup" the first dialogue starts right then instead, to wait on
+    the probe's lookup, still unanswered, with it (ngx_resolve_addr(): rn->waiting). Returns the
+    number of failures (0 or 1)."""
+    if not (env.dns and spec.get("compare_dns")):
+        return 0
+    if not wait_accepted(error_log, probes):
+        print(f"FAIL: the proxy did not log its {probes} start-up probe connection(s) within "
+              f"{ACCEPT_LIMIT:.0f} s\n" + read_text(error_log))
+        return 1
+    if not spec.get("join_probe_lookup"):
         env.dns.wait_quiet(seen)
+    return 0
+
+
+ACCEPT_LIMIT = 10.0
+
+
+def wait_accepted(error_log, count, limit=ACCEPT_LIMIT):
+    """True once `error_log` has `count` "client ADDR connected to" lines (the proxy accepted that
+    many connections), polling every 10 ms; False after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while True:
+        if len(re.findall(r"\*\d+ client \S+ connected to ", read_text(error_log))) >= count:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.read()
+    except OSError:
+        return ""
 
 
 def socket_states(spec, env):
