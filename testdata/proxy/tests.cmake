@@ -26,33 +26,22 @@ foreach(case_dir IN LISTS popcheck_proxy_cases)
   set_tests_properties("proxy-diff: proxy/${case_name}" PROPERTIES
                        LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 180)
 endforeach()
-if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py)
-  add_test(NAME "proxy-clients"
-           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_test.py
+# One script that takes --popcheck, as a test `name`: labels, timeout in seconds.
+function(popcheck_proxy_script_test name script labels timeout)
+  if(NOT EXISTS ${PROJECT_SOURCE_DIR}/scripts/${script})
+    return()
+  endif()
+  add_test(NAME "${name}"
+           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/${script}
                    --popcheck $<TARGET_FILE:popcheck>)
-  set_tests_properties("proxy-clients" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 180)
-endif()
-if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_signals_test.py)
-  # One thread per one-worker proxy while it serves logins; SIGTERM, a second signal, the grace.
-  add_test(NAME "proxy-signals"
-           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_signals_test.py
-                   --popcheck $<TARGET_FILE:popcheck>)
-  set_tests_properties("proxy-signals" PROPERTIES LABELS proxy SKIP_RETURN_CODE 77 TIMEOUT 120)
-endif()
-if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py)
-  # Real IMAP and SMTP clients (curl, imaplib, fetchmail, ALPN; curl, smtplib, swaks, msmtp)
-  # through nginx and `popcheck proxy` with testdata/proxy/clients-mail: the same results and
-  # backend bytes; IMAP and SMTP under --backend.
-  add_test(NAME "proxy-clients: mail"
-           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_clients_mail_test.py
-                   --popcheck $<TARGET_FILE:popcheck>)
-  set_tests_properties("proxy-clients: mail" PROPERTIES LABELS "proxy;nginx" SKIP_RETURN_CODE 77
-                       TIMEOUT 240)
-endif()
-if(EXISTS ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py)
-  add_test(NAME "proxy-tls-extras"
-           COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/proxy_tls_extras_test.py
-                   --popcheck $<TARGET_FILE:popcheck>)
-  set_tests_properties("proxy-tls-extras" PROPERTIES
-                       LABELS "proxy;nginx" SKIP_RETURN_CODE 77 TIMEOUT 120)
-endif()
+  set_tests_properties("${name}" PROPERTIES
+                       LABELS "${labels}" SKIP_RETURN_CODE 77 TIMEOUT ${timeout})
+endfunction()
+popcheck_proxy_script_test("proxy-clients" proxy_clients_test.py proxy 180)
+# One thread per one-worker proxy while it serves logins; SIGTERM, a second signal, the grace.
+popcheck_proxy_script_test("proxy-signals" proxy_signals_test.py proxy 120)
+# Real IMAP and SMTP clients (curl, imaplib, fetchmail, ALPN; curl, smtplib, swaks, msmtp)
+# through nginx and `popcheck proxy` with testdata/proxy/clients-mail: the same results and
+# backend bytes; IMAP and SMTP under --backend.
+popcheck_proxy_script_test("proxy-clients: mail" proxy_clients_mail_test.py "proxy;nginx" 240)
+popcheck_proxy_script_test("proxy-tls-extras" proxy_tls_extras_test.py "proxy;nginx" 120)

@@ -38,6 +38,12 @@ struct Pair {
     ::close(peer);
     peer = -1;
   }
+  // 4 KiB socket buffers towards the peer: writes of a larger transfer come back short or EAGAIN.
+  void shrink_buffers() {
+    const int small = 4096;
+    setsockopt(ours, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+    setsockopt(peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  }
 };
 
 // A TCP connection over loopback (a unix socket cannot be reset).
@@ -132,9 +138,7 @@ TEST_CASE("relay channel: EAGAIN on the source clears readiness; nothing moves w
 TEST_CASE("relay channel: short writes and EAGAIN on the destination lose and reorder nothing") {
   for (const auto mode : {RelayMode::splice, RelayMode::buffered}) {
     Pair client, backend;
-    const int small = 4096;
-    setsockopt(backend.ours, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    setsockopt(backend.peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    backend.shrink_buffers();
     Endpoint from = endpoint(client.ours), to = endpoint(backend.ours);
     RelayChannel channel(from, to, k_client_to_upstream, mode, 16 * 1024);
     const std::string message = pattern(1 << 20);
@@ -295,9 +299,7 @@ TEST_CASE("relay channel: can_pump/can_flush_queue are false only where the call
   // making it moves nothing and changes no state the relay reads.
   for (const auto mode : {RelayMode::splice, RelayMode::buffered}) {
     Pair c, b;
-    const int small = 4096;
-    setsockopt(b.ours, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
-    setsockopt(b.peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    b.shrink_buffers();
     Endpoint src = endpoint(c.ours), dst = endpoint(b.ours);
     RelayChannel ch(src, dst, k_client_to_upstream, mode, 16 * 1024);
     const std::string message = pattern(256 * 1024);
