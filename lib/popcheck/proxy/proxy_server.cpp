@@ -233,7 +233,6 @@ void ProxyServer::start() {
 }
 
 void ProxyServer::create_workers() {
-  m_shared.workers = m_plan.workers;
   for (unsigned i = 0; i < m_plan.workers; ++i) {
     m_workers.push_back(std::make_unique<Worker>(m_shared));
   }

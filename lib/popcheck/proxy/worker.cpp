@@ -176,7 +176,7 @@ void Worker::stop_accepting() {
   // Like nginx, close the listening sockets once no worker watches them: new connections are
   // refused instead of waiting in the backlog. The last worker to stop does it, on its own
   // thread, so that no thread waits for the others (worker 0 may be the caller's thread).
-  if (++m_shared.stopped_accepting == m_shared.workers) {
+  if (++m_shared.stopped_accepting == m_shared.plan->workers) {
     for (auto& l : m_shared.listeners) {
       close(l.fd);
       l.fd = -1;

@@ -41,7 +41,6 @@ struct WorkerShared {
   const TimeSource* time = nullptr; // null: the steady clock (tests inject their own)
   std::atomic<std::uint64_t> connection_numbers{0};
   std::atomic<unsigned> stopped_accepting{0}; // workers that no longer watch the listeners
-  unsigned workers = 1; // how many workers share the listeners: the last to stop closes them
 };
 
 class Worker {
