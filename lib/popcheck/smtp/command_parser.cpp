@@ -7,42 +7,75 @@ constexpr char k_cr = '\r';
 constexpr char k_lf = '\n';
 
 bool is_letter(char ch) {
-  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+  return static_cast<unsigned char>((ch | 0x20) - 'a') < 26;
 }
 
-char upper(char ch) {
-  return (ch >= 'a' && ch <= 'z') ? static_cast<char>(ch - 'a' + 'A') : ch;
+// ' ', CR or LF: what ends a word or an argument. Most bytes are above ' ', one compare for them.
+bool is_separator(char ch) {
+  return static_cast<unsigned char>(ch) <= ' ' && (ch == ' ' || ch == k_cr || ch == k_lf);
 }
 
-bool word_is(const char* word, std::string_view name) {
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (upper(word[i]) != name[i]) {
-      return false;
-    }
-  }
-  return true;
+// Four bytes of the command word as one number, upper-cased: the word holds only letters (the
+// parser accepts nothing else), for which clearing bit 5 is upper-casing. One compare per
+// command instead of a loop per letter.
+constexpr std::uint32_t word4(const char* w) {
+  return (static_cast<std::uint32_t>(static_cast<unsigned char>(w[0])) |
+          static_cast<std::uint32_t>(static_cast<unsigned char>(w[1])) << 8 |
+          static_cast<std::uint32_t>(static_cast<unsigned char>(w[2])) << 16 |
+          static_cast<std::uint32_t>(static_cast<unsigned char>(w[3])) << 24) &
+         0xdfdfdfdfU;
 }
 
 } // namespace
 
 bool CommandParser::identify(const char* word, std::size_t length) {
-  struct Entry {
-    std::string_view name;
-    Command command;
-  };
-  static constexpr Entry k_commands[] = {
-      {"HELO", Command::helo}, {"EHLO", Command::ehlo}, {"QUIT", Command::quit},
-      {"AUTH", Command::auth}, {"NOOP", Command::noop}, {"MAIL", Command::mail},
-      {"RSET", Command::rset}, {"RCPT", Command::rcpt}, {"VRFY", Command::vrfy},
-      {"EXPN", Command::expn}, {"HELP", Command::help}, {"STARTTLS", Command::starttls},
-  };
-  for (const auto& entry : k_commands) {
-    if (entry.name.size() == length && word_is(word, entry.name)) {
-      m_command = entry.command;
+  if (length == 8) {
+    if (word4(word) == word4("STAR") && word4(word + 4) == word4("TTLS")) {
+      m_command = Command::starttls;
       return true;
     }
+    return false;
   }
-  return false;
+  if (length != 4) {
+    return false;
+  }
+  switch (word4(word)) {
+  case word4("HELO"):
+    m_command = Command::helo;
+    return true;
+  case word4("EHLO"):
+    m_command = Command::ehlo;
+    return true;
+  case word4("QUIT"):
+    m_command = Command::quit;
+    return true;
+  case word4("AUTH"):
+    m_command = Command::auth;
+    return true;
+  case word4("NOOP"):
+    m_command = Command::noop;
+    return true;
+  case word4("MAIL"):
+    m_command = Command::mail;
+    return true;
+  case word4("RSET"):
+    m_command = Command::rset;
+    return true;
+  case word4("RCPT"):
+    m_command = Command::rcpt;
+    return true;
+  case word4("VRFY"):
+    m_command = Command::vrfy;
+    return true;
+  case word4("EXPN"):
+    m_command = Command::expn;
+    return true;
+  case word4("HELP"):
+    m_command = Command::help;
+    return true;
+  default:
+    return false;
+  }
 }
 
 // nginx 1.21+: an invalid line is reported once its LF has arrived; until then the parser stays
@@ -65,14 +98,21 @@ ParseStatus CommandParser::parse(const char* buffer, std::size_t& pos, std::size
   State state = m_state;
   std::size_t p = pos;
   for (; p < last; ++p) {
-    const char ch = buffer[p];
+    char ch = buffer[p];
     switch (state) {
     case State::start:
       m_cmd_start = p;
       state = State::command;
       [[fallthrough]];
     case State::command:
-      if (ch == ' ' || ch == k_cr || ch == k_lf) {
+      // The word's letters in one run rather than one switch per byte.
+      while (is_letter(ch)) {
+        if (++p == last) {
+          goto again;
+        }
+        ch = buffer[p];
+      }
+      if (is_separator(ch)) {
         if (!identify(buffer + m_cmd_start, p - m_cmd_start)) {
           return skip_invalid(buffer, p, pos, last);
         }
@@ -85,10 +125,7 @@ ParseStatus CommandParser::parse(const char* buffer, std::size_t& pos, std::size
         }
         break;
       }
-      if (!is_letter(ch)) {
-        return skip_invalid(buffer, p, pos, last);
-      }
-      break;
+      return skip_invalid(buffer, p, pos, last);
     case State::invalid:
       return skip_invalid(buffer, p, pos, last);
     case State::spaces_before_argument:
@@ -102,27 +139,32 @@ ParseStatus CommandParser::parse(const char* buffer, std::size_t& pos, std::size
       if (ch == k_lf) {
         goto done;
       }
-      if (m_argc < k_max_arguments) {
-        state = State::argument;
-        m_arg_start = p;
-        break;
+      if (m_argc >= k_max_arguments) {
+        return skip_invalid(buffer, p, pos, last);
       }
-      return skip_invalid(buffer, p, pos, last);
+      state = State::argument;
+      m_arg_start = p;
+      [[fallthrough]];
     case State::argument:
-      if (ch == ' ' || ch == k_cr || ch == k_lf) {
-        m_last_arg = {static_cast<std::uint32_t>(m_arg_start),
-                      static_cast<std::uint32_t>(p - m_arg_start)};
-        if (m_argc < m_args.size()) {
-          m_args[m_argc] = m_last_arg;
+      // The argument's bytes in one run (a SASL response after AUTH is a long one).
+      while (!is_separator(ch)) {
+        if (++p == last) {
+          goto again;
         }
-        ++m_argc;
-        if (ch == ' ') {
-          state = State::spaces_before_argument;
-        } else if (ch == k_cr) {
-          state = State::almost_done;
-        } else {
-          goto done;
-        }
+        ch = buffer[p];
+      }
+      m_last_arg = {static_cast<std::uint32_t>(m_arg_start),
+                    static_cast<std::uint32_t>(p - m_arg_start)};
+      if (m_argc < m_args.size()) {
+        m_args[m_argc] = m_last_arg;
+      }
+      ++m_argc;
+      if (ch == ' ') {
+        state = State::spaces_before_argument;
+      } else if (ch == k_cr) {
+        state = State::almost_done;
+      } else {
+        goto done;
       }
       break;
     case State::almost_done:
@@ -132,6 +174,7 @@ ParseStatus CommandParser::parse(const char* buffer, std::size_t& pos, std::size
       return skip_invalid(buffer, p, pos, last);
     }
   }
+again:
   pos = p;
   m_state = state;
   return ParseStatus::again;
