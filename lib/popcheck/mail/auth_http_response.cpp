@@ -1,60 +1,91 @@
-#include <popcheck/mail/auth_http_response.hpp>
-
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <popcheck/mail/auth_http_response.hpp>
 
 namespace popcheck::mail {
 namespace {
 
-bool is_name_char(char ch) {
-  const char lower = static_cast<char>(ch | 0x20);
-  return (lower >= 'a' && lower <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
-}
+// Byte classes for the header loop, one table look-up per byte: a header name's bytes (letters,
+// digits, '-'), and what stops a value (CR, LF).
+constexpr unsigned char k_name = 1;
+constexpr unsigned char k_line_end = 2;
 
-// A header name (letters, digits and '-' only, checked by the parser) against a lower-case one,
-// ignoring case: setting bit 0x20 lowers a letter and leaves digits and '-' as they are.
-bool name_is(std::string_view name, std::string_view lower) {
-  if (name.size() != lower.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (static_cast<char>(name[i] | 0x20) != lower[i]) {
-      return false;
+constexpr std::array<unsigned char, 256> make_classes() {
+  std::array<unsigned char, 256> classes{};
+  for (int ch = 0; ch < 256; ++ch) {
+    const int lower = ch | 0x20;
+    if ((lower >= 'a' && lower <= 'z') || (ch >= '0' && ch <= '9') || ch == '-') {
+      classes[static_cast<std::size_t>(ch)] = k_name;
     }
   }
-  return true;
+  classes['\r'] = k_line_end;
+  classes['\n'] = k_line_end;
+  return classes;
+}
+
+constexpr auto k_classes = make_classes();
+
+bool is(char ch, unsigned char byte_class) {
+  return (k_classes[static_cast<unsigned char>(ch)] & byte_class) != 0;
+}
+
+// Eight bytes of a header name as one number, lower-cased: a name holds only letters, digits
+// and '-' (checked by the parser), and setting bit 5 lowers a letter and leaves a digit or '-' as
+// it is. A name is then compared in two 8-byte loads instead of a loop per byte.
+std::uint64_t lower8(const char* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p,
+              sizeof v); // one load (and a constant for a literal): same byte order both sides
+  return v | 0x2020202020202020U;
+}
+
+// `name` (as long as `lower`, 8 to 16 bytes) against a lower-case name, ignoring case.
+bool name_is(std::string_view name, std::string_view lower) {
+  const std::size_t tail = lower.size() - 8;
+  return lower8(name.data()) == lower8(lower.data()) &&
+         lower8(name.data() + tail) == lower8(lower.data() + tail);
 }
 
 // The "Auth-" headers ngx_mail_auth_http_process_headers() reads; the others are skipped.
 void apply_header(std::string_view name, std::string_view value, AuthHttpResponse& out) {
-  constexpr std::string_view k_auth = "auth-";
-  if (name.size() <= k_auth.size() || !name_is(name.substr(0, k_auth.size()), k_auth)) {
-    return;
-  }
-  const std::string_view rest = name.substr(k_auth.size());
-  if (name_is(rest, "status")) {
-    if (value == "OK") {
-      return; // does not clear an earlier refusal
+  switch (name.size()) {
+  case 9:
+    if (name_is(name, "auth-port")) {
+      out.port.assign(value);
+    } else if (name_is(name, "auth-user")) {
+      out.user.emplace(value);
+    } else if (name_is(name, "auth-pass")) {
+      out.pass.emplace(value);
+    } else if (name_is(name, "auth-wait")) {
+      if (auto seconds = parse_nginx_decimal(value)) {
+        out.sleep_seconds = *seconds;
+      }
     }
-    if (value == "WAIT") {
-      out.wait = true;
-      return;
+    break;
+  case 11:
+    if (name_is(name, "auth-status")) {
+      if (value == "OK") {
+        return; // does not clear an earlier refusal
+      }
+      if (value == "WAIT") {
+        out.wait = true;
+        return;
+      }
+      out.error.emplace(value);
+    } else if (name_is(name, "auth-server")) {
+      out.server.assign(value);
     }
-    out.error.emplace(value);
-  } else if (name_is(rest, "server")) {
-    out.server.assign(value);
-  } else if (name_is(rest, "port")) {
-    out.port.assign(value);
-  } else if (name_is(rest, "user")) {
-    out.user.emplace(value);
-  } else if (name_is(rest, "pass")) {
-    out.pass.emplace(value);
-  } else if (name_is(rest, "wait")) {
-    if (auto seconds = parse_nginx_decimal(value)) {
-      out.sleep_seconds = *seconds;
+    break;
+  case 15:
+    if (name_is(name, "auth-error-code")) {
+      out.error_code.emplace(value);
     }
-  } else if (name_is(rest, "error-code")) {
-    out.error_code.emplace(value);
+    break;
+  default:
+    break;
   }
 }
 
@@ -69,14 +100,15 @@ std::optional<std::size_t> skip_status_line(std::string_view text, AuthHttpParse
     status = AuthHttpParseStatus::need_more;
     return std::nullopt;
   }
-  for (std::size_t p = k_http.size(); p < text.size(); ++p) {
+  std::size_t p = k_http.size();
+  while (p < text.size() && !is(text[p], k_line_end)) {
+    ++p;
+  }
+  if (p < text.size()) {
     if (text[p] == '\n') {
       return p + 1;
     }
-    if (text[p] == '\r') {
-      if (p + 1 == text.size()) {
-        break;
-      }
+    if (p + 1 < text.size()) {
       if (text[p + 1] != '\n') {
         status = AuthHttpParseStatus::invalid_response;
         return std::nullopt;
@@ -105,55 +137,60 @@ AuthHttpParseStatus parse_auth_http_response(std::string_view text, AuthHttpResp
   if (!start) {
     return status;
   }
+  // ngx_mail_auth_http_parse_header_line, one line per iteration, each byte looked at once: the
+  // name up to ':' or the line's end, then the value up to CR LF or LF. A CR anywhere must be
+  // the line's last byte before its LF (or the last byte received so far); the name is letters,
+  // digits and '-', not starting with '-'.
+  const char* const s = text.data();
+  const std::size_t size = text.size();
   std::size_t p = *start;
-  // ngx_mail_auth_http_parse_header_line, one line per iteration.
-  while (p < text.size()) {
-    auto line_end = text.find('\n', p);
-    if (line_end == std::string_view::npos) {
-      // Errors show before the LF: a bad name byte or a CR followed by something else.
-      for (std::size_t q = p; q < text.size(); ++q) {
-        if (text[q] == '\r' && q + 1 < text.size()) {
-          return AuthHttpParseStatus::invalid_header;
-        }
-      }
-      line_end = text.size();
+  while (p < size) {
+    std::size_t q = p;
+    while (q < size && is(s[q], k_name)) {
+      ++q;
     }
-    std::string_view line = text.substr(p, line_end - p);
-    const bool complete = line_end < text.size();
-    const auto cr = line.find('\r');
-    if (cr != std::string_view::npos && cr + 1 != line.size()) {
+    if (q > p && s[p] == '-') {
       return AuthHttpParseStatus::invalid_header;
     }
-    if (cr != std::string_view::npos) {
-      line = line.substr(0, cr);
-    }
-    // The first byte must be a letter or digit; later ones may also be '-'. A name without ':'
-    // is a header with an empty value.
-    if (!line.empty() && (line[0] == '-' || !is_name_char(line[0]))) {
-      return AuthHttpParseStatus::invalid_header;
-    }
-    std::size_t name_end = 0;
-    while (name_end < line.size() && line[name_end] != ':') {
-      if (!is_name_char(line[name_end])) {
-        return AuthHttpParseStatus::invalid_header;
-      }
-      ++name_end;
-    }
-    if (!complete) {
+    if (q == size) {
       return AuthHttpParseStatus::need_more;
     }
-    if (line.empty()) {
-      return AuthHttpParseStatus::done;
+    const std::size_t name_end = q;
+    std::size_t value_start = q;
+    if (s[q] == ':') {
+      if (q == p) {
+        return AuthHttpParseStatus::invalid_header; // an empty name
+      }
+      value_start = ++q;
+      while (q < size && !is(s[q], k_line_end)) {
+        ++q;
+      }
+      if (q == size) {
+        return AuthHttpParseStatus::need_more;
+      }
     }
-    std::string_view value;
-    if (name_end < line.size()) {
-      value = line.substr(name_end + 1);
-      value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
-      const auto last = value.find_last_not_of(' ');
-      value = value.substr(0, last == std::string_view::npos ? 0 : last + 1);
+    // q: the line's CR or LF.
+    const std::size_t value_end = q;
+    if (s[q] == '\r') {
+      if (q + 1 == size) {
+        return AuthHttpParseStatus::need_more;
+      }
+      if (s[q + 1] != '\n') {
+        return AuthHttpParseStatus::invalid_header;
+      }
+      ++q;
+    } else if (s[q] != '\n') {
+      return AuthHttpParseStatus::invalid_header; // a byte a name may not hold
     }
-    apply_header(line.substr(0, name_end), value, out);
-    p = line_end + 1;
+    if (name_end == p) {
+      return AuthHttpParseStatus::done; // the empty line
+    }
+    std::string_view value = text.substr(value_start, value_end - value_start);
+    value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
+    const auto last = value.find_last_not_of(' ');
+    value = value.substr(0, last == std::string_view::npos ? 0 : last + 1);
+    apply_header(text.substr(p, name_end - p), value, out);
+    p = q + 1;
   }
   return AuthHttpParseStatus::need_more;
 }

@@ -1,8 +1,8 @@
-#include <popcheck/mail/auth_http_response.hpp>
-
 #include <doctest/doctest.h>
-
+#include <popcheck/mail/auth_http_response.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace popcheck::mail;
 
@@ -135,4 +135,127 @@ TEST_CASE("auth_http response: backend address and port as nginx parses them") {
   CHECK_FALSE(parse_backend_port("+1").has_value());
   CHECK_FALSE(parse_backend_port("").has_value());
   CHECK_FALSE(parse_nginx_decimal("99999999999999999999").has_value());
+}
+
+namespace {
+
+// The header loop before the one-pass parser, transcribed: its status and the (name, value)
+// pairs it applied. The parser must agree with it on every input below.
+AuthHttpParseStatus reference_parse(std::string_view text,
+                                    std::vector<std::pair<std::string, std::string>>& headers) {
+  const auto is_name_char = [](char ch) {
+    const char lower = static_cast<char>(ch | 0x20);
+    return (lower >= 'a' && lower <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  };
+  std::size_t p = 0;
+  if (text.starts_with("HTTP/")) {
+    const auto lf = text.find('\n');
+    const auto cr = text.find('\r');
+    if (cr < lf && cr + 1 < text.size()) {
+      if (text[cr + 1] != '\n') {
+        return AuthHttpParseStatus::invalid_response;
+      }
+    }
+    if (lf == std::string_view::npos) {
+      return AuthHttpParseStatus::need_more;
+    }
+    p = lf + 1;
+  } else if (std::string_view("HTTP/").starts_with(text)) {
+    return AuthHttpParseStatus::need_more;
+  }
+  while (p < text.size()) {
+    auto line_end = text.find('\n', p);
+    if (line_end == std::string_view::npos) {
+      for (std::size_t q = p; q < text.size(); ++q) {
+        if (text[q] == '\r' && q + 1 < text.size()) {
+          return AuthHttpParseStatus::invalid_header;
+        }
+      }
+      line_end = text.size();
+    }
+    std::string_view line = text.substr(p, line_end - p);
+    const bool complete = line_end < text.size();
+    const auto cr = line.find('\r');
+    if (cr != std::string_view::npos && cr + 1 != line.size()) {
+      return AuthHttpParseStatus::invalid_header;
+    }
+    if (cr != std::string_view::npos) {
+      line = line.substr(0, cr);
+    }
+    if (!line.empty() && (line[0] == '-' || !is_name_char(line[0]))) {
+      return AuthHttpParseStatus::invalid_header;
+    }
+    std::size_t name_end = 0;
+    while (name_end < line.size() && line[name_end] != ':') {
+      if (!is_name_char(line[name_end])) {
+        return AuthHttpParseStatus::invalid_header;
+      }
+      ++name_end;
+    }
+    if (!complete) {
+      return AuthHttpParseStatus::need_more;
+    }
+    if (line.empty()) {
+      return AuthHttpParseStatus::done;
+    }
+    std::string_view value;
+    if (name_end < line.size()) {
+      value = line.substr(name_end + 1);
+      value.remove_prefix(std::min(value.find_first_not_of(' '), value.size()));
+      const auto last = value.find_last_not_of(' ');
+      value = value.substr(0, last == std::string_view::npos ? 0 : last + 1);
+    }
+    headers.emplace_back(line.substr(0, name_end), value);
+    p = line_end + 1;
+  }
+  return AuthHttpParseStatus::need_more;
+}
+
+void check_same_as_reference(std::string_view text) {
+  CAPTURE(text);
+  std::vector<std::pair<std::string, std::string>> headers;
+  const auto expected_status = reference_parse(text, headers);
+  AuthHttpResponse got;
+  CHECK(parse_auth_http_response(text, got) == expected_status);
+  // The fields the reference's headers give, each sent in a plain canonical form.
+  std::string canonical;
+  for (const auto& [name, value] : headers) {
+    canonical += name + ": " + value + "\r\n";
+  }
+  AuthHttpResponse expected;
+  REQUIRE(parse_auth_http_response(canonical + "\r\n", expected) == AuthHttpParseStatus::done);
+  CHECK(got.wait == expected.wait);
+  CHECK(got.error == expected.error);
+  CHECK(got.server == expected.server);
+  CHECK(got.port == expected.port);
+  CHECK(got.user == expected.user);
+  CHECK(got.pass == expected.pass);
+  CHECK(got.sleep_seconds == expected.sleep_seconds);
+  CHECK(got.error_code == expected.error_code);
+}
+
+} // namespace
+
+TEST_CASE("auth_http response: the one-pass parser agrees with the line-by-line one") {
+  const std::string responses[] = {
+      "HTTP/1.0 200 OK\r\nAuth-Status: OK\r\nAuth-Server: 127.0.0.1\r\nAuth-Port: 110\r\n\r\n",
+      "Auth-Status:   Invalid login  \r\nAuth-Wait: 3\r\nX-Empty\r\nAuth-Error-Code: 535\n\n",
+      "HTTP/1.1 302\nauth-user:bob\nAUTH-PASS: s:e:c\r\nAuth-Status: WAIT\r\n\r\nbody",
+  };
+  for (const auto& response : responses) {
+    // Every prefix: what each read may leave.
+    for (std::size_t n = 0; n <= response.size(); ++n) {
+      check_same_as_reference(std::string_view(response).substr(0, n));
+    }
+  }
+  // Every byte value at every position of one response, and of its prefixes ending there.
+  const std::string base = responses[0];
+  for (std::size_t at = 17; at < base.size(); ++at) {
+    for (int byte = 0; byte < 256; ++byte) {
+      std::string text = base;
+      text[at] = static_cast<char>(byte);
+      check_same_as_reference(text);
+      check_same_as_reference(std::string_view(text).substr(0, at + 1));
+    }
+  }
 }
