@@ -11,8 +11,8 @@ namespace popcheck::proxy {
 void Connection::start_relay() {
   m_phase = Phase::relay;
   m_result = SessionResult::logged_in;
+  m_up->login.reset(); // before the session: an SMTP login holds views of the session's texts
   m_session.reset();
-  m_up->login.reset();
   m_up->end.out += m_up->client_pending;
   std::string().swap(m_up->client_pending);
   m_last_client_activity = m_worker.loop().now();

@@ -22,7 +22,6 @@ PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& se
 namespace {
 
 std::unique_ptr<UpstreamLogin> make_smtp_login(const ServerPlan& server,
-                                               const LoginGrantedEvent& granted,
                                                const PreLoginSession& session,
                                                std::string_view client_address) {
   smtp::BackendLoginSettings settings;
@@ -31,14 +30,17 @@ std::unique_ptr<UpstreamLogin> make_smtp_login(const ServerPlan& server,
   settings.xclient = server.smtp->xclient;
   settings.smtp_auth = server.smtp->proxy_smtp_auth;
   settings.server_name = server.smtp->server_name;
+  // Views of the Connection's and the session's texts, which outlive the login.
   smtp::BackendClient client;
-  client.address = std::string(client_address);
+  client.address = client_address;
   client.ipv6 =
       client_address.find(':') != std::string_view::npos && !client_address.starts_with("unix:");
-  client.login = granted.login;
+  client.login = session.login(); // the granted login: Auth-User has replaced it there
   const auto& smtp_session = static_cast<const SmtpPreLogin&>(session);
-  client.context = smtp_session.context();
-  client.password = smtp_session.password();
+  client.context = &smtp_session.context();
+  if (const auto& password = smtp_session.password()) {
+    client.password = *password;
+  }
   return std::make_unique<SmtpUpstreamLogin>(std::move(settings), std::move(client));
 }
 
@@ -59,7 +61,7 @@ std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
         static_cast<const ImapPreLogin&>(session).session().login_tag(), granted.login,
         granted.password);
   case MailProtocol::smtp:
-    return make_smtp_login(server, granted, session, client_address);
+    return make_smtp_login(server, session, client_address);
   }
   std::unreachable();
 }

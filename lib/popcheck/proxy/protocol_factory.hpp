@@ -60,7 +60,8 @@ PreLoginSession& make_pre_login_session(PreLoginSlot& slot, const ServerPlan& se
 // The backend login of `server` with what the auth server granted. `session` is the pre-login
 // session that was granted and `client_address` the client's (realip applied): IMAP's backend
 // LOGIN repeats the client's tag; SMTP's login replays the client's HELO, MAIL and RCPT and names
-// the client in XCLIENT.
+// the client in XCLIENT, from views of `session` and `client_address`, which must outlive the
+// returned login.
 std::unique_ptr<UpstreamLogin> make_upstream_login(const ServerPlan& server,
                                                    const LoginGrantedEvent& granted,
                                                    const PreLoginSession& session,

@@ -9,17 +9,21 @@ namespace {
 using mail::LogEvent;
 using mail::LogLevel;
 
-// One command line built in one allocation (these run for every proxied login).
+// One command line built in one allocation and written in place (these run for every proxied
+// login). The operation returns the size it computed: libstdc++ 12 passes resize_and_overwrite's
+// operation the grown capacity, not the size asked for.
 std::string concat(std::initializer_list<std::string_view> parts) {
   std::size_t size = 0;
   for (const auto part : parts) {
     size += part.size();
   }
   std::string out;
-  out.reserve(size);
-  for (const auto part : parts) {
-    out += part;
-  }
+  out.resize_and_overwrite(size, [&](char* o, std::size_t) {
+    for (const auto part : parts) {
+      o = std::copy(part.begin(), part.end(), o);
+    }
+    return size;
+  });
   return out;
 }
 
@@ -83,7 +87,7 @@ BackendStep BackendLogin::on_input(std::size_t n) {
 
 // ngx_mail_proxy_smtp_handler() after an acceptable reply: the next line, or the relay.
 BackendStep BackendLogin::next_line() {
-  const LoginContext& c = m_client.context;
+  const LoginContext& c = *m_client.context;
   const bool none = c.method_none;
   BackendStep step;
   switch (m_state) {
@@ -101,10 +105,10 @@ BackendStep BackendLogin::next_line() {
     // proxy_smtp_auth.
     m_reply.set_action("sending XCLIENT to upstream");
     const bool with_login = !m_client.login.empty() && !m_settings.smtp_auth;
-    step.to_backend = concat({"XCLIENT ADDR=", m_client.ipv6 ? "IPV6:" : "", m_client.address,
-                              with_login ? " LOGIN=" : "",
-                              with_login ? std::string_view(m_client.login) : std::string_view(),
-                              " NAME=", c.host, "\r\n"});
+    step.to_backend =
+        concat({"XCLIENT ADDR=", m_client.ipv6 ? "IPV6:" : "", m_client.address,
+                with_login ? " LOGIN=" : "", with_login ? m_client.login : std::string_view(),
+                " NAME=", c.host, "\r\n"});
     m_state = !c.helo.empty()        ? State::xclient_helo
               : none                 ? State::xclient_from
               : m_settings.smtp_auth ? State::xclient_auth

@@ -32,12 +32,15 @@ struct BackendLoginSettings {
 
 // What nginx knows of the client when it logs in: its address (realip applied) and the
 // session's login (Auth-User when the auth server sent one), HELO, MAIL, RCPT, host name.
+// Views: the texts are the caller's and must outlive the login (proxy: the Connection and its
+// pre-login session, both destroyed after the UpstreamLogin), so that a login copies none of
+// them.
 struct BackendClient {
-  std::string address;
+  std::string_view address;
   bool ipv6 = false;
-  std::string login;
-  LoginContext context;
-  std::optional<std::string> password; // the session's (nullopt: nginx's passwd.data == NULL)
+  std::string_view login;
+  const LoginContext* context = nullptr;    // never null once given to BackendLogin
+  std::optional<std::string_view> password; // the session's (nullopt: nginx's passwd.data == NULL)
 };
 
 class BackendLogin {

@@ -12,15 +12,33 @@ using namespace popcheck::smtp;
 
 namespace {
 
+// The texts a BackendClient views, owned (in the proxy, the Connection and its session).
+struct Client {
+  std::string address;
+  bool ipv6 = false;
+  std::string login;
+  LoginContext context;
+  std::optional<std::string> password;
+
+  BackendClient view() const {
+    BackendClient c{address, ipv6, login, &context, std::nullopt};
+    if (password) {
+      c.password = *password;
+    }
+    return c;
+  }
+};
+
 struct Run {
+  Client client; // before the login, which views it
   BackendLogin login;
   std::vector<std::string> sent;
   std::string to_client;
   bool closed = false;
   std::vector<std::string> logs;
 
-  Run(BackendLoginSettings settings, BackendClient client)
-      : login(std::move(settings), std::move(client)) {}
+  Run(BackendLoginSettings settings, Client c)
+      : client(std::move(c)), login(std::move(settings), client.view()) {}
 
   void reply(std::string_view bytes) {
     auto space = login.input_space();
@@ -50,8 +68,8 @@ BackendLoginSettings settings(bool xclient, bool smtp_auth = false) {
   return s;
 }
 
-BackendClient client(std::string login, std::string helo, bool esmtp) {
-  BackendClient c;
+Client client(std::string login, std::string helo, bool esmtp) {
+  Client c;
   c.address = "127.0.0.1";
   c.login = std::move(login);
   c.context.host = "[UNAVAILABLE]";
