@@ -254,8 +254,8 @@ void Connection::finish_close() {
 void Connection::send_access_record() {
   AccessRecord record;
   record.connection = m_number;
-  const std::string client = address_with_port(m_client_ip, m_client_port);
-  record.client = client;
+  record.client_ip = m_client_ip;
+  record.client_port = m_client_port;
   record.server = m_listen.name;
   record.login = login_for_log();
   record.method = m_method;

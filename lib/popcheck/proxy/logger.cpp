@@ -1,9 +1,9 @@
-#include <popcheck/proxy/logger.hpp>
-
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <popcheck/proxy/logger.hpp>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -87,84 +87,132 @@ std::string format_log_line(std::string_view time_text, LogLevel level, long pid
 
 namespace {
 
-void append_quoted(std::string& out, std::string_view text) {
-  static constexpr char k_hex[] = "0123456789abcdef";
-  out += '"';
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') {
-      out += "\\x";
-      out += k_hex[u >> 4];
-      out += k_hex[u & 15];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
+// A cursor into room made beforehand (append_access_line sizes it): each piece is stored once,
+// without a capacity check or a temporary string per piece.
+struct LineWriter {
+  char* at;
 
-// "%.3f": std::to_chars with a precision formats as printf does in the C locale (exactly
-// rounded), without printf's parsing and locale work. A duration under 10^6 s that is not within
-// 10^-6 ms of a rounding tie needs no such care (the product below is off by < 2*10^-7 ms): its
-// milliseconds rounded as an integer are the same digits at a third of to_chars' cost.
-void append_seconds(std::string& out, double seconds) {
-  if (seconds >= 0 && seconds < 1e6) {
-    const double ms = seconds * 1000;
-    const double whole = std::floor(ms);
-    const double fraction = ms - whole;
-    if (std::abs(fraction - 0.5) > 1e-6) {
-      const auto total = static_cast<std::uint64_t>(whole) + (fraction > 0.5 ? 1 : 0);
-      append_number(out, total / 1000);
-      const auto thousandths = static_cast<unsigned>(total % 1000);
-      const char digits[4] = {'.', static_cast<char>('0' + thousandths / 100),
-                              static_cast<char>('0' + thousandths / 10 % 10),
-                              static_cast<char>('0' + thousandths % 10)};
-      out.append(digits, sizeof digits);
+  void put(std::string_view text) { at = std::copy(text.begin(), text.end(), at); }
+  void put(char c) { *at++ = c; }
+  void number(std::uint64_t value) { at = std::to_chars(at, at + 20, value).ptr; }
+  // The most put_quoted() writes for `text`: every byte as \xNN, and the quotes.
+  static std::size_t quoted_room(std::string_view text) { return text.size() * 4 + 2; }
+  void quoted(std::string_view text) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    put('"');
+    for (const char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u > 0x7e || c == '"' || c == '\\') {
+        at[0] = '\\';
+        at[1] = 'x';
+        at[2] = k_hex[u >> 4];
+        at[3] = k_hex[u & 15];
+        at += 4;
+      } else {
+        *at++ = c;
+      }
+    }
+    put('"');
+  }
+  // The room seconds() may take: a longer "%.3f" is printf's, cut to 47 bytes as it always was.
+  static constexpr std::size_t k_seconds_room = 48;
+  // "%.3f": std::to_chars with a precision formats as printf does in the C locale (exactly
+  // rounded), without printf's parsing and locale work. A duration under 10^6 s that is not
+  // within 10^-6 ms of a rounding tie needs no such care (the product below is off by < 2*10^-7
+  // ms): its milliseconds rounded as an integer are the same digits at a third of to_chars' cost.
+  void seconds(double value) {
+    if (value >= 0 && value < 1e6) {
+      const double ms = value * 1000;
+      const double whole = std::floor(ms);
+      const double fraction = ms - whole;
+      if (std::abs(fraction - 0.5) > 1e-6) {
+        const auto total = static_cast<std::uint64_t>(whole) + (fraction > 0.5 ? 1 : 0);
+        number(total / 1000);
+        const auto thousandths = static_cast<unsigned>(total % 1000);
+        at[0] = '.';
+        at[1] = static_cast<char>('0' + thousandths / 100);
+        at[2] = static_cast<char>('0' + thousandths / 10 % 10);
+        at[3] = static_cast<char>('0' + thousandths % 10);
+        at += 4;
+        return;
+      }
+    }
+    const auto r = std::to_chars(at, at + k_seconds_room, value, std::chars_format::fixed, 3);
+    if (r.ec == std::errc()) {
+      at = r.ptr;
       return;
     }
+    char text[48];
+    const int n = std::snprintf(text, sizeof text, "%.3f", value); // absurd durations, as before
+    put(std::string_view(text, static_cast<std::size_t>(std::clamp(n, 0, 47))));
   }
-  char text[48];
-  const auto r = std::to_chars(text, text + sizeof text, seconds, std::chars_format::fixed, 3);
-  if (r.ec == std::errc()) {
-    out.append(text, r.ptr);
-    return;
+  // address_with_port()'s text: "IP:PORT", "[IPv6]:PORT", or a unix peer's "unix:..." alone.
+  void address(std::string_view ip, unsigned port) {
+    if (ip.starts_with("unix:")) {
+      put(ip);
+      return;
+    }
+    const bool ipv6 = ip.find(':') != std::string_view::npos;
+    if (ipv6) {
+      put('[');
+    }
+    put(ip);
+    put(ipv6 ? std::string_view("]:") : std::string_view(":"));
+    number(port);
   }
-  std::snprintf(text, sizeof text, "%.3f", seconds); // absurd durations, as before
-  out += text;
-}
+};
 
 } // namespace
 
 std::string quote_for_log(std::string_view text) {
   std::string out;
-  append_quoted(out, text);
+  out.resize_and_overwrite(LineWriter::quoted_room(text), [&](char* begin, std::size_t) {
+    LineWriter w{begin};
+    w.quoted(text);
+    return static_cast<std::size_t>(w.at - begin);
+  });
   return out;
 }
 
+// Written in place into room made once: the line is built for every session. The operation
+// returns the size it wrote, never resize_and_overwrite's second argument (libstdc++ 12 passes
+// the grown capacity there).
 void append_access_line(std::string& out, std::string_view time_text, const AccessRecord& r) {
-  out += time_text;
-  out += " [access] *";
-  append_number(out, r.connection);
-  out += " client=";
-  out += r.client;
-  out += " server=";
-  out += r.server;
-  out += " user=";
-  append_quoted(out, r.login);
-  out += " method=";
-  out += r.method;
-  out += " tls=";
-  out += r.tls;
-  out += " result=";
-  out += r.result;
-  out += " upstream=";
-  out += r.upstream.empty() ? std::string_view("-") : r.upstream;
-  out += " in=";
-  append_number(out, r.bytes_in);
-  out += " out=";
-  append_number(out, r.bytes_out);
-  out += " duration=";
-  append_seconds(out, r.seconds);
+  constexpr std::size_t k_number = 20; // the digits of any std::uint64_t
+  constexpr std::string_view k_literals = " [access] * client= server= user= method= tls= "
+                                          "result= upstream= in= out= duration=[]:";
+  const std::size_t room = out.size() + time_text.size() + k_literals.size() + k_number * 4 +
+                           r.client_ip.size() + r.server.size() + LineWriter::quoted_room(r.login) +
+                           r.method.size() + r.tls.size() + r.result.size() +
+                           std::max<std::size_t>(r.upstream.size(), 1) + LineWriter::k_seconds_room;
+  const std::size_t before = out.size();
+  out.resize_and_overwrite(room, [&](char* begin, std::size_t) {
+    LineWriter w{begin + before};
+    w.put(time_text);
+    w.put(" [access] *");
+    w.number(r.connection);
+    w.put(" client=");
+    w.address(r.client_ip, r.client_port);
+    w.put(" server=");
+    w.put(r.server);
+    w.put(" user=");
+    w.quoted(r.login);
+    w.put(" method=");
+    w.put(r.method);
+    w.put(" tls=");
+    w.put(r.tls);
+    w.put(" result=");
+    w.put(r.result);
+    w.put(" upstream=");
+    w.put(r.upstream.empty() ? std::string_view("-") : r.upstream);
+    w.put(" in=");
+    w.number(r.bytes_in);
+    w.put(" out=");
+    w.number(r.bytes_out);
+    w.put(" duration=");
+    w.seconds(r.seconds);
+    return static_cast<std::size_t>(w.at - begin);
+  });
 }
 
 std::string format_access_line(std::string_view time_text, const AccessRecord& r) {
@@ -188,9 +236,9 @@ void Logger::log(LogLevel level, std::uint64_t connection, std::string_view mess
     return;
   }
   flush(); // this worker's earlier access lines first, as if they had not waited
-  std::string line = format_log_line(now_text(), level, static_cast<long>(getpid()),
-                                     static_cast<long>(syscall(SYS_gettid)), connection, message,
-                                     action, context);
+  std::string line =
+      format_log_line(now_text(), level, static_cast<long>(getpid()),
+                      static_cast<long>(syscall(SYS_gettid)), connection, message, action, context);
   line += '\n';
   write_all(m_error_fd, line);
 }

@@ -37,7 +37,8 @@ std::string format_log_line(std::string_view time_text, LogLevel level, long pid
 // One access line per session (not an nginx format): what was proxied, never a secret.
 struct AccessRecord {
   std::uint64_t connection = 0;
-  std::string_view client; // "IP:PORT"
+  std::string_view client_ip; // logged as address_with_port() writes it: "IP:PORT", "[IPv6]:PORT"
+  unsigned client_port = 0;
   std::string_view server;
   std::string_view login;
   std::string_view method; // plain | apop | cram-md5 | external | "-" (no login attempt)

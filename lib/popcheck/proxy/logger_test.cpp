@@ -1,11 +1,10 @@
-#include <popcheck/proxy/logger.hpp>
-#include <popcheck/proxy/proxy_protocol.hpp>
-
-#include <doctest/doctest.h>
-
 #include <chrono>
 #include <cstdio>
+#include <doctest/doctest.h>
 #include <fcntl.h>
+#include <popcheck/proxy/logger.hpp>
+#include <popcheck/proxy/proxy_protocol.hpp>
+#include <popcheck/proxy/stream_io.hpp>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -36,7 +35,8 @@ TEST_CASE("proxy log: nginx's mail context, with and without login and upstream"
 TEST_CASE("proxy log: access lines quote the login and never carry secrets") {
   AccessRecord r;
   r.connection = 3;
-  r.client = "127.0.0.1:5000";
+  r.client_ip = "127.0.0.1";
+  r.client_port = 5000;
   r.server = "127.0.0.1:110";
   r.login = "al\"ice\x01";
   r.method = "plain";
@@ -48,6 +48,28 @@ TEST_CASE("proxy log: access lines quote the login and never carry secrets") {
   CHECK(format_access_line("T", r) ==
         "T [access] *3 client=127.0.0.1:5000 server=127.0.0.1:110 user=\"al\\x22ice\\x01\" "
         "method=plain tls=none result=done upstream=- in=10 out=20 duration=1.500");
+}
+
+TEST_CASE("proxy log: the access line's client is address_with_port()'s text") {
+  AccessRecord r;
+  for (const auto* ip : {"127.0.0.1", "::1", "2001:db8::7", "unix:", "unix:/run/c.sock", ""}) {
+    for (const unsigned port : {0U, 1U, 5000U, 65535U}) {
+      r.client_ip = ip;
+      r.client_port = port;
+      const auto line = format_access_line("T", r);
+      CAPTURE(line);
+      CHECK(line.starts_with("T [access] *0 client=" + address_with_port(ip, port) + " server= "));
+    }
+  }
+  // A login of every byte value: quoted as quote_for_log() does, the line's room never short.
+  std::string login;
+  for (int c = 255; c >= 0; --c) {
+    login += static_cast<char>(c);
+  }
+  r.login = login;
+  const auto line = format_access_line("T", r);
+  CHECK(line.find(" user=" + quote_for_log(login) + " method= ") != std::string::npos);
+  CHECK(quote_for_log("a\"\\\x7f~ ") == "\"a\\x22\\x5c\\x7f~ \"");
 }
 
 TEST_CASE("proxy log: the access line's duration is printf's %.3f") {
@@ -101,7 +123,8 @@ struct Pipe {
 AccessRecord record(std::uint64_t connection) {
   AccessRecord r;
   r.connection = connection;
-  r.client = "127.0.0.1:5000";
+  r.client_ip = "127.0.0.1";
+  r.client_port = 5000;
   r.server = "127.0.0.1:110";
   r.login = "alice";
   r.method = "plain";
