@@ -127,3 +127,32 @@ TEST_CASE("auth_http request: escaping") {
                                 client())
             .find("Auth-User: a%20b%25c\r\nAuth-Pass: p@ss%20word%25\r\n") != std::string::npos);
 }
+
+TEST_CASE("auth_http request: every byte value escaped as ngx_escape_uri does, in a long request") {
+  // All 256 byte values (0x00-0x20 and '%' become %XX), in a login and a password long enough
+  // that the request passes its first 512 bytes: the room measured first is never short.
+  std::string bytes;
+  std::string escaped;
+  for (int c = 0; c < 256; ++c) {
+    bytes += static_cast<char>(c);
+    if (c <= 0x20 || c == '%') {
+      constexpr char hex[] = "0123456789ABCDEF";
+      escaped += '%';
+      escaped += hex[c >> 4];
+      escaped += hex[c & 15];
+    } else {
+      escaped += static_cast<char>(c);
+    }
+  }
+  CHECK(escape_auth_value(bytes) == escaped);
+  auto r = request(AuthMethodName::plain, bytes, bytes + bytes);
+  r.attempt = 4294967295U;
+  auto t = target();
+  t.headers = {{"X-A", std::string(300, 'a')}};
+  CHECK(build_auth_http_request(t, r, client()) ==
+        "GET /auth HTTP/1.0\r\nHost: 127.0.0.1\r\nAuth-Method: plain\r\nAuth-User: " + escaped +
+            "\r\nAuth-Pass: " + escaped + escaped +
+            "\r\nAuth-Protocol: pop3\r\nAuth-Login-Attempt: 4294967295\r\n"
+            "Client-IP: 127.0.0.1\r\nX-A: " +
+            std::string(300, 'a') + "\r\n\r\n");
+}

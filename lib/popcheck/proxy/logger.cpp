@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <popcheck/proxy/logger.hpp>
+#include <popcheck/util/text_cursor.hpp>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -89,12 +90,7 @@ namespace {
 
 // A cursor into room made beforehand (append_access_line sizes it): each piece is stored once,
 // without a capacity check or a temporary string per piece.
-struct LineWriter {
-  char* at;
-
-  void put(std::string_view text) { at = std::copy(text.begin(), text.end(), at); }
-  void put(char c) { *at++ = c; }
-  void number(std::uint64_t value) { at = std::to_chars(at, at + 20, value).ptr; }
+struct LineWriter : util::TextCursor {
   // The most put_quoted() writes for `text`: every byte as \xNN, and the quotes.
   static std::size_t quoted_room(std::string_view text) { return text.size() * 4 + 2; }
   void quoted(std::string_view text) {
@@ -166,28 +162,23 @@ struct LineWriter {
 
 std::string quote_for_log(std::string_view text) {
   std::string out;
-  out.resize_and_overwrite(LineWriter::quoted_room(text), [&](char* begin, std::size_t) {
-    LineWriter w{begin};
-    w.quoted(text);
-    return static_cast<std::size_t>(w.at - begin);
-  });
+  util::append_in_place<LineWriter>(out, LineWriter::quoted_room(text),
+                                    [&](LineWriter& w) { w.quoted(text); });
   return out;
 }
 
-// Written in place into room made once: the line is built for every session. The operation
-// returns the size it wrote, never resize_and_overwrite's second argument (libstdc++ 12 passes
-// the grown capacity there).
+// Written in place into room made once (util::append_in_place): the line is built for every
+// session.
 void append_access_line(std::string& out, std::string_view time_text, const AccessRecord& r) {
-  constexpr std::size_t k_number = 20; // the digits of any std::uint64_t
+  constexpr std::size_t k_numbers = 4; // connection, port, in, out
   constexpr std::string_view k_literals = " [access] * client= server= user= method= tls= "
                                           "result= upstream= in= out= duration=[]:";
-  const std::size_t room = out.size() + time_text.size() + k_literals.size() + k_number * 4 +
-                           r.client_ip.size() + r.server.size() + LineWriter::quoted_room(r.login) +
-                           r.method.size() + r.tls.size() + r.result.size() +
+  const std::size_t room = time_text.size() + k_literals.size() +
+                           util::TextCursor::k_number_room * k_numbers + r.client_ip.size() +
+                           r.server.size() + LineWriter::quoted_room(r.login) + r.method.size() +
+                           r.tls.size() + r.result.size() +
                            std::max<std::size_t>(r.upstream.size(), 1) + LineWriter::k_seconds_room;
-  const std::size_t before = out.size();
-  out.resize_and_overwrite(room, [&](char* begin, std::size_t) {
-    LineWriter w{begin + before};
+  util::append_in_place<LineWriter>(out, room, [&](LineWriter& w) {
     w.put(time_text);
     w.put(" [access] *");
     w.number(r.connection);
@@ -211,7 +202,6 @@ void append_access_line(std::string& out, std::string_view time_text, const Acce
     w.number(r.bytes_out);
     w.put(" duration=");
     w.seconds(r.seconds);
-    return static_cast<std::size_t>(w.at - begin);
   });
 }
 

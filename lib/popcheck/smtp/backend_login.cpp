@@ -2,6 +2,7 @@
 #include <initializer_list>
 #include <popcheck/smtp/backend_login.hpp>
 #include <popcheck/util/base64.hpp>
+#include <popcheck/util/text_cursor.hpp>
 
 namespace popcheck::smtp {
 namespace {
@@ -10,19 +11,17 @@ using mail::LogEvent;
 using mail::LogLevel;
 
 // One command line built in one allocation and written in place (these run for every proxied
-// login). The operation returns the size it computed: libstdc++ 12 passes resize_and_overwrite's
-// operation the grown capacity, not the size asked for.
+// login).
 std::string concat(std::initializer_list<std::string_view> parts) {
   std::size_t size = 0;
   for (const auto part : parts) {
     size += part.size();
   }
   std::string out;
-  out.resize_and_overwrite(size, [&](char* o, std::size_t) {
+  util::append_in_place(out, size, [&](util::TextCursor& cursor) {
     for (const auto part : parts) {
-      o = std::copy(part.begin(), part.end(), o);
+      cursor.put(part);
     }
-    return size;
   });
   return out;
 }

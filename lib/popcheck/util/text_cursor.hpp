@@ -1,0 +1,40 @@
+#pragma once
+
+// Texts built on every proxied login (the auth_http request, the backend's command lines, the
+// access line) are written in place: their room is made once, then a cursor stores each piece,
+// without the capacity check and the call per piece of std::string::append.
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace popcheck::util {
+
+struct TextCursor {
+  // The digits of the largest std::uint64_t: the room number() takes.
+  static constexpr std::size_t k_number_room = 20;
+
+  char* at;
+
+  void put(std::string_view text) { at = std::copy(text.begin(), text.end(), at); }
+  void put(char c) { *at++ = c; }
+  void number(std::uint64_t value) { at = std::to_chars(at, at + k_number_room, value).ptr; }
+};
+
+// Appends to `out` what write(Cursor&) writes, which must be at most `room` bytes. Cursor is
+// TextCursor or an aggregate derived from it with more ways to write.
+// resize_and_overwrite's operation returns the size it wrote, never its second argument:
+// libstdc++ 12 passes the grown capacity there when the string reallocates.
+template <class Cursor = TextCursor, class Write>
+void append_in_place(std::string& out, std::size_t room, Write&& write) {
+  const std::size_t before = out.size();
+  out.resize_and_overwrite(before + room, [&](char* begin, std::size_t) {
+    Cursor cursor{TextCursor{begin + before}};
+    write(cursor);
+    return static_cast<std::size_t>(cursor.at - begin);
+  });
+}
+
+} // namespace popcheck::util
