@@ -7,11 +7,21 @@ constexpr char k_cr = '\r';
 constexpr char k_lf = '\n';
 
 bool is_letter(char ch) {
-  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
+  return static_cast<unsigned char>((ch | 0x20) - 'a') < 26;
 }
 
 bool is_tag_byte(char ch) {
   return is_letter(ch) || (ch >= '0' && ch <= '9') || ch == '-' || ch == '.' || ch == '_';
+}
+
+// The bytes the argument state acts on: any other byte only extends the argument. Most bytes
+// are above '"', one compare for them.
+bool ends_run(char ch, bool quoted) {
+  if (static_cast<unsigned char>(ch) > '"' && ch != '\\') {
+    return false;
+  }
+  return quoted ? (ch == '"' || ch == '\\' || ch == k_cr || ch == k_lf)
+                : (ch == ' ' || ch == k_cr || ch == k_lf);
 }
 
 bool equals_upper(const char* word, std::string_view upper) {
@@ -74,13 +84,20 @@ ParseStatus CommandParser::parse(char* buffer, std::size_t& pos, std::size_t las
   State state = m_state;
   std::size_t p = pos;
   for (; p < last; ++p) {
-    const char ch = buffer[p];
+    char ch = buffer[p];
     switch (state) {
     case State::start:
       m_tag_start = p;
       state = State::tag;
       [[fallthrough]];
     case State::tag:
+      // The tag's bytes in one run rather than one switch per byte (its checks below).
+      while (is_tag_byte(ch) && p - m_tag_start <= 31) {
+        if (++p == last) {
+          goto again;
+        }
+        ch = buffer[p];
+      }
       if (ch == ' ') {
         m_tag_offset = m_tag_start;
         m_tag_length = p - m_tag_start + 1;
@@ -104,6 +121,12 @@ ParseStatus CommandParser::parse(char* buffer, std::size_t& pos, std::size_t las
       state = State::command;
       break;
     case State::command:
+      while (is_letter(ch)) {
+        if (++p == last) {
+          goto again;
+        }
+        ch = buffer[p];
+      }
       if (ch == ' ' || ch == k_cr || ch == k_lf) {
         if (!identify(buffer, p - m_cmd_start)) {
           return skip_invalid(buffer, p, pos, last);
@@ -154,6 +177,13 @@ ParseStatus CommandParser::parse(char* buffer, std::size_t& pos, std::size_t las
       }
       break;
     case State::argument:
+      // The argument's ordinary bytes in one run; what ends or escapes it is handled below.
+      while (!ends_run(ch, m_quoted)) {
+        if (++p == last) {
+          goto again;
+        }
+        ch = buffer[p];
+      }
       if (ch == ' ' && m_quoted) {
         break;
       }
@@ -253,6 +283,7 @@ ParseStatus CommandParser::parse(char* buffer, std::size_t& pos, std::size_t las
       return skip_invalid(buffer, p, pos, last);
     }
   }
+again:
   pos = p;
   m_state = state;
   return ParseStatus::again;

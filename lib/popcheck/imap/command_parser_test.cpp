@@ -89,3 +89,54 @@ TEST_CASE("imap parser: an invalid line ending in +} asks for the close") {
   CHECK(sync.parse(line.data(), pos, line.size()) == ParseStatus::invalid);
   CHECK_FALSE(sync.quit_requested());
 }
+
+namespace {
+
+// Every parse() outcome of `text` arriving in two pieces cut at `cut` (0: whole), literals
+// continued as the session does: status, pos, tag and arguments.
+std::vector<std::string> parse_cut(std::string text, std::size_t cut) {
+  CommandParser parser;
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  for (const std::size_t last : {cut == 0 ? text.size() : cut, text.size()}) {
+    while (pos < last) {
+      const auto status = parser.parse(text.data(), pos, last);
+      if (status == ParseStatus::again) {
+        break;
+      }
+      std::string o = std::to_string(static_cast<int>(status)) + "@" + std::to_string(pos);
+      if (status == ParseStatus::ok) {
+        o += " tag=" + text.substr(parser.tag_offset(), parser.tag_length());
+        for (std::size_t i = 0; i < parser.argument_count(); ++i) {
+          o += " [" + std::string(parser.argument(text.data(), i)) + "]";
+        }
+        parser = CommandParser(); // the next line from a fresh state, as after a reply
+      }
+      out.push_back(o);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("imap parser: a line cut anywhere parses as the whole line does") {
+  const std::string texts[] = {
+      "a1 LOGIN bench bench\r\na2 LOGOUT\r\n",
+      "x.y-z_ login \"al ice\" \"p\\\"w\\\\d\"\r\n",
+      "t LOGIN {5+}\r\nalice {3+}\r\npw1\r\n",
+      "t LOGIN a\"b c\nNOOP\r\n",
+      std::string(32, 't') + " CAPABILITY\r\n" + std::string(33, 'u') + " NOOP\r\n",
+      "a NOOP1\r\nb n0op\r\nc STARTTLS\r\n",
+      "q LOGIN \"a\\\r\nz LOGOUT\r\n",
+  };
+  for (const auto& text : texts) {
+    const auto whole = parse_cut(text, 0);
+    CHECK_FALSE(whole.empty());
+    for (std::size_t cut = 1; cut < text.size(); ++cut) {
+      CAPTURE(text);
+      CAPTURE(cut);
+      CHECK(parse_cut(text, cut) == whole);
+    }
+  }
+}
