@@ -10,21 +10,7 @@ namespace {
 using mail::LogEvent;
 using mail::LogLevel;
 
-// One command line built in one allocation and written in place (these run for every proxied
-// login).
-std::string concat(std::initializer_list<std::string_view> parts) {
-  std::size_t size = 0;
-  for (const auto part : parts) {
-    size += part.size();
-  }
-  std::string out;
-  util::append_in_place(out, size, [&](util::TextCursor& cursor) {
-    for (const auto part : parts) {
-      cursor.put(part);
-    }
-  });
-  return out;
-}
+using util::concat; // one allocation per command line, written in place
 
 bool code_is(std::string_view reply, char a, char b, char c) {
   return reply[0] == a && reply[1] == b && reply[2] == c;

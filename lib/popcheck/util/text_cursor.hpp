@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,33 @@ void append_in_place(std::string& out, std::size_t room, Write&& write) {
     return static_cast<std::size_t>(cursor.at - begin);
   });
 }
+
+// The parts joined into one string, sized once.
+inline std::string concat(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (const auto part : parts) {
+    size += part.size();
+  }
+  std::string out;
+  append_in_place(out, size, [&](TextCursor& cursor) {
+    for (const auto part : parts) {
+      cursor.put(part);
+    }
+  });
+  return out;
+}
+
+// A number's decimal text, for concat() (no std::to_string temporary).
+class Decimal {
+public:
+  explicit Decimal(std::uint64_t value)
+      : m_size(static_cast<std::size_t>(
+            std::to_chars(m_digits, m_digits + sizeof m_digits, value).ptr - m_digits)) {}
+  operator std::string_view() const { return {m_digits, m_size}; }
+
+private:
+  char m_digits[TextCursor::k_number_room];
+  std::size_t m_size;
+};
 
 } // namespace popcheck::util
