@@ -8,10 +8,15 @@ namespace popcheck::proxy {
 void Timer::arm(std::chrono::milliseconds after) { arm_at(m_loop->now() + after); }
 
 void Timer::arm_at(Clock::time_point when) {
-  cancel();
   m_deadline = when;
   m_sequence = ++m_loop->m_armed_count;
-  m_loop->heap_push(this);
+  if (armed()) {
+    // Re-armed (a session's one timer moves from deadline to deadline): moved up or down from
+    // where it is, rather than taken out of the heap and pushed back.
+    m_loop->restore(m_slot);
+  } else {
+    m_loop->heap_push(this);
+  }
 }
 
 void Timer::cancel() {
@@ -91,8 +96,12 @@ void EventLoop::heap_remove(Timer* timer) {
     return;
   }
   place(last, slot);
-  // The moved timer may belong above or below the slot it was given.
-  if (slot > 0 && last->before(*m_timers[(slot - 1) / 2])) {
+  restore(slot);
+}
+
+// The timer at `slot` may belong above or below it.
+void EventLoop::restore(std::size_t slot) {
+  if (slot > 0 && m_timers[slot]->before(*m_timers[(slot - 1) / 2])) {
     sift_up(slot);
   } else {
     sift_down(slot);
@@ -117,6 +126,10 @@ void EventLoop::remove(int fd) {
   epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, nullptr);
 }
 
+// The clock is read before the wait (for its length: a time source moved by a test, or a long
+// iteration, makes no needless sleep) and after it; the events and the timers of the iteration
+// use that second reading, as nginx's do (ngx_time_update() after epoll_wait(), none before
+// ngx_event_expire_timers()).
 void EventLoop::run_once(std::chrono::milliseconds max_wait) {
   update_time();
   auto wait = max_wait;
@@ -138,7 +151,6 @@ void EventLoop::run_once(std::chrono::milliseconds max_wait) {
 }
 
 void EventLoop::run_timers() {
-  update_time();
   while (!m_timers.empty() && m_timers.front()->m_deadline <= m_now) {
     Timer* timer = m_timers.front();
     heap_remove(timer);

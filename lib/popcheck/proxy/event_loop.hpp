@@ -94,6 +94,7 @@ private:
   void run_deferred();
   void heap_push(Timer* timer);
   void heap_remove(Timer* timer);
+  void restore(std::size_t slot);
   void sift_up(std::size_t slot);
   void sift_down(std::size_t slot);
   void place(Timer* timer, std::size_t slot);
