@@ -56,7 +56,7 @@ IoResult Endpoint::flush() {
 }
 
 std::string call_failed_text(std::string call, int error) {
-  return io_error_text(IoResult{IoStatus::error, 0, error, std::move(call), {}});
+  return io_error_text(IoResult{IoStatus::error, 0, error, call, 0});
 }
 
 } // namespace popcheck::proxy

@@ -1,5 +1,3 @@
-#include <popcheck/proxy/stream_io.hpp>
-
 #include <arpa/inet.h>
 #include <cerrno>
 #include <charconv>
@@ -8,6 +6,7 @@
 #include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <popcheck/proxy/stream_io.hpp>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -82,12 +81,7 @@ IoResult ssl_result(SSL* ssl, int rc, const char* what) {
     }
     return {IoStatus::error, 0, errno, what};
   default: {
-    IoResult r{IoStatus::error, 0, 0, what};
-    if (const unsigned long e = ERR_peek_error()) {
-      char text[256];
-      ERR_error_string_n(e, text, sizeof text);
-      r.detail = text;
-    }
+    const IoResult r{IoStatus::error, 0, 0, what, ERR_peek_error()};
     ERR_clear_error();
     return r;
   }
@@ -134,11 +128,16 @@ IoResult stream_write(int fd, SSL* ssl, const char* data, std::size_t size) {
 }
 
 std::string io_error_text(const IoResult& result) {
-  std::string text = (result.what.empty() ? std::string("I/O") : result.what) + " failed";
+  std::string text(result.what.empty() ? std::string_view("I/O") : result.what);
+  text += " failed";
   if (result.error != 0) {
     text += " (" + std::to_string(result.error) + ": " + std::strerror(result.error) + ")";
-  } else if (!result.detail.empty()) {
-    text += " (SSL: " + result.detail + ")";
+  } else if (result.ssl_error != 0) {
+    char detail[256];
+    ERR_error_string_n(result.ssl_error, detail, sizeof detail);
+    text += " (SSL: ";
+    text += detail;
+    text += ")";
   }
   return text;
 }

@@ -1,9 +1,14 @@
+#include <popcheck/proxy/endpoint.hpp>
 #include <popcheck/proxy/stream_io.hpp>
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <cstring>
 #include <doctest/doctest.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <string>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -54,6 +59,21 @@ TEST_CASE("proxy: IPv4 client address texts are inet_ntop's for every byte value
   }
   std::memset(&in->sin_addr, 255, 4);
   CHECK(peer_ip_text(&storage) == "255.255.255.255");
+}
+
+
+TEST_CASE("proxy stream io: the failure texts nginx logs, from errno or OpenSSL's queued error") {
+  CHECK(io_error_text(IoResult{IoStatus::error, 0, ECONNRESET, "recv()", 0}) ==
+        "recv() failed (104: Connection reset by peer)");
+  CHECK(call_failed_text("connect() to 127.0.0.1:1", ECONNREFUSED) ==
+        "connect() to 127.0.0.1:1 failed (111: Connection refused)");
+  CHECK(io_error_text(IoResult{IoStatus::error, 0, 0, {}, 0}) == "I/O failed");
+  // OpenSSL's error: its code travels in the result, its text is made only for the log line.
+  const unsigned long code = ERR_PACK(ERR_LIB_SSL, 0, SSL_R_UNEXPECTED_EOF_WHILE_READING);
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  CHECK(io_error_text(IoResult{IoStatus::error, 0, 0, "SSL_read()", code}) ==
+        "SSL_read() failed (SSL: " + std::string(text) + ")");
 }
 
 } // namespace popcheck::proxy
