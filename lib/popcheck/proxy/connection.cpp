@@ -28,7 +28,7 @@ void Connection::Side::on_events(std::uint32_t events) {
 
 Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer,
                        const ListenPlan& listen, std::size_t server, std::uint64_t number)
-    : m_worker(worker), m_listen(listen), m_server(server), m_number(number),
+    : m_worker(worker), m_listen(listen), m_server(static_cast<std::uint32_t>(server)), m_number(number),
       m_started(worker.loop().now()), m_client_ip(peer_ip_text(&peer)),
       m_client_port(static_cast<std::uint16_t>(peer_port(&peer))),
       m_timer(worker.loop(), [this] { on_timer(); }) {

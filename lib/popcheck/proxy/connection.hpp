@@ -23,6 +23,7 @@
 #include <popcheck/proxy/proxy_protocol.hpp>
 #include <popcheck/proxy/relay_channel.hpp>
 #include <popcheck/proxy/session_result.hpp>
+#include <popcheck/util/free_list.hpp>
 #include <string>
 #include <sys/socket.h>
 
@@ -31,7 +32,11 @@ namespace popcheck::proxy {
 class Worker;
 class HostResolver;
 
-class Connection {
+// Recycled: its memory is the last closed connection's (util/free_list.hpp); a worker keeps at
+// most k_kept_connections of them.
+inline constexpr std::size_t k_kept_connections = 256;
+
+class Connection final : public util::Recycled<Connection, k_kept_connections> {
 public:
   Connection(Worker& worker, int fd, const sockaddr_storage& peer, const ListenPlan& listen,
              std::size_t server, std::uint64_t number);
@@ -45,6 +50,8 @@ public:
   bool closed() const { return m_phase == Phase::closed; }
 
 private:
+  friend class Worker; // keeps m_worker_slot
+
   enum class Phase : std::uint8_t {
     proxy_header,  // listen ... proxy_protocol: the PROXY header before anything else
     tls_handshake, // implicit TLS before the greeting, or after STLS
@@ -129,7 +136,8 @@ private:
 
   Worker& m_worker;
   const ListenPlan& m_listen;
-  std::size_t m_server;
+  std::uint32_t m_server;
+  std::uint32_t m_worker_slot = 0; // this connection's index in its worker's list
   std::uint64_t m_number;
   Clock::time_point m_started;
   std::string m_client_ip;

@@ -48,8 +48,10 @@ Worker::Worker(WorkerShared& shared)
 }
 
 Worker::~Worker() {
-  for (auto* c : m_connections) {
-    delete c;
+  while (!m_connections.empty()) {
+    Connection* c = m_connections.back();
+    unlink(c);
+    delete c; // unlinked first: its close() releases it again, which then does nothing
   }
   m_logger.flush();
   if (m_wake_fd >= 0) {
@@ -126,14 +128,27 @@ void Worker::accept_from(const ListenSocket& socket) {
 void Worker::serve(int fd, const sockaddr_storage& peer, const ListenPlan& plan) {
   const auto number = next_connection_number();
   auto* c = new Connection(*this, fd, peer, plan, plan.server, number);
-  m_connections.insert(c);
+  c->m_worker_slot = static_cast<std::uint32_t>(m_connections.size());
+  m_connections.push_back(c);
   c->start();
 }
 
 void Worker::release(Connection* connection) {
-  if (m_connections.erase(connection) == 1) {
+  if (unlink(connection)) {
     m_loop.defer([connection] { delete connection; });
   }
+}
+
+// False when `connection` is not in the list (released already).
+bool Worker::unlink(Connection* connection) {
+  const auto slot = connection->m_worker_slot;
+  if (slot >= m_connections.size() || m_connections[slot] != connection) {
+    return false;
+  }
+  m_connections[slot] = m_connections.back();
+  m_connections[slot]->m_worker_slot = slot;
+  m_connections.pop_back();
+  return true;
 }
 
 void Worker::request_stop() {

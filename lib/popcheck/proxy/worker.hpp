@@ -18,7 +18,6 @@
 #include <sys/socket.h>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 using SSL_CTX = struct ssl_ctx_st;
@@ -92,6 +91,7 @@ private:
   void resume_accepting();
   void on_wake();
   void stop_accepting();
+  bool unlink(Connection* connection);
 
   WorkerShared& m_shared;
   Logger m_logger;
@@ -106,7 +106,9 @@ private:
   Timer m_resume_timer;
   Timer m_flush_timer; // writes batched access lines at most k_access_flush after the first
   std::mt19937 m_random;
-  std::unordered_set<Connection*> m_connections;
+  // This worker's connections; each knows its index (Connection::m_worker_slot), so that one
+  // leaves by a swap with the last: no allocation per connection, as a hash set's node was.
+  std::vector<Connection*> m_connections;
   std::unordered_map<std::string, std::unique_ptr<DnsResolver>> m_resolvers; // by ResolverPlan::key
 };
 
