@@ -140,13 +140,18 @@ std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequ
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
                                     const AuthHttpClient& client,
                                     const AuthHttpProtocolLines& lines) {
+  std::string out;
+  append_auth_http_request(target, request, client, lines, out);
+  return out;
+}
+
+void append_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
+                              const AuthHttpClient& client, const AuthHttpProtocolLines& lines,
+                              std::string& out) {
   Measure measure;
   request_lines(measure, target, request, client, lines);
-  std::string out;
-  out.reserve(512);
   util::append_in_place<Write>(out, measure.size,
                                [&](Write& w) { request_lines(w, target, request, client, lines); });
-  return out;
 }
 
 } // namespace popcheck::mail

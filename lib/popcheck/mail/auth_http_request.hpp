@@ -69,5 +69,10 @@ struct AuthHttpProtocolLines {
 std::string build_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
                                     const AuthHttpClient& client,
                                     const AuthHttpProtocolLines& lines);
+// The same request appended to `out`: the proxy builds it into a buffer a finished request gave
+// back (proxy/auth_http_client.hpp), whose capacity makes it no allocation.
+void append_auth_http_request(const AuthHttpTarget& target, const AuthRequestEvent& request,
+                              const AuthHttpClient& client, const AuthHttpProtocolLines& lines,
+                              std::string& out);
 
 } // namespace popcheck::mail

@@ -197,7 +197,25 @@ AuthHttpRequest::AuthHttpRequest(AuthHttpClient& client, const AuthHttpPlan& pla
       }),
       m_failed(client.loop(), [this] { finish(std::unexpected(m_failure)); }) {}
 
+std::string AuthHttpClient::take_buffer() {
+  if (m_buffer_count == 0) {
+    std::string fresh;
+    fresh.reserve(512); // a usual request's size: no growth by doubling
+    return fresh;
+  }
+  std::string bytes = std::move(m_buffers[--m_buffer_count]);
+  bytes.clear();
+  return bytes;
+}
+
+void AuthHttpClient::give_buffer(std::string&& bytes) {
+  if (m_buffer_count < k_kept_buffers && bytes.capacity() <= k_max_kept_buffer) {
+    m_buffers[m_buffer_count++] = std::move(bytes);
+  }
+}
+
 AuthHttpRequest::~AuthHttpRequest() {
+  m_client.give_buffer(std::move(m_bytes));
   if (m_fd >= 0 && m_direct) {
     ::close(m_fd); // also drops the epoll registration
   } else if (m_fd >= 0) {

@@ -16,7 +16,9 @@
 #include <popcheck/mail/auth_http_response.hpp>
 #include <popcheck/proxy/event_loop.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
+#include <popcheck/util/free_list.hpp>
 
+#include <array>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -41,9 +43,13 @@ class AuthHttpClient;
 // name that does not resolve, or a peer text without a port.
 bool resolve_auth_http_host(AuthHttpPlan& plan);
 
+inline constexpr std::size_t k_kept_auth_requests = 64;
+
 // One request on its own connection. Destroying it cancels it; the callback runs at most once and
 // the request must not be destroyed from inside it (defer that to the loop).
-class AuthHttpRequest final : public EventHandler {
+// Recycled (util/free_list.hpp): a worker runs few requests at a time, and keeps that many.
+class AuthHttpRequest final : public EventHandler,
+                              public util::Recycled<AuthHttpRequest, k_kept_auth_requests> {
 public:
   AuthHttpRequest(AuthHttpClient& client, const AuthHttpPlan& plan, std::string bytes,
                   AuthHttpCallback callback);
@@ -80,6 +86,9 @@ private:
 
 class AuthHttpClient {
 public:
+  static constexpr std::size_t k_kept_buffers = 16;
+  static constexpr std::size_t k_max_kept_buffer = 4096;
+
   explicit AuthHttpClient(EventLoop& loop);
   ~AuthHttpClient();
   AuthHttpClient(const AuthHttpClient&) = delete;
@@ -88,6 +97,13 @@ public:
   std::unique_ptr<AuthHttpRequest> start(const AuthHttpPlan& plan, std::string bytes,
                                          AuthHttpCallback callback);
   EventLoop& loop() { return m_loop; }
+
+  // An empty string to build a request's bytes into: one a finished request gave back, with
+  // its capacity (a fresh one when none waits). Requests are a few hundred bytes; one that grew
+  // larger than k_max_kept_buffer (a client certificate) is freed, not kept, and at most
+  // k_kept_buffers wait.
+  std::string take_buffer();
+  void give_buffer(std::string&& bytes);
 
 private:
   friend class AuthHttpRequest;
@@ -100,6 +116,8 @@ private:
   EventLoop& m_loop;
   CURLM* m_multi = nullptr;
   Timer m_timer;
+  std::array<std::string, k_kept_buffers> m_buffers;
+  std::size_t m_buffer_count = 0;
 };
 
 } // namespace popcheck::proxy

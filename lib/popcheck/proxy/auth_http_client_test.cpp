@@ -37,4 +37,22 @@ TEST_CASE("auth_http: what is not resolved at start is left to libcurl") {
   CHECK(!plan.address);
 }
 
+TEST_CASE("auth_http: a request buffer given back is reused empty, with its capacity") {
+  EventLoop loop;
+  AuthHttpClient client(loop);
+  std::string bytes = client.take_buffer();
+  CHECK(bytes.empty());
+  bytes.assign(1000, 'x');
+  const char* data = bytes.data();
+  client.give_buffer(std::move(bytes));
+  std::string again = client.take_buffer();
+  CHECK(again.empty()); // nothing of the last request is left in it
+  CHECK(again.data() == data);
+  CHECK(again.capacity() >= 1000);
+  // One that grew past k_max_kept_buffer (a client certificate) is freed, not kept.
+  again.assign(AuthHttpClient::k_max_kept_buffer + 1, 'y');
+  client.give_buffer(std::move(again));
+  CHECK(client.take_buffer().capacity() < AuthHttpClient::k_max_kept_buffer);
+}
+
 } // namespace popcheck::proxy

@@ -67,8 +67,8 @@ private:
     void on_events(std::uint32_t events) override;
   };
   // The backend connection, its login and the relay: allocated at login, so that a pre-login
-  // session does not carry them.
-  struct Upstream {
+  // session does not carry them (recycled, as the Connection is).
+  struct Upstream final : util::Recycled<Upstream, k_kept_connections> {
     // The relay's mode follows the client (TLS is settled before login); `to_client_buffer`
     // is the buffered mode's chunk from the backend.
     Upstream(Endpoint& client, RelayMode mode, std::size_t to_client_buffer)

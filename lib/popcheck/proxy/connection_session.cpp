@@ -192,7 +192,8 @@ void Connection::start_auth(const AuthRequestEvent& request) {
     client.tls = tls_details(m_client.ssl, server.tls.verify_client.value,
                              server.auth_http->target.pass_client_cert);
   }
-  auto bytes = m_session->auth_http_request(server.auth_http->target, request, client);
+  auto bytes = m_worker.auth().take_buffer();
+  m_session->auth_http_request(server.auth_http->target, request, client, bytes);
   m_worker.next_connection_number();
   m_auth =
       m_worker.auth().start(*server.auth_http, std::move(bytes),

@@ -15,14 +15,15 @@ public:
   using PreLoginAdapter::PreLoginAdapter;
 
   // POP3's request but for Auth-Protocol.
-  std::string auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
-                                const mail::AuthHttpClient& client) const override {
-    return mail::build_auth_http_request(target, request, client,
-                                         mail::AuthHttpProtocolLines{.protocol = "imap"});
+  void auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
+                         const mail::AuthHttpClient& client, std::string& out) const override {
+    mail::append_auth_http_request(target, request, client,
+                                   mail::AuthHttpProtocolLines{.protocol = "imap"}, out);
   }
 };
 
-class ImapUpstreamLogin final : public UpstreamLogin {
+class ImapUpstreamLogin final : public UpstreamLogin,
+                                public util::Recycled<ImapUpstreamLogin, k_kept_upstream_logins> {
 public:
   ImapUpstreamLogin(mail::BackendLoginSettings settings, std::string tag, std::string login,
                     std::string password)

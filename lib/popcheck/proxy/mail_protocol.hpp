@@ -19,6 +19,7 @@
 #include <popcheck/mail/session_events.hpp>
 #include <popcheck/proxy/proxy_config.hpp>
 #include <popcheck/smtp/client_host.hpp>
+#include <popcheck/util/free_list.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -77,13 +78,18 @@ public:
   virtual const std::string& login() const = 0;
 
   // The auth_http request for `request` (ngx_mail_auth_http_create_request() in
-  // src/mail/ngx_mail_auth_http_module.c: Auth-Protocol and the protocol's headers).
-  virtual std::string auth_http_request(const mail::AuthHttpTarget& target,
-                                        const AuthRequestEvent& request,
-                                        const mail::AuthHttpClient& client) const = 0;
+  // src/mail/ngx_mail_auth_http_module.c: Auth-Protocol and the protocol's headers), appended to
+  // `out` (a reused buffer: mail::append_auth_http_request()).
+  virtual void auth_http_request(const mail::AuthHttpTarget& target,
+                                 const AuthRequestEvent& request,
+                                 const mail::AuthHttpClient& client, std::string& out) const = 0;
   // The Auth-Method name of the access line ("plain", "apop", ...).
   virtual std::string_view method_name(const AuthRequestEvent& request) const = 0;
 };
+
+// A worker's free list keeps this many of each protocol's UpstreamLogin (util/free_list.hpp): a
+// login lives only from the auth server's answer to the backend's, so few exist at a time.
+inline constexpr std::size_t k_kept_upstream_logins = 64;
 
 // The login to the backend, from its greeting to the first relayed reply.
 class UpstreamLogin {

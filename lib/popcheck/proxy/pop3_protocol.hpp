@@ -14,13 +14,14 @@ class Pop3PreLogin final : public PreLoginAdapter<pop3::Session, pop3::SessionSh
 public:
   using PreLoginAdapter::PreLoginAdapter;
 
-  std::string auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
-                                const mail::AuthHttpClient& client) const override {
-    return mail::build_auth_http_request(target, request, client);
+  void auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
+                         const mail::AuthHttpClient& client, std::string& out) const override {
+    mail::append_auth_http_request(target, request, client, mail::AuthHttpProtocolLines{}, out);
   }
 };
 
-class Pop3UpstreamLogin final : public UpstreamLogin {
+class Pop3UpstreamLogin final : public UpstreamLogin,
+                                public util::Recycled<Pop3UpstreamLogin, k_kept_upstream_logins> {
 public:
   Pop3UpstreamLogin(mail::BackendLoginSettings settings, std::string login, std::string password)
       : m_login(settings, std::move(login), std::move(password)) {}

@@ -37,10 +37,8 @@ public:
   std::vector<SessionEvent> take_events() override { return std::exchange(m_events, {}); }
   std::string_view pending_input() const override { return {}; }
   const std::string& login() const override { return m_login; }
-  std::string auth_http_request(const mail::AuthHttpTarget&, const AuthRequestEvent&,
-                                const mail::AuthHttpClient&) const override {
-    return {};
-  }
+  void auth_http_request(const mail::AuthHttpTarget&, const AuthRequestEvent&,
+                         const mail::AuthHttpClient&, std::string&) const override {}
   std::string_view method_name(const AuthRequestEvent&) const override { return "plain"; }
 
 private:

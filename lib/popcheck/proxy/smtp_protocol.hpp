@@ -21,8 +21,8 @@ public:
     m_session.on_name_resolved(lookup);
   }
   // Auth-Protocol smtp, Client-Host, and for Auth-Method none the stored HELO, MAIL and RCPT.
-  std::string auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
-                                const mail::AuthHttpClient& client) const override {
+  void auth_http_request(const mail::AuthHttpTarget& target, const AuthRequestEvent& request,
+                         const mail::AuthHttpClient& client, std::string& out) const override {
     const auto& context = m_session.context();
     mail::AuthHttpProtocolLines lines;
     lines.protocol = "smtp";
@@ -31,14 +31,15 @@ public:
       lines.smtp_envelope =
           mail::AuthHttpProtocolLines::SmtpEnvelope{context.helo, context.from, context.to};
     }
-    return mail::build_auth_http_request(target, request, client, lines);
+    mail::append_auth_http_request(target, request, client, lines, out);
   }
 
   const smtp::LoginContext& context() const { return m_session.context(); }
   const std::optional<std::string>& password() const { return m_session.password(); }
 };
 
-class SmtpUpstreamLogin final : public UpstreamLogin {
+class SmtpUpstreamLogin final : public UpstreamLogin,
+                                public util::Recycled<SmtpUpstreamLogin, k_kept_upstream_logins> {
 public:
   SmtpUpstreamLogin(smtp::BackendLoginSettings&& settings, smtp::BackendClient&& client)
       : m_login(std::move(settings), std::move(client)) {}
