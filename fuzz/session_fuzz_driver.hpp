@@ -25,7 +25,7 @@ template <class SessionT> void drain(SessionT& session) {
   std::size_t bytes = 0;
   for (auto& event : session.take_events()) {
     if (auto* send = std::get_if<mail::SendEvent>(&event)) {
-      bytes += send->bytes.size();
+      bytes += send->data().size();
     } else if (auto* log = std::get_if<mail::LogEvent>(&event)) {
       bytes += log->message.size();
     }

@@ -63,10 +63,9 @@ Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment
 // ngx_mail_imap_init_session: the greeting never changes; the buffer comes with the first read
 // in nginx, here with the greeting.
 void Session::start() {
-  m_buffer =
-      std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(settings().client_buffer, 1));
+  m_buffer = util::ByteBuffer(std::max<std::size_t>(settings().client_buffer, 1));
   m_core.arm_timer(settings().timeout);
-  m_core.send(std::string(k_greeting));
+  m_core.send_shared(k_greeting);
   m_core.phase = SessionPhase::reading;
 }
 
@@ -85,7 +84,7 @@ void Session::on_input(std::size_t n) {
   m_core.out = k_tagged_ok;
   m_tagged = true;
   Result result = Result::invalid;
-  switch (m_parser.parse(m_buffer.get(), m_pos, m_last)) {
+  switch (m_parser.parse(m_buffer.data(), m_pos, m_last)) {
   case ParseStatus::again:
     if (m_last < size) {
       return;
@@ -173,7 +172,7 @@ std::string_view Session::tag() const {
   if (m_parser.tag_length() == 0) {
     return "* ";
   }
-  return {m_buffer.get() + m_parser.tag_offset(), m_parser.tag_length()};
+  return {m_buffer.data() + m_parser.tag_offset(), m_parser.tag_length()};
 }
 
 // The tail of ngx_mail_imap_auth_state: ngx_mail_auth, or the reply to a line answered at once.
@@ -216,7 +215,7 @@ void Session::finish_line(Result result) {
 // nginx logs the whole buffer, which may hold a password, a literal or a SASL payload: only a
 // leading tag and command word are kept, the rest becomes "...".
 std::string Session::masked_buffer() const {
-  const std::string_view data(m_buffer.get(), m_last);
+  const std::string_view data(m_buffer.data(), m_last);
   if (data.empty()) {
     return {}; // imap_client_buffer 0: nothing to hide, nginx logs ""
   }

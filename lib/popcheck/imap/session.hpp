@@ -24,6 +24,7 @@
 #include <popcheck/mail/session_core.hpp>
 #include <popcheck/mail/session_events.hpp>
 #include <popcheck/model/merge.hpp>
+#include <popcheck/util/byte_buffer.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,10 +72,10 @@ public:
   void start();
 
   std::span<char> input_space() {
-    if (!m_buffer) {
+    if (m_buffer.data() == nullptr) {
       return {};
     }
-    return {m_buffer.get() + m_last, settings().client_buffer - m_last};
+    return {m_buffer.data() + m_last, settings().client_buffer - m_last};
   }
   bool wants_input() const { return m_core.phase == SessionPhase::reading; }
   bool has_buffered_input() const { return m_pos < m_last; }
@@ -92,7 +93,7 @@ public:
 
   std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
-  std::string_view pending_input() const { return {m_buffer.get() + m_pos, m_last - m_pos}; }
+  std::string_view pending_input() const { return {m_buffer.data() + m_pos, m_last - m_pos}; }
 
   SessionPhase phase() const { return m_core.phase; }
   MailState mail_state() const { return m_core.mail_state; }
@@ -115,7 +116,7 @@ private:
   Result cmd_authenticate();
   Result cmd_starttls();
   bool starttls_only() const;
-  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.get(), i); }
+  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.data(), i); }
   std::string_view tag() const;
 
   void finish_line(Result result);
@@ -124,7 +125,7 @@ private:
   const SessionSettings& settings() const { return m_shared->settings; }
 
   std::shared_ptr<const SessionShared> m_shared;
-  std::unique_ptr<char[]> m_buffer;
+  util::ByteBuffer m_buffer; // imap_client_buffer bytes, from start() on
   std::size_t m_pos = 0;
   std::size_t m_last = 0;
   CommandParser m_parser;

@@ -58,8 +58,8 @@ template <class SessionT, class SettingsT> struct BasicDriver {
   void drain() {
     for (auto& event : session.take_events()) {
       if (auto* send = std::get_if<SendEvent>(&event)) {
-        wire += send->bytes;
-        writes.push_back(send->bytes);
+        wire += send->data();
+        writes.emplace_back(send->data());
       } else if (std::get_if<StartTlsEvent>(&event)) {
         ++tls_starts;
       } else if (auto* request = std::get_if<AuthRequestEvent>(&event)) {

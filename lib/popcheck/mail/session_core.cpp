@@ -68,6 +68,10 @@ void SessionCore::count_invalid_command(unsigned max_errors) {
 
 void SessionCore::finish_reply(std::string reply) {
   send(std::move(reply));
+  after_reply();
+}
+
+void SessionCore::after_reply() {
   if (quit) {
     close_after_send();
   } else if (start_tls) {

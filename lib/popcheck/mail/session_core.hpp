@@ -119,7 +119,9 @@ public:
   // The driver hands back a batch it has handled: its room serves the next batch of any session
   // of this thread (one vector per thread, none held by an idle session).
   static void recycle_events(std::vector<SessionEvent>&& handled);
-  void send(std::string bytes) { emit(SendEvent{std::move(bytes)}); }
+  void send(std::string bytes) { emit(SendEvent{std::move(bytes), {}}); }
+  // `bytes` outlive the session (SendEvent::shared).
+  void send_shared(std::string_view bytes) { emit(SendEvent{{}, bytes}); }
   void log(LogLevel level, std::string message, std::string_view action) {
     emit(LogEvent{level, std::move(message), action});
   }
@@ -139,6 +141,8 @@ public:
   // The tail of the protocols' auth_state handlers for a line answered at once: the reply, then
   // the close after QUIT/LOGOUT, or the TLS handshake after STARTTLS/STLS.
   void finish_reply(std::string reply);
+  // What follows a line's reply: the close after QUIT/LOGOUT, or the STARTTLS/STLS handshake.
+  void after_reply();
 
   void on_eof();
   // True when the handshake was the one STARTTLS/STLS asked for: back to the start state.
@@ -169,9 +173,11 @@ public:
   // ngx_mail_auth(), or the reply to a line answered at once (`invalid_reply` after a refused
   // one). The arguments are dropped (s->args.nelts = 0), and a parser in the middle of a line
   // keeps its place (s->arg_start).
+  // `shared_reply`, when set, is the reply in place of `out`: one the compiled server holds
+  // (SMTP's EHLO and HELO replies), sent without a copy (SendEvent::shared).
   template <class Parser>
   void finish_line(LineResult result, std::string_view invalid_reply, Parser& parser,
-                   std::size_t& pos, std::size_t& last) {
+                   std::size_t& pos, std::size_t& last, std::string_view shared_reply = {}) {
     if (result == LineResult::auth) {
       start_auth(parser, pos, last);
       return;
@@ -185,7 +191,12 @@ public:
     if (!parser.in_start_state()) {
       parser.set_argument_start(pos);
     }
-    finish_reply(std::move(out));
+    if (result != LineResult::invalid && !shared_reply.empty()) {
+      send_shared(shared_reply);
+      after_reply();
+    } else {
+      finish_reply(std::move(out));
+    }
     out.clear();
   }
   // A refused line: its reply, back to the start state, no STARTTLS.

@@ -29,7 +29,7 @@ std::string describe(const std::vector<SessionEvent>& events) {
   std::string out;
   for (const auto& event : events) {
     if (const auto* send = std::get_if<SendEvent>(&event)) {
-      out += "send " + send->bytes;
+      out += "send " + std::string(send->data());
     } else if (const auto* log = std::get_if<LogEvent>(&event)) {
       out += "log " + log->message + " / " + std::string(log->action) + "\n";
     } else if (const auto* timer = std::get_if<TimerEvent>(&event)) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <popcheck/mail/auth_http_response.hpp>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace popcheck::mail {
@@ -18,9 +19,14 @@ namespace popcheck::mail {
 enum class AuthMethodName : std::uint8_t { plain, apop, cram_md5, external, none };
 std::string_view auth_method_name(AuthMethodName method);
 
-// One write to the client, in order.
+// One write to the client, in order: `bytes`, or `shared` when set: bytes that outlive the
+// session and the writes of its driver (a constant, or a reply the compiled server holds for all
+// its sessions: greeting, EHLO), sent from where they are, as nginx sends them from its
+// configuration (ngx_mail_smtp_greeting(), ngx_mail_smtp_helo()), without a copy per session.
 struct SendEvent {
   std::string bytes;
+  std::string_view shared;
+  std::string_view data() const { return shared.empty() ? std::string_view(bytes) : shared; }
 };
 
 // Start the TLS handshake after flushing; call on_tls_established() or on_tls_rejected() after it.

@@ -89,7 +89,7 @@ bool greeting_is_salted(AuthMethods methods) {
 }
 
 std::string greeting(std::string_view salt) {
-  std::string out = "+OK POP3 ready";
+  std::string out(k_greeting.substr(0, k_greeting.size() - 2)); // without its CR LF
   if (!salt.empty()) {
     out += ' ';
     out += salt;

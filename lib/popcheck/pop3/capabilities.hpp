@@ -37,7 +37,9 @@ std::string auth_list(AuthMethods methods);
 
 // The greeting carries the APOP/CRAM-MD5 salt when either method is enabled.
 bool greeting_is_salted(AuthMethods methods);
-// "+OK POP3 ready\r\n", or with a salt "<R.T@S>": "+OK POP3 ready <R.T@S>\r\n".
+// The greeting without a salt, sent from here (no copy per session).
+inline constexpr std::string_view k_greeting = "+OK POP3 ready\r\n";
+// k_greeting, or with a salt "<R.T@S>": "+OK POP3 ready <R.T@S>\r\n".
 std::string greeting(std::string_view salt);
 // A regular expression (ECMAScript and Python compatible) for the salted greeting of server_name.
 std::string greeting_pattern(std::string_view server_name);

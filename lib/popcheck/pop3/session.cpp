@@ -52,7 +52,11 @@ void Session::start() {
     m_core.salt = m_core.make_salt(settings().server_name);
   }
   m_core.arm_timer(settings().timeout);
-  m_core.send(greeting(m_core.salt));
+  if (m_core.salt.empty()) {
+    m_core.send_shared(k_greeting);
+  } else {
+    m_core.send(greeting(m_core.salt));
+  }
   m_core.phase = SessionPhase::reading;
 }
 

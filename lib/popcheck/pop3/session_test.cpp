@@ -312,7 +312,7 @@ TEST_CASE("session, client certificates: certificate rejections") {
   auto events = early.take_events();
   REQUIRE(events.size() == 3);
   CHECK(std::get<LogEvent>(events[0]).action == "SSL handshaking");
-  CHECK(std::get<SendEvent>(events[1]).bytes == "-ERR SSL certificate error\r\n");
+  CHECK(std::get<SendEvent>(events[1]).data() == "-ERR SSL certificate error\r\n");
   CHECK(std::holds_alternative<CloseEvent>(events[2]));
 }
 
@@ -330,4 +330,24 @@ TEST_CASE("session settings are the merged server's, defaults included") {
   // Named nowhere: the directive table's defaults, through the merge.
   CHECK(s.capabilities == std::vector<std::string>{"TOP", "USER", "UIDL"});
   CHECK(s.timeout == std::chrono::milliseconds(60000));
+}
+
+TEST_CASE("session: the unsalted greeting is sent from its constant, a salted one is built") {
+  Session plain(prepare_session(popcheck::pop3::testing::default_settings()),
+                popcheck::mail::testing::fixed_environment());
+  plain.start();
+  auto events = plain.take_events();
+  REQUIRE(events.size() == 2);
+  const auto& greeting = std::get<SendEvent>(events[1]);
+  CHECK(greeting.shared.data() == k_greeting.data()); // no copy per session
+  CHECK(greeting.data() == "+OK POP3 ready\r\n");
+
+  auto settings = popcheck::pop3::testing::default_settings();
+  settings.auth_methods = popcheck::model::AuthMethods{popcheck::model::AuthMethod::apop};
+  Session salted(prepare_session(settings), popcheck::mail::testing::fixed_environment());
+  salted.start();
+  events = salted.take_events();
+  REQUIRE(events.size() == 2);
+  CHECK(std::get<SendEvent>(events[1]).shared.empty());
+  CHECK(std::get<SendEvent>(events[1]).bytes.starts_with("+OK POP3 ready <"));
 }

@@ -27,8 +27,8 @@ void Connection::Side::on_events(std::uint32_t events) {
 }
 
 Connection::Connection(Worker& worker, int fd, const sockaddr_storage& peer,
-                       const ListenPlan& listen, std::size_t server, std::uint64_t number)
-    : m_worker(worker), m_listen(listen), m_server(static_cast<std::uint32_t>(server)), m_number(number),
+                       const ListenPlan& listen, std::uint64_t number)
+    : m_worker(worker), m_listen(listen), m_number(number),
       m_started(worker.loop().now()), m_client_ip(peer_ip_text(&peer)),
       m_client_port(static_cast<std::uint16_t>(peer_port(&peer))),
       m_timer(worker.loop(), [this] { on_timer(); }) {
@@ -64,7 +64,7 @@ void Connection::start() {
   }
   if (m_listen.proxy_protocol) {
     m_phase = Phase::proxy_header;
-    m_timer.arm(m_worker.plan().servers[m_server].session.timeout);
+    m_timer.arm(m_worker.plan().servers[m_listen.server].session.timeout);
     return; // the header is read when the socket is readable
   }
   begin_session();
@@ -91,7 +91,7 @@ void Connection::on_client_events(std::uint32_t events) {
     }
     return;
   case Phase::relay:
-    m_last_client_activity = m_worker.loop().now();
+    m_up->last_client_activity = m_worker.loop().now();
     relay();
     return;
   case Phase::tls_shutdown:

@@ -38,8 +38,9 @@ inline constexpr std::size_t k_kept_connections = 256;
 
 class Connection final : public util::Recycled<Connection, k_kept_connections> {
 public:
+  // The server is the listener's (listen.server).
   Connection(Worker& worker, int fd, const sockaddr_storage& peer, const ListenPlan& listen,
-             std::size_t server, std::uint64_t number);
+             std::uint64_t number);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -79,6 +80,7 @@ private:
     bool connected = false;
     std::string name;           // "address:port" as nginx logs it
     std::string client_pending; // client bytes behind the last login line, for the backend
+    Clock::time_point last_client_activity; // proxy_timeout counts from it
     std::unique_ptr<UpstreamLogin> login;
     RelayChannel to_backend; // used from the relay on
     RelayChannel to_client;
@@ -103,6 +105,11 @@ private:
   void handle_session_events();
   void handle_events(std::vector<SessionEvent> events);
   bool flush_client();
+  IoResult write_client_output();
+  // The client's output queue (m_client.out, after m_shared_out).
+  void queue_client(std::string&& bytes);
+  void queue_client_shared(std::string_view bytes);
+  void own_shared_output(); // copies m_shared_out into the front of m_client.out
   void watch_client_output();
   void start_auth(const AuthRequestEvent& request);
   void on_auth_outcome(AuthHttpOutcome& outcome);
@@ -136,8 +143,11 @@ private:
 
   Worker& m_worker;
   const ListenPlan& m_listen;
-  std::uint32_t m_server;
   std::uint32_t m_worker_slot = 0; // this connection's index in its worker's list
+  // A reply queued from where the compiled server keeps it (SendEvent::shared), written from
+  // there: waiting only while m_client.out is empty, so it goes before anything in it.
+  std::uint32_t m_shared_out_size = 0;
+  const char* m_shared_out = nullptr;
   std::uint64_t m_number;
   Clock::time_point m_started;
   std::string m_client_ip;
@@ -171,7 +181,6 @@ private:
 
   // SMTP: the client host lookup running.
   std::unique_ptr<HostResolver> m_resolver;
-  Clock::time_point m_last_client_activity;
 };
 
 } // namespace popcheck::proxy

@@ -20,7 +20,7 @@ void Connection::start_backend(const LoginGrantedEvent& granted) {
   m_phase = Phase::backend;
   m_login = granted.login;
   m_worker.next_connection_number();
-  const ServerPlan& server = m_worker.plan().servers[m_server];
+  const ServerPlan& server = m_worker.plan().servers[m_listen.server];
   // splice() needs plain sockets on both sides; the backend is always plain.
   const auto mode = m_client.ssl == nullptr ? RelayMode::splice : RelayMode::buffered;
   m_up = std::make_unique<Upstream>(m_client, mode,
@@ -97,7 +97,7 @@ std::string Connection::proxy_protocol_header() const {
 
 void Connection::backend_login_progress() {
   Endpoint& backend = m_up->end;
-  const bool send_header = m_worker.plan().servers[m_server].proxy_protocol;
+  const bool send_header = m_worker.plan().servers[m_listen.server].proxy_protocol;
   if (!m_up->connected && !send_header) {
     // As nginx: the first recv() reports a failed connect; no SO_ERROR query.
     m_up->connected = backend.readable || backend.writable;
@@ -154,7 +154,7 @@ void Connection::apply_backend_step(UpstreamStep step) {
     m_up->end.queue(std::move(step.to_backend));
   }
   if (!step.to_client.empty()) {
-    m_client.queue(std::move(step.to_client));
+    queue_client(std::move(step.to_client));
   }
   if (step.close_client) {
     m_result = SessionResult::backend_failed;

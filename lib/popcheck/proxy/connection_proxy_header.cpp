@@ -74,7 +74,7 @@ void Connection::read_proxy_header() {
   // packet carried one (it is answered with the next packet's).
   m_client.readable = false;
   if (header->addresses) {
-    const auto& from = m_worker.plan().servers[m_server].real_ip_from;
+    const auto& from = m_worker.plan().servers[m_listen.server].real_ip_from;
     const auto peer = address_of(m_client_ip);
     if (auto ip = real_ip(from, reinterpret_cast<const sockaddr*>(&peer), *header->addresses)) {
       m_client_ip = std::move(*ip);

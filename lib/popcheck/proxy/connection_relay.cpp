@@ -11,12 +11,13 @@ namespace popcheck::proxy {
 void Connection::start_relay() {
   m_phase = Phase::relay;
   m_result = SessionResult::logged_in;
+  own_shared_output(); // the relay knows only m_client.out
   m_up->login.reset(); // before the session: an SMTP login holds views of the session's texts
   m_session.reset();
   m_up->end.out += m_up->client_pending;
   std::string().swap(m_up->client_pending);
-  m_last_client_activity = m_worker.loop().now();
-  m_timer.arm(m_worker.plan().servers[m_server].proxy_timeout);
+  m_up->last_client_activity = m_worker.loop().now();
+  m_timer.arm(m_worker.plan().servers[m_listen.server].proxy_timeout);
   relay();
 }
 
@@ -72,8 +73,8 @@ void Connection::relay() {
 // proxy_timeout is re-armed by every client event (ngx_mail_proxy_handler); here the timer
 // fires at the first deadline and re-arms itself for what is left.
 void Connection::on_proxy_timer() {
-  const auto timeout = m_worker.plan().servers[m_server].proxy_timeout;
-  const auto due = m_last_client_activity + timeout;
+  const auto timeout = m_worker.plan().servers[m_listen.server].proxy_timeout;
+  const auto due = m_up->last_client_activity + timeout;
   if (m_worker.loop().now() < due) {
     m_timer.arm_at(due);
     return;

@@ -9,7 +9,7 @@
 namespace popcheck::proxy {
 
 void Connection::start_resolve(const ResolveEvent& request) {
-  const ServerPlan& server = m_worker.plan().servers[m_server];
+  const ServerPlan& server = m_worker.plan().servers[m_listen.server];
   const bool name_lookup = !request.name.empty();
   if (m_resolver) {
     // The previous lookup is inside its callback: free it after this iteration.

@@ -12,7 +12,7 @@
 namespace popcheck::proxy {
 // After the PROXY header, if any: implicit TLS, or the greeting.
 void Connection::begin_session() {
-  const ServerPlan& server = m_worker.plan().servers[m_server];
+  const ServerPlan& server = m_worker.plan().servers[m_listen.server];
   Worker* worker = &m_worker;
   make_pre_login_session(
       m_session, server, m_listen.ssl,
@@ -38,7 +38,11 @@ void Connection::handle_session_events() {
 void Connection::handle_events(std::vector<SessionEvent> events) {
   for (auto& event : events) {
     if (auto* send = std::get_if<SendEvent>(&event)) {
-      m_client.queue(std::move(send->bytes));
+      if (send->shared.empty()) {
+        queue_client(std::move(send->bytes));
+      } else {
+        queue_client_shared(send->shared);
+      }
     } else if (std::get_if<StartTlsEvent>(&event)) {
       m_tls_after_flush = true;
     } else if (auto* request = std::get_if<AuthRequestEvent>(&event)) {
@@ -62,8 +66,49 @@ void Connection::handle_events(std::vector<SessionEvent> events) {
   mail::SessionCore::recycle_events(std::move(events)); // its room serves the next batch
 }
 
+void Connection::queue_client(std::string&& bytes) {
+  own_shared_output();
+  m_client.queue(std::move(bytes));
+}
+
+// The greeting and EHLO replies go out from the compiled server's strings (which outlive every
+// connection): no copy, unless the write would block and more is queued behind them.
+void Connection::queue_client_shared(std::string_view bytes) {
+  if (m_shared_out_size == 0 && m_client.out.empty()) {
+    m_shared_out = bytes.data();
+    m_shared_out_size = static_cast<std::uint32_t>(bytes.size());
+    return;
+  }
+  own_shared_output();
+  m_client.out += bytes;
+}
+
+void Connection::own_shared_output() {
+  if (m_shared_out_size > 0) {
+    m_client.out.insert(0, m_shared_out, m_shared_out_size);
+    m_shared_out = nullptr;
+    m_shared_out_size = 0;
+  }
+}
+
+// Endpoint::flush() with m_shared_out first.
+IoResult Connection::write_client_output() {
+  while (m_shared_out_size > 0) {
+    if (!m_client.writable) {
+      return {IoStatus::again, 0, 0, {}, {}};
+    }
+    auto r = m_client.write(m_shared_out, m_shared_out_size);
+    if (r.status != IoStatus::ok) {
+      return r;
+    }
+    m_shared_out += r.n;
+    m_shared_out_size -= static_cast<std::uint32_t>(r.n);
+  }
+  return m_client.flush();
+}
+
 bool Connection::flush_client() {
-  const auto r = m_client.flush();
+  const auto r = write_client_output();
   if (r.status == IoStatus::ok) {
     return true;
   }
@@ -161,7 +206,7 @@ void Connection::drive(AuthHttpOutcome** arrived) {
 
 void Connection::start_auth(const AuthRequestEvent& request) {
   m_method = m_session->method_name(request);
-  const ServerPlan& server = m_worker.plan().servers[m_server];
+  const ServerPlan& server = m_worker.plan().servers[m_listen.server];
   if (const auto& backend = m_worker.plan().backend) {
     // --backend: no auth server; the client's own credentials go to the backend. A login that
     // carries no password (EXTERNAL, which nginx always accepts with an initial response; APOP

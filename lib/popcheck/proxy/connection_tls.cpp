@@ -14,7 +14,7 @@ namespace popcheck::proxy {
 
 void Connection::begin_tls() {
   m_phase = Phase::tls_handshake;
-  SSL_CTX* ctx = m_worker.tls(m_server);
+  SSL_CTX* ctx = m_worker.tls(m_listen.server);
   if (ctx == nullptr || (m_client.ssl = SSL_new(ctx)) == nullptr) {
     log(LogLevel::error, "SSL_new() failed" + openssl_errors(), "SSL handshaking");
     close();
@@ -61,9 +61,9 @@ void Connection::continue_handshake() {
 
 void Connection::on_handshake_done() {
   m_phase = Phase::session;
-  const ServerPlan& server = m_worker.plan().servers[m_server];
+  const ServerPlan& server = m_worker.plan().servers[m_listen.server];
   if (auto rejected = check_client_certificate(m_client.ssl, server.tls.verify_client.value)) {
-    SSL_CTX_remove_session(m_worker.tls(m_server), SSL_get_session(m_client.ssl));
+    SSL_CTX_remove_session(m_worker.tls(m_listen.server), SSL_get_session(m_client.ssl));
     m_session->on_tls_rejected(rejected->problem, rejected->log_message);
   } else if (m_starttls) {
     m_session->on_tls_established();

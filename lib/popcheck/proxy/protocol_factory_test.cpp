@@ -13,7 +13,7 @@ public:
   explicit TinyPreLogin(int& alive) : m_alive(alive) { ++m_alive; }
   ~TinyPreLogin() override { --m_alive; }
 
-  void start() override { m_events.emplace_back(SendEvent{"* tiny ready\r\n"}); }
+  void start() override { m_events.emplace_back(SendEvent{"* tiny ready\r\n", {}}); }
   std::span<char> input_space() override {
     return {m_buffer.data() + m_last, m_buffer.size() - m_last};
   }
@@ -65,7 +65,7 @@ TEST_CASE("protocol factory: a POP3 server gets the POP3 session, placed in the 
   std::string sent;
   for (const auto& event : session.take_events()) {
     if (const auto* send = std::get_if<SendEvent>(&event)) {
-      sent += send->bytes;
+      sent += send->data();
     }
   }
   CHECK(sent.starts_with("+OK"));
@@ -100,7 +100,7 @@ TEST_CASE("protocol factory: an IMAP server gets the IMAP session, and a backend
   PreLoginSlot slot;
   PreLoginSession& session = make_pre_login_session(slot, server, false, {});
   session.start();
-  CHECK(std::get<SendEvent>(session.take_events().at(1)).bytes == "* OK IMAP4 ready\r\n");
+  CHECK(std::get<SendEvent>(session.take_events().at(1)).data() == "* OK IMAP4 ready\r\n");
   const std::string line = "x7 LOGIN alice secret\r\n";
   std::copy(line.begin(), line.end(), session.input_space().begin());
   session.on_input(line.size());
@@ -122,7 +122,7 @@ TEST_CASE("protocol factory: another protocol fits the interface and the slot") 
     PreLoginSession& session = slot.emplace<TinyPreLogin>(alive);
     CHECK(alive == 1);
     session.start();
-    CHECK(std::get<SendEvent>(session.take_events().at(0)).bytes == "* tiny ready\r\n");
+    CHECK(std::get<SendEvent>(session.take_events().at(0)).data() == "* tiny ready\r\n");
     const std::string line = "LOGIN bob\r\n";
     std::copy(line.begin(), line.end(), session.input_space().begin());
     session.on_input(line.size());

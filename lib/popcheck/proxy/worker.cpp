@@ -127,7 +127,7 @@ void Worker::accept_from(const ListenSocket& socket) {
 
 void Worker::serve(int fd, const sockaddr_storage& peer, const ListenPlan& plan) {
   const auto number = next_connection_number();
-  auto* c = new Connection(*this, fd, peer, plan, plan.server, number);
+  auto* c = new Connection(*this, fd, peer, plan, number);
   c->m_worker_slot = static_cast<std::uint32_t>(m_connections.size());
   m_connections.push_back(c);
   c->start();

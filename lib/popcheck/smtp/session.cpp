@@ -114,7 +114,7 @@ std::shared_ptr<const SessionShared> prepare_session(SessionSettings settings) {
 
 Session::Session(std::shared_ptr<const SessionShared> shared, SessionEnvironment environment)
     : m_shared(std::move(shared)),
-      m_buffer(std::make_unique_for_overwrite<char[]>(m_shared->settings.client_buffer)),
+      m_buffer(m_shared->settings.client_buffer),
       m_core(k_replies, std::move(environment), m_shared->settings.connection_is_tls) {}
 
 void Session::start() {
@@ -181,7 +181,7 @@ void Session::greet() {
     return;
   }
   m_core.arm_timer(settings().timeout);
-  m_core.send(m_shared->greeting);
+  m_core.send_shared(m_shared->greeting);
   m_core.phase = SessionPhase::reading;
 }
 
@@ -214,7 +214,8 @@ void Session::on_input(std::size_t n) {
     return;
   }
   Result result = Result::invalid;
-  switch (m_parser.parse(m_buffer.get(), m_pos, m_last)) {
+  std::string_view shared_reply; // the EHLO/HELO reply, sent from m_shared
+  switch (m_parser.parse(m_buffer.data(), m_pos, m_last)) {
   case ParseStatus::again:
     if (m_last < buffer_size()) {
       return;
@@ -225,25 +226,25 @@ void Session::on_input(std::size_t n) {
     m_core.count_invalid_command(settings().max_errors);
     break;
   case ParseStatus::ok:
-    result = handle_line();
+    result = handle_line(shared_reply);
     break;
   }
-  m_core.finish_line(result, k_invalid_command, m_parser, m_pos, m_last);
+  m_core.finish_line(result, k_invalid_command, m_parser, m_pos, m_last, shared_reply);
 }
 
-Session::Result Session::handle_line() {
+Session::Result Session::handle_line(std::string_view& shared_reply) {
   m_core.out = k_ok;
   if (m_core.mail_state == MailState::start) {
-    return handle_command();
+    return handle_command(shared_reply);
   }
   return handle_sasl_response();
 }
 
-Session::Result Session::handle_command() {
+Session::Result Session::handle_command(std::string_view& shared_reply) {
   switch (m_parser.command()) {
   case Command::helo:
   case Command::ehlo:
-    return cmd_helo();
+    return cmd_helo(shared_reply);
   case Command::auth:
     return cmd_auth();
   case Command::quit:
@@ -273,7 +274,7 @@ bool Session::starttls_only() const {
 }
 
 // ngx_mail_smtp_helo(): stores the name (the last one wins) and forgets MAIL and RCPT.
-Session::Result Session::cmd_helo() {
+Session::Result Session::cmd_helo(std::string_view& shared_reply) {
   if (m_parser.argument_count() != 1) {
     m_core.out = k_invalid_argument;
     m_parser.reset_state();
@@ -283,10 +284,10 @@ Session::Result Session::cmd_helo() {
   m_context.from.clear();
   m_context.to.clear();
   if (m_parser.command() == Command::helo) {
-    m_core.out = m_shared->helo;
+    shared_reply = m_shared->helo;
   } else {
     m_context.esmtp = true;
-    m_core.out = m_core.tls ? m_shared->ehlo_tls : m_shared->ehlo_start;
+    shared_reply = m_core.tls ? m_shared->ehlo_tls : m_shared->ehlo_start;
   }
   return Result::ok;
 }
@@ -294,8 +295,8 @@ Session::Result Session::cmd_helo() {
 // The command text nginx keeps for MAIL and RCPT: from the command word to the end of the last
 // argument, inner spaces included.
 std::string Session::command_text() const {
-  const auto last = m_parser.last_argument(m_buffer.get());
-  const char* begin = m_buffer.get() + m_parser.command_start();
+  const auto last = m_parser.last_argument(m_buffer.data());
+  const char* begin = m_buffer.data() + m_parser.command_start();
   return std::string(begin, static_cast<std::size_t>(last.data() + last.size() - begin));
 }
 
@@ -307,7 +308,7 @@ Session::Result Session::cmd_mail() {
       // nginx turns CR and LF of the whole buffer into '_' for that line, in place: a command
       // pipelined behind the MAIL loses its line end and runs into the next one.
       std::replace_if(
-          m_buffer.get(), m_buffer.get() + m_last, [](char ch) { return ch == '\r' || ch == '\n'; },
+          m_buffer.data(), m_buffer.data() + m_last, [](char ch) { return ch == '\r' || ch == '\n'; },
           '_');
     }
     m_core.out = k_auth_required;
@@ -360,7 +361,7 @@ Session::Result Session::cmd_starttls() {
 // the "too long" line of ngx_mail_read_command() raw. Lines that may carry a secret (AUTH
 // payloads, SASL responses) are shown as "..." here.
 std::string Session::logged_buffer(bool underscores) const {
-  const std::string_view data(m_buffer.get(), m_last);
+  const std::string_view data(m_buffer.data(), m_last);
   std::string out;
   std::size_t start = 0;
   while (start < data.size()) {

@@ -22,6 +22,7 @@
 #include <popcheck/smtp/capabilities.hpp>
 #include <popcheck/smtp/client_host.hpp>
 #include <popcheck/smtp/command_parser.hpp>
+#include <popcheck/util/byte_buffer.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -87,7 +88,7 @@ public:
   // Looks the client up (with a resolver), then greets (or waits smtp_greeting_delay).
   void start();
 
-  std::span<char> input_space() { return {m_buffer.get() + m_last, buffer_size() - m_last}; }
+  std::span<char> input_space() { return {m_buffer.data() + m_last, buffer_size() - m_last}; }
   bool wants_input() const {
     return m_core.phase == SessionPhase::reading || m_core.phase == SessionPhase::greeting_delay;
   }
@@ -112,7 +113,7 @@ public:
 
   std::vector<SessionEvent> take_events() { return m_core.take_events(); }
 
-  std::string_view pending_input() const { return {m_buffer.get() + m_pos, m_last - m_pos}; }
+  std::string_view pending_input() const { return {m_buffer.data() + m_pos, m_last - m_pos}; }
 
   SessionPhase phase() const { return m_core.phase; }
   MailState mail_state() const { return m_core.mail_state; }
@@ -128,16 +129,17 @@ private:
   static const mail::ProtocolReplies k_replies;
 
   void greet();
-  Result handle_line();
-  Result handle_command();
+  // `shared_reply`: set to the reply when it is m_shared's (EHLO, HELO), in place of m_core.out.
+  Result handle_line(std::string_view& shared_reply);
+  Result handle_command(std::string_view& shared_reply);
   Result handle_sasl_response();
-  Result cmd_helo();
+  Result cmd_helo(std::string_view& shared_reply);
   Result cmd_auth();
   Result cmd_mail();
   Result cmd_rcpt();
   Result cmd_starttls();
   bool starttls_only() const;
-  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.get(), i); }
+  std::string_view arg(std::size_t i) const { return m_parser.argument(m_buffer.data(), i); }
   std::size_t buffer_size() const { return m_shared->settings.client_buffer; }
   std::string command_text() const;
 
@@ -146,7 +148,7 @@ private:
   const SessionSettings& settings() const { return m_shared->settings; }
 
   std::shared_ptr<const SessionShared> m_shared;
-  std::unique_ptr<char[]> m_buffer; // smtp_client_buffer bytes, not zeroed: read only once received
+  util::ByteBuffer m_buffer; // smtp_client_buffer bytes, not zeroed: read only once received
   std::size_t m_pos = 0;
   std::size_t m_last = 0;
   CommandParser m_parser;

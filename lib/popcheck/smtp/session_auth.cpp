@@ -49,7 +49,7 @@ void Session::on_timer() {
   if (m_core.phase == SessionPhase::greeting_delay) {
     // The delay is over: greet and arm the `timeout` deadline.
     m_core.arm_timer(settings().timeout);
-    m_core.send(m_shared->greeting);
+    m_core.send_shared(m_shared->greeting);
     m_core.phase = SessionPhase::reading;
     return;
   }

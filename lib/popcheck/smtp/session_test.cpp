@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <popcheck/smtp/session_test_driver.hpp>
+#include <algorithm>
 #include <string>
 
 using namespace popcheck::smtp;
@@ -377,4 +378,36 @@ TEST_CASE("smtp session: a missing client certificate, on an ssl port and after 
   d.drain();
   CHECK(d.wire.ends_with("220 2.0.0 Start TLS\r\n421 4.7.1 No required SSL certificate\r\n"));
   CHECK(d.log_texts().back() == "client sent no required SSL certificate while in starttls state");
+}
+
+TEST_CASE("smtp session: the greeting and EHLO/HELO replies are sent from the shared strings") {
+  // No copy per session: the events point into the compiled server's SessionShared, which the
+  // proxy keeps as long as its plan (longer than any connection).
+  const auto shared = prepare_session(default_settings());
+  Session session(shared, popcheck::mail::testing::fixed_environment());
+  session.start();
+  std::string_view greeting;
+  for (const auto& event : session.take_events()) {
+    if (const auto* send = std::get_if<popcheck::mail::SendEvent>(&event)) {
+      greeting = send->shared;
+    }
+  }
+  CHECK(greeting.data() == shared->greeting.data());
+  CHECK(greeting == k_greeting);
+  const auto reply_to = [&](std::string_view line) {
+    auto space = session.input_space();
+    std::copy(line.begin(), line.end(), space.begin());
+    session.on_input(line.size());
+    std::string_view sent;
+    for (const auto& event : session.take_events()) {
+      if (const auto* send = std::get_if<popcheck::mail::SendEvent>(&event)) {
+        sent = send->shared;
+      }
+    }
+    return sent;
+  };
+  CHECK(reply_to("EHLO c\r\n").data() == shared->ehlo_start.data());
+  CHECK(reply_to("HELO c\r\n").data() == shared->helo.data());
+  // A refused HELO answers with its own bytes, not the shared reply.
+  CHECK(reply_to("HELO\r\n").empty());
 }

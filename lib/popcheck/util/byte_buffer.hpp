@@ -15,6 +15,7 @@ namespace popcheck::util {
 
 class ByteBuffer {
 public:
+  ByteBuffer() = default; // none yet (IMAP's client buffer until the greeting)
   explicit ByteBuffer(std::size_t size) : m_data(byte_blocks::take(size)), m_size(size) {}
   ~ByteBuffer() { byte_blocks::give(m_data, m_size); }
   ByteBuffer(ByteBuffer&& other) noexcept
@@ -30,8 +31,8 @@ public:
   std::size_t size() const { return m_size; }
 
 private:
-  char* m_data;
-  std::size_t m_size;
+  char* m_data = nullptr;
+  std::size_t m_size = 0;
 };
 
 } // namespace popcheck::util
