@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <popcheck/imap/backend_login.hpp>
 #include <popcheck/imap/replies.hpp>
+#include <popcheck/util/free_list.hpp>
 #include <popcheck/util/text_cursor.hpp>
 
 namespace popcheck::imap {
@@ -9,7 +10,6 @@ namespace {
 using mail::LogEvent;
 using mail::LogLevel;
 // Each line in one allocation, written in place (operator+ chains made a string per step).
-using util::concat;
 using util::Decimal;
 
 constexpr std::string_view k_sending_login = "sending LOGIN command to upstream";
@@ -55,23 +55,25 @@ BackendStep BackendLogin::on_input(std::size_t n) {
   }
   switch (m_state) {
   case BackendLoginState::greeting:
-    step.to_backend = concat({m_tag, "LOGIN {", Decimal(m_login.size()), "}\r\n"});
+    step.to_backend =
+        util::strings::join({m_tag, "LOGIN {", Decimal(m_login.size()), "}\r\n"});
     m_state = BackendLoginState::login_sent;
     m_reply.set_action(k_sending_login);
     break;
   case BackendLoginState::login_sent:
-    step.to_backend = concat({m_login, " {", Decimal(m_password.size()), "}\r\n"});
+    step.to_backend =
+        util::strings::join({m_login, " {", Decimal(m_password.size()), "}\r\n"});
     m_state = BackendLoginState::user_sent;
     m_reply.set_action(k_sending_user);
     break;
   case BackendLoginState::user_sent:
-    step.to_backend = concat({m_password, "\r\n"});
+    step.to_backend = util::strings::join({m_password, "\r\n"});
     m_state = BackendLoginState::pass_sent;
     m_reply.set_action(k_sending_pass);
     break;
   case BackendLoginState::pass_sent:
-    step.to_client = std::string(m_reply.data());
-    step.log = LogEvent{LogLevel::info, "client logged in", {}};
+    step.to_client = util::strings::join({m_reply.data()});
+    step.log = mail::logged_in_log();
     m_state = BackendLoginState::logged_in;
     m_reply.finish();
     return step;

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <popcheck/mail/backend_reply.hpp>
+#include <popcheck/util/free_list.hpp>
 
 namespace popcheck::mail {
 namespace {
@@ -10,6 +11,10 @@ std::string up_to_nul(std::string_view text) {
 }
 
 } // namespace
+
+LogEvent logged_in_log() {
+  return LogEvent{LogLevel::info, util::strings::join({"client logged in"}), {}};
+}
 
 BackendReply::BackendReply(BackendLoginSettings settings, std::string_view internal_error)
     : m_settings(settings), m_internal_error(internal_error),

@@ -35,6 +35,11 @@ struct BackendStep {
 inline constexpr std::string_view k_connecting_to_upstream = "connecting to upstream";
 inline constexpr std::string_view k_reading_from_upstream = "reading response from upstream";
 
+// The info line of a login that succeeded (ngx_mail_proxy_pop3/imap/smtp_handler()), its text
+// in a string from util::strings: 16 bytes, one too many for a string's own room, so the proxy
+// gives it back once logged (Connection::apply_backend_step()) instead of allocating it per login.
+LogEvent logged_in_log();
+
 class BackendReply {
 public:
   // `internal_error` is the protocol's reply when the login fails.

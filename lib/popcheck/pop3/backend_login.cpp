@@ -1,4 +1,5 @@
 #include <popcheck/pop3/backend_login.hpp>
+#include <popcheck/util/free_list.hpp>
 
 namespace popcheck::pop3 {
 namespace {
@@ -23,19 +24,19 @@ BackendStep BackendLogin::on_input(std::size_t n) {
   }
   switch (m_state) {
   case BackendLoginState::greeting:
-    step.to_backend = "USER " + m_login + "\r\n";
+    step.to_backend = util::strings::join({"USER ", m_login, "\r\n"});
     m_state = BackendLoginState::user_sent;
     m_reply.set_action(k_sending_user);
     break;
   case BackendLoginState::user_sent:
-    step.to_backend = "PASS " + m_password + "\r\n";
+    step.to_backend = util::strings::join({"PASS ", m_password, "\r\n"});
     m_state = BackendLoginState::pass_sent;
     m_reply.set_action(k_sending_pass);
     break;
   case BackendLoginState::pass_sent:
     // The PASS reply (and whatever came with it) is the client's first post-login data.
-    step.to_client = std::string(m_reply.data());
-    step.log = mail::LogEvent{mail::LogLevel::info, "client logged in", {}};
+    step.to_client = util::strings::join({m_reply.data()});
+    step.log = mail::logged_in_log();
     m_state = BackendLoginState::logged_in;
     m_reply.finish();
     return step;

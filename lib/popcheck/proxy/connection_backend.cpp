@@ -149,6 +149,7 @@ void Connection::apply_backend_step(UpstreamStep step) {
   }
   if (step.log) {
     log(log_level(step.log->level), step.log->message, step.log->action);
+    util::strings::give(std::move(step.log->message)); // its memory serves the next login's
   }
   if (!step.to_backend.empty()) {
     m_up->end.queue(std::move(step.to_backend));

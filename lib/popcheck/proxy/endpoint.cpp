@@ -1,4 +1,5 @@
 #include <popcheck/proxy/endpoint.hpp>
+#include <popcheck/util/free_list.hpp>
 #include <sys/epoll.h>
 
 namespace popcheck::proxy {
@@ -51,7 +52,10 @@ IoResult Endpoint::flush() {
     }
     out.erase(0, r.n);
   }
-  std::string().swap(out); // an idle session keeps no output buffer
+  // An idle session keeps no output buffer: its memory serves the next line built
+  // (util::strings).
+  util::strings::give(std::move(out));
+  out.clear();
   return {};
 }
 

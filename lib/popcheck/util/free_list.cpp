@@ -98,4 +98,56 @@ std::size_t kept(std::size_t size) {
 }
 
 } // namespace byte_blocks
+
+namespace strings {
+namespace {
+
+struct Kept {
+  std::array<std::string, k_kept> items;
+  std::size_t count = 0;
+};
+
+Kept& kept_strings() {
+  thread_local Kept kept;
+  return kept;
+}
+
+} // namespace
+
+std::string take() {
+  Kept& kept = kept_strings();
+  if (kept.count == 0) {
+    return {};
+  }
+  return std::move(kept.items[--kept.count]); // moved from: left empty, without memory
+}
+
+std::string join(std::initializer_list<std::string_view> parts) {
+  std::size_t size = 0;
+  for (const auto part : parts) {
+    size += part.size();
+  }
+  std::string out = take();
+  out.reserve(size); // sized once; no allocation when the string given back was large enough
+  for (const auto part : parts) {
+    out += part;
+  }
+  return out;
+}
+
+void give(std::string&& text) {
+  Kept& kept = kept_strings();
+  // A string without memory of its own (short: held inside the object) is not worth keeping.
+  if (kept.count == k_kept || text.capacity() > k_max_kept_capacity ||
+      text.capacity() <= std::string().capacity()) {
+    std::string().swap(text);
+    return;
+  }
+  text.clear();
+  kept.items[kept.count++] = std::move(text);
+}
+
+std::size_t kept() { return kept_strings().count; }
+
+} // namespace strings
 } // namespace popcheck::util

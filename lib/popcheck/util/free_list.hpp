@@ -11,7 +11,10 @@
 // does not pin its memory for good.
 
 #include <cstddef>
+#include <initializer_list>
 #include <new>
+#include <string>
+#include <string_view>
 
 namespace popcheck::util {
 
@@ -76,5 +79,21 @@ void give(char* block, std::size_t size);
 // How many blocks of `size` this thread keeps (for tests).
 std::size_t kept(std::size_t size);
 } // namespace byte_blocks
+
+// Strings for short-lived output (a backend login's command lines, the first relayed reply):
+// the proxy gives a string back when its bytes are written (proxy::Endpoint::flush()) and the
+// next line is built in it, capacity and all. At most k_kept strings wait per thread, none with
+// a capacity over k_max_kept_capacity (relayed data that piled up is freed, not kept).
+namespace strings {
+inline constexpr std::size_t k_kept = 16;
+inline constexpr std::size_t k_max_kept_capacity = 1024;
+// An empty string: one given back, or a new one.
+std::string take();
+// `parts` joined in a string from take().
+std::string join(std::initializer_list<std::string_view> parts);
+void give(std::string&& text);
+// How many this thread keeps (for tests).
+std::size_t kept();
+} // namespace strings
 
 } // namespace popcheck::util

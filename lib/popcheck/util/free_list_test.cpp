@@ -93,4 +93,26 @@ TEST_CASE("byte buffers: reused per size; a large one is never kept") {
   }).join();
 }
 
+TEST_CASE("strings: a string given back is taken again empty, with its memory; big ones are not kept") {
+  std::thread([] {
+    std::string line = strings::join({"USER ", "a-login-longer-than-the-short-string", "\r\n"});
+    CHECK(line == "USER a-login-longer-than-the-short-string\r\n");
+    const char* memory = line.data();
+    strings::give(std::move(line));
+    CHECK(strings::kept() == 1);
+    const std::string next = strings::join({"PASS ", "x", "\r\n"});
+    CHECK(next == "PASS x\r\n"); // nothing of the last line is left in it
+    CHECK(next.data() == memory);
+    CHECK(strings::kept() == 0);
+    // Relayed bytes that piled up are freed, not kept; so is a short string (no memory).
+    strings::give(std::string(strings::k_max_kept_capacity + 1, 'x'));
+    strings::give(std::string("short"));
+    CHECK(strings::kept() == 0);
+    for (std::size_t i = 0; i < strings::k_kept + 2; ++i) {
+      strings::give(std::string(100, 'y'));
+    }
+    CHECK(strings::kept() == strings::k_kept);
+  }).join();
+}
+
 } // namespace popcheck::util
