@@ -75,6 +75,7 @@ private:
 
   bool acceptable(std::string_view reply) const;
   BackendStep next_line();
+  std::string auth_plain_line() const;
 
   BackendLoginSettings m_settings;
   BackendClient m_client;
