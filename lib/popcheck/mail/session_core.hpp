@@ -116,6 +116,15 @@ public:
     }
     events.emplace_back(std::forward<Event>(event));
   }
+  // An event made in the batch itself, for the caller to fill: a LoginGranted or AuthRequest
+  // built as a local and moved in cost the move of each of its strings and the local's
+  // destruction, code every login runs.
+  template <class Event> Event& emit_new() {
+    if (events.capacity() == 0) {
+      make_room();
+    }
+    return *std::get_if<Event>(&events.emplace_back(std::in_place_type<Event>));
+  }
   // The driver hands back a batch it has handled: its room serves the next batch of any session
   // of this thread (one vector per thread, none held by an idle session).
   static void recycle_events(std::vector<SessionEvent>&& handled);

@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <popcheck/mail/session_core.hpp>
+#include <popcheck/util/text_cursor.hpp>
 
 namespace popcheck::mail {
 namespace {
@@ -27,7 +28,8 @@ void SessionCore::start_auth() {
 // one, so EXTERNAL after it sends it too), and then the password is forgotten (Debian's backport
 // clears it fully), so Auth-Pass must come back from the server.
 void SessionCore::send_auth_request() {
-  AuthRequestEvent request;
+  phase = SessionPhase::authenticating;
+  AuthRequestEvent& request = emit_new<AuthRequestEvent>();
   request.method = auth_method;
   request.login = login;
   if (password) {
@@ -39,8 +41,6 @@ void SessionCore::send_auth_request() {
   }
   request.attempt = attempt;
   request.tls = tls;
-  phase = SessionPhase::authenticating;
-  emit(std::move(request));
 }
 
 void SessionCore::on_auth_error(std::string log_message) {
@@ -121,17 +121,16 @@ bool SessionCore::on_auth_result(const AuthHttpResponse& response, RefusalHead r
     internal_error();
     return false;
   }
-  LoginGrantedEvent granted;
+  phase = SessionPhase::logged_in;
+  LoginGrantedEvent& granted = emit_new<LoginGrantedEvent>();
   granted.address = response.server;
   granted.port = *port;
   granted.backend = *address;
-  granted.upstream_name = response.server + ":" + response.port;
+  granted.upstream_name = util::concat({response.server, ":", response.port});
   granted.login = login;
   if (password) {
     granted.password = *password;
   }
-  phase = SessionPhase::logged_in;
-  emit(std::move(granted));
   return true;
 }
 
