@@ -45,8 +45,10 @@ class AuthHttpResponseReader {
 public:
   AuthHttpParseStatus feed(std::string_view bytes);
   const AuthHttpResponse& response() const { return m_response; }
-  // The response moved out, once parsing is done.
-  AuthHttpResponse take_response() { return std::move(m_response); }
+  // The response, to be moved out once parsing is done: a reference, so that the caller moves it
+  // once, straight into its outcome (by value it was moved twice and a moved-from copy
+  // destroyed, on every login).
+  AuthHttpResponse&& take_response() { return std::move(m_response); }
 
 private:
   // Not zero-filled: only the m_size bytes fed are read (a proxied login would otherwise clear
