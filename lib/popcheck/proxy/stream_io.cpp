@@ -147,30 +147,49 @@ bool set_nonblocking(int fd) {
   return flags >= 0 && fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0;
 }
 
-std::string peer_ip_text(const void* storage) {
-  const auto* sa = static_cast<const sockaddr*>(storage);
+namespace {
+
+// IPv6 and unix-domain peers, out of line: the IPv4 text below is what most logins run.
+[[gnu::noinline]] std::string non_ipv4_peer_text(const sockaddr* sa) {
   char buf[INET6_ADDRSTRLEN] = {};
-  if (sa->sa_family == AF_INET) {
-    // inet_ntop's text, without its sprintf("%u.%u.%u.%u"): this runs for every accepted
-    // connection, and the sprintf was ~10% of a proxied login's user-space instructions.
-    const auto* bytes =
-        reinterpret_cast<const unsigned char*>(&static_cast<const sockaddr_in*>(storage)->sin_addr);
-    // Each byte takes at most 3 digits and a dot: the bounds keep GCC's range analysis quiet.
-    char* end = buf;
-    for (int i = 0; i < 4; ++i) {
-      end = std::to_chars(end, end + 3, static_cast<unsigned>(bytes[i])).ptr;
-      *end++ = '.';
-    }
-    return std::string(buf, end - 1);
-  }
   if (sa->sa_family == AF_INET6) {
-    inet_ntop(AF_INET6, &static_cast<const sockaddr_in6*>(storage)->sin6_addr, buf, sizeof buf);
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof buf);
   } else if (sa->sa_family == AF_UNIX) {
     // ngx_sock_ntop: "unix:" and the peer's path, empty for the usual unnamed client socket.
-    const auto* un = static_cast<const sockaddr_un*>(storage);
+    const auto* un = reinterpret_cast<const sockaddr_un*>(sa);
     return "unix:" + std::string(un->sun_path, strnlen(un->sun_path, sizeof un->sun_path));
   }
   return buf;
+}
+
+} // namespace
+
+std::string peer_ip_text(const void* storage) {
+  const auto* sa = static_cast<const sockaddr*>(storage);
+  if (sa->sa_family != AF_INET) {
+    return non_ipv4_peer_text(sa);
+  }
+  // inet_ntop's text, without its sprintf("%u.%u.%u.%u"): this runs for every accepted
+  // connection, and the sprintf was ~10% of a proxied login's user-space instructions. One
+  // byte's digits per iteration, not unrolled: four inlined std::to_chars took 12 cache lines.
+  const auto* bytes =
+      reinterpret_cast<const unsigned char*>(&static_cast<const sockaddr_in*>(storage)->sin_addr);
+  char buf[16];
+  char* end = buf;
+#pragma GCC unroll 1
+  for (int i = 0; i < 4; ++i) {
+    unsigned byte = bytes[i];
+    if (byte >= 100) {
+      *end++ = static_cast<char>('0' + byte / 100);
+      byte %= 100;
+      *end++ = static_cast<char>('0' + byte / 10);
+    } else if (byte >= 10) {
+      *end++ = static_cast<char>('0' + byte / 10);
+    }
+    *end++ = static_cast<char>('0' + byte % 10);
+    *end++ = '.';
+  }
+  return std::string(buf, end - 1);
 }
 
 std::string address_with_port(const std::string& ip, unsigned port) {
