@@ -93,6 +93,7 @@ def main():
                     if target == "nginx":
                         inst.start(list(port_map.values()))
                         failures += settle(spec, env, seen, inst.error_log, len(port_map))
+                        wait_unix_sockets(spec, env)
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env)
                         inst.stop()
@@ -100,6 +101,7 @@ def main():
                         proc = h.Popcheck(args.popcheck, inst.conf, list(port_map.values()))
                         proc.start()
                         failures += settle(spec, env, seen, inst.error_log, len(port_map))
+                        wait_unix_sockets(spec, env)
                         sockets[target] = socket_states(spec, env)
                         outcomes[target] = run_all(spec, port_map, env, outcomes["nginx"])
                         rc = proc.stop()
@@ -187,6 +189,19 @@ def read_text(path):
             return fh.read()
     except OSError:
         return ""
+
+
+def wait_unix_sockets(spec, env, limit=10.0):
+    """The start-up wait probes the TCP listen ports only, and a proxy opens its listeners one
+    after the other (nginx too: ngx_open_listening_sockets()): a unix listener that comes after
+    a TCP one in the config may appear a moment after that port answers (seen once in a
+    sanitizer build under -j2 load). Polls every 10 ms, up to `limit` seconds, until each of the
+    case's socket files exists; socket_states() then reports one that never came."""
+    deadline = time.monotonic() + limit
+    for name in spec.get("unix_sockets", []):
+        path = os.path.join(env.sockets_dir, name)
+        while not os.path.exists(path) and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def socket_states(spec, env):
