@@ -47,8 +47,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<RunCliOptions>();
   CLI::App* command = app.add_subcommand(
       "run", "Run dialogue scripts (JSON, schemas/dialogue.schema.json, or the C:/S: text form) "
-             "against a POP3 server. Exit 0 all passed, 1 a check failed, 2 could not connect "
-             "or bad input, 3 usage.");
+             "against a POP3, IMAP or SMTP server. Exit 0 all passed, 1 a check failed, "
+             "2 could not connect or bad input, 3 usage.");
   command->add_option("scripts", options->scripts, "script files (.json or text)")->required();
   add_probe_common_options(*command, options->common, true);
   command->callback([options, &exit_code] { exit_code = run_run(*options); });
