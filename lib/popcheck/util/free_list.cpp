@@ -2,6 +2,7 @@
 #include <array>
 #include <optional>
 #include <popcheck/util/free_list.hpp>
+#include <popcheck/util/text_cursor.hpp>
 
 namespace popcheck::util {
 
@@ -123,15 +124,8 @@ std::string take() {
 }
 
 std::string join(std::initializer_list<std::string_view> parts) {
-  std::size_t size = 0;
-  for (const auto part : parts) {
-    size += part.size();
-  }
-  std::string out = take();
-  out.reserve(size); // sized once; no allocation when the string given back was large enough
-  for (const auto part : parts) {
-    out += part;
-  }
+  std::string out = take(); // no allocation when the string given back was large enough
+  append_joined(out, parts);
   return out;
 }
 

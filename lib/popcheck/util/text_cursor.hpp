@@ -38,18 +38,23 @@ void append_in_place(std::string& out, std::size_t room, Write&& write) {
   });
 }
 
-// The parts joined into one string, sized once.
-inline std::string concat(std::initializer_list<std::string_view> parts) {
+// The parts appended to `out`, its room made once.
+inline void append_joined(std::string& out, std::initializer_list<std::string_view> parts) {
   std::size_t size = 0;
   for (const auto part : parts) {
     size += part.size();
   }
-  std::string out;
   append_in_place(out, size, [&](TextCursor& cursor) {
     for (const auto part : parts) {
       cursor.put(part);
     }
   });
+}
+
+// The parts joined into one string, sized once.
+inline std::string concat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  append_joined(out, parts);
   return out;
 }
 
