@@ -8,6 +8,8 @@
 #                        validated (SARIF, Code Quality, JUnit), YAML parsed, docs/ci/ embedded
 #   ship: etc-nginx      lint on a copy of the real /etc/nginx with a mail block: top-level include
 #                        clean, conf.d/ placement = real nginx -t's error (label nginx; 77 w/o root)
+#   ship: bench stats    scripts/lib/bench_stats.py, the statistics scripts/bench-proxy prints:
+#                        the median's confidence interval vs the published table, pooled ratios
 set(popcheck_man_arg)
 if(TARGET popcheck_man)
   set(popcheck_man_arg --man ${PROJECT_BINARY_DIR}/popcheck.1.gz)
@@ -34,3 +36,6 @@ add_test(NAME "ship: ci recipes"
          COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/ci_recipes_test.py
                  --popcheck $<TARGET_FILE:popcheck>)
 set_tests_properties("ship: ci recipes" PROPERTIES LABELS ship TIMEOUT 300)
+add_test(NAME "ship: bench stats"
+         COMMAND ${POPCHECK_PYTHON} ${PROJECT_SOURCE_DIR}/scripts/bench_stats_test.py)
+set_tests_properties("ship: bench stats" PROPERTIES LABELS "ship;no-popcheck" TIMEOUT 60)
