@@ -186,8 +186,8 @@ int run_proxy(const ProxyCliOptions& o) {
 
 void add_proxy_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ProxyCliOptions>();
-  auto* cmd = app.add_subcommand(
-      "proxy", "Run the POP3, IMAP and SMTP mail proxy of an nginx configuration (nginx 1.22.1's behaviour)");
+  auto* cmd = app.add_subcommand("proxy", "Run the POP3, IMAP and SMTP mail proxy of an nginx "
+                                          "configuration (nginx 1.22.1's behaviour)");
   cmd->add_option("config", options->config, "nginx.conf (or use -c)");
   cmd->add_option("-c", options->conf_flag, "configuration file, as nginx -c");
   cmd->add_option("-p,--prefix", options->prefix,

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   // never a death by signal: a TLS write of the proxy under selftest to a probe that gave up on
   // an untrusted certificate killed the whole run with no report.
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"popcheck: parse, compile, lint, proxy and probe nginx mail (POP3, IMAP, SMTP) configurations"};
+  CLI::App app{"popcheck: parse, compile, lint, proxy and probe nginx mail (POP3, IMAP, SMTP) "
+               "configurations"};
   app.set_version_flag("--version", std::string("popcheck ") + POPCHECK_VERSION);
   app.require_subcommand(1);
   int exit_code = k_exit_ok;

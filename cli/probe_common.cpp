@@ -11,7 +11,8 @@ namespace popcheck::cli {
 
 void add_probe_common_options(CLI::App& command, ProbeCommonOptions& o, bool with_target) {
   if (with_target) {
-    command.add_option("--target", o.target, "HOST:PORT of the POP3, IMAP or SMTP server")->required();
+    command.add_option("--target", o.target, "HOST:PORT of the POP3, IMAP or SMTP server")
+        ->required();
   }
   command.add_option("--format", o.format, "report format")
       ->check(CLI::IsMember({"text", "json", "junit", "openmetrics"}));
